@@ -1,0 +1,111 @@
+//! Findings: what a rule reports, where, on what evidence, and how bad it is.
+
+use serde::Serialize;
+
+use crate::bitness::Bitness;
+use crate::metabase::{AttrId, KeyId, Metabase, Span};
+
+/// How bad a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// What a finding rests on, so that stronger evidence (the image on disk) can replace weaker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Evidence {
+    /// The DLL's path lies in a folder that holds only one bitness.
+    PathPattern {
+        path: String,
+        pattern: &'static str,
+        bitness: Bitness,
+        reason: &'static str,
+    },
+}
+
+/// A secondary place in the file that explains a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Related {
+    #[serde(skip)]
+    pub span: Span,
+    pub message: String,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// What the primary span is (shown under it).
+    pub label: String,
+    pub span: Span,
+    pub help: Option<String>,
+    /// The Location of the key, as written.
+    pub location: Option<String>,
+    /// The property name, as written.
+    pub attribute: Option<String>,
+    pub evidence: Vec<Evidence>,
+    pub related: Vec<Related>,
+}
+
+impl Diagnostic {
+    pub fn new(rule: &crate::rules::Rule, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code: rule.code,
+            severity: rule.severity,
+            message: message.into(),
+            label: String::new(),
+            span,
+            help: None,
+            location: None,
+            attribute: None,
+            evidence: Vec::new(),
+            related: Vec::new(),
+        }
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Records the key and property the finding is about.
+    pub fn at(mut self, mb: &Metabase, key: KeyId, attr: Option<AttrId>) -> Self {
+        self.location = Some(mb.location(key).into_owned());
+        self.attribute = attr.map(|a| mb.attr_name(a).into_owned());
+        self
+    }
+
+    pub fn evidence(mut self, evidence: Evidence) -> Self {
+        self.evidence.push(evidence);
+        self
+    }
+
+    pub fn related(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+}

@@ -1,0 +1,406 @@
+//! The worker's view of a metabase: in which bitness its worker processes run, and every ISAPI DLL
+//! they could load, each with the place that configures it.
+//!
+//! IIS 6 on x64 runs all worker processes in one bitness (`Enable32bitAppOnWin64` on
+//! `/LM/W3SVC/AppPools`), so the ISAPI set is server-wide: global filters, site filters, script-map
+//! and wildcard-map processors, and compression scheme DLLs. Templates under `/LM/W3SVC/Info` are not
+//! served and are left out. A script-map list is listed once, at the key that writes it, however many
+//! keys inherit it.
+
+use super::model::{AttrId, KeyId, Metabase};
+use super::props::{self, parse_bool};
+use super::source::Span;
+use super::values::{ProcessorKind, ScriptMap, filter_load_order};
+use crate::bitness::Bitness;
+
+/// The Location whose `Enable32bitAppOnWin64` decides the worker bitness.
+pub const APP_POOLS: &str = "/LM/W3SVC/AppPools";
+
+/// The bitness worker processes run in, and the setting that decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerBitness {
+    pub bitness: Bitness,
+    /// The effective `Enable32bitAppOnWin64` (key, property), when one is set.
+    pub setting: Option<(KeyId, AttrId)>,
+}
+
+impl WorkerBitness {
+    /// Reads the effective `Enable32bitAppOnWin64` at `/LM/W3SVC/AppPools`: missing or 0 means 64-bit,
+    /// anything else 32-bit (KB895976).
+    pub fn of(mb: &Metabase) -> WorkerBitness {
+        let setting = mb.effective_at(APP_POOLS, props::ENABLE_32BIT_APP_ON_WIN64);
+        let enabled = setting.is_some_and(|(_, attr)| {
+            let value = mb.attr_value(attr);
+            // KB895976: "anything other than 0" starts a 32-bit worker.
+            parse_bool(&value).unwrap_or(true)
+        });
+        WorkerBitness {
+            bitness: if enabled { Bitness::Bits32 } else { Bitness::Bits64 },
+            setting,
+        }
+    }
+
+    /// One sentence naming the setting that decides the worker bitness, for messages.
+    pub fn describe(&self, mb: &Metabase) -> String {
+        match self.setting {
+            Some((key, attr)) => format!(
+                "worker processes run {} because {}=\"{}\" at {}",
+                self.bitness,
+                mb.attr_name(attr),
+                mb.attr_value(attr),
+                mb.location(key)
+            ),
+            None => format!(
+                "worker processes run {} because Enable32bitAppOnWin64 is not set at {APP_POOLS}",
+                self.bitness
+            ),
+        }
+    }
+}
+
+/// How a DLL comes to be loaded into a worker process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// An `IIsFilter` under `/LM/W3SVC/Filters`: loaded when every worker process starts.
+    GlobalFilter,
+    /// An `IIsFilter` under `/LM/W3SVC/<site>/Filters`: loaded at the site's first request.
+    SiteFilter,
+    /// A `ScriptMaps` processor for one extension.
+    ScriptMap,
+    /// A `ScriptMaps` processor for `*`: every request of the application runs through it.
+    WildcardMap,
+    /// `HcCompressionDll` of a compression scheme, loaded by the built-in compression filter.
+    CompressionScheme,
+}
+
+impl Role {
+    pub fn is_filter(self) -> bool {
+        matches!(self, Role::GlobalFilter | Role::SiteFilter)
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Role::GlobalFilter => "global ISAPI filter",
+            Role::SiteFilter => "site ISAPI filter",
+            Role::ScriptMap => "script map extension",
+            Role::WildcardMap => "wildcard script map",
+            Role::CompressionScheme => "compression scheme DLL",
+        }
+    }
+}
+
+/// One DLL that a worker process could load, and where the metabase names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IsapiRef {
+    pub role: Role,
+    /// The key that names the DLL (the IIsFilter key, or the key with the ScriptMaps).
+    pub key: KeyId,
+    /// The property that names it (FilterPath, ScriptMaps, HcCompressionDll).
+    pub attr: AttrId,
+    /// For a multi-string value, the 0-based line within it.
+    pub line: Option<usize>,
+    /// Where the path stands in the file.
+    pub span: Span,
+    /// The path as configured (references resolved, CGI arguments and quotes removed).
+    pub path: String,
+    /// The script map's extension (`.aspx`, `*`).
+    pub extension: Option<String>,
+    /// The filter's name as FilterLoadOrder lists it.
+    pub filter_name: Option<String>,
+}
+
+/// A filter definition: an IIsFilter key, whether or not it loads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterDef {
+    /// The IIsFilters key whose FilterLoadOrder governs it.
+    pub filters_key: KeyId,
+    /// The IIsFilter key, if there is one for the name.
+    pub key: Option<KeyId>,
+    pub name: String,
+    /// Where FilterLoadOrder names it, if it does.
+    pub load_order_span: Option<Span>,
+    pub path: Option<AttrId>,
+    pub enabled: bool,
+    pub global: bool,
+}
+
+impl FilterDef {
+    /// Whether IIS loads it: listed in FilterLoadOrder, with a FilterPath, and not disabled.
+    pub fn loads(&self) -> bool {
+        self.load_order_span.is_some() && self.path.is_some() && self.enabled
+    }
+}
+
+/// The ISAPI DLLs a worker could load.
+#[derive(Debug, Clone, Default)]
+pub struct IsapiSet {
+    pub entries: Vec<IsapiRef>,
+    pub filters: Vec<FilterDef>,
+    /// ScriptMaps lines that do not parse: (key, attr, line span, what is wrong).
+    pub bad_script_maps: Vec<(KeyId, AttrId, Span, String)>,
+}
+
+/// The position of a filters collection: `/lm/w3svc/filters` (global) or `/lm/w3svc/<site>/filters`.
+fn filters_scope(mb: &Metabase, key: KeyId) -> Option<bool> {
+    let path = &*mb.key(key).path;
+    if path == "/lm/w3svc/filters" {
+        return Some(true);
+    }
+    let site = path.strip_prefix("/lm/w3svc/")?.strip_suffix("/filters")?;
+    if site.contains('/') || matches!(site, "info" | "apppools" | "filters") {
+        return None;
+    }
+    Some(false)
+}
+
+/// Whether a key's settings reach served content: not a template under `/LM/W3SVC/Info`, and not
+/// another service (FTP, SMTP, ...).
+fn is_served(path: &str) -> bool {
+    if path == "/" || path == "/lm" {
+        return true;
+    }
+    match path.strip_prefix("/lm/w3svc") {
+        Some("") => true,
+        Some(rest) => rest.starts_with('/') && !(rest == "/info" || rest.starts_with("/info/")),
+        None => false,
+    }
+}
+
+impl IsapiSet {
+    pub fn of(mb: &Metabase) -> IsapiSet {
+        let mut set = IsapiSet::default();
+        set.collect_filters(mb);
+        set.collect_script_maps(mb);
+        set.collect_compression(mb);
+        set
+    }
+
+    fn collect_filters(&mut self, mb: &Metabase) {
+        // Direct children of each filters collection, found in one pass over the keys.
+        let mut children: std::collections::HashMap<KeyId, Vec<KeyId>> = Default::default();
+        for key in 0..mb.keys.len() as KeyId {
+            let Some(parent) = mb.key(key).parent else {
+                continue;
+            };
+            let direct = super::model::parent_path(&mb.key(key).path) == Some(&*mb.key(parent).path);
+            if direct && filters_scope(mb, parent).is_some() {
+                children.entry(parent).or_default().push(key);
+            }
+        }
+        for filters_key in 0..mb.keys.len() as KeyId {
+            let Some(global) = filters_scope(mb, filters_key) else {
+                continue;
+            };
+            let base = mb.key(filters_key).path.to_string();
+            let mut defs: Vec<FilterDef> = Vec::new();
+            if let Some(order) = mb.own(filters_key, props::FILTER_LOAD_ORDER) {
+                let value = mb.attr(order).value;
+                for (name, span) in filter_load_order(mb.slice(value), value) {
+                    let key = mb.find(&format!("{base}/{name}"));
+                    defs.push(self.definition(mb, filters_key, key, name, Some(span), global));
+                }
+            }
+            // IIsFilter keys the load order does not name.
+            for &key in children.get(&filters_key).into_iter().flatten() {
+                if defs.iter().any(|d| d.key == Some(key)) {
+                    continue;
+                }
+                let name = mb.location(key).rsplit('/').next().unwrap_or_default().to_string();
+                defs.push(self.definition(mb, filters_key, Some(key), name, None, global));
+            }
+            for def in &defs {
+                if !def.loads() {
+                    continue;
+                }
+                let (Some(key), Some(attr)) = (def.key, def.path) else {
+                    continue;
+                };
+                self.entries.push(IsapiRef {
+                    role: if global { Role::GlobalFilter } else { Role::SiteFilter },
+                    key,
+                    attr,
+                    line: None,
+                    span: mb.attr(attr).value,
+                    path: mb.attr_value(attr).trim().to_string(),
+                    extension: None,
+                    filter_name: Some(def.name.clone()),
+                });
+            }
+            self.filters.extend(defs);
+        }
+    }
+
+    fn definition(
+        &self,
+        mb: &Metabase,
+        filters_key: KeyId,
+        key: Option<KeyId>,
+        name: String,
+        load_order_span: Option<Span>,
+        global: bool,
+    ) -> FilterDef {
+        let path = key
+            .and_then(|k| mb.own(k, props::FILTER_PATH))
+            .filter(|&a| !mb.attr_value(a).trim().is_empty());
+        let enabled = key
+            .and_then(|k| mb.own(k, props::FILTER_ENABLED))
+            .is_none_or(|a| parse_bool(&mb.attr_value(a)).unwrap_or(true));
+        FilterDef {
+            filters_key,
+            key,
+            name,
+            load_order_span,
+            path,
+            enabled,
+            global,
+        }
+    }
+
+    fn collect_script_maps(&mut self, mb: &Metabase) {
+        for (key, attr) in mb.keys_with(props::SCRIPT_MAPS) {
+            if !is_served(&mb.key(key).path) {
+                continue;
+            }
+            for line in mb.attr_lines(attr) {
+                match ScriptMap::parse(&line) {
+                    None => {}
+                    Some(Err(e)) => self.bad_script_maps.push((key, attr, line.span, e.0)),
+                    Some(Ok(map)) if map.kind == ProcessorKind::Cgi => {}
+                    Some(Ok(map)) => self.entries.push(IsapiRef {
+                        role: if map.is_wildcard() {
+                            Role::WildcardMap
+                        } else {
+                            Role::ScriptMap
+                        },
+                        key,
+                        attr,
+                        line: Some(line.index),
+                        span: map.processor_span,
+                        path: map.processor,
+                        extension: Some(map.extension),
+                        filter_name: None,
+                    }),
+                }
+            }
+        }
+    }
+
+    fn collect_compression(&mut self, mb: &Metabase) {
+        for (key, attr) in mb.keys_with(props::HC_COMPRESSION_DLL) {
+            if !mb.key(key).path.starts_with("/lm/w3svc/filters/compression/") {
+                continue;
+            }
+            let path = mb.attr_value(attr).trim().to_string();
+            if path.is_empty() {
+                continue;
+            }
+            self.entries.push(IsapiRef {
+                role: Role::CompressionScheme,
+                key,
+                attr,
+                line: None,
+                span: mb.attr(attr).value,
+                path,
+                extension: None,
+                filter_name: None,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metabase::{SourceFile, parse};
+
+    fn metabase(keys: &str) -> Metabase {
+        let text = format!("<configuration>\n<MBProperty>\n{keys}</MBProperty>\n</configuration>\n");
+        parse(SourceFile::from_text("t.xml", text)).unwrap()
+    }
+
+    #[test]
+    fn worker_bitness_follows_the_app_pools_setting() {
+        let mb = metabase("<IIsApplicationPools Location =\"/LM/W3SVC/AppPools\">\n</IIsApplicationPools>\n");
+        assert_eq!(WorkerBitness::of(&mb).bitness, Bitness::Bits64);
+        for (value, bits) in [
+            ("TRUE", 32),
+            ("1", 32),
+            ("0", 64),
+            ("FALSE", 64),
+            ("false", 64),
+            ("yes", 32),
+        ] {
+            let mb = metabase(&format!(
+                "<IIsApplicationPools Location =\"/LM/W3SVC/AppPools\"\n\t\tEnable32bitAppOnWin64=\"{value}\"\n\t>\n</IIsApplicationPools>\n"
+            ));
+            assert_eq!(WorkerBitness::of(&mb).bitness.bits(), bits, "{value}");
+        }
+        // Inherited from /LM/W3SVC, even with no AppPools key at all.
+        let mb = metabase("<IIsWebService Location =\"/LM/W3SVC\" Enable32BitAppOnWin64=\"TRUE\">\n</IIsWebService>\n");
+        let worker = WorkerBitness::of(&mb);
+        assert_eq!(worker.bitness, Bitness::Bits32);
+        assert!(worker.describe(&mb).contains("at /LM/W3SVC"));
+        // A value on a single pool decides nothing.
+        let mb = metabase(
+            "<IIsApplicationPools Location =\"/LM/W3SVC/AppPools\">\n</IIsApplicationPools>\n<IIsApplicationPool Location =\"/LM/W3SVC/AppPools/P\" Enable32BitAppOnWin64=\"TRUE\">\n</IIsApplicationPool>\n",
+        );
+        assert_eq!(WorkerBitness::of(&mb).bitness, Bitness::Bits64);
+    }
+
+    #[test]
+    fn filters_load_only_when_listed_enabled_and_pathed() {
+        let mb = metabase(concat!(
+            "<IIsFilters Location =\"/LM/W3SVC/Filters\" FilterLoadOrder=\"UrlScan,Gone,Off\">\n</IIsFilters>\n",
+            "<IIsFilter Location =\"/LM/W3SVC/Filters/Compression\">\n</IIsFilter>\n",
+            "<IIsFilter Location =\"/LM/W3SVC/Filters/Off\" FilterEnabled=\"FALSE\" FilterPath=\"C:\\off.dll\">\n</IIsFilter>\n",
+            "<IIsFilter Location =\"/LM/W3SVC/Filters/URLSCAN\" FilterPath=\"C:\\u.dll\">\n</IIsFilter>\n",
+            "<IIsFilter Location =\"/LM/W3SVC/Filters/Unlisted\" FilterPath=\"C:\\n.dll\">\n</IIsFilter>\n",
+            "<IIsFilters Location =\"/LM/W3SVC/3/Filters\" FilterLoadOrder=\"site\">\n</IIsFilters>\n",
+            "<IIsFilter Location =\"/LM/W3SVC/3/Filters/site\" FilterPath=\"C:\\s.dll\">\n</IIsFilter>\n",
+        ));
+        let set = IsapiSet::of(&mb);
+        let loaded: Vec<_> = set.entries.iter().map(|e| (e.role, e.path.as_str())).collect();
+        assert_eq!(
+            loaded,
+            [(Role::GlobalFilter, "C:\\u.dll"), (Role::SiteFilter, "C:\\s.dll")]
+        );
+        let names: Vec<_> = set
+            .filters
+            .iter()
+            .map(|f| (f.name.as_str(), f.key.is_some(), f.loads()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("UrlScan", true, true),
+                ("Gone", false, false),
+                ("Off", true, false),
+                ("Compression", true, false),
+                ("Unlisted", true, false),
+                ("site", true, true)
+            ]
+        );
+    }
+
+    #[test]
+    fn script_maps_skip_templates_cgi_and_report_bad_lines() {
+        let mb = metabase(concat!(
+            "<IIsWebService Location =\"/LM/W3SVC\"\n\t\tScriptMaps=\".asp,C:\\asp.dll,5\n\t\t\t*,C:\\wild.dll,0\n\t\t\t.pl,C:\\perl.exe %s %s,1\n\t\t\tbroken\"\n\t>\n</IIsWebService>\n",
+            "<IIsWebVirtualDir Location =\"/LM/W3SVC/Info/Templates/Public Web Site/Root\" ScriptMaps=\".t,C:\\t.dll,1\">\n</IIsWebVirtualDir>\n",
+            "<IIsCompressionScheme Location =\"/LM/W3SVC/Filters/Compression/gzip\" HcCompressionDll=\"%windir%\\system32\\inetsrv\\gzip.dll\">\n</IIsCompressionScheme>\n",
+        ));
+        let set = IsapiSet::of(&mb);
+        let got: Vec<_> = set.entries.iter().map(|e| (e.role, e.path.as_str(), e.line)).collect();
+        assert_eq!(
+            got,
+            [
+                (Role::ScriptMap, "C:\\asp.dll", Some(0)),
+                (Role::WildcardMap, "C:\\wild.dll", Some(1)),
+                (Role::CompressionScheme, "%windir%\\system32\\inetsrv\\gzip.dll", None),
+            ]
+        );
+        assert_eq!(set.bad_script_maps.len(), 1);
+        assert_eq!(mb.slice(set.entries[1].span), "C:\\wild.dll");
+    }
+}

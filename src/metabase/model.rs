@@ -1,0 +1,303 @@
+//! The metabase model: keys, their properties as spans into the source text, and inheritance.
+//!
+//! Nothing here copies a value: an [`Attr`] is two spans, and a value's text is read from the source
+//! when asked for. Inheritance walks parent links (no recursion), and no key carries a copy of an
+//! inherited list: that is what keeps a 50,000-site metabase linear in time and memory.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use super::props::Prop;
+use super::source::{SourceFile, Span};
+
+pub type KeyId = u32;
+pub type AttrId = u32;
+
+/// Where a property's value was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttrKind {
+    /// An attribute of the key's element: `ScriptMaps="..."`.
+    Attribute,
+    /// A `<Custom Name=".." ID=".." Value=".."/>` child; `element` spans the whole child, `id` is 0
+    /// when the ID is missing or not a number.
+    Custom { id: u32, element: Span },
+}
+
+/// One property of a key. `name` spans the attribute name (for a Custom child, its `Name` value);
+/// `value` spans the raw value between the quotes (for a Custom child, its `Value` value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attr {
+    pub name: Span,
+    pub value: Span,
+    pub kind: AttrKind,
+}
+
+/// One metabase key: an element directly inside `<MBProperty>`.
+#[derive(Debug, Clone)]
+pub struct Key {
+    /// The element name, which is the key type (`IIsWebServer`).
+    pub key_type: Span,
+    /// The raw `Location` value.
+    pub location: Span,
+    /// The Location normalised for comparison: lower case, no trailing `/`.
+    pub path: Box<str>,
+    /// From the `<` of the open tag to the `>` of the close tag.
+    pub span: Span,
+    /// Indexes into [`Metabase::attrs`].
+    pub attrs: std::ops::Range<AttrId>,
+    /// The nearest key above this one in the Location tree.
+    pub parent: Option<KeyId>,
+}
+
+/// A parsed MetaBase.xml.
+#[derive(Debug)]
+pub struct Metabase {
+    pub source: SourceFile,
+    pub keys: Vec<Key>,
+    pub attrs: Vec<Attr>,
+    /// The `xmlns` of `<configuration>`, when present.
+    pub namespace: Option<Span>,
+    /// Keys whose Location repeats an earlier key's (the earlier key is the one that counts).
+    pub duplicate_keys: Vec<KeyId>,
+    index: HashMap<Box<str>, KeyId>,
+}
+
+/// Normalises a Location for comparison: IIS compares them case-insensitively.
+pub fn normalise_location(location: &str) -> String {
+    let trimmed = location.trim();
+    let trimmed = if trimmed.len() > 1 {
+        trimmed.trim_end_matches('/')
+    } else {
+        trimmed
+    };
+    let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+    if trimmed.is_ascii() {
+        trimmed.to_ascii_lowercase()
+    } else {
+        trimmed.to_lowercase()
+    }
+}
+
+/// The Location one level up (`/lm/w3svc/1` -> `/lm/w3svc`), or `None` at `/` and `.`.
+pub fn parent_path(path: &str) -> Option<&str> {
+    if path == "/" || !path.starts_with('/') {
+        return None;
+    }
+    match path.rfind('/') {
+        Some(0) => Some("/"),
+        Some(i) => Some(&path[..i]),
+        None => None,
+    }
+}
+
+/// The raw text of a value with XML references resolved. The parser has already checked that
+/// every reference is valid, so this never fails on a parsed file.
+pub fn unescape(raw: &str) -> Cow<'_, str> {
+    if raw.contains('&') {
+        quick_xml::escape::unescape(raw).unwrap_or(Cow::Borrowed(raw))
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
+/// One line of a multi-string value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueLine<'a> {
+    /// 0-based index of the line within the value.
+    pub index: usize,
+    /// The line without its continuation indentation and line break.
+    pub span: Span,
+    pub raw: &'a str,
+}
+
+impl ValueLine<'_> {
+    pub fn text(&self) -> Cow<'_, str> {
+        unescape(self.raw)
+    }
+}
+
+/// Splits a raw multi-string value into its lines: on `\n` (a preceding `\r` dropped), with the
+/// TABs that indent continuation lines removed. Never on spaces: paths contain them.
+pub fn value_lines(text: &str, value: Span) -> impl Iterator<Item = ValueLine<'_>> {
+    let raw = &text[value.range()];
+    let base = value.start as usize;
+    let mut offset = 0usize;
+    raw.split('\n').enumerate().map(move |(index, line)| {
+        let line_start = offset;
+        offset += line.len() + 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let indent = if index == 0 {
+            0
+        } else {
+            line.len() - line.trim_start_matches(['\t', ' ']).len()
+        };
+        let start = base + line_start + indent;
+        ValueLine {
+            index,
+            span: Span::new(start, base + line_start + line.len()),
+            raw: &line[indent..],
+        }
+    })
+}
+
+impl Metabase {
+    pub(super) fn new(source: SourceFile, keys: Vec<Key>, attrs: Vec<Attr>, namespace: Option<Span>) -> Metabase {
+        let mut index: HashMap<Box<str>, KeyId> = HashMap::with_capacity(keys.len());
+        let mut duplicate_keys = Vec::new();
+        for (id, key) in keys.iter().enumerate() {
+            if index.contains_key(&key.path) {
+                duplicate_keys.push(id as KeyId);
+            } else {
+                index.insert(key.path.clone(), id as KeyId);
+            }
+        }
+        let mut mb = Metabase {
+            source,
+            keys,
+            attrs,
+            namespace,
+            duplicate_keys,
+            index,
+        };
+        for id in 0..mb.keys.len() {
+            let parent = parent_path(&mb.keys[id].path).and_then(|p| mb.nearest_key(p));
+            mb.keys[id].parent = parent;
+        }
+        mb
+    }
+
+    pub fn text(&self) -> &str {
+        &self.source.text
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        &self.source.text[span.range()]
+    }
+
+    pub fn key(&self, id: KeyId) -> &Key {
+        &self.keys[id as usize]
+    }
+
+    pub fn attr(&self, id: AttrId) -> &Attr {
+        &self.attrs[id as usize]
+    }
+
+    pub fn key_type(&self, id: KeyId) -> &str {
+        self.slice(self.key(id).key_type)
+    }
+
+    /// The Location as written in the file.
+    pub fn location(&self, id: KeyId) -> Cow<'_, str> {
+        unescape(self.slice(self.key(id).location))
+    }
+
+    /// The key at exactly this Location (any spelling), the first one if it is duplicated.
+    pub fn find(&self, location: &str) -> Option<KeyId> {
+        self.index.get(normalise_location(location).as_str()).copied()
+    }
+
+    /// The key at `path` (already normalised), or the nearest one above it.
+    pub fn nearest_key(&self, mut path: &str) -> Option<KeyId> {
+        loop {
+            if let Some(&id) = self.index.get(path) {
+                return Some(id);
+            }
+            path = parent_path(path)?;
+        }
+    }
+
+    /// The property's name as written (attribute name, or a Custom child's Name).
+    pub fn attr_name(&self, attr: AttrId) -> Cow<'_, str> {
+        unescape(self.slice(self.attr(attr).name))
+    }
+
+    /// The property's value with XML references resolved.
+    pub fn attr_value(&self, attr: AttrId) -> Cow<'_, str> {
+        unescape(self.slice(self.attr(attr).value))
+    }
+
+    /// The lines of a multi-string property.
+    pub fn attr_lines(&self, attr: AttrId) -> impl Iterator<Item = ValueLine<'_>> {
+        value_lines(self.text(), self.attr(attr).value)
+    }
+
+    /// The key's own value of `prop`: an attribute of that name, or a Custom child with its name or ID.
+    pub fn own(&self, key: KeyId, prop: Prop) -> Option<AttrId> {
+        self.key(key).attrs.clone().find(|&a| {
+            let attr = self.attr(a);
+            match attr.kind {
+                AttrKind::Custom { id, .. } if id == prop.id => true,
+                _ => self.slice(attr.name).eq_ignore_ascii_case(prop.name),
+            }
+        })
+    }
+
+    /// The effective value of `prop` at `key`: its own, else (for an inheritable property) the
+    /// nearest ancestor's. Returns the key that holds it and the property.
+    pub fn effective(&self, key: KeyId, prop: Prop) -> Option<(KeyId, AttrId)> {
+        let mut current = Some(key);
+        while let Some(k) = current {
+            if let Some(a) = self.own(k, prop) {
+                return Some((k, a));
+            }
+            if !prop.inherit {
+                return None;
+            }
+            current = self.key(k).parent;
+        }
+        None
+    }
+
+    /// The effective value of `prop` at a Location, whether or not a key exists there.
+    pub fn effective_at(&self, location: &str, prop: Prop) -> Option<(KeyId, AttrId)> {
+        let path = normalise_location(location);
+        let exact = self.index.get(path.as_str()).copied();
+        match exact {
+            Some(key) => self.effective(key, prop),
+            None if prop.inherit => {
+                let key = self.nearest_key(parent_path(&path)?)?;
+                self.effective(key, prop)
+            }
+            None => None,
+        }
+    }
+
+    /// Every key that holds its own value of `prop`.
+    pub fn keys_with(&self, prop: Prop) -> impl Iterator<Item = (KeyId, AttrId)> + '_ {
+        (0..self.keys.len() as KeyId).filter_map(move |k| self.own(k, prop).map(|a| (k, a)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_normalise() {
+        assert_eq!(normalise_location("/LM/W3SVC/1/Root/"), "/lm/w3svc/1/root");
+        assert_eq!(normalise_location("/"), "/");
+        assert_eq!(normalise_location("."), ".");
+        assert_eq!(normalise_location("/LM/W3SVC/Ä"), "/lm/w3svc/ä");
+    }
+
+    #[test]
+    fn parents() {
+        assert_eq!(parent_path("/lm/w3svc"), Some("/lm"));
+        assert_eq!(parent_path("/lm"), Some("/"));
+        assert_eq!(parent_path("/"), None);
+        assert_eq!(parent_path("."), None);
+    }
+
+    #[test]
+    fn multistring_lines_keep_spaces_and_drop_indentation() {
+        let text = "X=\".a,C:\\Program Files (x86)\\a.dll,5\r\n\t\t\t.b,C:\\b.dll,1\r\n\t\t\t\"";
+        let start = text.find('"').unwrap() + 1;
+        let end = text.rfind('"').unwrap();
+        let lines: Vec<_> = value_lines(text, Span::new(start, end)).collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0].raw, ".a,C:\\Program Files (x86)\\a.dll,5");
+        assert_eq!(lines[1].raw, ".b,C:\\b.dll,1");
+        assert_eq!(&text[lines[1].span.range()], ".b,C:\\b.dll,1");
+        assert_eq!(lines[2].raw, "");
+    }
+}

@@ -1,0 +1,497 @@
+//! Reads MetaBase.xml text into a [`Metabase`], keeping a span for every key, attribute and value.
+//!
+//! quick-xml hands back raw attribute text borrowed from the input, so spans are pointer offsets into
+//! the source: no value is copied, and the XML attribute-value normalisation that would turn the line
+//! breaks of a multi-string into spaces never happens. Nesting is tracked on an explicit stack, so a
+//! deeply nested file cannot overflow the call stack. DOCTYPE and entity declarations are refused,
+//! never expanded.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::reader::Reader;
+
+use super::model::{Attr, AttrKind, Key, KeyId, Metabase, normalise_location, unescape};
+use super::source::{SourceFile, Span};
+
+/// Why a file is not a readable metabase, and where (a text offset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    pub span: Span,
+    pub message: String,
+}
+
+impl Malformed {
+    fn at(offset: usize, message: impl Into<String>) -> Malformed {
+        Malformed {
+            span: Span::new(offset, offset),
+            message: message.into(),
+        }
+    }
+}
+
+/// A file that failed to parse, handed back with its source so the fault can be shown in context.
+#[derive(Debug)]
+pub struct ParseFailure {
+    pub source: SourceFile,
+    pub error: Malformed,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Frame {
+    Configuration,
+    MbProperty,
+    Key(KeyId),
+    /// Anything else: kept only to match its close tag.
+    Other,
+}
+
+struct Open {
+    frame: Frame,
+    name: Span,
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    keys: Vec<Key>,
+    attrs: Vec<Attr>,
+    namespace: Option<Span>,
+    stack: Vec<Open>,
+    seen_root: bool,
+    seen_mbproperty: bool,
+}
+
+/// Parses a decoded file.
+pub fn parse(source: SourceFile) -> Result<Metabase, Box<ParseFailure>> {
+    let result = {
+        let mut parser = Parser {
+            text: &source.text,
+            keys: Vec::new(),
+            attrs: Vec::new(),
+            namespace: None,
+            stack: Vec::new(),
+            seen_root: false,
+            seen_mbproperty: false,
+        };
+        parser.run().map(|()| (parser.keys, parser.attrs, parser.namespace))
+    };
+    match result {
+        Ok((keys, attrs, namespace)) => Ok(Metabase::new(source, keys, attrs, namespace)),
+        Err(error) => Err(Box::new(ParseFailure { source, error })),
+    }
+}
+
+impl<'a> Parser<'a> {
+    /// The span of a slice that quick-xml borrowed from the input. A slice that is not borrowed
+    /// from it (quick-xml never makes one for a `&str` reader) is an error, never a wrong span.
+    fn span_of(&self, slice: &str) -> Result<Span, Malformed> {
+        let base = self.text.as_ptr() as usize;
+        let start = (slice.as_ptr() as usize).wrapping_sub(base);
+        if start > self.text.len() || self.text.len() - start < slice.len() {
+            return Err(Malformed::at(
+                0,
+                "internal error: the XML reader returned text that is not part of the file",
+            ));
+        }
+        Ok(Span::new(start, start + slice.len()))
+    }
+
+    fn run(&mut self) -> Result<(), Malformed> {
+        // quick-xml skips a leading U+FEFF without counting it in its positions; a second BOM after
+        // the one the decoder removed must not shift every span.
+        let skipped = if self.text.starts_with('\u{feff}') {
+            '\u{feff}'.len_utf8()
+        } else {
+            0
+        };
+        let mut reader = Reader::from_str(self.text);
+        reader.config_mut().enable_all_checks(true);
+        reader.config_mut().expand_empty_elements = false;
+        let position = |reader: &Reader<&[u8]>| {
+            let p = reader.buffer_position() as usize;
+            if p == 0 { 0 } else { p + skipped }
+        };
+        loop {
+            let start = position(&reader);
+            let event = reader.read_event().map_err(|e| {
+                Malformed::at(
+                    reader.error_position() as usize + skipped,
+                    format!("not well-formed XML: {e}"),
+                )
+            })?;
+            let end = position(&reader);
+            match event {
+                Event::Start(e) => self.open(&e, start, end, false)?,
+                Event::Empty(e) => self.open(&e, start, end, true)?,
+                Event::End(_) => {
+                    let open = self
+                        .stack
+                        .pop()
+                        .ok_or_else(|| Malformed::at(start, "not well-formed XML: a close tag with no open tag"))?;
+                    if let Frame::Key(id) = open.frame {
+                        self.keys[id as usize].span.end = end as u32;
+                    }
+                }
+                Event::DocType(_) => {
+                    return Err(Malformed {
+                        span: Span::new(start, end),
+                        message: "a DOCTYPE declaration: IIS never writes one, and mblint does not expand entities or fetch external ones".into(),
+                    });
+                }
+                Event::Text(t) if self.stack.is_empty() => {
+                    if !t.bytes().all(|b| b.is_ascii_whitespace()) {
+                        return Err(Malformed::at(
+                            start,
+                            "not well-formed XML: text outside the root element",
+                        ));
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    if self.stack.is_empty() {
+                        return Err(Malformed::at(
+                            start,
+                            "not well-formed XML: a reference outside the root element",
+                        ));
+                    }
+                    let name = self.span_of(&r)?;
+                    check_reference(&self.text[name.range()]).map_err(|m| Malformed {
+                        span: Span::new(start, end),
+                        message: m,
+                    })?;
+                }
+                Event::CData(_) if self.stack.is_empty() => {
+                    return Err(Malformed::at(
+                        start,
+                        "not well-formed XML: CDATA outside the root element",
+                    ));
+                }
+                Event::Eof => return self.finish(end),
+                Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::Text(_) | Event::CData(_) => {}
+            }
+        }
+    }
+
+    fn finish(&self, end: usize) -> Result<(), Malformed> {
+        if let Some(open) = self.stack.last() {
+            let line = line_of(self.text, open.name.start as usize);
+            return Err(Malformed::at(
+                end,
+                format!(
+                    "unexpected end of file: <{}> opened on line {line} is not closed",
+                    &self.text[open.name.range()]
+                ),
+            ));
+        }
+        if !self.seen_root {
+            return Err(Malformed::at(end, "not a metabase: no <configuration> element"));
+        }
+        if !self.seen_mbproperty {
+            return Err(Malformed::at(
+                end,
+                "not a metabase: <configuration> holds no <MBProperty> element",
+            ));
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, e: &BytesStart<'_>, start: usize, end: usize, empty: bool) -> Result<(), Malformed> {
+        let name_span = self.span_of(e.name().as_ref())?;
+        let name = &self.text[name_span.range()];
+        let parent = self.stack.last().map(|o| o.frame);
+        let frame = match parent {
+            None => {
+                if self.seen_root {
+                    return Err(Malformed {
+                        span: name_span,
+                        message: "not well-formed XML: a second root element".into(),
+                    });
+                }
+                self.seen_root = true;
+                if local_name(name) != "configuration" {
+                    return Err(Malformed {
+                        span: name_span,
+                        message: format!("not a metabase: the root element is <{name}>, not <configuration>"),
+                    });
+                }
+                for attr in self.attributes(e)? {
+                    if &self.text[attr.0.range()] == "xmlns" {
+                        self.namespace = Some(attr.1);
+                    }
+                }
+                Frame::Configuration
+            }
+            Some(Frame::Configuration) if local_name(name) == "MBProperty" => {
+                self.attributes(e)?;
+                self.seen_mbproperty = true;
+                Frame::MbProperty
+            }
+            Some(Frame::MbProperty) => self.key(e, name_span, start, end)?,
+            Some(Frame::Key(id)) if local_name(name) == "Custom" => {
+                self.custom(e, id, name_span, start, end)?;
+                Frame::Other
+            }
+            Some(_) => {
+                self.attributes(e)?;
+                Frame::Other
+            }
+        };
+        if !empty {
+            self.stack.push(Open { frame, name: name_span });
+        }
+        Ok(())
+    }
+
+    /// Every attribute as (name span, raw value span), with values checked for well-formedness.
+    fn attributes(&self, e: &BytesStart<'_>) -> Result<Vec<(Span, Span)>, Malformed> {
+        let mut out = Vec::new();
+        let mut attributes = e.attributes();
+        attributes.with_checks(true);
+        for attr in attributes {
+            let attr = attr.map_err(|err| {
+                let tag = self.span_of(e.name().as_ref()).map_or(0, |s| s.start as usize);
+                Malformed::at(tag, format!("not well-formed XML: {err}"))
+            })?;
+            let name = self.span_of(attr.key.as_ref())?;
+            let value = self.span_of(&attr.value)?;
+            let raw = &self.text[value.range()];
+            if let Some(i) = raw.find('<') {
+                return Err(Malformed::at(
+                    value.start as usize + i,
+                    "not well-formed XML: '<' inside an attribute value",
+                ));
+            }
+            check_references(raw).map_err(|(i, message)| Malformed::at(value.start as usize + i, message))?;
+            out.push((name, value));
+        }
+        Ok(out)
+    }
+
+    fn key(&mut self, e: &BytesStart<'_>, name: Span, start: usize, end: usize) -> Result<Frame, Malformed> {
+        let attributes = self.attributes(e)?;
+        let first = self.attrs.len() as u32;
+        let mut location = None;
+        for (attr_name, value) in attributes {
+            if &self.text[attr_name.range()] == "Location" {
+                location = Some(value);
+            } else {
+                self.attrs.push(Attr {
+                    name: attr_name,
+                    value,
+                    kind: AttrKind::Attribute,
+                });
+            }
+        }
+        let Some(location) = location else {
+            return Err(Malformed {
+                span: name,
+                message: format!(
+                    "a metabase key <{}> without a Location attribute",
+                    &self.text[name.range()]
+                ),
+            });
+        };
+        let path = normalise_location(&unescape(&self.text[location.range()])).into_boxed_str();
+        let id = self.keys.len() as KeyId;
+        self.keys.push(Key {
+            key_type: name,
+            location,
+            path,
+            span: Span::new(start, end),
+            attrs: first..self.attrs.len() as u32,
+            parent: None,
+        });
+        Ok(Frame::Key(id))
+    }
+
+    fn custom(&mut self, e: &BytesStart<'_>, key: KeyId, tag: Span, start: usize, end: usize) -> Result<(), Malformed> {
+        let (mut name, mut value, mut id) = (None, None, 0u32);
+        for (attr_name, attr_value) in self.attributes(e)? {
+            match &self.text[attr_name.range()] {
+                "Name" => name = Some(attr_value),
+                "Value" => value = Some(attr_value),
+                "ID" => id = self.text[attr_value.range()].trim().parse().unwrap_or(0),
+                _ => {}
+            }
+        }
+        let Some(name) = name else {
+            return Err(Malformed {
+                span: tag,
+                message: "a <Custom> property without a Name attribute".into(),
+            });
+        };
+        // An empty value is written as no Value at all; point at the end of the name then.
+        let value = value.unwrap_or(Span::new(name.end as usize, name.end as usize));
+        // The open tag (IIS always self-closes a Custom child).
+        let element = Span::new(start, end);
+        // A key's attributes are contiguous: Custom children follow the key's own attributes directly.
+        let k = &mut self.keys[key as usize];
+        debug_assert_eq!(k.attrs.end as usize, self.attrs.len());
+        self.attrs.push(Attr {
+            name,
+            value,
+            kind: AttrKind::Custom { id, element },
+        });
+        k.attrs.end = self.attrs.len() as u32;
+        Ok(())
+    }
+}
+
+fn local_name(name: &str) -> &str {
+    name.rsplit(':').next().unwrap_or(name)
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    memchr::memchr_iter(b'\n', &text.as_bytes()[..offset.min(text.len())]).count() + 1
+}
+
+/// Checks the name of an entity or character reference (the text between `&` and `;`).
+fn check_reference(name: &str) -> Result<(), String> {
+    let ok = match name {
+        "lt" | "gt" | "amp" | "apos" | "quot" => true,
+        _ => match name.strip_prefix('#') {
+            Some(num) => {
+                let code = match num.strip_prefix('x') {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                    None => num.parse().ok(),
+                };
+                code.and_then(char::from_u32).is_some_and(|c| c != '\0')
+            }
+            None => false,
+        },
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "not well-formed XML: '&{name};' is not a predefined entity or a character reference (mblint does not expand declared entities)"
+        ))
+    }
+}
+
+/// Checks every `&...;` reference in a raw attribute value; on a fault, its offset and why.
+fn check_references(raw: &str) -> Result<(), (usize, String)> {
+    for amp in memchr::memchr_iter(b'&', raw.as_bytes()) {
+        let rest = &raw[amp + 1..];
+        let Some(semi) = rest.find(';') else {
+            return Err((
+                amp,
+                "not well-formed XML: '&' not followed by a reference ending in ';'".into(),
+            ));
+        };
+        check_reference(&rest[..semi]).map_err(|m| (amp, m))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metabase::props;
+
+    const SMALL: &str = "\u{feff}<?xml version =\"1.0\"?>\r\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\r\n<MBProperty>\r\n<IIsWebService\tLocation =\"/LM/W3SVC\"\r\n\t\tAppPoolId=\"DefaultAppPool\"\r\n\t\tScriptMaps=\".asp,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,5,GET,HEAD\r\n\t\t\t.aspx,C:\\A &amp; B\\x.dll,1\"\r\n\t>\r\n\t<Custom\r\n\t\tName=\"UnknownName_2041\"\r\n\t\tID=\"2041\"\r\n\t\tValue=\"C:\\f.dll\"\r\n\t\tType=\"STRING\"\r\n\t/>\r\n</IIsWebService>\r\n<IIsWebServer\tLocation =\"/LM/W3SVC/1\"\r\n\t>\r\n</IIsWebServer>\r\n<IIsWebVirtualDir\tLocation =\"/LM/W3SVC/1/Root\"\r\n\t\tScriptMaps=\"\"\r\n\t>\r\n</IIsWebVirtualDir>\r\n</MBProperty>\r\n</configuration>\r\n";
+
+    fn parse_text(text: &str) -> Result<Metabase, Malformed> {
+        parse(SourceFile::from_text("t.xml", text)).map_err(|f| f.error)
+    }
+
+    #[test]
+    fn keys_attributes_and_spans() {
+        let mb = parse_text(SMALL).unwrap();
+        assert_eq!(mb.keys.len(), 3);
+        assert!(mb.namespace.is_some());
+        let svc = mb.find("/lm/w3svc").unwrap();
+        assert_eq!(mb.key_type(svc), "IIsWebService");
+        assert_eq!(mb.location(svc), "/LM/W3SVC");
+        let key = mb.key(svc);
+        assert!(mb.slice(key.span).starts_with("<IIsWebService"));
+        assert!(mb.slice(key.span).ends_with("</IIsWebService>"));
+        let maps = mb.own(svc, props::SCRIPT_MAPS).unwrap();
+        let lines: Vec<_> = mb.attr_lines(maps).map(|l| l.text().into_owned()).collect();
+        assert_eq!(
+            lines,
+            [
+                ".asp,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,5,GET,HEAD",
+                ".aspx,C:\\A & B\\x.dll,1"
+            ]
+        );
+        // A Custom child counts under its ID.
+        let custom = mb.own(svc, props::FILTER_PATH).unwrap();
+        assert_eq!(mb.attr_value(custom), "C:\\f.dll");
+        assert_eq!(mb.attr_name(custom), "UnknownName_2041");
+    }
+
+    #[test]
+    fn inheritance_walks_up_and_a_child_list_replaces() {
+        let mb = parse_text(SMALL).unwrap();
+        let site = mb.find("/LM/W3SVC/1").unwrap();
+        let root = mb.find("/lm/w3svc/1/ROOT").unwrap();
+        let svc = mb.find("/LM/W3SVC").unwrap();
+        assert_eq!(mb.key(root).parent, Some(site));
+        assert_eq!(mb.effective(site, props::APP_POOL_ID).map(|e| e.0), Some(svc));
+        assert_eq!(mb.effective(root, props::SCRIPT_MAPS).map(|e| e.0), Some(root));
+        assert_eq!(mb.effective(site, props::FILTER_PATH), None, "not inheritable");
+        assert_eq!(
+            mb.effective_at("/LM/W3SVC/1/ROOT/app/dir", props::APP_POOL_ID)
+                .map(|e| e.0),
+            Some(svc)
+        );
+    }
+
+    #[test]
+    fn faults_are_located() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "<configuration><MBProperty><A Location=\"/\"></B></MBProperty></configuration>",
+                "not well-formed",
+            ),
+            ("<configuration><MBProperty><A Location=\"/\">", "not closed"),
+            ("<!DOCTYPE x [<!ENTITY a \"b\">]><configuration/>", "DOCTYPE"),
+            ("<root/>", "not a metabase"),
+            ("<configuration/>", "no <MBProperty>"),
+            ("", "no <configuration>"),
+            (
+                "<configuration><MBProperty><A/></MBProperty></configuration>",
+                "without a Location",
+            ),
+            (
+                "<configuration><MBProperty><A Location=\"&lol;\"/></MBProperty></configuration>",
+                "predefined entity",
+            ),
+            (
+                "<configuration><MBProperty><A Location=\"/\" B=\"a&b\"/></MBProperty></configuration>",
+                "'&'",
+            ),
+            (
+                "<configuration><MBProperty><A Location=\"/\" B=1/></MBProperty></configuration>",
+                "not well-formed",
+            ),
+            (
+                "<configuration><MBProperty><A Location=\"/\" B=\"1\" B=\"2\"/></MBProperty></configuration>",
+                "not well-formed",
+            ),
+            (
+                "<configuration><MBProperty></MBProperty></configuration><x/>",
+                "second root",
+            ),
+            (
+                "<configuration><MBProperty></MBProperty></configuration>junk",
+                "outside the root",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = parse_text(text).expect_err(text);
+            assert!(err.message.contains(expected), "{text}: {}", err.message);
+            assert!(err.span.end as usize <= text.len());
+        }
+    }
+
+    #[test]
+    fn deep_nesting_does_not_recurse() {
+        let depth = 200_000;
+        let text = format!(
+            "<configuration><MBProperty><A Location=\"/\">{}{}</A></MBProperty></configuration>",
+            "<x>".repeat(depth),
+            "</x>".repeat(depth)
+        );
+        let mb = parse_text(&text).unwrap();
+        assert_eq!(mb.keys.len(), 1);
+    }
+}

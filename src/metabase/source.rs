@@ -1,0 +1,349 @@
+//! Owns the raw bytes of a metabase file and their decoding into text.
+//!
+//! Every span elsewhere in the crate is a byte range into the *decoded* UTF-8 text. This module is the
+//! one place that knows how those ranges map back to bytes of the file on disk (BOM, UTF-16), and how
+//! they map to 1-based lines and columns for display.
+
+use std::sync::OnceLock;
+
+/// A byte range into the decoded text. `u32` keeps the model small at 50,000 sites; files that do
+/// not fit are refused up front by [`SourceFile::decode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, serde::Serialize)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        debug_assert!(start <= end);
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+/// How the file's bytes encode its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encoding {
+    Utf8,
+    Utf8Bom,
+    Utf16LeBom,
+    Utf16BeBom,
+    /// UTF-16 recognised from a leading `<?` without a byte order mark.
+    Utf16Le,
+    Utf16Be,
+}
+
+impl Encoding {
+    pub fn is_utf16(self) -> bool {
+        !matches!(self, Encoding::Utf8 | Encoding::Utf8Bom)
+    }
+    fn big_endian(self) -> bool {
+        matches!(self, Encoding::Utf16BeBom | Encoding::Utf16Be)
+    }
+    /// Bytes of byte order mark at the start of the file.
+    pub fn bom_len(self) -> usize {
+        match self {
+            Encoding::Utf8Bom => 3,
+            Encoding::Utf16LeBom | Encoding::Utf16BeBom => 2,
+            _ => 0,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Utf8Bom => "UTF-8 with BOM",
+            Encoding::Utf16LeBom => "UTF-16LE with BOM",
+            Encoding::Utf16BeBom => "UTF-16BE with BOM",
+            Encoding::Utf16Le => "UTF-16LE",
+            Encoding::Utf16Be => "UTF-16BE",
+        }
+    }
+}
+
+/// The line-break convention the file uses, as far as its first line tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LineEnding {
+    Lf,
+    Crlf,
+    /// The file has no line break at all.
+    None,
+}
+
+/// Text that could not be decoded: where (a byte offset in the file) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    pub file_offset: usize,
+    pub message: String,
+    /// The text decoded before the fault, so that the error can be shown at a line and column.
+    pub valid_prefix: String,
+}
+
+/// The largest file mblint reads: spans are 32-bit.
+pub const MAX_FILE_SIZE: usize = u32::MAX as usize - 1;
+
+/// A decoded metabase file.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The name to show for this file (as given on the command line).
+    pub name: String,
+    pub encoding: Encoding,
+    pub text: String,
+    line_starts: OnceLock<Vec<u32>>,
+}
+
+impl SourceFile {
+    /// Decodes `bytes` by their byte order mark (UTF-8 otherwise).
+    pub fn decode(name: impl Into<String>, bytes: &[u8]) -> Result<SourceFile, DecodeError> {
+        let name = name.into();
+        if bytes.len() > MAX_FILE_SIZE {
+            return Err(DecodeError {
+                file_offset: MAX_FILE_SIZE,
+                message: format!(
+                    "the file is {} bytes; mblint reads metabases up to {} bytes",
+                    bytes.len(),
+                    MAX_FILE_SIZE
+                ),
+                valid_prefix: String::new(),
+            });
+        }
+        let encoding = sniff(bytes);
+        let body = &bytes[encoding.bom_len()..];
+        let text = if encoding.is_utf16() {
+            decode_utf16(body, encoding.big_endian(), encoding.bom_len())?
+        } else {
+            match std::str::from_utf8(body) {
+                Ok(s) => s.to_owned(),
+                Err(e) => {
+                    let valid = e.valid_up_to();
+                    return Err(DecodeError {
+                        file_offset: encoding.bom_len() + valid,
+                        message: format!(
+                            "invalid UTF-8: byte 0x{:02X} at file offset {} does not start or continue a UTF-8 character",
+                            body[valid],
+                            encoding.bom_len() + valid
+                        ),
+                        valid_prefix: String::from_utf8_lossy(&body[..valid]).into_owned(),
+                    });
+                }
+            }
+        };
+        Ok(SourceFile {
+            name,
+            encoding,
+            text,
+            line_starts: OnceLock::new(),
+        })
+    }
+
+    /// Builds a source from text that is already decoded (tests, generated data).
+    pub fn from_text(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
+        SourceFile {
+            name: name.into(),
+            encoding: Encoding::Utf8,
+            text: text.into(),
+            line_starts: OnceLock::new(),
+        }
+    }
+
+    pub fn line_ending(&self) -> LineEnding {
+        match memchr::memchr(b'\n', self.text.as_bytes()) {
+            None => LineEnding::None,
+            Some(i) if i > 0 && self.text.as_bytes()[i - 1] == b'\r' => LineEnding::Crlf,
+            Some(_) => LineEnding::Lf,
+        }
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        &self.text[span.range()]
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0u32];
+            starts.extend(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i as u32 + 1));
+            starts
+        })
+    }
+
+    /// Number of lines (a final line without a break counts).
+    pub fn line_count(&self) -> usize {
+        self.line_starts().len()
+    }
+
+    /// 0-based index of the line holding a text offset.
+    pub fn line_index(&self, offset: usize) -> usize {
+        self.line_starts().partition_point(|&s| s as usize <= offset) - 1
+    }
+
+    /// Text offset where a 0-based line starts (the text's end past the last line).
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts().get(line).map_or(self.text.len(), |&s| s as usize)
+    }
+
+    /// 1-based line and 1-based column (in characters) of a text offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        line_col_in(&self.text, self.line_starts(), offset)
+    }
+
+    /// The byte offset in the file on disk of a text offset: what an edit of the file needs.
+    pub fn file_offset(&self, text_offset: usize) -> usize {
+        let bom = self.encoding.bom_len();
+        if !self.encoding.is_utf16() {
+            return bom + text_offset;
+        }
+        let units: usize = self.text[..text_offset].chars().map(char::len_utf16).sum();
+        bom + 2 * units
+    }
+
+    /// A text span as a byte range of the file on disk.
+    pub fn file_span(&self, span: Span) -> std::ops::Range<usize> {
+        self.file_offset(span.start as usize)..self.file_offset(span.end as usize)
+    }
+}
+
+/// Line and column of `offset` in `text`, given the starts of its lines.
+pub fn line_col_in(text: &str, line_starts: &[u32], offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let line = line_starts.partition_point(|&s| s as usize <= offset) - 1;
+    let start = line_starts[line] as usize;
+    let column = text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+    (line + 1, column + 1)
+}
+
+fn sniff(bytes: &[u8]) -> Encoding {
+    match bytes {
+        [0xEF, 0xBB, 0xBF, ..] => Encoding::Utf8Bom,
+        [0xFF, 0xFE, ..] => Encoding::Utf16LeBom,
+        [0xFE, 0xFF, ..] => Encoding::Utf16BeBom,
+        [b'<', 0, b'?', 0, ..] => Encoding::Utf16Le,
+        [0, b'<', 0, b'?', ..] => Encoding::Utf16Be,
+        _ => Encoding::Utf8,
+    }
+}
+
+fn decode_utf16(body: &[u8], big_endian: bool, bom: usize) -> Result<String, DecodeError> {
+    let units = body.chunks_exact(2).map(|pair| {
+        let pair = [pair[0], pair[1]];
+        if big_endian {
+            u16::from_be_bytes(pair)
+        } else {
+            u16::from_le_bytes(pair)
+        }
+    });
+    let mut text = String::with_capacity(body.len() / 2);
+    let mut offset = bom;
+    for decoded in char::decode_utf16(units) {
+        match decoded {
+            Ok(c) => {
+                text.push(c);
+                offset += 2 * c.len_utf16();
+            }
+            Err(e) => {
+                return Err(DecodeError {
+                    file_offset: offset,
+                    message: format!(
+                        "invalid UTF-16: unpaired surrogate 0x{:04X} at file offset {offset}",
+                        e.unpaired_surrogate()
+                    ),
+                    valid_prefix: text,
+                });
+            }
+        }
+    }
+    if body.len() % 2 == 1 {
+        return Err(DecodeError {
+            file_offset: offset,
+            message: "truncated UTF-16: the file ends in the middle of a code unit".into(),
+            valid_prefix: text,
+        });
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16le(s: &str, bom: bool) -> Vec<u8> {
+        let mut out = if bom { vec![0xFF, 0xFE] } else { vec![] };
+        out.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
+        out
+    }
+
+    #[test]
+    fn utf8_bom_offsets_shift_by_three() {
+        let src = SourceFile::decode("a", b"\xEF\xBB\xBF<a/>").unwrap();
+        assert_eq!(src.encoding, Encoding::Utf8Bom);
+        assert_eq!(src.text, "<a/>");
+        assert_eq!(src.file_offset(1), 4);
+    }
+
+    #[test]
+    fn utf16_offsets_map_back_to_file_bytes() {
+        let text = "<?xml?>\r\n<a b=\"\u{e9}\u{1F600}x\"/>";
+        let src = SourceFile::decode("a", &utf16le(text, true)).unwrap();
+        assert_eq!(src.encoding, Encoding::Utf16LeBom);
+        assert_eq!(src.text, text);
+        let x = text.rfind('x').unwrap();
+        // BOM (2 bytes) + 15 ASCII units + é (1 unit) + emoji (2 units) = 2 + 2 * 18
+        assert_eq!(src.file_offset(x), 38);
+        assert_eq!(src.line_ending(), LineEnding::Crlf);
+    }
+
+    #[test]
+    fn utf16_without_bom_is_recognised() {
+        let src = SourceFile::decode("a", &utf16le("<?xml?><a/>", false)).unwrap();
+        assert_eq!(src.encoding, Encoding::Utf16Le);
+        assert_eq!(src.text, "<?xml?><a/>");
+    }
+
+    #[test]
+    fn invalid_utf8_reports_its_offset_and_prefix() {
+        let err = SourceFile::decode("a", b"<a>\n<b \xFF/>").unwrap_err();
+        assert_eq!(err.file_offset, 7);
+        assert_eq!(err.valid_prefix, "<a>\n<b ");
+    }
+
+    #[test]
+    fn unpaired_surrogate_and_odd_length_are_errors() {
+        let mut bytes = utf16le("<a>", true);
+        bytes.extend([0x00, 0xD8, b'x', 0]);
+        assert!(
+            SourceFile::decode("a", &bytes)
+                .unwrap_err()
+                .message
+                .contains("surrogate")
+        );
+        let mut bytes = utf16le("<a>", true);
+        bytes.push(b'x');
+        assert!(
+            SourceFile::decode("a", &bytes)
+                .unwrap_err()
+                .message
+                .contains("truncated")
+        );
+    }
+
+    #[test]
+    fn line_and_column_are_one_based_in_characters() {
+        let src = SourceFile::from_text("a", "ab\r\n\u{e9}cd\nx");
+        assert_eq!(src.line_col(0), (1, 1));
+        assert_eq!(src.line_col(4), (2, 1));
+        assert_eq!(src.line_col(7), (2, 3));
+        assert_eq!(src.line_col(src.text.len()), (3, 2));
+    }
+}

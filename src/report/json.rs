@@ -1,0 +1,164 @@
+//! The JSON report: a stable, documented schema (see README, "JSON output").
+//!
+//! Lines and columns are 1-based, columns count characters. `span` is a byte range of the file on
+//! disk (BOM and UTF-16 accounted for), so a program can cut the exact bytes a finding names.
+
+use serde::Serialize;
+
+use super::Counts;
+use crate::diagnostic::{Diagnostic, Evidence};
+use crate::lint::{FileReport, WorkerSummary};
+use crate::metabase::SourceFile;
+use crate::metabase::source::{Encoding, LineEnding};
+use crate::rules;
+
+/// Bumped when a field changes meaning or disappears; new fields do not bump it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct JsonReport<'a> {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub files: Vec<JsonFile<'a>>,
+    pub diagnostics: Vec<JsonDiagnostic<'a>>,
+    pub counts: Counts,
+}
+
+#[derive(Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct JsonFile<'a> {
+    pub path: &'a str,
+    pub encoding: Encoding,
+    pub line_ending: LineEnding,
+    /// Whether the file parsed as a metabase (false: see its MB001 finding).
+    pub parsed: bool,
+    pub worker: Option<&'a WorkerSummary>,
+    /// How many ISAPI DLL references the worker processes could load.
+    pub isapi_references: usize,
+    pub counts: Counts,
+}
+
+#[derive(Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Serialize)]
+pub struct ByteSpan {
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Serialize)]
+pub struct JsonRelated<'a> {
+    pub message: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub span: ByteSpan,
+}
+
+#[derive(Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: &'static str,
+    pub message: &'a str,
+    pub file: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end: Position,
+    pub span: ByteSpan,
+    pub location: Option<&'a str>,
+    pub attribute: Option<&'a str>,
+    pub label: &'a str,
+    pub help: Option<&'a str>,
+    pub evidence: &'a [Evidence],
+    pub related: Vec<JsonRelated<'a>>,
+    /// Always null until fixes exist.
+    pub fix: Option<()>,
+}
+
+fn byte_span(source: &SourceFile, span: crate::metabase::Span) -> ByteSpan {
+    let range = source.file_span(span);
+    ByteSpan {
+        start: range.start,
+        end: range.end,
+    }
+}
+
+fn diagnostic<'a>(source: &'a SourceFile, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+    let (line, column) = source.line_col(d.span.start as usize);
+    let (end_line, end_column) = source.line_col(d.span.end as usize);
+    JsonDiagnostic {
+        code: d.code,
+        name: rules::by_code(d.code).map_or("", |r| r.name),
+        severity: d.severity.as_str(),
+        message: &d.message,
+        file: &source.name,
+        line,
+        column,
+        end: Position {
+            line: end_line,
+            column: end_column,
+        },
+        span: byte_span(source, d.span),
+        location: d.location.as_deref(),
+        attribute: d.attribute.as_deref(),
+        label: &d.label,
+        help: d.help.as_deref(),
+        evidence: &d.evidence,
+        related: d
+            .related
+            .iter()
+            .map(|r| {
+                let (line, column) = source.line_col(r.span.start as usize);
+                JsonRelated {
+                    message: &r.message,
+                    line,
+                    column,
+                    span: byte_span(source, r.span),
+                }
+            })
+            .collect(),
+        fix: None,
+    }
+}
+
+pub fn build(reports: &[FileReport]) -> JsonReport<'_> {
+    JsonReport {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "mblint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        files: reports
+            .iter()
+            .map(|r| JsonFile {
+                path: &r.source.name,
+                encoding: r.source.encoding,
+                line_ending: r.source.line_ending(),
+                parsed: r.worker.is_some(),
+                worker: r.worker.as_ref(),
+                isapi_references: r.isapi_count,
+                counts: Counts::of(&r.diagnostics),
+            })
+            .collect(),
+        diagnostics: reports
+            .iter()
+            .flat_map(|r| r.diagnostics.iter().map(|d| diagnostic(&r.source, d)))
+            .collect(),
+        counts: Counts::of_reports(reports),
+    }
+}
+
+pub fn render(reports: &[FileReport]) -> String {
+    let mut out = serde_json::to_string_pretty(&build(reports)).expect("the report serialises");
+    out.push('\n');
+    out
+}

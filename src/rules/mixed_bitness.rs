@@ -1,0 +1,86 @@
+//! MB101 mixed-bitness: the ISAPI set holds DLLs of both bitnesses, so some fail whatever the
+//! worker bitness.
+
+use super::worker_bitness_mismatch::subject;
+use super::{Context, FixAvailability, Rule, rule_doc};
+use crate::bitness::Bitness;
+use crate::diagnostic::{Diagnostic, Evidence, Severity};
+use crate::metabase::isapi::IsapiRef;
+use crate::resolve::{PathEvidence, path_evidence};
+
+pub static RULE: Rule = Rule {
+    code: "MB101",
+    name: "mixed-bitness",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    summary: "ISAPI DLLs of both bitnesses are configured: some fail to load whatever the worker bitness",
+    doc: rule_doc!("MB101"),
+    check: Some(check),
+};
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let mb = ctx.metabase;
+    let classified: Vec<(&IsapiRef, PathEvidence)> = ctx
+        .isapi
+        .entries
+        .iter()
+        .filter_map(|e| path_evidence(&e.path).map(|ev| (e, ev)))
+        .collect();
+    let of = |b: Bitness| classified.iter().filter(move |(_, ev)| ev.bitness == b);
+    let (Some(first32), Some(first64)) = (of(Bitness::Bits32).next(), of(Bitness::Bits64).next()) else {
+        return;
+    };
+    let worker = ctx.worker.bitness;
+    // Point at a DLL that fails now; show one of the other side beside it.
+    let (failing, loading) = if worker == Bitness::Bits64 {
+        (first32, first64)
+    } else {
+        (first64, first32)
+    };
+    let names = |b: Bitness| {
+        let mut paths: Vec<&str> = of(b).map(|(e, _)| e.path.as_str()).collect();
+        paths.sort_unstable_by_key(|p| p.to_ascii_lowercase());
+        paths.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        let n = paths.len();
+        let shown: Vec<String> = paths.iter().take(3).map(|p| format!("`{}`", file_name(p))).collect();
+        let more = if n > 3 {
+            format!(" and {} more", n - 3)
+        } else {
+            String::new()
+        };
+        format!("{n} {b} ({}{more})", shown.join(", "))
+    };
+    let evidence = |(e, ev): &(&IsapiRef, PathEvidence)| Evidence::PathPattern {
+        path: e.path.clone(),
+        pattern: ev.pattern,
+        bitness: ev.bitness,
+        reason: ev.reason,
+    };
+    out.push(
+        Diagnostic::new(
+            &RULE,
+            failing.0.span,
+            format!(
+                "the ISAPI DLLs worker processes load are of both bitnesses: {} and {}; whichever value Enable32bitAppOnWin64 takes, some of them fail to load",
+                names(Bitness::Bits32),
+                names(Bitness::Bits64)
+            ),
+        )
+        .label(format!("{} is {} (`{}`)", subject(failing.0), failing.1.bitness, failing.1.pattern))
+        .at(mb, failing.0.key, Some(failing.0.attr))
+        .related(
+            loading.0.span,
+            format!("{} is {} (`{}`)", subject(loading.0), loading.1.bitness, loading.1.pattern),
+        )
+        .help(format!(
+            "{}. Make every ISAPI DLL one bitness: point each entry at the build that matches, or remove the component that exists only in the other bitness",
+            ctx.worker.describe(mb)
+        ))
+        .evidence(evidence(failing))
+        .evidence(evidence(loading)),
+    );
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit(['\\', '/']).next().unwrap_or(path)
+}

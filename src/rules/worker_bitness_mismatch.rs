@@ -1,0 +1,83 @@
+//! MB102 worker-bitness-mismatch: an ISAPI DLL whose bitness differs from the worker processes'.
+
+use super::{Context, FixAvailability, Rule, rule_doc};
+use crate::diagnostic::{Diagnostic, Evidence, Severity};
+use crate::metabase::isapi::{IsapiRef, Role};
+use crate::resolve::path_evidence;
+
+pub static RULE: Rule = Rule {
+    code: "MB102",
+    name: "worker-bitness-mismatch",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    summary: "An ISAPI filter or extension DLL whose bitness differs from the worker processes'",
+    doc: rule_doc!("MB102"),
+    check: Some(check),
+};
+
+/// What the user sees when a DLL of the wrong bitness is configured in this role.
+pub fn symptom(role: Role) -> &'static str {
+    match role {
+        Role::GlobalFilter | Role::SiteFilter => {
+            "the filter fails to load (Win32 error 193), IIS logs W3SVC-WP event 2268 or 2274 and disables the application pool: every request gets 503 Service Unavailable"
+        }
+        Role::ScriptMap => "requests for the extension get HTTP 500 \"%1 is not a valid Win32 application\"",
+        Role::WildcardMap => "every request of the application gets HTTP 500 \"%1 is not a valid Win32 application\"",
+        Role::CompressionScheme => {
+            "the compression filter cannot load it (Win32 error 193), so responses are not compressed with this scheme"
+        }
+    }
+}
+
+/// How a DLL is named in messages: `global ISAPI filter URLSCAN`, `script map extension for .aspx`.
+pub fn subject(entry: &IsapiRef) -> String {
+    match (&entry.filter_name, &entry.extension) {
+        (Some(name), _) => format!("{} `{name}`", entry.role.describe()),
+        (None, Some(ext)) if entry.role == Role::WildcardMap => format!("{} `{ext}`", entry.role.describe()),
+        (None, Some(ext)) => format!("{} for `{ext}`", entry.role.describe()),
+        (None, None) => entry.role.describe().to_string(),
+    }
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let mb = ctx.metabase;
+    let worker = ctx.worker.bitness;
+    for entry in &ctx.isapi.entries {
+        let Some(evidence) = path_evidence(&entry.path) else {
+            continue;
+        };
+        if evidence.bitness == worker {
+            continue;
+        }
+        let mut d = Diagnostic::new(
+            &RULE,
+            entry.span,
+            format!(
+                "{} is {} but worker processes run {}: {}",
+                subject(entry),
+                evidence.bitness,
+                worker,
+                symptom(entry.role)
+            ),
+        )
+        .label(format!("`{}` is a {} folder: {}", evidence.pattern, evidence.bitness, evidence.reason))
+        .at(mb, entry.key, Some(entry.attr))
+        .help(format!(
+            "{}. Point this entry at a {} build of the DLL, or, if every ISAPI DLL on the server exists as {}, set Enable32bitAppOnWin64 at /LM/W3SVC/AppPools to {}",
+            ctx.worker.describe(mb),
+            worker,
+            evidence.bitness,
+            if evidence.bitness.bits() == 32 { "TRUE" } else { "FALSE" }
+        ))
+        .evidence(Evidence::PathPattern {
+            path: entry.path.clone(),
+            pattern: evidence.pattern,
+            bitness: evidence.bitness,
+            reason: evidence.reason,
+        });
+        if let Some((_, attr)) = ctx.worker.setting {
+            d = d.related(mb.attr(attr).value, format!("this makes worker processes {worker}"));
+        }
+        out.push(d);
+    }
+}

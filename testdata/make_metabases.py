@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""Writes the fixture metabases in testdata/metabases/ in the layout IIS 6.0 writes.
+
+Layout (observed in a real MetaBase.xml written by IIS 6.0 on Windows Server 2003): UTF-8 with BOM,
+`<?xml version ="1.0"?>`, one element per key named after its KeyType, `<KeyType<TAB>Location ="...">`,
+each further attribute on its own line indented with two TABs in alphabetical order, continuation lines
+of a multi-string indented with three TABs, `<TAB>>` alone on a line, explicit close tags, self-closed
+`<Custom>` children. Line endings CRLF, as IIS writes them on Windows.
+
+Run from the repository root: python3 testdata/make_metabases.py
+"""
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "metabases")
+NS = 'urn:microsoft-catalog:XML_Metabase_V64_0'
+
+WIN = "C:\\WINDOWS"
+INETSRV = WIN + "\\system32\\inetsrv"
+FW20 = WIN + "\\Microsoft.NET\\Framework\\v2.0.50727"
+FW64_20 = WIN + "\\Microsoft.NET\\Framework64\\v2.0.50727"
+FW11 = WIN + "\\Microsoft.NET\\Framework\\v1.1.4322"
+FPSE = "C:\\Program Files (x86)\\Common Files\\Microsoft Shared\\Web Server Extensions\\50\\bin\\fpexedll.dll"
+
+
+def key(key_type, location, attrs=None, customs=()):
+    """One key: attrs maps name -> str or list (a multi-string); customs are dicts for <Custom>."""
+    lines = [f"<{key_type}\tLocation =\"{location}\""]
+    for name in sorted(attrs or {}, key=str.lower):
+        value = attrs[name]
+        if isinstance(value, list):
+            value = "\n\t\t\t".join(value)
+        lines.append(f"\t\t{name}=\"{value}\"")
+    lines.append("\t>")
+    for c in customs:
+        lines.append("\t<Custom")
+        for field in ("Name", "ID", "Value", "Type", "UserType", "Attributes"):
+            lines.append(f"\t\t{field}=\"{c[field]}\"")
+        lines.append("\t/>")
+    lines.append(f"</{key_type}>")
+    return "\n".join(lines)
+
+
+def asp_maps():
+    return [
+        f".asp,{INETSRV}\\asp.dll,5,GET,HEAD,POST,TRACE",
+        f".cer,{INETSRV}\\asp.dll,5,GET,HEAD,POST,TRACE",
+        f".idc,{INETSRV}\\httpodbc.dll,5,GET,POST",
+        f".shtml,{INETSRV}\\ssinc.dll,5,GET,POST",
+    ]
+
+
+def aspnet_maps(folder):
+    exts = [".asax", ".ascx", ".ashx", ".asmx", ".aspx", ".axd", ".config", ".cs", ".vb"]
+    return [f"{e},{folder}\\aspnet_isapi.dll,5,GET,HEAD,POST,DEBUG" for e in exts]
+
+
+def header(computer_extra=None):
+    computer = {"EnableEditWhileRunning": "0", "EnableHistory": "1", "MaxBandwidth": "4294967295", "MaxHistoryFiles": "10"}
+    computer.update(computer_extra or {})
+    return [
+        key("IIS_Global", ".", {"BINSchemaTimeStamp": "ba0cc15a0ececb01", "ChangeNumber": "412",
+                                "HistoryMajorVersionNumber": "58", "XMLSchemaTimeStamp": "146fc35a0ececb01"}),
+        key("IIS_ROOT", "/"),
+        key("IIsComputer", "/LM", computer),
+    ]
+
+
+def web_service(script_maps, wserl, deps, extra=None):
+    attrs = {
+        "AllowKeepAlive": "TRUE",
+        "AppPoolId": "DefaultAppPool",
+        "ApplicationDependencies": deps,
+        "AuthFlags": "AuthAnonymous",
+        "DefaultDoc": "Default.htm,Default.asp,index.htm,Default.aspx",
+        "IIs5IsolationModeEnabled": "FALSE",
+        "ScriptMaps": script_maps,
+        "WebSvcExtRestrictionList": wserl,
+    }
+    attrs.update(extra or {})
+    return key("IIsWebService", "/LM/W3SVC", attrs, customs=[
+        {"Name": "UnknownName_2166", "ID": "2166", "Value": "1", "Type": "DWORD",
+         "UserType": "IIS_MD_UT_SERVER", "Attributes": "NO_ATTRIBUTES"},
+    ])
+
+
+def site(n, name, root_extra=None, site_extra=None, filters_extra=None):
+    site_attrs = {"AppPoolId": "DefaultAppPool", "ServerBindings": f":{79 + n}:", "ServerComment": name}
+    site_attrs.update(site_extra or {})
+    root = {"AccessFlags": "AccessRead | AccessScript", "AppFriendlyName": "Default Application", "AppIsolated": "2",
+            "AppPoolId": "DefaultAppPool", "AppRoot": f"/LM/W3SVC/{n}/ROOT", "Path": f"D:\\Sites\\{name}"}
+    root.update(root_extra or {})
+    return [
+        key("IIsWebServer", f"/LM/W3SVC/{n}", site_attrs),
+        key("IIsFilters", f"/LM/W3SVC/{n}/Filters", filters_extra),
+        key("IIsWebVirtualDir", f"/LM/W3SVC/{n}/ROOT", root),
+    ]
+
+
+def pools(pools_extra=None, pool_extra=None, names=("DefaultAppPool",)):
+    attrs = {"AppPoolIdentityType": "2", "IdleTimeout": "20", "MaxProcesses": "1", "PeriodicRestartTime": "1740"}
+    attrs.update(pools_extra or {})
+    out = [key("IIsApplicationPools", "/LM/W3SVC/AppPools", attrs)]
+    for n in names:
+        extra = {"AppPoolAutoStart": "TRUE"}
+        extra.update((pool_extra or {}).get(n, {}))
+        out.append(key("IIsApplicationPool", f"/LM/W3SVC/AppPools/{n}", extra))
+    return out
+
+
+def global_filters(filters):
+    """filters: list of (name, path, extra attrs)."""
+    order = ",".join(name for name, _, _ in filters)
+    out = [key("IIsFilters", "/LM/W3SVC/Filters", {"FilterLoadOrder": order} if order else {})]
+    out.append(key("IIsFilter", "/LM/W3SVC/Filters/Compression"))
+    out.append(key("IIsCompressionScheme", "/LM/W3SVC/Filters/Compression/gzip",
+                   {"HcCompressionDll": "%windir%\\system32\\inetsrv\\gzip.dll", "HcFileExtensions": ["htm", "html", "txt"]}))
+    for name, path, extra in sorted(filters, key=lambda f: f[0].lower()):
+        attrs = {"FilterDescription": name, "FilterPath": path}
+        attrs.update(extra or {})
+        out.append(key("IIsFilter", f"/LM/W3SVC/Filters/{name}", attrs))
+    return out
+
+
+def templates():
+    return [
+        key("IIsWebInfo", "/LM/W3SVC/Info"),
+        key("IIsWebVirtualDir", "/LM/W3SVC/Info/Templates/Public Web Site/Root",
+            {"AccessFlags": "AccessRead | AccessScript", "ScriptMaps": [f".tpl,{FW11}\\aspnet_isapi.dll,1"]}),
+    ]
+
+
+WSERL_BASE = [
+    "0,*.dll",
+    "0,*.exe",
+    f"1,{INETSRV}\\asp.dll,0,ASP,Active Server Pages",
+    f"0,{INETSRV}\\httpodbc.dll,0,HTTPODBC,Internet Data Connector",
+    f"1,{INETSRV}\\ssinc.dll,0,SSINC,Server Side Includes",
+]
+DEPS_BASE = ["Active Server Pages;ASP", "Server Side Includes;SSINC"]
+
+
+def document(keys, xmlns=True):
+    root = f'<configuration xmlns="{NS}">' if xmlns else "<configuration>"
+    body = "\n".join(keys)
+    return f'<?xml version ="1.0"?>\n{root}\n<MBProperty>\n{body}\n</MBProperty>\n</configuration>\n'
+
+
+def write(name, text, crlf=True, bom=True):
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    data = text.encode("utf-8")
+    if bom:
+        data = b"\xef\xbb\xbf" + data
+    path = os.path.join(OUT, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def scenarios():
+    # A clean 64-bit server: ASP, ASP.NET 2.0 from Framework64, UrlScan from system32.
+    write("clean-64bit.xml", document(
+        header()
+        + [web_service(asp_maps() + aspnet_maps(FW64_20),
+                       WSERL_BASE + [f"1,{FW64_20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727"],
+                       DEPS_BASE + ["ASP.NET v2.0.50727;ASP.NET v2.0.50727"])]
+        + site(1, "Default Web Site") + pools()
+        + global_filters([("UrlScan", f"{INETSRV}\\urlscan\\urlscan.dll", {"FilterEnableCache": "TRUE"}),
+                          ("ASP.NET_2.0.50727", f"{FW64_20}\\aspnet_filter.dll", {"FilterEnabled": "TRUE"})])
+        + templates()))
+
+    # A clean server switched to 32-bit mode: ASP.NET 2.0 from Framework, FPSE 2002 from Program Files (x86).
+    write("clean-32bit-mode.xml", document(
+        header()
+        + [web_service(asp_maps() + aspnet_maps(FW20),
+                       WSERL_BASE + [f"1,{FW20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727"],
+                       DEPS_BASE + ["ASP.NET v2.0.50727;ASP.NET v2.0.50727"])]
+        + site(1, "Default Web Site") + pools({"Enable32bitAppOnWin64": "TRUE"})
+        + global_filters([("fpexedll.dll", FPSE, {}),
+                          ("ASP.NET_2.0.50727", f"{FW20}\\aspnet_filter.dll", {})])
+        + templates(), xmlns=False))
+
+    # FrontPage Server Extensions 2002 installed on a 64-bit IIS: the 503 of David Wang's 2005/10/06 post.
+    write("fpse2002-64bit.xml", document(
+        header()
+        + [web_service(asp_maps() + aspnet_maps(FW64_20),
+                       WSERL_BASE + [f"1,{FW64_20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727",
+                                     "1,C:\\Program Files (x86)\\Common Files\\Microsoft Shared\\Web Server Extensions\\50\\isapi\\shtml.dll,1,FPSE2002,FrontPage Server Extensions 2002"],
+                       DEPS_BASE + ["FrontPage Server Extensions 2002;FPSE2002,ASP"])]
+        + site(1, "Default Web Site", site_extra={"FrontPageWeb": "TRUE"}) + pools()
+        + global_filters([("fpexedll.dll", FPSE, {"FilterEnableCache": "TRUE"})])
+        + templates()))
+
+    # 32-bit mode with ASP.NET 2.0 mapped to Framework64 (site-level maps too): the 500 "%1 is not a valid Win32 application".
+    write("framework64-32bit-mode.xml", document(
+        header()
+        + [web_service(asp_maps() + aspnet_maps(FW64_20),
+                       WSERL_BASE + [f"1,{FW64_20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727"],
+                       DEPS_BASE + ["ASP.NET v2.0.50727;ASP.NET v2.0.50727"])]
+        + site(1, "Default Web Site")
+        + site(2, "Shop", root_extra={"ScriptMaps": [f".aspx,{FW64_20}\\aspnet_isapi.dll,1,GET,HEAD,POST,DEBUG",
+                                                     f"*,{WIN}\\SysWOW64\\inetsrv\\wildcard.dll,0"]})
+        + pools({"Enable32bitAppOnWin64": "1"})
+        + global_filters([("UrlScan", f"{INETSRV}\\urlscan\\urlscan.dll", {})])
+        + templates()))
+
+    # ASP.NET 1.1 on a 64-bit server: 1.1 exists only as 32-bit images.
+    write("aspnet11-64bit.xml", document(
+        header()
+        + [web_service(asp_maps() + aspnet_maps(FW11),
+                       WSERL_BASE + [f"1,{FW11}\\aspnet_isapi.dll,1,ASP.NET v1.1.4322,ASP.NET v1.1.4322"],
+                       DEPS_BASE + ["ASP.NET v1.1.4322;ASP.NET v1.1.4322"])]
+        + site(1, "Default Web Site") + pools()
+        + global_filters([("ASP.NET_1.1.4322", f"{FW11}\\aspnet_filter.dll", {})])
+        + templates()))
+
+    # Enable32bitAppOnWin64 on a single pool (the IIS 7 habit), a value on a site, and a 32-bit filter
+    # written as a <Custom> property (ID 2041 = FilterPath) in that site's filters.
+    write("pool-enable32bit.xml", document(
+        header()
+        + [web_service(asp_maps(), WSERL_BASE, DEPS_BASE)]
+        + site(1, "Default Web Site")
+        + site(3, "Legacy", site_extra={"AppPoolId": "Legacy", "Enable32bitAppOnWin64": "TRUE"},
+               filters_extra={"FilterLoadOrder": "LegacyAuth"})
+        + [key("IIsFilter", "/LM/W3SVC/3/Filters/LegacyAuth", {"FilterDescription": "Legacy SSO"}, customs=[
+            {"Name": "UnknownName_2041", "ID": "2041", "Value": "C:\\Program Files (x86)\\Legacy SSO\\ssofilt.dll",
+             "Type": "STRING", "UserType": "IIS_MD_UT_SERVER", "Attributes": "NO_ATTRIBUTES"}])]
+        + pools(names=("DefaultAppPool", "Legacy"), pool_extra={"Legacy": {"Enable32bitAppOnWin64": "TRUE"}})
+        + global_filters([])
+        + templates()))
+
+    # A value IIS reads as "not 0", so TRUE: the whole server runs 32-bit.
+    write("enable32bit-bad-value.xml", document(
+        header()
+        + [web_service(asp_maps() + aspnet_maps(FW20), WSERL_BASE, DEPS_BASE)]
+        + site(1, "Default Web Site") + pools({"Enable32bitAppOnWin64": "yes"})
+        + global_filters([])
+        + templates()))
+
+    # Malformed files.
+    good = document(header() + [web_service(asp_maps(), WSERL_BASE, DEPS_BASE)] + site(1, "Default Web Site"))
+    write("malformed/mismatched-tag.xml", good.replace("</IIsWebServer>", "</IIsWebService>", 1))
+    write("malformed/truncated.xml", good[: good.index("ScriptMaps=") + 40])
+    write("malformed/doctype-entities.xml",
+          '<?xml version ="1.0"?>\n<!DOCTYPE configuration [\n<!ENTITY lol "lol">\n<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">\n'
+          '<!ENTITY ext SYSTEM "file:///C:/boot.ini">\n]>\n<configuration>\n<MBProperty>\n'
+          + key("IIsWebService", "/LM/W3SVC", {"ServerComment": "&lol2;&ext;"}) + "\n</MBProperty>\n</configuration>\n")
+    write("malformed/not-a-metabase.xml",
+          '<?xml version ="1.0"?>\n<MetaData xmlns="x-urn:microsoft-catalog:MetaData_V7">\n</MetaData>\n')
+    write("malformed/missing-location.xml", good.replace("<IIsWebServer\tLocation =\"/LM/W3SVC/1\"", "<IIsWebServer", 1))
+    write("malformed/unknown-entity.xml", good.replace("Default Web Site", "Default &nbsp; Site", 1))
+    raw = good.replace("\n", "\r\n").encode("utf-8")
+    cut = raw.index(b"Default Web Site")
+    with open(os.path.join(OUT, "malformed/invalid-utf8.xml"), "wb") as f:
+        f.write(b"\xef\xbb\xbf" + raw[:cut] + b"D\xe9fault" + raw[cut + 7:])
+
+
+if __name__ == "__main__":
+    scenarios()

@@ -1,0 +1,137 @@
+//! Checks the parser and the property table against a real MetaBase.xml and MBSchema.xml written by
+//! IIS 6.0 on Windows Server 2003, kept outside the repository in `../shared/real/`. Skips, saying
+//! so, when that folder is absent.
+
+use std::path::PathBuf;
+
+use mblint::lint::lint_bytes;
+use mblint::metabase::isapi::{IsapiSet, Role, WorkerBitness};
+use mblint::metabase::{SourceFile, parse, props};
+
+fn real(file: &str) -> Option<Vec<u8>> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/real")
+        .join(file);
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(bytes),
+        Err(_) => {
+            eprintln!(
+                "SKIPPED: {} is absent; the real-metabase checks did not run",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+#[test]
+fn real_metabase_parses_losslessly_and_lints_clean() {
+    let Some(bytes) = real("MetaBase.xml") else { return };
+    let source = SourceFile::decode("MetaBase.xml", &bytes).unwrap();
+    let text = source.text.clone();
+    let mb = parse(source).expect("the real metabase parses");
+
+    // Every key element, none lost: one per `Location =` in the file.
+    assert_eq!(mb.keys.len(), text.matches("\tLocation =\"").count());
+    for key in &mb.keys {
+        let element = mb.slice(key.span);
+        let key_type = mb.slice(key.key_type);
+        assert!(element.starts_with(&format!("<{key_type}")), "{element:.60}");
+        assert!(element.ends_with(&format!("</{key_type}>")), "{element:.60}");
+    }
+    // Every attribute value span is the text between its quotes.
+    for attr in &mb.attrs {
+        let v = attr.value;
+        assert_eq!(&text[v.end as usize..v.end as usize + 1], "\"");
+        assert_eq!(&text[v.start as usize - 1..v.start as usize], "\"");
+    }
+    // Custom children count as properties of their key.
+    let dcom = mb.find("/LM/IISADMIN/EXTENSIONS/DCOMCLSIDS").unwrap();
+    assert_eq!(mb.key(dcom).attrs.len(), 1);
+    assert_eq!(mb.attr_name(mb.key(dcom).attrs.start), "MD_IISADMIN_EXTENSIONS");
+
+    // Multi-string values split on line breaks only.
+    let svc = mb.find("/lm/w3svc").unwrap();
+    let maps = mb.own(svc, props::SCRIPT_MAPS).unwrap();
+    let lines: Vec<String> = mb.attr_lines(maps).map(|l| l.text().into_owned()).collect();
+    assert_eq!(lines.len(), 8);
+    assert_eq!(lines[7], ".stm,C:\\WINDOWS\\system32\\inetsrv\\ssinc.dll,5,GET,POST");
+    let errors = mb.own(svc, mb_prop("HttpErrors")).unwrap();
+    assert_eq!(mb.attr_lines(errors).count(), 42);
+
+    // Inheritance: the root vdir of site 1 inherits the service's script maps.
+    let root = mb.find("/LM/W3SVC/1/ROOT").unwrap();
+    assert_eq!(mb.effective(root, props::SCRIPT_MAPS).map(|e| e.0), Some(svc));
+
+    // The worker's view: a 64-bit server (no Enable32bitAppOnWin64), UrlScan loads, the Compression
+    // filter key (no FilterPath, not in the load order) does not; the gzip scheme DLLs are listed.
+    assert_eq!(WorkerBitness::of(&mb).bitness.bits(), 64);
+    let set = IsapiSet::of(&mb);
+    let filters: Vec<_> = set
+        .entries
+        .iter()
+        .filter(|e| e.role == Role::GlobalFilter)
+        .map(|e| e.path.as_str())
+        .collect();
+    assert_eq!(filters, ["C:\\WINDOWS\\system32\\inetsrv\\urlscan\\urlscan.dll"]);
+    assert_eq!(set.entries.iter().filter(|e| e.role == Role::ScriptMap).count(), 8);
+    assert_eq!(
+        set.entries.iter().filter(|e| e.role == Role::CompressionScheme).count(),
+        2
+    );
+    assert!(set.filters.iter().any(|f| f.name == "Compression" && !f.loads()));
+    assert!(set.bad_script_maps.is_empty());
+
+    let report = lint_bytes("MetaBase.xml", &bytes);
+    assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+}
+
+fn mb_prop(name: &'static str) -> props::Prop {
+    props::Prop {
+        name,
+        id: 0,
+        ty: props::PropType::MultiSz,
+        inherit: false,
+    }
+}
+
+#[test]
+fn property_table_matches_the_real_schema() {
+    let Some(bytes) = real("MBSchema.xml") else { return };
+    let schema = String::from_utf8(bytes).unwrap();
+    for prop in props::ALL {
+        let needle = format!("InternalName =\"{}\"", prop.name);
+        let line = schema
+            .lines()
+            .find(|l| l.contains(&needle) && l.contains("\tID=\""))
+            .unwrap_or_else(|| panic!("{} is not in MBSchema.xml", prop.name));
+        let field = |name: &str| {
+            let start = line.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+            line[start..].split('"').next().unwrap().to_string()
+        };
+        assert_eq!(field("ID"), prop.id.to_string(), "{}", prop.name);
+        let ty = match prop.ty {
+            props::PropType::String => "STRING",
+            props::PropType::ExpandSz => "EXPANDSZ",
+            props::PropType::MultiSz => "MULTISZ",
+            props::PropType::Dword => "DWORD",
+            props::PropType::Bool => "BOOL",
+        };
+        assert_eq!(field("Type"), ty, "{}", prop.name);
+        assert_eq!(field("Attributes").contains("INHERIT"), prop.inherit, "{}", prop.name);
+    }
+    // Enable32BitAppOnWin64 is legal on the pools collection only, not on a single pool.
+    let collection = |name: &str| -> String {
+        let needle = format!("InternalName =\"{name}\"");
+        let start = schema
+            .lines()
+            .find(|l| l.contains("<Collection") && l.contains(&needle))
+            .map(|l| l.as_ptr() as usize - schema.as_ptr() as usize)
+            .unwrap_or_else(|| panic!("no collection {name} in MBSchema.xml"));
+        let end = schema[start..].find("</Collection>").unwrap() + start;
+        schema[start..end].to_string()
+    };
+    assert!(collection("IIsApplicationPools").contains("IIsConfigObject:Enable32BitAppOnWin64"));
+    assert!(!collection("IIsApplicationPool").contains("IIsConfigObject:Enable32BitAppOnWin64"));
+    assert!(collection("IIsWebService").contains("IIsConfigObject:ScriptMaps"));
+}
