@@ -30,7 +30,7 @@ impl Severity {
 pub enum Evidence {
     /// The DLL's path lies in a folder that holds only one bitness.
     PathPattern {
-        path: String,
+        path: std::sync::Arc<str>,
         pattern: &'static str,
         bitness: Bitness,
         reason: &'static str,

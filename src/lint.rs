@@ -52,8 +52,8 @@ pub fn lint_metabase(mb: &Metabase) -> (Vec<Diagnostic>, IsapiSet, WorkerBitness
     (rules::run(&ctx), isapi, worker)
 }
 
-/// Lints a file's bytes; `name` is how the file is shown.
-pub fn lint_bytes(name: &str, bytes: &[u8]) -> FileReport {
+/// Lints a file's bytes; `name` is how the file is shown. Pass a `Vec` to lend it without a copy.
+pub fn lint_bytes(name: &str, bytes: impl Into<Vec<u8>>) -> FileReport {
     let source = match SourceFile::decode(name, bytes) {
         Ok(source) => source,
         Err(err) => {
@@ -114,5 +114,5 @@ pub fn lint_file(path: &Path) -> Result<FileReport, InputError> {
         path: shown.clone(),
         source,
     })?;
-    Ok(lint_bytes(&shown, &bytes))
+    Ok(lint_bytes(&shown, bytes))
 }

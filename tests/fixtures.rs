@@ -26,8 +26,8 @@ fn rendered_findings_and_json() {
     insta::glob!("../testdata/metabases", "**/*.xml", |path| {
         let bytes = std::fs::read(path).unwrap();
         let name = fixture_name(path);
-        insta::assert_snapshot!("text", render_text(lint_bytes(&name, &bytes)));
-        insta::assert_snapshot!("json", json::render(&[lint_bytes(&name, &bytes)]));
+        insta::assert_snapshot!("text", render_text(lint_bytes(&name, bytes.as_slice())));
+        insta::assert_snapshot!("json", json::render(&[lint_bytes(&name, bytes.as_slice())]));
     });
 }
 
@@ -78,7 +78,7 @@ fn encodings_and_line_endings_give_the_same_findings() {
     insta::glob!("../testdata/metabases", "**/*.xml", |path| {
         let bytes = std::fs::read(path).unwrap();
         let name = fixture_name(path);
-        let original = lint_bytes(&name, &bytes);
+        let original = lint_bytes(&name, bytes.as_slice());
         let Some(text) = std::str::from_utf8(&bytes).ok() else {
             return; // the invalid-UTF-8 fixture has no other encoding
         };
@@ -95,7 +95,7 @@ fn encodings_and_line_endings_give_the_same_findings() {
             ("UTF-16LE without BOM", utf16(body, false, false)),
         ];
         for (label, variant) in variants {
-            let report = lint_bytes(&name, &variant);
+            let report = lint_bytes(&name, variant.as_slice());
             // Lines and columns do not move: columns count characters, and a CR ends a line.
             assert_eq!(findings(&report), findings(&original), "{name} as {label}");
             // The JSON byte span cuts exactly the bytes the finding names, in the file's own encoding.

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use mblint::lint::lint_bytes;
 use mblint::metabase::isapi::{IsapiSet, Role, WorkerBitness};
+use mblint::metabase::server::ServerConfig;
 use mblint::metabase::{SourceFile, parse, props};
 
 fn real(file: &str) -> Option<Vec<u8>> {
@@ -27,7 +28,7 @@ fn real(file: &str) -> Option<Vec<u8>> {
 #[test]
 fn real_metabase_parses_losslessly_and_lints_clean() {
     let Some(bytes) = real("MetaBase.xml") else { return };
-    let source = SourceFile::decode("MetaBase.xml", &bytes).unwrap();
+    let source = SourceFile::decode("MetaBase.xml", bytes.as_slice()).unwrap();
     let text = source.text.clone();
     let mb = parse(source).expect("the real metabase parses");
 
@@ -71,7 +72,7 @@ fn real_metabase_parses_losslessly_and_lints_clean() {
         .entries
         .iter()
         .filter(|e| e.role == Role::GlobalFilter)
-        .map(|e| e.path.as_str())
+        .map(|e| &*e.path)
         .collect();
     assert_eq!(filters, ["C:\\WINDOWS\\system32\\inetsrv\\urlscan\\urlscan.dll"]);
     assert_eq!(set.entries.iter().filter(|e| e.role == Role::ScriptMap).count(), 8);
@@ -82,7 +83,30 @@ fn real_metabase_parses_losslessly_and_lints_clean() {
     assert!(set.filters.iter().any(|f| f.name == "Compression" && !f.loads()));
     assert!(set.bad_script_maps.is_empty());
 
-    let report = lint_bytes("MetaBase.xml", &bytes);
+    // Server-wide settings and lists.
+    let cfg = ServerConfig::of(&mb);
+    assert_eq!(cfg.iis5_isolation.as_ref().and_then(|s| s.value), Some(false));
+    assert_eq!(cfg.edit_while_running.as_ref().and_then(|s| s.value), Some(false));
+    assert_eq!(cfg.enable_history.as_ref().and_then(|s| s.value), Some(true));
+    assert_eq!(cfg.max_history_files.as_ref().and_then(|s| s.value), Some(10));
+    assert_eq!(cfg.restrictions.len(), 6);
+    assert!(
+        cfg.restrictions
+            .iter()
+            .all(|r| r.entry.as_ref().is_ok_and(|r| !r.allowed))
+    );
+    let groups: Vec<&str> = cfg
+        .dependencies
+        .iter()
+        .flat_map(|d| d.entry.as_ref().unwrap().groups.iter().map(String::as_str))
+        .collect();
+    assert_eq!(groups, ["ASP", "HTTPODBC", "SSINC", "WEBDAV"]);
+    assert_eq!(cfg.app_pools.len(), 2);
+    assert_eq!(cfg.applications.len(), 1, "site templates are not applications");
+    let (_, pool) = cfg.applications[0].app_pool.unwrap();
+    assert!(cfg.pool_named(&mb, &mb.attr_value(pool)).is_some());
+
+    let report = lint_bytes("MetaBase.xml", bytes);
     assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
 }
 

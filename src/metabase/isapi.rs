@@ -7,6 +7,9 @@
 //! served and are left out. A script-map list is listed once, at the key that writes it, however many
 //! keys inherit it.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use super::model::{AttrId, KeyId, Metabase};
 use super::props::{self, parse_bool};
 use super::source::Span;
@@ -102,8 +105,9 @@ pub struct IsapiRef {
     pub line: Option<usize>,
     /// Where the path stands in the file.
     pub span: Span,
-    /// The path as configured (references resolved, CGI arguments and quotes removed).
-    pub path: String,
+    /// The path as configured (references resolved, CGI arguments and quotes removed). Shared by
+    /// every entry that names the same text: 50,000 sites naming one DLL hold one copy.
+    pub path: Arc<str>,
     /// The script map's extension (`.aspx`, `*`).
     pub extension: Option<String>,
     /// The filter's name as FilterLoadOrder lists it.
@@ -136,6 +140,9 @@ impl FilterDef {
 #[derive(Debug, Clone, Default)]
 pub struct IsapiSet {
     pub entries: Vec<IsapiRef>,
+    /// Every distinct path text, in first-seen order.
+    pub paths: Vec<Arc<str>>,
+    interned: HashMap<Arc<str>, ()>,
     pub filters: Vec<FilterDef>,
     /// ScriptMaps lines that do not parse: (key, attr, line span, what is wrong).
     pub bad_script_maps: Vec<(KeyId, AttrId, Span, String)>,
@@ -168,6 +175,16 @@ fn is_served(path: &str) -> bool {
 }
 
 impl IsapiSet {
+    fn intern(&mut self, path: &str) -> Arc<str> {
+        if let Some((shared, ())) = self.interned.get_key_value(path) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(path);
+        self.interned.insert(shared.clone(), ());
+        self.paths.push(shared.clone());
+        shared
+    }
+
     pub fn of(mb: &Metabase) -> IsapiSet {
         let mut set = IsapiSet::default();
         set.collect_filters(mb);
@@ -178,7 +195,7 @@ impl IsapiSet {
 
     fn collect_filters(&mut self, mb: &Metabase) {
         // Direct children of each filters collection, found in one pass over the keys.
-        let mut children: std::collections::HashMap<KeyId, Vec<KeyId>> = Default::default();
+        let mut children: HashMap<KeyId, Vec<KeyId>> = HashMap::new();
         for key in 0..mb.keys.len() as KeyId {
             let Some(parent) = mb.key(key).parent else {
                 continue;
@@ -216,13 +233,14 @@ impl IsapiSet {
                 let (Some(key), Some(attr)) = (def.key, def.path) else {
                     continue;
                 };
+                let path = self.intern(mb.attr_value(attr).trim());
                 self.entries.push(IsapiRef {
                     role: if global { Role::GlobalFilter } else { Role::SiteFilter },
                     key,
                     attr,
                     line: None,
                     span: mb.attr(attr).value,
-                    path: mb.attr_value(attr).trim().to_string(),
+                    path,
                     extension: None,
                     filter_name: Some(def.name.clone()),
                 });
@@ -267,20 +285,23 @@ impl IsapiSet {
                     None => {}
                     Some(Err(e)) => self.bad_script_maps.push((key, attr, line.span, e.0)),
                     Some(Ok(map)) if map.kind == ProcessorKind::Cgi => {}
-                    Some(Ok(map)) => self.entries.push(IsapiRef {
-                        role: if map.is_wildcard() {
-                            Role::WildcardMap
-                        } else {
-                            Role::ScriptMap
-                        },
-                        key,
-                        attr,
-                        line: Some(line.index),
-                        span: map.processor_span,
-                        path: map.processor,
-                        extension: Some(map.extension),
-                        filter_name: None,
-                    }),
+                    Some(Ok(map)) => {
+                        let path = self.intern(&map.processor);
+                        self.entries.push(IsapiRef {
+                            role: if map.is_wildcard() {
+                                Role::WildcardMap
+                            } else {
+                                Role::ScriptMap
+                            },
+                            key,
+                            attr,
+                            line: Some(line.index),
+                            span: map.processor_span,
+                            path,
+                            extension: Some(map.extension),
+                            filter_name: None,
+                        })
+                    }
                 }
             }
         }
@@ -291,10 +312,11 @@ impl IsapiSet {
             if !mb.key(key).path.starts_with("/lm/w3svc/filters/compression/") {
                 continue;
             }
-            let path = mb.attr_value(attr).trim().to_string();
-            if path.is_empty() {
+            let value = mb.attr_value(attr);
+            if value.trim().is_empty() {
                 continue;
             }
+            let path = self.intern(value.trim());
             self.entries.push(IsapiRef {
                 role: Role::CompressionScheme,
                 key,
@@ -360,7 +382,7 @@ mod tests {
             "<IIsFilter Location =\"/LM/W3SVC/3/Filters/site\" FilterPath=\"C:\\s.dll\">\n</IIsFilter>\n",
         ));
         let set = IsapiSet::of(&mb);
-        let loaded: Vec<_> = set.entries.iter().map(|e| (e.role, e.path.as_str())).collect();
+        let loaded: Vec<_> = set.entries.iter().map(|e| (e.role, &*e.path)).collect();
         assert_eq!(
             loaded,
             [(Role::GlobalFilter, "C:\\u.dll"), (Role::SiteFilter, "C:\\s.dll")]
@@ -391,7 +413,7 @@ mod tests {
             "<IIsCompressionScheme Location =\"/LM/W3SVC/Filters/Compression/gzip\" HcCompressionDll=\"%windir%\\system32\\inetsrv\\gzip.dll\">\n</IIsCompressionScheme>\n",
         ));
         let set = IsapiSet::of(&mb);
-        let got: Vec<_> = set.entries.iter().map(|e| (e.role, e.path.as_str(), e.line)).collect();
+        let got: Vec<_> = set.entries.iter().map(|e| (e.role, &*e.path, e.line)).collect();
         assert_eq!(
             got,
             [

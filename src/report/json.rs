@@ -157,8 +157,14 @@ pub fn build(reports: &[FileReport]) -> JsonReport<'_> {
     }
 }
 
+/// Writes the report as it is serialised, so a million findings are never one string in memory.
+pub fn write(reports: &[FileReport], out: &mut impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &build(reports))?;
+    out.write_all(b"\n")
+}
+
 pub fn render(reports: &[FileReport]) -> String {
-    let mut out = serde_json::to_string_pretty(&build(reports)).expect("the report serialises");
-    out.push('\n');
-    out
+    let mut out = Vec::new();
+    write(reports, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }

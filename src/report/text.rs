@@ -131,8 +131,8 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 }
 
-/// Renders every finding of every report, then a summary line.
-pub fn render(reports: &[FileReport], options: TextOptions) -> String {
+/// Writes every finding of every report, then a summary line; one finding at a time.
+pub fn write(reports: &[FileReport], options: TextOptions, out: &mut impl std::io::Write) -> std::io::Result<()> {
     let theme = if options.color {
         GraphicalTheme::unicode()
     } else {
@@ -142,28 +142,35 @@ pub fn render(reports: &[FileReport], options: TextOptions) -> String {
         .with_width(options.width)
         .with_links(false)
         .with_context_lines(1);
-    let mut out = String::new();
+    let mut buf = String::new();
     for report in reports {
         for diagnostic in &report.diagnostics {
+            buf.clear();
             let rendered = Rendered {
                 diagnostic,
                 source: Source(&report.source),
                 title: diagnostic.message.clone(),
             };
-            if handler.render_report(&mut out, &rendered).is_err() {
+            if handler.render_report(&mut buf, &rendered).is_err() {
                 // A span miette cannot draw still gets a plain line.
                 let (line, col) = report.source.line_col(diagnostic.span.start as usize);
                 let _ = writeln!(
-                    out,
+                    buf,
                     "{}:{line}:{col}: {} {}",
                     report.source.name, diagnostic.code, diagnostic.message
                 );
             }
-            out.push('\n');
+            buf.push('\n');
+            out.write_all(buf.as_bytes())?;
         }
     }
-    out.push_str(&summary(reports));
-    out
+    out.write_all(summary(reports).as_bytes())
+}
+
+pub fn render(reports: &[FileReport], options: TextOptions) -> String {
+    let mut out = Vec::new();
+    write(reports, options, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("the report is UTF-8")
 }
 
 /// `Found 3 problems (2 errors, 1 warning) in 1 of 2 files.` or `No problems found in 2 files.`

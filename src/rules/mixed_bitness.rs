@@ -38,7 +38,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         (first64, first32)
     };
     let names = |b: Bitness| {
-        let mut paths: Vec<&str> = of(b).map(|(e, _)| e.path.as_str()).collect();
+        let mut paths: Vec<&str> = of(b).map(|(e, _)| &*e.path).collect();
         paths.sort_unstable_by_key(|p| p.to_ascii_lowercase());
         paths.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
         let n = paths.len();
