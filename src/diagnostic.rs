@@ -35,6 +35,19 @@ pub enum Evidence {
         bitness: Bitness,
         reason: &'static str,
     },
+    /// The image the worker would load, read from the mapped drive.
+    Image {
+        /// The path as configured.
+        configured: std::sync::Arc<str>,
+        /// The Windows path the worker opens (after WOW64 redirection).
+        resolved: String,
+        /// Where mblint read it.
+        file: String,
+        /// `PE32 i386 DLL`.
+        image: String,
+        /// `null` when no x86 or x64 worker can load it.
+        bitness: Option<Bitness>,
+    },
 }
 
 /// A secondary place in the file that explains a finding.

@@ -5,7 +5,18 @@ use std::path::Path;
 use crate::diagnostic::Diagnostic;
 use crate::metabase::isapi::{IsapiSet, WorkerBitness};
 use crate::metabase::{Metabase, SourceFile, Span, parse};
+use crate::resolve::drive::{Drives, find_metabase};
+use crate::resolve::images::Images;
+use crate::resolve::resolver::Resolver;
+use crate::resolve::winpath;
 use crate::rules::{self, Context, malformed_metabase};
+
+/// How to lint.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Drives to resolve DLL paths on; empty: judge by paths alone.
+    pub drives: Drives,
+}
 
 /// What a user needs to know about the worker processes of a linted file.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -15,10 +26,19 @@ pub struct WorkerSummary {
     pub reason: String,
 }
 
+/// A drive mapping, for reports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DriveSummary {
+    pub letter: String,
+    pub root: String,
+}
+
 /// The outcome of linting one file.
 #[derive(Debug)]
 pub struct FileReport {
     pub source: SourceFile,
+    /// The drives DLL paths were resolved on (empty: path evidence only).
+    pub drives: Vec<DriveSummary>,
     pub diagnostics: Vec<Diagnostic>,
     /// `None` when the file did not parse.
     pub worker: Option<WorkerSummary>,
@@ -34,26 +54,46 @@ pub enum InputError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path} is a directory, not a MetaBase.xml file")]
-    Directory { path: String },
+    #[error(
+        "{path} is a folder without WINDOWS\\system32\\inetsrv\\MetaBase.xml (in any letter case): give a MetaBase.xml, or a copy of a server's system drive"
+    )]
+    NoMetabase { path: String },
     #[error("{path} is {size} bytes; mblint reads metabases up to 4 GiB")]
     TooLarge { path: String, size: u64 },
 }
 
-/// Lints every rule over a parsed metabase.
-pub fn lint_metabase(mb: &Metabase) -> (Vec<Diagnostic>, IsapiSet, WorkerBitness) {
+/// Lints every rule over a parsed metabase, reading images from `options.drives` when any are mapped.
+pub fn lint_metabase(mb: &Metabase, options: &Options) -> (Vec<Diagnostic>, IsapiSet, WorkerBitness) {
     let isapi = IsapiSet::of(mb);
     let worker = WorkerBitness::of(mb);
+    let images = (!options.drives.is_empty()).then(|| {
+        let mut resolver = Resolver::new(options.drives.clone());
+        Images::of(&isapi, worker.bitness, &mut resolver)
+    });
     let ctx = Context {
         metabase: mb,
         isapi: &isapi,
         worker,
+        images: images.as_ref(),
     };
     (rules::run(&ctx), isapi, worker)
 }
 
-/// Lints a file's bytes; `name` is how the file is shown. Pass a `Vec` to lend it without a copy.
+/// Lints a file's bytes with paths judged by their text alone.
 pub fn lint_bytes(name: &str, bytes: impl Into<Vec<u8>>) -> FileReport {
+    lint_bytes_with(name, bytes, &Options::default())
+}
+
+/// Lints a file's bytes; `name` is how the file is shown. Pass a `Vec` to lend it without a copy.
+pub fn lint_bytes_with(name: &str, bytes: impl Into<Vec<u8>>, options: &Options) -> FileReport {
+    let drives: Vec<DriveSummary> = options
+        .drives
+        .mappings()
+        .map(|(letter, root)| DriveSummary {
+            letter: format!("{letter}:"),
+            root: root.display().to_string(),
+        })
+        .collect();
     let source = match SourceFile::decode(name, bytes) {
         Ok(source) => source,
         Err(err) => {
@@ -62,6 +102,7 @@ pub fn lint_bytes(name: &str, bytes: impl Into<Vec<u8>>) -> FileReport {
             let at = source.text.len();
             return FileReport {
                 diagnostics: vec![malformed_metabase::diagnostic(Span::new(at, at), &err.message)],
+                drives,
                 source,
                 worker: None,
                 isapi_count: 0,
@@ -74,18 +115,20 @@ pub fn lint_bytes(name: &str, bytes: impl Into<Vec<u8>>) -> FileReport {
                 failure.error.span,
                 &failure.error.message,
             )],
+            drives,
             source: failure.source,
             worker: None,
             isapi_count: 0,
         },
         Ok(mb) => {
-            let (diagnostics, isapi, worker) = lint_metabase(&mb);
+            let (diagnostics, isapi, worker) = lint_metabase(&mb, options);
             let summary = WorkerSummary {
                 bitness: worker.bitness,
                 reason: worker.describe(&mb),
             };
             FileReport {
                 diagnostics,
+                drives,
                 worker: Some(summary),
                 isapi_count: isapi.entries.len(),
                 source: mb.source,
@@ -94,16 +137,37 @@ pub fn lint_bytes(name: &str, bytes: impl Into<Vec<u8>>) -> FileReport {
     }
 }
 
-/// Reads and lints a file.
-pub fn lint_file(path: &Path) -> Result<FileReport, InputError> {
+/// Reads and lints a MetaBase.xml, or the metabase on a copy of a server's system drive: a folder
+/// with `WINDOWS\system32\inetsrv\MetaBase.xml` in any letter case, which then stands for drive C:
+/// (unless `options` maps C: already).
+pub fn lint_path(path: &Path, options: &Options) -> Result<FileReport, InputError> {
     let shown = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|source| InputError::Read {
         path: shown.clone(),
         source,
     })?;
     if meta.is_dir() {
-        return Err(InputError::Directory { path: shown });
+        let (metabase, windir) = find_metabase(path).ok_or(InputError::NoMetabase { path: shown })?;
+        let mut options = options.clone();
+        // An explicit --drive C:= wins over the folder given.
+        if options.drives.mappings().all(|(letter, _)| letter != 'C') {
+            options.drives.insert('C', path.to_path_buf());
+            if let Ok(w) = winpath::parse(&format!("C:\\{windir}")) {
+                options.drives.windir = w;
+            }
+        }
+        return lint_file(&metabase, &options);
     }
+    lint_file(path, options)
+}
+
+/// Reads and lints one MetaBase.xml file.
+pub fn lint_file(path: &Path, options: &Options) -> Result<FileReport, InputError> {
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|source| InputError::Read {
+        path: shown.clone(),
+        source,
+    })?;
     if meta.len() > crate::metabase::source::MAX_FILE_SIZE as u64 {
         return Err(InputError::TooLarge {
             path: shown,
@@ -114,5 +178,5 @@ pub fn lint_file(path: &Path) -> Result<FileReport, InputError> {
         path: shown.clone(),
         source,
     })?;
-    Ok(lint_bytes(&shown, bytes))
+    Ok(lint_bytes_with(&shown, bytes, options))
 }

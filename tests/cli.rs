@@ -74,7 +74,7 @@ fn unreadable_input_exits_2_naming_the_path() {
         .args(["check", dir])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("is a directory"));
+        .stderr(predicate::str::contains("without WINDOWS"));
 }
 
 #[test]
@@ -176,4 +176,71 @@ fn utf16_copy_reports_the_same_lines() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("MetaBase.xml:107:15"));
+}
+
+#[test]
+fn a_drive_copy_is_checked_with_its_images() {
+    let server = format!("{}/testdata/servers/fpse2002-64bit", env!("CARGO_MANIFEST_DIR"));
+    mblint()
+        .args(["check", "--color", "never", &server])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("image: PE32 i386 DLL"));
+    // The same metabase with the drive mapped explicitly gives the same finding.
+    let metabase = format!("{server}/Windows/System32/InetSrv/MetaBase.xml");
+    mblint()
+        .args([
+            "check",
+            "--color",
+            "never",
+            "--drive",
+            &format!("C:={server}"),
+            &metabase,
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("image: PE32 i386 DLL"));
+    // Without the drive: path evidence only.
+    mblint()
+        .args(["check", "--color", "never", &metabase])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("path: `\\Program Files (x86)\\`"));
+    mblint()
+        .args(["check", "--drive", "nonsense", &metabase])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn inspect_prints_a_table_or_json_and_exits_by_what_it_found() {
+    let images = format!("{}/testdata/images", env!("CARGO_MANIFEST_DIR"));
+    mblint()
+        .args([
+            "inspect",
+            &format!("{images}/x86/isapi-filter.dll"),
+            &format!("{images}/x64/isapi-extension.dll"),
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("i386     PE32    DLL   32-bit"))
+        .stdout(predicate::str::contains("AMD64    PE32+   DLL   64-bit"))
+        .stdout(predicate::str::contains("ISAPI extension; imports KERNEL32.dll"));
+    let out = mblint()
+        .args(["inspect", "--format", "json", &format!("{images}/managed/il-only.dll")])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v[0]["machine"], "i386");
+    assert_eq!(v[0]["format"], "PE32");
+    assert_eq!(v[0]["clr"]["il_only"], true);
+    assert!(v[0]["bitness"].is_null());
+    mblint()
+        .args(["inspect", &format!("{images}/corrupt/not-pe.dll")])
+        .assert()
+        .code(1);
+    mblint().args(["inspect", "missing.dll"]).assert().code(2);
 }

@@ -1,6 +1,11 @@
 //! Works out what a configured DLL path really is. For now: what the path alone says of its bitness.
 
+pub mod drive;
+pub mod fsys;
+pub mod images;
 pub mod path_evidence;
 pub mod pe;
+pub mod resolver;
+pub mod winpath;
 
 pub use path_evidence::{PathEvidence, path_evidence};

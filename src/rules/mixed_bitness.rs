@@ -2,11 +2,10 @@
 //! worker bitness.
 
 use super::worker_bitness_mismatch::subject;
-use super::{Context, FixAvailability, Rule, rule_doc};
+use super::{Context, EntryBitness, FixAvailability, Rule, path_list, rule_doc};
 use crate::bitness::Bitness;
-use crate::diagnostic::{Diagnostic, Evidence, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::metabase::isapi::IsapiRef;
-use crate::resolve::{PathEvidence, path_evidence};
 
 pub static RULE: Rule = Rule {
     code: "MB101",
@@ -20,13 +19,14 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mb = ctx.metabase;
-    let classified: Vec<(&IsapiRef, PathEvidence)> = ctx
+    let classified: Vec<(&IsapiRef, EntryBitness)> = ctx
         .isapi
         .entries
         .iter()
-        .filter_map(|e| path_evidence(&e.path).map(|ev| (e, ev)))
+        .enumerate()
+        .filter_map(|(i, e)| ctx.entry_bitness(i).map(|b| (e, b)))
         .collect();
-    let of = |b: Bitness| classified.iter().filter(move |(_, ev)| ev.bitness == b);
+    let of = |b: Bitness| classified.iter().filter(move |(_, found)| found.bitness == b);
     let (Some(first32), Some(first64)) = (of(Bitness::Bits32).next(), of(Bitness::Bits64).next()) else {
         return;
     };
@@ -38,23 +38,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         (first64, first32)
     };
     let names = |b: Bitness| {
-        let mut paths: Vec<&str> = of(b).map(|(e, _)| &*e.path).collect();
-        paths.sort_unstable_by_key(|p| p.to_ascii_lowercase());
-        paths.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-        let n = paths.len();
-        let shown: Vec<String> = paths.iter().take(3).map(|p| format!("`{}`", file_name(p))).collect();
-        let more = if n > 3 {
-            format!(" and {} more", n - 3)
-        } else {
-            String::new()
-        };
-        format!("{n} {b} ({}{more})", shown.join(", "))
-    };
-    let evidence = |(e, ev): &(&IsapiRef, PathEvidence)| Evidence::PathPattern {
-        path: e.path.clone(),
-        pattern: ev.pattern,
-        bitness: ev.bitness,
-        reason: ev.reason,
+        let (n, list) = path_list(of(b).map(|(e, _)| &*e.path), 3, true);
+        format!("{n} {b} ({list})")
     };
     out.push(
         Diagnostic::new(
@@ -66,21 +51,17 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 names(Bitness::Bits64)
             ),
         )
-        .label(format!("{} is {} (`{}`)", subject(failing.0), failing.1.bitness, failing.1.pattern))
+        .label(format!("{} is {} ({})", subject(failing.0), failing.1.bitness, failing.1.basis))
         .at(mb, failing.0.key, Some(failing.0.attr))
         .related(
             loading.0.span,
-            format!("{} is {} (`{}`)", subject(loading.0), loading.1.bitness, loading.1.pattern),
+            format!("{} is {} ({})", subject(loading.0), loading.1.bitness, loading.1.basis),
         )
         .help(format!(
             "{}. Make every ISAPI DLL one bitness: point each entry at the build that matches, or remove the component that exists only in the other bitness",
             ctx.worker.describe(mb)
         ))
-        .evidence(evidence(failing))
-        .evidence(evidence(loading)),
+        .evidence(failing.1.evidence.clone())
+        .evidence(loading.1.evidence.clone()),
     );
-}
-
-fn file_name(path: &str) -> &str {
-    path.rsplit(['\\', '/']).next().unwrap_or(path)
 }

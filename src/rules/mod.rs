@@ -1,13 +1,26 @@
 //! The rule registry: one entry per rule, each rule in its own module with its document in
 //! `rules/<CODE>.md` (embedded in the binary).
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::bitness::Bitness;
+use crate::diagnostic::{Diagnostic, Evidence, Severity};
 use crate::metabase::Metabase;
-use crate::metabase::isapi::{IsapiSet, WorkerBitness};
+use crate::metabase::isapi::{IsapiRef, IsapiSet, WorkerBitness};
+use crate::resolve::images::Images;
+use crate::resolve::path_evidence;
+use crate::resolve::pe::{ImageError, ImageInfo};
+use crate::resolve::resolver::{Found, Resolution};
+use crate::resolve::winpath::WinPath;
 
+pub mod image_not_found;
+pub mod invalid_image;
 pub mod malformed_metabase;
 pub mod misplaced_enable32bit;
+pub mod missing_isapi_exports;
 pub mod mixed_bitness;
+pub mod no_working_mode;
+pub mod unexpanded_variable;
+pub mod unresolvable_path;
+pub mod unsupported_architecture;
 pub mod worker_bitness_mismatch;
 
 /// Whether a rule can offer a fix.
@@ -24,6 +37,122 @@ pub struct Context<'a> {
     pub metabase: &'a Metabase,
     pub isapi: &'a IsapiSet,
     pub worker: WorkerBitness,
+    /// The images on the mapped drives, entry for entry; `None` with no drive mapped.
+    pub images: Option<&'a Images>,
+}
+
+/// An entry whose path resolved to a file that was read as an image.
+pub struct EntryImage<'a> {
+    pub entry: &'a IsapiRef,
+    /// The Windows path the worker opens, and whether WOW64 redirection made it.
+    pub effective: &'a WinPath,
+    pub redirected: bool,
+    pub file: &'a std::path::Path,
+    pub image: &'a Result<ImageInfo, ImageError>,
+}
+
+/// `a`, `b`, `c` and 2 more: paths sorted and de-duplicated case-insensitively, at most `limit`
+/// shown, each as its file name or in full. Returns how many distinct paths there are, and the list.
+pub fn path_list<'a>(paths: impl IntoIterator<Item = &'a str>, limit: usize, file_names: bool) -> (usize, String) {
+    let mut paths: Vec<&str> = paths.into_iter().collect();
+    paths.sort_unstable_by_key(|p| p.to_ascii_lowercase());
+    paths.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    let shown: Vec<String> = paths
+        .iter()
+        .take(limit)
+        .map(|p| {
+            let p = if file_names {
+                p.rsplit(['\\', '/']).next().unwrap_or(p)
+            } else {
+                p
+            };
+            format!("`{p}`")
+        })
+        .collect();
+    let more = paths.len().saturating_sub(limit);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    (paths.len(), format!("{}{more}", shown.join(", ")))
+}
+
+/// What is known of an ISAPI entry's bitness, and on what evidence.
+pub struct EntryBitness {
+    pub bitness: Bitness,
+    pub evidence: Evidence,
+    /// A short phrase for messages: `image: PE32 i386 DLL`, or the path pattern.
+    pub basis: String,
+}
+
+impl Context<'_> {
+    /// Every entry whose path resolved to a file read as an image (none without a drive).
+    pub fn entry_images(&self) -> impl Iterator<Item = EntryImage<'_>> {
+        self.images.into_iter().flat_map(move |images| {
+            self.isapi
+                .entries
+                .iter()
+                .zip(&images.current)
+                .filter_map(|(entry, resolution)| match &**resolution {
+                    Resolution::Resolved {
+                        effective,
+                        redirected,
+                        found: Found::Image { file, image },
+                    } => Some(EntryImage {
+                        entry,
+                        effective,
+                        redirected: *redirected,
+                        file,
+                        image,
+                    }),
+                    _ => None,
+                })
+        })
+    }
+
+    /// The bitness of entry `index`: the image's when a drive is mapped and the image was read;
+    /// the path's folder pattern when no image can be looked for (no drive, or an unresolvable
+    /// path). A missing or unreadable image has no bitness here (MB201, MB202 report it).
+    pub fn entry_bitness(&self, index: usize) -> Option<EntryBitness> {
+        let entry = &self.isapi.entries[index];
+        if let Some(images) = self.images {
+            match &*images.current[index] {
+                Resolution::Resolved {
+                    effective,
+                    found: Found::Image { file, image },
+                    ..
+                } => {
+                    let info = image.as_ref().as_ref().ok()?;
+                    let bitness = info.bitness()?;
+                    return Some(EntryBitness {
+                        bitness,
+                        basis: format!("image: {} at {effective}", info.describe()),
+                        evidence: Evidence::Image {
+                            configured: entry.path.clone(),
+                            resolved: effective.to_string(),
+                            file: file.display().to_string(),
+                            image: info.describe(),
+                            bitness: Some(bitness),
+                        },
+                    });
+                }
+                Resolution::Resolved { .. } => return None,
+                Resolution::Unresolvable(_) => {}
+            }
+        }
+        let e = path_evidence(&entry.path)?;
+        Some(EntryBitness {
+            bitness: e.bitness,
+            basis: format!("path: `{}` is a {} folder: {}", e.pattern, e.bitness, e.reason),
+            evidence: Evidence::PathPattern {
+                path: entry.path.clone(),
+                pattern: e.pattern,
+                bitness: e.bitness,
+                reason: e.reason,
+            },
+        })
+    }
 }
 
 pub type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
@@ -56,8 +185,30 @@ pub static RULES: &[&Rule] = &[
     &malformed_metabase::RULE,
     &mixed_bitness::RULE,
     &worker_bitness_mismatch::RULE,
+    &unsupported_architecture::RULE,
+    &no_working_mode::RULE,
     &misplaced_enable32bit::RULE,
+    &image_not_found::RULE,
+    &invalid_image::RULE,
+    &missing_isapi_exports::RULE,
+    &unexpanded_variable::RULE,
+    &unresolvable_path::RULE,
 ];
+
+/// `C:\WINDOWS\system32\x.dll (opened as C:\WINDOWS\SysWOW64\x.dll by a 32-bit worker)`, or the
+/// path alone when redirection did not change it.
+pub fn opened_as(
+    configured: &str,
+    effective: &crate::resolve::winpath::WinPath,
+    redirected: bool,
+    worker: Bitness,
+) -> String {
+    if redirected {
+        format!("`{configured}` (opened as `{effective}` by a {worker} worker)")
+    } else {
+        format!("`{configured}`")
+    }
+}
 
 /// The rule with this code (case-insensitive).
 pub fn by_code(code: &str) -> Option<&'static Rule> {
@@ -140,7 +291,14 @@ mod tests {
                 "MB001 malformed-metabase error",
                 "MB101 mixed-bitness error",
                 "MB102 worker-bitness-mismatch error",
+                "MB103 unsupported-architecture error",
+                "MB104 no-working-mode error",
                 "MB105 misplaced-enable32bit warning",
+                "MB201 image-not-found error",
+                "MB202 invalid-image error",
+                "MB203 missing-isapi-exports error",
+                "MB204 unexpanded-variable warning",
+                "MB205 unresolvable-path info",
             ]
         );
     }

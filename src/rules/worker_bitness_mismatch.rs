@@ -1,9 +1,9 @@
 //! MB102 worker-bitness-mismatch: an ISAPI DLL whose bitness differs from the worker processes'.
 
 use super::{Context, FixAvailability, Rule, rule_doc};
-use crate::diagnostic::{Diagnostic, Evidence, Severity};
+use crate::bitness::Bitness;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::metabase::isapi::{IsapiRef, Role};
-use crate::resolve::path_evidence;
 
 pub static RULE: Rule = Rule {
     code: "MB102",
@@ -42,11 +42,11 @@ pub fn subject(entry: &IsapiRef) -> String {
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mb = ctx.metabase;
     let worker = ctx.worker.bitness;
-    for entry in &ctx.isapi.entries {
-        let Some(evidence) = path_evidence(&entry.path) else {
+    for (index, entry) in ctx.isapi.entries.iter().enumerate() {
+        let Some(found) = ctx.entry_bitness(index) else {
             continue;
         };
-        if evidence.bitness == worker {
+        if found.bitness == worker {
             continue;
         }
         let mut d = Diagnostic::new(
@@ -55,26 +55,21 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             format!(
                 "{} is {} but worker processes run {}: {}",
                 subject(entry),
-                evidence.bitness,
+                found.bitness,
                 worker,
                 symptom(entry.role)
             ),
         )
-        .label(format!("`{}` is a {} folder: {}", evidence.pattern, evidence.bitness, evidence.reason))
+        .label(found.basis)
         .at(mb, entry.key, Some(entry.attr))
         .help(format!(
             "{}. Point this entry at a {} build of the DLL, or, if every ISAPI DLL on the server exists as {}, set Enable32bitAppOnWin64 at /LM/W3SVC/AppPools to {}",
             ctx.worker.describe(mb),
             worker,
-            evidence.bitness,
-            if evidence.bitness.bits() == 32 { "TRUE" } else { "FALSE" }
+            found.bitness,
+            if found.bitness == Bitness::Bits32 { "TRUE" } else { "FALSE" }
         ))
-        .evidence(Evidence::PathPattern {
-            path: entry.path.clone(),
-            pattern: evidence.pattern,
-            bitness: evidence.bitness,
-            reason: evidence.reason,
-        });
+        .evidence(found.evidence);
         if let Some((_, attr)) = ctx.worker.setting {
             d = d.related(mb.attr(attr).value, format!("this makes worker processes {worker}"));
         }

@@ -1,0 +1,124 @@
+//! `mblint inspect`: what each image is, as a table (like sigcheck and corflags) or JSON.
+
+use serde::Serialize;
+
+use crate::resolve::pe::{ImageError, ImageInfo};
+
+/// One inspected file.
+#[derive(Debug, Serialize)]
+pub struct Inspected {
+    pub file: String,
+    #[serde(flatten)]
+    pub result: InspectResult,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum InspectResult {
+    Image {
+        #[serde(flatten)]
+        info: ImageInfo,
+        /// 32 or 64: the worker bitness that can load it; null: none can.
+        bitness: Option<crate::bitness::Bitness>,
+        /// `filter`, `extension`, both, or neither, by its exports.
+        isapi: Vec<&'static str>,
+    },
+    Invalid {
+        error: ImageError,
+    },
+    Unreadable {
+        unreadable: String,
+    },
+}
+
+pub fn isapi_roles(info: &ImageInfo) -> Vec<&'static str> {
+    let mut roles = Vec::new();
+    if info.exports("GetFilterVersion") && info.exports("HttpFilterProc") {
+        roles.push("filter");
+    }
+    if info.exports("GetExtensionVersion") && info.exports("HttpExtensionProc") {
+        roles.push("extension");
+    }
+    roles
+}
+
+pub fn json(items: &[Inspected]) -> String {
+    let mut out = serde_json::to_string_pretty(items).expect("serialisable");
+    out.push('\n');
+    out
+}
+
+pub fn table(items: &[Inspected]) -> String {
+    let rows: Vec<[String; 7]> = items
+        .iter()
+        .map(|item| match &item.result {
+            InspectResult::Image { info, bitness, isapi } => [
+                item.file.clone(),
+                info.machine.name(),
+                info.format.name().to_string(),
+                if info.is_dll { "DLL".into() } else { "EXE".into() },
+                bitness.map_or("none".into(), |b| b.to_string()),
+                match info.clr {
+                    Some(c) => format!(
+                        "{}{}{}",
+                        if c.il_only { "ILONLY" } else { "mixed" },
+                        if c.requires_32bit { " 32BITREQ" } else { "" },
+                        if c.prefers_32bit { " 32BITPREF" } else { "" }
+                    ),
+                    None => "native".into(),
+                },
+                format!(
+                    "{} export(s){}; imports {}",
+                    info.exports.len(),
+                    if isapi.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", ISAPI {}", isapi.join("+"))
+                    },
+                    if info.imports.is_empty() {
+                        "none".into()
+                    } else {
+                        info.imports.join(", ")
+                    }
+                ),
+            ],
+            InspectResult::Invalid { error } => [
+                item.file.clone(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                error.to_string(),
+            ],
+            InspectResult::Unreadable { unreadable } => [
+                item.file.clone(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                unreadable.clone(),
+            ],
+        })
+        .collect();
+    let header = ["FILE", "MACHINE", "FORMAT", "TYPE", "BITNESS", "CLR", "DETAILS"].map(str::to_string);
+    let mut widths = [0usize; 7];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (c, w))| if i == 6 { c.clone() } else { format!("{c:<w$}") })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,137 @@
+//! Which host folder stands for which Windows drive, and finding the metabase on a drive copy.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::winpath::{self, WinPath};
+
+/// Drive letters mapped to host folders, and where Windows lives on them.
+#[derive(Debug, Clone)]
+pub struct Drives {
+    map: BTreeMap<char, PathBuf>,
+    /// Every letter is itself (`C:` is `C:\`): mblint running on the server.
+    native: bool,
+    /// `%windir%`: `C:\WINDOWS` unless the drive copy says otherwise.
+    pub windir: WinPath,
+}
+
+impl Default for Drives {
+    fn default() -> Self {
+        Drives {
+            map: BTreeMap::new(),
+            native: false,
+            windir: winpath::parse("C:\\WINDOWS").expect("a valid path"),
+        }
+    }
+}
+
+impl Drives {
+    /// Native paths, as on the IIS server itself.
+    pub fn native() -> Drives {
+        Drives {
+            native: true,
+            ..Drives::default()
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty() && !self.native
+    }
+
+    pub fn insert(&mut self, letter: char, root: PathBuf) {
+        self.map.insert(letter.to_ascii_uppercase(), root);
+    }
+
+    /// The host folder of a drive.
+    pub fn root(&self, letter: char) -> Option<PathBuf> {
+        let letter = letter.to_ascii_uppercase();
+        if let Some(root) = self.map.get(&letter) {
+            return Some(root.clone());
+        }
+        self.native.then(|| PathBuf::from(format!("{letter}:\\")))
+    }
+
+    /// The mappings, for reports.
+    pub fn mappings(&self) -> impl Iterator<Item = (char, &Path)> {
+        self.map.iter().map(|(l, p)| (*l, p.as_path()))
+    }
+}
+
+/// Parses `X:=DIR` (also `X=DIR`).
+pub fn parse_mapping(text: &str) -> Result<(char, PathBuf), String> {
+    let (letter, dir) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not of the form X:=DIR"))?;
+    let letter = letter.trim().trim_end_matches(':');
+    let mut chars = letter.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_ascii_alphabetic() && !dir.is_empty() => {
+            Ok((c.to_ascii_uppercase(), PathBuf::from(dir)))
+        }
+        _ => Err(format!(
+            "`{text}` is not of the form X:=DIR (a drive letter, then a folder)"
+        )),
+    }
+}
+
+/// Finds `<windir>\system32\inetsrv\MetaBase.xml` on a copy of a system drive, in any letter case.
+/// Returns the host path and the Windows folder's name as found (`WINDOWS`, `WINNT`).
+pub fn find_metabase(root: &Path) -> Option<(PathBuf, String)> {
+    let child = |dir: &Path, name: &str| -> Option<PathBuf> {
+        let exact = dir.join(name);
+        if exact.exists() {
+            return Some(exact);
+        }
+        std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
+            .map(|e| e.path())
+    };
+    for candidate in ["WINDOWS", "WINNT"] {
+        let Some(windir) = child(root, candidate) else { continue };
+        let found = child(&windir, "system32")
+            .and_then(|d| child(&d, "inetsrv"))
+            .and_then(|d| child(&d, "MetaBase.xml"))
+            .filter(|p| p.is_file());
+        if let Some(path) = found {
+            let name = windir.file_name()?.to_string_lossy().into_owned();
+            return Some((path, name));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mappings_parse() {
+        assert_eq!(parse_mapping("d:=/mnt/d").unwrap(), ('D', PathBuf::from("/mnt/d")));
+        assert_eq!(parse_mapping("E=/x").unwrap(), ('E', PathBuf::from("/x")));
+        assert!(parse_mapping("DD:=/x").is_err());
+        assert!(parse_mapping("/x").is_err());
+        assert!(parse_mapping("C:=").is_err());
+    }
+
+    #[test]
+    fn native_maps_every_letter_to_itself() {
+        let native = Drives::native();
+        assert_eq!(native.root('d'), Some(PathBuf::from("D:\\")));
+        assert!(Drives::default().root('C').is_none());
+        assert!(Drives::default().is_empty());
+    }
+
+    #[test]
+    fn finds_the_metabase_in_any_case() {
+        let dir = tempfile::tempdir().unwrap();
+        let inetsrv = dir.path().join("Windows/System32/InetSrv");
+        std::fs::create_dir_all(&inetsrv).unwrap();
+        std::fs::write(inetsrv.join("metabase.XML"), "x").unwrap();
+        let (path, windir) = find_metabase(dir.path()).unwrap();
+        assert!(path.ends_with("Windows/System32/InetSrv/metabase.XML"));
+        assert_eq!(windir, "Windows");
+        assert!(find_metabase(&inetsrv).is_none());
+    }
+}

@@ -1,0 +1,97 @@
+//! What the images on a mapped drive say about the worker's ISAPI set: per entry, the image the
+//! current worker bitness loads, and which path (as configured or a counterpart of the other
+//! bitness) would load in a 32-bit and in a 64-bit worker.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::resolver::{Resolution, Resolver};
+use super::winpath::counterparts;
+use crate::bitness::Bitness;
+use crate::metabase::isapi::{IsapiRef, IsapiSet, Role};
+
+/// A path that loads in a worker of some bitness.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub path: String,
+    /// Whether it is a counterpart rather than the configured path.
+    pub counterpart: bool,
+}
+
+/// Which bitnesses an entry can work in, by the images on the drive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Viability {
+    pub bits32: Option<Candidate>,
+    pub bits64: Option<Candidate>,
+}
+
+impl Viability {
+    pub fn get(&self, b: Bitness) -> Option<&Candidate> {
+        match b {
+            Bitness::Bits32 => self.bits32.as_ref(),
+            Bitness::Bits64 => self.bits64.as_ref(),
+        }
+    }
+}
+
+/// Image facts for every entry of an [`IsapiSet`], index for index.
+#[derive(Debug, Clone)]
+pub struct Images {
+    pub current: Vec<Arc<Resolution>>,
+    pub viable: Vec<Viability>,
+}
+
+/// The path a worker really loads for an entry: compression scheme DLLs are EXPANDSZ, so their
+/// `%windir%`, `%SystemRoot%` and `%SystemDrive%` are expanded; nothing else is.
+pub fn load_path(entry: &IsapiRef, windir: &str) -> String {
+    if entry.role != Role::CompressionScheme {
+        return entry.path.to_string();
+    }
+    let drive = &windir[..2];
+    let mut out = entry.path.to_string();
+    for (var, value) in [("%windir%", windir), ("%systemroot%", windir), ("%systemdrive%", drive)] {
+        while let Some(at) = out.to_ascii_lowercase().find(var) {
+            out.replace_range(at..at + var.len(), value);
+        }
+    }
+    out
+}
+
+fn loads_in(resolver: &mut Resolver, path: &str, b: Bitness) -> bool {
+    resolver
+        .resolve(path, b)
+        .image()
+        .is_some_and(|image| image.is_dll && image.bitness() == Some(b))
+}
+
+impl Images {
+    pub fn of(set: &IsapiSet, worker: Bitness, resolver: &mut Resolver) -> Images {
+        let windir = resolver.drives().windir.to_string();
+        let mut viable_by_path: HashMap<String, Viability> = HashMap::new();
+        let mut current = Vec::with_capacity(set.entries.len());
+        let mut viable = Vec::with_capacity(set.entries.len());
+        for entry in &set.entries {
+            let path = load_path(entry, &windir);
+            current.push(resolver.resolve(&path, worker));
+            let v = viable_by_path
+                .entry(path.clone())
+                .or_insert_with(|| {
+                    let mut v = Viability::default();
+                    for b in [Bitness::Bits32, Bitness::Bits64] {
+                        let found = std::iter::once((path.clone(), false))
+                            .chain(counterparts(&path).into_iter().map(|p| (p, true)))
+                            .find(|(p, _)| loads_in(resolver, p, b))
+                            .map(|(path, counterpart)| Candidate { path, counterpart });
+                        match b {
+                            Bitness::Bits32 => v.bits32 = found,
+                            Bitness::Bits64 => v.bits64 = found,
+                        }
+                    }
+                    v
+                })
+                .clone();
+            viable.push(v);
+        }
+        Images { current, viable }
+    }
+}

@@ -1,0 +1,76 @@
+//! MB201 image-not-found: the DLL a worker would open does not exist on the mapped drive.
+
+use super::worker_bitness_mismatch::subject;
+use super::{Context, FixAvailability, Rule, opened_as, rule_doc};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::metabase::isapi::Role;
+use crate::resolve::resolver::{Found, Resolution};
+use crate::resolve::winpath::{self, PathProblem};
+
+pub static RULE: Rule = Rule {
+    code: "MB201",
+    name: "image-not-found",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    summary: "An ISAPI DLL that does not exist where the worker process looks for it",
+    doc: rule_doc!("MB201"),
+    check: Some(check),
+};
+
+fn symptom(role: Role) -> &'static str {
+    match role {
+        Role::GlobalFilter | Role::SiteFilter => {
+            "the filter fails to load (Win32 error 2 in event 2214/2268) and the application pool is disabled: 503 Service Unavailable"
+        }
+        Role::ScriptMap | Role::WildcardMap => "requests it handles fail (Win32 error 2, the file is not found)",
+        Role::CompressionScheme => "the compression filter cannot load it, so this scheme compresses nothing",
+    }
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let mb = ctx.metabase;
+    let worker = ctx.worker.bitness;
+    for (index, entry) in ctx.isapi.entries.iter().enumerate() {
+        let (message, label) = match ctx.images.map(|i| &*i.current[index]) {
+            Some(Resolution::Resolved {
+                effective,
+                redirected,
+                found: Found::Missing { missing },
+            }) => (
+                format!(
+                    "{} {} does not exist on the mapped drive ({missing} is missing): {}",
+                    subject(entry),
+                    opened_as(&entry.path, effective, *redirected, worker),
+                    symptom(entry.role)
+                ),
+                format!("not found as a {worker} worker looks for it"),
+            ),
+            Some(Resolution::Unresolvable(PathProblem::SysnativeIn64Bit)) => sysnative(entry, worker),
+            // With no drive the path's text still shows a Sysnative path a 64-bit worker cannot open.
+            None if winpath::parse(&entry.path)
+                .and_then(|p| winpath::redirect(&p, worker, &winpath::parse("C:\\WINDOWS").expect("valid")))
+                == Err(PathProblem::SysnativeIn64Bit) =>
+            {
+                sysnative(entry, worker)
+            }
+            _ => continue,
+        };
+        out.push(
+            Diagnostic::new(&RULE, entry.span, message)
+                .label(label)
+                .at(mb, entry.key, Some(entry.attr))
+                .help("install the component on the server, or correct the path; a path under system32 is opened from SysWOW64 by a 32-bit worker"),
+        );
+    }
+}
+
+fn sysnative(entry: &crate::metabase::isapi::IsapiRef, worker: crate::bitness::Bitness) -> (String, String) {
+    (
+        format!(
+            "{} goes through Sysnative, which {worker} worker processes cannot open: the alias exists only for 32-bit processes (and on Windows Server 2003 only after hotfix KB942589); {}",
+            subject(entry),
+            symptom(entry.role)
+        ),
+        "`Sysnative` does not exist for a 64-bit process".into(),
+    )
+}

@@ -1,0 +1,155 @@
+//! Scenario tests over testdata/servers/: copies of server drives with real PE images. Each scenario's
+//! findings are pinned twice: by the set of codes it must give (below) and by snapshots of the
+//! rendered text and JSON. Also: `inspect` agrees with objdump, and nothing outside a root is read.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use mblint::diagnostic::Evidence;
+use mblint::lint::{FileReport, Options, lint_path};
+use mblint::report::{json, text};
+use mblint::resolve::pe::{self, Machine, PeFormat};
+
+fn check(scenario: &str) -> FileReport {
+    // Relative to the package root (cargo's working directory for tests), so paths in snapshots
+    // are the same on every machine.
+    lint_path(Path::new(&format!("testdata/servers/{scenario}")), &Options::default()).unwrap()
+}
+
+fn codes(report: &FileReport) -> BTreeSet<&'static str> {
+    report.diagnostics.iter().map(|d| d.code).collect()
+}
+
+#[test]
+fn every_scenario_gives_its_findings() {
+    let expected: &[(&str, &[&str])] = &[
+        ("clean-64bit", &[]),
+        ("fpse2002-64bit", &["MB101", "MB102"]),
+        ("framework64-32bit-mode", &["MB101", "MB102"]),
+        ("aspnet11-no-working-mode", &["MB101", "MB102", "MB104"]),
+        ("ia64-image", &["MB103"]),
+        ("no-isapi-exports", &["MB203"]),
+        ("missing-dll", &["MB201", "MB202", "MB204", "MB205"]),
+        ("link-outside", &["MB205"]),
+    ];
+    let on_disk: BTreeSet<String> = std::fs::read_dir("testdata/servers")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let listed: BTreeSet<String> = expected.iter().map(|(s, _)| s.to_string()).collect();
+    assert_eq!(on_disk, listed, "every scenario folder is listed here");
+    for (scenario, want) in expected {
+        let report = check(scenario);
+        let want: BTreeSet<&str> = want.iter().copied().collect();
+        assert_eq!(codes(&report), want, "{scenario}");
+        let text = text::render(
+            std::slice::from_ref(&report),
+            text::TextOptions {
+                color: false,
+                width: 100,
+            },
+        );
+        insta::assert_snapshot!(format!("server_text_{scenario}"), text);
+        insta::assert_snapshot!(format!("server_json_{scenario}"), json::render(&[report]));
+    }
+}
+
+#[test]
+fn bitness_findings_rest_on_the_image() {
+    let report = check("fpse2002-64bit");
+    let mb102 = report.diagnostics.iter().find(|d| d.code == "MB102").unwrap();
+    assert!(mb102.label.contains("image: PE32 i386 DLL"), "{}", mb102.label);
+    assert!(matches!(&mb102.evidence[0], Evidence::Image { bitness: Some(b), .. } if b.bits() == 32));
+    // 32-bit mode: system32 paths are opened from SysWOW64, so asp.dll is no finding, while the
+    // Framework64 maps are.
+    let report = check("framework64-32bit-mode");
+    for d in report.diagnostics.iter().filter(|d| d.code == "MB102") {
+        match &d.evidence[0] {
+            Evidence::Image { configured, image, .. } => {
+                assert!(configured.contains("Framework64"), "{configured}");
+                assert_eq!(image, "PE32+ AMD64 DLL");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn no_working_mode_names_both_sides() {
+    let report = check("aspnet11-no-working-mode");
+    let d = report.diagnostics.iter().find(|d| d.code == "MB104").unwrap();
+    assert!(
+        d.message.contains("Framework\\v1.1.4322\\aspnet_isapi.dll"),
+        "{}",
+        d.message
+    );
+    assert!(d.message.contains("acmeauth.dll"), "{}", d.message);
+    // The same ASP.NET 2.0 server has a 32-bit counterpart for everything: it works in 32-bit mode.
+    assert!(!codes(&check("fpse2002-64bit")).contains("MB104"));
+}
+
+#[test]
+fn inspect_agrees_with_objdump() {
+    let listing = std::fs::read_to_string("testdata/images/objdump-f.txt").unwrap();
+    let mut checked = 0;
+    for line in listing.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let (file, format) = (fields[0], fields[1]);
+        let bytes = std::fs::read(format!("testdata/images/{file}")).unwrap();
+        let ours = pe::classify(&bytes);
+        match (format, &ours) {
+            ("pei-i386", Ok(info)) => {
+                assert_eq!((info.machine, info.format), (Machine::I386, PeFormat::Pe32), "{file}")
+            }
+            ("pei-x86-64", Ok(info)) => assert_eq!(
+                (info.machine, info.format),
+                (Machine::Amd64, PeFormat::Pe32Plus),
+                "{file}"
+            ),
+            // binutils is more lenient than the Windows loader: these images it reads, the loader refuses.
+            ("pei-i386" | "pei-x86-64", Err(_)) => assert!(file.starts_with("corrupt/"), "{file}: {ours:?}"),
+            ("unrecognized", Ok(info)) => assert!(
+                !matches!(info.machine, Machine::I386 | Machine::Amd64),
+                "{file}: objdump does not recognise it, mblint says {}",
+                info.describe()
+            ),
+            ("unrecognized", Err(_)) => {}
+            (other, _) => panic!("{file}: unexpected objdump format {other}"),
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} images listed");
+}
+
+#[cfg(unix)]
+#[test]
+fn nothing_outside_the_root_is_read() {
+    // The committed scenario's link leaves the drive copy with `..`.
+    let report = check("link-outside");
+    let d = &report.diagnostics[0];
+    assert!(
+        d.message.contains("climbs above the mapped drive root"),
+        "{}",
+        d.message
+    );
+    // An absolute link to a real DLL outside the root: refused, not classified.
+    let dir = tempfile::tempdir().unwrap();
+    let drive = dir.path().join("drive");
+    let inetsrv = drive.join("WINDOWS/system32/inetsrv");
+    std::fs::create_dir_all(&inetsrv).unwrap();
+    let outside = dir.path().join("outside.dll");
+    std::fs::copy("testdata/images/x86/isapi-filter.dll", &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, inetsrv.join("escapee.dll")).unwrap();
+    std::fs::copy(
+        "testdata/servers/link-outside/Windows/System32/InetSrv/MetaBase.xml",
+        inetsrv.join("MetaBase.xml"),
+    )
+    .unwrap();
+    let report = lint_path(&drive, &Options::default()).unwrap();
+    let d = report.diagnostics.iter().find(|d| d.code == "MB205").unwrap();
+    assert!(d.message.contains("outside the mapped drive root"), "{}", d.message);
+    assert!(
+        !report.diagnostics.iter().any(|d| d.code == "MB102"),
+        "the outside image was not classified"
+    );
+}
