@@ -4,6 +4,7 @@ use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
 use crate::metabase::isapi::{IsapiSet, WorkerBitness};
+use crate::metabase::server::ServerConfig;
 use crate::metabase::{Metabase, SourceFile, Span, parse};
 use crate::resolve::drive::{Drives, find_metabase};
 use crate::resolve::images::Images;
@@ -70,9 +71,11 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> (Vec<Diagnostic>, Isap
         let mut resolver = Resolver::new(options.drives.clone());
         Images::of(&isapi, worker.bitness, &mut resolver)
     });
+    let server = ServerConfig::of(mb);
     let ctx = Context {
         metabase: mb,
         isapi: &isapi,
+        server: &server,
         worker,
         images: images.as_ref(),
     };

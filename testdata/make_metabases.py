@@ -134,7 +134,7 @@ WSERL_BASE = [
     "0,*.dll",
     "0,*.exe",
     f"1,{INETSRV}\\asp.dll,0,ASP,Active Server Pages",
-    f"0,{INETSRV}\\httpodbc.dll,0,HTTPODBC,Internet Data Connector",
+    f"1,{INETSRV}\\httpodbc.dll,0,HTTPODBC,Internet Data Connector",
     f"1,{INETSRV}\\ssinc.dll,0,SSINC,Server Side Includes",
 ]
 DEPS_BASE = ["Active Server Pages;ASP", "Server Side Includes;SSINC"]
@@ -233,10 +233,13 @@ def scenarios():
     # A value IIS reads as "not 0", so TRUE: the whole server runs 32-bit.
     write("enable32bit-bad-value.xml", document(
         header()
-        + [web_service(asp_maps() + aspnet_maps(FW20), WSERL_BASE, DEPS_BASE)]
+        + [web_service(asp_maps() + aspnet_maps(FW20),
+                       WSERL_BASE + [f"1,{FW20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727"], DEPS_BASE)]
         + site(1, "Default Web Site") + pools({"Enable32bitAppOnWin64": "yes"})
         + global_filters([])
         + templates()))
+
+    rule_fixtures()
 
     # Malformed files.
     good = document(header() + [web_service(asp_maps(), WSERL_BASE, DEPS_BASE)] + site(1, "Default Web Site"))
@@ -254,6 +257,88 @@ def scenarios():
     cut = raw.index(b"Default Web Site")
     with open(os.path.join(OUT, "malformed/invalid-utf8.xml"), "wb") as f:
         f.write(b"\xef\xbb\xbf" + raw[:cut] + b"D\xe9fault" + raw[cut + 7:])
+
+
+def rule_fixtures():
+    """One positive fixture per catalogue rule that the scenarios above do not already show, and two
+    near-miss files that must give no finding at all."""
+    fw20_wserl = [f"1,{FW20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727"]
+    fw11_wserl = [f"1,{FW11}\\aspnet_isapi.dll,1,ASP.NET v1.1.4322,ASP.NET v1.1.4322"]
+    deps = DEPS_BASE + ["ASP.NET v2.0.50727;ASP.NET v2.0.50727"]
+
+    # MB002: values IIS cannot read as their type, and malformed list entries.
+    write("rules/MB002-invalid-values.xml", document(
+        header()
+        + [web_service(asp_maps() + [".broken,C:\\x.dll", ".flags,C:\\x.dll,five"],
+                       WSERL_BASE + ["2,C:\\y.dll,0,Y,Y"], DEPS_BASE + ["No Separator Here"],
+                       {"AllowKeepAlive": "Yes", "AuthFlags": "AuthAnonymous | AuthBogus", "MaxConnections": "lots"})]
+        + site(1, "Default Web Site") + pools() + global_filters([]) + templates()))
+
+    # MB003: one Location twice, spelled in another case.
+    write("rules/MB003-duplicate-location.xml", document(
+        header() + [web_service(asp_maps(), WSERL_BASE, DEPS_BASE)] + site(1, "Default Web Site")
+        + [key("IIsWebServer", "/LM/W3SVC/1", {"ServerComment": "Copy"}).replace("/LM/W3SVC/1", "/lm/w3svc/1")]
+        + pools() + global_filters([]) + templates()))
+
+    # MB004: edit-while-running without history.
+    write("rules/MB004-edit-while-running.xml", document(
+        header({"EnableEditWhileRunning": "1", "EnableHistory": "0", "MaxHistoryFiles": "5"})
+        + [web_service(asp_maps(), WSERL_BASE, DEPS_BASE)] + site(1, "Default Web Site") + pools()
+        + global_filters([]) + templates()))
+
+    # MB106: 32-bit workers requested in IIS 5.0 isolation mode.
+    write("rules/MB106-iis5-isolation-32bit.xml", document(
+        header() + [web_service(asp_maps(), WSERL_BASE, DEPS_BASE, {"IIs5IsolationModeEnabled": "TRUE"})]
+        + site(1, "Default Web Site") + pools({"Enable32bitAppOnWin64": "TRUE"}) + global_filters([]) + templates()))
+
+    # MB301, MB302, MB303: a listed filter with no key, a key with no path, an unlisted filter,
+    # and one DLL registered globally and again in a site.
+    urlscan = f"{INETSRV}\\urlscan\\urlscan.dll"
+    filters = global_filters([("UrlScan", urlscan, {}), ("Orphan", f"{INETSRV}\\orphan.dll", {})])
+    filters[0] = key("IIsFilters", "/LM/W3SVC/Filters", {"FilterLoadOrder": "UrlScan,Gone,NoPath"})
+    filters.append(key("IIsFilter", "/LM/W3SVC/Filters/NoPath", {"FilterDescription": "no path"}))
+    write("rules/MB3xx-filters.xml", document(
+        header() + [web_service(asp_maps(), WSERL_BASE, DEPS_BASE)]
+        + site(1, "Default Web Site", filters_extra={"FilterLoadOrder": "UrlScanAgain"})
+        + [key("IIsFilter", "/LM/W3SVC/1/Filters/UrlScanAgain", {"FilterPath": urlscan})]
+        + pools() + filters + templates()))
+
+    # MB401, MB402: a prohibited ISAPI extension, an unlisted CGI under "All Unknown CGI" prohibited,
+    # and a dependency on a group nobody defines.
+    write("rules/MB4xx-lockdown.xml", document(
+        header()
+        + [web_service(asp_maps() + [".stm2,C:\\WINDOWS\\system32\\inetsrv\\ssinc2.dll,5,GET",
+                                     ".pl,&quot;C:\\Perl\\bin\\perl.exe&quot; &quot;%s&quot; %s,5,GET,POST"],
+                       WSERL_BASE + ["0,C:\\WINDOWS\\system32\\inetsrv\\ssinc2.dll,1,SSINC2,Includes 2"],
+                       DEPS_BASE + ["Orphan Application;NOSUCHGROUP,ASP"])]
+        + site(1, "Default Web Site") + pools() + global_filters([]) + templates()))
+
+    # MB501, MB502: one pool with applications of ASP.NET 2.0 and 1.1 (32-bit mode, so both load),
+    # and a site naming a pool that does not exist.
+    write("rules/MB5xx-pools.xml", document(
+        header()
+        + [web_service(asp_maps() + aspnet_maps(FW20), WSERL_BASE + fw20_wserl + fw11_wserl, deps)]
+        + site(1, "Default Web Site")
+        + site(2, "Legacy", root_extra={"ScriptMaps": aspnet_maps(FW11)})
+        + site(3, "Lost", site_extra={"AppPoolId": "NoSuchPool"}, root_extra={"AppPoolId": "NoSuchPool"})
+        + pools({"Enable32bitAppOnWin64": "TRUE"}) + global_filters([]) + templates()))
+
+    # Near misses: everything here is right, and no rule may fire.
+    write("rules/near-misses.xml", document(
+        header({"EnableEditWhileRunning": "1", "EnableHistory": "1", "MaxHistoryFiles": "10"})
+        + [web_service(asp_maps() + aspnet_maps(FW20), WSERL_BASE + fw20_wserl + fw11_wserl, deps,
+                       {"AllowKeepAlive": "true", "AuthFlags": "5", "AccessFlags": "AccessRead | 512"})]
+        + site(1, "Default Web Site", filters_extra={"FilterLoadOrder": "Shared"})
+        + [key("IIsFilter", "/LM/W3SVC/1/Filters/Shared", {"FilterPath": "C:\\Filters\\shared.dll"})]
+        + site(10, "Ten", filters_extra={"FilterLoadOrder": "Shared"}, site_extra={"AppPoolId": "legacy11"},
+               root_extra={"AppPoolId": "LEGACY11", "ScriptMaps": aspnet_maps(FW11)})
+        + [key("IIsFilter", "/LM/W3SVC/10/Filters/Shared", {"FilterPath": "C:\\Filters\\shared.dll"})]
+        + pools({"Enable32bitAppOnWin64": "TRUE"}, names=("DefaultAppPool", "Legacy11"))
+        + global_filters([("UrlScan", f"{INETSRV}\\urlscan\\urlscan.dll", {})]) + templates()))
+    write("rules/near-misses-iis5.xml", document(
+        header() + [web_service(asp_maps(), WSERL_BASE, DEPS_BASE, {"IIs5IsolationModeEnabled": "TRUE"})]
+        + site(1, "Default Web Site", site_extra={"AppPoolId": "NotAPoolInIis5Mode"})
+        + pools() + global_filters([]) + templates()))
 
 
 if __name__ == "__main__":

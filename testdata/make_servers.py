@@ -45,13 +45,20 @@ def write_metabase(root, text):
         f.write(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
 
 
+ASPNET_WSERL = [
+    f"1,{mm.FW64_20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727 (64-bit)",
+    f"1,{mm.FW20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727 (32-bit),ASP.NET v2.0.50727 (32-bit)",
+    f"1,{mm.FW11}\\aspnet_isapi.dll,1,ASP.NET v1.1.4322,ASP.NET v1.1.4322",
+]
+
+
 def server(name, maps, filters, pools_extra=None, extra_keys=()):
     root = os.path.join(SERVERS, name)
     shutil.rmtree(root, ignore_errors=True)
     base_drive(root)
     write_metabase(root, mm.document(
         mm.header()
-        + [mm.web_service(mm.asp_maps() + maps, mm.WSERL_BASE, mm.DEPS_BASE)]
+        + [mm.web_service(mm.asp_maps() + maps, mm.WSERL_BASE + ASPNET_WSERL, mm.DEPS_BASE)]
         + mm.site(1, "Default Web Site") + list(extra_keys) + mm.pools(pools_extra)
         + mm.global_filters([("UrlScan", f"{mm.INETSRV}\\urlscan\\urlscan.dll", {})] + filters)
         + mm.templates()))

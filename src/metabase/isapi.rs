@@ -144,6 +144,9 @@ pub struct IsapiSet {
     pub paths: Vec<Arc<str>>,
     interned: HashMap<Arc<str>, ()>,
     pub filters: Vec<FilterDef>,
+    /// CGI script maps (`.exe` processors): not loaded into the worker, but governed by the Web
+    /// Service Extension restrictions like ISAPI ones.
+    pub cgi: Vec<IsapiRef>,
     /// ScriptMaps lines that do not parse: (key, attr, line span, what is wrong).
     pub bad_script_maps: Vec<(KeyId, AttrId, Span, String)>,
 }
@@ -284,7 +287,19 @@ impl IsapiSet {
                 match ScriptMap::parse(&line) {
                     None => {}
                     Some(Err(e)) => self.bad_script_maps.push((key, attr, line.span, e.0)),
-                    Some(Ok(map)) if map.kind == ProcessorKind::Cgi => {}
+                    Some(Ok(map)) if map.kind == ProcessorKind::Cgi => {
+                        let path = self.intern(&map.processor);
+                        self.cgi.push(IsapiRef {
+                            role: Role::ScriptMap,
+                            key,
+                            attr,
+                            line: Some(line.index),
+                            span: map.processor_span,
+                            path,
+                            extension: Some(map.extension),
+                            filter_name: None,
+                        });
+                    }
                     Some(Ok(map)) => {
                         let path = self.intern(&map.processor);
                         self.entries.push(IsapiRef {

@@ -5,6 +5,7 @@ pub mod isapi;
 pub mod model;
 pub mod parse;
 pub mod props;
+pub mod schema_table;
 pub mod server;
 pub mod source;
 pub mod values;

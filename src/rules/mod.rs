@@ -5,23 +5,35 @@ use crate::bitness::Bitness;
 use crate::diagnostic::{Diagnostic, Evidence, Severity};
 use crate::metabase::Metabase;
 use crate::metabase::isapi::{IsapiRef, IsapiSet, WorkerBitness};
+use crate::metabase::server::ServerConfig;
 use crate::resolve::images::Images;
 use crate::resolve::path_evidence;
 use crate::resolve::pe::{ImageError, ImageInfo};
 use crate::resolve::resolver::{Found, Resolution};
 use crate::resolve::winpath::WinPath;
 
+pub mod duplicate_filter;
+pub mod duplicate_location;
+pub mod edit_while_running_unsafe;
+pub mod extension_prohibited;
+pub mod filter_not_defined;
+pub mod filter_not_in_load_order;
 pub mod image_not_found;
 pub mod invalid_image;
+pub mod invalid_property_value;
 pub mod malformed_metabase;
 pub mod misplaced_enable32bit;
 pub mod missing_isapi_exports;
+pub mod mixed_aspnet_versions;
 pub mod mixed_bitness;
 pub mod no_working_mode;
+pub mod undefined_app_pool;
 pub mod unexpanded_variable;
+pub mod unknown_dependency_group;
 pub mod unresolvable_path;
 pub mod unsupported_architecture;
 pub mod worker_bitness_mismatch;
+pub mod worker_isolation_required;
 
 /// Whether a rule can offer a fix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -36,6 +48,7 @@ pub enum FixAvailability {
 pub struct Context<'a> {
     pub metabase: &'a Metabase,
     pub isapi: &'a IsapiSet,
+    pub server: &'a ServerConfig,
     pub worker: WorkerBitness,
     /// The images on the mapped drives, entry for entry; `None` with no drive mapped.
     pub images: Option<&'a Images>,
@@ -183,16 +196,27 @@ pub(crate) use rule_doc;
 /// Every rule, by code.
 pub static RULES: &[&Rule] = &[
     &malformed_metabase::RULE,
+    &invalid_property_value::RULE,
+    &duplicate_location::RULE,
+    &edit_while_running_unsafe::RULE,
     &mixed_bitness::RULE,
     &worker_bitness_mismatch::RULE,
     &unsupported_architecture::RULE,
     &no_working_mode::RULE,
     &misplaced_enable32bit::RULE,
+    &worker_isolation_required::RULE,
     &image_not_found::RULE,
     &invalid_image::RULE,
     &missing_isapi_exports::RULE,
     &unexpanded_variable::RULE,
     &unresolvable_path::RULE,
+    &filter_not_defined::RULE,
+    &filter_not_in_load_order::RULE,
+    &duplicate_filter::RULE,
+    &extension_prohibited::RULE,
+    &unknown_dependency_group::RULE,
+    &mixed_aspnet_versions::RULE,
+    &undefined_app_pool::RULE,
 ];
 
 /// `C:\WINDOWS\system32\x.dll (opened as C:\WINDOWS\SysWOW64\x.dll by a 32-bit worker)`, or the
@@ -289,16 +313,27 @@ mod tests {
             listing,
             [
                 "MB001 malformed-metabase error",
+                "MB002 invalid-property-value warning",
+                "MB003 duplicate-location warning",
+                "MB004 edit-while-running-unsafe warning",
                 "MB101 mixed-bitness error",
                 "MB102 worker-bitness-mismatch error",
                 "MB103 unsupported-architecture error",
                 "MB104 no-working-mode error",
                 "MB105 misplaced-enable32bit warning",
+                "MB106 32bit-needs-worker-isolation error",
                 "MB201 image-not-found error",
                 "MB202 invalid-image error",
                 "MB203 missing-isapi-exports error",
                 "MB204 unexpanded-variable warning",
                 "MB205 unresolvable-path info",
+                "MB301 filter-not-defined error",
+                "MB302 filter-not-in-load-order warning",
+                "MB303 duplicate-filter warning",
+                "MB401 extension-prohibited info",
+                "MB402 unknown-dependency-group warning",
+                "MB501 mixed-aspnet-versions error",
+                "MB502 undefined-app-pool error",
             ]
         );
     }

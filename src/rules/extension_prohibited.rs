@@ -1,0 +1,101 @@
+//! MB401 extension-prohibited: a script map whose processor the Web Service Extension restrictions
+//! prohibit.
+
+use std::collections::HashMap;
+
+use super::worker_bitness_mismatch::subject;
+use super::{Context, FixAvailability, Rule, rule_doc};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::metabase::props;
+
+pub static RULE: Rule = Rule {
+    code: "MB401",
+    name: "extension-prohibited",
+    severity: Severity::Info,
+    fix: FixAvailability::None,
+    summary: "A script map whose DLL or EXE WebSvcExtRestrictionList prohibits: requests get 404.2",
+    doc: rule_doc!("MB401"),
+    check: Some(check),
+};
+
+/// Paths compared as WSERL compares them: case-insensitive, and WOW64-neutral (SysWOW64 is system32).
+pub fn comparable(path: &str) -> String {
+    path.trim()
+        .trim_matches('"')
+        .replace('/', "\\")
+        .to_lowercase()
+        .replace("\\syswow64\\", "\\system32\\")
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let mb = ctx.metabase;
+    let entries: Vec<_> = ctx
+        .server
+        .restrictions
+        .iter()
+        .filter_map(|e| e.entry.as_ref().ok().map(|r| (e.span, r)))
+        .collect();
+    if entries.is_empty() {
+        return;
+    }
+    let listed: HashMap<String, (crate::metabase::Span, bool)> = entries
+        .iter()
+        .filter(|(_, r)| !r.is_wildcard())
+        .map(|(span, r)| (comparable(&r.path), (*span, r.allowed)))
+        .collect();
+    let wildcard = |ext: &str| {
+        entries
+            .iter()
+            .find(|(_, r)| r.path.eq_ignore_ascii_case(ext))
+            .map(|(span, r)| (*span, r.allowed))
+    };
+    let wserl_attr = mb
+        .find("/LM/W3SVC")
+        .and_then(|k| mb.own(k, props::WEB_SVC_EXT_RESTRICTION_LIST));
+    for entry in ctx
+        .isapi
+        .entries
+        .iter()
+        .filter(|e| !e.role.is_filter() && e.role != crate::metabase::isapi::Role::CompressionScheme)
+        .chain(&ctx.isapi.cgi)
+    {
+        let cgi = entry.path.to_ascii_lowercase().ends_with(".exe");
+        let (span, allowed, why) = match listed.get(&comparable(&entry.path)) {
+            Some(&(span, allowed)) => (
+                span,
+                allowed,
+                "its Web Service Extension entry is Prohibited".to_string(),
+            ),
+            None => match wildcard(if cgi { "*.exe" } else { "*.dll" }) {
+                Some((span, allowed)) => (
+                    span,
+                    allowed,
+                    format!(
+                        "it is not listed, and \"All Unknown {} Extensions\" is Prohibited",
+                        if cgi { "CGI" } else { "ISAPI" }
+                    ),
+                ),
+                None => continue,
+            },
+        };
+        if allowed {
+            continue;
+        }
+        let mut d = Diagnostic::new(
+            &RULE,
+            entry.span,
+            format!(
+                "{} runs `{}`, which WebSvcExtRestrictionList prohibits ({why}): its requests get 404.2 \"Denied due to Lockdown Policy\"",
+                subject(entry),
+                entry.path
+            ),
+        )
+        .label("prohibited")
+        .at(mb, entry.key, Some(entry.attr))
+        .help("if the extension is wanted, allow it under Web Service Extensions in IIS Manager (its entry's first field 0 -> 1), or add an allowed entry for this path");
+        if wserl_attr.is_some() {
+            d = d.related(span, "prohibited here");
+        }
+        out.push(d);
+    }
+}

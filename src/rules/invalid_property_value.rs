@@ -1,0 +1,146 @@
+//! MB002 invalid-property-value: a value IIS cannot read as its schema type, or a list entry with
+//! missing or malformed fields.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::{Context, FixAvailability, Rule, rule_doc};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::metabase::props::{self, PropType, is_canonical_bool};
+use crate::metabase::schema_table::{SCHEMA, SchemaProp};
+use crate::metabase::{AttrKind, Span};
+
+pub static RULE: Rule = Rule {
+    code: "MB002",
+    name: "invalid-property-value",
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    summary: "A boolean, number or flag list IIS cannot read, or a malformed ScriptMaps, WebSvcExtRestrictionList or ApplicationDependencies entry",
+    doc: rule_doc!("MB002"),
+    check: Some(check),
+};
+
+fn schema(name: &str) -> Option<&'static SchemaProp> {
+    static BY_NAME: OnceLock<HashMap<String, &'static SchemaProp>> = OnceLock::new();
+    BY_NAME
+        .get_or_init(|| SCHEMA.iter().map(|p| (p.name.to_ascii_lowercase(), p)).collect())
+        .get(&name.to_ascii_lowercase())
+        .copied()
+}
+
+/// Why a value is not of its property's type, if it is not.
+pub fn type_problem(prop: &SchemaProp, value: &str) -> Option<String> {
+    match prop.ty {
+        PropType::Bool if !is_canonical_bool(value) => Some(format!(
+            "{}=\"{value}\" is not a boolean: IIS writes TRUE or FALSE (1 and 0 are read too)",
+            prop.name
+        )),
+        PropType::Dword if prop.flags.is_empty() => value
+            .trim()
+            .parse::<u32>()
+            .is_err()
+            .then(|| format!("{}=\"{value}\" is not a number from 0 to 4294967295", prop.name)),
+        PropType::Dword => {
+            let unknown: Vec<&str> = value
+                .split('|')
+                .map(str::trim)
+                .filter(|t| t.parse::<u32>().is_err() && !prop.flags.iter().any(|(f, _)| f.eq_ignore_ascii_case(t)))
+                .collect();
+            (!unknown.is_empty()).then(|| {
+                let known: Vec<&str> = prop.flags.iter().map(|(f, _)| *f).collect();
+                format!(
+                    "{}=\"{value}\": {} {} not a flag of {} (flags: {})",
+                    prop.name,
+                    unknown
+                        .iter()
+                        .map(|u| if u.is_empty() {
+                            "an empty flag".to_string()
+                        } else {
+                            format!("`{u}`")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if unknown.len() == 1 { "is" } else { "are" },
+                    prop.name,
+                    known.join(", ")
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let mb = ctx.metabase;
+    for key in 0..mb.keys.len() as u32 {
+        for attr in mb.key(key).attrs.clone() {
+            let a = mb.attr(attr);
+            let name = mb.slice(a.name);
+            let problem = match a.kind {
+                AttrKind::Attribute => {
+                    // MB105 owns Enable32bitAppOnWin64's value.
+                    if name.eq_ignore_ascii_case(props::ENABLE_32BIT_APP_ON_WIN64.name) {
+                        continue;
+                    }
+                    let Some(prop) = schema(name) else { continue };
+                    type_problem(prop, &mb.attr_value(attr))
+                }
+                AttrKind::Custom { element, .. } => {
+                    let declared = mb.slice(element);
+                    let dword = declared.contains("Type=\"DWORD\"");
+                    let value = mb.attr_value(attr);
+                    (dword && value.trim().parse::<u32>().is_err()).then(|| {
+                        format!("the Custom property {name} is a DWORD, but its Value \"{value}\" is not a number")
+                    })
+                }
+            };
+            if let Some(problem) = problem {
+                out.push(
+                    Diagnostic::new(&RULE, a.value, problem)
+                        .label("not a valid value")
+                        .at(mb, key, Some(attr))
+                        .help("IIS Admin logs a warning and uses the property's default, or refuses the key; write the value as IIS does"),
+                );
+            }
+        }
+    }
+    let mut entry = |key: u32, attr: u32, span: Span, message: String| {
+        out.push(
+            Diagnostic::new(&RULE, span, message)
+                .label("malformed entry")
+                .at(mb, key, Some(attr))
+                .help("IIS skips or misreads a malformed entry: correct its fields"),
+        );
+    };
+    for (key, attr, span, message) in &ctx.isapi.bad_script_maps {
+        entry(*key, *attr, *span, message.clone());
+    }
+    let svc = mb.find("/LM/W3SVC");
+    for (prop, list) in [
+        (
+            props::WEB_SVC_EXT_RESTRICTION_LIST,
+            ctx.server
+                .restrictions
+                .iter()
+                .map(|e| (e.span, e.entry.as_ref().err()))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            props::APPLICATION_DEPENDENCIES,
+            ctx.server
+                .dependencies
+                .iter()
+                .map(|e| (e.span, e.entry.as_ref().err()))
+                .collect(),
+        ),
+    ] {
+        let Some((key, attr)) = svc.and_then(|k| mb.own(k, prop).map(|a| (k, a))) else {
+            continue;
+        };
+        for (span, error) in list {
+            if let Some(error) = error {
+                entry(key, attr, span, error.0.clone());
+            }
+        }
+    }
+}
