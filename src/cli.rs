@@ -1,18 +1,21 @@
 //! The command line: argument parsing, running the lint, printing, and the exit-code contract
 //! (0 no finding at or above the fail level, 1 findings, 2 usage, input or internal error).
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::config::{ConfigError, Settings};
 use crate::diagnostic::Severity;
-use crate::lint::{FileReport, Options, lint_path};
+use crate::lint::{FileReport, Options, input, lint_input};
 use crate::report::inspect::{InspectResult, Inspected, isapi_roles};
-use crate::report::{json, text};
+use crate::report::{github, json, sarif, text};
 use crate::resolve::drive::{Drives, parse_mapping};
 use crate::resolve::{fsys, pe};
+use crate::rules::{FixAvailability, RULES, by_code};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -31,16 +34,10 @@ pub enum Command {
     Check(CheckArgs),
     /// Show what PE images are: machine, PE32/PE32+, DLL, exports, imports, CLR flags.
     Inspect(InspectArgs),
-}
-
-#[derive(Debug, clap::Args)]
-pub struct InspectArgs {
-    /// Image files (DLL or EXE).
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// List every rule: code, name, default severity, fix availability.
+    Rules(ListArgs),
+    /// Print a rule's document.
+    Rule(RuleArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -48,6 +45,16 @@ pub enum Format {
     /// Findings drawn with the source lines around them.
     Text,
     /// One JSON document (schema in the README).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF consumers.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
     Json,
 }
 
@@ -70,15 +77,57 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Rules to run, by code or prefix (MB1, MB102); replaces the configuration's select.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Vec<String>,
+    /// Rules not to run, by code or prefix; adds to the configuration's ignore.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
     /// The lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = Severity::Warning, value_name = "SEVERITY")]
     pub fail_on: Severity,
     /// Exit 0 even when findings remain (errors reading input still exit 2).
     #[arg(long)]
     pub exit_zero: bool,
+    /// Print the number of findings per rule instead of the findings (text format).
+    #[arg(long)]
+    pub statistics: bool,
+    /// Use this configuration file instead of an mblint.toml found next to each metabase.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    pub isolated: bool,
+    /// Say which configuration file each metabase was checked with (on standard error).
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Colour in text output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// Image files (DLL or EXE).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RuleArgs {
+    /// A rule code, like MB102.
+    pub code: String,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 }
 
 /// Exit codes.
@@ -107,26 +156,217 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line; returns the exit code.
 pub fn run(cli: &Cli) -> u8 {
-    match &cli.command {
+    let result = match &cli.command {
         Command::Check(args) => check(args),
         Command::Inspect(args) => inspect(args),
+        Command::Rules(args) => list_rules(args),
+        Command::Rule(args) => show_rule(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // A closed pipe (`mblint ... | head`) is the reader's choice, not an error to report.
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("mblint: error: cannot write the output: {e}");
+            }
+            EXIT_ERROR
+        }
     }
 }
 
-/// The drives to resolve on: those given, else on Windows the machine's own (mblint on the server).
-fn drives(args: &CheckArgs) -> Drives {
-    let mut drives = if args.drives.is_empty() && cfg!(windows) {
+fn output(text: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
+}
+
+fn fix_name(fix: FixAvailability) -> &'static str {
+    match fix {
+        FixAvailability::None => "none",
+        FixAvailability::Sometimes => "sometimes",
+        FixAvailability::Always => "always",
+    }
+}
+
+fn rule_json(rule: &crate::rules::Rule, with_doc: bool) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "code": rule.code,
+        "name": rule.name,
+        "severity": rule.severity.as_str(),
+        "fix": fix_name(rule.fix),
+        "summary": rule.summary,
+    });
+    if with_doc {
+        v["doc"] = serde_json::json!(rule.doc);
+    }
+    v
+}
+
+fn list_rules(args: &ListArgs) -> std::io::Result<u8> {
+    let text = match args.format {
+        ListFormat::Json => {
+            let rules: Vec<_> = RULES.iter().map(|r| rule_json(r, false)).collect();
+            serde_json::to_string_pretty(&rules).expect("serialisable") + "\n"
+        }
+        ListFormat::Text => {
+            let width = RULES.iter().map(|r| r.name.len()).max().unwrap_or(0);
+            let mut out = format!(
+                "{:<6} {:<width$}  {:<8} {:<9} SUMMARY\n",
+                "CODE", "NAME", "SEVERITY", "FIX"
+            );
+            for r in RULES {
+                out += &format!(
+                    "{:<6} {:<width$}  {:<8} {:<9} {}\n",
+                    r.code,
+                    r.name,
+                    r.severity.as_str(),
+                    fix_name(r.fix),
+                    r.summary
+                );
+            }
+            out
+        }
+    };
+    output(&text).map(|()| EXIT_CLEAN)
+}
+
+fn show_rule(args: &RuleArgs) -> std::io::Result<u8> {
+    let Some(rule) = by_code(&args.code).or_else(|| RULES.iter().copied().find(|r| r.name == args.code)) else {
+        eprintln!("mblint: error: no rule `{}` (`mblint rules` lists them)", args.code);
+        return Ok(EXIT_ERROR);
+    };
+    let text = match args.format {
+        ListFormat::Json => serde_json::to_string_pretty(&rule_json(rule, true)).expect("serialisable") + "\n",
+        ListFormat::Text => rule.doc.to_string(),
+    };
+    output(&text).map(|()| EXIT_CLEAN)
+}
+
+/// The settings for one metabase: the configuration file that applies (unless `--isolated`), then
+/// the command line over it.
+fn settings_for(
+    args: &CheckArgs,
+    metabase: &std::path::Path,
+    drive: Option<&std::path::Path>,
+) -> Result<Settings, ConfigError> {
+    let file = if args.isolated {
+        None
+    } else if let Some(config) = &args.config {
+        Some(config.clone())
+    } else {
+        Settings::discover(metabase, drive)
+    };
+    let settings = match &file {
+        Some(path) => Settings::load(path)?,
+        None => Settings::default(),
+    };
+    if args.verbose {
+        match &file {
+            Some(path) => eprintln!(
+                "mblint: {} checked with configuration {}",
+                metabase.display(),
+                path.display()
+            ),
+            None => eprintln!("mblint: {} checked with no configuration file", metabase.display()),
+        }
+    }
+    settings.with_command_line(&args.select, &args.ignore)
+}
+
+/// The drives for one metabase: the configuration's, then `--drive` over them; on Windows with
+/// none at all, the machine's own (mblint on the server).
+fn drives_for(args: &CheckArgs, settings: &Settings) -> Drives {
+    let mut drives = if args.drives.is_empty() && settings.drives.is_empty() && cfg!(windows) {
         Drives::native()
     } else {
         Drives::default()
     };
-    for (letter, root) in &args.drives {
+    for (letter, root) in settings.drives.iter().chain(&args.drives) {
         drives.insert(*letter, root.clone());
     }
     drives
 }
 
-fn inspect(args: &InspectArgs) -> u8 {
+fn check(args: &CheckArgs) -> std::io::Result<u8> {
+    let mut reports: Vec<FileReport> = Vec::new();
+    let mut failed = false;
+    for path in &args.paths {
+        let result = input(path).map_err(|e| e.to_string()).and_then(|input| {
+            let drive = input.drive.as_ref().map(|(folder, _)| folder.as_path());
+            let settings = settings_for(args, &input.metabase, drive).map_err(|e| e.to_string())?;
+            let options = Options {
+                drives: drives_for(args, &settings),
+                settings,
+            };
+            lint_input(&input, &options).map_err(|e| e.to_string())
+        });
+        match result {
+            Ok(report) => reports.push(report),
+            Err(e) => {
+                eprintln!("mblint: error: {e}");
+                failed = true;
+            }
+        }
+    }
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        Format::Json => json::write(&reports, &mut stdout)?,
+        Format::Sarif => sarif::write(&reports, !failed, &mut stdout)?,
+        Format::Github => github::write(&reports, &mut stdout)?,
+        Format::Text if args.statistics => stdout.write_all(statistics(&reports).as_bytes())?,
+        Format::Text => {
+            let color = match args.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            };
+            text::write(
+                &reports,
+                text::TextOptions {
+                    color,
+                    ..Default::default()
+                },
+                &mut stdout,
+            )?
+        }
+    }
+    stdout.flush()?;
+    if failed {
+        return Ok(EXIT_ERROR);
+    }
+    let failing = reports
+        .iter()
+        .flat_map(|r| &r.diagnostics)
+        .any(|d| d.severity >= args.fail_on);
+    Ok(if failing && !args.exit_zero {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+/// Findings per rule, most first: `  10  MB102  worker-bitness-mismatch  error`.
+pub fn statistics(reports: &[FileReport]) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for d in reports.iter().flat_map(|r| &r.diagnostics) {
+        *counts.entry(d.code).or_default() += 1;
+    }
+    let mut rows: Vec<(&str, usize)> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let width = rows.first().map_or(1, |r| r.1.to_string().len());
+    let mut out = String::new();
+    for (code, n) in &rows {
+        let rule = by_code(code);
+        out += &format!(
+            "{n:>width$}  {code}  {}  {}\n",
+            rule.map_or("", |r| r.name),
+            rule.map_or("", |r| r.severity.as_str())
+        );
+    }
+    out + &text::summary(reports)
+}
+
+fn inspect(args: &InspectArgs) -> std::io::Result<u8> {
     let items: Vec<Inspected> = args
         .files
         .iter()
@@ -159,74 +399,21 @@ fn inspect(args: &InspectArgs) -> u8 {
             }
         })
         .collect();
-    let out = match args.format {
-        Format::Json => crate::report::inspect::json(&items),
-        Format::Text => crate::report::inspect::table(&items),
+    let text = match args.format {
+        ListFormat::Json => crate::report::inspect::json(&items),
+        ListFormat::Text => crate::report::inspect::table(&items),
     };
-    let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()).is_err() {
-        return EXIT_ERROR;
-    }
-    if items
-        .iter()
-        .any(|i| matches!(i.result, InspectResult::Unreadable { .. }))
-    {
-        EXIT_ERROR
-    } else if items.iter().any(|i| matches!(i.result, InspectResult::Invalid { .. })) {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    }
-}
-
-fn check(args: &CheckArgs) -> u8 {
-    let mut reports: Vec<FileReport> = Vec::new();
-    let mut input_failed = false;
-    let options = Options { drives: drives(args) };
-    for path in &args.paths {
-        match lint_path(path, &options) {
-            Ok(report) => reports.push(report),
-            Err(e) => {
-                eprintln!("mblint: error: {e}");
-                input_failed = true;
-            }
-        }
-    }
-    let output = match args.format {
-        Format::Json => json::render(&reports),
-        Format::Text => {
-            let color = match args.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-            };
-            text::render(
-                &reports,
-                text::TextOptions {
-                    color,
-                    ..Default::default()
-                },
-            )
-        }
-    };
-    let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(output.as_bytes())
-        .and_then(|()| stdout.flush())
-        .is_err()
-    {
-        return EXIT_ERROR;
-    }
-    if input_failed {
-        return EXIT_ERROR;
-    }
-    let failing = reports
-        .iter()
-        .flat_map(|r| &r.diagnostics)
-        .any(|d| d.severity >= args.fail_on);
-    if failing && !args.exit_zero {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    }
+    output(&text)?;
+    Ok(
+        if items
+            .iter()
+            .any(|i| matches!(i.result, InspectResult::Unreadable { .. }))
+        {
+            EXIT_ERROR
+        } else if items.iter().any(|i| matches!(i.result, InspectResult::Invalid { .. })) {
+            EXIT_FINDINGS
+        } else {
+            EXIT_CLEAN
+        },
+    )
 }

@@ -6,6 +6,7 @@
 
 pub mod bitness;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod lint;
 pub mod metabase;

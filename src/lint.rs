@@ -1,7 +1,8 @@
 //! Runs the whole pipeline on one file: bytes -> decoded text -> metabase -> ISAPI set -> findings.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::metabase::isapi::{IsapiSet, WorkerBitness};
 use crate::metabase::server::ServerConfig;
@@ -17,6 +18,8 @@ use crate::rules::{self, Context, malformed_metabase};
 pub struct Options {
     /// Drives to resolve DLL paths on; empty: judge by paths alone.
     pub drives: Drives,
+    /// Which rules run, severity overrides, per-Location ignores.
+    pub settings: Settings,
 }
 
 /// What a user needs to know about the worker processes of a linted file.
@@ -79,7 +82,9 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> (Vec<Diagnostic>, Isap
         worker,
         images: images.as_ref(),
     };
-    (rules::run(&ctx), isapi, worker)
+    let mut diagnostics = rules::run(&ctx, |code| options.settings.enabled(code));
+    options.settings.apply(&mut diagnostics);
+    (diagnostics, isapi, worker)
 }
 
 /// Lints a file's bytes with paths judged by their text alone.
@@ -140,28 +145,56 @@ pub fn lint_bytes_with(name: &str, bytes: impl Into<Vec<u8>>, options: &Options)
     }
 }
 
-/// Reads and lints a MetaBase.xml, or the metabase on a copy of a server's system drive: a folder
-/// with `WINDOWS\system32\inetsrv\MetaBase.xml` in any letter case, which then stands for drive C:
-/// (unless `options` maps C: already).
-pub fn lint_path(path: &Path, options: &Options) -> Result<FileReport, InputError> {
-    let shown = path.display().to_string();
+/// What a path argument names: a metabase file, and the drive copy it was found on, if any.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub metabase: PathBuf,
+    /// The folder given, when it is a copy of a system drive (it stands for C:), with the name of
+    /// its Windows folder.
+    pub drive: Option<(PathBuf, String)>,
+}
+
+/// Works out what a path argument names: a MetaBase.xml, or a folder with
+/// `WINDOWS\system32\inetsrv\MetaBase.xml` in any letter case.
+pub fn input(path: &Path) -> Result<Input, InputError> {
     let meta = std::fs::metadata(path).map_err(|source| InputError::Read {
-        path: shown.clone(),
+        path: path.display().to_string(),
         source,
     })?;
-    if meta.is_dir() {
-        let (metabase, windir) = find_metabase(path).ok_or(InputError::NoMetabase { path: shown })?;
-        let mut options = options.clone();
-        // An explicit --drive C:= wins over the folder given.
-        if options.drives.mappings().all(|(letter, _)| letter != 'C') {
-            options.drives.insert('C', path.to_path_buf());
-            if let Ok(w) = winpath::parse(&format!("C:\\{windir}")) {
-                options.drives.windir = w;
-            }
-        }
-        return lint_file(&metabase, &options);
+    if !meta.is_dir() {
+        return Ok(Input {
+            metabase: path.to_path_buf(),
+            drive: None,
+        });
     }
-    lint_file(path, options)
+    let (metabase, windir) = find_metabase(path).ok_or(InputError::NoMetabase {
+        path: path.display().to_string(),
+    })?;
+    Ok(Input {
+        metabase,
+        drive: Some((path.to_path_buf(), windir)),
+    })
+}
+
+/// Lints an input; a drive copy stands for C: unless `options` maps C: already.
+pub fn lint_input(input: &Input, options: &Options) -> Result<FileReport, InputError> {
+    let Some((folder, windir)) = &input.drive else {
+        return lint_file(&input.metabase, options);
+    };
+    let mut options = options.clone();
+    // An explicit C: mapping wins over the folder given.
+    if options.drives.mappings().all(|(letter, _)| letter != 'C') {
+        options.drives.insert('C', folder.clone());
+        if let Ok(w) = winpath::parse(&format!("C:\\{windir}")) {
+            options.drives.windir = w;
+        }
+    }
+    lint_file(&input.metabase, &options)
+}
+
+/// Reads and lints a MetaBase.xml, or the metabase on a copy of a server's system drive.
+pub fn lint_path(path: &Path, options: &Options) -> Result<FileReport, InputError> {
+    lint_input(&input(path)?, options)
 }
 
 /// Reads and lints one MetaBase.xml file.

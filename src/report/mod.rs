@@ -1,8 +1,10 @@
 //! Renders findings: miette-drawn text for people (`text`), a stable JSON document for programs
 //! (`json`). Both read the same [`FileReport`](crate::lint::FileReport)s.
 
+pub mod github;
 pub mod inspect;
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 use crate::diagnostic::{Diagnostic, Severity};

@@ -239,11 +239,11 @@ pub fn by_code(code: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.code.eq_ignore_ascii_case(code))
 }
 
-/// Runs every rule that has a check over one metabase; findings sorted by position, then code.
-pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {
+/// Runs every enabled rule that has a check over one metabase; findings sorted by position, then code.
+pub fn run(ctx: &Context<'_>, enabled: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for rule in RULES {
-        if let Some(check) = rule.check {
+        if let Some(check) = rule.check.filter(|_| enabled(rule.code)) {
             check(ctx, &mut out);
         }
     }

@@ -1,0 +1,298 @@
+//! Which rules run and how their findings are reported: `--select`/`--ignore` and `mblint.toml`.
+//!
+//! A metabase has no room for suppression comments, so the configuration file is the only way to
+//! silence a finding for part of a server: ignores scoped to a Location and everything below it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::metabase::model::normalise_location;
+use crate::rules::RULES;
+
+/// The name of the configuration file looked for next to a metabase.
+pub const CONFIG_FILE: &str = "mblint.toml";
+
+/// Rule selection and reporting settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// Codes or prefixes to run; empty: all.
+    pub select: Vec<String>,
+    /// Codes or prefixes not to run.
+    pub ignore: Vec<String>,
+    /// Severity overrides by code.
+    pub severity: BTreeMap<String, Severity>,
+    /// (normalised Location, codes or prefixes) ignored at that Location and below.
+    pub location_ignores: Vec<(String, Vec<String>)>,
+    /// Drive mappings from the file, folders resolved against the file's folder.
+    pub drives: Vec<(char, PathBuf)>,
+    /// The file these came from, for `--verbose`.
+    pub source: Option<PathBuf>,
+}
+
+/// A configuration problem: what and where.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+    #[error("{0}")]
+    Usage(String),
+}
+
+fn matches(code: &str, pattern: &str) -> bool {
+    pattern.eq_ignore_ascii_case("ALL")
+        || code.len() >= pattern.len() && code[..pattern.len()].eq_ignore_ascii_case(pattern)
+}
+
+/// Checks that a code or prefix names at least one rule.
+pub fn check_pattern(pattern: &str) -> Result<(), String> {
+    if RULES.iter().any(|r| matches(r.code, pattern)) {
+        Ok(())
+    } else {
+        Err(format!("`{pattern}` matches no rule code (see `mblint rules`)"))
+    }
+}
+
+impl Settings {
+    /// Whether a rule runs. MB001 always does: a file that does not parse must never look clean.
+    pub fn enabled(&self, code: &str) -> bool {
+        if code == "MB001" {
+            return true;
+        }
+        let selected = self.select.is_empty() || self.select.iter().any(|p| matches(code, p));
+        selected && !self.ignore.iter().any(|p| matches(code, p))
+    }
+
+    /// Applies per-Location ignores and severity overrides to a file's findings.
+    pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) {
+        if !self.location_ignores.is_empty() {
+            diagnostics.retain(|d| {
+                let Some(location) = d.location.as_deref() else {
+                    return true;
+                };
+                let location = normalise_location(location);
+                !self.location_ignores.iter().any(|(scope, codes)| {
+                    let below =
+                        location == *scope || location.starts_with(&format!("{}/", scope.trim_end_matches('/')));
+                    below && d.code != "MB001" && codes.iter().any(|p| matches(d.code, p))
+                })
+            });
+        }
+        for d in diagnostics.iter_mut() {
+            if let Some(&severity) = self.severity.get(d.code) {
+                d.severity = severity;
+            }
+        }
+    }
+
+    /// Applies command-line options over the file's: `--select` replaces, `--ignore` adds.
+    pub fn with_command_line(mut self, select: &[String], ignore: &[String]) -> Result<Settings, ConfigError> {
+        for p in select.iter().chain(ignore) {
+            check_pattern(p).map_err(ConfigError::Usage)?;
+        }
+        if !select.is_empty() {
+            self.select = select.to_vec();
+        }
+        self.ignore.extend(ignore.iter().cloned());
+        Ok(self)
+    }
+
+    /// Reads a configuration file.
+    pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Settings::parse(&text, base)
+            .map(|mut s| {
+                s.source = Some(path.to_path_buf());
+                s
+            })
+            .map_err(|message| ConfigError::Invalid {
+                path: path.display().to_string(),
+                message,
+            })
+    }
+
+    /// Parses a configuration file's text; relative drive folders are taken from `base`.
+    pub fn parse(text: &str, base: &Path) -> Result<Settings, String> {
+        let file: ConfigFile = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+        for p in file.select.iter().chain(&file.ignore) {
+            check_pattern(p)?;
+        }
+        let mut severity = BTreeMap::new();
+        for (code, level) in file.severity {
+            let rule =
+                crate::rules::by_code(&code).ok_or_else(|| format!("[severity]: `{code}` is not a rule code"))?;
+            severity.insert(rule.code.to_string(), level);
+        }
+        let mut drives = Vec::new();
+        for (letter, dir) in file.drives {
+            let (letter, _) = crate::resolve::drive::parse_mapping(&format!("{letter}={}", dir.display()))
+                .map_err(|e| format!("[drives]: {e}"))?;
+            drives.push((letter, base.join(dir)));
+        }
+        let mut location_ignores = Vec::new();
+        for entry in file.per_location {
+            for p in &entry.ignore {
+                check_pattern(p).map_err(|e| format!("[[per-location]] {}: {e}", entry.location))?;
+            }
+            if !entry.location.starts_with('/') {
+                return Err(format!(
+                    "[[per-location]]: `{}` is not a metabase Location (like /LM/W3SVC/1/ROOT)",
+                    entry.location
+                ));
+            }
+            location_ignores.push((normalise_location(&entry.location), entry.ignore));
+        }
+        Ok(Settings {
+            select: file.select,
+            ignore: file.ignore,
+            severity,
+            location_ignores,
+            drives,
+            source: None,
+        })
+    }
+
+    /// The configuration next to a metabase (or in the drive folder given), if there is one.
+    pub fn discover(metabase: &Path, drive_folder: Option<&Path>) -> Option<PathBuf> {
+        let beside = metabase.parent().map(|d| d.join(CONFIG_FILE));
+        beside
+            .into_iter()
+            .chain(drive_folder.map(|d| d.join(CONFIG_FILE)))
+            .find(|p| p.is_file())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ConfigFile {
+    #[serde(default)]
+    select: Vec<String>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    severity: BTreeMap<String, Severity>,
+    #[serde(default)]
+    drives: BTreeMap<String, PathBuf>,
+    #[serde(default)]
+    per_location: Vec<PerLocation>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PerLocation {
+    location: String,
+    ignore: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selection_by_code_and_prefix() {
+        let s = Settings {
+            select: vec!["MB1".into(), "MB401".into()],
+            ignore: vec!["mb105".into()],
+            ..Settings::default()
+        };
+        assert!(s.enabled("MB102") && s.enabled("MB401") && s.enabled("MB001"));
+        assert!(!s.enabled("MB105") && !s.enabled("MB201"));
+        assert!(
+            Settings {
+                ignore: vec!["ALL".into()],
+                ..Settings::default()
+            }
+            .enabled("MB001")
+        );
+        assert!(check_pattern("MB9").is_err() && check_pattern("mb2").is_ok());
+    }
+
+    #[test]
+    fn a_config_file() {
+        let text = r#"
+select = ["MB1", "MB2"]
+ignore = ["MB205"]
+
+[severity]
+MB302 = "error"
+mb105 = "info"
+
+[drives]
+"C:" = "server/c"
+D = "/mnt/d"
+
+[[per-location]]
+location = "/LM/W3SVC/5/ROOT"
+ignore = ["MB102"]
+"#;
+        let s = Settings::parse(text, Path::new("/etc/mblint")).unwrap();
+        assert_eq!(s.select, ["MB1", "MB2"]);
+        assert_eq!(s.severity.get("MB105"), Some(&Severity::Info));
+        assert_eq!(
+            s.drives,
+            [
+                ('C', PathBuf::from("/etc/mblint/server/c")),
+                ('D', PathBuf::from("/mnt/d"))
+            ]
+        );
+        assert_eq!(
+            s.location_ignores,
+            [("/lm/w3svc/5/root".to_string(), vec!["MB102".to_string()])]
+        );
+    }
+
+    #[test]
+    fn config_errors_say_where() {
+        let err = Settings::parse("selct = []", Path::new(".")).unwrap_err();
+        assert!(err.contains("line 1") && err.contains("selct"), "{err}");
+        assert!(
+            Settings::parse("select = [\"MB999\"]", Path::new("."))
+                .unwrap_err()
+                .contains("MB999")
+        );
+        assert!(Settings::parse("[severity]\nMB102 = \"fatal\"", Path::new(".")).is_err());
+        assert!(
+            Settings::parse(
+                "[[per-location]]\nlocation = \"W3SVC/1\"\nignore = [\"MB1\"]",
+                Path::new(".")
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn location_ignores_cover_the_subtree_only() {
+        let s = Settings::parse(
+            "[[per-location]]\nlocation = \"/LM/W3SVC/5\"\nignore = [\"MB1\"]",
+            Path::new("."),
+        )
+        .unwrap();
+        let rule = crate::rules::by_code("MB102").unwrap();
+        let at = |loc: &str| {
+            let mut d = Diagnostic::new(rule, crate::metabase::Span::default(), "x");
+            d.location = Some(loc.into());
+            d
+        };
+        let mut ds = vec![
+            at("/LM/W3SVC/5/ROOT"),
+            at("/lm/w3svc/5"),
+            at("/LM/W3SVC/50/ROOT"),
+            at("/LM/W3SVC"),
+        ];
+        s.apply(&mut ds);
+        let left: Vec<_> = ds.iter().map(|d| d.location.clone().unwrap()).collect();
+        assert_eq!(left, ["/LM/W3SVC/50/ROOT", "/LM/W3SVC"]);
+    }
+}

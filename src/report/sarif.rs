@@ -1,0 +1,187 @@
+//! SARIF 2.1.0 for GitHub code scanning and other SARIF consumers: one run, every rule with its
+//! document as help, `results: []` when clean, 1-based regions counted in Unicode code points,
+//! artifact URIs relative to the working folder (`%SRCROOT%`).
+
+use serde_json::{Value, json};
+
+use crate::diagnostic::Severity;
+use crate::lint::FileReport;
+use crate::metabase::{SourceFile, Span};
+use crate::rules::{FixAvailability, RULES};
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// Percent-encodes a path for a URI, keeping `/`.
+fn encode(path: &str) -> String {
+    let mut out = String::new();
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The artifact location of a file as named on the command line: relative to `%SRCROOT%` (the
+/// working folder) when it can be, else an absolute `file://` URI.
+pub fn artifact_location(name: &str) -> Value {
+    let path = std::path::Path::new(name);
+    let relative = if path.is_absolute() {
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| path.strip_prefix(cwd).ok().map(|p| p.to_path_buf()))
+    } else {
+        Some(path.to_path_buf())
+    };
+    match relative {
+        Some(rel) => {
+            let text = rel.to_string_lossy().replace('\\', "/");
+            let text = text.trim_start_matches("./");
+            json!({ "uri": encode(text), "uriBaseId": "%SRCROOT%" })
+        }
+        None => {
+            let text = name.replace('\\', "/");
+            let text = if text.starts_with('/') {
+                text
+            } else {
+                format!("/{text}")
+            };
+            json!({ "uri": format!("file://{}", encode(&text)) })
+        }
+    }
+}
+
+fn region(source: &SourceFile, span: Span) -> Value {
+    let (start_line, start_column) = source.line_col(span.start as usize);
+    let (end_line, end_column) = source.line_col(span.end as usize);
+    json!({
+        "startLine": start_line,
+        "startColumn": start_column,
+        "endLine": end_line,
+        "endColumn": end_column,
+    })
+}
+
+fn rules() -> Vec<Value> {
+    RULES
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.code,
+                "name": r.name,
+                "shortDescription": { "text": r.summary },
+                "fullDescription": { "text": r.summary },
+                "help": { "text": r.doc, "markdown": r.doc },
+                "defaultConfiguration": { "level": level(r.severity) },
+                "properties": {
+                    "fix": match r.fix {
+                        FixAvailability::None => "none",
+                        FixAvailability::Sometimes => "sometimes",
+                        FixAvailability::Always => "always",
+                    },
+                },
+            })
+        })
+        .collect()
+}
+
+/// The SARIF log of `reports`; `successful` is false when some input could not be read.
+pub fn build(reports: &[FileReport], successful: bool) -> Value {
+    let mut results = Vec::new();
+    for report in reports {
+        let artifact = artifact_location(&report.source.name);
+        for d in &report.diagnostics {
+            let rule_index = RULES.iter().position(|r| r.code == d.code);
+            let mut location = json!({
+                "physicalLocation": {
+                    "artifactLocation": artifact,
+                    "region": region(&report.source, d.span),
+                },
+            });
+            if let Some(loc) = &d.location {
+                location["logicalLocations"] = json!([{ "fullyQualifiedName": loc, "kind": "object" }]);
+            }
+            let related: Vec<Value> = d
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    json!({
+                        "id": i + 1,
+                        "message": { "text": r.message },
+                        "physicalLocation": { "artifactLocation": artifact, "region": region(&report.source, r.span) },
+                    })
+                })
+                .collect();
+            let mut message = d.message.clone();
+            if let Some(help) = &d.help {
+                message.push_str("\n\nHelp: ");
+                message.push_str(help);
+            }
+            let mut result = json!({
+                "ruleId": d.code,
+                "level": level(d.severity),
+                "message": { "text": message },
+                "locations": [location],
+                "properties": { "evidence": d.evidence },
+            });
+            if let Some(i) = rule_index {
+                result["ruleIndex"] = json!(i);
+            }
+            if !related.is_empty() {
+                result["relatedLocations"] = json!(related);
+            }
+            results.push(result);
+        }
+    }
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "mblint",
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules(),
+                },
+            },
+            "invocations": [{ "executionSuccessful": successful }],
+            "originalUriBaseIds": {
+                "%SRCROOT%": { "description": { "text": "The folder mblint ran in." } },
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
+}
+
+pub fn write(reports: &[FileReport], successful: bool, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &build(reports, successful))?;
+    out.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_relative_and_encoded() {
+        assert_eq!(
+            artifact_location("testdata/servers/x/Program Files (x86)/MetaBase.xml"),
+            json!({ "uri": "testdata/servers/x/Program%20Files%20%28x86%29/MetaBase.xml", "uriBaseId": "%SRCROOT%" })
+        );
+        assert_eq!(artifact_location("./a\\b.xml")["uri"], "a/b.xml");
+        assert_eq!(
+            artifact_location("/elsewhere/MetaBase.xml")["uri"],
+            "file:///elsewhere/MetaBase.xml"
+        );
+    }
+}
