@@ -8,9 +8,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::bitness::Bitness;
 use crate::config::{ConfigError, Settings};
 use crate::diagnostic::Severity;
-use crate::lint::{FileReport, Options, input, lint_input};
+use crate::fix::engine::{self, Request};
+use crate::fix::{script, write};
+use crate::lint::{FileReport, Options, effective_options, input, lint_file};
+use crate::metabase::SourceFile;
 use crate::report::inspect::{InspectResult, Inspected, isapi_roles};
 use crate::report::{github, json, sarif, text};
 use crate::resolve::drive::{Drives, parse_mapping};
@@ -104,6 +108,30 @@ pub struct CheckArgs {
     /// Colour in text output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Apply safe fixes to the files (after verifying the result), then report what remains.
+    #[arg(long, conflicts_with_all = ["diff", "script"])]
+    pub fix: bool,
+    /// With --fix, --diff or --script: unsafe fixes too (server-wide switches, allowing extensions).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff (for patch -p1 or git apply); write nothing.
+    #[arg(long, conflicts_with = "script")]
+    pub diff: bool,
+    /// Print the fixes as commands that apply them to the live metabase; write nothing.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub script: Option<ScriptKind>,
+    /// With --fix: keep the original beside the file (<name>.bak).
+    #[arg(long, requires = "fix")]
+    pub backup: bool,
+    /// The worker bitness fixes aim for, instead of the one needing the fewest edits.
+    #[arg(long, value_parser = ["32", "64"], value_name = "BITS")]
+    pub worker_bitness: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScriptKind {
+    /// `cscript adsutil.vbs SET ...` commands, then `iisreset` if the worker bitness changes.
+    Adsutil,
 }
 
 #[derive(Debug, clap::Args)]
@@ -287,8 +315,83 @@ fn drives_for(args: &CheckArgs, settings: &Settings) -> Drives {
     drives
 }
 
+/// Fixes one file: in memory for `--diff` and `--script` (returning their text), or on disk for
+/// `--fix` (returning the report of the fixed file). An error means nothing was written.
+fn fix_one(
+    args: &CheckArgs,
+    path: &std::path::Path,
+    report: FileReport,
+    options: &Options,
+) -> Result<(FileReport, Option<String>), String> {
+    let original = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let name = report.source.name.clone();
+    let edit_while_running = report.edit_while_running;
+    let request = Request {
+        unsafe_fixes: args.unsafe_fixes,
+    };
+    let fixed =
+        engine::fix_from(&name, original, report, options, request, |_| {}).map_err(|e| format!("{name}: {e}"))?;
+    let unsafe_left = fixed
+        .after
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| f.applicability == crate::fix::Applicability::Unsafe)
+        })
+        .count();
+    let hint = if unsafe_left > 0 && !args.unsafe_fixes {
+        format!(" ({unsafe_left} more with --unsafe-fixes)")
+    } else {
+        String::new()
+    };
+    if args.diff {
+        let shown = name.replace('\\', "/");
+        let diff = fixed
+            .changes
+            .unified_diff(&fixed.before.source, shown.trim_start_matches("./"), 3);
+        if diff.is_empty() {
+            eprintln!("mblint: {name}: nothing to fix{hint}");
+        }
+        return Ok((fixed.before, Some(diff)));
+    }
+    if args.script.is_some() {
+        let fixed_text = SourceFile::decode(&name, fixed.bytes.as_slice())
+            .map(|s| s.text)
+            .unwrap_or_default();
+        return Ok((fixed.before, Some(script::adsutil(&name, &fixed_text, &fixed.applied))));
+    }
+    if fixed.changes.is_empty() {
+        eprintln!("mblint: {name}: nothing to fix{hint}");
+        return Ok((fixed.after, None));
+    }
+    let backup = write::replace(path, &fixed.original, &fixed.bytes, args.backup, &mut write::Disk)
+        .map_err(|e| e.to_string())?;
+    let remaining = fixed.after.diagnostics.len();
+    eprintln!(
+        "mblint: {name}: fixed {} problem(s) with {} fix(es) in {} pass(es), {remaining} remain{hint}{}",
+        fixed.before.diagnostics.len().saturating_sub(remaining),
+        fixed.applied.len(),
+        fixed.passes,
+        backup
+            .map(|b| format!("; the original is kept as {}", b.display()))
+            .unwrap_or_default()
+    );
+    if edit_while_running != Some(true) {
+        eprintln!(
+            "mblint: warning: EnableEditWhileRunning is off in {name}: a running IIS keeps the metabase in memory and saves it over this file. Stop IIS (iisreset /stop) and start it again after the edit, or apply the same changes through the live metabase with --script adsutil"
+        );
+    }
+    if fixed.applied.iter().any(|a| a.fix.restart) {
+        eprintln!("mblint: the worker bitness changed in {name}: run iisreset for it to take effect");
+    }
+    Ok((fixed.after, None))
+}
+
 fn check(args: &CheckArgs) -> std::io::Result<u8> {
     let mut reports: Vec<FileReport> = Vec::new();
+    let mut fix_output = String::new();
     let mut failed = false;
     for path in &args.paths {
         let result = input(path).map_err(|e| e.to_string()).and_then(|input| {
@@ -297,16 +400,35 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
             let options = Options {
                 drives: drives_for(args, &settings),
                 settings,
+                forced_bitness: args
+                    .worker_bitness
+                    .as_deref()
+                    .map(|b| if b == "32" { Bitness::Bits32 } else { Bitness::Bits64 }),
             };
-            lint_input(&input, &options).map_err(|e| e.to_string())
+            let options = effective_options(&input, &options);
+            let report = lint_file(&input.metabase, &options).map_err(|e| e.to_string())?;
+            if args.fix || args.diff || args.script.is_some() {
+                return fix_one(args, &input.metabase, report, &options);
+            }
+            Ok((report, None))
         });
         match result {
-            Ok(report) => reports.push(report),
+            Ok((report, extra)) => {
+                if let Some(extra) = extra {
+                    fix_output.push_str(&extra);
+                }
+                reports.push(report)
+            }
             Err(e) => {
                 eprintln!("mblint: error: {e}");
                 failed = true;
             }
         }
+    }
+    if args.diff || args.script.is_some() {
+        // The diff or the script is the output; the files are unchanged, so their findings remain.
+        output(&fix_output)?;
+        return Ok(exit_code(args, &reports, failed));
     }
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
@@ -331,18 +453,23 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
         }
     }
     stdout.flush()?;
+    Ok(exit_code(args, &reports, failed))
+}
+
+/// 2 if an input failed, else 1 if a finding at the fail level remains (unless --exit-zero), else 0.
+fn exit_code(args: &CheckArgs, reports: &[FileReport], failed: bool) -> u8 {
     if failed {
-        return Ok(EXIT_ERROR);
+        return EXIT_ERROR;
     }
     let failing = reports
         .iter()
         .flat_map(|r| &r.diagnostics)
         .any(|d| d.severity >= args.fail_on);
-    Ok(if failing && !args.exit_zero {
+    if failing && !args.exit_zero {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
-    })
+    }
 }
 
 /// Findings per rule, most first: `  10  MB102  worker-bitness-mismatch  error`.

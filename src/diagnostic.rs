@@ -74,6 +74,8 @@ pub struct Diagnostic {
     pub attribute: Option<String>,
     pub evidence: Vec<Evidence>,
     pub related: Vec<Related>,
+    /// The fix, when the rule can offer one.
+    pub fix: Option<crate::fix::Fix>,
 }
 
 impl Diagnostic {
@@ -89,7 +91,13 @@ impl Diagnostic {
             attribute: None,
             evidence: Vec::new(),
             related: Vec::new(),
+            fix: None,
         }
+    }
+
+    pub fn fix(mut self, fix: Option<crate::fix::Fix>) -> Self {
+        self.fix = fix;
+        self
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Self {

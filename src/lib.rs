@@ -8,6 +8,7 @@ pub mod bitness;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod fix;
 pub mod lint;
 pub mod metabase;
 pub mod report;

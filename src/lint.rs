@@ -20,6 +20,8 @@ pub struct Options {
     pub drives: Drives,
     /// Which rules run, severity overrides, per-Location ignores.
     pub settings: Settings,
+    /// `--worker-bitness`: the bitness fixes must aim for.
+    pub forced_bitness: Option<crate::bitness::Bitness>,
 }
 
 /// What a user needs to know about the worker processes of a linted file.
@@ -46,6 +48,8 @@ pub struct FileReport {
     pub diagnostics: Vec<Diagnostic>,
     /// `None` when the file did not parse.
     pub worker: Option<WorkerSummary>,
+    /// The effective EnableEditWhileRunning at /LM, when the file parsed and sets it.
+    pub edit_while_running: Option<bool>,
     pub isapi_count: usize,
 }
 
@@ -81,6 +85,9 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> (Vec<Diagnostic>, Isap
         server: &server,
         worker,
         images: images.as_ref(),
+        forced_bitness: options.forced_bitness,
+        windir: (!options.drives.is_empty()).then(|| options.drives.windir.to_string()),
+        plan: Default::default(),
     };
     let mut diagnostics = rules::run(&ctx, |code| options.settings.enabled(code));
     options.settings.apply(&mut diagnostics);
@@ -113,6 +120,7 @@ pub fn lint_bytes_with(name: &str, bytes: impl Into<Vec<u8>>, options: &Options)
                 drives,
                 source,
                 worker: None,
+                edit_while_running: None,
                 isapi_count: 0,
             };
         }
@@ -126,6 +134,7 @@ pub fn lint_bytes_with(name: &str, bytes: impl Into<Vec<u8>>, options: &Options)
             drives,
             source: failure.source,
             worker: None,
+            edit_while_running: None,
             isapi_count: 0,
         },
         Ok(mb) => {
@@ -134,9 +143,13 @@ pub fn lint_bytes_with(name: &str, bytes: impl Into<Vec<u8>>, options: &Options)
                 bitness: worker.bitness,
                 reason: worker.describe(&mb),
             };
+            let edit_while_running = mb
+                .effective_at("/LM", crate::metabase::props::ENABLE_EDIT_WHILE_RUNNING)
+                .and_then(|(_, attr)| crate::metabase::props::parse_bool(&mb.attr_value(attr)));
             FileReport {
                 diagnostics,
                 drives,
+                edit_while_running,
                 worker: Some(summary),
                 isapi_count: isapi.entries.len(),
                 source: mb.source,
@@ -176,20 +189,24 @@ pub fn input(path: &Path) -> Result<Input, InputError> {
     })
 }
 
-/// Lints an input; a drive copy stands for C: unless `options` maps C: already.
-pub fn lint_input(input: &Input, options: &Options) -> Result<FileReport, InputError> {
-    let Some((folder, windir)) = &input.drive else {
-        return lint_file(&input.metabase, options);
-    };
+/// The options an input is linted with: a drive copy stands for C: unless `options` maps C:
+/// already (an explicit mapping wins over the folder given).
+pub fn effective_options(input: &Input, options: &Options) -> Options {
     let mut options = options.clone();
-    // An explicit C: mapping wins over the folder given.
-    if options.drives.mappings().all(|(letter, _)| letter != 'C') {
+    if let Some((folder, windir)) = &input.drive
+        && options.drives.mappings().all(|(letter, _)| letter != 'C')
+    {
         options.drives.insert('C', folder.clone());
         if let Ok(w) = winpath::parse(&format!("C:\\{windir}")) {
             options.drives.windir = w;
         }
     }
-    lint_file(&input.metabase, &options)
+    options
+}
+
+/// Lints an input with its [`effective_options`].
+pub fn lint_input(input: &Input, options: &Options) -> Result<FileReport, InputError> {
+    lint_file(&input.metabase, &effective_options(input, options))
 }
 
 /// Reads and lints a MetaBase.xml, or the metabase on a copy of a server's system drive.

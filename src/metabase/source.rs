@@ -212,6 +212,23 @@ impl SourceFile {
         bom + 2 * units
     }
 
+    /// The file offsets of ascending text offsets, in one pass over the text.
+    pub fn file_offsets(&self, offsets: &[usize]) -> Vec<usize> {
+        let bom = self.encoding.bom_len();
+        if !self.encoding.is_utf16() {
+            return offsets.iter().map(|o| bom + o).collect();
+        }
+        let mut out = Vec::with_capacity(offsets.len());
+        let (mut text_at, mut units) = (0usize, 0usize);
+        for &offset in offsets {
+            debug_assert!(offset >= text_at, "offsets ascend");
+            units += self.text[text_at..offset].chars().map(char::len_utf16).sum::<usize>();
+            text_at = offset;
+            out.push(bom + 2 * units);
+        }
+        out
+    }
+
     /// A text span as a byte range of the file on disk.
     pub fn file_span(&self, span: Span) -> std::ops::Range<usize> {
         self.file_offset(span.start as usize)..self.file_offset(span.end as usize)

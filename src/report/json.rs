@@ -82,8 +82,27 @@ pub struct JsonDiagnostic<'a> {
     pub help: Option<&'a str>,
     pub evidence: &'a [Evidence],
     pub related: Vec<JsonRelated<'a>>,
-    /// Always null until fixes exist.
-    pub fix: Option<()>,
+    /// The fix, or null.
+    pub fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct JsonEdit<'a> {
+    /// Byte range of the file on disk that the content replaces (equal ends: an insertion).
+    pub span: ByteSpan,
+    pub line: usize,
+    pub column: usize,
+    pub end: Position,
+    pub content: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct JsonFix<'a> {
+    pub applicability: &'static str,
+    pub message: &'a str,
+    pub restart: bool,
+    pub edits: Vec<JsonEdit<'a>>,
+    pub ops: &'a [crate::fix::MetabaseOp],
 }
 
 fn byte_span(source: &SourceFile, span: crate::metabase::Span) -> ByteSpan {
@@ -128,7 +147,30 @@ fn diagnostic<'a>(source: &'a SourceFile, d: &'a Diagnostic) -> JsonDiagnostic<'
                 }
             })
             .collect(),
-        fix: None,
+        fix: d.fix.as_ref().map(|f| JsonFix {
+            applicability: f.applicability.as_str(),
+            message: &f.message,
+            restart: f.restart,
+            edits: f
+                .edits
+                .iter()
+                .map(|e| {
+                    let (line, column) = source.line_col(e.span.start as usize);
+                    let (end_line, end_column) = source.line_col(e.span.end as usize);
+                    JsonEdit {
+                        span: byte_span(source, e.span),
+                        line,
+                        column,
+                        end: Position {
+                            line: end_line,
+                            column: end_column,
+                        },
+                        content: &e.content,
+                    }
+                })
+                .collect(),
+            ops: &f.ops,
+        }),
     }
 }
 

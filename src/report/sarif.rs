@@ -138,6 +138,18 @@ pub fn build(reports: &[FileReport], successful: bool) -> Value {
             if !related.is_empty() {
                 result["relatedLocations"] = json!(related);
             }
+            if let Some(fix) = &d.fix {
+                let replacements: Vec<Value> = fix
+                    .edits
+                    .iter()
+                    .map(|e| json!({ "deletedRegion": region(&report.source, e.span), "insertedContent": { "text": e.content } }))
+                    .collect();
+                result["fixes"] = json!([{
+                    "description": { "text": format!("{} ({} fix)", fix.message, fix.applicability.as_str()) },
+                    "artifactChanges": [{ "artifactLocation": artifact, "replacements": replacements }],
+                    "properties": { "applicability": fix.applicability.as_str(), "restart": fix.restart },
+                }]);
+            }
             results.push(result);
         }
     }

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use super::worker_bitness_mismatch::subject;
 use super::{Context, FixAvailability, Rule, rule_doc};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::{Applicability, Fix};
 use crate::metabase::props;
 
 pub static RULE: Rule = Rule {
     code: "MB401",
     name: "extension-prohibited",
     severity: Severity::Info,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Always,
     summary: "A script map whose DLL or EXE WebSvcExtRestrictionList prohibits: requests get 404.2",
     doc: rule_doc!("MB401"),
     check: Some(check),
@@ -25,6 +26,47 @@ pub fn comparable(path: &str) -> String {
         .replace('/', "\\")
         .to_lowercase()
         .replace("\\syswow64\\", "\\system32\\")
+}
+
+/// Allows an extension: flips its entry's allow flag, or adds an allowed entry for it. Unsafe:
+/// letting code run is a security decision.
+fn allow(ctx: &Context<'_>, path: &str, entry: Option<crate::metabase::Span>) -> Option<Fix> {
+    let mb = ctx.metabase;
+    let svc = mb.find("/LM/W3SVC")?;
+    let attr = mb.own(svc, props::WEB_SVC_EXT_RESTRICTION_LIST)?;
+    let file = path.rsplit(['\\', '/']).next().unwrap_or(path);
+    let edit = match entry {
+        Some(line) if mb.slice(line).starts_with('0') => crate::fix::Edit {
+            span: crate::metabase::Span::new(line.start as usize, line.start as usize + 1),
+            content: "1".into(),
+        },
+        Some(_) => return None,
+        None => {
+            let group = file
+                .rsplit_once('.')
+                .map_or(file, |(stem, _)| stem)
+                .to_ascii_uppercase();
+            let end = mb.attr(attr).value.end as usize;
+            crate::fix::Edit {
+                span: crate::metabase::Span::new(end, end),
+                content: format!(
+                    "{}\t\t\t1,{},1,{group},{file}",
+                    crate::fix::edit::newline(mb),
+                    crate::fix::edit::escape(path)
+                ),
+            }
+        }
+    };
+    let mut fix = Fix::new(
+        Applicability::Unsafe,
+        format!("allow `{file}` in WebSvcExtRestrictionList (a security decision: review it)"),
+    );
+    fix.edits.push(edit);
+    fix.ops.push(crate::fix::MetabaseOp::Set {
+        location: mb.location(svc).into_owned(),
+        property: props::WEB_SVC_EXT_RESTRICTION_LIST.name.to_string(),
+    });
+    Some(fix)
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
@@ -60,8 +102,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .chain(&ctx.isapi.cgi)
     {
         let cgi = entry.path.to_ascii_lowercase().ends_with(".exe");
-        let (span, allowed, why) = match listed.get(&comparable(&entry.path)) {
-            Some(&(span, allowed)) => (
+        let listed_entry = listed.get(&comparable(&entry.path)).copied();
+        let (span, allowed, why) = match listed_entry {
+            Some((span, allowed)) => (
                 span,
                 allowed,
                 "its Web Service Extension entry is Prohibited".to_string(),
@@ -91,6 +134,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             ),
         )
         .label("prohibited")
+        .fix(allow(ctx, &entry.path, listed_entry.map(|(s, _)| s)))
         .at(mb, entry.key, Some(entry.attr))
         .help("if the extension is wanted, allow it under Web Service Extensions in IIS Manager (its entry's first field 0 -> 1), or add an allowed entry for this path");
         if wserl_attr.is_some() {

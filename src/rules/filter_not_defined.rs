@@ -2,17 +2,58 @@
 
 use super::{Context, FixAvailability, Rule, rule_doc};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::metabase::props;
+use crate::fix::{Applicability, Fix};
+use crate::metabase::{Span, props};
 
 pub static RULE: Rule = Rule {
     code: "MB301",
     name: "filter-not-defined",
     severity: Severity::Error,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Always,
     summary: "FilterLoadOrder names a filter that has no IIsFilter key or no FilterPath",
     doc: rule_doc!("MB301"),
     check: Some(check),
 };
+
+/// Removes a name from FilterLoadOrder with one of the commas beside it. Unsafe: it changes which
+/// filters every request passes through.
+fn drop_name(
+    mb: &crate::metabase::Metabase,
+    key: crate::metabase::KeyId,
+    attr: crate::metabase::AttrId,
+    name: Span,
+) -> Option<Fix> {
+    let value = mb.attr(attr).value;
+    if mb.slice(value).contains('&') {
+        return None;
+    }
+    let text = mb.text();
+    let (start, end) = (name.start as usize, name.end as usize);
+    let after = text[end..value.end as usize]
+        .find(',')
+        .filter(|i| text[end..end + i].trim().is_empty());
+    let before = text[value.start as usize..start]
+        .rfind(',')
+        .filter(|i| text[value.start as usize + i + 1..start].trim().is_empty());
+    let span = match (after, before) {
+        (Some(i), _) => Span::new(start, end + i + 1),
+        (None, Some(i)) => Span::new(value.start as usize + i, end),
+        (None, None) => Span::new(start, end),
+    };
+    let mut fix = Fix::new(
+        Applicability::Unsafe,
+        format!("remove `{}` from FilterLoadOrder", &text[start..end]),
+    );
+    fix.edits.push(crate::fix::Edit {
+        span,
+        content: String::new(),
+    });
+    fix.ops.push(crate::fix::MetabaseOp::Set {
+        location: mb.location(key).into_owned(),
+        property: props::FILTER_LOAD_ORDER.name.to_string(),
+    });
+    Some(fix)
+}
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mb = ctx.metabase;
@@ -35,6 +76,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 ),
             )
             .label("not defined")
+            .fix(order.and_then(|attr| drop_name(mb, def.filters_key, attr, span)))
             .at(mb, def.filters_key, order)
             .help("remove the name from FilterLoadOrder, or create the IIsFilter key with the filter's FilterPath"),
         );

@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
     code: "MB002",
     name: "invalid-property-value",
     severity: Severity::Warning,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes,
     summary: "A boolean, number or flag list IIS cannot read, or a malformed ScriptMaps, WebSvcExtRestrictionList or ApplicationDependencies entry",
     doc: rule_doc!("MB002"),
     check: Some(check),
@@ -95,8 +95,23 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 }
             };
             if let Some(problem) = problem {
+                let suggestion = match mb.attr_value(attr).trim().to_ascii_lowercase().as_str() {
+                    "yes" | "y" | "on" => Some("TRUE"),
+                    "no" | "n" | "off" => Some("FALSE"),
+                    _ => None,
+                }
+                .filter(|_| schema(name).is_some_and(|p| p.ty == PropType::Bool))
+                .map(|value| {
+                    let mut fix = crate::fix::Fix::new(
+                        crate::fix::Applicability::DisplayOnly,
+                        format!("write {value}, if that is what was meant (what IIS makes of the value as written is unknown)"),
+                    );
+                    fix.edits.push(crate::fix::edit::replace(a.value, value));
+                    fix
+                });
                 out.push(
                     Diagnostic::new(&RULE, a.value, problem)
+                        .fix(suggestion)
                         .label("not a valid value")
                         .at(mb, key, Some(attr))
                         .help("IIS Admin logs a warning and uses the property's default, or refuses the key; write the value as IIS does"),

@@ -2,7 +2,9 @@
 //! value that is not a boolean.
 
 use super::{Context, FixAvailability, Rule, rule_doc};
+use crate::bitness::Bitness;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::{Applicability, Fix, edit};
 use crate::metabase::isapi::APP_POOLS;
 use crate::metabase::props::{self, is_canonical_bool};
 
@@ -10,11 +12,67 @@ pub static RULE: Rule = Rule {
     code: "MB105",
     name: "misplaced-enable32bit",
     severity: Severity::Warning,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Always,
     summary: "Enable32bitAppOnWin64 set where IIS 6 ignores it, or to a value that is not TRUE/FALSE/1/0",
     doc: rule_doc!("MB105"),
     check: Some(check),
 };
+
+/// Removes an ignored value. When it agrees with the bitness the server runs, that changes
+/// nothing (safe); otherwise the administrator's intent is the server-wide setting, which moves
+/// with it to /LM/W3SVC/AppPools and changes every application (unsafe).
+fn misplaced_fix(
+    ctx: &Context<'_>,
+    key: crate::metabase::KeyId,
+    attr: crate::metabase::AttrId,
+    value: &str,
+) -> Option<Fix> {
+    let mb = ctx.metabase;
+    let wants_32 = props::parse_bool(value).unwrap_or(true);
+    let (delete, op) = edit::delete_property(mb, key, attr);
+    if wants_32 == (ctx.worker.bitness == Bitness::Bits32) {
+        let mut fix = Fix::new(
+            Applicability::Safe,
+            format!(
+                "remove the ignored setting; worker processes already run {}",
+                ctx.worker.bitness
+            ),
+        );
+        fix.edits.push(delete);
+        fix.ops.push(op);
+        return Some(fix);
+    }
+    let target = if wants_32 { "TRUE" } else { "FALSE" };
+    let mut fix = Fix::new(
+        Applicability::Unsafe,
+        format!(
+            "move the setting to {APP_POOLS} (Enable32bitAppOnWin64={target}): every worker process then runs {}, which changes every application on the server",
+            if wants_32 { "32-bit" } else { "64-bit" }
+        ),
+    );
+    fix.edits.push(delete);
+    fix.ops.push(op);
+    match mb.find(APP_POOLS) {
+        Some(pools) => {
+            let own = mb.own(pools, props::ENABLE_32BIT_APP_ON_WIN64);
+            let (e, op) = edit::set_property(mb, pools, "Enable32bitAppOnWin64", own, target);
+            fix.edits.push(e);
+            fix.ops.push(op);
+        }
+        None => {
+            let (e, ops) = edit::create_key(
+                mb,
+                "IIsApplicationPools",
+                APP_POOLS,
+                &[("Enable32bitAppOnWin64", target)],
+            );
+            fix.edits.push(e);
+            fix.ops.extend(ops);
+        }
+    }
+    fix.restart = true;
+    Some(fix)
+}
 
 /// Keys whose value reaches `/LM/W3SVC/AppPools` (the property inherits).
 fn decides_worker_bitness(path: &str) -> bool {
@@ -42,6 +100,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             out.push(
                 Diagnostic::new(&RULE, span, message)
                     .label("ignored here")
+                    .fix(misplaced_fix(ctx, key, attr, &value))
                     .at(mb, key, Some(attr))
                     .help(format!(
                         "{}. Remove this property; to change the worker bitness, set Enable32bitAppOnWin64 on {APP_POOLS}",
@@ -59,6 +118,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .label("not a boolean")
+                .fix(Some({
+                    let mut fix = Fix::new(Applicability::Safe, "write TRUE, the value IIS already reads it as");
+                    let (edit, op) = edit::set_property(mb, key, &mb.attr_name(attr), Some(attr), "TRUE");
+                    fix.edits.push(edit);
+                    fix.ops.push(op);
+                    fix
+                }))
                 .at(mb, key, Some(attr))
                 .help("write TRUE for 32-bit worker processes or FALSE for 64-bit ones"),
             );

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     code: "MB101",
     name: "mixed-bitness",
     severity: Severity::Error,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes,
     summary: "ISAPI DLLs of both bitnesses are configured: some fail to load whatever the worker bitness",
     doc: rule_doc!("MB101"),
     check: Some(check),

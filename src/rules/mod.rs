@@ -52,6 +52,11 @@ pub struct Context<'a> {
     pub worker: WorkerBitness,
     /// The images on the mapped drives, entry for entry; `None` with no drive mapped.
     pub images: Option<&'a Images>,
+    /// `--worker-bitness`: the bitness the planner must aim for.
+    pub forced_bitness: Option<Bitness>,
+    /// `%windir%` on the mapped drive, when a drive copy says where Windows is.
+    pub windir: Option<String>,
+    pub(crate) plan: std::cell::OnceCell<Option<crate::fix::plan::Plan>>,
 }
 
 /// An entry whose path resolved to a file that was read as an image.
@@ -100,6 +105,13 @@ pub struct EntryBitness {
 }
 
 impl Context<'_> {
+    /// The bitness plan (computed once).
+    pub fn plan(&self) -> Option<&crate::fix::plan::Plan> {
+        self.plan
+            .get_or_init(|| crate::fix::plan::plan(self, self.forced_bitness))
+            .as_ref()
+    }
+
     /// Every entry whose path resolved to a file read as an image (none without a drive).
     pub fn entry_images(&self) -> impl Iterator<Item = EntryImage<'_>> {
         self.images.into_iter().flat_map(move |images| {
@@ -247,6 +259,7 @@ pub fn run(ctx: &Context<'_>, enabled: impl Fn(&str) -> bool) -> Vec<Diagnostic>
             check(ctx, &mut out);
         }
     }
+    crate::fix::plan::attach(ctx, &mut out);
     out.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
     out
 }

@@ -4,6 +4,7 @@
 use super::worker_bitness_mismatch::subject;
 use super::{Context, FixAvailability, Rule, rule_doc};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::{Applicability, Fix, edit};
 use crate::metabase::isapi::Role;
 use crate::resolve::winpath::variable;
 
@@ -11,11 +12,62 @@ pub static RULE: Rule = Rule {
     code: "MB204",
     name: "unexpanded-variable",
     severity: Severity::Warning,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes,
     summary: "An environment variable in ScriptMaps or FilterPath, which IIS 6 does not expand",
     doc: rule_doc!("MB204"),
     check: Some(check),
 };
+
+/// Expands `%windir%`, `%SystemRoot%` and `%SystemDrive%`, whose values a drive copy makes certain
+/// (safe); without one the usual `C:\WINDOWS` is assumed (unsafe). Other variables are left alone.
+fn expand(ctx: &Context<'_>, entry: &crate::metabase::isapi::IsapiRef) -> Option<Fix> {
+    let mb = ctx.metabase;
+    if mb.slice(entry.span) != &*entry.path {
+        return None;
+    }
+    let windir = ctx.windir.clone().unwrap_or_else(|| "C:\\WINDOWS".to_string());
+    let mut out = String::new();
+    let mut rest: &str = &entry.path;
+    while let Some(start) = rest.find('%') {
+        let end = rest[start + 1..].find('%')? + start + 1;
+        let value = match rest[start + 1..end].to_ascii_lowercase().as_str() {
+            "windir" | "systemroot" => windir.clone(),
+            "systemdrive" => windir[..2].to_string(),
+            _ => return None,
+        };
+        out.push_str(&rest[..start]);
+        out.push_str(&value);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    let certain = ctx.windir.is_some();
+    let mut fix = Fix::new(
+        if certain {
+            Applicability::Safe
+        } else {
+            Applicability::Unsafe
+        },
+        format!(
+            "write the full path `{out}`{}",
+            if certain {
+                ""
+            } else {
+                " (assumes Windows is in C:\\WINDOWS; map the drive to check)"
+            }
+        ),
+    );
+    fix.edits.push(edit::replace(entry.span, &out));
+    fix.ops.push(crate::fix::MetabaseOp::Set {
+        location: mb.location(entry.key).into_owned(),
+        property: if entry.role.is_filter() {
+            "FilterPath"
+        } else {
+            "ScriptMaps"
+        }
+        .to_string(),
+    });
+    Some(fix)
+}
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mb = ctx.metabase;
@@ -40,6 +92,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 ),
             )
             .label(format!("%{name}% is taken literally"))
+            .fix(expand(ctx, entry))
             .at(mb, entry.key, Some(entry.attr))
             .help(format!("write the full path, e.g. C:\\WINDOWS for %{name}% where it stands for the Windows folder")),
         );

@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     code: "MB102",
     name: "worker-bitness-mismatch",
     severity: Severity::Error,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes,
     summary: "An ISAPI filter or extension DLL whose bitness differs from the worker processes'",
     doc: rule_doc!("MB102"),
     check: Some(check),

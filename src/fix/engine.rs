@@ -1,0 +1,227 @@
+//! Runs fixes to a verified fixed point, in memory.
+//!
+//! Each pass lints the current text, takes the fixes the request allows (non-overlapping; the rest
+//! wait for the next pass), and composes their edits into one change set to the original text.
+//! It stops when a pass finds nothing to apply, and fails loudly if that takes more than
+//! [`MAX_PASSES`]. Then it verifies: the result parses, the findings whose fixes were applied are
+//! gone, and no finding appeared that the original did not have. Nothing is written here.
+
+use std::collections::HashMap;
+
+use super::changes::ChangeSet;
+use super::{Applicability, Fix};
+use crate::diagnostic::Diagnostic;
+use crate::lint::{FileReport, Options, lint_bytes_with};
+use crate::metabase::SourceFile;
+
+/// Passes before fixing is declared not to converge.
+pub const MAX_PASSES: usize = 10;
+
+/// Which fixes to apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request {
+    /// Also apply unsafe fixes.
+    pub unsafe_fixes: bool,
+}
+
+impl Request {
+    pub fn allows(self, fix: &Fix) -> bool {
+        match fix.applicability {
+            Applicability::Safe => true,
+            Applicability::Unsafe => self.unsafe_fixes,
+            Applicability::DisplayOnly => false,
+        }
+    }
+}
+
+/// A fix that was applied, and the finding it fixed.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub code: &'static str,
+    pub location: Option<String>,
+    pub fix: Fix,
+    /// The finding's identity, and how many findings had it when the fix was taken.
+    identity: Identity,
+    count: usize,
+}
+
+type Identity = (String, String, String, String);
+
+/// The outcome of fixing one file in memory.
+#[derive(Debug)]
+pub struct Fixed {
+    /// The file as read.
+    pub original: Vec<u8>,
+    /// The lint of the original.
+    pub before: FileReport,
+    /// All changes, in the original text's coordinates.
+    pub changes: ChangeSet,
+    /// The file with the changes made.
+    pub bytes: Vec<u8>,
+    /// The lint of the result.
+    pub after: FileReport,
+    pub applied: Vec<Applied>,
+    pub passes: usize,
+}
+
+/// Why fixing stopped without a result to write.
+#[derive(Debug, thiserror::Error)]
+pub enum FixError {
+    #[error("fixes did not converge: after {0} passes there were still fixes to apply (this is a bug in mblint)")]
+    NoConvergence(usize),
+    #[error("verification failed, nothing written: {0}")]
+    Verification(String),
+}
+
+/// A finding's identity across passes: rule, key, property and message with numbers removed
+/// (line numbers in messages move when a fix inserts a line).
+fn identity(d: &Diagnostic) -> Identity {
+    (
+        d.code.to_string(),
+        d.location.clone().unwrap_or_default().to_lowercase(),
+        d.attribute.clone().unwrap_or_default().to_lowercase(),
+        d.message.chars().filter(|c| !c.is_ascii_digit()).collect(),
+    )
+}
+
+fn counts(report: &FileReport) -> HashMap<Identity, usize> {
+    let mut map = HashMap::new();
+    for d in &report.diagnostics {
+        *map.entry(identity(d)).or_insert(0) += 1;
+    }
+    map
+}
+
+/// Fixes `bytes` (named `name`) in memory, under `options`.
+pub fn fix_bytes(name: &str, bytes: Vec<u8>, options: &Options, request: Request) -> Result<Fixed, FixError> {
+    let before = lint_bytes_with(name, bytes.as_slice(), options);
+    fix_from(name, bytes, before, options, request, |_| {})
+}
+
+/// As [`fix_bytes`], from a lint already made, with a hook that may alter each pass's changes (for
+/// tests that force a fix to break the file).
+pub fn fix_from(
+    name: &str,
+    original: Vec<u8>,
+    before: FileReport,
+    options: &Options,
+    request: Request,
+    mut tamper: impl FnMut(&mut ChangeSet),
+) -> Result<Fixed, FixError> {
+    let source = match SourceFile::decode(name, original.as_slice()) {
+        Ok(source) => source,
+        // Undecodable: MB001, nothing to fix.
+        Err(_) => {
+            return Ok(Fixed {
+                bytes: original.clone(),
+                after: lint_bytes_with(name, original.as_slice(), options),
+                original,
+                before,
+                changes: ChangeSet::default(),
+                applied: Vec::new(),
+                passes: 0,
+            });
+        }
+    };
+    let mut changes = ChangeSet::default();
+    let mut applied: Vec<Applied> = Vec::new();
+    let mut report_owned: Option<FileReport> = None;
+    let mut passes = 0;
+    loop {
+        let report = report_owned.as_ref().unwrap_or(&before);
+        if passes > 0 && report.diagnostics.iter().any(|d| d.code == "MB001") {
+            return Err(FixError::Verification(format!(
+                "the fixed file would not parse: {}",
+                report
+                    .diagnostics
+                    .iter()
+                    .find(|d| d.code == "MB001")
+                    .map_or("", |d| d.message.as_str())
+            )));
+        }
+        // Take allowed fixes in file order, skipping any that overlaps one already taken.
+        let mut candidates: Vec<(&Diagnostic, &Fix)> = report
+            .diagnostics
+            .iter()
+            .filter_map(|d| {
+                d.fix
+                    .as_ref()
+                    .filter(|f| request.allows(f) && !f.edits.is_empty())
+                    .map(|f| (d, f))
+            })
+            .collect();
+        candidates.sort_by_key(|(_, f)| f.extent());
+        let mut taken: Vec<(&Diagnostic, &Fix)> = Vec::new();
+        let mut edits = Vec::new();
+        for (d, f) in candidates {
+            // An edit another fix of this pass already makes (nine script maps allowed by one
+            // restriction entry) is made once.
+            let mut trial = edits.clone();
+            trial.extend(f.edits.iter().filter(|e| !edits.contains(*e)).cloned());
+            if ChangeSet::from_edits(trial.clone()).is_ok() {
+                edits = trial;
+                taken.push((d, f));
+            }
+        }
+        if taken.is_empty() {
+            break;
+        }
+        if passes == MAX_PASSES {
+            return Err(FixError::NoConvergence(passes));
+        }
+        passes += 1;
+        let now = counts(report);
+        applied.extend(taken.iter().map(|(d, f)| Applied {
+            code: d.code,
+            location: d.location.clone(),
+            fix: (*f).clone(),
+            identity: identity(d),
+            count: now[&identity(d)],
+        }));
+        let mut pass = ChangeSet::from_edits(edits).expect("checked above");
+        tamper(&mut pass);
+        changes = changes.compose(&source.text, &pass);
+        let bytes = changes.to_file_bytes(&source, &original);
+        report_owned = Some(lint_bytes_with(name, bytes, options));
+    }
+    let after = match report_owned {
+        Some(report) => report,
+        None => lint_bytes_with(name, original.as_slice(), options),
+    };
+    // Verification.
+    let old = counts(&before);
+    let new = counts(&after);
+    for (id, n) in &new {
+        if *n > old.get(id).copied().unwrap_or(0) {
+            return Err(FixError::Verification(format!(
+                "the fixes would introduce a new {} finding ({}): {}",
+                id.0,
+                if id.1.is_empty() { "no location" } else { id.1.as_str() },
+                after
+                    .diagnostics
+                    .iter()
+                    .find(|d| identity(d) == *id)
+                    .map_or("", |d| d.message.as_str())
+            )));
+        }
+    }
+    for a in &applied {
+        if new.get(&a.identity).copied().unwrap_or(0) >= a.count {
+            return Err(FixError::Verification(format!(
+                "the {} finding at {} that a fix addressed is still there",
+                a.code,
+                a.location.as_deref().unwrap_or("?")
+            )));
+        }
+    }
+    let bytes = changes.to_file_bytes(&source, &original);
+    Ok(Fixed {
+        original,
+        before,
+        changes,
+        bytes,
+        after,
+        applied,
+        passes,
+    })
+}

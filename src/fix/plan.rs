@@ -1,0 +1,325 @@
+//! The bitness planner: which worker bitness lets every ISAPI DLL load, and with which repoints.
+//!
+//! For each bitness, every DLL of the ISAPI set either loads as configured (after WOW64
+//! redirection), or can be repointed to its counterpart of that bitness, or rules the bitness out.
+//! Counterparts come from the drive when one is mapped (a verified image of the right bitness) and
+//! otherwise from `rules/components.toml`. The plan is the bitness needing the fewest edits (the
+//! current one on a tie), or none when neither works (MB104) or nothing is wrong.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::{Applicability, Edit, Fix, MetabaseOp, edit};
+use crate::bitness::Bitness;
+use crate::diagnostic::Diagnostic;
+use crate::metabase::isapi::{APP_POOLS, Role};
+use crate::metabase::props;
+use crate::resolve::path_evidence;
+use crate::rules::Context;
+
+/// A known component: its path pattern, the bitnesses it exists in, and its other build's pattern.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    pub name: String,
+    pub path: String,
+    pub builds: Vec<u32>,
+    pub counterpart: Option<String>,
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+struct Table {
+    component: Vec<Component>,
+}
+
+/// The table in `rules/components.toml`.
+pub fn components() -> &'static [Component] {
+    static TABLE: OnceLock<Vec<Component>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let table: Table = toml::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/rules/components.toml"
+        )))
+        .expect("rules/components.toml is valid (tested)");
+        table.component
+    })
+}
+
+fn normalised(path: &str) -> String {
+    path.replace('/', "\\").to_ascii_lowercase()
+}
+
+/// The component a path belongs to.
+pub fn component(path: &str) -> Option<&'static Component> {
+    let path = normalised(path);
+    components()
+        .iter()
+        .find(|c| path.contains(&c.path.to_ascii_lowercase()))
+}
+
+/// Repoint one ISAPI entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repoint {
+    /// Index into the ISAPI set's entries.
+    pub entry: usize,
+    pub to: String,
+    /// Whether the drive shows an image of the right bitness at `to`.
+    pub verified: bool,
+}
+
+/// A way for every DLL to load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub target: Bitness,
+    /// Whether `target` differs from the current worker bitness.
+    pub switch: bool,
+    pub repoints: Vec<Repoint>,
+}
+
+/// What one entry needs in a worker of one bitness.
+enum Need {
+    Nothing,
+    Repoint(String, bool),
+    Impossible,
+}
+
+fn need(ctx: &Context<'_>, index: usize, b: Bitness) -> Need {
+    let entry = &ctx.isapi.entries[index];
+    if let Some(images) = ctx.images {
+        let v = &images.viable[index];
+        return match (v.get(b), v.get(b.other())) {
+            (Some(c), _) if !c.counterpart => Need::Nothing,
+            (Some(c), _) => Need::Repoint(c.path.clone(), true),
+            // Missing or unreadable in both bitnesses: other rules' business, not the plan's.
+            (None, None) => Need::Nothing,
+            (None, Some(_)) => Need::Impossible,
+        };
+    }
+    let Some(evidence) = path_evidence(&entry.path) else {
+        return Need::Nothing;
+    };
+    if evidence.bitness == b {
+        return Need::Nothing;
+    }
+    match component(&entry.path) {
+        Some(c) if c.builds.contains(&b.bits()) => match &c.counterpart {
+            Some(to) => {
+                let path = normalised(&entry.path);
+                let at = path.find(&c.path.to_ascii_lowercase()).expect("matched");
+                let repointed = format!("{}{}{}", &entry.path[..at], to, &entry.path[at + c.path.len()..]);
+                Need::Repoint(repointed, false)
+            }
+            None => Need::Impossible,
+        },
+        _ => Need::Impossible,
+    }
+}
+
+/// The repoints a bitness needs, or `None` if some DLL cannot load in it.
+pub fn repoints_for(ctx: &Context<'_>, b: Bitness) -> Option<Vec<Repoint>> {
+    let mut out = Vec::new();
+    for index in 0..ctx.isapi.entries.len() {
+        match need(ctx, index, b) {
+            Need::Nothing => {}
+            Need::Repoint(to, verified) => out.push(Repoint {
+                entry: index,
+                to,
+                verified,
+            }),
+            Need::Impossible => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The plan, if something needs doing and some bitness works. `forced` pins the target.
+pub fn plan(ctx: &Context<'_>, forced: Option<Bitness>) -> Option<Plan> {
+    let current = ctx.worker.bitness;
+    let candidates: Vec<Bitness> = match forced {
+        Some(b) => vec![b],
+        None => vec![current, current.other()],
+    };
+    let best = candidates
+        .into_iter()
+        .filter_map(|b| repoints_for(ctx, b).map(|r| (b, r)))
+        .min_by_key(|(b, r)| r.len() + usize::from(*b != current))?;
+    let (target, repoints) = best;
+    if target == current && repoints.is_empty() {
+        return None;
+    }
+    Some(Plan {
+        target,
+        switch: target != current,
+        repoints,
+    })
+}
+
+/// The property a role's path is written in, as the live metabase names it.
+fn property(role: Role) -> &'static str {
+    match role {
+        Role::GlobalFilter | Role::SiteFilter => props::FILTER_PATH.name,
+        Role::ScriptMap | Role::WildcardMap => props::SCRIPT_MAPS.name,
+        Role::CompressionScheme => props::HC_COMPRESSION_DLL.name,
+    }
+}
+
+/// The edit that repoints an entry, when its span holds exactly the path (no XML reference in it).
+fn repoint_edit(ctx: &Context<'_>, r: &Repoint) -> Option<(Edit, MetabaseOp)> {
+    let mb = ctx.metabase;
+    let entry = &ctx.isapi.entries[r.entry];
+    (mb.slice(entry.span) == &*entry.path).then(|| {
+        (
+            edit::replace(entry.span, &r.to),
+            MetabaseOp::Set {
+                location: mb.location(entry.key).into_owned(),
+                property: property(entry.role).to_string(),
+            },
+        )
+    })
+}
+
+fn push_unique(ops: &mut Vec<MetabaseOp>, op: MetabaseOp) {
+    if !ops.contains(&op) {
+        ops.push(op);
+    }
+}
+
+/// The edits that set the worker bitness server-wide.
+fn switch_edits(ctx: &Context<'_>, target: Bitness) -> (Vec<Edit>, Vec<MetabaseOp>) {
+    let mb = ctx.metabase;
+    let value = if target == Bitness::Bits32 { "TRUE" } else { "FALSE" };
+    let name = "Enable32bitAppOnWin64";
+    match mb.find(APP_POOLS) {
+        Some(key) => {
+            let own = mb.own(key, props::ENABLE_32BIT_APP_ON_WIN64);
+            let (e, op) = edit::set_property(
+                mb,
+                key,
+                own.map_or(name.to_string(), |a| mb.attr_name(a).into_owned()).as_str(),
+                own,
+                value,
+            );
+            (vec![e], vec![op])
+        }
+        None => {
+            let (e, ops) = edit::create_key(mb, "IIsApplicationPools", APP_POOLS, &[(name, value)]);
+            (vec![e], ops)
+        }
+    }
+}
+
+/// Attaches the plan's fixes to the findings it resolves: one fix per repoint (on its MB102) when
+/// the worker bitness stays, or one unsafe fix (on MB101, else the first MB102) that switches the
+/// bitness together with every repoint it needs.
+pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
+    let Some(plan) = ctx.plan() else { return };
+    let at = |diagnostics: &[Diagnostic], code: &str, span: Option<crate::metabase::Span>| {
+        diagnostics
+            .iter()
+            .position(|d| d.code == code && span.is_none_or(|s| d.span == s))
+    };
+    if !plan.switch {
+        for r in &plan.repoints {
+            let entry = &ctx.isapi.entries[r.entry];
+            let (Some(i), Some((edit, op))) = (at(diagnostics, "MB102", Some(entry.span)), repoint_edit(ctx, r)) else {
+                continue;
+            };
+            let mut fix = Fix::new(
+                if r.verified {
+                    Applicability::Safe
+                } else {
+                    Applicability::Unsafe
+                },
+                format!(
+                    "repoint to `{}`, its {} build{}",
+                    r.to,
+                    plan.target,
+                    if r.verified {
+                        " (found on the drive)"
+                    } else {
+                        " (known from rules/components.toml, not checked on a drive)"
+                    }
+                ),
+            );
+            fix.edits.push(edit);
+            fix.ops.push(op);
+            diagnostics[i].fix = Some(fix);
+        }
+        return;
+    }
+    let Some(carrier) = at(diagnostics, "MB101", None).or_else(|| at(diagnostics, "MB102", None)) else {
+        return;
+    };
+    let (mut edits, mut ops) = switch_edits(ctx, plan.target);
+    for r in &plan.repoints {
+        // A repoint that cannot be written exactly leaves the plan incomplete: offer nothing.
+        let Some((edit, op)) = repoint_edit(ctx, r) else { return };
+        edits.push(edit);
+        push_unique(&mut ops, op);
+    }
+    let mut fix = Fix::new(
+        Applicability::Unsafe,
+        format!(
+            "switch every worker process to {} (Enable32bitAppOnWin64={} at {APP_POOLS}){}; this changes every application on the server and takes effect after iisreset",
+            plan.target,
+            if plan.target == Bitness::Bits32 {
+                "TRUE"
+            } else {
+                "FALSE"
+            },
+            match plan.repoints.len() {
+                0 => String::new(),
+                n => format!(
+                    " and repoint {n} ISAPI DLL reference(s) to their {} builds",
+                    plan.target
+                ),
+            }
+        ),
+    );
+    fix.edits = edits;
+    fix.ops = ops;
+    fix.restart = true;
+    diagnostics[carrier].fix = Some(fix);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_parses_and_every_counterpart_is_a_component() {
+        assert!(components().len() >= 6);
+        for c in components() {
+            assert!(!c.source.is_empty() && !c.builds.is_empty(), "{}", c.name);
+            if let Some(to) = &c.counterpart {
+                assert!(c.builds.len() == 2, "{}: a counterpart means two builds", c.name);
+                assert!(
+                    components().iter().any(|o| o.path.eq_ignore_ascii_case(to)),
+                    "{}",
+                    c.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn components_by_path() {
+        assert_eq!(
+            component(r"C:\WINDOWS\Microsoft.NET\Framework\v1.1.4322\aspnet_isapi.dll")
+                .unwrap()
+                .builds,
+            [32]
+        );
+        assert_eq!(
+            component(
+                r"C:\Program Files (x86)\Common Files\Microsoft Shared\Web Server Extensions\50\bin\fpexedll.dll"
+            )
+            .unwrap()
+            .name,
+            "FrontPage Server Extensions 2002"
+        );
+        assert!(component(r"C:\Program Files\Acme\x.dll").is_none());
+    }
+}

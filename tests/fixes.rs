@@ -1,0 +1,388 @@
+//! Fixes: the diff of every fixable fixture (snapshots), the three servers the fixer must repair or
+//! refuse, byte-exact round trips in every encoding, atomic writes under faults, and property tests
+//! over generated metabases (bytes outside the edits unchanged, a second run changes nothing, the
+//! diff applies with patch).
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use mblint::fix::changes::ChangeSet;
+use mblint::fix::engine::{FixError, Request, fix_bytes, fix_from};
+use mblint::lint::{Options, input, lint_bytes_with};
+use predicates::prelude::*;
+
+fn mblint() -> Command {
+    Command::cargo_bin("mblint").unwrap()
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A copy of a server from testdata in a fresh folder; returns the folder and its metabase.
+fn server_copy(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(name);
+    copy_tree(&Path::new("testdata/servers").join(name), &root);
+    let metabase = input(&root).unwrap().metabase;
+    (dir, root, metabase)
+}
+
+#[test]
+fn fpse_server_is_repaired_by_unsafe_fixes_and_then_lints_clean() {
+    let (_dir, root, metabase) = server_copy("fpse2002-64bit");
+    let before = std::fs::read(&metabase).unwrap();
+    // Safe fixes alone cannot repair it: the only way is the server-wide switch.
+    mblint()
+        .args(["check", "--fix", root.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("with --unsafe-fixes"));
+    assert_eq!(std::fs::read(&metabase).unwrap(), before);
+    mblint()
+        .args(["check", "--fix", "--unsafe-fixes", "--backup", root.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("EnableEditWhileRunning is off").and(predicate::str::contains("iisreset")));
+    mblint()
+        .args(["check", root.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No problems found"));
+    let backup = PathBuf::from(format!("{}.bak", metabase.display()));
+    assert_eq!(std::fs::read(backup).unwrap(), before, "--backup keeps the original");
+}
+
+#[test]
+fn framework64_in_32bit_mode_is_repaired_by_a_plain_fix() {
+    let (_dir, root, _) = server_copy("framework64-32bit-mode");
+    mblint()
+        .args(["check", "--fix", root.to_str().unwrap()])
+        .assert()
+        .code(0);
+    mblint().args(["check", root.to_str().unwrap()]).assert().code(0);
+}
+
+#[test]
+fn no_working_mode_gets_no_fix_and_a_reason() {
+    let (_dir, root, metabase) = server_copy("aspnet11-no-working-mode");
+    let before = std::fs::read(&metabase).unwrap();
+    mblint()
+        .args([
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--color",
+            "never",
+            root.to_str().unwrap(),
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nothing to fix"))
+        .stdout(predicate::str::contains("no worker bitness can load every ISAPI DLL"));
+    assert_eq!(std::fs::read(&metabase).unwrap(), before);
+}
+
+/// Every fixture and server whose fixes change something: the diff, safe only and with unsafe fixes.
+#[test]
+fn diffs_of_every_fixable_fixture() {
+    let mut inputs: Vec<String> = Vec::new();
+    for dir in ["testdata/metabases", "testdata/metabases/rules", "testdata/servers"] {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            let server = dir == "testdata/servers" && path.is_dir();
+            if server || path.extension().is_some_and(|x| x == "xml") {
+                inputs.push(path.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    inputs.sort();
+    let mut fixable = 0;
+    for path in inputs {
+        let input = input(Path::new(&path)).unwrap();
+        let options = mblint::lint::effective_options(&input, &Options::default());
+        let name = input.metabase.to_string_lossy().replace('\\', "/");
+        let bytes = std::fs::read(&input.metabase).unwrap();
+        let mut shown = String::new();
+        for unsafe_fixes in [false, true] {
+            let fixed = fix_bytes(&name, bytes.clone(), &options, Request { unsafe_fixes })
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            shown.push_str(&format!(
+                "### {}\n",
+                if unsafe_fixes { "--fix --unsafe-fixes" } else { "--fix" }
+            ));
+            shown.push_str(&fixed.changes.unified_diff(&fixed.before.source, &name, 3));
+            let left: Vec<&str> = fixed.after.diagnostics.iter().map(|d| d.code).collect();
+            shown.push_str(&format!("remaining: {left:?}\n"));
+        }
+        if shown.contains("@@") {
+            fixable += 1;
+            let snapshot = path.trim_start_matches("testdata/").replace('/', "__");
+            insta::assert_snapshot!(format!("fix_{snapshot}"), shown);
+        }
+    }
+    assert!(fixable >= 10, "only {fixable} fixable fixtures");
+}
+
+#[test]
+fn adsutil_script_for_the_fpse_server() {
+    let out = mblint()
+        .args([
+            "check",
+            "--script",
+            "adsutil",
+            "--unsafe-fixes",
+            "testdata/servers/fpse2002-64bit",
+        ])
+        .output()
+        .unwrap();
+    let script = String::from_utf8(out.stdout).unwrap();
+    assert!(script.contains("adsutil.vbs SET W3SVC/AppPools/Enable32bitAppOnWin64 \"TRUE\"\r\n"));
+    assert!(script.contains(
+        "adsutil.vbs SET W3SVC/ScriptMaps \".asp,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,5,GET,HEAD,POST,TRACE\" "
+    ));
+    assert!(script.contains("Framework\\v2.0.50727\\aspnet_isapi.dll,5,GET,HEAD,POST,DEBUG\""));
+    assert!(!script.contains("Framework64"), "the new list, not the old one");
+    assert!(script.trim_end().ends_with("iisreset"));
+    insta::assert_snapshot!("adsutil_fpse2002", script.replace("\r\n", "\n"));
+}
+
+fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+    let mut out = if big_endian { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+    for unit in text.encode_utf16() {
+        out.extend(if big_endian {
+            unit.to_be_bytes()
+        } else {
+            unit.to_le_bytes()
+        });
+    }
+    out
+}
+
+#[test]
+fn fixes_keep_every_other_byte_in_every_encoding() {
+    let original = std::fs::read_to_string("testdata/metabases/enable32bit-bad-value.xml").unwrap();
+    let body = original.trim_start_matches('\u{feff}');
+    let expected_text = body.replace("Enable32bitAppOnWin64=\"yes\"", "Enable32bitAppOnWin64=\"TRUE\"");
+    let variants: Vec<(&str, Vec<u8>, Vec<u8>)> = vec![
+        (
+            "UTF-8 BOM CRLF",
+            format!("\u{feff}{body}").into_bytes(),
+            format!("\u{feff}{expected_text}").into_bytes(),
+        ),
+        (
+            "UTF-8 LF",
+            body.replace("\r\n", "\n").into_bytes(),
+            expected_text.replace("\r\n", "\n").into_bytes(),
+        ),
+        ("UTF-16LE", utf16(body, false), utf16(&expected_text, false)),
+        ("UTF-16BE", utf16(body, true), utf16(&expected_text, true)),
+    ];
+    for (label, bytes, expected) in variants {
+        let fixed = fix_bytes(
+            "m.xml",
+            bytes.clone(),
+            &Options::default(),
+            Request { unsafe_fixes: false },
+        )
+        .unwrap();
+        assert_eq!(fixed.bytes, expected, "{label}");
+        let again = fix_bytes(
+            "m.xml",
+            fixed.bytes.clone(),
+            &Options::default(),
+            Request { unsafe_fixes: false },
+        )
+        .unwrap();
+        assert!(again.changes.is_empty(), "{label}: a second run changes nothing");
+    }
+}
+
+#[test]
+fn a_fix_that_would_break_the_file_is_refused() {
+    let bytes = std::fs::read("testdata/metabases/enable32bit-bad-value.xml").unwrap();
+    let options = Options::default();
+    let before = lint_bytes_with("m.xml", bytes.as_slice(), &options);
+    // Force every pass's change to also cut the first close tag in half.
+    let breaks = |pass: &mut ChangeSet| {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let at = text.find("</IIS_Global>").unwrap() - 3; // offsets of the decoded text (BOM dropped)
+        let mut edits: Vec<mblint::fix::Edit> = pass
+            .changes()
+            .iter()
+            .map(|c| mblint::fix::Edit {
+                span: mblint::metabase::Span::new(c.start, c.end),
+                content: c.content.clone(),
+            })
+            .collect();
+        edits.push(mblint::fix::Edit {
+            span: mblint::metabase::Span::new(at, at + 4),
+            content: "<".into(),
+        });
+        *pass = ChangeSet::from_edits(edits).unwrap();
+    };
+    match fix_from(
+        "m.xml",
+        bytes.clone(),
+        before,
+        &options,
+        Request { unsafe_fixes: false },
+        breaks,
+    ) {
+        Err(FixError::Verification(why)) => assert!(why.contains("would not parse"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_file_is_left_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("MetaBase.xml");
+    std::fs::copy("testdata/metabases/enable32bit-bad-value.xml", &path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    mblint()
+        .args(["check", "--fix", path.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("read-only"));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn a_file_changed_since_it_was_read_is_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("MetaBase.xml");
+    std::fs::copy("testdata/metabases/enable32bit-bad-value.xml", &path).unwrap();
+    let original = std::fs::read(&path).unwrap();
+    let fixed = fix_bytes(
+        "m",
+        original.clone(),
+        &Options::default(),
+        Request { unsafe_fixes: false },
+    )
+    .unwrap();
+    std::fs::write(&path, b"IIS saved the metabase meanwhile").unwrap();
+    let err =
+        mblint::fix::write::replace(&path, &original, &fixed.bytes, false, &mut mblint::fix::write::Disk).unwrap_err();
+    assert!(err.to_string().contains("changed on disk"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"IIS saved the metabase meanwhile");
+}
+
+mod generated {
+    //! Property tests over generated metabases in the real layout.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    const FW: [&str; 3] = [
+        "C:\\WINDOWS\\Microsoft.NET\\Framework\\v2.0.50727\\aspnet_isapi.dll",
+        "C:\\WINDOWS\\Microsoft.NET\\Framework64\\v2.0.50727\\aspnet_isapi.dll",
+        "C:\\WINDOWS\\system32\\inetsrv\\asp.dll",
+    ];
+
+    /// A metabase with `sites`, each site's root mapping two extensions to a random DLL; the
+    /// worker bitness, a misplaced Enable32bitAppOnWin64, and a few odd values, at random.
+    fn metabase(sites: &[(usize, usize)], mode: Option<&str>, misplaced: bool, crlf: bool, bom: bool) -> Vec<u8> {
+        let mut t = String::from("<?xml version =\"1.0\"?>\n<configuration>\n<MBProperty>\n");
+        t += "<IIsWebService\tLocation =\"/LM/W3SVC\"\n\t\tAppPoolId=\"DefaultAppPool\"\n\t>\n</IIsWebService>\n";
+        for (i, (a, b)) in sites.iter().enumerate() {
+            let n = i + 1;
+            t += &format!(
+                "<IIsWebServer\tLocation =\"/LM/W3SVC/{n}\"\n\t\tServerComment=\"Site {n}\"\n\t>\n</IIsWebServer>\n"
+            );
+            t += &format!(
+                "<IIsWebVirtualDir\tLocation =\"/LM/W3SVC/{n}/ROOT\"\n\t\tPath=\"D:\\\\Sites\\\\{n}\"\n\t\tScriptMaps=\".aspx,{},1,GET,POST\n\t\t\t.asmx,{},1,GET\"\n\t>\n</IIsWebVirtualDir>\n",
+                FW[*a], FW[*b]
+            );
+        }
+        t += "<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\n";
+        if let Some(m) = mode {
+            t += &format!("\t\tEnable32bitAppOnWin64=\"{m}\"\n");
+        }
+        t += "\t\tIdleTimeout=\"20\"\n\t>\n</IIsApplicationPools>\n";
+        t += "<IIsApplicationPool\tLocation =\"/LM/W3SVC/AppPools/DefaultAppPool\"\n";
+        if misplaced {
+            t += "\t\tEnable32bitAppOnWin64=\"TRUE\"\n";
+        }
+        t += "\t>\n</IIsApplicationPool>\n</MBProperty>\n</configuration>\n";
+        if crlf {
+            t = t.replace('\n', "\r\n");
+        }
+        let mut bytes = if bom { vec![0xEF, 0xBB, 0xBF] } else { Vec::new() };
+        bytes.extend(t.into_bytes());
+        bytes
+    }
+
+    fn patch_available() -> bool {
+        std::process::Command::new("patch")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+        #[test]
+        fn fixes_are_exact_idempotent_and_patchable(
+            sites in proptest::collection::vec((0usize..3, 0usize..3), 1..6),
+            mode in proptest::option::of(prop_oneof![Just("TRUE"), Just("FALSE"), Just("1"), Just("yes")]),
+            misplaced: bool,
+            crlf: bool,
+            bom: bool,
+            unsafe_fixes: bool,
+        ) {
+            let bytes = metabase(&sites, mode, misplaced, crlf, bom);
+            let options = Options::default();
+            let request = Request { unsafe_fixes };
+            let fixed = fix_bytes("m.xml", bytes.clone(), &options, request).unwrap();
+            // Bytes outside the changes are unchanged: the prefix before the first change and the
+            // suffix after the last are the original's.
+            if let (Some(first), Some(last)) = (fixed.changes.changes().first(), fixed.changes.changes().last()) {
+                let bom_len = if bom { 3 } else { 0 };
+                prop_assert_eq!(&fixed.bytes[..bom_len + first.start], &bytes[..bom_len + first.start]);
+                let tail = bytes.len() - (bom_len + last.end);
+                prop_assert_eq!(&fixed.bytes[fixed.bytes.len() - tail..], &bytes[bytes.len() - tail..]);
+            } else {
+                prop_assert_eq!(&fixed.bytes, &bytes);
+            }
+            // A second run changes nothing.
+            let again = fix_bytes("m.xml", fixed.bytes.clone(), &options, request).unwrap();
+            prop_assert!(again.changes.is_empty());
+            // The diff applies with patch and gives the same bytes.
+            if !fixed.changes.is_empty() && patch_available() {
+                let dir = tempfile::tempdir().unwrap();
+                std::fs::write(dir.path().join("m.xml"), &bytes).unwrap();
+                let diff = fixed.changes.unified_diff(&fixed.before.source, "m.xml", 3);
+                let out = std::process::Command::new("patch")
+                    .args(["-p1", "--quiet", "--no-backup-if-mismatch"])
+                    .current_dir(dir.path())
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .and_then(|mut child| {
+                        use std::io::Write;
+                        child.stdin.take().unwrap().write_all(diff.as_bytes())?;
+                        child.wait_with_output()
+                    })
+                    .unwrap();
+                prop_assert!(out.status.success(), "patch failed: {}\n{}", String::from_utf8_lossy(&out.stderr), diff);
+                prop_assert_eq!(std::fs::read(dir.path().join("m.xml")).unwrap(), fixed.bytes.clone());
+            }
+        }
+    }
+}
