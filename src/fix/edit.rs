@@ -93,7 +93,8 @@ fn insert_property(mb: &Metabase, key: KeyId, name: &str, value: &str) -> Edit {
     }
 }
 
-/// Removes a property: its whole line when it stands alone on one, else just ` name="value"`.
+/// Removes a property: its whole line when it stands alone on one, else just ` name="value"`; a
+/// `<Custom>` property goes with its whole element.
 pub fn delete_property(mb: &Metabase, key: KeyId, attr: AttrId) -> (Edit, MetabaseOp) {
     let text = mb.text();
     let a = mb.attr(attr);
@@ -101,6 +102,20 @@ pub fn delete_property(mb: &Metabase, key: KeyId, attr: AttrId) -> (Edit, Metaba
         location: mb.location(key).into_owned(),
         property: mb.attr_name(attr).into_owned(),
     };
+    if let crate::metabase::AttrKind::Custom { element, .. } = a.kind {
+        let start = line_start(text, element.start as usize);
+        let end = element.end as usize;
+        let rest_of_line = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+        let alone = text[start..element.start as usize].trim().is_empty() && text[end..rest_of_line].trim().is_empty();
+        let span = if alone { Span::new(start, rest_of_line) } else { element };
+        return (
+            Edit {
+                span,
+                content: String::new(),
+            },
+            op,
+        );
+    }
     let start = line_start(text, a.name.start as usize);
     let close = a.value.end as usize + 1;
     let rest_of_line = text[close..].find('\n').map_or(text.len(), |i| close + i + 1);
@@ -225,6 +240,17 @@ mod tests {
                 .find("/lm/w3svc/apppools")
                 .is_some()
         );
+    }
+
+    #[test]
+    fn delete_a_custom_property_with_its_element() {
+        let text = "<configuration>\r\n<MBProperty>\r\n<IIsWebVirtualDir\tLocation =\"/LM/W3SVC/1/ROOT\"\r\n\t\tPath=\"D:\\x\"\r\n\t>\r\n\t<Custom\r\n\t\tName=\"UnknownName_9040\"\r\n\t\tID=\"9040\"\r\n\t\tValue=\"1\"\r\n\t\tType=\"DWORD\"\r\n\t/>\r\n</IIsWebVirtualDir>\r\n</MBProperty>\r\n</configuration>\r\n";
+        let mb = parse(SourceFile::from_text("t", text)).unwrap();
+        let attr = mb.own(0, crate::metabase::props::ENABLE_32BIT_APP_ON_WIN64).unwrap();
+        let (edit, _) = delete_property(&mb, 0, attr);
+        let out = ChangeSet::from_edits(vec![edit]).unwrap().apply(text);
+        assert!(out.contains("\t>\r\n</IIsWebVirtualDir>"), "{out}");
+        assert!(parse(SourceFile::from_text("t", out)).is_ok());
     }
 
     #[test]

@@ -73,6 +73,72 @@ pub enum FixError {
     Verification(String),
 }
 
+/// The edits taken in one pass, by span: whether a fix's edits fit beside them is a lookup, not a
+/// scan, so a pass with an edit on each of 50,000 sites stays linear.
+#[derive(Default)]
+struct TakenEdits {
+    by_span: std::collections::BTreeMap<(u32, u32), Vec<String>>,
+}
+
+impl TakenEdits {
+    /// Whether `[start, end)` overlaps a taken edit: two replacements overlap when they share a
+    /// byte; an insertion overlaps a replacement strictly around it; edits that only touch do not.
+    fn overlaps(&self, start: u32, end: u32) -> bool {
+        fn overlap((a, b): (u32, u32), (s, t): (u32, u32)) -> bool {
+            match (a == b, s == t) {
+                (true, true) => false,
+                (true, false) => s < a && a < t,
+                (false, true) => a < s && s < b,
+                (false, false) => a < t && s < b,
+            }
+        }
+        // Only the last edit starting at or before `start`, and those starting inside, can overlap.
+        let before = self.by_span.range(..=(start, u32::MAX)).next_back().map(|(k, _)| *k);
+        let inside = self.by_span.range((start, 0)..(end.max(start), 0)).map(|(k, _)| *k);
+        before.into_iter().chain(inside).any(|k| overlap(k, (start, end)))
+    }
+
+    /// Takes all of a fix's edits, or none. An edit identical to a taken one (nine script maps
+    /// allowed by one restriction entry) is made once.
+    fn try_take(&mut self, edits: &[super::Edit]) -> bool {
+        let new: Vec<&super::Edit> = edits
+            .iter()
+            .filter(|e| {
+                !self
+                    .by_span
+                    .get(&(e.span.start, e.span.end))
+                    .is_some_and(|c| c.contains(&e.content))
+            })
+            .collect();
+        if new.iter().any(|e| self.overlaps(e.span.start, e.span.end)) {
+            return false;
+        }
+        // The fix's own edits must not overlap each other either.
+        if ChangeSet::from_edits(new.iter().map(|e| (*e).clone()).collect()).is_err() {
+            return false;
+        }
+        for e in new {
+            self.by_span
+                .entry((e.span.start, e.span.end))
+                .or_default()
+                .push(e.content.clone());
+        }
+        true
+    }
+
+    fn into_edits(self) -> Vec<super::Edit> {
+        self.by_span
+            .into_iter()
+            .flat_map(|((start, end), contents)| {
+                contents.into_iter().map(move |content| super::Edit {
+                    span: crate::metabase::Span { start, end },
+                    content,
+                })
+            })
+            .collect()
+    }
+}
+
 /// A finding's identity across passes: rule, key, property and message with numbers removed
 /// (line numbers in messages move when a fix inserts a line).
 fn identity(d: &Diagnostic) -> Identity {
@@ -152,17 +218,13 @@ pub fn fix_from(
             .collect();
         candidates.sort_by_key(|(_, f)| f.extent());
         let mut taken: Vec<(&Diagnostic, &Fix)> = Vec::new();
-        let mut edits = Vec::new();
+        let mut edits = TakenEdits::default();
         for (d, f) in candidates {
-            // An edit another fix of this pass already makes (nine script maps allowed by one
-            // restriction entry) is made once.
-            let mut trial = edits.clone();
-            trial.extend(f.edits.iter().filter(|e| !edits.contains(*e)).cloned());
-            if ChangeSet::from_edits(trial.clone()).is_ok() {
-                edits = trial;
+            if edits.try_take(&f.edits) {
                 taken.push((d, f));
             }
         }
+        let edits = edits.into_edits();
         if taken.is_empty() {
             break;
         }
@@ -224,4 +286,41 @@ pub fn fix_from(
         applied,
         passes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::Edit;
+    use crate::metabase::Span;
+
+    fn e(start: usize, end: usize, content: &str) -> Edit {
+        Edit {
+            span: Span::new(start, end),
+            content: content.into(),
+        }
+    }
+
+    #[test]
+    fn taken_edits_refuse_overlaps_and_merge_duplicates() {
+        let mut t = TakenEdits::default();
+        assert!(t.try_take(&[e(10, 20, "a")]));
+        assert!(!t.try_take(&[e(15, 25, "b")]), "shares bytes");
+        assert!(!t.try_take(&[e(5, 11, "b")]), "shares a byte");
+        assert!(!t.try_take(&[e(12, 12, "b")]), "an insertion inside a replacement");
+        assert!(t.try_take(&[e(20, 30, "c")]), "touching is fine");
+        assert!(t.try_take(&[e(10, 10, "d")]), "an insertion at the boundary");
+        assert!(t.try_take(&[e(10, 20, "a")]), "the same edit again is taken once");
+        assert!(!t.try_take(&[e(40, 50, "x"), e(12, 13, "y")]), "all of a fix or none");
+        assert!(
+            t.try_take(&[e(40, 50, "x")]),
+            "the first edit was not taken by the refused fix"
+        );
+        assert!(
+            !t.try_take(&[e(60, 70, "p"), e(65, 66, "q")]),
+            "a fix's own edits must not overlap"
+        );
+        let spans: Vec<(u32, u32)> = t.into_edits().iter().map(|e| (e.span.start, e.span.end)).collect();
+        assert_eq!(spans, [(10, 10), (10, 20), (20, 30), (40, 50)]);
+    }
 }

@@ -15,7 +15,6 @@ use crate::bitness::Bitness;
 use crate::diagnostic::Diagnostic;
 use crate::metabase::isapi::{APP_POOLS, Role};
 use crate::metabase::props;
-use crate::resolve::path_evidence;
 use crate::rules::Context;
 
 /// A known component: its path pattern, the bitnesses it exists in, and its other build's pattern.
@@ -97,7 +96,7 @@ fn need(ctx: &Context<'_>, index: usize, b: Bitness) -> Need {
             (None, Some(_)) => Need::Impossible,
         };
     }
-    let Some(evidence) = path_evidence(&entry.path) else {
+    let Some(evidence) = entry.evidence else {
         return Need::Nothing;
     };
     if evidence.bitness == b {
@@ -215,15 +214,18 @@ fn switch_edits(ctx: &Context<'_>, target: Bitness) -> (Vec<Edit>, Vec<MetabaseO
 /// bitness together with every repoint it needs.
 pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
     let Some(plan) = ctx.plan() else { return };
-    let at = |diagnostics: &[Diagnostic], code: &str, span: Option<crate::metabase::Span>| {
-        diagnostics
-            .iter()
-            .position(|d| d.code == code && span.is_none_or(|s| d.span == s))
-    };
+    let at = |diagnostics: &[Diagnostic], code: &str| diagnostics.iter().position(|d| d.code == code);
     if !plan.switch {
+        // MB102 findings by span, once: a repoint on each of 50,000 sites stays linear.
+        let mb102: std::collections::HashMap<crate::metabase::Span, usize> = diagnostics
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.code == "MB102")
+            .map(|(i, d)| (d.span, i))
+            .collect();
         for r in &plan.repoints {
             let entry = &ctx.isapi.entries[r.entry];
-            let (Some(i), Some((edit, op))) = (at(diagnostics, "MB102", Some(entry.span)), repoint_edit(ctx, r)) else {
+            let (Some(&i), Some((edit, op))) = (mb102.get(&entry.span), repoint_edit(ctx, r)) else {
                 continue;
             };
             let mut fix = Fix::new(
@@ -249,7 +251,7 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
         }
         return;
     }
-    let Some(carrier) = at(diagnostics, "MB101", None).or_else(|| at(diagnostics, "MB102", None)) else {
+    let Some(carrier) = at(diagnostics, "MB101").or_else(|| at(diagnostics, "MB102")) else {
         return;
     };
     let (mut edits, mut ops) = switch_edits(ctx, plan.target);

@@ -15,6 +15,7 @@ use super::props::{self, parse_bool};
 use super::source::Span;
 use super::values::{ProcessorKind, ScriptMap, filter_load_order};
 use crate::bitness::Bitness;
+use crate::resolve::{PathEvidence, path_evidence};
 
 /// The Location whose `Enable32bitAppOnWin64` decides the worker bitness.
 pub const APP_POOLS: &str = "/LM/W3SVC/AppPools";
@@ -108,6 +109,10 @@ pub struct IsapiRef {
     /// The path as configured (references resolved, CGI arguments and quotes removed). Shared by
     /// every entry that names the same text: 50,000 sites naming one DLL hold one copy.
     pub path: Arc<str>,
+    /// What the path's folders say of its bitness (worked out once per distinct path).
+    pub evidence: Option<PathEvidence>,
+    /// Whether the path is a plain `X:\...` path ([`crate::resolve::winpath::is_plain`]).
+    pub plain: bool,
     /// The script map's extension (`.aspx`, `*`).
     pub extension: Option<String>,
     /// The filter's name as FilterLoadOrder lists it.
@@ -142,7 +147,7 @@ pub struct IsapiSet {
     pub entries: Vec<IsapiRef>,
     /// Every distinct path text, in first-seen order.
     pub paths: Vec<Arc<str>>,
-    interned: HashMap<Arc<str>, ()>,
+    interned: HashMap<Arc<str>, (Option<PathEvidence>, bool)>,
     pub filters: Vec<FilterDef>,
     /// CGI script maps (`.exe` processors): not loaded into the worker, but governed by the Web
     /// Service Extension restrictions like ISAPI ones.
@@ -178,14 +183,16 @@ fn is_served(path: &str) -> bool {
 }
 
 impl IsapiSet {
-    fn intern(&mut self, path: &str) -> Arc<str> {
-        if let Some((shared, ())) = self.interned.get_key_value(path) {
-            return shared.clone();
+    /// The shared copy of a path, its evidence, and whether it is plain.
+    fn intern(&mut self, path: &str) -> (Arc<str>, Option<PathEvidence>, bool) {
+        if let Some((shared, (evidence, plain))) = self.interned.get_key_value(path) {
+            return (shared.clone(), *evidence, *plain);
         }
         let shared: Arc<str> = Arc::from(path);
-        self.interned.insert(shared.clone(), ());
+        let facts = (path_evidence(path), crate::resolve::winpath::is_plain(path));
+        self.interned.insert(shared.clone(), facts);
         self.paths.push(shared.clone());
-        shared
+        (shared, facts.0, facts.1)
     }
 
     pub fn of(mb: &Metabase) -> IsapiSet {
@@ -236,7 +243,7 @@ impl IsapiSet {
                 let (Some(key), Some(attr)) = (def.key, def.path) else {
                     continue;
                 };
-                let path = self.intern(mb.attr_value(attr).trim());
+                let (path, evidence, plain) = self.intern(mb.attr_value(attr).trim());
                 self.entries.push(IsapiRef {
                     role: if global { Role::GlobalFilter } else { Role::SiteFilter },
                     key,
@@ -244,6 +251,8 @@ impl IsapiSet {
                     line: None,
                     span: mb.attr(attr).value,
                     path,
+                    evidence,
+                    plain,
                     extension: None,
                     filter_name: Some(def.name.clone()),
                 });
@@ -288,7 +297,7 @@ impl IsapiSet {
                     None => {}
                     Some(Err(e)) => self.bad_script_maps.push((key, attr, line.span, e.0)),
                     Some(Ok(map)) if map.kind == ProcessorKind::Cgi => {
-                        let path = self.intern(&map.processor);
+                        let (path, evidence, plain) = self.intern(&map.processor);
                         self.cgi.push(IsapiRef {
                             role: Role::ScriptMap,
                             key,
@@ -296,12 +305,14 @@ impl IsapiSet {
                             line: Some(line.index),
                             span: map.processor_span,
                             path,
+                            evidence,
+                            plain,
                             extension: Some(map.extension),
                             filter_name: None,
                         });
                     }
                     Some(Ok(map)) => {
-                        let path = self.intern(&map.processor);
+                        let (path, evidence, plain) = self.intern(&map.processor);
                         self.entries.push(IsapiRef {
                             role: if map.is_wildcard() {
                                 Role::WildcardMap
@@ -313,6 +324,8 @@ impl IsapiSet {
                             line: Some(line.index),
                             span: map.processor_span,
                             path,
+                            evidence,
+                            plain,
                             extension: Some(map.extension),
                             filter_name: None,
                         })
@@ -331,7 +344,7 @@ impl IsapiSet {
             if value.trim().is_empty() {
                 continue;
             }
-            let path = self.intern(value.trim());
+            let (path, evidence, plain) = self.intern(value.trim());
             self.entries.push(IsapiRef {
                 role: Role::CompressionScheme,
                 key,
@@ -339,6 +352,8 @@ impl IsapiSet {
                 line: None,
                 span: mb.attr(attr).value,
                 path,
+                evidence,
+                plain,
                 extension: None,
                 filter_name: None,
             });

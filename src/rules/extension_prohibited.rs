@@ -94,6 +94,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let wserl_attr = mb
         .find("/LM/W3SVC")
         .and_then(|k| mb.own(k, props::WEB_SVC_EXT_RESTRICTION_LIST));
+    // Per distinct path (by the shared text's address): whether it is CGI, and its own entry.
+    type Decision = (bool, Option<(crate::metabase::Span, bool)>);
+    let mut memo: HashMap<*const u8, Decision> = HashMap::new();
     for entry in ctx
         .isapi
         .entries
@@ -101,8 +104,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .filter(|e| !e.role.is_filter() && e.role != crate::metabase::isapi::Role::CompressionScheme)
         .chain(&ctx.isapi.cgi)
     {
-        let cgi = entry.path.to_ascii_lowercase().ends_with(".exe");
-        let listed_entry = listed.get(&comparable(&entry.path)).copied();
+        // Once per distinct path: entries naming one DLL share its text.
+        let (cgi, listed_entry) = *memo.entry(entry.path.as_ptr()).or_insert_with(|| {
+            (
+                entry.path.to_ascii_lowercase().ends_with(".exe"),
+                listed.get(&comparable(&entry.path)).copied(),
+            )
+        });
         let (span, allowed, why) = match listed_entry {
             Some((span, allowed)) => (
                 span,

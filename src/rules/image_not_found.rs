@@ -47,9 +47,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             ),
             Some(Resolution::Unresolvable(PathProblem::SysnativeIn64Bit)) => sysnative(entry, worker),
             // With no drive the path's text still shows a Sysnative path a 64-bit worker cannot open.
-            None if winpath::parse(&entry.path)
-                .and_then(|p| winpath::redirect(&p, worker, &winpath::parse("C:\\WINDOWS").expect("valid")))
-                == Err(PathProblem::SysnativeIn64Bit) =>
+            None if !entry.plain
+                && winpath::parse(&entry.path)
+                    .and_then(|p| winpath::redirect(&p, worker, &winpath::parse("C:\\WINDOWS").expect("valid")))
+                    == Err(PathProblem::SysnativeIn64Bit) =>
             {
                 sysnative(entry, worker)
             }

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use super::{Context, FixAvailability, Rule, rule_doc};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::metabase::isapi::Role;
 use crate::metabase::model::AttrId;
 use crate::metabase::props;
-use crate::metabase::values::ScriptMap;
 use crate::metabase::{KeyId, Span};
 
 pub static RULE: Rule = Rule {
@@ -36,8 +36,24 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     {
         return; // No application pools in IIS 5.0 isolation mode.
     }
-    // The ASP.NET version of each ScriptMaps value, parsed once however many applications inherit it.
-    let mut versions: HashMap<AttrId, Option<(String, Span)>> = HashMap::new();
+    // The ASP.NET version of each ScriptMaps value (its first aspnet_isapi.dll line), from the ISAPI
+    // set's entries, however many applications inherit the value.
+    let mut versions: HashMap<AttrId, (String, Span)> = HashMap::new();
+    for e in &ctx.isapi.entries {
+        let isapi = e
+            .path
+            .len()
+            .checked_sub(16)
+            .and_then(|at| e.path.get(at..))
+            .is_some_and(|f| f.eq_ignore_ascii_case("aspnet_isapi.dll"));
+        if isapi
+            && e.role == Role::ScriptMap
+            && !versions.contains_key(&e.attr)
+            && let Some(v) = aspnet_version(&e.path)
+        {
+            versions.insert(e.attr, (v, e.span));
+        }
+    }
     // Pools by name as IIS compares them (case-insensitively): the name as first written, and each
     // application with its version and the map line that decides it.
     type Pool = (String, Vec<(KeyId, String, Span)>);
@@ -46,15 +62,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some((_, maps)) = mb.effective(app.key, props::SCRIPT_MAPS) else {
             continue;
         };
-        let version = versions
-            .entry(maps)
-            .or_insert_with(|| {
-                mb.attr_lines(maps).find_map(|line| {
-                    let map = ScriptMap::parse(&line)?.ok()?;
-                    aspnet_version(&map.processor).map(|v| (v, map.processor_span))
-                })
-            })
-            .clone();
+        let version = versions.get(&maps).cloned();
         let (Some((version, span)), Some((_, pool))) = (version, app.app_pool) else {
             continue;
         };

@@ -19,17 +19,13 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mb = ctx.metabase;
-    let classified: Vec<(&IsapiRef, EntryBitness)> = ctx
-        .isapi
-        .entries
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| ctx.entry_bitness(i).map(|b| (e, b)))
-        .collect();
-    let of = |b: Bitness| classified.iter().filter(move |(_, found)| found.bitness == b);
-    let (Some(first32), Some(first64)) = (of(Bitness::Bits32).next(), of(Bitness::Bits64).next()) else {
+    let bits: Vec<Option<Bitness>> = (0..ctx.isapi.entries.len()).map(|i| ctx.bits(i)).collect();
+    let first = |b: Bitness| bits.iter().position(|&x| x == Some(b));
+    let (Some(first32), Some(first64)) = (first(Bitness::Bits32), first(Bitness::Bits64)) else {
         return;
     };
+    let detail =
+        |i: usize| -> Option<(&IsapiRef, EntryBitness)> { Some((&ctx.isapi.entries[i], ctx.entry_bitness(i)?)) };
     let worker = ctx.worker.bitness;
     // Point at a DLL that fails now; show one of the other side beside it.
     let (failing, loading) = if worker == Bitness::Bits64 {
@@ -37,8 +33,19 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     } else {
         (first64, first32)
     };
+    let (Some(failing), Some(loading)) = (detail(failing), detail(loading)) else {
+        return;
+    };
+    let of = |b: Bitness| {
+        ctx.isapi
+            .entries
+            .iter()
+            .zip(&bits)
+            .filter(move |(_, x)| **x == Some(b))
+            .map(|(e, _)| e)
+    };
     let names = |b: Bitness| {
-        let (n, list) = path_list(of(b).map(|(e, _)| &*e.path), 3, true);
+        let (n, list) = path_list(of(b).map(|e| &*e.path), 3, true);
         format!("{n} {b} ({list})")
     };
     out.push(

@@ -7,7 +7,6 @@ use crate::metabase::Metabase;
 use crate::metabase::isapi::{IsapiRef, IsapiSet, WorkerBitness};
 use crate::metabase::server::ServerConfig;
 use crate::resolve::images::Images;
-use crate::resolve::path_evidence;
 use crate::resolve::pe::{ImageError, ImageInfo};
 use crate::resolve::resolver::{Found, Resolution};
 use crate::resolve::winpath::WinPath;
@@ -136,6 +135,22 @@ impl Context<'_> {
         })
     }
 
+    /// Just the bitness of entry `index`, as [`Context::entry_bitness`] decides it, without
+    /// building its evidence: what a rule asks of every one of a million entries.
+    pub fn bits(&self, index: usize) -> Option<Bitness> {
+        if let Some(images) = self.images {
+            match &*images.current[index] {
+                Resolution::Resolved {
+                    found: Found::Image { image, .. },
+                    ..
+                } => return image.as_ref().as_ref().ok()?.bitness(),
+                Resolution::Resolved { .. } => return None,
+                Resolution::Unresolvable(_) => {}
+            }
+        }
+        self.isapi.entries[index].evidence.map(|e| e.bitness)
+    }
+
     /// The bitness of entry `index`: the image's when a drive is mapped and the image was read;
     /// the path's folder pattern when no image can be looked for (no drive, or an unresolvable
     /// path). A missing or unreadable image has no bitness here (MB201, MB202 report it).
@@ -166,7 +181,7 @@ impl Context<'_> {
                 Resolution::Unresolvable(_) => {}
             }
         }
-        let e = path_evidence(&entry.path)?;
+        let e = entry.evidence?;
         Some(EntryBitness {
             bitness: e.bitness,
             basis: format!("path: `{}` is a {} folder: {}", e.pattern, e.bitness, e.reason),

@@ -31,6 +31,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }) => format!("cannot be examined: {reason}"),
             Some(_) => continue,
             // No drive mapped: only what the text alone shows.
+            None if entry.plain => continue,
             None => match winpath::parse(&entry.path) {
                 Err(
                     p @ (PathProblem::Unc

@@ -43,12 +43,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mb = ctx.metabase;
     let worker = ctx.worker.bitness;
     for (index, entry) in ctx.isapi.entries.iter().enumerate() {
+        if ctx.bits(index).is_none_or(|b| b == worker) {
+            continue;
+        }
         let Some(found) = ctx.entry_bitness(index) else {
             continue;
         };
-        if found.bitness == worker {
-            continue;
-        }
         let mut d = Diagnostic::new(
             &RULE,
             entry.span,
