@@ -103,20 +103,20 @@ pub struct IsapiRef {
     /// The property that names it (FilterPath, ScriptMaps, HcCompressionDll).
     pub attr: AttrId,
     /// For a multi-string value, the 0-based line within it.
-    pub line: Option<usize>,
+    pub line: Option<u32>,
     /// Where the path stands in the file.
     pub span: Span,
     /// The path as configured (references resolved, CGI arguments and quotes removed). Shared by
     /// every entry that names the same text: 50,000 sites naming one DLL hold one copy.
     pub path: Arc<str>,
     /// What the path's folders say of its bitness (worked out once per distinct path).
-    pub evidence: Option<PathEvidence>,
+    pub evidence: Option<&'static PathEvidence>,
     /// Whether the path is a plain `X:\...` path ([`crate::resolve::winpath::is_plain`]).
     pub plain: bool,
-    /// The script map's extension (`.aspx`, `*`).
-    pub extension: Option<String>,
+    /// The script map's extension (`.aspx`, `*`), shared like the path.
+    pub extension: Option<Arc<str>>,
     /// The filter's name as FilterLoadOrder lists it.
-    pub filter_name: Option<String>,
+    pub filter_name: Option<Arc<str>>,
 }
 
 /// A filter definition: an IIsFilter key, whether or not it loads.
@@ -147,7 +147,8 @@ pub struct IsapiSet {
     pub entries: Vec<IsapiRef>,
     /// Every distinct path text, in first-seen order.
     pub paths: Vec<Arc<str>>,
-    interned: HashMap<Arc<str>, (Option<PathEvidence>, bool)>,
+    interned: HashMap<Arc<str>, (Option<&'static PathEvidence>, bool)>,
+    extensions: HashMap<Arc<str>, ()>,
     pub filters: Vec<FilterDef>,
     /// CGI script maps (`.exe` processors): not loaded into the worker, but governed by the Web
     /// Service Extension restrictions like ISAPI ones.
@@ -183,8 +184,18 @@ fn is_served(path: &str) -> bool {
 }
 
 impl IsapiSet {
+    /// The shared copy of an extension or filter name.
+    fn intern_name(&mut self, name: &str) -> Arc<str> {
+        if let Some((shared, ())) = self.extensions.get_key_value(name) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(name);
+        self.extensions.insert(shared.clone(), ());
+        shared
+    }
+
     /// The shared copy of a path, its evidence, and whether it is plain.
-    fn intern(&mut self, path: &str) -> (Arc<str>, Option<PathEvidence>, bool) {
+    fn intern(&mut self, path: &str) -> (Arc<str>, Option<&'static PathEvidence>, bool) {
         if let Some((shared, (evidence, plain))) = self.interned.get_key_value(path) {
             return (shared.clone(), *evidence, *plain);
         }
@@ -244,6 +255,7 @@ impl IsapiSet {
                     continue;
                 };
                 let (path, evidence, plain) = self.intern(mb.attr_value(attr).trim());
+                let filter_name = Some(self.intern_name(&def.name));
                 self.entries.push(IsapiRef {
                     role: if global { Role::GlobalFilter } else { Role::SiteFilter },
                     key,
@@ -254,7 +266,7 @@ impl IsapiSet {
                     evidence,
                     plain,
                     extension: None,
-                    filter_name: Some(def.name.clone()),
+                    filter_name,
                 });
             }
             self.filters.extend(defs);
@@ -298,21 +310,23 @@ impl IsapiSet {
                     Some(Err(e)) => self.bad_script_maps.push((key, attr, line.span, e.0)),
                     Some(Ok(map)) if map.kind == ProcessorKind::Cgi => {
                         let (path, evidence, plain) = self.intern(&map.processor);
+                        let extension = Some(self.intern_name(&map.extension));
                         self.cgi.push(IsapiRef {
                             role: Role::ScriptMap,
                             key,
                             attr,
-                            line: Some(line.index),
+                            line: Some(line.index as u32),
                             span: map.processor_span,
                             path,
                             evidence,
                             plain,
-                            extension: Some(map.extension),
+                            extension,
                             filter_name: None,
                         });
                     }
                     Some(Ok(map)) => {
                         let (path, evidence, plain) = self.intern(&map.processor);
+                        let extension = Some(self.intern_name(&map.extension));
                         self.entries.push(IsapiRef {
                             role: if map.is_wildcard() {
                                 Role::WildcardMap
@@ -321,12 +335,12 @@ impl IsapiSet {
                             },
                             key,
                             attr,
-                            line: Some(line.index),
+                            line: Some(line.index as u32),
                             span: map.processor_span,
                             path,
                             evidence,
                             plain,
-                            extension: Some(map.extension),
+                            extension,
                             filter_name: None,
                         })
                     }

@@ -38,7 +38,8 @@ impl Viability {
 #[derive(Debug, Clone)]
 pub struct Images {
     pub current: Vec<Arc<Resolution>>,
-    pub viable: Vec<Viability>,
+    /// Shared by the entries that name one path.
+    pub viable: Vec<Arc<Viability>>,
 }
 
 /// The path a worker really loads for an entry: compression scheme DLLs are EXPANDSZ, so their
@@ -67,7 +68,7 @@ fn loads_in(resolver: &mut Resolver, path: &str, b: Bitness) -> bool {
 impl Images {
     pub fn of(set: &IsapiSet, worker: Bitness, resolver: &mut Resolver) -> Images {
         let windir = resolver.drives().windir.to_string();
-        let mut viable_by_path: HashMap<String, Viability> = HashMap::new();
+        let mut viable_by_path: HashMap<String, Arc<Viability>> = HashMap::new();
         let mut current = Vec::with_capacity(set.entries.len());
         let mut viable = Vec::with_capacity(set.entries.len());
         for entry in &set.entries {
@@ -87,7 +88,7 @@ impl Images {
                             Bitness::Bits64 => v.bits64 = found,
                         }
                     }
-                    v
+                    Arc::new(v)
                 })
                 .clone();
             viable.push(v);

@@ -14,60 +14,70 @@ pub struct PathEvidence {
     pub reason: &'static str,
 }
 
+macro_rules! evidence {
+    ($needle:literal, $pattern:literal, $bits:ident, $reason:literal) => {
+        (
+            $needle,
+            PathEvidence {
+                bitness: Bitness::$bits,
+                pattern: $pattern,
+                reason: $reason,
+            },
+        )
+    };
+}
+
 /// Patterns, most specific first. Matched on the lower-cased path with `/` read as `\`.
-const PATTERNS: &[(&str, &str, Bitness, &str)] = &[
-    (
+static PATTERNS: [(&str, PathEvidence); 6] = [
+    evidence!(
         "\\framework64\\",
         "\\Framework64\\",
-        Bitness::Bits64,
-        "the 64-bit .NET Framework folder",
+        Bits64,
+        "the 64-bit .NET Framework folder"
     ),
-    (
+    evidence!(
         "\\framework\\v1.",
         "\\Framework\\v1.x",
-        Bitness::Bits32,
-        "ASP.NET 1.0 and 1.1 exist only as 32-bit images",
+        Bits32,
+        "ASP.NET 1.0 and 1.1 exist only as 32-bit images"
     ),
-    (
+    evidence!(
         "\\microsoft.net\\framework\\",
         "\\Microsoft.NET\\Framework\\",
-        Bitness::Bits32,
-        "the 32-bit .NET Framework folder (its 64-bit twin is Framework64)",
+        Bits32,
+        "the 32-bit .NET Framework folder (its 64-bit twin is Framework64)"
     ),
-    (
+    evidence!(
         "\\syswow64\\",
         "\\SysWOW64\\",
-        Bitness::Bits32,
-        "the folder of 32-bit system DLLs on 64-bit Windows",
+        Bits32,
+        "the folder of 32-bit system DLLs on 64-bit Windows"
     ),
-    (
+    evidence!(
         "\\sysnative\\",
         "\\Sysnative\\",
-        Bitness::Bits64,
-        "the alias through which a 32-bit process reaches the 64-bit system32",
+        Bits64,
+        "the alias through which a 32-bit process reaches the 64-bit system32"
     ),
-    (
+    evidence!(
         "\\program files (x86)\\",
         "\\Program Files (x86)\\",
-        Bitness::Bits32,
-        "the folder 32-bit programs install to on 64-bit Windows",
+        Bits32,
+        "the folder 32-bit programs install to on 64-bit Windows"
     ),
 ];
 
-/// The bitness a path's folders imply, if any.
-pub fn path_evidence(path: &str) -> Option<PathEvidence> {
+/// The bitness a path's folders imply, if any (a reference into a static table: entries that
+/// carry it cost a pointer).
+pub fn path_evidence(path: &str) -> Option<&'static PathEvidence> {
     let normalised: String = path
         .chars()
         .map(|c| if c == '/' { '\\' } else { c.to_ascii_lowercase() })
         .collect();
     PATTERNS
         .iter()
-        .find(|(needle, ..)| normalised.contains(needle))
-        .map(|&(_, pattern, bitness, reason)| PathEvidence {
-            bitness,
-            pattern,
-            reason,
-        })
+        .find(|(needle, _)| normalised.contains(needle))
+        .map(|(_, evidence)| evidence)
 }
 
 #[cfg(test)]
