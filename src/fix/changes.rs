@@ -94,46 +94,64 @@ impl ChangeSet {
                 _ => groups.push((s, e, new)),
             }
         }
-        let to_original = |p: usize, at_end: bool| -> usize {
-            let mut shift: isize = 0;
-            let mut t1 = 0isize;
-            for c in &self.changes {
-                let start = c.start as isize + t1;
-                let end = start + c.content.len() as isize;
-                let counts = if at_end {
-                    start <= p as isize && end <= p as isize
-                } else {
-                    end <= p as isize && start < p as isize
-                };
-                if !counts {
-                    break;
+        // Map group boundaries with one forward sweep over each list (groups ascend), so that
+        // composing passes of 50,000 edits stays linear. `at_end`: a boundary that ends a group
+        // counts the changes that end there; one that starts a group does not.
+        struct Sweep {
+            spans: Vec<(usize, usize, isize)>,
+            next: usize,
+            shift: isize,
+        }
+        impl Sweep {
+            fn shift_at(&mut self, p: usize, at_end: bool) -> isize {
+                while let Some(&(a, b, delta)) = self.spans.get(self.next) {
+                    let counts = if at_end { a <= p && b <= p } else { b <= p && a < p };
+                    if !counts {
+                        break;
+                    }
+                    self.shift += delta;
+                    self.next += 1;
                 }
-                shift += c.content.len() as isize - (c.end - c.start) as isize;
-                t1 += c.content.len() as isize - (c.end - c.start) as isize;
+                self.shift
             }
-            (p as isize - shift) as usize
+        }
+        let mut old = Sweep {
+            spans: {
+                let mut shift = 0isize;
+                self.changes
+                    .iter()
+                    .map(|c| {
+                        let start = (c.start as isize + shift) as usize;
+                        let delta = c.content.len() as isize - (c.end - c.start) as isize;
+                        shift += delta;
+                        (start, start + c.content.len(), delta)
+                    })
+                    .collect()
+            },
+            next: 0,
+            shift: 0,
         };
-        let to_after = |p: usize, at_end: bool| -> usize {
-            let mut shift: isize = 0;
-            for c in &later.changes {
-                let counts = if at_end {
-                    c.start <= p && c.end <= p
-                } else {
-                    c.end <= p && c.start < p
-                };
-                if !counts {
-                    break;
-                }
-                shift += c.content.len() as isize - (c.end - c.start) as isize;
-            }
-            (p as isize + shift) as usize
+        let mut new = Sweep {
+            spans: later
+                .changes
+                .iter()
+                .map(|c| (c.start, c.end, c.content.len() as isize - (c.end - c.start) as isize))
+                .collect(),
+            next: 0,
+            shift: 0,
         };
-        let mut out: Vec<Change> = groups
+        let mut mapped = Vec::with_capacity(groups.len());
+        for &(s, e, _) in &groups {
+            let (s0, s2) = (s as isize - old.shift_at(s, false), s as isize + new.shift_at(s, false));
+            let (e0, e2) = (e as isize - old.shift_at(e, true), e as isize + new.shift_at(e, true));
+            mapped.push((s0 as usize, e0 as usize, s2 as usize, e2 as usize));
+        }
+        let mut out: Vec<Change> = mapped
             .into_iter()
-            .map(|(s, e, _)| Change {
-                start: to_original(s, false),
-                end: to_original(e, true),
-                content: after[to_after(s, false)..to_after(e, true)].to_string(),
+            .map(|(start, end, from, to)| Change {
+                start,
+                end,
+                content: after[from..to].to_string(),
             })
             .filter(|c| original[c.start..c.end] != c.content)
             .collect();

@@ -12,7 +12,6 @@ use super::changes::ChangeSet;
 use super::{Applicability, Fix};
 use crate::diagnostic::Diagnostic;
 use crate::lint::{FileReport, Options, lint_bytes_with};
-use crate::metabase::SourceFile;
 
 /// Passes before fixing is declared not to converge.
 pub const MAX_PASSES: usize = 10;
@@ -174,21 +173,19 @@ pub fn fix_from(
     request: Request,
     mut tamper: impl FnMut(&mut ChangeSet),
 ) -> Result<Fixed, FixError> {
-    let source = match SourceFile::decode(name, original.as_slice()) {
-        Ok(source) => source,
-        // Undecodable: MB001, nothing to fix.
-        Err(_) => {
-            return Ok(Fixed {
-                bytes: original.clone(),
-                after: lint_bytes_with(name, original.as_slice(), options),
-                original,
-                before,
-                changes: ChangeSet::default(),
-                applied: Vec::new(),
-                passes: 0,
-            });
-        }
-    };
+    // A file that does not decode or parse (MB001) has nothing to fix; otherwise the lint already
+    // holds its exact decoded text, so it is not decoded a second time.
+    if before.diagnostics.iter().any(|d| d.code == "MB001") {
+        return Ok(Fixed {
+            bytes: original.clone(),
+            after: lint_bytes_with(name, original.as_slice(), options),
+            original,
+            before,
+            changes: ChangeSet::default(),
+            applied: Vec::new(),
+            passes: 0,
+        });
+    }
     let mut changes = ChangeSet::default();
     let mut applied: Vec<Applied> = Vec::new();
     let mut report_owned: Option<FileReport> = None;
@@ -242,8 +239,8 @@ pub fn fix_from(
         }));
         let mut pass = ChangeSet::from_edits(edits).expect("checked above");
         tamper(&mut pass);
-        changes = changes.compose(&source.text, &pass);
-        let bytes = changes.to_file_bytes(&source, &original);
+        changes = changes.compose(&before.source.text, &pass);
+        let bytes = changes.to_file_bytes(&before.source, &original);
         report_owned = Some(lint_bytes_with(name, bytes, options));
     }
     let after = match report_owned {
@@ -276,7 +273,7 @@ pub fn fix_from(
             )));
         }
     }
-    let bytes = changes.to_file_bytes(&source, &original);
+    let bytes = changes.to_file_bytes(&before.source, &original);
     Ok(Fixed {
         original,
         before,
