@@ -386,3 +386,73 @@ mod generated {
         }
     }
 }
+
+#[test]
+fn worker_bitness_forces_the_target() {
+    let out = mblint()
+        .args([
+            "check",
+            "--diff",
+            "--unsafe-fixes",
+            "--worker-bitness",
+            "64",
+            "testdata/metabases/framework64-32bit-mode.xml",
+        ])
+        .output()
+        .unwrap();
+    let diff = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        diff.contains("-\t\tEnable32bitAppOnWin64=\"1\"\r\n+\t\tEnable32bitAppOnWin64=\"FALSE\"\r\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+\t\t\t*,C:\\WINDOWS\\system32\\inetsrv\\wildcard.dll,0\""),
+        "{diff}"
+    );
+    // Left to itself the planner also switches: 64-bit needs 2 edits (the switch and the wildcard),
+    // 32-bit needs 10 (every Framework64 map). Forced to 32-bit it repoints the maps instead.
+    let out = mblint()
+        .args([
+            "check",
+            "--diff",
+            "--unsafe-fixes",
+            "testdata/metabases/framework64-32bit-mode.xml",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("+\t\tEnable32bitAppOnWin64=\"FALSE\"")
+    );
+    let out = mblint()
+        .args([
+            "check",
+            "--diff",
+            "--unsafe-fixes",
+            "--worker-bitness",
+            "32",
+            "testdata/metabases/framework64-32bit-mode.xml",
+        ])
+        .output()
+        .unwrap();
+    let diff = String::from_utf8(out.stdout).unwrap();
+    assert!(!diff.contains("Enable32bitAppOnWin64"), "{diff}");
+    assert!(
+        diff.contains("+\t\t\t.aspx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v2.0.50727\\aspnet_isapi.dll"),
+        "{diff}"
+    );
+    // A bitness nothing can reach: no fix.
+    mblint()
+        .args([
+            "check",
+            "--diff",
+            "--unsafe-fixes",
+            "--worker-bitness",
+            "64",
+            "testdata/servers/aspnet11-no-working-mode",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty());
+}
