@@ -308,26 +308,9 @@ impl IsapiSet {
                 match ScriptMap::parse(&line) {
                     None => {}
                     Some(Err(e)) => self.bad_script_maps.push((key, attr, line.span, e.0)),
-                    Some(Ok(map)) if map.kind == ProcessorKind::Cgi => {
-                        let (path, evidence, plain) = self.intern(&map.processor);
-                        let extension = Some(self.intern_name(&map.extension));
-                        self.cgi.push(IsapiRef {
-                            role: Role::ScriptMap,
-                            key,
-                            attr,
-                            line: Some(line.index as u32),
-                            span: map.processor_span,
-                            path,
-                            evidence,
-                            plain,
-                            extension,
-                            filter_name: None,
-                        });
-                    }
                     Some(Ok(map)) => {
                         let (path, evidence, plain) = self.intern(&map.processor);
-                        let extension = Some(self.intern_name(&map.extension));
-                        self.entries.push(IsapiRef {
+                        let entry = IsapiRef {
                             role: if map.is_wildcard() {
                                 Role::WildcardMap
                             } else {
@@ -340,9 +323,14 @@ impl IsapiSet {
                             path,
                             evidence,
                             plain,
-                            extension,
+                            extension: Some(self.intern_name(&map.extension)),
                             filter_name: None,
-                        })
+                        };
+                        // A CGI executable is not loaded into the worker, but the restrictions govern it.
+                        match map.kind {
+                            ProcessorKind::Cgi => self.cgi.push(entry),
+                            ProcessorKind::Isapi => self.entries.push(entry),
+                        }
                     }
                 }
             }

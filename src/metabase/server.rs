@@ -101,6 +101,11 @@ impl ServerConfig {
         }
     }
 
+    /// Whether IIS runs in IIS 5.0 isolation mode (no application pools).
+    pub fn iis5_isolation_on(&self) -> bool {
+        self.iis5_isolation.as_ref().is_some_and(|s| s.value == Some(true))
+    }
+
     /// The pool key an `AppPoolId` value names (case-insensitive), if it exists.
     pub fn pool_named(&self, mb: &Metabase, name: &str) -> Option<KeyId> {
         let wanted = super::model::normalise_location(&format!("/LM/W3SVC/AppPools/{}", name.trim()));

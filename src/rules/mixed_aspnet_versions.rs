@@ -28,12 +28,7 @@ pub fn aspnet_version(path: &str) -> Option<String> {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mb = ctx.metabase;
-    if ctx
-        .server
-        .iis5_isolation
-        .as_ref()
-        .is_some_and(|s| s.value == Some(true))
-    {
+    if ctx.server.iis5_isolation_on() {
         return; // No application pools in IIS 5.0 isolation mode.
     }
     // The ASP.NET version of each ScriptMaps value (its first aspnet_isapi.dll line), from the ISAPI

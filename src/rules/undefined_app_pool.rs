@@ -16,12 +16,7 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mb = ctx.metabase;
-    if ctx
-        .server
-        .iis5_isolation
-        .as_ref()
-        .is_some_and(|s| s.value == Some(true))
-    {
+    if ctx.server.iis5_isolation_on() {
         return; // AppPoolId is ignored in IIS 5.0 isolation mode.
     }
     for (key, attr) in mb.keys_with(props::APP_POOL_ID) {
