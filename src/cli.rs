@@ -13,8 +13,7 @@ use crate::config::{ConfigError, Settings};
 use crate::diagnostic::Severity;
 use crate::fix::engine::{self, Request};
 use crate::fix::{script, write};
-use crate::lint::{FileReport, Options, effective_options, input, lint_file};
-use crate::metabase::SourceFile;
+use crate::lint::{FileReport, Options, effective_options, input, lint_file, read_metabase};
 use crate::report::inspect::{InspectResult, Inspected, isapi_roles};
 use crate::report::{github, json, sarif, text};
 use crate::resolve::drive::{Drives, parse_mapping};
@@ -320,19 +319,17 @@ fn drives_for(args: &CheckArgs, settings: &Settings) -> Drives {
 fn fix_one(
     args: &CheckArgs,
     path: &std::path::Path,
-    report: FileReport,
     options: &Options,
 ) -> Result<(FileReport, Option<String>), String> {
-    let original = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let name = report.source.name.clone();
-    let edit_while_running = report.edit_while_running;
+    // One read: the fixes are computed on, and spliced into, the same bytes.
+    let original = read_metabase(path).map_err(|e| e.to_string())?;
+    let name = path.display().to_string();
     let request = Request {
         unsafe_fixes: args.unsafe_fixes,
     };
-    let fixed =
-        engine::fix_from(&name, original, report, options, request, |_| {}).map_err(|e| format!("{name}: {e}"))?;
+    let fixed = engine::fix_bytes(&name, original, options, request).map_err(|e| format!("{name}: {e}"))?;
     let unsafe_left = fixed
-        .after
+        .after()
         .diagnostics
         .iter()
         .filter(|d| {
@@ -346,29 +343,28 @@ fn fix_one(
     } else {
         String::new()
     };
+    if fixed.changes.is_empty() {
+        eprintln!("mblint: {name}: nothing to fix{hint}");
+        let output = args
+            .diff
+            .then(String::new)
+            .or_else(|| args.script.map(|_| script::adsutil(&name, "", &[])));
+        return Ok((fixed.into_after(), output));
+    }
     if args.diff {
         let shown = name.replace('\\', "/");
         let diff = fixed
             .changes
             .unified_diff(&fixed.before.source, shown.trim_start_matches("./"), 3);
-        if diff.is_empty() {
-            eprintln!("mblint: {name}: nothing to fix{hint}");
-        }
         return Ok((fixed.before, Some(diff)));
     }
     if args.script.is_some() {
-        let fixed_text = SourceFile::decode(&name, fixed.bytes.as_slice())
-            .map(|s| s.text)
-            .unwrap_or_default();
-        return Ok((fixed.before, Some(script::adsutil(&name, &fixed_text, &fixed.applied))));
-    }
-    if fixed.changes.is_empty() {
-        eprintln!("mblint: {name}: nothing to fix{hint}");
-        return Ok((fixed.after, None));
+        let script = script::adsutil(&name, &fixed.after().source.text, &fixed.applied);
+        return Ok((fixed.before, Some(script)));
     }
     let backup = write::replace(path, &fixed.original, &fixed.bytes, args.backup, &mut write::Disk)
         .map_err(|e| e.to_string())?;
-    let remaining = fixed.after.diagnostics.len();
+    let remaining = fixed.after().diagnostics.len();
     eprintln!(
         "mblint: {name}: fixed {} problem(s) with {} fix(es) in {} pass(es), {remaining} remain{hint}{}",
         fixed.before.diagnostics.len().saturating_sub(remaining),
@@ -378,7 +374,7 @@ fn fix_one(
             .map(|b| format!("; the original is kept as {}", b.display()))
             .unwrap_or_default()
     );
-    if edit_while_running != Some(true) {
+    if fixed.before.edit_while_running != Some(true) {
         eprintln!(
             "mblint: warning: EnableEditWhileRunning is off in {name}: a running IIS keeps the metabase in memory and saves it over this file. Stop IIS (iisreset /stop) and start it again after the edit, or apply the same changes through the live metabase with --script adsutil"
         );
@@ -386,7 +382,7 @@ fn fix_one(
     if fixed.applied.iter().any(|a| a.fix.restart) {
         eprintln!("mblint: the worker bitness changed in {name}: run iisreset for it to take effect");
     }
-    Ok((fixed.after, None))
+    Ok((fixed.into_after(), None))
 }
 
 fn check(args: &CheckArgs) -> std::io::Result<u8> {
@@ -406,11 +402,10 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
                     .map(|b| if b == "32" { Bitness::Bits32 } else { Bitness::Bits64 }),
             };
             let options = effective_options(&input, &options);
-            let report = lint_file(&input.metabase, &options).map_err(|e| e.to_string())?;
             if args.fix || args.diff || args.script.is_some() {
-                return fix_one(args, &input.metabase, report, &options);
+                return fix_one(args, &input.metabase, &options);
             }
-            Ok((report, None))
+            Ok((lint_file(&input.metabase, &options).map_err(|e| e.to_string())?, None))
         });
         match result {
             Ok((report, extra)) => {

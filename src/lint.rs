@@ -216,6 +216,15 @@ pub fn lint_path(path: &Path, options: &Options) -> Result<FileReport, InputErro
 
 /// Reads and lints one MetaBase.xml file.
 pub fn lint_file(path: &Path, options: &Options) -> Result<FileReport, InputError> {
+    Ok(lint_bytes_with(
+        &path.display().to_string(),
+        read_metabase(path)?,
+        options,
+    ))
+}
+
+/// Reads a metabase file, refusing one too large for 32-bit spans before reading it.
+pub fn read_metabase(path: &Path) -> Result<Vec<u8>, InputError> {
     let shown = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|source| InputError::Read {
         path: shown.clone(),
@@ -227,9 +236,5 @@ pub fn lint_file(path: &Path, options: &Options) -> Result<FileReport, InputErro
             size: meta.len(),
         });
     }
-    let bytes = std::fs::read(path).map_err(|source| InputError::Read {
-        path: shown.clone(),
-        source,
-    })?;
-    Ok(lint_bytes_with(&shown, bytes, options))
+    std::fs::read(path).map_err(|source| InputError::Read { path: shown, source })
 }

@@ -122,7 +122,7 @@ fn diffs_of_every_fixable_fixture() {
                 if unsafe_fixes { "--fix --unsafe-fixes" } else { "--fix" }
             ));
             shown.push_str(&fixed.changes.unified_diff(&fixed.before.source, &name, 3));
-            let left: Vec<&str> = fixed.after.diagnostics.iter().map(|d| d.code).collect();
+            let left: Vec<&str> = fixed.after().diagnostics.iter().map(|d| d.code).collect();
             shown.push_str(&format!("remaining: {left:?}\n"));
         }
         if shown.contains("@@") {

@@ -57,8 +57,8 @@ pub struct Fixed {
     pub changes: ChangeSet,
     /// The file with the changes made.
     pub bytes: Vec<u8>,
-    /// The lint of the result.
-    pub after: FileReport,
+    /// The lint of the result; `None` when nothing changed (then it is `before`).
+    pub after: Option<FileReport>,
     pub applied: Vec<Applied>,
     pub passes: usize,
 }
@@ -178,7 +178,7 @@ pub fn fix_from(
     if before.diagnostics.iter().any(|d| d.code == "MB001") {
         return Ok(Fixed {
             bytes: original.clone(),
-            after: lint_bytes_with(name, original.as_slice(), options),
+            after: None,
             original,
             before,
             changes: ChangeSet::default(),
@@ -186,6 +186,7 @@ pub fn fix_from(
             passes: 0,
         });
     }
+    let old = counts(&before);
     let mut changes = ChangeSet::default();
     let mut applied: Vec<Applied> = Vec::new();
     let mut report_owned: Option<FileReport> = None;
@@ -229,13 +230,23 @@ pub fn fix_from(
             return Err(FixError::NoConvergence(passes));
         }
         passes += 1;
-        let now = counts(report);
-        applied.extend(taken.iter().map(|(d, f)| Applied {
-            code: d.code,
-            location: d.location.clone(),
-            fix: (*f).clone(),
-            identity: identity(d),
-            count: now[&identity(d)],
+        // The first pass lints the original, whose findings are already counted.
+        let counted;
+        let now = if passes == 1 {
+            &old
+        } else {
+            counted = counts(report);
+            &counted
+        };
+        applied.extend(taken.iter().map(|(d, f)| {
+            let identity = identity(d);
+            Applied {
+                code: d.code,
+                location: d.location.clone(),
+                fix: (*f).clone(),
+                count: now[&identity],
+                identity,
+            }
         }));
         let mut pass = ChangeSet::from_edits(edits).expect("checked above");
         tamper(&mut pass);
@@ -243,12 +254,18 @@ pub fn fix_from(
         let bytes = changes.to_file_bytes(&before.source, &original);
         report_owned = Some(lint_bytes_with(name, bytes, options));
     }
-    let after = match report_owned {
-        Some(report) => report,
-        None => lint_bytes_with(name, original.as_slice(), options),
+    let Some(after) = report_owned else {
+        return Ok(Fixed {
+            bytes: original.clone(),
+            original,
+            before,
+            changes,
+            after: None,
+            applied,
+            passes,
+        });
     };
     // Verification.
-    let old = counts(&before);
     let new = counts(&after);
     for (id, n) in &new {
         if *n > old.get(id).copied().unwrap_or(0) {
@@ -279,10 +296,22 @@ pub fn fix_from(
         before,
         changes,
         bytes,
-        after,
+        after: Some(after),
         applied,
         passes,
     })
+}
+
+impl Fixed {
+    /// The lint of the result (the original's when nothing changed).
+    pub fn after(&self) -> &FileReport {
+        self.after.as_ref().unwrap_or(&self.before)
+    }
+
+    /// The lint of the result, owned.
+    pub fn into_after(self) -> FileReport {
+        self.after.unwrap_or(self.before)
+    }
 }
 
 #[cfg(test)]

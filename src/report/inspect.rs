@@ -82,24 +82,15 @@ pub fn table(items: &[Inspected]) -> String {
                     }
                 ),
             ],
-            InspectResult::Invalid { error } => [
-                item.file.clone(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                error.to_string(),
-            ],
-            InspectResult::Unreadable { unreadable } => [
-                item.file.clone(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                unreadable.clone(),
-            ],
+            InspectResult::Invalid { .. } | InspectResult::Unreadable { .. } => {
+                let why = match &item.result {
+                    InspectResult::Invalid { error } => error.to_string(),
+                    InspectResult::Unreadable { unreadable } => unreadable.clone(),
+                    InspectResult::Image { .. } => unreachable!("matched above"),
+                };
+                let dash = || "-".to_string();
+                [item.file.clone(), dash(), dash(), dash(), dash(), dash(), why]
+            }
         })
         .collect();
     let header = ["FILE", "MACHINE", "FORMAT", "TYPE", "BITNESS", "CLR", "DETAILS"].map(str::to_string);
