@@ -125,6 +125,30 @@ pub struct CheckArgs {
     /// The worker bitness fixes aim for, instead of the one needing the fewest edits.
     #[arg(long, value_parser = ["32", "64"], value_name = "BITS")]
     pub worker_bitness: Option<String>,
+    /// The server's platform, above what the drive and the metabase say (also `platform =` in
+    /// mblint.toml). Without it, a verdict that depends on the platform is a warning (MB107).
+    #[arg(long, value_enum, value_name = "PLATFORM")]
+    pub platform: Option<PlatformArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlatformArg {
+    /// 32-bit Windows Server 2003.
+    X86,
+    /// x64 Windows Server 2003 (or XP x64).
+    X64,
+    /// Itanium Windows Server 2003.
+    Ia64,
+}
+
+impl From<PlatformArg> for crate::platform::Platform {
+    fn from(p: PlatformArg) -> Self {
+        match p {
+            PlatformArg::X86 => crate::platform::Platform::X86,
+            PlatformArg::X64 => crate::platform::Platform::X64,
+            PlatformArg::Ia64 => crate::platform::Platform::Ia64,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -395,6 +419,8 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
             let settings = settings_for(args, &input.metabase, drive).map_err(|e| e.to_string())?;
             let options = Options {
                 drives: drives_for(args, &settings),
+                platform: args.platform.map(Into::into).or(settings.platform),
+                drive_copy: None,
                 settings,
                 forced_bitness: args
                     .worker_bitness

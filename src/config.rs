@@ -30,6 +30,8 @@ pub struct Settings {
     pub drives: Vec<(char, PathBuf)>,
     /// The file these came from, for `--verbose`.
     pub source: Option<PathBuf>,
+    /// `platform = "x86" | "x64" | "ia64"`: the server's platform, above what the evidence says.
+    pub platform: Option<crate::platform::Platform>,
 }
 
 /// A configuration problem: what and where.
@@ -154,6 +156,13 @@ impl Settings {
             }
             location_ignores.push((normalise_location(&entry.location), entry.ignore));
         }
+        let platform = match &file.platform {
+            None => None,
+            Some(text) => Some(
+                crate::platform::Platform::parse(text)
+                    .ok_or_else(|| format!("platform: `{text}` is not a platform mblint knows (x86, x64 or ia64)"))?,
+            ),
+        };
         Ok(Settings {
             select: file.select,
             ignore: file.ignore,
@@ -161,6 +170,7 @@ impl Settings {
             location_ignores,
             drives,
             source: None,
+            platform,
         })
     }
 
@@ -187,6 +197,7 @@ struct ConfigFile {
     drives: BTreeMap<String, PathBuf>,
     #[serde(default)]
     per_location: Vec<PerLocation>,
+    platform: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,9 +4,11 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
+use crate::host::{self, ServerModel};
 use crate::metabase::isapi::{IsapiSet, WorkerBitness};
 use crate::metabase::server::ServerConfig;
 use crate::metabase::{Metabase, SourceFile, Span, parse};
+use crate::platform::Platform;
 use crate::resolve::drive::{Drives, find_metabase};
 use crate::resolve::images::Images;
 use crate::resolve::resolver::Resolver;
@@ -22,14 +24,23 @@ pub struct Options {
     pub settings: Settings,
     /// `--worker-bitness`: the bitness fixes must aim for.
     pub forced_bitness: Option<crate::bitness::Bitness>,
+    /// `--platform` or `platform =`: what the platform is, above anything the evidence says.
+    pub platform: Option<Platform>,
+    /// A copy of the server's system drive given as the input: the folder, and its Windows folder's
+    /// name. It stands for the drive the metabase's own paths put Windows on (C: when they say
+    /// nothing), unless `drives` maps that letter already.
+    pub drive_copy: Option<PathBuf>,
 }
 
-/// What a user needs to know about the worker processes of a linted file.
+/// What a user needs to know about the processes that load a linted file's ISAPI DLLs.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct WorkerSummary {
-    pub bitness: crate::bitness::Bitness,
-    /// Why: the setting that decides it, in words.
+    /// `null` when it depends on a platform nothing tells (see the `server` facts and MB107).
+    pub bitness: Option<crate::bitness::Bitness>,
+    /// Why: what decides it, in words (per platform when the platform is not known).
     pub reason: String,
+    /// The processes that load ISAPI DLLs: `w3wp.exe`, or `inetinfo.exe` and `dllhost.exe`.
+    pub processes: Vec<&'static str>,
 }
 
 /// A drive mapping, for reports.
@@ -48,6 +59,9 @@ pub struct FileReport {
     pub diagnostics: Vec<Diagnostic>,
     /// `None` when the file did not parse.
     pub worker: Option<WorkerSummary>,
+    /// The platform, isolation mode and Windows folder with their evidence; `None` when the file
+    /// did not parse.
+    pub server: Option<ServerModel>,
     /// The effective EnableEditWhileRunning at /LM, when the file parsed and sets it.
     pub edit_while_running: Option<bool>,
     pub isapi_count: usize,
@@ -70,28 +84,121 @@ pub enum InputError {
     TooLarge { path: String, size: u64 },
 }
 
-/// Lints every rule over a parsed metabase, reading images from `options.drives` when any are mapped.
-pub fn lint_metabase(mb: &Metabase, options: &Options) -> (Vec<Diagnostic>, IsapiSet, WorkerBitness) {
+/// What linting a parsed metabase found, and the model it rests on.
+pub struct Linted {
+    pub diagnostics: Vec<Diagnostic>,
+    pub isapi: IsapiSet,
+    /// The worker of each platform the model leaves open, in [`ServerModel::candidates`] order.
+    pub workers: Vec<WorkerBitness>,
+    pub model: ServerModel,
+}
+
+/// Lints every rule over a parsed metabase, reading images from the mapped drives when any are.
+///
+/// The server model (platform, isolation mode, Windows folder) is decided first. When it leaves more
+/// than one platform open, every rule runs once per platform: findings all of them agree on stand
+/// (with their fix only if it is the same everywhere); the rest depend on the platform, and MB107
+/// names them instead, so that no verdict rests on a guess.
+pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
     let isapi = IsapiSet::of(mb);
-    let worker = WorkerBitness::of(mb);
-    let images = (!options.drives.is_empty()).then(|| {
-        let mut resolver = Resolver::new(options.drives.clone());
-        Images::of(&isapi, worker.bitness, &mut resolver)
-    });
     let server = ServerConfig::of(mb);
-    let ctx = Context {
-        metabase: mb,
-        isapi: &isapi,
-        server: &server,
-        worker,
-        images: images.as_ref(),
-        forced_bitness: options.forced_bitness,
-        windir: (!options.drives.is_empty()).then(|| options.drives.windir.to_string()),
-        plan: Default::default(),
+    let windir_clues = host::metabase_windir_clues(mb, &isapi);
+    let mut drives = options.drives.clone();
+    if let Some(folder) = &options.drive_copy {
+        let letter = windir_clues
+            .first()
+            .and_then(|(c, _)| winpath::parse(&c.says).ok())
+            .map_or('C', |w| w.drive);
+        if drives.mappings().all(|(l, _)| l != letter) {
+            drives.insert(letter, folder.clone());
+        }
+    }
+    let with_drive = !drives.is_empty();
+    let mut resolver = with_drive.then(|| Resolver::new(drives.clone()));
+    let drive_windirs = match resolver.as_mut() {
+        Some(r) => {
+            let mut letters: Vec<char> = drives.mappings().map(|(l, _)| l).collect();
+            if letters.is_empty() {
+                // Native drives: Windows is on the drive the metabase names, or C:.
+                letters.push(
+                    windir_clues
+                        .first()
+                        .and_then(|(c, _)| c.says.chars().next())
+                        .unwrap_or('C'),
+                );
+            }
+            letters.into_iter().flat_map(|l| r.windows_folders(l)).collect()
+        }
+        None => Vec::new(),
     };
-    let mut diagnostics = rules::run(&ctx, |code| options.settings.enabled(code));
+    let windir = host::decide_windir(drive_windirs, windir_clues);
+    let drive_platform = match resolver.as_mut() {
+        Some(r) => {
+            r.set_windir(windir.value.clone());
+            host::drive_platform_clues(r, &windir.value)
+        }
+        None => Vec::new(),
+    };
+    let model = ServerModel {
+        platform: host::decide_platform(
+            options.platform,
+            drive_platform,
+            host::metabase_platform_clues(mb, &isapi, &server),
+        ),
+        isolation: host::decide_isolation(mb, &server),
+        windir,
+    };
+    let iis5 = model.isolation.value == host::IsolationMode::Iis5;
+    let mut runs: Vec<(WorkerBitness, Vec<Diagnostic>)> = Vec::new();
+    for platform in model.candidates(with_drive) {
+        let worker = WorkerBitness::of(mb, platform, iis5);
+        let images = resolver.as_mut().map(|r| Images::of(&isapi, worker.process(), r));
+        let ctx = Context {
+            metabase: mb,
+            isapi: &isapi,
+            server: &server,
+            worker,
+            images: images.as_ref(),
+            forced_bitness: options.forced_bitness,
+            model: &model,
+            plan: Default::default(),
+        };
+        runs.push((worker, rules::run(&ctx, |code| options.settings.enabled(code))));
+    }
+    let workers: Vec<WorkerBitness> = runs.iter().map(|(w, _)| *w).collect();
+    let mut diagnostics = rules::platform_unknown::merge(mb, &model, runs, |code| options.settings.enabled(code));
     options.settings.apply(&mut diagnostics);
-    (diagnostics, isapi, worker)
+    Linted {
+        diagnostics,
+        isapi,
+        workers,
+        model,
+    }
+}
+
+/// The worker summary of a lint: the bitness all platforms agree on, and what decides it.
+fn worker_summary(mb: &Metabase, linted: &Linted) -> WorkerSummary {
+    let workers = &linted.workers;
+    let first = workers[0];
+    let agreed = workers.iter().all(|w| w.bitness == first.bitness);
+    let reason = if workers.len() == 1 {
+        first.describe(mb)
+    } else {
+        workers
+            .iter()
+            .map(|w| format!("on {}: {}", w.platform.describe(), w.describe(mb)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    WorkerSummary {
+        bitness: agreed.then_some(first.bitness),
+        reason,
+        processes: if first.iis5 {
+            vec!["inetinfo.exe", "dllhost.exe"]
+        } else {
+            vec!["w3wp.exe"]
+        },
+    }
 }
 
 /// Lints a file's bytes with paths judged by their text alone.
@@ -120,6 +227,7 @@ pub fn lint_bytes_with(name: &str, bytes: impl Into<Vec<u8>>, options: &Options)
                 drives,
                 source,
                 worker: None,
+                server: None,
                 edit_while_running: None,
                 isapi_count: 0,
             };
@@ -134,24 +242,23 @@ pub fn lint_bytes_with(name: &str, bytes: impl Into<Vec<u8>>, options: &Options)
             drives,
             source: failure.source,
             worker: None,
+            server: None,
             edit_while_running: None,
             isapi_count: 0,
         },
         Ok(mb) => {
-            let (diagnostics, isapi, worker) = lint_metabase(&mb, options);
-            let summary = WorkerSummary {
-                bitness: worker.bitness,
-                reason: worker.describe(&mb),
-            };
+            let linted = lint_metabase(&mb, options);
+            let summary = worker_summary(&mb, &linted);
             let edit_while_running = mb
                 .effective_at("/LM", crate::metabase::props::ENABLE_EDIT_WHILE_RUNNING)
                 .and_then(|(_, attr)| crate::metabase::props::parse_bool(&mb.attr_value(attr)));
             FileReport {
-                diagnostics,
                 drives,
                 edit_while_running,
                 worker: Some(summary),
-                isapi_count: isapi.entries.len(),
+                isapi_count: linted.isapi.entries.len(),
+                diagnostics: linted.diagnostics,
+                server: Some(linted.model),
                 source: mb.source,
             }
         }
@@ -189,17 +296,12 @@ pub fn input(path: &Path) -> Result<Input, InputError> {
     })
 }
 
-/// The options an input is linted with: a drive copy stands for C: unless `options` maps C:
-/// already (an explicit mapping wins over the folder given).
+/// The options an input is linted with: a drive copy given as the input stands for the system
+/// drive (which letter, [`lint_metabase`] works out from the metabase).
 pub fn effective_options(input: &Input, options: &Options) -> Options {
     let mut options = options.clone();
-    if let Some((folder, windir)) = &input.drive
-        && options.drives.mappings().all(|(letter, _)| letter != 'C')
-    {
-        options.drives.insert('C', folder.clone());
-        if let Ok(w) = winpath::parse(&format!("C:\\{windir}")) {
-            options.drives.windir = w;
-        }
+    if let Some((folder, _)) = &input.drive {
+        options.drive_copy = Some(folder.clone());
     }
     options
 }

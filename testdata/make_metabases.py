@@ -146,6 +146,67 @@ def document(keys, xmlns=True):
     return f'<?xml version ="1.0"?>\n{root}\n<MBProperty>\n{body}\n</MBProperty>\n</configuration>\n'
 
 
+# What make_servers.py puts in each drive copy's WebSvcExtRestrictionList beside WSERL_BASE.
+ASPNET_WSERL = [
+    f"1,{FW64_20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727 (64-bit)",
+    f"1,{FW20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727 (32-bit),ASP.NET v2.0.50727 (32-bit)",
+    f"1,{FW11}\\aspnet_isapi.dll,1,ASP.NET v1.1.4322,ASP.NET v1.1.4322",
+]
+
+
+def server_document(maps, filters, pools_extra=None, extra_keys=(), wserl=None, service_extra=None, windir=WIN):
+    """The metabase of a drive copy in testdata/servers/ (see make_servers.server): ASP's maps plus
+    `maps`, UrlScan plus `filters`. With another `windir` (D:\\WINDOWS) every C:\\WINDOWS\\ path in it
+    is written under that folder instead; %windir% stays as it is."""
+    text = document(
+        header()
+        + [web_service(asp_maps() + maps, WSERL_BASE + ASPNET_WSERL if wserl is None else wserl, DEPS_BASE,
+                       service_extra)]
+        + site(1, "Default Web Site") + list(extra_keys) + pools(pools_extra)
+        + global_filters([("UrlScan", f"{INETSRV}\\urlscan\\urlscan.dll", {})] + list(filters))
+        + templates())
+    if windir != WIN:
+        text = text.replace(WIN + "\\", windir + "\\")
+    return text
+
+
+# Servers that exist both as a drive copy (make_servers.py) and as a metabase alone (below): each
+# returns server_document's arguments, so both get the same metabase text.
+
+def spec_x86_aspnet20(extra_filters=()):
+    """32-bit Windows Server 2003: ASP.NET 2.0 from Framework, no 64-bit path anywhere, no
+    Enable32bitAppOnWin64, only the 32-bit ASP.NET 2.0 allowed in the restriction list."""
+    return {"maps": aspnet_maps(FW20),
+            "filters": [("ASP.NET_2.0.50727", f"{FW20}\\aspnet_filter.dll", {})] + list(extra_filters),
+            "wserl": WSERL_BASE + [f"1,{FW20}\\aspnet_isapi.dll,0,ASP.NET v2.0.50727,ASP.NET v2.0.50727"]}
+
+
+def spec_iis5_mode_framework64(extra_filters=()):
+    """64-bit server in IIS 5.0 isolation mode with Enable32bitAppOnWin64 set (ignored in that mode),
+    ASP.NET 2.0 and its filter from Framework64."""
+    return {"maps": aspnet_maps(FW64_20),
+            "filters": [("ASP.NET_2.0.50727", f"{FW64_20}\\aspnet_filter.dll", {})] + list(extra_filters),
+            "pools_extra": {"Enable32bitAppOnWin64": "TRUE"},
+            "service_extra": {"IIs5IsolationModeEnabled": "TRUE"}}
+
+
+FPSE_FILTER = ("fpexedll.dll", FPSE, {"FilterEnableCache": "TRUE"})
+
+
+def spec_iis5_mode_32bit_filter(extra_filters=()):
+    """spec_iis5_mode_framework64 plus the 32-bit FrontPage 2002 filter."""
+    return spec_iis5_mode_framework64([FPSE_FILTER] + list(extra_filters))
+
+
+def spec_windows_on_d():
+    """64-bit server with Windows on D:, 32-bit workers, ASP.NET 2.0 and its filter from
+    D:\\WINDOWS\\Microsoft.NET\\Framework, and one script map through unexpanded %windir%."""
+    return {"maps": aspnet_maps(FW20) + [".var,%windir%\\system32\\inetsrv\\asp.dll,1,GET"],
+            "filters": [("ASP.NET_2.0.50727", f"{FW20}\\aspnet_filter.dll", {})],
+            "pools_extra": {"Enable32bitAppOnWin64": "TRUE"},
+            "windir": "D:\\WINDOWS"}
+
+
 def write(name, text, crlf=True, bom=True):
     if crlf:
         text = text.replace("\n", "\r\n")
@@ -239,6 +300,26 @@ def scenarios():
         + global_filters([])
         + templates()))
 
+    # The metabase of the 32-bit server testdata/servers/x86-aspnet20: ASP.NET 2.0 from Framework,
+    # nothing 64-bit anywhere, no Enable32bitAppOnWin64. Without the drive and without a declared
+    # platform a correct linter cannot tell x86 from x64 here: it must not claim either, nor report a
+    # bitness failure.
+    write("x86-aspnet20.xml", server_document(**spec_x86_aspnet20()))
+
+    # The metabase of testdata/servers/windows-on-d: Windows on D:, every path D:\WINDOWS\..., 32-bit
+    # workers with ASP.NET 2.0 and its filter from Framework (32-bit), plus .var through %windir%.
+    # Correct: healthy bitness-wise; only the %windir% warning and what lockdown says of .var.
+    write("windows-on-d.xml", server_document(**spec_windows_on_d()))
+
+    # The metabase of testdata/servers/iis5-mode-framework64: IIS 5.0 isolation mode, so everything runs
+    # in 64-bit inetinfo/dllhost, with ASP.NET from Framework64. Correct: no DLL fails; only a warning
+    # that Enable32bitAppOnWin64 is ignored in IIS 5.0 isolation mode.
+    write("iis5-mode-framework64.xml", server_document(**spec_iis5_mode_framework64()))
+
+    # The metabase of testdata/servers/iis5-mode-32bit-filter: as above plus the 32-bit FrontPage 2002
+    # filter. Correct: that filter cannot load in the 64-bit inetinfo.exe (plus the ignored-setting warning).
+    write("iis5-mode-32bit-filter.xml", server_document(**spec_iis5_mode_32bit_filter()))
+
     rule_fixtures()
 
     # Malformed files.
@@ -286,10 +367,20 @@ def rule_fixtures():
         + [web_service(asp_maps(), WSERL_BASE, DEPS_BASE)] + site(1, "Default Web Site") + pools()
         + global_filters([]) + templates()))
 
-    # MB106: 32-bit workers requested in IIS 5.0 isolation mode.
+    # MB106: 32-bit workers requested in IIS 5.0 isolation mode, on a server whose restriction list
+    # names the 64-bit Framework (so it is 64-bit Windows, where the setting would otherwise decide).
+    fw64_wserl = [f"1,{FW64_20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727"]
     write("rules/MB106-iis5-isolation-32bit.xml", document(
-        header() + [web_service(asp_maps(), WSERL_BASE, DEPS_BASE, {"IIs5IsolationModeEnabled": "TRUE"})]
+        header() + [web_service(asp_maps(), WSERL_BASE + fw64_wserl, DEPS_BASE, {"IIs5IsolationModeEnabled": "TRUE"})]
         + site(1, "Default Web Site") + pools({"Enable32bitAppOnWin64": "TRUE"}) + global_filters([]) + templates()))
+
+    # MB108: the metabase's own paths put Windows in two places: script maps under C:\WINDOWS, custom
+    # error pages under D:\WINNT (a metabase carried over from another installation).
+    write("rules/MB108-conflicting-windir.xml", document(
+        header() + [web_service(asp_maps(), WSERL_BASE, DEPS_BASE,
+                                {"HttpErrors": ["404,*,FILE,D:\\WINNT\\help\\iisHelp\\common\\404b.htm",
+                                                "500,*,FILE,D:\\WINNT\\help\\iisHelp\\common\\500.htm"]})]
+        + site(1, "Default Web Site") + pools() + global_filters([]) + templates()))
 
     # MB301, MB302, MB303: a listed filter with no key, a key with no path, an unlisted filter,
     # and one DLL registered globally and again in a site.

@@ -38,36 +38,83 @@ def base_drive(root):
         put(root, f"Windows/Microsoft.NET/{fw}/v2.0.50727/aspnet_filter.dll", f"{arch}/isapi-filter.dll")
 
 
-def write_metabase(root, text):
-    path = os.path.join(root, "Windows/System32/InetSrv/MetaBase.xml")
+def system_dlls(root, system, image):
+    """ntdll.dll and kernel32.dll, the images that tell which Windows this is: `image` is a plain DLL
+    of that platform (no ISAPI entry points)."""
+    put(root, f"{system}/ntdll.dll", image)
+    put(root, f"{system}/kernel32.dll", image)
+
+
+def base_drive_x64(root):
+    """base_drive plus ntdll.dll and kernel32.dll as x64 images in System32."""
+    base_drive(root)
+    system_dlls(root, "Windows/System32", "x64/no-isapi.dll")
+
+
+def base_drive_x86(root):
+    """What a 32-bit Windows Server 2003 with IIS 6 and .NET 2.0 has: x86 DLLs in System32 and
+    Framework, and no SysWOW64, Framework64 or Program Files (x86)."""
+    put(root, "Windows/System32/InetSrv/ASP.DLL", "x86/isapi-extension.dll")
+    put(root, "Windows/System32/InetSrv/httpodbc.dll", "x86/isapi-extension.dll")
+    put(root, "Windows/System32/InetSrv/ssinc.dll", "x86/isapi-extension.dll")
+    put(root, "Windows/System32/InetSrv/gzip.dll", "x86/compression.dll")
+    put(root, "Windows/System32/InetSrv/urlscan/UrlScan.dll", "x86/isapi-filter.dll")
+    system_dlls(root, "Windows/System32", "x86/no-isapi.dll")
+    put(root, "Windows/Microsoft.NET/Framework/v2.0.50727/aspnet_isapi.dll", "x86/isapi-extension.dll")
+    put(root, "Windows/Microsoft.NET/Framework/v2.0.50727/aspnet_filter.dll", "x86/isapi-filter.dll")
+
+
+def base_drive_ia64(root):
+    """What an Itanium Windows Server 2003 with IIS 6 and .NET 2.0 has: IA64 DLLs in System32 and
+    Framework64, x86 ones in SysWOW64 and Framework (images/src/pe_writer.py writes the IA64 ones)."""
+    for arch, system in (("ia64", "System32"), ("x86", "SysWOW64")):
+        put(root, f"Windows/{system}/InetSrv/ASP.DLL", f"{arch}/isapi-extension.dll")
+        put(root, f"Windows/{system}/InetSrv/httpodbc.dll", f"{arch}/isapi-extension.dll")
+        put(root, f"Windows/{system}/InetSrv/ssinc.dll", f"{arch}/isapi-extension.dll")
+        put(root, f"Windows/{system}/InetSrv/gzip.dll", f"{arch}/compression.dll")
+        put(root, f"Windows/{system}/InetSrv/urlscan/UrlScan.dll", f"{arch}/isapi-filter.dll")
+    system_dlls(root, "Windows/System32", "ia64/isapi-filter.dll")
+    for arch, fw in (("ia64", "Framework64"), ("x86", "Framework")):
+        put(root, f"Windows/Microsoft.NET/{fw}/v2.0.50727/aspnet_isapi.dll", f"{arch}/isapi-extension.dll")
+        put(root, f"Windows/Microsoft.NET/{fw}/v2.0.50727/aspnet_filter.dll", f"{arch}/isapi-filter.dll")
+
+
+def base_drive_windows_on_d(root):
+    """base_drive's images on a copy of drive D: holding the Windows folder, in other letter cases:
+    x64 in system32 and Framework64, x86 in SysWOW64 and Framework."""
+    for arch, system in (("x64", "WINDOWS/system32/inetsrv"), ("x86", "WINDOWS/SysWow64/InetSrv")):
+        put(root, f"{system}/ASP.DLL", f"{arch}/isapi-extension.dll")
+        put(root, f"{system}/HttpOdbc.dll", f"{arch}/isapi-extension.dll")
+        put(root, f"{system}/SSINC.DLL", f"{arch}/isapi-extension.dll")
+        put(root, f"{system}/gzip.dll", f"{arch}/compression.dll")
+        put(root, f"{system}/UrlScan/UrlScan.dll", f"{arch}/isapi-filter.dll")
+    for arch, fw in (("x64", "microsoft.net/FRAMEWORK64"), ("x86", "Microsoft.Net/framework")):
+        put(root, f"WINDOWS/{fw}/V2.0.50727/aspnet_isapi.dll", f"{arch}/isapi-extension.dll")
+        put(root, f"WINDOWS/{fw}/V2.0.50727/ASPNET_FILTER.DLL", f"{arch}/isapi-filter.dll")
+
+
+def write_metabase(root, text, at="Windows/System32/InetSrv/MetaBase.xml"):
+    path = os.path.join(root, at)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         f.write(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
 
 
-ASPNET_WSERL = [
-    f"1,{mm.FW64_20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727 (64-bit)",
-    f"1,{mm.FW20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727 (32-bit),ASP.NET v2.0.50727 (32-bit)",
-    f"1,{mm.FW11}\\aspnet_isapi.dll,1,ASP.NET v1.1.4322,ASP.NET v1.1.4322",
-]
-
-
-def server(name, maps, filters, pools_extra=None, extra_keys=()):
+def server(name, maps, filters, pools_extra=None, extra_keys=(), drive=base_drive, windir=mm.WIN,
+           metabase_at="Windows/System32/InetSrv/MetaBase.xml", wserl=None, service_extra=None):
+    """A drive copy made by `drive`, with the metabase mm.server_document writes (on `windir`, the
+    Windows folder as the metabase names it, C:\\WINDOWS by default) at `metabase_at`."""
     root = os.path.join(SERVERS, name)
     shutil.rmtree(root, ignore_errors=True)
-    base_drive(root)
-    write_metabase(root, mm.document(
-        mm.header()
-        + [mm.web_service(mm.asp_maps() + maps, mm.WSERL_BASE + ASPNET_WSERL, mm.DEPS_BASE)]
-        + mm.site(1, "Default Web Site") + list(extra_keys) + mm.pools(pools_extra)
-        + mm.global_filters([("UrlScan", f"{mm.INETSRV}\\urlscan\\urlscan.dll", {})] + filters)
-        + mm.templates()))
+    drive(root)
+    write_metabase(root, mm.server_document(maps, filters, pools_extra, extra_keys, wserl, service_extra, windir),
+                   metabase_at)
     return root
 
 
 def main():
     shutil.rmtree(SERVERS, ignore_errors=True)
-    fpse = ("fpexedll.dll", mm.FPSE, {"FilterEnableCache": "TRUE"})
+    fpse = mm.FPSE_FILTER
 
     # A clean 64-bit server: every DLL has its 64-bit build.
     server("clean-64bit", mm.aspnet_maps(mm.FW64_20), [("ASP.NET_2.0.50727", f"{mm.FW64_20}\\aspnet_filter.dll", {})])
@@ -118,6 +165,49 @@ def main():
     root = server("link-outside", [], [("Escapee", "C:\\WINDOWS\\system32\\inetsrv\\escapee.dll", {})])
     link = os.path.join(root, "Windows/System32/InetSrv/escapee.dll")
     os.symlink("../../../../../images/x64/isapi-filter.dll", link)
+
+    # A 32-bit Windows Server 2003 (x86 images only, no SysWOW64/Framework64/Program Files (x86))
+    # with ASP, UrlScan and ASP.NET 2.0 from Framework. Correct verdict: clean.
+    server("x86-aspnet20", drive=base_drive_x86, **mm.spec_x86_aspnet20())
+
+    # An Itanium Windows Server 2003 with 64-bit workers and ASP.NET 2.0 from Framework64. Correct
+    # verdict: clean (IA64 images are native there; an x64 linter would call them all unsupported).
+    server("ia64-native", mm.aspnet_maps(mm.FW64_20),
+           [("ASP.NET_2.0.50727", f"{mm.FW64_20}\\aspnet_filter.dll", {})], drive=base_drive_ia64)
+
+    # A 64-bit server in IIS 5.0 isolation mode (everything in 64-bit inetinfo/dllhost) with
+    # Enable32bitAppOnWin64 set and ASP.NET from Framework64. Correct verdict: no DLL fails; only a
+    # warning that Enable32bitAppOnWin64 is ignored in IIS 5.0 isolation mode.
+    server("iis5-mode-framework64", drive=base_drive_x64, **mm.spec_iis5_mode_framework64())
+
+    # The same plus the 32-bit FrontPage 2002 filter. Correct verdict: that filter fails to load in the
+    # 64-bit inetinfo.exe (Enable32bitAppOnWin64 does not help in IIS 5.0 isolation mode).
+    root = server("iis5-mode-32bit-filter", drive=base_drive_x64, **mm.spec_iis5_mode_32bit_filter())
+    put(root, PF86_FPSE, "x86/isapi-filter.dll")
+
+    # The same plus a 64-bit filter that reads raw data (NotifyReadRawData), which worker process
+    # isolation mode does not support; it ships both builds (Program Files and Program Files (x86)).
+    # Correct verdict: fpexedll.dll fails as above, RawLogger loads; a switch to worker process isolation
+    # mode with 32-bit workers (which would load fpexedll.dll and RawLogger's 32-bit build) may be
+    # shown but must not be applied, since RawLogger reads raw data and would stop working.
+    raw = ("RawLogger", "C:\\Program Files\\Acme\\rawlog.dll", {"FilterFlags": "NotifyReadRawData | NotifyOrderMedium"})
+    root = server("iis5-mode-rawdata-filter", drive=base_drive_x64, **mm.spec_iis5_mode_32bit_filter([raw]))
+    put(root, PF86_FPSE, "x86/isapi-filter.dll")
+    put(root, "program files/ACME/RawLog.dll", "x64/isapi-filter.dll")
+    put(root, "Program Files (x86)/Acme/rawlog.dll", "x86/isapi-filter.dll")
+
+    # A 64-bit server whose Windows is on D: (this folder is a copy of D:; every path in the metabase is
+    # D:\\WINDOWS\\...), 32-bit workers, ASP.NET 2.0 and its filter from Framework, plus .var mapped
+    # through an unexpanded %windir%. Correct verdict: healthy bitness-wise; only the %windir% warning
+    # and what lockdown says of the .var extension.
+    server("windows-on-d", drive=base_drive_windows_on_d, metabase_at="WINDOWS/system32/inetsrv/MetaBase.xml",
+           **mm.spec_windows_on_d())
+
+    # The 32-bit server of x86-aspnet20 plus a filter whose only image is an x64 build. Correct verdict:
+    # AcmeAuth cannot load on 32-bit Windows (no mode or switch fixes it).
+    acme = ("AcmeAuth", "C:\\Program Files\\Acme\\Auth Filter\\acmeauth.dll", {})
+    root = server("x86-64bit-filter", drive=base_drive_x86, **mm.spec_x86_aspnet20([acme]))
+    put(root, "Program Files/ACME/Auth Filter/AcmeAuth.DLL", "x64/isapi-filter.dll")
 
 
 if __name__ == "__main__":

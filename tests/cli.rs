@@ -244,3 +244,92 @@ fn inspect_prints_a_table_or_json_and_exits_by_what_it_found() {
         .code(1);
     mblint().args(["inspect", "missing.dll"]).assert().code(2);
 }
+
+#[test]
+fn an_undeclared_platform_fails_closed_until_declared() {
+    // ASP.NET 2.0 from Framework, nothing that says 64-bit: fine on x86, a 500 on x64.
+    mblint()
+        .args(["check", "--color", "never", &fixture("x86-aspnet20.xml")])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("MB107(platform-unknown)"))
+        .stdout(predicate::str::contains("MB102(").not());
+    mblint()
+        .args(["check", "--platform", "x86", &fixture("x86-aspnet20.xml")])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("32-bit Windows (x86) (declared)"))
+        .stdout(predicate::str::contains("ISAPI DLLs load in 32-bit w3wp.exe"));
+    mblint()
+        .args([
+            "check",
+            "--color",
+            "never",
+            "--platform",
+            "x64",
+            &fixture("x86-aspnet20.xml"),
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("MB102(worker-bitness-mismatch)"));
+    // The same declaration from mblint.toml, and JSON carries it with its source.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("x86-aspnet20.xml"), dir.path().join("MetaBase.xml")).unwrap();
+    std::fs::write(dir.path().join("mblint.toml"), "platform = \"x86\"\n").unwrap();
+    let out = mblint()
+        .args(["check", "--format", "json"])
+        .arg(dir.path().join("MetaBase.xml"))
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let server = &json["files"][0]["server"];
+    assert_eq!(server["platform"]["value"], "x86");
+    assert_eq!(server["platform"]["source"], "declared");
+    assert_eq!(server["isolation"]["value"], "worker-process");
+    assert_eq!(server["windir"]["value"], "C:\\WINDOWS");
+    assert_eq!(json["files"][0]["worker"]["bitness"], 32);
+    std::fs::write(dir.path().join("mblint.toml"), "platform = \"arm\"\n").unwrap();
+    mblint()
+        .args(["check"])
+        .arg(dir.path().join("MetaBase.xml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a platform mblint knows"));
+}
+
+#[test]
+fn a_declaration_that_contradicts_the_drive_is_reported() {
+    let drive = format!("{}/testdata/servers/x86-aspnet20", env!("CARGO_MANIFEST_DIR"));
+    mblint()
+        .args(["check", "--color", "never", "--platform", "x64", &drive])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("MB108(conflicting-evidence)"))
+        .stdout(predicate::str::contains("system32\\ntdll.dll is a PE32 i386 DLL"));
+    // The drive alone: 32-bit Windows, clean.
+    mblint()
+        .args(["check", &drive])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("32-bit Windows (x86) (read from the drive)"));
+}
+
+#[test]
+fn sarif_carries_the_server_model() {
+    let drive = format!("{}/testdata/servers/ia64-native", env!("CARGO_MANIFEST_DIR"));
+    let out = mblint()
+        .args(["check", "--format", "sarif", &drive])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let sarif: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let props = &sarif["runs"][0]["artifacts"][0]["properties"];
+    assert_eq!(props["server"]["platform"]["value"], "ia64");
+    assert_eq!(props["server"]["platform"]["source"], "drive");
+    assert_eq!(props["worker"]["bitness"], 64);
+}

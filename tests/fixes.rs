@@ -456,3 +456,75 @@ fn worker_bitness_forces_the_target() {
         .code(1)
         .stdout(predicate::str::is_empty());
 }
+
+/// The servers of "a true model of the server" (x86, IA64, IIS 5.0 isolation mode, Windows on D:):
+/// no fix under any flag leaves a DLL its host process cannot load, nor repoints a DLL to a 32-bit
+/// build for a process that is 64-bit by its isolation mode.
+#[test]
+fn no_fix_leaves_a_dll_its_host_cannot_load() {
+    const BITNESS: [&str; 4] = ["MB101", "MB102", "MB103", "MB104"];
+    let failing = |report: &mblint::lint::FileReport| -> std::collections::BTreeSet<String> {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| BITNESS.contains(&d.code))
+            .map(|d| format!("{} {}", d.code, report.source.slice(d.span)))
+            .collect()
+    };
+    for scenario in [
+        "x86-aspnet20",
+        "x86-64bit-filter",
+        "ia64-native",
+        "iis5-mode-framework64",
+        "iis5-mode-32bit-filter",
+        "iis5-mode-rawdata-filter",
+        "windows-on-d",
+    ] {
+        let input = input(Path::new(&format!("testdata/servers/{scenario}"))).unwrap();
+        let options = mblint::lint::effective_options(&input, &Options::default());
+        let bytes = std::fs::read(&input.metabase).unwrap();
+        for unsafe_fixes in [false, true] {
+            let fixed = fix_bytes(scenario, bytes.clone(), &options, Request { unsafe_fixes })
+                .unwrap_or_else(|e| panic!("{scenario}: {e}"));
+            let (before, after) = (failing(&fixed.before), failing(fixed.after()));
+            assert!(
+                after.is_subset(&before),
+                "{scenario}: a fix made {:?} fail",
+                after.difference(&before)
+            );
+            let text = &fixed.after().source.text;
+            if scenario.starts_with("iis5-mode") && !unsafe_fixes {
+                // A safe fix never repoints to 32-bit builds in IIS 5.0 isolation mode.
+                assert!(
+                    fixed.applied.is_empty(),
+                    "{scenario}: {:?}",
+                    fixed.applied.iter().map(|a| &a.fix.message).collect::<Vec<_>>()
+                );
+            }
+            match (scenario, unsafe_fixes) {
+                // The way to the 32-bit filter is worker process isolation mode with 32-bit workers.
+                ("iis5-mode-32bit-filter", true) => {
+                    assert!(after.is_empty(), "{scenario}: {after:?}");
+                    assert!(text.contains("IIs5IsolationModeEnabled=\"FALSE\""));
+                    assert!(text.contains("Enable32bitAppOnWin64=\"TRUE\""));
+                }
+                // A raw-data filter would stop working there: the switch is shown, never applied.
+                ("iis5-mode-rawdata-filter", true) => {
+                    assert!(fixed.applied.is_empty());
+                    let shown = fixed.before.diagnostics.iter().find_map(|d| d.fix.as_ref()).unwrap();
+                    assert_eq!(shown.applicability, mblint::fix::Applicability::DisplayOnly);
+                    assert!(shown.message.contains("RawLogger"), "{}", shown.message);
+                }
+                // Windows on D: the expanded path is written on D:.
+                ("windows-on-d", _) => {
+                    assert!(
+                        text.contains(".var,D:\\WINDOWS\\system32\\inetsrv\\asp.dll"),
+                        "{scenario}"
+                    );
+                    assert!(!text.contains("C:\\WINDOWS"), "{scenario}");
+                }
+                _ => {}
+            }
+        }
+    }
+}

@@ -219,7 +219,13 @@ fn special_files_at_a_dll_path() {
     server(dir.path(), Path::new("locked.dll"));
     std::fs::copy("testdata/images/x64/isapi-filter.dll", dir.path().join("locked.dll")).unwrap();
     std::fs::set_permissions(dir.path().join("locked.dll"), std::fs::Permissions::from_mode(0o000)).unwrap();
-    let report = lint_path(dir.path(), &Options::default()).unwrap();
+    // Nothing on this bare drive says x64 (no system32 images, no SysWOW64): declare it, so the x64
+    // filter's verdict does not depend on the platform.
+    let x64 = Options {
+        platform: Some(mblint::platform::Platform::X64),
+        ..Options::default()
+    };
+    let report = lint_path(dir.path(), &x64).unwrap();
     if std::fs::read(dir.path().join("locked.dll")).is_err() {
         let d = report
             .diagnostics

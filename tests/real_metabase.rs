@@ -4,10 +4,11 @@
 
 use std::path::PathBuf;
 
-use mblint::lint::lint_bytes;
+use mblint::lint::{Options, lint_bytes};
 use mblint::metabase::isapi::{IsapiSet, Role, WorkerBitness};
 use mblint::metabase::server::ServerConfig;
 use mblint::metabase::{SourceFile, parse, props};
+use mblint::platform::Platform;
 
 fn real(file: &str) -> Option<Vec<u8>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -64,9 +65,11 @@ fn real_metabase_parses_losslessly_and_lints_clean() {
     let root = mb.find("/LM/W3SVC/1/ROOT").unwrap();
     assert_eq!(mb.effective(root, props::SCRIPT_MAPS).map(|e| e.0), Some(svc));
 
-    // The worker's view: a 64-bit server (no Enable32bitAppOnWin64), UrlScan loads, the Compression
-    // filter key (no FilterPath, not in the load order) does not; the gzip scheme DLLs are listed.
-    assert_eq!(WorkerBitness::of(&mb).bitness.bits(), 64);
+    // The worker's view: a 32-bit server (no Enable32bitAppOnWin64, which would decide nothing there:
+    // on x64 the same file would run 64-bit workers), UrlScan loads, the Compression filter key (no
+    // FilterPath, not in the load order) does not; the gzip scheme DLLs are listed.
+    assert_eq!(WorkerBitness::of(&mb, Platform::X86, false).bitness.bits(), 32);
+    assert_eq!(WorkerBitness::of(&mb, Platform::X64, false).bitness.bits(), 64);
     let set = IsapiSet::of(&mb);
     let filters: Vec<_> = set
         .entries
@@ -108,9 +111,74 @@ fn real_metabase_parses_losslessly_and_lints_clean() {
 
     // The server is in IIS 6's default lockdown: every Web Service Extension prohibited, so each of its
     // eight script maps gets 404.2 (MB401, info). Nothing else is wrong with it.
-    let report = lint_bytes("MetaBase.xml", bytes);
+    let report = lint_bytes("MetaBase.xml", bytes.clone());
     let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["MB401"; 8], "{:#?}", report.diagnostics);
+    // Nothing in it says which platform it runs on, and Windows is in C:\WINDOWS by its own paths.
+    let server = report.server.as_ref().unwrap();
+    assert_eq!(server.platform.value.key(), "unknown");
+    assert_eq!(server.windir.value.to_string(), "C:\\WINDOWS");
+    assert_eq!(server.windir.source, mblint::host::Source::Metabase);
+}
+
+/// The real (32-bit) metabase with one ordinary ASP.NET 2.0 script map added, as most IIS 6 servers
+/// with ASP.NET had it.
+fn real_with_aspnet(bytes: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let anchor = ".stm,C:\\WINDOWS\\system32\\inetsrv\\ssinc.dll,5,GET,POST";
+    assert!(text.contains(anchor));
+    let map = "\n\t\t\t.aspx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v2.0.50727\\aspnet_isapi.dll,1,GET,HEAD,POST,DEBUG";
+    text.replacen(anchor, &format!("{anchor}{map}"), 1).into_bytes()
+}
+
+#[test]
+fn a_32bit_server_with_aspnet_is_not_a_64bit_failure() {
+    let Some(bytes) = real("MetaBase.xml") else { return };
+    let bytes = real_with_aspnet(&bytes);
+    let codes = |report: &mblint::lint::FileReport| -> Vec<&'static str> {
+        let mut c: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
+        c.dedup();
+        c
+    };
+    // Undeclared: the map is fine on x86 and a 500 on x64 with 64-bit workers. No MB102 and no fix that
+    // sets Enable32bitAppOnWin64: one warning that fails the gate until the platform is declared.
+    let report = lint_bytes("MetaBase.xml", bytes.clone());
+    assert_eq!(codes(&report), ["MB401", "MB107", "MB401"], "{:#?}", report.diagnostics);
+    let mb107 = report.diagnostics.iter().find(|d| d.code == "MB107").unwrap();
+    assert!(
+        mb107.message.contains("on 64-bit Windows (x64 or IA64): MB102"),
+        "{}",
+        mb107.message
+    );
+    assert!(mb107.message.contains("aspnet_isapi.dll"), "{}", mb107.message);
+    assert!(report.diagnostics.iter().all(|d| {
+        d.fix
+            .as_ref()
+            .is_none_or(|f| f.edits.iter().all(|e| !e.content.contains("Enable32bit")))
+    }));
+    // Declared x86: only the lockdown's info findings.
+    let options = Options {
+        platform: Some(Platform::X86),
+        ..Options::default()
+    };
+    let report = mblint::lint::lint_bytes_with("MetaBase.xml", bytes.clone(), &options);
+    assert!(
+        report.diagnostics.iter().all(|d| d.code == "MB401"),
+        "{:#?}",
+        report.diagnostics
+    );
+    assert_eq!(report.worker.as_ref().unwrap().bitness.map(|b| b.bits()), Some(32));
+    // Declared x64: the real failure, MB102, with 64-bit workers.
+    let options = Options {
+        platform: Some(Platform::X64),
+        ..Options::default()
+    };
+    let report = mblint::lint::lint_bytes_with("MetaBase.xml", bytes, &options);
+    assert!(
+        report.diagnostics.iter().any(|d| d.code == "MB102"),
+        "{:#?}",
+        report.diagnostics
+    );
 }
 
 fn mb_prop(name: &'static str) -> props::Prop {

@@ -24,6 +24,8 @@ const POSITIVE: &[(&str, &str)] = &[
     ("MB104", "testdata/servers/aspnet11-no-working-mode"),
     ("MB105", "testdata/metabases/pool-enable32bit.xml"),
     ("MB106", "testdata/metabases/rules/MB106-iis5-isolation-32bit.xml"),
+    ("MB107", "testdata/metabases/x86-aspnet20.xml"),
+    ("MB108", "testdata/metabases/rules/MB108-conflicting-windir.xml"),
     ("MB201", "testdata/servers/missing-dll"),
     ("MB202", "testdata/servers/missing-dll"),
     ("MB203", "testdata/servers/no-isapi-exports"),
@@ -71,6 +73,8 @@ fn positive_rule_fixtures_show_only_their_own_rules() {
         ("testdata/metabases/rules/MB003-duplicate-location.xml", &["MB003"]),
         ("testdata/metabases/rules/MB004-edit-while-running.xml", &["MB004"]),
         ("testdata/metabases/rules/MB106-iis5-isolation-32bit.xml", &["MB106"]),
+        ("testdata/metabases/rules/MB108-conflicting-windir.xml", &["MB108"]),
+        ("testdata/metabases/x86-aspnet20.xml", &["MB107"]),
         (
             "testdata/metabases/rules/MB3xx-filters.xml",
             &["MB301", "MB302", "MB303"],

@@ -32,6 +32,18 @@ fn every_scenario_gives_its_findings() {
         ("no-isapi-exports", &["MB203", "MB401"]),
         ("missing-dll", &["MB201", "MB202", "MB204", "MB205", "MB401"]),
         ("link-outside", &["MB205"]),
+        // 32-bit Windows (read from system32's images): ASP.NET from Framework is healthy there.
+        ("x86-aspnet20", &[]),
+        // A 64-bit-only filter cannot load on 32-bit Windows.
+        ("x86-64bit-filter", &["MB102"]),
+        // Itanium: IA64 images are native, not "unsupported".
+        ("ia64-native", &[]),
+        // IIS 5.0 isolation mode: everything in 64-bit inetinfo/dllhost, Enable32bitAppOnWin64 ignored.
+        ("iis5-mode-framework64", &["MB106"]),
+        ("iis5-mode-32bit-filter", &["MB102", "MB106"]),
+        ("iis5-mode-rawdata-filter", &["MB102", "MB106"]),
+        // Windows on D: a healthy 32-bit-mode server; only the %windir% map and its lockdown entry.
+        ("windows-on-d", &["MB204", "MB401"]),
     ];
     let on_disk: BTreeSet<String> = std::fs::read_dir("testdata/servers")
         .unwrap()

@@ -1,10 +1,15 @@
 //! The bitness planner: which worker bitness lets every ISAPI DLL load, and with which repoints.
 //!
-//! For each bitness, every DLL of the ISAPI set either loads as configured (after WOW64
-//! redirection), or can be repointed to its counterpart of that bitness, or rules the bitness out.
-//! Counterparts come from the drive when one is mapped (a verified image of the right bitness) and
-//! otherwise from `rules/components.toml`. The plan is the bitness needing the fewest edits (the
-//! current one on a tie), or none when neither works (MB104) or nothing is wrong.
+//! For each bitness the server can run ISAPI DLLs in, every DLL of the ISAPI set either loads as
+//! configured (after WOW64 redirection), or can be repointed to its counterpart of that bitness, or
+//! rules the bitness out. Counterparts come from the drive when one is mapped (a verified image of the
+//! right bitness) and otherwise from `rules/components.toml`. The plan is the bitness needing the
+//! fewest edits (the current one on a tie), or none when neither works (MB104) or nothing is wrong.
+//!
+//! Which bitnesses are open depends on the server: on 32-bit Windows only 32-bit; on 64-bit Windows
+//! in worker process isolation mode both, by Enable32bitAppOnWin64; in IIS 5.0 isolation mode the
+//! native 64-bit, or 32-bit only by switching to worker process isolation mode. A repoint to a 32-bit
+//! build is never planned for a process that is 64-bit by its isolation mode.
 
 use std::sync::OnceLock;
 
@@ -68,12 +73,21 @@ pub struct Repoint {
     pub verified: bool,
 }
 
+/// A server-wide change the plan needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    /// Flip Enable32bitAppOnWin64 at /LM/W3SVC/AppPools.
+    Bitness,
+    /// Leave IIS 5.0 isolation mode for worker process isolation mode, with 32-bit worker processes.
+    ToWorkerIsolation32,
+}
+
 /// A way for every DLL to load.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     pub target: Bitness,
-    /// Whether `target` differs from the current worker bitness.
-    pub switch: bool,
+    /// The server-wide change `target` needs, if it differs from the current bitness.
+    pub switch: Option<Switch>,
     pub repoints: Vec<Repoint>,
 }
 
@@ -87,6 +101,7 @@ enum Need {
 fn need(ctx: &Context<'_>, index: usize, b: Bitness) -> Need {
     let entry = &ctx.isapi.entries[index];
     if let Some(images) = ctx.images {
+        // (Viability is worked out on the server's platform: on x86 nothing is 64-bit-viable.)
         let v = &images.viable[index];
         return match (v.get(b), v.get(b.other())) {
             (Some(c), _) if !c.counterpart => Need::Nothing,
@@ -133,24 +148,36 @@ pub fn repoints_for(ctx: &Context<'_>, b: Bitness) -> Option<Vec<Repoint>> {
     Some(out)
 }
 
+/// The bitnesses open to the server, and the switch each needs.
+pub fn targets(ctx: &Context<'_>) -> Vec<(Bitness, Option<Switch>)> {
+    let current = ctx.worker.bitness;
+    let w = &ctx.worker;
+    if !w.platform.is_64bit() {
+        vec![(Bitness::Bits32, None)]
+    } else if w.iis5 {
+        vec![
+            (Bitness::Bits64, None),
+            (Bitness::Bits32, Some(Switch::ToWorkerIsolation32)),
+        ]
+    } else {
+        vec![(current, None), (current.other(), Some(Switch::Bitness))]
+    }
+}
+
 /// The plan, if something needs doing and some bitness works. `forced` pins the target.
 pub fn plan(ctx: &Context<'_>, forced: Option<Bitness>) -> Option<Plan> {
-    let current = ctx.worker.bitness;
-    let candidates: Vec<Bitness> = match forced {
-        Some(b) => vec![b],
-        None => vec![current, current.other()],
-    };
-    let best = candidates
+    let best = targets(ctx)
         .into_iter()
-        .filter_map(|b| repoints_for(ctx, b).map(|r| (b, r)))
-        .min_by_key(|(b, r)| r.len() + usize::from(*b != current))?;
-    let (target, repoints) = best;
-    if target == current && repoints.is_empty() {
+        .filter(|(b, _)| forced.is_none_or(|f| f == *b))
+        .filter_map(|(b, switch)| repoints_for(ctx, b).map(|r| (b, switch, r)))
+        .min_by_key(|(_, switch, r)| r.len() + usize::from(switch.is_some()))?;
+    let (target, switch, repoints) = best;
+    if switch.is_none() && repoints.is_empty() {
         return None;
     }
     Some(Plan {
         target,
-        switch: target != current,
+        switch,
         repoints,
     })
 }
@@ -209,13 +236,48 @@ fn switch_edits(ctx: &Context<'_>, target: Bitness) -> (Vec<Edit>, Vec<MetabaseO
     }
 }
 
+/// The loaded filters that register for raw data (`NotifyReadRawData`, 0x8000), by name: unsupported
+/// in worker process isolation mode (IIS 6.0 SDK, "Changes in ISAPI Filter Features", ms525612).
+fn raw_data_filters(ctx: &Context<'_>) -> Vec<String> {
+    let mb = ctx.metabase;
+    ctx.isapi
+        .filters
+        .iter()
+        .filter(|f| f.loads())
+        .filter(|f| {
+            f.key
+                .and_then(|k| mb.own(k, props::FILTER_FLAGS))
+                .is_some_and(|a| props::reads_raw_data(&mb.attr_value(a)))
+        })
+        .map(|f| format!("the filter `{}`", f.name))
+        .collect()
+}
+
+/// The edits that turn IIS 5.0 isolation mode off at /LM/W3SVC.
+fn isolation_edits(ctx: &Context<'_>) -> (Vec<Edit>, Vec<MetabaseOp>) {
+    let mb = ctx.metabase;
+    let name = props::IIS5_ISOLATION_MODE_ENABLED.name;
+    match mb.find("/LM/W3SVC") {
+        Some(key) => {
+            let own = mb.own(key, props::IIS5_ISOLATION_MODE_ENABLED);
+            let shown = own.map_or(name.to_string(), |a| mb.attr_name(a).into_owned());
+            let (e, op) = edit::set_property(mb, key, &shown, own, "FALSE");
+            (vec![e], vec![op])
+        }
+        None => {
+            let (e, ops) = edit::create_key(mb, "IIsWebService", "/LM/W3SVC", &[(name, "FALSE")]);
+            (vec![e], ops)
+        }
+    }
+}
+
 /// Attaches the plan's fixes to the findings it resolves: one fix per repoint (on its MB102) when
 /// the worker bitness stays, or one unsafe fix (on MB101, else the first MB102) that switches the
 /// bitness together with every repoint it needs.
 pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
     let Some(plan) = ctx.plan() else { return };
     let at = |diagnostics: &[Diagnostic], code: &str| diagnostics.iter().position(|d| d.code == code);
-    if !plan.switch {
+    let Some(switch) = plan.switch else {
         // MB102 findings by span, once: a repoint on each of 50,000 sites stays linear.
         let mb102: std::collections::HashMap<crate::metabase::Span, usize> = diagnostics
             .iter()
@@ -250,36 +312,66 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
             diagnostics[i].fix = Some(fix);
         }
         return;
-    }
+    };
     let Some(carrier) = at(diagnostics, "MB101").or_else(|| at(diagnostics, "MB102")) else {
         return;
     };
     let (mut edits, mut ops) = switch_edits(ctx, plan.target);
+    if switch == Switch::ToWorkerIsolation32 {
+        let (e, o) = isolation_edits(ctx);
+        edits.extend(e);
+        ops.extend(o);
+    }
     for r in &plan.repoints {
         // A repoint that cannot be written exactly leaves the plan incomplete: offer nothing.
         let Some((edit, op)) = repoint_edit(ctx, r) else { return };
         edits.push(edit);
         push_unique(&mut ops, op);
     }
-    let mut fix = Fix::new(
-        Applicability::Unsafe,
-        format!(
-            "switch every worker process to {} (Enable32bitAppOnWin64={} at {APP_POOLS}){}; this changes every application on the server and takes effect after iisreset",
-            plan.target,
-            if plan.target == Bitness::Bits32 {
-                "TRUE"
-            } else {
-                "FALSE"
-            },
-            match plan.repoints.len() {
-                0 => String::new(),
-                n => format!(
-                    " and repoint {n} ISAPI DLL reference(s) to their {} builds",
-                    plan.target
-                ),
-            }
+    let repoints = match plan.repoints.len() {
+        0 => String::new(),
+        n => format!(
+            " and repoint {n} ISAPI DLL reference(s) to their {} builds",
+            plan.target
         ),
-    );
+    };
+    let mut fix = match switch {
+        Switch::Bitness => Fix::new(
+            Applicability::Unsafe,
+            format!(
+                "switch every worker process to {} (Enable32bitAppOnWin64={} at {APP_POOLS}){repoints}; this changes every application on the server and takes effect after iisreset",
+                plan.target,
+                if plan.target == Bitness::Bits32 {
+                    "TRUE"
+                } else {
+                    "FALSE"
+                },
+            ),
+        ),
+        Switch::ToWorkerIsolation32 => {
+            let raw = raw_data_filters(ctx);
+            Fix::new(
+                // A filter that reads raw data stops working in worker process isolation mode:
+                // the switch is shown, never applied.
+                if raw.is_empty() {
+                    Applicability::Unsafe
+                } else {
+                    Applicability::DisplayOnly
+                },
+                format!(
+                    "leave IIS 5.0 isolation mode for worker process isolation mode (IIs5IsolationModeEnabled=FALSE at /LM/W3SVC) with 32-bit worker processes (Enable32bitAppOnWin64=TRUE at {APP_POOLS}){repoints}. This changes how every application runs: w3wp.exe application pools instead of inetinfo.exe and dllhost.exe, the Network Service identity, AppIsolated no longer applies, ISAPI filters that read raw data (NotifyReadRawData) are not supported, and ASP.NET stops using machine.config's processModel; W3SVC and the HTTP SSL service must be restarted (iisreset){}",
+                    if raw.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            ". Not applied: {} read(s) raw data and would stop working",
+                            raw.join(", ")
+                        )
+                    }
+                ),
+            )
+        }
+    };
     fix.edits = edits;
     fix.ops = ops;
     fix.restart = true;

@@ -15,37 +15,96 @@ use super::props::{self, parse_bool};
 use super::source::Span;
 use super::values::{ProcessorKind, ScriptMap, filter_load_order};
 use crate::bitness::Bitness;
+use crate::platform::{Platform, Process};
 use crate::resolve::{PathEvidence, path_evidence};
 
 /// The Location whose `Enable32bitAppOnWin64` decides the worker bitness.
 pub const APP_POOLS: &str = "/LM/W3SVC/AppPools";
 
-/// The bitness worker processes run in, and the setting that decides it.
+/// The bitness of the processes that load ISAPI DLLs, and what decides it: the platform (32-bit
+/// Windows runs only 32-bit processes), the isolation mode (IIS 5.0 isolation mode loads them into
+/// the native `inetinfo.exe` and `dllhost.exe`), and on 64-bit Windows in worker process isolation
+/// mode, `Enable32bitAppOnWin64` at `/LM/W3SVC/AppPools`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkerBitness {
     pub bitness: Bitness,
     /// The effective `Enable32bitAppOnWin64` (key, property), when one is set.
     pub setting: Option<(KeyId, AttrId)>,
+    pub platform: Platform,
+    /// IIS 5.0 isolation mode.
+    pub iis5: bool,
 }
 
 impl WorkerBitness {
     /// Reads the effective `Enable32bitAppOnWin64` at `/LM/W3SVC/AppPools`: missing or 0 means 64-bit,
-    /// anything else 32-bit (KB895976).
-    pub fn of(mb: &Metabase) -> WorkerBitness {
+    /// anything else 32-bit (KB895976); it decides only on 64-bit Windows in worker process isolation
+    /// mode ("only relevant on 64-bit Windows with IIS 6.0 running in Worker Process Isolation mode",
+    /// cc739039).
+    pub fn of(mb: &Metabase, platform: Platform, iis5: bool) -> WorkerBitness {
         let setting = mb.effective_at(APP_POOLS, props::ENABLE_32BIT_APP_ON_WIN64);
-        let enabled = setting.is_some_and(|(_, attr)| {
-            let value = mb.attr_value(attr);
-            // KB895976: "anything other than 0" starts a 32-bit worker.
-            parse_bool(&value).unwrap_or(true)
-        });
+        // KB895976: "anything other than 0" starts a 32-bit worker.
+        let enabled = setting.is_some_and(|(_, attr)| parse_bool(&mb.attr_value(attr)).unwrap_or(true));
+        let bitness = if !platform.is_64bit() || (enabled && !iis5) {
+            Bitness::Bits32
+        } else {
+            Bitness::Bits64
+        };
         WorkerBitness {
-            bitness: if enabled { Bitness::Bits32 } else { Bitness::Bits64 },
+            bitness,
             setting,
+            platform,
+            iis5,
         }
     }
 
-    /// One sentence naming the setting that decides the worker bitness, for messages.
+    /// Whether Enable32bitAppOnWin64 chooses the bitness: 64-bit Windows, worker process isolation mode.
+    pub fn switchable(&self) -> bool {
+        self.platform.is_64bit() && !self.iis5
+    }
+
+    /// Whether the setting asks for 32-bit worker processes.
+    pub fn asks_32bit(&self, mb: &Metabase) -> bool {
+        self.setting
+            .is_some_and(|(_, attr)| parse_bool(&mb.attr_value(attr)).unwrap_or(true))
+    }
+
+    /// The process that loads ISAPI DLLs of this bitness on this platform.
+    pub fn process(&self) -> Process {
+        Process::new(self.platform, self.bitness)
+    }
+
+    /// The process that loads an entry's DLL: `w3wp.exe` in worker process isolation mode; in IIS 5.0
+    /// isolation mode `inetinfo.exe` for filters, compression and in-process applications
+    /// (AppIsolated 0), `dllhost.exe` for pooled (2) and isolated (1) ones (Application Isolation Mode
+    /// Functions, Table 2.4).
+    pub fn host(&self, mb: &Metabase, entry: &IsapiRef) -> &'static str {
+        if !self.iis5 {
+            return "w3wp.exe";
+        }
+        match entry.role {
+            Role::GlobalFilter | Role::SiteFilter | Role::CompressionScheme => "inetinfo.exe",
+            Role::ScriptMap | Role::WildcardMap => {
+                // AppIsolated inherits; 2 (pooled) is its default.
+                let isolated = mb
+                    .effective(entry.key, props::APP_ISOLATED)
+                    .map_or(2, |(_, attr)| mb.attr_value(attr).trim().parse::<u32>().unwrap_or(2));
+                if isolated == 0 { "inetinfo.exe" } else { "dllhost.exe" }
+            }
+        }
+    }
+
+    /// One sentence naming what decides the bitness, for messages.
     pub fn describe(&self, mb: &Metabase) -> String {
+        if !self.platform.is_64bit() {
+            return "ISAPI DLLs load into 32-bit processes: 32-bit Windows runs no others".into();
+        }
+        if self.iis5 {
+            return format!(
+                "IIS runs in IIS 5.0 isolation mode, where ISAPI DLLs load into inetinfo.exe and dllhost.exe, which are {} on {}; Enable32bitAppOnWin64 applies only in worker process isolation mode",
+                self.bitness,
+                self.platform.describe()
+            );
+        }
         match self.setting {
             Some((key, attr)) => format!(
                 "worker processes run {} because {}=\"{}\" at {}",
@@ -375,8 +434,9 @@ mod tests {
 
     #[test]
     fn worker_bitness_follows_the_app_pools_setting() {
+        let of = |mb: &Metabase| WorkerBitness::of(mb, Platform::X64, false);
         let mb = metabase("<IIsApplicationPools Location =\"/LM/W3SVC/AppPools\">\n</IIsApplicationPools>\n");
-        assert_eq!(WorkerBitness::of(&mb).bitness, Bitness::Bits64);
+        assert_eq!(of(&mb).bitness, Bitness::Bits64);
         for (value, bits) in [
             ("TRUE", 32),
             ("1", 32),
@@ -388,18 +448,39 @@ mod tests {
             let mb = metabase(&format!(
                 "<IIsApplicationPools Location =\"/LM/W3SVC/AppPools\"\n\t\tEnable32bitAppOnWin64=\"{value}\"\n\t>\n</IIsApplicationPools>\n"
             ));
-            assert_eq!(WorkerBitness::of(&mb).bitness.bits(), bits, "{value}");
+            assert_eq!(of(&mb).bitness.bits(), bits, "{value}");
         }
         // Inherited from /LM/W3SVC, even with no AppPools key at all.
         let mb = metabase("<IIsWebService Location =\"/LM/W3SVC\" Enable32BitAppOnWin64=\"TRUE\">\n</IIsWebService>\n");
-        let worker = WorkerBitness::of(&mb);
+        let worker = of(&mb);
         assert_eq!(worker.bitness, Bitness::Bits32);
         assert!(worker.describe(&mb).contains("at /LM/W3SVC"));
         // A value on a single pool decides nothing.
         let mb = metabase(
             "<IIsApplicationPools Location =\"/LM/W3SVC/AppPools\">\n</IIsApplicationPools>\n<IIsApplicationPool Location =\"/LM/W3SVC/AppPools/P\" Enable32BitAppOnWin64=\"TRUE\">\n</IIsApplicationPool>\n",
         );
-        assert_eq!(WorkerBitness::of(&mb).bitness, Bitness::Bits64);
+        assert_eq!(of(&mb).bitness, Bitness::Bits64);
+    }
+
+    #[test]
+    fn platform_and_isolation_mode_decide_before_the_setting() {
+        let mb = metabase(
+            "<IIsApplicationPools Location =\"/LM/W3SVC/AppPools\" Enable32BitAppOnWin64=\"TRUE\">\n</IIsApplicationPools>\n",
+        );
+        // 32-bit Windows: 32-bit whatever the setting says, and the setting cannot switch it.
+        let x86 = WorkerBitness::of(&mb, Platform::X86, false);
+        assert_eq!(x86.bitness, Bitness::Bits32);
+        assert!(!x86.switchable());
+        assert!(x86.describe(&mb).contains("32-bit Windows"));
+        // IIS 5.0 isolation mode on x64 and IA64: native 64-bit, the setting ignored.
+        for platform in [Platform::X64, Platform::Ia64] {
+            let iis5 = WorkerBitness::of(&mb, platform, true);
+            assert_eq!(iis5.bitness, Bitness::Bits64);
+            assert!(!iis5.switchable() && iis5.asks_32bit(&mb));
+            assert!(iis5.describe(&mb).contains("IIS 5.0 isolation mode"));
+        }
+        // IA64 in worker process isolation mode honours it like x64 (KB895976 applies to both).
+        assert_eq!(WorkerBitness::of(&mb, Platform::Ia64, false).bitness, Bitness::Bits32);
     }
 
     #[test]

@@ -40,6 +40,7 @@ props! {
     FILTER_LOAD_ORDER = "FilterLoadOrder", 2040, String, false;
     FILTER_ENABLED = "FilterEnabled", 2043, Bool, false;
     FILTER_STATE = "FilterState", 2042, Dword, false;
+    FILTER_FLAGS = "FilterFlags", 2044, Dword, false;
     WEB_SVC_EXT_RESTRICTION_LIST = "WebSvcExtRestrictionList", 2168, MultiSz, false;
     APPLICATION_DEPENDENCIES = "ApplicationDependencies", 2167, MultiSz, false;
     IIS5_ISOLATION_MODE_ENABLED = "IIs5IsolationModeEnabled", 9203, Bool, false;
@@ -70,6 +71,23 @@ pub fn parse_bool(value: &str) -> Option<bool> {
     } else {
         v.parse::<u32>().ok().map(|n| n != 0)
     }
+}
+
+/// `SF_NOTIFY_READ_RAW_DATA` in `FilterFlags` (MBSchema's flag `NotifyReadRawData`, 0x8000).
+const NOTIFY_READ_RAW_DATA: u32 = 0x8000;
+
+/// Whether a `FilterFlags` value, written as flag names joined by `|` or as a number, includes
+/// `NotifyReadRawData`.
+pub fn reads_raw_data(value: &str) -> bool {
+    value.split('|').map(str::trim).any(|flag| {
+        flag.eq_ignore_ascii_case("NotifyReadRawData")
+            || flag.parse::<u32>().is_ok_and(|n| n & NOTIFY_READ_RAW_DATA != 0)
+            || flag
+                .strip_prefix("0x")
+                .or_else(|| flag.strip_prefix("0X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .is_some_and(|n| n & NOTIFY_READ_RAW_DATA != 0)
+    })
 }
 
 /// Whether a boolean is written in one of the spellings IIS documents: TRUE, FALSE, 1 or 0.
@@ -107,5 +125,15 @@ mod tests {
         assert_eq!(parse_bool("yes"), None);
         assert!(is_canonical_bool("True"));
         assert!(!is_canonical_bool("2"));
+    }
+
+    #[test]
+    fn raw_data_filter_flags() {
+        assert!(reads_raw_data("NotifyReadRawData | NotifyOrderMedium"));
+        assert!(reads_raw_data("notifyreadrawdata"));
+        assert!(reads_raw_data("32768"));
+        assert!(reads_raw_data("0x8002"));
+        assert!(!reads_raw_data("NotifyPreProcHeaders | NotifyOrderHigh"));
+        assert!(!reads_raw_data("16384"));
     }
 }

@@ -38,6 +38,8 @@ pub struct JsonFile<'a> {
     /// Whether the file parsed as a metabase (false: see its MB001 finding).
     pub parsed: bool,
     pub worker: Option<&'a WorkerSummary>,
+    /// The platform, isolation mode and Windows folder, each with its source and evidence.
+    pub server: Option<&'a crate::host::ServerModel>,
     /// The drives DLL paths were resolved on; empty when judged by path alone.
     pub drives: &'a [crate::lint::DriveSummary],
     /// How many ISAPI DLL references the worker processes could load.
@@ -189,6 +191,7 @@ pub fn build(reports: &[FileReport]) -> JsonReport<'_> {
                 line_ending: r.source.line_ending(),
                 parsed: r.worker.is_some(),
                 worker: r.worker.as_ref(),
+                server: r.server.as_ref(),
                 drives: &r.drives,
                 isapi_references: r.isapi_count,
                 counts: Counts::of(&r.diagnostics),

@@ -153,6 +153,17 @@ pub fn build(reports: &[FileReport], successful: bool) -> Value {
             results.push(result);
         }
     }
+    // Each file's server model (platform, isolation mode, Windows folder, with their evidence) and
+    // worker summary, as properties of its artifact.
+    let artifacts: Vec<Value> = reports
+        .iter()
+        .map(|r| {
+            json!({
+                "location": artifact_location(&r.source.name),
+                "properties": { "server": r.server, "worker": r.worker },
+            })
+        })
+        .collect();
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -170,6 +181,7 @@ pub fn build(reports: &[FileReport], successful: bool) -> Value {
                 "%SRCROOT%": { "description": { "text": "The folder mblint ran in." } },
             },
             "columnKind": "unicodeCodePoints",
+            "artifacts": artifacts,
             "results": results,
         }],
     })

@@ -164,7 +164,28 @@ pub fn write(reports: &[FileReport], options: TextOptions, out: &mut impl std::i
             out.write_all(buf.as_bytes())?;
         }
     }
+    for report in reports {
+        if let Some(line) = server_line(report) {
+            out.write_all(line.as_bytes())?;
+        }
+    }
     out.write_all(summary(reports).as_bytes())
+}
+
+/// `MetaBase.xml: x64 Windows (read from the drive), worker process isolation mode, Windows in
+/// C:\WINDOWS (read from the drive); ISAPI DLLs load in 64-bit w3wp.exe`: what the verdicts rest on.
+pub fn server_line(report: &FileReport) -> Option<String> {
+    let (server, worker) = (report.server.as_ref()?, report.worker.as_ref()?);
+    let processes = worker.processes.join(" and ");
+    let load = match worker.bitness {
+        Some(b) => format!("{b} {processes}"),
+        None => format!("{processes}, 32- or 64-bit by the platform"),
+    };
+    Some(format!(
+        "{}: {}; ISAPI DLLs load in {load}\n",
+        report.source.name,
+        server.summary()
+    ))
 }
 
 pub fn render(reports: &[FileReport], options: TextOptions) -> String {

@@ -113,6 +113,11 @@ mod tests {
         assert!(parse_mapping("DD:=/x").is_err());
         assert!(parse_mapping("/x").is_err());
         assert!(parse_mapping("C:=").is_err());
+        // A live server's admin share, as a Windows workstation reads it.
+        assert_eq!(
+            parse_mapping(r"C:=\\iis01\c$").unwrap(),
+            ('C', PathBuf::from(r"\\iis01\c$"))
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::resolver::{Resolution, Resolver};
 use super::winpath::counterparts;
 use crate::bitness::Bitness;
 use crate::metabase::isapi::{IsapiRef, IsapiSet, Role};
+use crate::platform::Process;
 
 /// A path that loads in a worker of some bitness.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,15 +59,18 @@ pub fn load_path(entry: &IsapiRef, windir: &str) -> String {
     out
 }
 
-fn loads_in(resolver: &mut Resolver, path: &str, b: Bitness) -> bool {
-    resolver
-        .resolve(path, b)
-        .image()
-        .is_some_and(|image| image.is_dll && image.bitness() == Some(b))
+fn loads_in(resolver: &mut Resolver, path: &str, process: Process) -> bool {
+    process.exists()
+        && resolver
+            .resolve(path, process)
+            .image()
+            .is_some_and(|image| image.loads_in(process))
 }
 
 impl Images {
-    pub fn of(set: &IsapiSet, worker: Bitness, resolver: &mut Resolver) -> Images {
+    /// Resolves every entry as `worker` opens it, and which path would load in a 32-bit and in a
+    /// 64-bit process on the same platform.
+    pub fn of(set: &IsapiSet, worker: Process, resolver: &mut Resolver) -> Images {
         let windir = resolver.drives().windir.to_string();
         let mut viable_by_path: HashMap<String, Arc<Viability>> = HashMap::new();
         let mut current = Vec::with_capacity(set.entries.len());
@@ -79,9 +83,10 @@ impl Images {
                 .or_insert_with(|| {
                     let mut v = Viability::default();
                     for b in [Bitness::Bits32, Bitness::Bits64] {
+                        let process = Process::new(worker.platform, b);
                         let found = std::iter::once((path.clone(), false))
                             .chain(counterparts(&path).into_iter().map(|p| (p, true)))
-                            .find(|(p, _)| loads_in(resolver, p, b))
+                            .find(|(p, _)| loads_in(resolver, p, process))
                             .map(|(path, counterpart)| Candidate { path, counterpart });
                         match b {
                             Bitness::Bits32 => v.bits32 = found,

@@ -11,6 +11,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use serde::Serialize;
 
 use crate::bitness::Bitness;
+use crate::platform::{Platform, Process};
 
 /// The largest image mblint reads. ISAPI DLLs are kilobytes to a few megabytes.
 pub const MAX_IMAGE_SIZE: u64 = 256 * 1024 * 1024;
@@ -114,6 +115,28 @@ impl ImageInfo {
             (Machine::Amd64, PeFormat::Pe32Plus) => Some(Bitness::Bits64),
             _ => None,
         }
+    }
+
+    /// The bitness of the process on `platform` that this image is built for, if any: i386 images
+    /// are 32-bit everywhere; an image of the platform's own 64-bit architecture is 64-bit. On x86,
+    /// AMD64 and IA64 images count as 64-bit (the right fix is a 32-bit build); on x64 an IA64
+    /// image, and on IA64 an AMD64 one, fits no process at all (MB103), like ARM64 everywhere.
+    pub fn bitness_on(&self, platform: Platform) -> Option<Bitness> {
+        if self.clr.is_some_and(|c| c.il_only) {
+            return None;
+        }
+        match (self.machine, self.format, platform) {
+            (Machine::I386, PeFormat::Pe32, _) => Some(Bitness::Bits32),
+            (Machine::Amd64, PeFormat::Pe32Plus, Platform::X64 | Platform::X86)
+            | (Machine::Ia64, PeFormat::Pe32Plus, Platform::Ia64 | Platform::X86) => Some(Bitness::Bits64),
+            _ => None,
+        }
+    }
+
+    /// Whether a process can load it as a DLL.
+    pub fn loads_in(&self, process: Process) -> bool {
+        // On x86 a 64-bit image has a bitness but no process to load it.
+        self.is_dll && process.exists() && self.bitness_on(process.platform) == Some(process.bitness)
     }
 
     /// `PE32 i386 DLL`, `PE32+ AMD64 DLL`, `PE32 i386 DLL (managed, IL only)`.

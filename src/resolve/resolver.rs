@@ -15,7 +15,10 @@ use super::drive::Drives;
 use super::fsys::{self, EntryKind};
 use super::pe::{self, ImageError, ImageInfo};
 use super::winpath::{self, PathProblem, WinPath};
-use crate::bitness::Bitness;
+use crate::platform::Process;
+
+/// How a lookup that ends on a folder says so.
+const FOLDER_NOT_DLL: &str = " is a folder, not a DLL";
 
 /// How many symbolic links one resolution may follow before it is called a loop.
 const MAX_LINKS: usize = 40;
@@ -70,7 +73,7 @@ pub struct Resolver {
     /// Per host directory: folded name -> real names.
     dirs: HashMap<PathBuf, Option<Listing>>,
     images: HashMap<PathBuf, Arc<Result<ImageInfo, ImageError>>>,
-    results: HashMap<(String, Bitness), Arc<Resolution>>,
+    results: HashMap<(String, Process), Arc<Resolution>>,
     /// Per drive: the canonical root (what confinement is checked against) and the root as given
     /// (what file paths are shown under).
     roots: HashMap<char, Option<(PathBuf, PathBuf)>>,
@@ -104,23 +107,23 @@ impl Resolver {
         &self.drives
     }
 
-    /// Resolves `configured` as a worker of `bitness` would open it.
-    pub fn resolve(&mut self, configured: &str, bitness: Bitness) -> Arc<Resolution> {
-        let key = (configured.to_string(), bitness);
+    /// Resolves `configured` as `process` would open it.
+    pub fn resolve(&mut self, configured: &str, process: Process) -> Arc<Resolution> {
+        let key = (configured.to_string(), process);
         if let Some(done) = self.results.get(&key) {
             return done.clone();
         }
-        let resolution = Arc::new(self.resolve_uncached(configured, bitness));
+        let resolution = Arc::new(self.resolve_uncached(configured, process));
         self.results.insert(key, resolution.clone());
         resolution
     }
 
-    fn resolve_uncached(&mut self, configured: &str, bitness: Bitness) -> Resolution {
+    fn resolve_uncached(&mut self, configured: &str, process: Process) -> Resolution {
         let parsed = match winpath::parse(configured) {
             Ok(p) => p,
             Err(problem) => return Resolution::Unresolvable(problem),
         };
-        let effective = match winpath::redirect(&parsed, bitness, &self.drives.windir) {
+        let effective = match winpath::redirect(&parsed, process, &self.drives.windir) {
             Ok(p) => p,
             Err(problem) => return Resolution::Unresolvable(problem),
         };
@@ -308,7 +311,51 @@ impl Resolver {
             }
         }
         Found::Refused {
-            reason: format!("{} is a folder, not a DLL", windows(&shown)),
+            reason: format!("{}{FOLDER_NOT_DLL}", windows(&shown)),
+        }
+    }
+
+    /// Whether a Windows path names a folder on a mapped drive (looked up as confined as a DLL).
+    pub fn is_folder(&mut self, path: &WinPath) -> bool {
+        let Some((root, _)) = self.root(path.drive) else {
+            return false;
+        };
+        matches!(self.locate(&root, path), Found::Refused { reason } if reason.ends_with(FOLDER_NOT_DLL))
+    }
+
+    /// The folders at the root of a mapped drive that hold a `system32` folder: where Windows is.
+    pub fn windows_folders(&mut self, drive: char) -> Vec<WinPath> {
+        let Some((root, _)) = self.root(drive) else {
+            return Vec::new();
+        };
+        let Some(listing) = self.listing(&root) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = listing
+            .values()
+            .flatten()
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|name| WinPath {
+                drive: drive.to_ascii_uppercase(),
+                components: vec![name],
+            })
+            .filter(|windir| {
+                let mut system32 = windir.clone();
+                system32.components.push("system32".into());
+                self.is_folder(&system32)
+            })
+            .collect()
+    }
+
+    /// Where Windows is, for WOW64 redirection: set once the server model knows it.
+    pub fn set_windir(&mut self, windir: WinPath) {
+        if self.drives.windir != windir {
+            self.drives.windir = windir;
+            self.results.clear();
         }
     }
 
@@ -353,6 +400,12 @@ impl Resolver {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use crate::bitness::Bitness;
+    use crate::platform::Platform;
+
+    fn on_x64(b: Bitness) -> Process {
+        Process::new(Platform::X64, b)
+    }
 
     fn drive_with(files: &[(&str, &[u8])]) -> (tempfile::TempDir, Resolver) {
         let dir = tempfile::tempdir().unwrap();
@@ -381,9 +434,9 @@ mod tests {
             ("Windows/SysWOW64/inetsrv/asp.dll", &x86),
         ]);
         let path = r"C:\WINDOWS\system32\inetsrv\asp.dll";
-        let r64 = r.resolve(path, Bitness::Bits64);
+        let r64 = r.resolve(path, on_x64(Bitness::Bits64));
         assert_eq!(r64.image().and_then(|i| i.bitness()), Some(Bitness::Bits64));
-        let r32 = r.resolve(path, Bitness::Bits32);
+        let r32 = r.resolve(path, on_x64(Bitness::Bits32));
         assert_eq!(r32.image().and_then(|i| i.bitness()), Some(Bitness::Bits32));
         match &*r32 {
             Resolution::Resolved {
@@ -394,13 +447,13 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(Arc::ptr_eq(&r32, &r.resolve(path, Bitness::Bits32)), "cached");
+        assert!(Arc::ptr_eq(&r32, &r.resolve(path, on_x64(Bitness::Bits32))), "cached");
     }
 
     #[test]
     fn missing_unmapped_and_unresolvable() {
         let (_dir, mut r) = drive_with(&[("WINDOWS/x.txt", b"")]);
-        match &*r.resolve(r"C:\WINDOWS\system32\inetsrv\gone.dll", Bitness::Bits64) {
+        match &*r.resolve(r"C:\WINDOWS\system32\inetsrv\gone.dll", on_x64(Bitness::Bits64)) {
             Resolution::Resolved {
                 found: Found::Missing { missing },
                 ..
@@ -408,21 +461,21 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            *r.resolve(r"D:\x.dll", Bitness::Bits64),
+            *r.resolve(r"D:\x.dll", on_x64(Bitness::Bits64)),
             Resolution::Unresolvable(PathProblem::UnmappedDrive { drive: 'D' })
         );
         assert_eq!(
-            *r.resolve(r"\\srv\share\x.dll", Bitness::Bits64),
+            *r.resolve(r"\\srv\share\x.dll", on_x64(Bitness::Bits64)),
             Resolution::Unresolvable(PathProblem::Unc)
         );
-        match &*r.resolve(r"C:\WINDOWS\x.txt\y.dll", Bitness::Bits64) {
+        match &*r.resolve(r"C:\WINDOWS\x.txt\y.dll", on_x64(Bitness::Bits64)) {
             Resolution::Resolved {
                 found: Found::Missing { .. },
                 ..
             } => {}
             other => panic!("{other:?}"),
         }
-        match &*r.resolve(r"C:\WINDOWS", Bitness::Bits64) {
+        match &*r.resolve(r"C:\WINDOWS", on_x64(Bitness::Bits64)) {
             Resolution::Resolved {
                 found: Found::Refused { reason },
                 ..
@@ -444,8 +497,16 @@ mod tests {
         std::os::unix::fs::symlink("loop-b", root.join("links/loop-a")).unwrap();
         std::os::unix::fs::symlink("loop-a", root.join("links/loop-b")).unwrap();
 
-        assert!(r.resolve(r"C:\links\inside.dll", Bitness::Bits64).image().is_some());
-        assert!(r.resolve(r"C:\LINKS\ABS-IN\X.DLL", Bitness::Bits64).image().is_some());
+        assert!(
+            r.resolve(r"C:\links\inside.dll", on_x64(Bitness::Bits64))
+                .image()
+                .is_some()
+        );
+        assert!(
+            r.resolve(r"C:\LINKS\ABS-IN\X.DLL", on_x64(Bitness::Bits64))
+                .image()
+                .is_some()
+        );
         for (path, expected) in [
             (r"C:\links\abs-out.dll", "outside the mapped drive root"),
             (
@@ -454,7 +515,7 @@ mod tests {
             ),
             (r"C:\links\loop-a", "link loop"),
         ] {
-            match &*r.resolve(path, Bitness::Bits64) {
+            match &*r.resolve(path, on_x64(Bitness::Bits64)) {
                 Resolution::Resolved {
                     found: Found::Refused { reason },
                     ..
@@ -463,7 +524,7 @@ mod tests {
             }
         }
         assert_eq!(
-            *r.resolve(r"C:\..\secret.dll", Bitness::Bits64),
+            *r.resolve(r"C:\..\secret.dll", on_x64(Bitness::Bits64)),
             Resolution::Unresolvable(PathProblem::AboveRoot)
         );
     }
@@ -474,7 +535,7 @@ mod tests {
         let root = dir.path().join("c");
         let fifo = std::ffi::CString::new(root.join("fifo.dll").to_str().unwrap()).unwrap();
         assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
-        match &*r.resolve(r"C:\fifo.dll", Bitness::Bits64) {
+        match &*r.resolve(r"C:\fifo.dll", on_x64(Bitness::Bits64)) {
             Resolution::Resolved {
                 found: Found::Refused { reason },
                 ..

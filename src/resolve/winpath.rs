@@ -2,7 +2,7 @@
 //!
 //! Pure functions of text: no file-system access here, so every rule is unit-tested on any platform.
 
-use crate::bitness::Bitness;
+use crate::platform::Process;
 
 /// An absolute path on a drive: `C:\WINDOWS\system32\inetsrv\asp.dll`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -41,6 +41,8 @@ pub enum PathProblem {
     },
     /// `%windir%\Sysnative\...` in a 64-bit worker: the alias exists only for 32-bit processes.
     SysnativeIn64Bit,
+    /// `%windir%\Sysnative\...` on 32-bit Windows, which has no WOW64 and no such alias.
+    SysnativeOnX86,
     Empty,
 }
 
@@ -56,6 +58,7 @@ impl PathProblem {
             PathProblem::AboveRoot => "climbs with `..` above the drive root".into(),
             PathProblem::UnmappedDrive { drive } => format!("is on drive {drive}:, which no --drive mapping covers"),
             PathProblem::SysnativeIn64Bit => "goes through Sysnative, an alias that exists only for 32-bit processes (and on Server 2003 only after hotfix KB942589): a 64-bit worker cannot open it".into(),
+            PathProblem::SysnativeOnX86 => "goes through Sysnative, an alias that exists only for 32-bit processes on 64-bit Windows: 32-bit Windows has no such folder".into(),
             PathProblem::Empty => "is empty".into(),
         }
     }
@@ -144,10 +147,11 @@ fn eq(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
-/// The path a worker of `bitness` really opens: for a 32-bit worker `%windir%\system32` becomes
-/// `%windir%\SysWOW64` (but for the exempt folders) and `%windir%\Sysnative` the real `system32`;
-/// a 64-bit worker cannot use `Sysnative`. `Program Files` is never redirected.
-pub fn redirect(path: &WinPath, bitness: Bitness, windir: &WinPath) -> Result<WinPath, PathProblem> {
+/// The path a process really opens: under WOW64 (a 32-bit process on 64-bit Windows)
+/// `%windir%\system32` becomes `%windir%\SysWOW64` (but for the exempt folders) and
+/// `%windir%\Sysnative` the real `system32`; a 64-bit process, and any process on 32-bit Windows,
+/// cannot use `Sysnative`. `Program Files` is never redirected.
+pub fn redirect(path: &WinPath, process: Process, windir: &WinPath) -> Result<WinPath, PathProblem> {
     let n = windir.components.len();
     let under_windir = path.drive == windir.drive
         && path.components.len() > n
@@ -158,12 +162,16 @@ pub fn redirect(path: &WinPath, bitness: Bitness, windir: &WinPath) -> Result<Wi
     let mut out = path.clone();
     let rest = &path.components[n..];
     let first = rest[0].as_str();
+    let wow64 = process.wow64();
     if eq(first, "sysnative") {
-        match bitness {
-            Bitness::Bits64 => return Err(PathProblem::SysnativeIn64Bit),
-            Bitness::Bits32 => out.components[n] = "system32".into(),
+        if wow64 {
+            out.components[n] = "system32".into();
+        } else if process.platform.is_64bit() {
+            return Err(PathProblem::SysnativeIn64Bit);
+        } else {
+            return Err(PathProblem::SysnativeOnX86);
         }
-    } else if bitness == Bitness::Bits32 && eq(first, "system32") {
+    } else if wow64 && eq(first, "system32") {
         let below = &rest[1..];
         let exempt = EXEMPT
             .iter()
@@ -171,7 +179,7 @@ pub fn redirect(path: &WinPath, bitness: Bitness, windir: &WinPath) -> Result<Wi
         if !exempt {
             out.components[n] = "SysWOW64".into();
         }
-    } else if bitness == Bitness::Bits32 && eq(first, "lastgood") && rest.get(1).is_some_and(|c| eq(c, "system32")) {
+    } else if wow64 && eq(first, "lastgood") && rest.get(1).is_some_and(|c| eq(c, "system32")) {
         out.components[n + 1] = "SysWOW64".into();
     }
     Ok(out)
@@ -214,6 +222,12 @@ pub fn counterparts(path: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bitness::Bitness;
+    use crate::platform::Platform;
+
+    fn x64(b: Bitness) -> Process {
+        Process::new(Platform::X64, b)
+    }
 
     fn p(s: &str) -> WinPath {
         parse(s).unwrap()
@@ -264,14 +278,14 @@ mod tests {
         // Whatever is plain parses, and redirect finds nothing to object to.
         let windir = parse(r"C:\WINDOWS").unwrap();
         for b in [Bitness::Bits32, Bitness::Bits64] {
-            assert!(redirect(&parse(r"C:\WINDOWS\system32\x.dll").unwrap(), b, &windir).is_ok());
+            assert!(redirect(&parse(r"C:\WINDOWS\system32\x.dll").unwrap(), x64(b), &windir).is_ok());
         }
     }
 
     #[test]
     fn wow64_redirection() {
         let windir = p(r"C:\WINDOWS");
-        let r = |s: &str, b| redirect(&p(s), b, &windir).map(|w| w.to_string());
+        let r = |s: &str, b| redirect(&p(s), x64(b), &windir).map(|w| w.to_string());
         assert_eq!(
             r(r"C:\WINDOWS\system32\inetsrv\asp.dll", Bitness::Bits32).unwrap(),
             r"C:\WINDOWS\SysWOW64\inetsrv\asp.dll"
@@ -311,6 +325,37 @@ mod tests {
         assert_eq!(
             r(r"D:\WINDOWS\system32\x.dll", Bitness::Bits32).unwrap(),
             r"D:\WINDOWS\system32\x.dll"
+        );
+        // Windows on D: redirects there, and not on C:.
+        let on_d = p(r"D:\WINDOWS");
+        assert_eq!(
+            redirect(&p(r"D:\WINDOWS\system32\x.dll"), x64(Bitness::Bits32), &on_d)
+                .unwrap()
+                .to_string(),
+            r"D:\WINDOWS\SysWOW64\x.dll"
+        );
+        // 32-bit Windows has no WOW64: system32 is itself, and Sysnative does not exist.
+        let x86 = Process::new(Platform::X86, Bitness::Bits32);
+        assert_eq!(
+            redirect(&p(r"C:\WINDOWS\system32\x.dll"), x86, &windir)
+                .unwrap()
+                .to_string(),
+            r"C:\WINDOWS\system32\x.dll"
+        );
+        assert_eq!(
+            redirect(&p(r"C:\WINDOWS\Sysnative\x.dll"), x86, &windir),
+            Err(PathProblem::SysnativeOnX86)
+        );
+        // IA64 redirects as x64 does.
+        assert_eq!(
+            redirect(
+                &p(r"C:\WINDOWS\system32\x.dll"),
+                Process::new(Platform::Ia64, Bitness::Bits32),
+                &windir
+            )
+            .unwrap()
+            .to_string(),
+            r"C:\WINDOWS\SysWOW64\x.dll"
         );
     }
 

@@ -45,14 +45,16 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 ),
                 format!("not found as a {worker} worker looks for it"),
             ),
-            Some(Resolution::Unresolvable(PathProblem::SysnativeIn64Bit)) => sysnative(entry, worker),
+            Some(Resolution::Unresolvable(PathProblem::SysnativeIn64Bit)) => sysnative(entry, ctx),
             // With no drive the path's text still shows a Sysnative path a 64-bit worker cannot open.
-            None if !entry.plain
-                && winpath::parse(&entry.path)
-                    .and_then(|p| winpath::redirect(&p, worker, &winpath::parse("C:\\WINDOWS").expect("valid")))
-                    == Err(PathProblem::SysnativeIn64Bit) =>
-            {
-                sysnative(entry, worker)
+            Some(Resolution::Unresolvable(PathProblem::SysnativeOnX86)) => sysnative(entry, ctx),
+            None if !entry.plain => {
+                match winpath::parse(&entry.path)
+                    .and_then(|p| winpath::redirect(&p, ctx.worker.process(), ctx.windir().0))
+                {
+                    Err(PathProblem::SysnativeIn64Bit | PathProblem::SysnativeOnX86) => sysnative(entry, ctx),
+                    _ => continue,
+                }
             }
             _ => continue,
         };
@@ -65,13 +67,26 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn sysnative(entry: &crate::metabase::isapi::IsapiRef, worker: crate::bitness::Bitness) -> (String, String) {
-    (
-        format!(
-            "{} goes through Sysnative, which {worker} worker processes cannot open: the alias exists only for 32-bit processes (and on Windows Server 2003 only after hotfix KB942589); {}",
-            subject(entry),
-            symptom(entry.role)
-        ),
-        "`Sysnative` does not exist for a 64-bit process".into(),
-    )
+fn sysnative(entry: &crate::metabase::isapi::IsapiRef, ctx: &Context<'_>) -> (String, String) {
+    let worker = ctx.worker.bitness;
+    let host = ctx.host(entry);
+    if ctx.worker.platform.is_64bit() {
+        (
+            format!(
+                "{} goes through Sysnative, which the {worker} {host} cannot open: the alias exists only for 32-bit processes (and on Windows Server 2003 only after hotfix KB942589); {}",
+                subject(entry),
+                symptom(entry.role)
+            ),
+            "`Sysnative` does not exist for a 64-bit process".into(),
+        )
+    } else {
+        (
+            format!(
+                "{} goes through Sysnative, which does not exist on 32-bit Windows (the alias is WOW64's, for 32-bit processes on 64-bit Windows); {}",
+                subject(entry),
+                symptom(entry.role)
+            ),
+            "`Sysnative` does not exist on 32-bit Windows".into(),
+        )
+    }
 }

@@ -30,13 +30,12 @@ fn misplaced_fix(
     let mb = ctx.metabase;
     let wants_32 = props::parse_bool(value).unwrap_or(true);
     let (delete, op) = edit::delete_property(mb, key, attr);
-    if wants_32 == (ctx.worker.bitness == Bitness::Bits32) {
+    // Where the server-wide setting decides nothing either (32-bit Windows, IIS 5.0 isolation
+    // mode), or already says the same, removing the ignored copy changes nothing.
+    if !ctx.worker.switchable() || wants_32 == (ctx.worker.bitness == Bitness::Bits32) {
         let mut fix = Fix::new(
             Applicability::Safe,
-            format!(
-                "remove the ignored setting; worker processes already run {}",
-                ctx.worker.bitness
-            ),
+            format!("remove the ignored setting; {}", ctx.worker.describe(mb)),
         );
         fix.edits.push(delete);
         fix.ops.push(op);

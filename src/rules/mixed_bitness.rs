@@ -19,6 +19,11 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mb = ctx.metabase;
+    // Only where Enable32bitAppOnWin64 chooses: on 32-bit Windows, and in IIS 5.0 isolation mode, the
+    // bitness is fixed, and MB102 reports each DLL that does not fit it.
+    if !ctx.worker.switchable() {
+        return;
+    }
     let bits: Vec<Option<Bitness>> = (0..ctx.isapi.entries.len()).map(|i| ctx.bits(i)).collect();
     let first = |b: Bitness| bits.iter().position(|&x| x == Some(b));
     let (Some(first32), Some(first64)) = (first(Bitness::Bits32), first(Bitness::Bits64)) else {

@@ -11,6 +11,7 @@ use crate::resolve::pe::{ImageError, ImageInfo};
 use crate::resolve::resolver::{Found, Resolution};
 use crate::resolve::winpath::WinPath;
 
+pub mod conflicting_evidence;
 pub mod duplicate_filter;
 pub mod duplicate_location;
 pub mod edit_while_running_unsafe;
@@ -26,6 +27,7 @@ pub mod missing_isapi_exports;
 pub mod mixed_aspnet_versions;
 pub mod mixed_bitness;
 pub mod no_working_mode;
+pub mod platform_unknown;
 pub mod undefined_app_pool;
 pub mod unexpanded_variable;
 pub mod unknown_dependency_group;
@@ -53,8 +55,9 @@ pub struct Context<'a> {
     pub images: Option<&'a Images>,
     /// `--worker-bitness`: the bitness the planner must aim for.
     pub forced_bitness: Option<Bitness>,
-    /// `%windir%` on the mapped drive, when a drive copy says where Windows is.
-    pub windir: Option<String>,
+    /// The server's platform, isolation mode and Windows folder, with their evidence. Verdicts are
+    /// worked out for one platform at a time (`worker.platform`), each one the model leaves open.
+    pub model: &'a crate::host::ServerModel,
     pub(crate) plan: std::cell::OnceCell<Option<crate::fix::plan::Plan>>,
 }
 
@@ -111,6 +114,18 @@ impl Context<'_> {
             .as_ref()
     }
 
+    /// `%windir%`, and whether the drive or a declaration makes it certain (else it is inferred from
+    /// the metabase's paths or assumed).
+    pub fn windir(&self) -> (&WinPath, bool) {
+        let w = &self.model.windir;
+        (&w.value, w.source <= crate::host::Source::Drive)
+    }
+
+    /// The process that loads an entry's DLL, for messages: `w3wp.exe`, `inetinfo.exe`.
+    pub fn host(&self, entry: &IsapiRef) -> &'static str {
+        self.worker.host(self.metabase, entry)
+    }
+
     /// Every entry whose path resolved to a file read as an image (none without a drive).
     pub fn entry_images(&self) -> impl Iterator<Item = EntryImage<'_>> {
         self.images.into_iter().flat_map(move |images| {
@@ -143,7 +158,7 @@ impl Context<'_> {
                 Resolution::Resolved {
                     found: Found::Image { image, .. },
                     ..
-                } => return image.as_ref().as_ref().ok()?.bitness(),
+                } => return image.as_ref().as_ref().ok()?.bitness_on(self.worker.platform),
                 Resolution::Resolved { .. } => return None,
                 Resolution::Unresolvable(_) => {}
             }
@@ -164,7 +179,7 @@ impl Context<'_> {
                     ..
                 } => {
                     let info = image.as_ref().as_ref().ok()?;
-                    let bitness = info.bitness()?;
+                    let bitness = info.bitness_on(self.worker.platform)?;
                     return Some(EntryBitness {
                         bitness,
                         basis: format!("image: {} at {effective}", info.describe()),
@@ -232,6 +247,8 @@ pub static RULES: &[&Rule] = &[
     &no_working_mode::RULE,
     &misplaced_enable32bit::RULE,
     &worker_isolation_required::RULE,
+    &platform_unknown::RULE,
+    &conflicting_evidence::RULE,
     &image_not_found::RULE,
     &invalid_image::RULE,
     &missing_isapi_exports::RULE,
@@ -349,7 +366,9 @@ mod tests {
                 "MB103 unsupported-architecture error",
                 "MB104 no-working-mode error",
                 "MB105 misplaced-enable32bit warning",
-                "MB106 32bit-needs-worker-isolation error",
+                "MB106 32bit-needs-worker-isolation warning",
+                "MB107 platform-unknown warning",
+                "MB108 conflicting-evidence warning",
                 "MB201 image-not-found error",
                 "MB202 invalid-image error",
                 "MB203 missing-isapi-exports error",

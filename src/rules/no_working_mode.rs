@@ -18,6 +18,10 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(images) = ctx.images else { return };
+    // On 32-bit Windows there is one bitness and no mode to choose: MB102 reports each DLL.
+    if !ctx.worker.platform.is_64bit() {
+        return;
+    }
     let mb = ctx.metabase;
     let only = |b: Bitness| {
         ctx.isapi

@@ -19,13 +19,15 @@ pub static RULE: Rule = Rule {
 };
 
 /// Expands `%windir%`, `%SystemRoot%` and `%SystemDrive%`, whose values a drive copy makes certain
-/// (safe); without one the usual `C:\WINDOWS` is assumed (unsafe). Other variables are left alone.
+/// (safe); the metabase's own paths make it likely (unsafe); with nothing to go on the usual
+/// `C:\WINDOWS` is only shown (display-only). Other variables are left alone.
 fn expand(ctx: &Context<'_>, entry: &crate::metabase::isapi::IsapiRef) -> Option<Fix> {
     let mb = ctx.metabase;
     if mb.slice(entry.span) != &*entry.path {
         return None;
     }
-    let windir = ctx.windir.clone().unwrap_or_else(|| "C:\\WINDOWS".to_string());
+    let (windir, certain) = ctx.windir();
+    let windir = windir.to_string();
     let mut out = String::new();
     let mut rest: &str = &entry.path;
     while let Some(start) = rest.find('%') {
@@ -40,19 +42,22 @@ fn expand(ctx: &Context<'_>, entry: &crate::metabase::isapi::IsapiRef) -> Option
         rest = &rest[end + 1..];
     }
     out.push_str(rest);
-    let certain = ctx.windir.is_some();
+    let source = ctx.model.windir.source;
     let mut fix = Fix::new(
-        if certain {
-            Applicability::Safe
-        } else {
-            Applicability::Unsafe
+        match source {
+            _ if certain => Applicability::Safe,
+            crate::host::Source::Metabase => Applicability::Unsafe,
+            // A guess is shown, never written.
+            _ => Applicability::DisplayOnly,
         },
         format!(
             "write the full path `{out}`{}",
-            if certain {
-                ""
-            } else {
-                " (assumes Windows is in C:\\WINDOWS; map the drive to check)"
+            match source {
+                crate::host::Source::Declared | crate::host::Source::Drive => String::new(),
+                crate::host::Source::Metabase =>
+                    format!(" (Windows is in {windir} by the metabase's own paths; map the drive to check)"),
+                crate::host::Source::Default =>
+                    format!(" (assumes Windows is in {windir}: nothing says where it is; map the drive to check)"),
             }
         ),
     );
@@ -94,7 +99,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .label(format!("%{name}% is taken literally"))
             .fix(expand(ctx, entry))
             .at(mb, entry.key, Some(entry.attr))
-            .help(format!("write the full path, e.g. C:\\WINDOWS for %{name}% where it stands for the Windows folder")),
+            .help(format!(
+                "write the full path, e.g. {} for %{name}% where it stands for the Windows folder",
+                ctx.windir().0
+            )),
         );
     }
 }

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     name: "unsupported-architecture",
     severity: Severity::Error,
     fix: FixAvailability::None,
-    summary: "An ISAPI image no worker on an x64 server can load (IA64, ARM64, ...), or a managed IL-only assembly",
+    summary: "An ISAPI image no process on the server's platform can load (IA64 on x64, AMD64 on IA64, ARM64), or a managed IL-only assembly",
     doc: rule_doc!("MB103"),
     check: Some(check),
 };
@@ -27,7 +27,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     } in ctx.entry_images()
     {
         let Ok(info) = image else { continue };
-        if !info.is_dll || info.bitness().is_some() {
+        if !info.is_dll || info.bitness_on(ctx.worker.platform).is_some() {
             continue;
         }
         let problem = match (info.machine, info.format, info.clr) {
@@ -41,9 +41,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 info.describe()
             ),
             (machine, ..) => format!(
-                "is built for {} ({}): an x64 server runs only AMD64 and, under WOW64, i386 worker processes",
+                "is built for {} ({}): {} runs {}",
                 machine.name(),
-                info.describe()
+                info.describe(),
+                ctx.worker.platform.describe(),
+                ctx.worker.platform.runs()
             ),
         };
         out.push(
@@ -57,7 +59,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
             .label(format!("image: {} at {effective}", info.describe()))
             .at(mb, entry.key, Some(entry.attr))
-            .help("replace it with the component's x64 (or x86) build, or remove the entry")
+            .help(format!(
+                "replace it with the component's {} (or x86) build, or remove the entry",
+                ctx.worker.platform.architecture(crate::bitness::Bitness::Bits64)
+            ))
             .evidence(Evidence::Image {
                 configured: entry.path.clone(),
                 resolved: effective.to_string(),

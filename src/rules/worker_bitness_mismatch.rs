@@ -15,9 +15,14 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-/// What the user sees when a DLL of the wrong bitness is configured in this role.
-pub fn symptom(role: Role) -> &'static str {
+/// What the user sees when a DLL of the wrong bitness is configured in this role. In IIS 5.0
+/// isolation mode a filter loads into inetinfo.exe, and one that fails stops the World Wide Web
+/// Publishing Service from starting (Win32 error 193; David Wang, 2005-12-14).
+pub fn symptom(role: Role, iis5: bool) -> &'static str {
     match role {
+        Role::GlobalFilter | Role::SiteFilter if iis5 => {
+            "the filter fails to load into inetinfo.exe (Win32 error 193) and the World Wide Web Publishing Service does not start: every site is down"
+        }
         Role::GlobalFilter | Role::SiteFilter => {
             "the filter fails to load (Win32 error 193), IIS logs W3SVC-WP event 2268 or 2274 and disables the application pool: every request gets 503 Service Unavailable"
         }
@@ -49,28 +54,40 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some(found) = ctx.entry_bitness(index) else {
             continue;
         };
+        let host = ctx.host(entry);
+        let remedy = if ctx.worker.switchable() {
+            format!(
+                "Point this entry at a {worker} build of the DLL, or, if every ISAPI DLL on the server exists as {}, set Enable32bitAppOnWin64 at /LM/W3SVC/AppPools to {}",
+                found.bitness,
+                if found.bitness == Bitness::Bits32 {
+                    "TRUE"
+                } else {
+                    "FALSE"
+                }
+            )
+        } else if ctx.worker.iis5 {
+            format!(
+                "Point this entry at a {worker} build of the DLL; 32-bit DLLs load only in worker process isolation mode (IIs5IsolationModeEnabled=\"FALSE\") with Enable32bitAppOnWin64 on"
+            )
+        } else {
+            format!("Point this entry at a {worker} build of the DLL, or remove the component")
+        };
         let mut d = Diagnostic::new(
             &RULE,
             entry.span,
             format!(
-                "{} is {} but worker processes run {}: {}",
+                "{} is {} but {host} is {worker} on {}: {}",
                 subject(entry),
                 found.bitness,
-                worker,
-                symptom(entry.role)
+                ctx.worker.platform.describe(),
+                symptom(entry.role, ctx.worker.iis5)
             ),
         )
         .label(found.basis)
         .at(mb, entry.key, Some(entry.attr))
-        .help(format!(
-            "{}. Point this entry at a {} build of the DLL, or, if every ISAPI DLL on the server exists as {}, set Enable32bitAppOnWin64 at /LM/W3SVC/AppPools to {}",
-            ctx.worker.describe(mb),
-            worker,
-            found.bitness,
-            if found.bitness == Bitness::Bits32 { "TRUE" } else { "FALSE" }
-        ))
+        .help(format!("{}. {remedy}", ctx.worker.describe(mb)))
         .evidence(found.evidence);
-        if let Some((_, attr)) = ctx.worker.setting {
+        if let Some((_, attr)) = ctx.worker.setting.filter(|_| ctx.worker.switchable()) {
             d = d.related(mb.attr(attr).value, format!("this makes worker processes {worker}"));
         }
         out.push(d);

@@ -7,31 +7,42 @@ use crate::diagnostic::{Diagnostic, Severity};
 pub static RULE: Rule = Rule {
     code: "MB106",
     name: "32bit-needs-worker-isolation",
-    severity: Severity::Error,
+    severity: Severity::Warning,
     fix: FixAvailability::None,
-    summary: "Enable32bitAppOnWin64 on while IIs5IsolationModeEnabled is TRUE: 32-bit mode needs worker process isolation",
+    summary: "Enable32bitAppOnWin64 on in IIS 5.0 isolation mode, where it is ignored: 32-bit mode needs worker process isolation",
     doc: rule_doc!("MB106"),
     check: Some(check),
 };
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mb = ctx.metabase;
-    let Some(iis5) = ctx.server.iis5_isolation.as_ref().filter(|s| s.value == Some(true)) else {
-        return;
-    };
-    if ctx.worker.bitness != Bitness::Bits32 {
+    // On 32-bit Windows the setting means nothing in either mode.
+    if !(ctx.worker.iis5 && ctx.worker.platform.is_64bit() && ctx.worker.asks_32bit(mb)) {
         return;
     }
+    let Some((_, setting)) = ctx.worker.setting else { return };
+    let mode = match &ctx.server.iis5_isolation {
+        Some(s) => format!(
+            "IIs5IsolationModeEnabled=\"{}\" at {}",
+            mb.attr_value(s.attr),
+            mb.location(s.key)
+        ),
+        None => "IIs5IsolationModeEnabled is not set at /LM/W3SVC, and its default is TRUE".to_string(),
+    };
     let mut d = Diagnostic::new(
         &RULE,
-        mb.attr(iis5.attr).value,
-        "IIS runs in IIS 5.0 isolation mode, where ISAPI DLLs load into the 64-bit inetinfo.exe and dllhost.exe, but Enable32bitAppOnWin64 asks for 32-bit worker processes: 32-bit mode is supported only in worker process isolation mode, and the World Wide Web Publishing Service fails to start (Win32 error 193)",
+        mb.attr(setting).value,
+        format!(
+            "Enable32bitAppOnWin64 asks for 32-bit worker processes, but IIS runs in IIS 5.0 isolation mode ({mode}), where the setting is ignored: ISAPI DLLs load into inetinfo.exe and dllhost.exe, which are {} on {}, so every 32-bit ISAPI DLL fails to load",
+            Bitness::Bits64,
+            ctx.worker.platform.describe()
+        ),
     )
-    .label("IIS 5.0 isolation mode")
-    .at(mb, iis5.key, Some(iis5.attr))
-    .help("set IIs5IsolationModeEnabled=\"FALSE\" (worker process isolation mode), or turn Enable32bitAppOnWin64 off with 64-bit ISAPI DLLs");
-    if let Some((_, attr)) = ctx.worker.setting {
-        d = d.related(mb.attr(attr).value, "32-bit worker processes requested here");
+    .label("ignored in IIS 5.0 isolation mode")
+    .at(mb, ctx.worker.setting.expect("set").0, Some(setting))
+    .help("to run 32-bit ISAPI DLLs, switch to worker process isolation mode (IIs5IsolationModeEnabled=\"FALSE\"; ISAPI filters that read raw data are not supported there); otherwise remove Enable32bitAppOnWin64 and keep 64-bit ISAPI DLLs");
+    if let Some(s) = &ctx.server.iis5_isolation {
+        d = d.related(mb.attr(s.attr).value, "IIS 5.0 isolation mode");
     }
     out.push(d);
 }

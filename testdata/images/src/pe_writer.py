@@ -78,6 +78,7 @@ def build(machine, pe32_plus, exports=(), dll_name="test.dll", clr_flags=None, i
 MACHINE_I386, MACHINE_AMD64, MACHINE_IA64, MACHINE_ARM64 = 0x14C, 0x8664, 0x200, 0xAA64
 FILTER_EXPORTS = ("GetFilterVersion", "HttpFilterProc", "TerminateFilter")
 EXTENSION_EXPORTS = ("GetExtensionVersion", "HttpExtensionProc", "TerminateExtension")
+COMPRESSION_EXPORTS = ("InitCompression", "CreateCompression", "Compress", "DestroyCompression", "DeInitCompression")
 COMIMAGE_FLAGS_ILONLY, COMIMAGE_FLAGS_32BITREQUIRED = 0x1, 0x2
 
 
@@ -85,6 +86,8 @@ def images():
     """name -> bytes of every image this writer makes."""
     return {
         "ia64/isapi-filter.dll": build(MACHINE_IA64, True, FILTER_EXPORTS, "isapi-filter.dll"),
+        "ia64/isapi-extension.dll": build(MACHINE_IA64, True, EXTENSION_EXPORTS, "isapi-extension.dll"),
+        "ia64/compression.dll": build(MACHINE_IA64, True, COMPRESSION_EXPORTS, "compression.dll"),
         "arm64/isapi-extension.dll": build(MACHINE_ARM64, True, EXTENSION_EXPORTS, "isapi-extension.dll"),
         "managed/il-only.dll": build(MACHINE_I386, False, (), "il-only.dll", clr_flags=COMIMAGE_FLAGS_ILONLY),
         "managed/il-32bit-required.dll": build(MACHINE_I386, False, (), "il-32.dll",

@@ -1,0 +1,598 @@
+//! The server mblint judges: its platform (x86, x64, IA64), its isolation mode, and where Windows
+//! lives, each decided from evidence in a fixed order and kept with that evidence, so that every
+//! verdict can say what it rests on and no verdict rests on a guess.
+//!
+//! - Platform: declared (`--platform`, `platform =` in mblint.toml), else read from the drive copy
+//!   (the machine of the images in `system32`; a `SysWOW64` folder), else inferred from the
+//!   metabase's own paths (`Program Files (x86)`, `SysWOW64`, `Sysnative`, `Framework64` exist only on
+//!   64-bit Windows), else unknown. Sources that disagree with the one followed are a conflict.
+//! - Windows folder: the drive's folder that holds `system32`, else the expanded paths IIS wrote in
+//!   the metabase (`<windir>\system32\...`, `<windir>\help\iisHelp\...`, `<windir>\Microsoft.NET\...`),
+//!   else `C:\WINDOWS`, said to be assumed.
+//! - Isolation mode: `IIs5IsolationModeEnabled` at `/LM/W3SVC`, else [`ABSENT_ISOLATION`].
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::metabase::isapi::IsapiSet;
+use crate::metabase::server::ServerConfig;
+use crate::metabase::{Metabase, Span};
+use crate::platform::{Platform, Platforms, Process};
+use crate::resolve::pe::Machine;
+use crate::resolve::resolver::Resolver;
+use crate::resolve::winpath::{self, WinPath};
+
+/// Where a fact came from, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// `--platform` or `platform =` in mblint.toml.
+    Declared,
+    /// The copy of the server's drive.
+    Drive,
+    /// The metabase's own values.
+    Metabase,
+    /// Nothing said: IIS's default, or mblint's assumption.
+    Default,
+}
+
+impl Source {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Source::Declared => "declared",
+            Source::Drive => "read from the drive",
+            Source::Metabase => "inferred from the metabase",
+            Source::Default => "assumed",
+        }
+    }
+}
+
+/// One piece of evidence: a source, what it says, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Clue {
+    pub source: Source,
+    /// The value it points to (`x64`, `D:\WINDOWS`).
+    pub says: String,
+    /// What was seen: `system32\ntdll.dll is a PE32+ AMD64 DLL`.
+    pub detail: String,
+    /// Where in the metabase, for metabase clues.
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+/// A decided fact with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fact<T> {
+    pub value: T,
+    /// The source that decided it.
+    pub source: Source,
+    /// Every clue, the deciding ones first.
+    pub evidence: Vec<Clue>,
+    /// Clues of another source that contradict the decision, in words.
+    pub conflict: Option<String>,
+}
+
+/// IIS 6's isolation mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IsolationMode {
+    /// Worker process isolation mode: application pools, every ISAPI DLL in `w3wp.exe`.
+    WorkerProcess,
+    /// IIS 5.0 isolation mode: filters and in-process applications in `inetinfo.exe`, out-of-process
+    /// ones in `dllhost.exe`; always the platform's native bitness.
+    Iis5,
+}
+
+impl IsolationMode {
+    pub fn describe(self) -> &'static str {
+        match self {
+            IsolationMode::WorkerProcess => "worker process isolation mode",
+            IsolationMode::Iis5 => "IIS 5.0 isolation mode",
+        }
+    }
+}
+
+/// What IIS 6 runs in when `IIs5IsolationModeEnabled` is absent at /LM/W3SVC: see rules/MB106.md.
+pub const ABSENT_ISOLATION: IsolationMode = IsolationMode::Iis5;
+
+/// The server model of one metabase.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerModel {
+    /// The platforms the evidence leaves open (one, when known).
+    pub platform: Fact<Platforms>,
+    pub isolation: Fact<IsolationMode>,
+    /// `%windir%`; `source: default` when nothing said where Windows is.
+    pub windir: Fact<WinPath>,
+}
+
+impl Serialize for Platforms {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.key())
+    }
+}
+
+impl Serialize for WinPath {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Folders that exist only on 64-bit Windows, as they appear in configured paths.
+const WIN64_ONLY: [(&str, &str); 4] = [
+    ("\\program files (x86)\\", "Program Files (x86)"),
+    ("\\syswow64\\", "SysWOW64"),
+    ("\\sysnative\\", "Sysnative"),
+    ("\\microsoft.net\\framework64\\", "Framework64"),
+];
+
+/// The metabase's clues to 64-bit Windows: the first path naming each 64-bit-only folder.
+pub fn metabase_platform_clues(mb: &Metabase, isapi: &IsapiSet, server: &ServerConfig) -> Vec<Clue> {
+    let mut found: BTreeMap<&str, Clue> = BTreeMap::new();
+    let spans = isapi
+        .entries
+        .iter()
+        .chain(&isapi.cgi)
+        .map(|e| (e.span, e.path.to_string()))
+        .chain(
+            server
+                .restrictions
+                .iter()
+                .filter_map(|r| Some((r.span, r.entry.as_ref().ok()?.path.clone()))),
+        );
+    for (span, path) in spans {
+        let lower = path.replace('/', "\\").to_ascii_lowercase();
+        for (needle, folder) in WIN64_ONLY {
+            if !found.contains_key(folder) && lower.contains(needle) {
+                found.insert(
+                    folder,
+                    Clue {
+                        source: Source::Metabase,
+                        says: "win64".into(),
+                        detail: format!("`{path}` names {folder}, which exists only on 64-bit Windows"),
+                        span: Some(span),
+                    },
+                );
+            }
+        }
+        if found.len() == WIN64_ONLY.len() {
+            break;
+        }
+    }
+    let _ = mb;
+    found.into_values().collect()
+}
+
+/// The Windows folder a configured path shows, if it is of a shape only Windows' own folders have.
+fn windir_of(path: &str) -> Option<WinPath> {
+    if !winpath::is_plain(path) {
+        return None;
+    }
+    let parsed = winpath::parse(path).ok()?;
+    let c = &parsed.components;
+    let eq = |i: usize, name: &str| c.get(i).is_some_and(|x| x.eq_ignore_ascii_case(name));
+    let marks = (eq(1, "system32") || eq(1, "syswow64")) && c.len() > 2
+        || eq(1, "help") && eq(2, "iisHelp")
+        || eq(1, "Microsoft.NET") && c.len() > 2;
+    marks.then(|| WinPath {
+        drive: parsed.drive,
+        components: vec![c[0].clone()],
+    })
+}
+
+/// The metabase's clues to the Windows folder: per distinct folder, how many paths show it and the
+/// first of them. Reads the ISAPI paths and the values at /LM/W3SVC (HttpErrors, LogFileDirectory).
+pub fn metabase_windir_clues(mb: &Metabase, isapi: &IsapiSet) -> Vec<(Clue, usize)> {
+    let mut votes: BTreeMap<String, (Clue, usize)> = BTreeMap::new();
+    let mut vote = |path: &str, span: Span| {
+        let Some(w) = windir_of(path) else { return };
+        let key = w.to_string().to_ascii_uppercase();
+        votes
+            .entry(key)
+            .or_insert_with(|| {
+                (
+                    Clue {
+                        source: Source::Metabase,
+                        says: w.to_string(),
+                        detail: format!("`{path}` is a path under {w}"),
+                        span: Some(span),
+                    },
+                    0,
+                )
+            })
+            .1 += 1;
+    };
+    for e in isapi.entries.iter().chain(&isapi.cgi) {
+        vote(&e.path, e.span);
+    }
+    if let Some(service) = mb.find("/LM/W3SVC") {
+        for attr in mb.key(service).attrs.clone() {
+            for line in mb.attr_lines(attr) {
+                let text = line.text();
+                // HttpErrors: `404,*,FILE,C:\WINDOWS\help\iisHelp\common\404b.htm`.
+                let path = text.rsplit(',').next().unwrap_or(&text).trim();
+                vote(path, line.span);
+            }
+        }
+    }
+    let mut out: Vec<(Clue, usize)> = votes.into_values().collect();
+    out.sort_by_key(|c| std::cmp::Reverse(c.1));
+    out
+}
+
+/// Images in `system32` whose machine tells the platform: the first that exist are read.
+const PROBES: [&str; 8] = [
+    "ntdll.dll",
+    "kernel32.dll",
+    "inetsrv\\w3wp.exe",
+    "inetsrv\\inetinfo.exe",
+    "inetsrv\\w3core.dll",
+    "inetsrv\\asp.dll",
+    "inetsrv\\ssinc.dll",
+    "inetsrv\\httpodbc.dll",
+];
+/// How many readable probes are enough.
+const PROBES_WANTED: usize = 3;
+
+/// The drive's clues to the platform: the machines of images in `<windir>\system32`, and whether
+/// `<windir>\SysWOW64` exists.
+pub fn drive_platform_clues(resolver: &mut Resolver, windir: &WinPath) -> Vec<Clue> {
+    let mut clues = Vec::new();
+    // A 32-bit process on x86 opens paths as they are written: no redirection.
+    let literal = Process::new(Platform::X86, crate::bitness::Bitness::Bits32);
+    for probe in PROBES {
+        if clues.len() >= PROBES_WANTED {
+            break;
+        }
+        let path = format!("{windir}\\system32\\{probe}");
+        let resolution = resolver.resolve(&path, literal);
+        let Some(image) = resolution.image() else { continue };
+        let says = match (image.machine, image.format) {
+            (Machine::I386, crate::resolve::pe::PeFormat::Pe32) => Platform::X86,
+            (Machine::Amd64, crate::resolve::pe::PeFormat::Pe32Plus) => Platform::X64,
+            (Machine::Ia64, crate::resolve::pe::PeFormat::Pe32Plus) => Platform::Ia64,
+            _ => continue,
+        };
+        clues.push(Clue {
+            source: Source::Drive,
+            says: says.name().into(),
+            detail: format!("system32\\{probe} is a {}", image.describe()),
+            span: None,
+        });
+    }
+    let mut syswow64 = windir.clone();
+    syswow64.components.push("SysWOW64".into());
+    if resolver.is_folder(&syswow64) {
+        clues.push(Clue {
+            source: Source::Drive,
+            says: "win64".into(),
+            detail: format!("{syswow64} exists: WOW64's folder, only on 64-bit Windows"),
+            span: None,
+        });
+    }
+    clues
+}
+
+fn platforms_said(clue: &Clue) -> Platforms {
+    match clue.says.as_str() {
+        "win64" => Platforms::WIN64,
+        name => Platform::parse(name).map_or(Platforms::ANY, Platforms::only),
+    }
+}
+
+/// Narrows the platforms by a source's clues; `None` if they contradict each other.
+fn narrow(clues: &[Clue]) -> Option<Platforms> {
+    let mut set = Platforms::ANY;
+    for c in clues {
+        set = set.intersect(platforms_said(c))?;
+    }
+    Some(set)
+}
+
+/// Decides the platform: declared, else drive, else metabase, else unknown; a weaker source that
+/// contradicts the deciding one is a conflict.
+pub fn decide_platform(declared: Option<Platform>, drive: Vec<Clue>, metabase: Vec<Clue>) -> Fact<Platforms> {
+    let declared: Vec<Clue> = declared
+        .map(|p| Clue {
+            source: Source::Declared,
+            says: p.name().into(),
+            detail: format!("declared as {}", p.name()),
+            span: None,
+        })
+        .into_iter()
+        .collect();
+    let mut conflicts: Vec<String> = Vec::new();
+    let mut decided: Option<(Platforms, Source)> = None;
+    let mut evidence = Vec::new();
+    for (source, clues) in [
+        (Source::Declared, declared),
+        (Source::Drive, drive),
+        (Source::Metabase, metabase),
+    ] {
+        if clues.is_empty() {
+            continue;
+        }
+        let said = narrow(&clues);
+        match (decided, said) {
+            (None, Some(set)) => decided = Some((set, source)),
+            (None, None) => conflicts.push(format!(
+                "the {} contradicts itself: {}",
+                if source == Source::Drive { "drive" } else { "metabase" },
+                details(&clues)
+            )),
+            (Some((set, by)), said) => {
+                if said.is_none_or(|s| s.intersect(set).is_none()) {
+                    conflicts.push(format!(
+                        "{} ({}), but mblint follows what is {}: {}",
+                        source_says(source),
+                        details(&clues),
+                        by.describe(),
+                        set.describe()
+                    ));
+                }
+            }
+        }
+        evidence.extend(clues);
+    }
+    let (value, source) = decided.unwrap_or((Platforms::ANY, Source::Default));
+    Fact {
+        value,
+        source,
+        evidence,
+        conflict: (!conflicts.is_empty()).then(|| conflicts.join("; ")),
+    }
+}
+
+fn source_says(source: Source) -> &'static str {
+    match source {
+        Source::Declared => "the declaration says otherwise",
+        Source::Drive => "the drive copy says otherwise",
+        Source::Metabase => "the metabase's paths say otherwise",
+        Source::Default => "",
+    }
+}
+
+fn details(clues: &[Clue]) -> String {
+    clues.iter().map(|c| c.detail.as_str()).collect::<Vec<_>>().join("; ")
+}
+
+/// Decides the Windows folder: the drive's, else the metabase's most shown, else `C:\WINDOWS`.
+pub fn decide_windir(drive: Vec<WinPath>, metabase: Vec<(Clue, usize)>) -> Fact<WinPath> {
+    let drive_clues: Vec<Clue> = drive
+        .iter()
+        .map(|w| Clue {
+            source: Source::Drive,
+            says: w.to_string(),
+            detail: format!("{w}\\system32 exists on the drive"),
+            span: None,
+        })
+        .collect();
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    let mut conflicts = Vec::new();
+    // Several Windows folders on a drive: the one the metabase names, else the first.
+    let from_drive = drive_clues
+        .iter()
+        .find(|c| metabase.first().is_some_and(|(m, _)| same(&m.says, &c.says)))
+        .or(drive_clues.first())
+        .cloned();
+    let (value, source) = match (&from_drive, metabase.first()) {
+        // The metabase's spelling, when it names the same folder: paths in messages read as written.
+        (Some(d), Some((m, _))) if same(&d.says, &m.says) => (m.says.clone(), Source::Drive),
+        (Some(d), _) => (d.says.clone(), Source::Drive),
+        (None, Some((m, _))) => (m.says.clone(), Source::Metabase),
+        (None, None) => ("C:\\WINDOWS".to_string(), Source::Default),
+    };
+    if drive_clues.len() > 1 {
+        conflicts.push(format!(
+            "the drive holds more than one Windows folder ({}); mblint uses {value}",
+            drive_clues
+                .iter()
+                .map(|c| c.says.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if let Some((m, n)) = metabase.iter().find(|(m, _)| !same(&m.says, &value)) {
+        conflicts.push(format!(
+            "{n} path(s) in the metabase lie under {} (e.g. {}), but Windows is {} in {value}",
+            m.says,
+            m.detail,
+            source.describe()
+        ));
+    }
+    let mut evidence = drive_clues;
+    evidence.extend(metabase.into_iter().map(|(c, _)| c));
+    Fact {
+        value: winpath::parse(&value).unwrap_or_else(|_| winpath::parse("C:\\WINDOWS").expect("valid")),
+        source,
+        evidence,
+        conflict: (!conflicts.is_empty()).then(|| conflicts.join("; ")),
+    }
+}
+
+/// Decides the isolation mode from `IIs5IsolationModeEnabled` at /LM/W3SVC.
+pub fn decide_isolation(mb: &Metabase, server: &ServerConfig) -> Fact<IsolationMode> {
+    match &server.iis5_isolation {
+        Some(setting) => {
+            // A value that is not a boolean: IIS reads any non-zero BOOL as TRUE (as KB895976 says
+            // of Enable32bitAppOnWin64); MB002 reports the value itself.
+            let iis5 = setting.value.unwrap_or(true);
+            Fact {
+                value: if iis5 {
+                    IsolationMode::Iis5
+                } else {
+                    IsolationMode::WorkerProcess
+                },
+                source: Source::Metabase,
+                evidence: vec![Clue {
+                    source: Source::Metabase,
+                    says: if iis5 { "iis5" } else { "worker-process" }.into(),
+                    detail: format!(
+                        "IIs5IsolationModeEnabled=\"{}\" at {}",
+                        mb.attr_value(setting.attr),
+                        mb.location(setting.key)
+                    ),
+                    span: Some(mb.attr(setting.attr).value),
+                }],
+                conflict: None,
+            }
+        }
+        None => Fact {
+            value: ABSENT_ISOLATION,
+            source: Source::Default,
+            evidence: vec![Clue {
+                source: Source::Default,
+                says: "iis5".into(),
+                detail: "IIs5IsolationModeEnabled is not set at /LM/W3SVC; its schema default is TRUE".into(),
+                span: None,
+            }],
+            conflict: None,
+        },
+    }
+}
+
+impl ServerModel {
+    /// The platforms verdicts must be worked out for: the one known, or each one left open. Without
+    /// a drive, x64 and IA64 differ in nothing mblint can see, and one stands for both.
+    pub fn candidates(&self, with_drive: bool) -> Vec<Platform> {
+        let set = self.platform.value;
+        let mut out: Vec<Platform> = set.iter().collect();
+        if !with_drive && set.contains(Platform::X64) {
+            out.retain(|&p| p != Platform::Ia64);
+        }
+        out
+    }
+
+    /// One line for the text report: `x64 Windows (read from the drive), worker process isolation
+    /// mode (IIs5IsolationModeEnabled="FALSE"), Windows in C:\WINDOWS (read from the drive)`.
+    pub fn summary(&self) -> String {
+        let platform = match self.platform.source {
+            Source::Default => "platform unknown (declare it with --platform)".to_string(),
+            source => format!("{} ({})", self.platform.value.describe(), source.describe()),
+        };
+        let isolation = match self.isolation.source {
+            Source::Default => format!(
+                "{} (IIs5IsolationModeEnabled is not set)",
+                self.isolation.value.describe()
+            ),
+            _ => self.isolation.value.describe().to_string(),
+        };
+        format!(
+            "{platform}, {isolation}, Windows in {} ({})",
+            self.windir.value,
+            self.windir.source.describe()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clue(source: Source, says: &str) -> Clue {
+        Clue {
+            source,
+            says: says.into(),
+            detail: format!("{says} clue"),
+            span: None,
+        }
+    }
+
+    #[test]
+    fn each_source_alone_decides() {
+        let f = decide_platform(Some(Platform::X86), vec![], vec![]);
+        assert_eq!(
+            (f.value, f.source, f.conflict),
+            (Platforms::only(Platform::X86), Source::Declared, None)
+        );
+        let f = decide_platform(
+            None,
+            vec![clue(Source::Drive, "ia64"), clue(Source::Drive, "win64")],
+            vec![],
+        );
+        assert_eq!((f.value, f.source), (Platforms::only(Platform::Ia64), Source::Drive));
+        let f = decide_platform(None, vec![], vec![clue(Source::Metabase, "win64")]);
+        assert_eq!((f.value, f.source), (Platforms::WIN64, Source::Metabase));
+        let f = decide_platform(None, vec![], vec![]);
+        assert_eq!((f.value, f.source), (Platforms::ANY, Source::Default));
+    }
+
+    #[test]
+    fn the_stronger_source_wins_and_a_conflict_is_said() {
+        // A declaration beats a drive.
+        let f = decide_platform(Some(Platform::X86), vec![clue(Source::Drive, "x64")], vec![]);
+        assert_eq!(f.value, Platforms::only(Platform::X86));
+        assert!(
+            f.conflict.as_deref().unwrap().contains("drive copy says otherwise"),
+            "{:?}",
+            f.conflict
+        );
+        // A drive beats paths.
+        let f = decide_platform(
+            None,
+            vec![clue(Source::Drive, "x86")],
+            vec![clue(Source::Metabase, "win64")],
+        );
+        assert_eq!((f.value, f.source), (Platforms::only(Platform::X86), Source::Drive));
+        assert!(f.conflict.as_deref().unwrap().contains("metabase's paths"));
+        // Agreement is no conflict: x64 lies within 64-bit Windows.
+        let f = decide_platform(Some(Platform::X64), vec![], vec![clue(Source::Metabase, "win64")]);
+        assert_eq!(f.conflict, None);
+        // A drive that contradicts itself decides nothing.
+        let f = decide_platform(
+            None,
+            vec![clue(Source::Drive, "x86"), clue(Source::Drive, "x64")],
+            vec![],
+        );
+        assert_eq!(f.value, Platforms::ANY);
+        assert!(f.conflict.as_deref().unwrap().contains("contradicts itself"));
+    }
+
+    #[test]
+    fn windir_from_drive_metabase_or_assumed() {
+        let w = |s: &str| winpath::parse(s).unwrap();
+        let m = |s: &str, n| (clue(Source::Metabase, s), n);
+        let f = decide_windir(vec![w("D:\\WINDOWS")], vec![]);
+        assert_eq!((f.value.to_string().as_str(), f.source), ("D:\\WINDOWS", Source::Drive));
+        let f = decide_windir(vec![], vec![m("D:\\WINNT", 5), m("C:\\WINDOWS", 1)]);
+        assert_eq!(
+            (f.value.to_string().as_str(), f.source),
+            ("D:\\WINNT", Source::Metabase)
+        );
+        assert!(f.conflict.unwrap().contains("C:\\WINDOWS"));
+        let f = decide_windir(vec![], vec![]);
+        assert_eq!(
+            (f.value.to_string().as_str(), f.source),
+            ("C:\\WINDOWS", Source::Default)
+        );
+        // The drive beats the metabase, and says so.
+        let f = decide_windir(vec![w("C:\\WINDOWS")], vec![m("D:\\WINDOWS", 3)]);
+        assert_eq!(f.value.to_string(), "C:\\WINDOWS");
+        assert!(f.conflict.is_some());
+        // Of two Windows folders on a drive, the one the metabase shows (spelt as the metabase does),
+        // and the other is said.
+        let f = decide_windir(vec![w("C:\\WINDOWS"), w("C:\\WINNT")], vec![m("c:\\winnt", 2)]);
+        assert_eq!(f.value.to_string(), "C:\\winnt");
+        assert!(f.conflict.unwrap().contains("more than one Windows folder"));
+    }
+
+    #[test]
+    fn windows_folders_in_paths() {
+        let d = |s: &str| windir_of(s).map(|w| w.to_string());
+        assert_eq!(
+            d(r"D:\WINDOWS\system32\inetsrv\asp.dll").as_deref(),
+            Some(r"D:\WINDOWS")
+        );
+        assert_eq!(
+            d(r"C:\WINNT\help\iisHelp\common\404b.htm").as_deref(),
+            Some(r"C:\WINNT")
+        );
+        assert_eq!(
+            d(r"E:\Win\Microsoft.NET\Framework\v2.0.50727\aspnet_isapi.dll").as_deref(),
+            Some(r"E:\Win")
+        );
+        assert_eq!(d(r"C:\Program Files\x.dll"), None);
+        assert_eq!(d(r"%windir%\system32\inetsrv\gzip.dll"), None);
+        assert_eq!(d(r"C:\Tools\system32"), None);
+    }
+}

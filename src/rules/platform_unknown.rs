@@ -1,0 +1,140 @@
+//! MB107 platform-unknown: some verdict depends on the platform (x86, x64, IA64), and nothing says
+//! which it is. Reported by [`merge`], which runs after every rule has run once per platform.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{FixAvailability, Rule, rule_doc};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::host::ServerModel;
+use crate::metabase::isapi::WorkerBitness;
+use crate::metabase::{Metabase, Span};
+use crate::platform::Platform;
+
+pub static RULE: Rule = Rule {
+    code: "MB107",
+    name: "platform-unknown",
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    summary: "A verdict depends on whether Windows is x86, x64 or IA64, and nothing says which",
+    doc: rule_doc!("MB107"),
+    check: None,
+};
+
+/// What makes two runs' findings alike: code, place, severity and words.
+type Identity = (&'static str, Span, Severity, String);
+/// Per platform, the findings only some runs give: (code, place text) -> (first span, count).
+type Dependent = BTreeMap<Platform, BTreeMap<(&'static str, String), (Span, usize)>>;
+
+/// How many findings MB107 names per platform before it counts the rest.
+const SHOWN: usize = 4;
+
+/// Merges the findings of one run per platform left open. A finding every run gives alike (code,
+/// place, severity, words) stands; its fix stands only if every run offers the same. The others
+/// depend on the platform: one MB107 names them, per platform, in place of a guess.
+pub fn merge(
+    mb: &Metabase,
+    model: &ServerModel,
+    mut runs: Vec<(WorkerBitness, Vec<Diagnostic>)>,
+    enabled: impl Fn(&str) -> bool,
+) -> Vec<Diagnostic> {
+    if runs.len() == 1 {
+        return runs.pop().map(|(_, d)| d).unwrap_or_default();
+    }
+    let key = |d: &Diagnostic| -> Identity { (d.code, d.span, d.severity, d.message.clone()) };
+    let indexes: Vec<HashMap<Identity, &Diagnostic>> = runs
+        .iter()
+        .map(|(_, diags)| diags.iter().map(|d| (key(d), d)).collect())
+        .collect();
+    let mut out = Vec::new();
+    let mut dependent: Dependent = BTreeMap::new();
+    for (i, (worker, diags)) in runs.iter().enumerate() {
+        for d in diags {
+            let k = key(d);
+            let alike: Vec<&Diagnostic> = indexes.iter().filter_map(|m| m.get(&k).copied()).collect();
+            if alike.len() == runs.len() {
+                if i == 0 {
+                    let mut d = d.clone();
+                    if alike.iter().any(|o| o.fix != d.fix) {
+                        d.fix = None;
+                    }
+                    out.push(d);
+                }
+                continue;
+            }
+            let what = mb.slice(d.span).trim().to_string();
+            dependent
+                .entry(worker.platform)
+                .or_default()
+                .entry((d.code, what))
+                .and_modify(|(_, n)| *n += 1)
+                .or_insert((d.span, 1));
+        }
+    }
+    if dependent.is_empty() || !enabled(RULE.code) {
+        return out;
+    }
+    let mut spans: Vec<Span> = dependent.values().flat_map(|m| m.values().map(|(s, _)| *s)).collect();
+    spans.sort_by_key(|s| (s.start, s.end));
+    spans.dedup();
+    let per_platform: Vec<String> = runs
+        .iter()
+        .map(|(w, _)| {
+            let findings = dependent.get(&w.platform);
+            let list = match findings {
+                None => "no such finding".to_string(),
+                Some(m) => {
+                    let mut items: Vec<String> = m
+                        .iter()
+                        .take(SHOWN)
+                        .map(|((code, what), (_, n))| {
+                            let what = if what.is_empty() || what.len() > 120 {
+                                String::new()
+                            } else {
+                                format!(" for `{what}`")
+                            };
+                            let times = if *n > 1 {
+                                format!(" ({n} places)")
+                            } else {
+                                String::new()
+                            };
+                            format!("{code}{what}{times}")
+                        })
+                        .collect();
+                    if m.len() > SHOWN {
+                        items.push(format!("{} more", m.len() - SHOWN));
+                    }
+                    items.join(", ")
+                }
+            };
+            // Without a drive one run stands for both 64-bit platforms.
+            let stands_for_both = w.platform == Platform::X64
+                && model.platform.value.contains(Platform::Ia64)
+                && runs.iter().all(|(o, _)| o.platform != Platform::Ia64);
+            let name = if stands_for_both {
+                "64-bit Windows (x64 or IA64)"
+            } else {
+                w.platform.describe()
+            };
+            format!("on {name}: {list}")
+        })
+        .collect();
+    let mut d = Diagnostic::new(
+        &RULE,
+        spans[0],
+        format!(
+            "the verdict on this server depends on its platform, which is {}: {}",
+            model.platform.value.describe(),
+            per_platform.join("; ")
+        ),
+    )
+    .label("the verdict here depends on the platform")
+    .help(
+        "declare the platform with --platform x86|x64|ia64 (or platform = \"x64\" in mblint.toml), or check a copy of the server's system drive, whose system32 images tell it: 32-bit Windows loads only 32-bit ISAPI DLLs, and 64-bit Windows in 64-bit mode only 64-bit ones",
+    );
+    for &span in spans.iter().skip(1).take(3) {
+        d = d.related(span, "this verdict depends on the platform too");
+    }
+    out.push(d);
+    out.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
+    out
+}
