@@ -324,14 +324,10 @@ fn settings_for(
     settings.with_command_line(&args.select, &args.ignore)
 }
 
-/// The drives for one metabase: the configuration's, then `--drive` over them; on Windows with
-/// none at all, the machine's own (mblint on the server).
+/// The drives for one metabase: the configuration's, then `--drive` over them. None by default, on
+/// Windows too: the machine mblint runs on is never the IIS server (see README, "Where mblint runs").
 fn drives_for(args: &CheckArgs, settings: &Settings) -> Drives {
-    let mut drives = if args.drives.is_empty() && settings.drives.is_empty() && cfg!(windows) {
-        Drives::native()
-    } else {
-        Drives::default()
-    };
+    let mut drives = Drives::default();
     for (letter, root) in settings.drives.iter().chain(&args.drives) {
         drives.insert(*letter, root.clone());
     }

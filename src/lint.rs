@@ -117,16 +117,7 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
     let mut resolver = with_drive.then(|| Resolver::new(drives.clone()));
     let drive_windirs = match resolver.as_mut() {
         Some(r) => {
-            let mut letters: Vec<char> = drives.mappings().map(|(l, _)| l).collect();
-            if letters.is_empty() {
-                // Native drives: Windows is on the drive the metabase names, or C:.
-                letters.push(
-                    windir_clues
-                        .first()
-                        .and_then(|(c, _)| c.says.chars().next())
-                        .unwrap_or('C'),
-                );
-            }
+            let letters: Vec<char> = drives.mappings().map(|(l, _)| l).collect();
             letters.into_iter().flat_map(|l| r.windows_folders(l)).collect()
         }
         None => Vec::new(),

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use super::winpath::{self, WinPath};
 
-/// Drive letters mapped to host folders, and where Windows lives on them.
+/// Drive letters mapped to host folders, and where Windows lives on them. Nothing is mapped unless
+/// asked: mblint never runs on the IIS server itself (Windows Server 2003 cannot run today's Rust
+/// binaries), so the machine's own drives are never the server's.
 #[derive(Debug, Clone)]
 pub struct Drives {
     map: BTreeMap<char, PathBuf>,
-    /// Every letter is itself (`C:` is `C:\`): mblint running on the server.
-    native: bool,
     /// `%windir%`: `C:\WINDOWS` unless the drive copy says otherwise.
     pub windir: WinPath,
 }
@@ -19,23 +19,14 @@ impl Default for Drives {
     fn default() -> Self {
         Drives {
             map: BTreeMap::new(),
-            native: false,
             windir: winpath::parse("C:\\WINDOWS").expect("a valid path"),
         }
     }
 }
 
 impl Drives {
-    /// Native paths, as on the IIS server itself.
-    pub fn native() -> Drives {
-        Drives {
-            native: true,
-            ..Drives::default()
-        }
-    }
-
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty() && !self.native
+        self.map.is_empty()
     }
 
     pub fn insert(&mut self, letter: char, root: PathBuf) {
@@ -44,11 +35,7 @@ impl Drives {
 
     /// The host folder of a drive.
     pub fn root(&self, letter: char) -> Option<PathBuf> {
-        let letter = letter.to_ascii_uppercase();
-        if let Some(root) = self.map.get(&letter) {
-            return Some(root.clone());
-        }
-        self.native.then(|| PathBuf::from(format!("{letter}:\\")))
+        self.map.get(&letter.to_ascii_uppercase()).cloned()
     }
 
     /// The mappings, for reports.
@@ -121,9 +108,7 @@ mod tests {
     }
 
     #[test]
-    fn native_maps_every_letter_to_itself() {
-        let native = Drives::native();
-        assert_eq!(native.root('d'), Some(PathBuf::from("D:\\")));
+    fn nothing_is_mapped_unless_asked() {
         assert!(Drives::default().root('C').is_none());
         assert!(Drives::default().is_empty());
     }
