@@ -576,6 +576,54 @@ mod tests {
         assert!(f.conflict.unwrap().contains("more than one Windows folder"));
     }
 
+    /// A drive copy with the given images (from testdata/images) at the given paths.
+    fn drive(files: &[(&str, &str)]) -> (tempfile::TempDir, Resolver) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, image) in files {
+            let full = dir.path().join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            let from = format!("{}/testdata/images/{image}", env!("CARGO_MANIFEST_DIR"));
+            std::fs::copy(from, full).unwrap();
+        }
+        let mut drives = crate::resolve::drive::Drives::default();
+        drives.insert('C', dir.path().to_path_buf());
+        (dir, Resolver::new(drives))
+    }
+
+    fn drive_says(files: &[(&str, &str)]) -> Fact<Platforms> {
+        let (_dir, mut r) = drive(files);
+        let windirs = r.windows_folders('C');
+        assert_eq!(windirs.len(), 1, "{windirs:?}");
+        decide_platform(None, drive_platform_clues(&mut r, &windirs[0]), vec![])
+    }
+
+    #[test]
+    fn the_drive_tells_the_platform() {
+        let x86 = drive_says(&[("Windows/System32/ntdll.dll", "x86/no-isapi.dll")]);
+        assert_eq!((x86.value, x86.source), (Platforms::only(Platform::X86), Source::Drive));
+        let x64 = drive_says(&[
+            ("WINDOWS/system32/NTDLL.DLL", "x64/no-isapi.dll"),
+            ("WINDOWS/SysWOW64/ntdll.dll", "x86/no-isapi.dll"),
+        ]);
+        assert_eq!(x64.value, Platforms::only(Platform::X64));
+        assert_eq!(x64.evidence.len(), 2, "the machine and the SysWOW64 folder");
+        let ia64 = drive_says(&[("WINNT/system32/inetsrv/asp.dll", "ia64/isapi-extension.dll")]);
+        assert_eq!(ia64.value, Platforms::only(Platform::Ia64));
+        // Only a SysWOW64 folder: 64-bit, architecture open.
+        let win64 = drive_says(&[
+            ("Windows/System32/readme.txt", "corrupt/not-pe.dll"),
+            ("Windows/SysWOW64/x.dll", "x86/no-isapi.dll"),
+        ]);
+        assert_eq!(win64.value, Platforms::WIN64);
+        // i386 images in system32 beside a SysWOW64 folder contradict each other.
+        let torn = drive_says(&[
+            ("Windows/System32/ntdll.dll", "x86/no-isapi.dll"),
+            ("Windows/SysWOW64/ntdll.dll", "x86/no-isapi.dll"),
+        ]);
+        assert_eq!(torn.value, Platforms::ANY);
+        assert!(torn.conflict.unwrap().contains("contradicts itself"));
+    }
+
     #[test]
     fn windows_folders_in_paths() {
         let d = |s: &str| windir_of(s).map(|w| w.to_string());

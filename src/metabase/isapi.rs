@@ -83,6 +83,11 @@ impl WorkerBitness {
         }
         match entry.role {
             Role::GlobalFilter | Role::SiteFilter | Role::CompressionScheme => "inetinfo.exe",
+            // Script maps written on an application's own key run in that application; written higher
+            // up (/LM/W3SVC), they serve applications of every protection level.
+            Role::ScriptMap | Role::WildcardMap if mb.own(entry.key, props::APP_ROOT).is_none() => {
+                "inetinfo.exe or dllhost.exe (by each application's AppIsolated)"
+            }
             Role::ScriptMap | Role::WildcardMap => {
                 // AppIsolated inherits; 2 (pooled) is its default.
                 let isolated = mb
@@ -481,6 +486,30 @@ mod tests {
         }
         // IA64 in worker process isolation mode honours it like x64 (KB895976 applies to both).
         assert_eq!(WorkerBitness::of(&mb, Platform::Ia64, false).bitness, Bitness::Bits32);
+    }
+
+    #[test]
+    fn host_processes_by_isolation_mode_and_app_isolated() {
+        let mb = metabase(concat!(
+            "<IIsWebService Location =\"/LM/W3SVC\" ScriptMaps=\".asp,C:\\asp.dll,5\">\n</IIsWebService>\n",
+            "<IIsWebVirtualDir Location =\"/LM/W3SVC/1/ROOT\" AppIsolated=\"0\" AppRoot=\"/LM/W3SVC/1/ROOT\" ScriptMaps=\".a,C:\\a.dll,1\">\n</IIsWebVirtualDir>\n",
+            "<IIsWebVirtualDir Location =\"/LM/W3SVC/1/ROOT/app\" AppRoot=\"/LM/W3SVC/1/ROOT/app\" AppIsolated=\"2\" ScriptMaps=\".b,C:\\b.dll,1\">\n</IIsWebVirtualDir>\n",
+            "<IIsFilters Location =\"/LM/W3SVC/Filters\" FilterLoadOrder=\"f\">\n</IIsFilters>\n",
+            "<IIsFilter Location =\"/LM/W3SVC/Filters/f\" FilterPath=\"C:\\f.dll\">\n</IIsFilter>\n",
+        ));
+        let set = IsapiSet::of(&mb);
+        let host = |w: &WorkerBitness, path: &str| {
+            let e = set.entries.iter().find(|e| &*e.path == path).unwrap();
+            w.host(&mb, e)
+        };
+        let wpi = WorkerBitness::of(&mb, Platform::X64, false);
+        let iis5 = WorkerBitness::of(&mb, Platform::X64, true);
+        assert_eq!(host(&wpi, "C:\\f.dll"), "w3wp.exe");
+        assert_eq!(host(&wpi, "C:\\a.dll"), "w3wp.exe");
+        assert_eq!(host(&iis5, "C:\\f.dll"), "inetinfo.exe");
+        assert_eq!(host(&iis5, "C:\\a.dll"), "inetinfo.exe");
+        assert_eq!(host(&iis5, "C:\\b.dll"), "dllhost.exe");
+        assert!(host(&iis5, "C:\\asp.dll").starts_with("inetinfo.exe or dllhost.exe"));
     }
 
     #[test]
