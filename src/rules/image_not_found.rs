@@ -17,8 +17,12 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn symptom(role: Role) -> &'static str {
+fn symptom(role: Role, iis5: bool) -> &'static str {
     match role {
+        // In IIS 5.0 isolation mode filters load into inetinfo.exe: one that fails stops W3SVC.
+        Role::GlobalFilter | Role::SiteFilter if iis5 => {
+            "the filter fails to load into inetinfo.exe (Win32 error 2) and the World Wide Web Publishing Service does not start: every site is down"
+        }
         Role::GlobalFilter | Role::SiteFilter => {
             "the filter fails to load (Win32 error 2 in event 2214/2268) and the application pool is disabled: 503 Service Unavailable"
         }
@@ -41,7 +45,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     "{} {} does not exist on the mapped drive ({missing} is missing): {}",
                     subject(entry),
                     opened_as(&entry.path, effective, *redirected, worker),
-                    symptom(entry.role)
+                    symptom(entry.role, ctx.worker.iis5)
                 ),
                 format!("not found as a {worker} worker looks for it"),
             ),
@@ -75,7 +79,7 @@ fn sysnative(entry: &crate::metabase::isapi::IsapiRef, ctx: &Context<'_>) -> (St
             format!(
                 "{} goes through Sysnative, which the {worker} {host} cannot open: the alias exists only for 32-bit processes (and on Windows Server 2003 only after hotfix KB942589); {}",
                 subject(entry),
-                symptom(entry.role)
+                symptom(entry.role, ctx.worker.iis5)
             ),
             "`Sysnative` does not exist for a 64-bit process".into(),
         )
@@ -84,7 +88,7 @@ fn sysnative(entry: &crate::metabase::isapi::IsapiRef, ctx: &Context<'_>) -> (St
             format!(
                 "{} goes through Sysnative, which does not exist on 32-bit Windows (the alias is WOW64's, for 32-bit processes on 64-bit Windows); {}",
                 subject(entry),
-                symptom(entry.role)
+                symptom(entry.role, ctx.worker.iis5)
             ),
             "`Sysnative` does not exist on 32-bit Windows".into(),
         )

@@ -22,7 +22,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let reason = match ctx.images.map(|i| &*i.current[index]) {
             Some(Resolution::Unresolvable(problem)) => match problem {
                 // MB204 and MB201 report these.
-                PathProblem::Variable { .. } | PathProblem::SysnativeIn64Bit => continue,
+                PathProblem::Variable { .. } | PathProblem::SysnativeIn64Bit | PathProblem::SysnativeOnX86 => continue,
                 other => other.describe(),
             },
             Some(Resolution::Resolved {

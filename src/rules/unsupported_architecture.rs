@@ -59,10 +59,14 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
             .label(format!("image: {} at {effective}", info.describe()))
             .at(mb, entry.key, Some(entry.attr))
-            .help(format!(
-                "replace it with the component's {} (or x86) build, or remove the entry",
-                ctx.worker.platform.architecture(crate::bitness::Bitness::Bits64)
-            ))
+            .help(if ctx.worker.platform.is_64bit() {
+                format!(
+                    "replace it with the component's {} (or x86) build, or remove the entry",
+                    ctx.worker.platform.architecture(crate::bitness::Bitness::Bits64)
+                )
+            } else {
+                "replace it with the component's x86 build, or remove the entry".to_string()
+            })
             .evidence(Evidence::Image {
                 configured: entry.path.clone(),
                 resolved: effective.to_string(),

@@ -65,7 +65,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     "FALSE"
                 }
             )
-        } else if ctx.worker.iis5 {
+        } else if ctx.worker.iis5 && ctx.worker.platform.is_64bit() {
             format!(
                 "Point this entry at a {worker} build of the DLL; 32-bit DLLs load only in worker process isolation mode (IIs5IsolationModeEnabled=\"FALSE\") with Enable32bitAppOnWin64 on"
             )
