@@ -24,16 +24,16 @@ def put(root, path, image):
     shutil.copyfile(os.path.join(IMAGES, image), full)
 
 
-def base_drive(root):
-    """What a 64-bit Windows Server 2003 with IIS 6 and .NET 2.0 has: 64-bit DLLs in System32 and
-    Framework64, their 32-bit builds in SysWOW64 and Framework."""
-    for arch, system in (("x64", "System32"), ("x86", "SysWOW64")):
+def base_drive(root, native="x64"):
+    """What a 64-bit Windows Server 2003 with IIS 6 and .NET 2.0 has: `native` DLLs (x64, or ia64 on
+    Itanium) in System32 and Framework64, their 32-bit builds in SysWOW64 and Framework."""
+    for arch, system in ((native, "System32"), ("x86", "SysWOW64")):
         put(root, f"Windows/{system}/InetSrv/ASP.DLL", f"{arch}/isapi-extension.dll")
         put(root, f"Windows/{system}/InetSrv/httpodbc.dll", f"{arch}/isapi-extension.dll")
         put(root, f"Windows/{system}/InetSrv/ssinc.dll", f"{arch}/isapi-extension.dll")
         put(root, f"Windows/{system}/InetSrv/gzip.dll", f"{arch}/compression.dll")
         put(root, f"Windows/{system}/InetSrv/urlscan/UrlScan.dll", f"{arch}/isapi-filter.dll")
-    for arch, fw in (("x64", "Framework64"), ("x86", "Framework")):
+    for arch, fw in ((native, "Framework64"), ("x86", "Framework")):
         put(root, f"Windows/Microsoft.NET/{fw}/v2.0.50727/aspnet_isapi.dll", f"{arch}/isapi-extension.dll")
         put(root, f"Windows/Microsoft.NET/{fw}/v2.0.50727/aspnet_filter.dll", f"{arch}/isapi-filter.dll")
 
@@ -65,18 +65,10 @@ def base_drive_x86(root):
 
 
 def base_drive_ia64(root):
-    """What an Itanium Windows Server 2003 with IIS 6 and .NET 2.0 has: IA64 DLLs in System32 and
-    Framework64, x86 ones in SysWOW64 and Framework (images/src/pe_writer.py writes the IA64 ones)."""
-    for arch, system in (("ia64", "System32"), ("x86", "SysWOW64")):
-        put(root, f"Windows/{system}/InetSrv/ASP.DLL", f"{arch}/isapi-extension.dll")
-        put(root, f"Windows/{system}/InetSrv/httpodbc.dll", f"{arch}/isapi-extension.dll")
-        put(root, f"Windows/{system}/InetSrv/ssinc.dll", f"{arch}/isapi-extension.dll")
-        put(root, f"Windows/{system}/InetSrv/gzip.dll", f"{arch}/compression.dll")
-        put(root, f"Windows/{system}/InetSrv/urlscan/UrlScan.dll", f"{arch}/isapi-filter.dll")
+    """An Itanium Windows Server 2003: base_drive with IA64 images (written by images/src/pe_writer.py),
+    and ntdll.dll and kernel32.dll as IA64 images in System32."""
+    base_drive(root, native="ia64")
     system_dlls(root, "Windows/System32", "ia64/isapi-filter.dll")
-    for arch, fw in (("ia64", "Framework64"), ("x86", "Framework")):
-        put(root, f"Windows/Microsoft.NET/{fw}/v2.0.50727/aspnet_isapi.dll", f"{arch}/isapi-extension.dll")
-        put(root, f"Windows/Microsoft.NET/{fw}/v2.0.50727/aspnet_filter.dll", f"{arch}/isapi-filter.dll")
 
 
 def base_drive_windows_on_d(root):
