@@ -91,6 +91,9 @@ pub struct Linted {
     /// The worker of each platform the model leaves open, in [`ServerModel::candidates`] order.
     pub workers: Vec<WorkerBitness>,
     pub model: ServerModel,
+    /// The drives DLL paths were resolved on: the mappings given, and the drive copy under the letter
+    /// the metabase gave it.
+    pub drives: Drives,
 }
 
 /// Lints every rule over a parsed metabase, reading images from the mapped drives when any are.
@@ -164,6 +167,7 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         isapi,
         workers,
         model,
+        drives,
     }
 }
 
@@ -199,14 +203,8 @@ pub fn lint_bytes(name: &str, bytes: impl Into<Vec<u8>>) -> FileReport {
 
 /// Lints a file's bytes; `name` is how the file is shown. Pass a `Vec` to lend it without a copy.
 pub fn lint_bytes_with(name: &str, bytes: impl Into<Vec<u8>>, options: &Options) -> FileReport {
-    let drives: Vec<DriveSummary> = options
-        .drives
-        .mappings()
-        .map(|(letter, root)| DriveSummary {
-            letter: format!("{letter}:"),
-            root: root.display().to_string(),
-        })
-        .collect();
+    // Until the metabase parses, only the mappings given (a drive copy's letter comes from it).
+    let drives = drive_summaries(&options.drives);
     let source = match SourceFile::decode(name, bytes) {
         Ok(source) => source,
         Err(err) => {
@@ -244,7 +242,7 @@ pub fn lint_bytes_with(name: &str, bytes: impl Into<Vec<u8>>, options: &Options)
                 .effective_at("/LM", crate::metabase::props::ENABLE_EDIT_WHILE_RUNNING)
                 .and_then(|(_, attr)| crate::metabase::props::parse_bool(&mb.attr_value(attr)));
             FileReport {
-                drives,
+                drives: drive_summaries(&linted.drives),
                 edit_while_running,
                 worker: Some(summary),
                 isapi_count: linted.isapi.entries.len(),
@@ -254,6 +252,16 @@ pub fn lint_bytes_with(name: &str, bytes: impl Into<Vec<u8>>, options: &Options)
             }
         }
     }
+}
+
+fn drive_summaries(drives: &Drives) -> Vec<DriveSummary> {
+    drives
+        .mappings()
+        .map(|(letter, root)| DriveSummary {
+            letter: format!("{letter}:"),
+            root: root.display().to_string(),
+        })
+        .collect()
 }
 
 /// What a path argument names: a metabase file, and the drive copy it was found on, if any.

@@ -105,9 +105,8 @@ impl WorkerBitness {
         }
         if self.iis5 {
             return format!(
-                "IIS runs in IIS 5.0 isolation mode, where ISAPI DLLs load into inetinfo.exe and dllhost.exe, which are {} on {}; Enable32bitAppOnWin64 applies only in worker process isolation mode",
-                self.bitness,
-                self.platform.describe()
+                "IIS runs in IIS 5.0 isolation mode, where ISAPI DLLs load into inetinfo.exe and dllhost.exe, which are {} on 64-bit Windows; Enable32bitAppOnWin64 applies only in worker process isolation mode",
+                self.bitness
             );
         }
         match self.setting {

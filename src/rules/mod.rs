@@ -121,6 +121,17 @@ impl Context<'_> {
         (&w.value, w.source <= crate::host::Source::Drive)
     }
 
+    /// The platform this run judges, for messages: without a drive one run stands for x64 and IA64
+    /// alike (nothing mblint can see tells them apart), and says so.
+    pub fn platform_name(&self) -> &'static str {
+        let open = self.model.platform.value;
+        if self.images.is_none() && open.all_64bit() && open.single().is_none() {
+            "64-bit Windows (x64 or IA64)"
+        } else {
+            self.worker.platform.describe()
+        }
+    }
+
     /// The process that loads an entry's DLL, for messages: `w3wp.exe`, `inetinfo.exe`.
     pub fn host(&self, entry: &IsapiRef) -> &'static str {
         self.worker.host(self.metabase, entry)

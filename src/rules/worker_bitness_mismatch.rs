@@ -79,7 +79,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 "{} is {} but {host} is {worker} on {}: {}",
                 subject(entry),
                 found.bitness,
-                ctx.worker.platform.describe(),
+                ctx.platform_name(),
                 symptom(entry.role, ctx.worker.iis5)
             ),
         )

@@ -35,7 +35,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         format!(
             "Enable32bitAppOnWin64 asks for 32-bit worker processes, but IIS runs in IIS 5.0 isolation mode ({mode}), where the setting is ignored: ISAPI DLLs load into inetinfo.exe and dllhost.exe, which are {} on {}, so every 32-bit ISAPI DLL fails to load",
             Bitness::Bits64,
-            ctx.worker.platform.describe()
+            ctx.platform_name()
         ),
     )
     .label("ignored in IIS 5.0 isolation mode")
