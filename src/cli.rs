@@ -365,10 +365,11 @@ fn fix_one(
     };
     if fixed.changes.is_empty() {
         eprintln!("mblint: {name}: nothing to fix{hint}");
-        let output = args
-            .diff
-            .then(String::new)
-            .or_else(|| args.script.map(|_| script::adsutil(&name, "", &[])));
+        let output = match (args.diff, args.script) {
+            (true, _) => Some(String::new()),
+            (false, Some(_)) => Some(script::adsutil(&name, "", &[]).map_err(|e| e.to_string())?),
+            (false, None) => None,
+        };
         return Ok((fixed.into_after(), output));
     }
     if args.diff {
@@ -379,7 +380,8 @@ fn fix_one(
         return Ok((fixed.before, Some(diff)));
     }
     if args.script.is_some() {
-        let script = script::adsutil(&name, &fixed.after().source.text, &fixed.applied);
+        // Refused whole when any value cannot be carried safely: never a partial script.
+        let script = script::adsutil(&name, &fixed.after().source.text, &fixed.applied).map_err(|e| e.to_string())?;
         return Ok((fixed.before, Some(script)));
     }
     let backup = write::replace(path, &fixed.original, &fixed.bytes, args.backup, &mut write::Disk)
@@ -406,6 +408,15 @@ fn fix_one(
 }
 
 fn check(args: &CheckArgs) -> std::io::Result<u8> {
+    if args.script.is_some() && args.paths.len() > 1 {
+        // One script is one server's: concatenated batches would run a second server's changes
+        // (and iisreset) on the first.
+        eprintln!(
+            "mblint: error: --script writes the changes of one metabase; give one PATH (got {})",
+            args.paths.len()
+        );
+        return Ok(EXIT_ERROR);
+    }
     let mut reports: Vec<FileReport> = Vec::new();
     let mut fix_output = String::new();
     let mut failed = false;

@@ -72,6 +72,9 @@ pub struct Diagnostic {
     pub location: Option<String>,
     /// The property name, as written.
     pub attribute: Option<String>,
+    /// The 0-based line within the property's value that the finding points at (0 for a single-line
+    /// value). With the code, Location and property, what identifies a finding across a fix.
+    pub value_line: Option<u32>,
     pub evidence: Vec<Evidence>,
     pub related: Vec<Related>,
     /// The fix, when the rule can offer one.
@@ -89,6 +92,7 @@ impl Diagnostic {
             help: None,
             location: None,
             attribute: None,
+            value_line: None,
             evidence: Vec::new(),
             related: Vec::new(),
             fix: None,
@@ -110,10 +114,17 @@ impl Diagnostic {
         self
     }
 
-    /// Records the key and property the finding is about.
+    /// Records the key and property the finding is about, and the line of the value it points at.
     pub fn at(mut self, mb: &Metabase, key: KeyId, attr: Option<AttrId>) -> Self {
         self.location = Some(mb.location(key).into_owned());
         self.attribute = attr.map(|a| mb.attr_name(a).into_owned());
+        self.value_line = attr.and_then(|a| {
+            let value = mb.attr(a).value;
+            (value.start <= self.span.start && self.span.start <= value.end).then(|| {
+                let before = &mb.text().as_bytes()[value.start as usize..self.span.start as usize];
+                memchr::memchr_iter(b'\n', before).count() as u32
+            })
+        });
         self
     }
 

@@ -12,6 +12,7 @@
 //! - Isolation mode: `IIs5IsolationModeEnabled` at `/LM/W3SVC`, else [`ABSENT_ISOLATION`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -126,20 +127,27 @@ const WIN64_ONLY: [(&str, &str); 4] = [
     ("\\microsoft.net\\framework64\\", "Framework64"),
 ];
 
-/// The metabase's clues to 64-bit Windows: the first path naming each 64-bit-only folder.
-pub fn metabase_platform_clues(mb: &Metabase, isapi: &IsapiSet, server: &ServerConfig) -> Vec<Clue> {
-    let mut found: BTreeMap<&str, Clue> = BTreeMap::new();
-    let spans = isapi
+/// Where the first ISAPI or CGI entry naming a distinct path stands (paths are shared, so this
+/// compares pointers).
+fn first_span(isapi: &IsapiSet, path: &Arc<str>) -> Option<Span> {
+    isapi
         .entries
         .iter()
         .chain(&isapi.cgi)
-        .map(|e| (e.span, e.path.to_string()))
-        .chain(
-            server
-                .restrictions
-                .iter()
-                .filter_map(|r| Some((r.span, r.entry.as_ref().ok()?.path.clone()))),
-        );
+        .find(|e| Arc::ptr_eq(&e.path, path))
+        .map(|e| e.span)
+}
+
+/// The metabase's clues to 64-bit Windows: the first path naming each 64-bit-only folder. Looks at
+/// each distinct path once, however many sites name it.
+pub fn metabase_platform_clues(mb: &Metabase, isapi: &IsapiSet, server: &ServerConfig) -> Vec<Clue> {
+    let mut found: BTreeMap<&str, Clue> = BTreeMap::new();
+    let spans = isapi.paths.iter().map(|p| (None, &**p)).chain(
+        server
+            .restrictions
+            .iter()
+            .filter_map(|r| Some((Some(r.span), r.entry.as_ref().ok().map(|e| e.path.as_str())?))),
+    );
     for (span, path) in spans {
         let lower = path.replace('/', "\\").to_ascii_lowercase();
         for (needle, folder) in WIN64_ONLY {
@@ -150,7 +158,13 @@ pub fn metabase_platform_clues(mb: &Metabase, isapi: &IsapiSet, server: &ServerC
                         source: Source::Metabase,
                         says: "win64".into(),
                         detail: format!("`{path}` names {folder}, which exists only on 64-bit Windows"),
-                        span: Some(span),
+                        span: span.or_else(|| {
+                            isapi
+                                .paths
+                                .iter()
+                                .find(|p| &***p == path)
+                                .and_then(|p| first_span(isapi, p))
+                        }),
                     },
                 );
             }
@@ -180,11 +194,12 @@ fn windir_of(path: &str) -> Option<WinPath> {
     })
 }
 
-/// The metabase's clues to the Windows folder: per distinct folder, how many paths show it and the
-/// first of them. Reads the ISAPI paths and the values at /LM/W3SVC (HttpErrors, LogFileDirectory).
+/// The metabase's clues to the Windows folder: per distinct folder, how many distinct paths show it
+/// and the first of them. Reads the distinct ISAPI paths and the values at /LM/W3SVC (HttpErrors,
+/// LogFileDirectory).
 pub fn metabase_windir_clues(mb: &Metabase, isapi: &IsapiSet) -> Vec<(Clue, usize)> {
     let mut votes: BTreeMap<String, (Clue, usize)> = BTreeMap::new();
-    let mut vote = |path: &str, span: Span| {
+    let mut vote = |path: &str, span: Option<Span>| {
         let Some(w) = windir_of(path) else { return };
         let key = w.to_string().to_ascii_uppercase();
         votes
@@ -195,15 +210,15 @@ pub fn metabase_windir_clues(mb: &Metabase, isapi: &IsapiSet) -> Vec<(Clue, usiz
                         source: Source::Metabase,
                         says: w.to_string(),
                         detail: format!("`{path}` is a path under {w}"),
-                        span: Some(span),
+                        span,
                     },
                     0,
                 )
             })
             .1 += 1;
     };
-    for e in isapi.entries.iter().chain(&isapi.cgi) {
-        vote(&e.path, e.span);
+    for path in &isapi.paths {
+        vote(path, None);
     }
     if let Some(service) = mb.find("/LM/W3SVC") {
         for attr in mb.key(service).attrs.clone() {
@@ -211,11 +226,22 @@ pub fn metabase_windir_clues(mb: &Metabase, isapi: &IsapiSet) -> Vec<(Clue, usiz
                 let text = line.text();
                 // HttpErrors: `404,*,FILE,C:\WINDOWS\help\iisHelp\common\404b.htm`.
                 let path = text.rsplit(',').next().unwrap_or(&text).trim();
-                vote(path, line.span);
+                vote(path, Some(line.span));
             }
         }
     }
     let mut out: Vec<(Clue, usize)> = votes.into_values().collect();
+    // Point at a place in the file: the first entry naming the path.
+    for (clue, _) in &mut out {
+        if clue.span.is_none() {
+            let path = clue.detail.split('`').nth(1).unwrap_or_default();
+            clue.span = isapi
+                .paths
+                .iter()
+                .find(|p| &***p == path)
+                .and_then(|p| first_span(isapi, p));
+        }
+    }
     out.sort_by_key(|c| std::cmp::Reverse(c.1));
     out
 }

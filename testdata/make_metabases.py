@@ -300,6 +300,18 @@ def scenarios():
         + global_filters([])
         + templates()))
 
+    # A 64-bit server (ASP.NET from Framework64, 64-bit workers) whose DefaultAppPool carries
+    # Enable32bitAppOnWin64="FALSE", which IIS 6 ignores there and which agrees with the server anyway:
+    # removing it is a safe fix that changes nothing (the fixture of the byte-exactness tests).
+    write("enable32bit-misplaced-agreeing.xml", document(
+        header()
+        + [web_service(asp_maps() + aspnet_maps(FW64_20),
+                       WSERL_BASE + [f"1,{FW64_20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727"], DEPS_BASE)]
+        + site(1, "Default Web Site")
+        + pools(pool_extra={"DefaultAppPool": {"Enable32bitAppOnWin64": "FALSE"}})
+        + global_filters([])
+        + templates()))
+
     # The metabase of the 32-bit server testdata/servers/x86-aspnet20: ASP.NET 2.0 from Framework,
     # nothing 64-bit anywhere, no Enable32bitAppOnWin64. Without the drive and without a declared
     # platform a correct linter cannot tell x86 from x64 here: it must not claim either, nor report a
@@ -417,7 +429,9 @@ def rule_fixtures():
     # Near misses: everything here is right, and no rule may fire.
     write("rules/near-misses.xml", document(
         header({"EnableEditWhileRunning": "1", "EnableHistory": "1", "MaxHistoryFiles": "10"})
-        + [web_service(asp_maps() + aspnet_maps(FW20), WSERL_BASE + fw20_wserl + fw11_wserl, deps,
+        # A CGI program allowed with its arguments, as the restriction list names CGI entries.
+        + [web_service(asp_maps() + aspnet_maps(FW20) + [f".cmd,{WIN}\\system32\\cmd.exe /c %s %s,5,GET"],
+                       WSERL_BASE + fw20_wserl + fw11_wserl + [f"1,{WIN}\\system32\\cmd.exe /c %s %s,1,CMD,Command shell"], deps,
                        {"AllowKeepAlive": "true", "AuthFlags": "5", "AccessFlags": "AccessRead | 512"})]
         + site(1, "Default Web Site", filters_extra={"FilterLoadOrder": "Shared"})
         + [key("IIsFilter", "/LM/W3SVC/1/Filters/Shared", {"FilterPath": "C:\\Filters\\shared.dll"})]

@@ -153,6 +153,28 @@ def main():
     put(root, "Tools/notes.dll", "corrupt/not-pe.dll")
     put(root, "Tools/app.dll", "x64/app.exe")
 
+    # The 64-bit ASP.NET 2.0 that `aspnet_regiis -i -enable` of Framework64 registers (script maps,
+    # the ASP.NET filter, one allowed restriction entry), then FrontPage 2002's 32-bit filter. Correct
+    # verdict: the 503, and a fix that switches to 32-bit workers, repoints maps and filter to
+    # Framework, and allows the 32-bit aspnet_isapi.dll as the 64-bit one was (KB894435 step 4).
+    fw64_only = mm.WSERL_BASE + [f"1,{mm.FW64_20}\\aspnet_isapi.dll,0,ASP.NET v2.0.50727,ASP.NET v2.0.50727"]
+    root = server("aspnet64-lockdown-fpse", mm.aspnet_maps(mm.FW64_20),
+                  [("ASP.NET_2.0.50727", f"{mm.FW64_20}\\aspnet_filter.dll", {}), fpse], wserl=fw64_only)
+    put(root, PF86_FPSE, "x86/isapi-filter.dll")
+
+    # 32-bit workers with ASP.NET still mapped to Framework64, and only the 64-bit aspnet_isapi.dll
+    # allowed. Correct verdict: the 500; safe repoints to Framework that also allow its DLL.
+    server("framework64-32bit-lockdown", mm.aspnet_maps(mm.FW64_20), [], {"Enable32bitAppOnWin64": "TRUE"},
+           wserl=fw64_only)
+
+    # FrontPage 2002 on 64-bit IIS where gzip.dll is missing from system32 and SysWOW64 alike. Correct
+    # verdict: MB201 for the compression scheme in either bitness; the switch to 32-bit workers must
+    # not be refused because MB201 then names the SysWOW64 path (it is the same finding).
+    root = server("fpse-no-gzip", mm.aspnet_maps(mm.FW64_20), [fpse])
+    put(root, PF86_FPSE, "x86/isapi-filter.dll")
+    for system in ("System32", "SysWOW64"):
+        os.remove(os.path.join(root, f"Windows/{system}/InetSrv/gzip.dll"))
+
     # A filter path that is a symbolic link out of the drive copy.
     root = server("link-outside", [], [("Escapee", "C:\\WINDOWS\\system32\\inetsrv\\escapee.dll", {})])
     link = os.path.join(root, "Windows/System32/InetSrv/escapee.dll")

@@ -144,7 +144,10 @@ fn json_has_the_documented_fields() {
     assert_eq!(d["location"], "/LM/W3SVC");
     assert_eq!(d["evidence"][0]["kind"], "path-pattern");
     assert_eq!(d["evidence"][0]["bitness"], 64);
-    assert!(d["fix"].is_null());
+    // Repoints are preferred to a server-wide switch: without a drive, each is unsafe (known from
+    // rules/components.toml, not checked on a drive).
+    assert_eq!(d["fix"]["applicability"], "unsafe");
+    assert!(d["fix"]["message"].as_str().unwrap().starts_with("repoint to"));
     // The byte span cuts the processor path out of the file on disk.
     let bytes = std::fs::read(fixture("framework64-32bit-mode.xml")).unwrap();
     let (s, e) = (

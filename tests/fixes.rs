@@ -147,15 +147,21 @@ fn adsutil_script_for_the_fpse_server() {
         .output()
         .unwrap();
     let script = String::from_utf8(out.stdout).unwrap();
-    assert!(script.contains("adsutil.vbs SET W3SVC/AppPools/Enable32bitAppOnWin64 \"TRUE\"\r\n"));
     assert!(script.contains(
-        "adsutil.vbs SET W3SVC/ScriptMaps \".asp,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,5,GET,HEAD,POST,TRACE\" "
+        "adsutil.vbs\" SET \"W3SVC/AppPools/Enable32bitAppOnWin64\" \"TRUE\"\r\nif errorlevel 1 goto failed\r\n"
+    ));
+    assert!(script.contains(
+        "adsutil.vbs\" SET \"W3SVC/ScriptMaps\" \".asp,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,5,GET,HEAD,POST,TRACE\" "
     ));
     assert!(script.contains("Framework\\v2.0.50727\\aspnet_isapi.dll,5,GET,HEAD,POST,DEBUG\""));
     assert!(!script.contains("Framework64"), "the new list, not the old one");
-    assert!(script.trim_end().ends_with("iisreset"));
+    assert!(script.contains("\r\niisreset\r\nif errorlevel 1 goto failed\r\n"));
+    assert!(script.trim_end().ends_with("exit /b 1"));
     insta::assert_snapshot!("adsutil_fpse2002", script.replace("\r\n", "\n"));
 }
+
+/// A metabase whose one finding has a safe fix (removing an ignored, agreeing Enable32bitAppOnWin64).
+const SAFE_FIX: &str = "testdata/metabases/enable32bit-misplaced-agreeing.xml";
 
 fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
     let mut out = if big_endian { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
@@ -171,9 +177,10 @@ fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
 
 #[test]
 fn fixes_keep_every_other_byte_in_every_encoding() {
-    let original = std::fs::read_to_string("testdata/metabases/enable32bit-bad-value.xml").unwrap();
+    let original = std::fs::read_to_string(SAFE_FIX).unwrap();
     let body = original.trim_start_matches('\u{feff}');
-    let expected_text = body.replace("Enable32bitAppOnWin64=\"yes\"", "Enable32bitAppOnWin64=\"TRUE\"");
+    let expected_text = body.replacen("\t\tEnable32bitAppOnWin64=\"FALSE\"\r\n", "", 1);
+    assert_ne!(expected_text, body);
     let variants: Vec<(&str, Vec<u8>, Vec<u8>)> = vec![
         (
             "UTF-8 BOM CRLF",
@@ -210,7 +217,7 @@ fn fixes_keep_every_other_byte_in_every_encoding() {
 
 #[test]
 fn a_fix_that_would_break_the_file_is_refused() {
-    let bytes = std::fs::read("testdata/metabases/enable32bit-bad-value.xml").unwrap();
+    let bytes = std::fs::read(SAFE_FIX).unwrap();
     let options = Options::default();
     let before = lint_bytes_with("m.xml", bytes.as_slice(), &options);
     // Force every pass's change to also cut the first close tag in half.
@@ -250,7 +257,7 @@ fn a_read_only_file_is_left_alone() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("MetaBase.xml");
-    std::fs::copy("testdata/metabases/enable32bit-bad-value.xml", &path).unwrap();
+    std::fs::copy(SAFE_FIX, &path).unwrap();
     let before = std::fs::read(&path).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
     mblint()
@@ -265,7 +272,7 @@ fn a_read_only_file_is_left_alone() {
 fn a_file_changed_since_it_was_read_is_not_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("MetaBase.xml");
-    std::fs::copy("testdata/metabases/enable32bit-bad-value.xml", &path).unwrap();
+    std::fs::copy(SAFE_FIX, &path).unwrap();
     let original = std::fs::read(&path).unwrap();
     let fixed = fix_bytes(
         "m",
@@ -296,8 +303,29 @@ mod generated {
     /// A metabase with `sites`, each site's root mapping two extensions to a random DLL; the
     /// worker bitness, a misplaced Enable32bitAppOnWin64, and a few odd values, at random.
     fn metabase(sites: &[(usize, usize)], mode: Option<&str>, misplaced: bool, crlf: bool, bom: bool) -> Vec<u8> {
+        with_lockdown(sites, mode, misplaced, crlf, bom, None)
+    }
+
+    /// As [`metabase`], with a restriction list: the "All Unknown ISAPI Extensions" flag and an
+    /// entry (allow flag) for some of the DLLs in [`FW`].
+    fn with_lockdown(
+        sites: &[(usize, usize)],
+        mode: Option<&str>,
+        misplaced: bool,
+        crlf: bool,
+        bom: bool,
+        wserl: Option<(bool, &[(usize, bool)])>,
+    ) -> Vec<u8> {
         let mut t = String::from("<?xml version =\"1.0\"?>\n<configuration>\n<MBProperty>\n");
-        t += "<IIsWebService\tLocation =\"/LM/W3SVC\"\n\t\tAppPoolId=\"DefaultAppPool\"\n\t>\n</IIsWebService>\n";
+        t += "<IIsWebService\tLocation =\"/LM/W3SVC\"\n\t\tAppPoolId=\"DefaultAppPool\"\n";
+        if let Some((unknown, entries)) = wserl {
+            t += &format!("\t\tWebSvcExtRestrictionList=\"{},*.dll", u8::from(unknown));
+            for (i, allowed) in entries {
+                t += &format!("\n\t\t\t{},{},1,G{i},Entry {i}", u8::from(*allowed), FW[*i]);
+            }
+            t += "\"\n";
+        }
+        t += "\t>\n</IIsWebService>\n";
         for (i, (a, b)) in sites.iter().enumerate() {
             let n = i + 1;
             t += &format!(
@@ -333,8 +361,60 @@ mod generated {
             .is_ok_and(|o| o.status.success())
     }
 
+    /// The restriction list's entries of a file: (allow flag, key) per line.
+    fn restrictions(bytes: &[u8]) -> Vec<(bool, String)> {
+        let mb = mblint::metabase::parse(mblint::metabase::SourceFile::decode("m.xml", bytes).unwrap()).unwrap();
+        mblint::metabase::server::ServerConfig::of(&mb)
+            .restrictions
+            .iter()
+            .filter_map(|e| e.entry.as_ref().ok())
+            .map(|r| (r.allowed, mblint::metabase::values::restriction_key(&r.path)))
+            .collect()
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+        /// No fix under any flag, whatever the planner aims for, turns a Prohibited entry to Allowed
+        /// or removes one, and every entry a fix adds mirrors one that was there.
+        #[test]
+        fn no_fix_allows_what_was_prohibited(
+            sites in proptest::collection::vec((0usize..3, 0usize..3), 1..5),
+            mode in proptest::option::of(prop_oneof![Just("TRUE"), Just("FALSE"), Just("yes")]),
+            unknown_allowed: bool,
+            entries in proptest::collection::vec((0usize..3, any::<bool>()), 0..3),
+            unsafe_fixes: bool,
+            forced in proptest::option::of(prop_oneof![Just(mblint::bitness::Bitness::Bits32), Just(mblint::bitness::Bitness::Bits64)]),
+            platform in proptest::option::of(prop_oneof![
+                Just(mblint::platform::Platform::X86),
+                Just(mblint::platform::Platform::X64),
+                Just(mblint::platform::Platform::Ia64)
+            ]),
+        ) {
+            let mut entries = entries;
+            entries.dedup_by_key(|(i, _)| *i);
+            let bytes = with_lockdown(&sites, mode, false, true, true, Some((unknown_allowed, &entries)));
+            let options = Options { forced_bitness: forced, platform, ..Options::default() };
+            let fixed = fix_bytes("m.xml", bytes.clone(), &options, Request { unsafe_fixes }).unwrap();
+            let (before, after) = (restrictions(&bytes), restrictions(&fixed.bytes));
+            for (allowed, key) in before.iter().filter(|(a, _)| !a) {
+                prop_assert!(
+                    after.iter().any(|(a, k)| k == key && a == allowed),
+                    "the Prohibited entry {} is gone", key
+                );
+                prop_assert!(
+                    !after.iter().any(|(a, k)| k == key && *a),
+                    "the Prohibited entry {} became Allowed", key
+                );
+            }
+            prop_assert!(after.len() >= before.len());
+            for added in after.iter().filter(|e| !before.contains(e)) {
+                prop_assert!(
+                    before.iter().any(|(a, _)| *a == added.0),
+                    "the added entry {:?} mirrors no entry of its allow flag", added
+                );
+            }
+        }
 
         #[test]
         fn fixes_are_exact_idempotent_and_patchable(
@@ -409,8 +489,8 @@ fn worker_bitness_forces_the_target() {
         diff.contains("+\t\t\t*,C:\\WINDOWS\\system32\\inetsrv\\wildcard.dll,0\""),
         "{diff}"
     );
-    // Left to itself the planner also switches: 64-bit needs 2 edits (the switch and the wildcard),
-    // 32-bit needs 10 (every Framework64 map). Forced to 32-bit it repoints the maps instead.
+    // Left to itself the planner keeps the bitness and repoints the Framework64 maps: a server-wide
+    // switch (2 edits) is taken only when repoints cannot make every DLL load.
     let out = mblint()
         .args([
             "check",
@@ -420,10 +500,11 @@ fn worker_bitness_forces_the_target() {
         ])
         .output()
         .unwrap();
+    let diff = String::from_utf8(out.stdout).unwrap();
+    assert!(!diff.contains("Enable32bitAppOnWin64"), "{diff}");
     assert!(
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .contains("+\t\tEnable32bitAppOnWin64=\"FALSE\"")
+        diff.contains("+\t\t\t.aspx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v2.0.50727\\aspnet_isapi.dll"),
+        "{diff}"
     );
     let out = mblint()
         .args([
@@ -533,4 +614,87 @@ fn no_fix_leaves_a_dll_its_host_cannot_load() {
             }
         }
     }
+}
+
+/// Repointing ASP.NET carries the restriction list along as `aspnet_regiis -i -enable` of the target
+/// Framework would: after `--fix` (and `--fix --unsafe-fixes`) no repointed DLL is prohibited, and
+/// the list allows exactly what it allowed before plus the counterparts of what was repointed.
+#[test]
+fn repoints_carry_the_restriction_list_along() {
+    let fw32 = r"C:\WINDOWS\Microsoft.NET\Framework\v2.0.50727\aspnet_isapi.dll";
+    for (scenario, unsafe_fixes) in [
+        ("framework64-32bit-lockdown", false),
+        ("framework64-32bit-lockdown", true),
+        ("aspnet64-lockdown-fpse", true),
+    ] {
+        let input = input(Path::new(&format!("testdata/servers/{scenario}"))).unwrap();
+        let options = mblint::lint::effective_options(&input, &Options::default());
+        let bytes = std::fs::read(&input.metabase).unwrap();
+        let fixed = fix_bytes(scenario, bytes.clone(), &options, Request { unsafe_fixes })
+            .unwrap_or_else(|e| panic!("{scenario}: {e}"));
+        let after = fixed.after();
+        let left: Vec<&str> = after.diagnostics.iter().map(|d| d.code).collect();
+        assert!(
+            !left.iter().any(|c| ["MB101", "MB102", "MB401"].contains(c)),
+            "{scenario} {unsafe_fixes}: {left:?}"
+        );
+        let allowed = |text: &str| -> std::collections::BTreeSet<String> {
+            let mb = mblint::metabase::parse(mblint::metabase::SourceFile::from_text("m", text)).unwrap();
+            mblint::metabase::server::ServerConfig::of(&mb)
+                .restrictions
+                .iter()
+                .filter_map(|e| e.entry.as_ref().ok())
+                .filter(|r| r.allowed)
+                .map(|r| r.path.clone())
+                .collect()
+        };
+        let (was, now) = (allowed(&fixed.before.source.text), allowed(&after.source.text));
+        let added: Vec<&String> = now.difference(&was).collect();
+        assert!(was.is_subset(&now), "{scenario}");
+        assert_eq!(added, [fw32], "{scenario}");
+        // The new entry as aspnet_regiis writes it: the 64-bit entry's GroupID, "(32-bit)" description.
+        assert!(
+            after
+                .source
+                .text
+                .contains(&format!("1,{fw32},0,ASP.NET v2.0.50727,ASP.NET v2.0.50727 (32-bit)")),
+            "{scenario}"
+        );
+    }
+    // A switch of a server running ASP.NET says which aspnet_regiis to run.
+    let input = input(Path::new("testdata/servers/aspnet64-lockdown-fpse")).unwrap();
+    let options = mblint::lint::effective_options(&input, &Options::default());
+    let report = mblint::lint::lint_input(&input, &options).unwrap();
+    let switch = report
+        .diagnostics
+        .iter()
+        .find_map(|d| d.fix.as_ref().filter(|f| f.restart))
+        .unwrap();
+    assert!(
+        switch
+            .message
+            .contains(r"C:\WINDOWS\Microsoft.NET\Framework\v2.0.50727\aspnet_regiis.exe -i -enable"),
+        "{}",
+        switch.message
+    );
+}
+
+/// A finding that was there before a fix, naming another path afterwards (gzip.dll is looked for in
+/// SysWOW64 by 32-bit workers), is the same finding: it does not block the switch.
+#[test]
+fn a_finding_in_another_form_is_not_new() {
+    let input = input(Path::new("testdata/servers/fpse-no-gzip")).unwrap();
+    let options = mblint::lint::effective_options(&input, &Options::default());
+    let bytes = std::fs::read(&input.metabase).unwrap();
+    let fixed = fix_bytes("fpse-no-gzip", bytes, &options, Request { unsafe_fixes: true }).unwrap();
+    let mb201: Vec<&str> = fixed
+        .after()
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "MB201")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(mb201.len(), 1);
+    assert!(mb201[0].contains("SysWOW64"), "{}", mb201[0]);
+    assert!(fixed.after().diagnostics.iter().all(|d| d.code == "MB201"));
 }

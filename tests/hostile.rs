@@ -283,3 +283,131 @@ fn hostile_inputs_through_the_command_line() {
         .stdout(predicate::str::contains("no <configuration>"));
     mblint().args(["inspect", "/dev/null"]).assert().code(2);
 }
+
+/// A metabase with the given Location and extra ScriptMaps line on a 32-bit-mode server whose maps
+/// point at Framework64: the repoint fixes write that key's ScriptMaps through adsutil.
+fn hostile_script_input(dir: &Path, location: &str, extra_line: &str) -> std::path::PathBuf {
+    let fw64 = r"C:\WINDOWS\Microsoft.NET\Framework64\v2.0.50727\aspnet_isapi.dll";
+    let text = wrap(&format!(
+        concat!(
+            "<IIsWebService\tLocation =\"/LM/W3SVC\"\r\n\t\tIIs5IsolationModeEnabled=\"FALSE\"\r\n\t>\r\n</IIsWebService>\r\n",
+            "<IIsWebVirtualDir\tLocation =\"{location}\"\r\n\t\tScriptMaps=\".aspx,{fw64},1,GET\r\n\t\t\t{extra}\"\r\n\t>\r\n</IIsWebVirtualDir>\r\n",
+            "<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\r\n\t\tEnable32bitAppOnWin64=\"TRUE\"\r\n\t>\r\n</IIsApplicationPools>\r\n",
+        ),
+        location = location,
+        fw64 = fw64,
+        extra = extra_line,
+    ));
+    let path = dir.join("MetaBase.xml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The lines the script itself writes around the commands.
+const CONTROL_LINES: &[&str] = &[
+    "@echo off",
+    "setlocal DisableDelayedExpansion",
+    "if errorlevel 1 goto failed",
+    "iisreset",
+    "endlocal",
+    "exit /b 0",
+    ":failed",
+    "echo mblint: a command failed; the commands after it were not run. 1>&2",
+    "exit /b 1",
+];
+
+#[test]
+fn adsutil_scripts_carry_no_metabase_text_as_syntax() {
+    let dir = tempfile::tempdir().unwrap();
+    // `&amp;` and `%` in the Location and in an entry: cmd.exe syntax if written unquoted.
+    let path = hostile_script_input(
+        dir.path(),
+        "/LM/W3SVC/1/ROOT/a&amp;echo X%PATH%|more",
+        r".x&amp;y,C:\Tools\x&amp;echo Y.dll,1,GET",
+    );
+    let out = mblint()
+        .args(["check", "--script", "adsutil", "--unsafe-fixes"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let script = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        script.contains("echo X"),
+        "the hostile text is there, as data: {script}"
+    );
+    let prefix = r#"cscript //nologo "%SystemDrive%\Inetpub\AdminScripts\adsutil.vbs" "#;
+    let lines: Vec<&str> = script.split("\r\n").filter(|l| !l.is_empty()).collect();
+    let mut commands = 0;
+    for (i, line) in lines.iter().enumerate() {
+        if let Some(rest) = line.strip_prefix(prefix) {
+            commands += 1;
+            // Each rem stands right above its own command.
+            assert!(lines[i - 1].starts_with("rem "), "{line}");
+            let (verb, args) = rest.split_once(' ').unwrap();
+            assert!(["SET", "CREATE", "DELETE"].contains(&verb), "{line}");
+            // Every argument is one double-quoted token with no quote inside; `%` doubled.
+            let tokens: Vec<&str> = args.split("\" \"").collect();
+            assert!(args.starts_with('"') && args.ends_with('"'), "{line}");
+            for t in tokens {
+                let inner = t.trim_matches('"');
+                assert!(!inner.contains('"'), "{line}");
+                assert!(!inner.replace("%%", "").contains('%'), "a single % in {line}");
+            }
+        } else if let Some(comment) = line.strip_prefix("rem ") {
+            assert!(!comment.contains(['&', '|', '<', '>', '^', '%']), "{line}");
+        } else {
+            assert!(CONTROL_LINES.contains(line), "a line the script must not have: {line}");
+        }
+    }
+    assert!(commands >= 1, "{script}");
+    // The hostile Location is one quoted argument.
+    assert!(
+        script.contains(r#" SET "W3SVC/1/ROOT/a&echo X%%PATH%%|more/ScriptMaps" "#),
+        "{script}"
+    );
+    // Nothing runs after a failure: every command is followed by the stop.
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with(prefix) || *line == "iisreset" {
+            assert_eq!(lines[i + 1], "if errorlevel 1 goto failed", "{line}");
+        }
+    }
+}
+
+#[test]
+fn an_inexpressible_value_refuses_the_whole_script() {
+    for (extra, why) in [
+        // A line break inside one entry (&#10;) would start a command of its own.
+        (r".y,C:\Tools\y.dll&#10;echo Z,1,GET", "a line break"),
+        // ActivePerl's map: a double quote cannot be inside an adsutil argument.
+        (
+            r#".pl,&quot;C:\Perl\bin\perl.exe&quot; &quot;%s&quot; %s,1,GET"#,
+            "a double quote",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = hostile_script_input(dir.path(), "/LM/W3SVC/1/ROOT", extra);
+        mblint()
+            .args(["check", "--script", "adsutil", "--unsafe-fixes"])
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(why))
+            .stderr(predicate::str::contains("ScriptMaps"));
+    }
+}
+
+#[test]
+fn one_metabase_per_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = hostile_script_input(dir.path(), "/LM/W3SVC/1/ROOT", ".z,C:\\z.dll,1,GET");
+    mblint()
+        .args(["check", "--script", "adsutil"])
+        .arg(&a)
+        .arg(&a)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("one metabase"));
+}

@@ -44,6 +44,11 @@ fn every_scenario_gives_its_findings() {
         ("iis5-mode-rawdata-filter", &["MB102", "MB106"]),
         // Windows on D: a healthy 32-bit-mode server; only the %windir% map and its lockdown entry.
         ("windows-on-d", &["MB204", "MB401"]),
+        // Restriction lists that allow only the 64-bit ASP.NET (what aspnet_regiis of Framework64 writes).
+        ("aspnet64-lockdown-fpse", &["MB101", "MB102"]),
+        ("framework64-32bit-lockdown", &["MB101", "MB102"]),
+        // gzip.dll missing in both bitnesses: MB201 either way.
+        ("fpse-no-gzip", &["MB101", "MB102", "MB201"]),
     ];
     let on_disk: BTreeSet<String> = std::fs::read_dir("testdata/servers")
         .unwrap()

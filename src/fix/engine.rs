@@ -44,7 +44,7 @@ pub struct Applied {
     count: usize,
 }
 
-type Identity = (String, String, String, String);
+type Identity = (&'static str, String, String, Option<u32>);
 
 /// The outcome of fixing one file in memory.
 #[derive(Debug)]
@@ -138,14 +138,15 @@ impl TakenEdits {
     }
 }
 
-/// A finding's identity across passes: rule, key, property and message with numbers removed
-/// (line numbers in messages move when a fix inserts a line).
+/// A finding's identity across passes: rule, key, property and the line of its value. Never the
+/// message: a finding that existed before a fix is not new because its words name another path (a
+/// DLL missing from system32 and SysWOW64 alike, named by where each bitness looks).
 fn identity(d: &Diagnostic) -> Identity {
     (
-        d.code.to_string(),
+        d.code,
         d.location.clone().unwrap_or_default().to_lowercase(),
         d.attribute.clone().unwrap_or_default().to_lowercase(),
-        d.message.chars().filter(|c| !c.is_ascii_digit()).collect(),
+        d.value_line,
     )
 }
 

@@ -9,6 +9,7 @@
 pub mod changes;
 pub mod edit;
 pub mod engine;
+pub mod lockdown;
 pub mod plan;
 pub mod script;
 pub mod write;

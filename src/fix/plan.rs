@@ -15,6 +15,9 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use std::collections::HashMap;
+
+use super::lockdown::{self, Follow};
 use super::{Applicability, Edit, Fix, MetabaseOp, edit};
 use crate::bitness::Bitness;
 use crate::diagnostic::Diagnostic;
@@ -170,7 +173,10 @@ pub fn plan(ctx: &Context<'_>, forced: Option<Bitness>) -> Option<Plan> {
         .into_iter()
         .filter(|(b, _)| forced.is_none_or(|f| f == *b))
         .filter_map(|(b, switch)| repoints_for(ctx, b).map(|r| (b, switch, r)))
-        .min_by_key(|(_, switch, r)| r.len() + usize::from(switch.is_some()))?;
+        // A server-wide switch changes every application, including 32-bit-only components the
+        // metabase cannot show (Jet, 32-bit COM objects called from ASP): it is taken only when
+        // repoints cannot make every DLL load, however few edits it needs.
+        .min_by_key(|(_, switch, r)| (switch.is_some(), r.len()))?;
     let (target, switch, repoints) = best;
     if switch.is_none() && repoints.is_empty() {
         return None;
@@ -285,16 +291,28 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
             .filter(|(_, d)| d.code == "MB102")
             .map(|(i, d)| (d.span, i))
             .collect();
+        // What the restriction list needs, once per distinct repoint.
+        let mut follows: HashMap<(&str, &str), Follow> = HashMap::new();
         for r in &plan.repoints {
             let entry = &ctx.isapi.entries[r.entry];
             let (Some(&i), Some((edit, op))) = (mb102.get(&entry.span), repoint_edit(ctx, r)) else {
                 continue;
             };
+            let follow = follows
+                .entry((&*entry.path, r.to.as_str()))
+                .or_insert_with(|| {
+                    if governed(entry.role) {
+                        lockdown::follow(ctx, &entry.path, &r.to)
+                    } else {
+                        Follow::Nothing
+                    }
+                })
+                .clone();
             let mut fix = Fix::new(
-                if r.verified {
-                    Applicability::Safe
-                } else {
-                    Applicability::Unsafe
+                match follow {
+                    Follow::Refused(_) => Applicability::DisplayOnly,
+                    _ if r.verified => Applicability::Safe,
+                    _ => Applicability::Unsafe,
                 },
                 format!(
                     "repoint to `{}`, its {} build{}",
@@ -309,6 +327,19 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
             );
             fix.edits.push(edit);
             fix.ops.push(op);
+            match follow {
+                Follow::Nothing => {}
+                Follow::Add(line) => {
+                    if let Some((e, op)) = lockdown::append(ctx, std::slice::from_ref(&line)) {
+                        fix.message += &format!(
+                            ", and allow it in WebSvcExtRestrictionList as the DLL it replaces was (`{line}`)"
+                        );
+                        fix.edits.push(e);
+                        fix.ops.push(op);
+                    }
+                }
+                Follow::Refused(why) => fix.message += &format!(". Not applied: {why}"),
+            }
             diagnostics[i].fix = Some(fix);
         }
         return;
@@ -322,12 +353,44 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
         edits.extend(e);
         ops.extend(o);
     }
+    let mut added: Vec<String> = Vec::new();
+    let mut refused: Vec<String> = Vec::new();
+    let mut followed: HashMap<(&str, &str), ()> = HashMap::new();
     for r in &plan.repoints {
         // A repoint that cannot be written exactly leaves the plan incomplete: offer nothing.
         let Some((edit, op)) = repoint_edit(ctx, r) else { return };
         edits.push(edit);
         push_unique(&mut ops, op);
+        let entry = &ctx.isapi.entries[r.entry];
+        if governed(entry.role) && followed.insert((&*entry.path, r.to.as_str()), ()).is_none() {
+            match lockdown::follow(ctx, &entry.path, &r.to) {
+                Follow::Nothing => {}
+                Follow::Add(line) => added.push(line),
+                Follow::Refused(why) => refused.push(why),
+            }
+        }
     }
+    if let Some((e, op)) = (!added.is_empty()).then(|| lockdown::append(ctx, &added)).flatten() {
+        edits.push(e);
+        push_unique(&mut ops, op);
+    }
+    let unknown = unknown_bitness(ctx, plan);
+    let regiis = aspnet_regiis(ctx, plan.target);
+    let tail = format!(
+        "{}{}{}{}",
+        match added.len() {
+            0 => String::new(),
+            n =>
+                format!("; WebSvcExtRestrictionList gains {n} entry(ies) allowing the new builds as the old ones were"),
+        },
+        unknown,
+        regiis,
+        if refused.is_empty() {
+            String::new()
+        } else {
+            format!(". Not applied: {}", refused.join("; "))
+        }
+    );
     let repoints = match plan.repoints.len() {
         0 => String::new(),
         n => format!(
@@ -372,10 +435,83 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
             )
         }
     };
+    fix.message += &tail;
+    if !refused.is_empty() {
+        fix.applicability = Applicability::DisplayOnly;
+    }
     fix.edits = edits;
     fix.ops = ops;
     fix.restart = true;
     diagnostics[carrier].fix = Some(fix);
+}
+
+/// Whether the restriction list governs a role: script and wildcard maps (filters and compression
+/// DLLs are not Web Service Extensions).
+fn governed(role: Role) -> bool {
+    matches!(role, Role::ScriptMap | Role::WildcardMap)
+}
+
+/// `; the bitness of `a.dll` and 2 more is unknown ...`: the DLLs a switch is unverified for.
+fn unknown_bitness(ctx: &Context<'_>, plan: &Plan) -> String {
+    let repointed: std::collections::HashSet<usize> = plan.repoints.iter().map(|r| r.entry).collect();
+    let unknown = (0..ctx.isapi.entries.len())
+        .filter(|i| !repointed.contains(i) && ctx.bits(*i).is_none())
+        .map(|i| &*ctx.isapi.entries[i].path);
+    match crate::rules::path_list(unknown, 4, false) {
+        (0, _) => String::new(),
+        (n, list) => format!(
+            "; the bitness of {n} DLL(s) is unknown ({list}): the switch is unverified for them{}",
+            if ctx.images.is_none() {
+                ", map the server's drive to check"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
+/// `; then run ...aspnet_regiis.exe -i -enable`: after a switch, ASP.NET's registration must be the
+/// target bitness's (KB894435), once per ASP.NET version the server maps.
+fn aspnet_regiis(ctx: &Context<'_>, target: Bitness) -> String {
+    let mut versions: Vec<String> = Vec::new();
+    for path in &ctx.isapi.paths {
+        let lower = path.to_ascii_lowercase();
+        let Some(at) = lower.find("\\microsoft.net\\framework") else {
+            continue;
+        };
+        let rest = &path[at..];
+        let Some(version) = rest.split('\\').nth(3).filter(|v| v.starts_with(['v', 'V'])) else {
+            continue;
+        };
+        if !versions.iter().any(|v| v.eq_ignore_ascii_case(version)) {
+            versions.push(version.to_string());
+        }
+    }
+    if versions.is_empty() {
+        return String::new();
+    }
+    let (windir, _) = ctx.windir();
+    let folder = if target == Bitness::Bits64 {
+        "Framework64"
+    } else {
+        "Framework"
+    };
+    let commands: Vec<String> = versions
+        .iter()
+        // ASP.NET 1.x has no 64-bit build, and its aspnet_regiis has no -enable.
+        .filter(|v| !(v.starts_with("v1") && target == Bitness::Bits64))
+        .map(|v| {
+            let enable = if v.starts_with("v1") { "" } else { " -enable" };
+            format!("`{windir}\\Microsoft.NET\\{folder}\\{v}\\aspnet_regiis.exe -i{enable}`")
+        })
+        .collect();
+    if commands.is_empty() {
+        return String::new();
+    }
+    format!(
+        "; then run {} so that ASP.NET is registered for {target} worker processes (KB894435)",
+        commands.join(" and ")
+    )
 }
 
 #[cfg(test)]

@@ -216,6 +216,9 @@ pub struct IsapiSet {
     /// CGI script maps (`.exe` processors): not loaded into the worker, but governed by the Web
     /// Service Extension restrictions like ISAPI ones.
     pub cgi: Vec<IsapiRef>,
+    /// For each CGI entry, index for index, its command line as the restriction list names it: the
+    /// executable with its arguments (`C:\WINDOWS\system32\cmd.exe %s %s`).
+    pub cgi_commands: Vec<Arc<str>>,
     /// ScriptMaps lines that do not parse: (key, attr, line span, what is wrong).
     pub bad_script_maps: Vec<(KeyId, AttrId, Span, String)>,
 }
@@ -391,7 +394,14 @@ impl IsapiSet {
                         };
                         // A CGI executable is not loaded into the worker, but the restrictions govern it.
                         match map.kind {
-                            ProcessorKind::Cgi => self.cgi.push(entry),
+                            ProcessorKind::Cgi => {
+                                let command = match &map.arguments {
+                                    Some(args) => format!("{} {args}", map.processor),
+                                    None => map.processor.clone(),
+                                };
+                                self.cgi_commands.push(Arc::from(command));
+                                self.cgi.push(entry)
+                            }
                             ProcessorKind::Isapi => self.entries.push(entry),
                         }
                     }

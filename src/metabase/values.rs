@@ -175,6 +175,20 @@ pub struct Restriction {
     pub description: Option<String>,
 }
 
+/// A path (or a CGI command line) as WebSvcExtRestrictionList compares it: case-insensitive, quotes
+/// and repeated spaces ignored, WOW64-neutral (`SysWOW64` is `system32`). A CGI entry keeps its
+/// arguments: `cmd.exe %s %s` is another entry than `cmd.exe` (cc779909).
+pub fn restriction_key(path: &str) -> String {
+    let unquoted: String = path.chars().filter(|&c| c != '"').collect();
+    unquoted
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('/', "\\")
+        .to_lowercase()
+        .replace("\\syswow64\\", "\\system32\\")
+}
+
 impl Restriction {
     pub fn is_wildcard(&self) -> bool {
         self.path.starts_with('*')

@@ -8,6 +8,7 @@ use super::{Context, FixAvailability, Rule, rule_doc};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::{Applicability, Fix};
 use crate::metabase::props;
+use crate::metabase::values::restriction_key;
 
 pub static RULE: Rule = Rule {
     code: "MB401",
@@ -19,17 +20,9 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-/// Paths compared as WSERL compares them: case-insensitive, and WOW64-neutral (SysWOW64 is system32).
-pub fn comparable(path: &str) -> String {
-    path.trim()
-        .trim_matches('"')
-        .replace('/', "\\")
-        .to_lowercase()
-        .replace("\\syswow64\\", "\\system32\\")
-}
-
-/// Allows an extension: flips its entry's allow flag, or adds an allowed entry for it. Unsafe:
-/// letting code run is a security decision.
+/// How allowing an extension would look: its entry's allow flag flipped, or an allowed entry added.
+/// Display-only under every flag: allowing code to run is the administrator's decision, and mblint
+/// never loosens the lockdown. The message says how to do it with Microsoft's own tools.
 fn allow(ctx: &Context<'_>, path: &str, entry: Option<crate::metabase::Span>) -> Option<Fix> {
     let mb = ctx.metabase;
     let svc = mb.find("/LM/W3SVC")?;
@@ -57,9 +50,16 @@ fn allow(ctx: &Context<'_>, path: &str, entry: Option<crate::metabase::Span>) ->
             }
         }
     };
+    let how = if entry.is_some() {
+        format!("`cscript %SystemRoot%\\system32\\iisext.vbs /EnFile \"{path}\"`")
+    } else {
+        format!("`cscript %SystemRoot%\\system32\\iisext.vbs /AddFile \"{path}\" 1 <GroupID> 1 \"<description>\"`")
+    };
     let mut fix = Fix::new(
-        Applicability::Unsafe,
-        format!("allow `{file}` in WebSvcExtRestrictionList (a security decision: review it)"),
+        Applicability::DisplayOnly,
+        format!(
+            "if the extension is wanted, allow `{file}`: IIS Manager, Web Service Extensions, Allow; or {how}. mblint never allows an extension itself: that is a security decision"
+        ),
     );
     fix.edits.push(edit);
     fix.ops.push(crate::fix::MetabaseOp::Set {
@@ -83,7 +83,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let listed: HashMap<String, (crate::metabase::Span, bool)> = entries
         .iter()
         .filter(|(_, r)| !r.is_wildcard())
-        .map(|(span, r)| (comparable(&r.path), (*span, r.allowed)))
+        .map(|(span, r)| (restriction_key(&r.path), (*span, r.allowed)))
         .collect();
     let wildcard = |ext: &str| {
         entries
@@ -97,18 +97,20 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     // Per distinct path (by the shared text's address): whether it is CGI, and its own entry.
     type Decision = (bool, Option<(crate::metabase::Span, bool)>);
     let mut memo: HashMap<*const u8, Decision> = HashMap::new();
-    for entry in ctx
+    // ISAPI extensions by their path; CGI programs by their command line, arguments included.
+    let isapi = ctx
         .isapi
         .entries
         .iter()
         .filter(|e| !e.role.is_filter() && e.role != crate::metabase::isapi::Role::CompressionScheme)
-        .chain(&ctx.isapi.cgi)
-    {
-        // Once per distinct path: entries naming one DLL share its text.
-        let (cgi, listed_entry) = *memo.entry(entry.path.as_ptr()).or_insert_with(|| {
+        .map(|e| (e, &e.path));
+    let cgi = ctx.isapi.cgi.iter().zip(&ctx.isapi.cgi_commands);
+    for (entry, named) in isapi.chain(cgi) {
+        // Once per distinct text: entries naming one DLL share it.
+        let (cgi, listed_entry) = *memo.entry(named.as_ptr()).or_insert_with(|| {
             (
                 entry.path.to_ascii_lowercase().ends_with(".exe"),
-                listed.get(&comparable(&entry.path)).copied(),
+                listed.get(&restriction_key(named)).copied(),
             )
         });
         let (span, allowed, why) = match listed_entry {
@@ -136,13 +138,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             &RULE,
             entry.span,
             format!(
-                "{} runs `{}`, which WebSvcExtRestrictionList prohibits ({why}): its requests get 404.2 \"Denied due to Lockdown Policy\"",
+                "{} runs `{named}`, which WebSvcExtRestrictionList prohibits ({why}): its requests get 404.2 \"Denied due to Lockdown Policy\"",
                 subject(entry),
-                entry.path
             ),
         )
         .label("prohibited")
-        .fix(allow(ctx, &entry.path, listed_entry.map(|(s, _)| s)))
+        .fix(allow(ctx, named, listed_entry.map(|(s, _)| s)))
         .at(mb, entry.key, Some(entry.attr))
         .help("if the extension is wanted, allow it under Web Service Extensions in IIS Manager (its entry's first field 0 -> 1), or add an allowed entry for this path");
         if wserl_attr.is_some() {

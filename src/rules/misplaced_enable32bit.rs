@@ -118,7 +118,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 )
                 .label("not a boolean")
                 .fix(Some({
-                    let mut fix = Fix::new(Applicability::Safe, "write TRUE, the value IIS already reads it as");
+                    // Display-only: how IIS reads a word like `off` is unverified (MB002 calls it
+                    // undocumented), and TRUE may switch the whole server to 32-bit workers.
+                    let mut fix = Fix::new(
+                        Applicability::DisplayOnly,
+                        "write TRUE if 32-bit worker processes are meant (KB895976 reads any value other than 0 as TRUE), or FALSE for 64-bit ones",
+                    );
                     let (edit, op) = edit::set_property(mb, key, &mb.attr_name(attr), Some(attr), "TRUE");
                     fix.edits.push(edit);
                     fix.ops.push(op);

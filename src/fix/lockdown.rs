@@ -1,0 +1,147 @@
+//! The Web Service Extension restriction list follows a repoint, as `aspnet_regiis -i -enable` of the
+//! target Framework would make it: a DLL that replaces another is allowed exactly when the one it
+//! replaces was. Where that would take turning a Prohibited entry to Allowed (or letting a DLL run
+//! that was prohibited), the repoint is not applied: allowing code to run is the administrator's
+//! decision, and no fix under any flag loosens the lockdown.
+
+use super::{Edit, MetabaseOp, edit};
+use crate::metabase::values::{Restriction, restriction_key};
+use crate::metabase::{Span, props};
+use crate::rules::Context;
+
+/// What the restriction list needs for a repoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Follow {
+    /// The target is allowed exactly as the source was.
+    Nothing,
+    /// An entry for the target, mirroring the source's: its line, to be added to the list.
+    Add(String),
+    /// Only loosening the lockdown would keep the repoint's effect: why.
+    Refused(String),
+}
+
+/// How the list treats a path: its own entry, or the "All Unknown ISAPI Extensions" wildcard.
+struct Status<'a> {
+    allowed: bool,
+    own: Option<&'a Restriction>,
+}
+
+fn status<'a>(ctx: &'a Context<'_>, path: &str) -> Option<Status<'a>> {
+    let key = restriction_key(path);
+    let entries = || ctx.server.restrictions.iter().filter_map(|e| e.entry.as_ref().ok());
+    if let Some(own) = entries().find(|r| !r.is_wildcard() && restriction_key(&r.path) == key) {
+        return Some(Status {
+            allowed: own.allowed,
+            own: Some(own),
+        });
+    }
+    let wildcard = if key.ends_with(".exe") { "*.exe" } else { "*.dll" };
+    entries()
+        .find(|r| r.path.eq_ignore_ascii_case(wildcard))
+        .map(|r| Status {
+            allowed: r.allowed,
+            own: None,
+        })
+}
+
+/// The description aspnet_regiis gives the target's entry: the 32-bit ASP.NET build on 64-bit
+/// Windows is listed as `ASP.NET v2.0.50727 (32-bit)` (KB894435), the 64-bit one without a suffix.
+fn description(source: &str, to: &str) -> String {
+    const SUFFIX: &str = " (32-bit)";
+    let base = source
+        .strip_suffix(SUFFIX)
+        .or_else(|| source.strip_suffix(" (64-bit)"))
+        .unwrap_or(source);
+    let lower = to.to_ascii_lowercase();
+    if lower.contains("\\microsoft.net\\framework\\") {
+        format!("{base}{SUFFIX}")
+    } else {
+        base.to_string()
+    }
+}
+
+/// Whether some ISAPI or CGI entry already names `path` (as the restriction list compares paths).
+fn in_use(ctx: &Context<'_>, path: &str) -> bool {
+    let key = restriction_key(path);
+    ctx.isapi.paths.iter().any(|p| restriction_key(p) == key)
+}
+
+/// What the list needs so that `to` is allowed exactly when `from` was.
+pub fn follow(ctx: &Context<'_>, from: &str, to: &str) -> Follow {
+    let (Some(before), Some(after)) = (status(ctx, from), status(ctx, to)) else {
+        // No list, or neither path governed by it: nothing to follow.
+        return Follow::Nothing;
+    };
+    if before.allowed == after.allowed {
+        return Follow::Nothing;
+    }
+    match (before.own, after.own) {
+        (_, Some(_)) if !after.allowed => Follow::Refused(format!(
+            "`{to}` is Prohibited in WebSvcExtRestrictionList: after the repoint its requests would get 404.2, and allowing it is the administrator's decision (IIS Manager, Web Service Extensions)"
+        )),
+        (_, Some(_)) => Follow::Refused(format!(
+            "`{from}` is Prohibited in WebSvcExtRestrictionList and `{to}` is Allowed: the repoint would let requests run that are denied today"
+        )),
+        // Prohibited before, allowed by "All Unknown" after: mirroring the prohibition keeps the
+        // repointed map denied, but would deny the target to every map already using it.
+        (Some(_), None) if !before.allowed && in_use(ctx, to) => Follow::Refused(format!(
+            "`{from}` is Prohibited in WebSvcExtRestrictionList, and `{to}`, which other script maps use, is allowed as an unknown extension: the repoint would either let requests run that are denied today or deny those maps"
+        )),
+        // The target has no entry of its own: mirror the source's.
+        (Some(own), None) => Follow::Add(format!(
+            "{},{},{},{},{}",
+            if own.allowed { 1 } else { 0 },
+            to,
+            match own.deletable {
+                Some(false) => 0,
+                _ => 1,
+            },
+            own.group_id.as_deref().unwrap_or_default(),
+            description(own.description.as_deref().unwrap_or_default(), to)
+        )),
+        // Neither has an entry, yet they differ: cannot happen (one wildcard governs both).
+        (None, None) => Follow::Nothing,
+    }
+}
+
+/// The edit that appends `lines` to the restriction list at /LM/W3SVC, escaped for the attribute.
+pub fn append(ctx: &Context<'_>, lines: &[String]) -> Option<(Edit, MetabaseOp)> {
+    let mb = ctx.metabase;
+    let svc = mb.find("/LM/W3SVC")?;
+    let attr = mb.own(svc, props::WEB_SVC_EXT_RESTRICTION_LIST)?;
+    let end = mb.attr(attr).value.end as usize;
+    let nl = edit::newline(mb);
+    let content: String = lines.iter().map(|l| format!("{nl}\t\t\t{}", edit::escape(l))).collect();
+    Some((
+        Edit {
+            span: Span::new(end, end),
+            content,
+        },
+        MetabaseOp::Set {
+            location: mb.location(svc).into_owned(),
+            property: props::WEB_SVC_EXT_RESTRICTION_LIST.name.to_string(),
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_as_aspnet_regiis_writes_them() {
+        let fw = r"C:\WINDOWS\Microsoft.NET\Framework\v2.0.50727\aspnet_isapi.dll";
+        let fw64 = r"C:\WINDOWS\Microsoft.NET\Framework64\v2.0.50727\aspnet_isapi.dll";
+        assert_eq!(description("ASP.NET v2.0.50727", fw), "ASP.NET v2.0.50727 (32-bit)");
+        assert_eq!(
+            description("ASP.NET v2.0.50727 (32-bit)", fw),
+            "ASP.NET v2.0.50727 (32-bit)"
+        );
+        assert_eq!(description("ASP.NET v2.0.50727 (32-bit)", fw64), "ASP.NET v2.0.50727");
+        assert_eq!(
+            description("ASP.NET v2.0.50727 (64-bit)", fw),
+            "ASP.NET v2.0.50727 (32-bit)"
+        );
+        assert_eq!(description("Acme", r"C:\Program Files (x86)\Acme\a.dll"), "Acme");
+    }
+}
