@@ -124,6 +124,13 @@ fn diffs_of_every_fixable_fixture() {
             shown.push_str(&fixed.changes.unified_diff(&fixed.before.source, &name, 3));
             let left: Vec<&str> = fixed.after().diagnostics.iter().map(|d| d.code).collect();
             shown.push_str(&format!("remaining: {left:?}\n"));
+            if !fixed.changes.is_empty() {
+                // The same changes as the script that applies them to the live metabase.
+                let script = mblint::fix::script::adsutil(&name, &fixed.after().source.text, &fixed.applied)
+                    .unwrap_or_else(|e| format!("refused: {e}\n"));
+                shown.push_str("--script adsutil:\n");
+                shown.push_str(&script.replace("\r\n", "\n"));
+            }
         }
         if shown.contains("@@") {
             fixable += 1;
@@ -697,4 +704,68 @@ fn a_finding_in_another_form_is_not_new() {
     assert_eq!(mb201.len(), 1);
     assert!(mb201[0].contains("SysWOW64"), "{}", mb201[0]);
     assert!(fixed.after().diagnostics.iter().all(|d| d.code == "MB201"));
+}
+
+/// Every field a fix writes is escaped for an attribute value and reads back as meant: `&`, `"`,
+/// `<`, `>`, character references and non-ASCII, in a repointed script map (written with
+/// references), the restriction entry that follows it (GroupID, description), and an expanded
+/// `%windir%` (a Windows folder whose name holds them).
+#[test]
+fn fix_edits_round_trip_through_xml() {
+    let win = r"D:\Wïn &amp; &lt;Co&gt; &#65;";
+    let fw64 = format!(r"{win}\Microsoft.NET\Framework64\v2.0.50727\aspnet_isapi.dll");
+    let text = format!(
+        concat!(
+            "<?xml version =\"1.0\"?>\r\n<configuration>\r\n<MBProperty>\r\n",
+            "<IIsWebService\tLocation =\"/LM/W3SVC\"\r\n\t\tIIs5IsolationModeEnabled=\"FALSE\"\r\n",
+            "\t\tScriptMaps=\".aspx,{fw64},1,GET\r\n\t\t\t.var,%windir%\\system32\\inetsrv\\asp.dll,1,GET\"\r\n",
+            "\t\tWebSvcExtRestrictionList=\"0,*.dll\r\n\t\t\t1,{fw64},0,G&amp;&quot;1&quot;,Désc &lt;64&gt; &amp; co\"\r\n",
+            "\t>\r\n</IIsWebService>\r\n",
+            "<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\r\n\t\tEnable32bitAppOnWin64=\"TRUE\"\r\n\t>\r\n</IIsApplicationPools>\r\n",
+            "</MBProperty>\r\n</configuration>\r\n"
+        ),
+        fw64 = fw64
+    );
+    let fixed = fix_bytes(
+        "m.xml",
+        text.into_bytes(),
+        &Options::default(),
+        Request { unsafe_fixes: true },
+    )
+    .unwrap();
+    let after = fixed.after();
+    let mb = mblint::metabase::parse(mblint::metabase::SourceFile::from_text("m", &*after.source.text)).unwrap();
+    let lines = |prop: &str| -> Vec<String> {
+        let svc = mb.find("/LM/W3SVC").unwrap();
+        let attr = mb.key(svc).attrs.clone().find(|&a| mb.attr_name(a) == prop).unwrap();
+        mb.attr_lines(attr).map(|l| l.text().into_owned()).collect()
+    };
+    let decoded_win = r"D:\Wïn & <Co> A";
+    assert_eq!(
+        lines("ScriptMaps"),
+        [
+            format!(r".aspx,{decoded_win}\Microsoft.NET\Framework\v2.0.50727\aspnet_isapi.dll,1,GET"),
+            format!(r".var,{decoded_win}\system32\inetsrv\asp.dll,1,GET"),
+        ]
+    );
+    let wserl = lines("WebSvcExtRestrictionList");
+    assert_eq!(
+        wserl.last().unwrap(),
+        &format!(
+            r#"1,{decoded_win}\Microsoft.NET\Framework\v2.0.50727\aspnet_isapi.dll,0,G&"1",Désc <64> & co (32-bit)"#
+        )
+    );
+    // Nothing that reads as markup was written raw.
+    for change in fixed.changes.changes() {
+        assert!(!change.content.contains(['<', '>', '"']), "{:?}", change.content);
+        assert!(
+            !change
+                .content
+                .replace("&amp;", "")
+                .replace("&lt;", "")
+                .replace("&gt;", "")
+                .replace("&quot;", "")
+                .contains('&')
+        );
+    }
 }

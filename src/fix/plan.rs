@@ -197,19 +197,35 @@ fn property(role: Role) -> &'static str {
     }
 }
 
-/// The edit that repoints an entry, when its span holds exactly the path (no XML reference in it).
+/// The edit that repoints an entry. Where the value is written with XML references (`&amp;`,
+/// `&#65;`), the value or the script-map line is written anew from its decoded text, escaped: the
+/// same text to IIS, with the path replaced.
 fn repoint_edit(ctx: &Context<'_>, r: &Repoint) -> Option<(Edit, MetabaseOp)> {
     let mb = ctx.metabase;
     let entry = &ctx.isapi.entries[r.entry];
-    (mb.slice(entry.span) == &*entry.path).then(|| {
-        (
-            edit::replace(entry.span, &r.to),
-            MetabaseOp::Set {
-                location: mb.location(entry.key).into_owned(),
-                property: property(entry.role).to_string(),
-            },
-        )
-    })
+    let raw = mb.slice(entry.span);
+    let content = if raw == &*entry.path {
+        r.to.clone()
+    } else {
+        let text = crate::metabase::model::unescape(raw);
+        if text.trim() == &*entry.path {
+            r.to.clone()
+        } else if entry.line.is_some() {
+            // The span is the whole script-map line: the path is its second field.
+            let after_extension = text.find(',')? + 1;
+            let at = text[after_extension..].find(&*entry.path)? + after_extension;
+            format!("{}{}{}", &text[..at], r.to, &text[at + entry.path.len()..])
+        } else {
+            return None;
+        }
+    };
+    Some((
+        edit::replace(entry.span, &content),
+        MetabaseOp::Set {
+            location: mb.location(entry.key).into_owned(),
+            property: property(entry.role).to_string(),
+        },
+    ))
 }
 
 fn push_unique(ops: &mut Vec<MetabaseOp>, op: MetabaseOp) {
@@ -347,12 +363,15 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
     let Some(carrier) = at(diagnostics, "MB101").or_else(|| at(diagnostics, "MB102")) else {
         return;
     };
-    let (mut edits, mut ops) = switch_edits(ctx, plan.target);
+    // The server-wide switch goes last among the operations: a script that stops at a failing
+    // command then leaves the worker bitness as it was.
+    let (mut switch_edits, mut switch_ops) = switch_edits(ctx, plan.target);
     if switch == Switch::ToWorkerIsolation32 {
         let (e, o) = isolation_edits(ctx);
-        edits.extend(e);
-        ops.extend(o);
+        switch_edits.extend(e);
+        switch_ops.extend(o);
     }
+    let (mut edits, mut ops): (Vec<Edit>, Vec<MetabaseOp>) = (Vec::new(), Vec::new());
     let mut added: Vec<String> = Vec::new();
     let mut refused: Vec<String> = Vec::new();
     let mut followed: HashMap<(&str, &str), ()> = HashMap::new();
@@ -438,6 +457,10 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
     fix.message += &tail;
     if !refused.is_empty() {
         fix.applicability = Applicability::DisplayOnly;
+    }
+    edits.extend(switch_edits);
+    for op in switch_ops {
+        push_unique(&mut ops, op);
     }
     fix.edits = edits;
     fix.ops = ops;
