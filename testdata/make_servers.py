@@ -175,6 +175,28 @@ def main():
     for system in ("System32", "SysWOW64"):
         os.remove(os.path.join(root, f"Windows/{system}/InetSrv/gzip.dll"))
 
+    # FrontPage Server Extensions 2002 on a 64-bit IIS, without its filter: its ISAPI extensions are
+    # called by URL from execute-enabled virtual directories (_vti_bin, _vti_bin/_vti_aut) and are
+    # listed in InProcessIsapiApps and the restriction list, but in no script map. Correct verdict:
+    # both are 32-bit and fail in the 64-bit w3wp.exe (500): publishing to the site fails.
+    fpse_isapi = "C:\\Program Files (x86)\\Common Files\\Microsoft Shared\\Web Server Extensions\\50\\isapi"
+    vti = [
+        mm.key("IIsWebVirtualDir", "/LM/W3SVC/1/ROOT/_vti_bin",
+               {"AccessFlags": "AccessExecute", "AppIsolated": "2", "Path": fpse_isapi}),
+        mm.key("IIsWebVirtualDir", "/LM/W3SVC/1/ROOT/_vti_bin/_vti_aut",
+               {"AccessFlags": "AccessExecute", "Path": fpse_isapi + "\\_vti_aut"}),
+    ]
+    fpse_wserl = [f"1,{fpse_isapi}\\shtml.dll,0,FPSE2002,FrontPage Server Extensions 2002",
+                  f"1,{fpse_isapi}\\_vti_aut\\author.dll,0,FPSE2002,FrontPage Server Extensions 2002"]
+    root = server("fpse-vti-bin-64bit", mm.aspnet_maps(mm.FW64_20), [], extra_keys=vti,
+                  wserl=mm.WSERL_BASE + mm.ASPNET_WSERL + fpse_wserl,
+                  service_extra={"InProcessIsapiApps": [f"{mm.INETSRV}\\ssinc.dll", f"{fpse_isapi}\\shtml.dll",
+                                                        f"{fpse_isapi}\\_vti_aut\\author.dll"]})
+    put(root, "Program Files (x86)/Common Files/Microsoft Shared/Web Server Extensions/50/isapi/shtml.dll",
+        "x86/isapi-extension.dll")
+    put(root, "Program Files (x86)/Common Files/Microsoft Shared/Web Server Extensions/50/isapi/_vti_aut/author.dll",
+        "x86/isapi-extension.dll")
+
     # A filter path that is a symbolic link out of the drive copy.
     root = server("link-outside", [], [("Escapee", "C:\\WINDOWS\\system32\\inetsrv\\escapee.dll", {})])
     link = os.path.join(root, "Windows/System32/InetSrv/escapee.dll")

@@ -49,6 +49,8 @@ fn every_scenario_gives_its_findings() {
         ("framework64-32bit-lockdown", &["MB101", "MB102"]),
         // gzip.dll missing in both bitnesses: MB201 either way.
         ("fpse-no-gzip", &["MB101", "MB102", "MB201"]),
+        // FrontPage's _vti_bin DLLs, called by URL: 32-bit in a 64-bit w3wp.exe.
+        ("fpse-vti-bin-64bit", &["MB101", "MB102"]),
     ];
     let on_disk: BTreeSet<String> = std::fs::read_dir("testdata/servers")
         .unwrap()

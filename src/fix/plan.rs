@@ -103,6 +103,16 @@ enum Need {
 
 fn need(ctx: &Context<'_>, index: usize, b: Bitness) -> Need {
     let entry = &ctx.isapi.entries[index];
+    // A URL names the file itself: the DLL can be replaced on disk, not repointed in the metabase.
+    let need = need_by_path(ctx, index, b);
+    match need {
+        Need::Repoint(..) if entry.role == Role::DirectUrl => Need::Impossible,
+        other => other,
+    }
+}
+
+fn need_by_path(ctx: &Context<'_>, index: usize, b: Bitness) -> Need {
+    let entry = &ctx.isapi.entries[index];
     if let Some(images) = ctx.images {
         // (Viability is worked out on the server's platform: on x86 nothing is 64-bit-viable.)
         let v = &images.viable[index];
@@ -194,6 +204,7 @@ fn property(role: Role) -> &'static str {
         Role::GlobalFilter | Role::SiteFilter => props::FILTER_PATH.name,
         Role::ScriptMap | Role::WildcardMap => props::SCRIPT_MAPS.name,
         Role::CompressionScheme => props::HC_COMPRESSION_DLL.name,
+        Role::DirectUrl => props::IN_PROCESS_ISAPI_APPS.name,
     }
 }
 

@@ -83,6 +83,8 @@ impl WorkerBitness {
         }
         match entry.role {
             Role::GlobalFilter | Role::SiteFilter | Role::CompressionScheme => "inetinfo.exe",
+            // Called by URL in an application of any protection level.
+            Role::DirectUrl => "inetinfo.exe or dllhost.exe (by the application's AppIsolated)",
             // Script maps written on an application's own key run in that application; written higher
             // up (/LM/W3SVC), they serve applications of every protection level.
             Role::ScriptMap | Role::WildcardMap if mb.own(entry.key, props::APP_ROOT).is_none() => {
@@ -139,6 +141,10 @@ pub enum Role {
     WildcardMap,
     /// `HcCompressionDll` of a compression scheme, loaded by the built-in compression filter.
     CompressionScheme,
+    /// An ISAPI extension a URL names directly: a DLL listed in `InProcessIsapiApps` or the
+    /// restriction list that lies in a virtual directory with execute permission (FrontPage's
+    /// `_vti_bin\shtml.dll`, `_vti_aut\author.dll`, `_vti_adm\admin.dll`).
+    DirectUrl,
 }
 
 impl Role {
@@ -153,6 +159,7 @@ impl Role {
             Role::ScriptMap => "script map extension",
             Role::WildcardMap => "wildcard script map",
             Role::CompressionScheme => "compression scheme DLL",
+            Role::DirectUrl => "ISAPI extension called by URL",
         }
     }
 }
@@ -223,6 +230,17 @@ pub struct IsapiSet {
     pub bad_script_maps: Vec<(KeyId, AttrId, Span, String)>,
 }
 
+/// Whether a key's effective AccessFlags allow executing (AccessExecute, 4): only then does IIS run
+/// a DLL a URL names.
+fn executes(mb: &Metabase, key: KeyId) -> bool {
+    const ACCESS_EXECUTE: u32 = 4;
+    mb.effective(key, props::ACCESS_FLAGS).is_some_and(|(_, attr)| {
+        mb.attr_value(attr).split('|').map(str::trim).any(|flag| {
+            flag.eq_ignore_ascii_case("AccessExecute") || flag.parse::<u32>().is_ok_and(|n| n & ACCESS_EXECUTE != 0)
+        })
+    })
+}
+
 /// The position of a filters collection: `/lm/w3svc/filters` (global) or `/lm/w3svc/<site>/filters`.
 fn filters_scope(mb: &Metabase, key: KeyId) -> Option<bool> {
     let path = &*mb.key(key).path;
@@ -277,7 +295,91 @@ impl IsapiSet {
         set.collect_filters(mb);
         set.collect_script_maps(mb);
         set.collect_compression(mb);
+        set.collect_direct_url(mb);
         set
+    }
+
+    /// DLLs a URL can name directly: each `InProcessIsapiApps` line, and each `.dll` entry of the
+    /// restriction list, that lies in (or below) the folder of a served virtual directory with
+    /// execute permission. Its `extension` is the URL (`site 1: /_vti_bin/shtml.dll`).
+    fn collect_direct_url(&mut self, mb: &Metabase) {
+        let Some(service) = mb.find("/LM/W3SVC") else { return };
+        // (attr, line span, path) of each candidate, in file order, once per path.
+        let mut candidates: Vec<(AttrId, Span, String)> = Vec::new();
+        if let Some(attr) = mb.own(service, props::IN_PROCESS_ISAPI_APPS) {
+            for line in mb.attr_lines(attr) {
+                let path = line.text().trim().to_string();
+                if !path.is_empty() {
+                    candidates.push((attr, line.span, path));
+                }
+            }
+        }
+        if let Some(attr) = mb.own(service, props::WEB_SVC_EXT_RESTRICTION_LIST) {
+            for line in mb.attr_lines(attr) {
+                if let Some(Ok(r)) = super::values::Restriction::parse(&line)
+                    && !r.is_wildcard()
+                    && r.path.to_ascii_lowercase().ends_with(".dll")
+                {
+                    candidates.push((attr, line.span, r.path));
+                }
+            }
+        }
+        let folded = |p: &str| p.trim().trim_end_matches('\\').replace('/', "\\").to_lowercase();
+        // Once per DLL: InProcessIsapiApps first, where both name it.
+        let mut seen = std::collections::HashSet::new();
+        candidates.retain(|c| seen.insert(folded(&c.2)));
+        if candidates.is_empty() {
+            return;
+        }
+        let wanted: Vec<String> = candidates.iter().map(|c| folded(&c.2)).collect();
+        // Served virtual directories whose folder holds a candidate: the deepest one serves it.
+        let mut best: Vec<Option<(usize, KeyId, String)>> = vec![None; candidates.len()];
+        for (key, attr) in mb.keys_with(props::PATH) {
+            let location = &*mb.key(key).path;
+            if !is_served(location) || !location.contains("/root") {
+                continue;
+            }
+            let folder = folded(&mb.attr_value(attr));
+            if folder.is_empty() {
+                continue;
+            }
+            for (i, dll) in wanted.iter().enumerate() {
+                let inside =
+                    dll.len() > folder.len() + 1 && dll.starts_with(&folder) && dll.as_bytes()[folder.len()] == b'\\';
+                if inside && best[i].as_ref().is_none_or(|(len, ..)| folder.len() > *len) {
+                    best[i] = Some((folder.len(), key, folder.clone()));
+                }
+            }
+        }
+        for ((attr, span, path), served) in candidates.into_iter().zip(best) {
+            let Some((len, vdir, _)) = served else { continue };
+            if !executes(mb, vdir) {
+                continue;
+            }
+            let vdir_path = mb.location(vdir).into_owned();
+            let (site, below_root) = vdir_path
+                .split_once("/ROOT")
+                .or_else(|| vdir_path.split_once("/root"))
+                .or_else(|| vdir_path.split_once("/Root"))
+                .unwrap_or((&vdir_path, ""));
+            let site = site.rsplit('/').next().unwrap_or(site);
+            let file = path.trim()[len..].replace('\\', "/");
+            let url = format!("site {site}: {below_root}{file}");
+            let (shared, evidence, plain) = self.intern(path.trim());
+            let extension = Some(self.intern_name(&url));
+            self.entries.push(IsapiRef {
+                role: Role::DirectUrl,
+                key: service,
+                attr,
+                line: mb.attr_lines(attr).position(|l| l.span == span).map(|i| i as u32),
+                span,
+                path: shared,
+                evidence,
+                plain,
+                extension,
+                filter_name: None,
+            });
+        }
     }
 
     fn collect_filters(&mut self, mb: &Metabase) {
@@ -519,6 +621,37 @@ mod tests {
         assert_eq!(host(&iis5, "C:\\a.dll"), "inetinfo.exe");
         assert_eq!(host(&iis5, "C:\\b.dll"), "dllhost.exe");
         assert!(host(&iis5, "C:\\asp.dll").starts_with("inetinfo.exe or dllhost.exe"));
+    }
+
+    #[test]
+    fn dlls_called_by_url_in_execute_enabled_folders() {
+        let mb = metabase(concat!(
+            "<IIsWebService Location =\"/LM/W3SVC\"\n\t\tInProcessIsapiApps=\"C:\\FP\\isapi\\shtml.dll\n\t\t\tC:\\WINDOWS\\system32\\msw3prt.dll\"\n",
+            "\t\tWebSvcExtRestrictionList=\"0,*.dll\n\t\t\t1,C:\\FP\\isapi\\SHTML.dll,0,FP,FP\n\t\t\t1,C:\\FP\\isapi\\_vti_aut\\author.dll,0,FP,FP\n\t\t\t1,C:\\Scripts\\run.dll,0,R,R\"\n\t>\n</IIsWebService>\n",
+            "<IIsWebVirtualDir Location =\"/LM/W3SVC/1/ROOT\" AccessFlags=\"AccessRead | AccessScript\" Path=\"C:\\\">\n</IIsWebVirtualDir>\n",
+            "<IIsWebVirtualDir Location =\"/LM/W3SVC/1/ROOT/_vti_bin\" AccessFlags=\"AccessExecute\" Path=\"C:\\FP\\isapi\">\n</IIsWebVirtualDir>\n",
+            "<IIsWebVirtualDir Location =\"/LM/W3SVC/1/ROOT/_vti_bin/_vti_aut\" Path=\"C:\\FP\\isapi\\_vti_aut\">\n</IIsWebVirtualDir>\n",
+            "<IIsWebVirtualDir Location =\"/LM/W3SVC/1/ROOT/scripts\" AccessFlags=\"AccessRead | AccessScript\" Path=\"C:\\Scripts\">\n</IIsWebVirtualDir>\n",
+        ));
+        let set = IsapiSet::of(&mb);
+        let urls: Vec<(&str, &str)> = set
+            .entries
+            .iter()
+            .filter(|e| e.role == Role::DirectUrl)
+            .map(|e| (&*e.path, e.extension.as_deref().unwrap()))
+            .collect();
+        // shtml.dll once (InProcessIsapiApps first); author.dll through its own folder, which inherits
+        // AccessExecute; msw3prt.dll in no served folder; run.dll in a folder without execute.
+        assert_eq!(
+            urls,
+            [
+                ("C:\\FP\\isapi\\shtml.dll", "site 1: /_vti_bin/shtml.dll"),
+                (
+                    "C:\\FP\\isapi\\_vti_aut\\author.dll",
+                    "site 1: /_vti_bin/_vti_aut/author.dll"
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -102,7 +102,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .isapi
         .entries
         .iter()
-        .filter(|e| !e.role.is_filter() && e.role != crate::metabase::isapi::Role::CompressionScheme)
+        .filter(|e| {
+            matches!(
+                e.role,
+                crate::metabase::isapi::Role::ScriptMap | crate::metabase::isapi::Role::WildcardMap
+            )
+        })
         .map(|e| (e, &e.path));
     let cgi = ctx.isapi.cgi.iter().zip(&ctx.isapi.cgi_commands);
     for (entry, named) in isapi.chain(cgi) {

@@ -27,6 +27,7 @@ fn symptom(role: Role, iis5: bool) -> &'static str {
             "the filter fails to load (Win32 error 2 in event 2214/2268) and the application pool is disabled: 503 Service Unavailable"
         }
         Role::ScriptMap | Role::WildcardMap => "requests it handles fail (Win32 error 2, the file is not found)",
+        Role::DirectUrl => "requests for its URL fail (the file is not found)",
         Role::CompressionScheme => "the compression filter cannot load it, so this scheme compresses nothing",
     }
 }

@@ -78,7 +78,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mb = ctx.metabase;
     for entry in &ctx.isapi.entries {
         // HcCompressionDll is EXPANDSZ: its variables are expanded.
-        if entry.role == Role::CompressionScheme {
+        // (A URL's DLL is a file on disk: no variable names it.)
+        if matches!(entry.role, Role::CompressionScheme | Role::DirectUrl) {
             continue;
         }
         let Some(name) = variable(&entry.path) else { continue };

@@ -28,6 +28,9 @@ pub fn symptom(role: Role, iis5: bool) -> &'static str {
         }
         Role::ScriptMap => "requests for the extension get HTTP 500 \"%1 is not a valid Win32 application\"",
         Role::WildcardMap => "every request of the application gets HTTP 500 \"%1 is not a valid Win32 application\"",
+        Role::DirectUrl => {
+            "requests for its URL get HTTP 500 \"%1 is not a valid Win32 application\" (for FrontPage's _vti_bin DLLs: publishing and authoring fail)"
+        }
         Role::CompressionScheme => {
             "the compression filter cannot load it (Win32 error 193), so responses are not compressed with this scheme"
         }
@@ -39,6 +42,7 @@ pub fn subject(entry: &IsapiRef) -> String {
     match (&entry.filter_name, &entry.extension) {
         (Some(name), _) => format!("{} `{name}`", entry.role.describe()),
         (None, Some(ext)) if entry.role == Role::WildcardMap => format!("{} `{ext}`", entry.role.describe()),
+        (None, Some(url)) if entry.role == Role::DirectUrl => format!("{} ({url})", entry.role.describe()),
         (None, Some(ext)) => format!("{} for `{ext}`", entry.role.describe()),
         (None, None) => entry.role.describe().to_string(),
     }
