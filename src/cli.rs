@@ -9,11 +9,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::bitness::Bitness;
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, Origin, Settings};
 use crate::diagnostic::Severity;
 use crate::fix::engine::{self, Request};
 use crate::fix::{script, write};
-use crate::lint::{FileReport, Options, effective_options, input, lint_file, read_metabase};
+use crate::lint::{FileReport, InputFailure, Options, effective_options, input, lint_file, read_metabase};
 use crate::report::inspect::{InspectResult, Inspected, isapi_roles};
 use crate::report::{github, json, sarif, text};
 use crate::resolve::drive::{Drives, parse_mapping};
@@ -303,14 +303,15 @@ fn settings_for(
     let file = if args.isolated {
         None
     } else if let Some(config) = &args.config {
-        Some(config.clone())
+        Some((config.clone(), Origin::Named))
     } else {
-        Settings::discover(metabase, drive)
+        Settings::discover(metabase, drive.is_some()).map(|p| (p, Origin::Discovered))
     };
     let settings = match &file {
-        Some(path) => Settings::load(path)?,
+        Some((path, origin)) => Settings::load(path, *origin)?,
         None => Settings::default(),
     };
+    let file = file.map(|(path, _)| path);
     if args.verbose {
         match &file {
             Some(path) => eprintln!(
@@ -326,13 +327,35 @@ fn settings_for(
 
 /// The drives for one metabase: the configuration's, then `--drive` over them. None by default, on
 /// Windows too: the machine mblint runs on is never the IIS server (see README, "Where mblint runs").
-fn drives_for(args: &CheckArgs, settings: &Settings) -> Drives {
+/// A root that is missing, not a folder or unreadable is an error: with it every DLL would look
+/// unresolvable (MB205, info), and a gate would pass a server it never looked at.
+fn drives_for(args: &CheckArgs, settings: &Settings) -> Result<Drives, String> {
     let mut drives = Drives::default();
     for (letter, root) in settings.drives.iter().chain(&args.drives) {
+        check_drive_root(*letter, root)?;
         drives.insert(*letter, root.clone());
     }
-    drives
+    Ok(drives)
 }
+
+fn check_drive_root(letter: char, root: &std::path::Path) -> Result<(), String> {
+    let why = match std::fs::metadata(root) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist".to_string(),
+        Err(e) => format!("cannot be examined: {e}"),
+        Ok(meta) if !meta.is_dir() => "is not a folder".to_string(),
+        Ok(_) => match std::fs::read_dir(root) {
+            Err(e) => format!("cannot be listed: {e}"),
+            Ok(_) => return Ok(()),
+        },
+    };
+    Err(format!(
+        "drive {letter}: is mapped to {}, which {why}; map it to the folder that holds the copy of the server's drive",
+        root.display()
+    ))
+}
+
+/// Why an input was not checked (or not fixed), and its report when it was linted all the same.
+type Failed = (String, Option<FileReport>);
 
 /// Fixes one file: in memory for `--diff` and `--script` (returning their text), or on disk for
 /// `--fix` (returning the report of the fixed file). An error means nothing was written.
@@ -340,14 +363,14 @@ fn fix_one(
     args: &CheckArgs,
     path: &std::path::Path,
     options: &Options,
-) -> Result<(FileReport, Option<String>), String> {
+) -> Result<(FileReport, Option<String>), Failed> {
     // One read: the fixes are computed on, and spliced into, the same bytes.
-    let original = read_metabase(path).map_err(|e| e.to_string())?;
+    let original = read_metabase(path).map_err(|e| (e.to_string(), None))?;
     let name = path.display().to_string();
     let request = Request {
         unsafe_fixes: args.unsafe_fixes,
     };
-    let fixed = engine::fix_bytes(&name, original, options, request).map_err(|e| format!("{name}: {e}"))?;
+    let fixed = engine::fix_bytes(&name, original, options, request).map_err(|e| (format!("{name}: {e}"), None))?;
     let unsafe_left = fixed
         .after()
         .diagnostics
@@ -367,7 +390,7 @@ fn fix_one(
         eprintln!("mblint: {name}: nothing to fix{hint}");
         let output = match (args.diff, args.script) {
             (true, _) => Some(String::new()),
-            (false, Some(_)) => Some(script::adsutil(&name, "", &[]).map_err(|e| e.to_string())?),
+            (false, Some(_)) => Some(script::adsutil(&name, "", &[]).map_err(|e| (e.to_string(), None))?),
             (false, None) => None,
         };
         return Ok((fixed.into_after(), output));
@@ -381,11 +404,15 @@ fn fix_one(
     }
     if args.script.is_some() {
         // Refused whole when any value cannot be carried safely: never a partial script.
-        let script = script::adsutil(&name, &fixed.after().source.text, &fixed.applied).map_err(|e| e.to_string())?;
+        let script =
+            script::adsutil(&name, &fixed.after().source.text, &fixed.applied).map_err(|e| (e.to_string(), None))?;
         return Ok((fixed.before, Some(script)));
     }
-    let backup = write::replace(path, &fixed.original, &fixed.bytes, args.backup, &mut write::Disk)
-        .map_err(|e| e.to_string())?;
+    // Not written: the file's findings stand, and are reported with the error.
+    let backup = match write::replace(path, &fixed.original, &fixed.bytes, args.backup, &mut write::Disk) {
+        Ok(backup) => backup,
+        Err(e) => return Err((e.to_string(), Some(fixed.before))),
+    };
     let remaining = fixed.after().diagnostics.len();
     eprintln!(
         "mblint: {name}: fixed {} problem(s) with {} fix(es) in {} pass(es), {remaining} remain{hint}{}",
@@ -418,14 +445,14 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
         return Ok(EXIT_ERROR);
     }
     let mut reports: Vec<FileReport> = Vec::new();
+    let mut failures: Vec<InputFailure> = Vec::new();
     let mut fix_output = String::new();
-    let mut failed = false;
     for path in &args.paths {
-        let result = input(path).map_err(|e| e.to_string()).and_then(|input| {
+        let result = input(path).map_err(|e| (e.to_string(), None)).and_then(|input| {
             let drive = input.drive.as_ref().map(|(folder, _)| folder.as_path());
-            let settings = settings_for(args, &input.metabase, drive).map_err(|e| e.to_string())?;
+            let settings = settings_for(args, &input.metabase, drive).map_err(|e| (e.to_string(), None))?;
             let options = Options {
-                drives: drives_for(args, &settings),
+                drives: drives_for(args, &settings).map_err(|e| (e, None))?,
                 platform: args.platform.map(Into::into).or(settings.platform),
                 drive_copy: None,
                 settings,
@@ -438,7 +465,10 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
             if args.fix || args.diff || args.script.is_some() {
                 return fix_one(args, &input.metabase, &options);
             }
-            Ok((lint_file(&input.metabase, &options).map_err(|e| e.to_string())?, None))
+            Ok((
+                lint_file(&input.metabase, &options).map_err(|e| (e.to_string(), None))?,
+                None,
+            ))
         });
         match result {
             Ok((report, extra)) => {
@@ -447,12 +477,17 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
                 }
                 reports.push(report)
             }
-            Err(e) => {
-                eprintln!("mblint: error: {e}");
-                failed = true;
+            Err((error, report)) => {
+                eprintln!("mblint: error: {error}");
+                failures.push(InputFailure {
+                    path: path.display().to_string(),
+                    error,
+                });
+                reports.extend(report);
             }
         }
     }
+    let failed = !failures.is_empty();
     if args.diff || args.script.is_some() {
         // The diff or the script is the output; the files are unchanged, so their findings remain.
         output(&fix_output)?;
@@ -460,8 +495,8 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
     }
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
-        Format::Json => json::write(&reports, &mut stdout)?,
-        Format::Sarif => sarif::write(&reports, !failed, &mut stdout)?,
+        Format::Json => json::write(&reports, &failures, &mut stdout)?,
+        Format::Sarif => sarif::write(&reports, &failures, &mut stdout)?,
         Format::Github => github::write(&reports, &mut stdout)?,
         Format::Text if args.statistics => stdout.write_all(statistics(&reports).as_bytes())?,
         Format::Text => {

@@ -2,6 +2,15 @@
 //!
 //! A metabase has no room for suppression comments, so the configuration file is the only way to
 //! silence a finding for part of a server: ignores scoped to a Location and everything below it.
+//!
+//! Trust: a configuration is either named (`--config FILE`, trusted as the user's own) or discovered
+//! (`mblint.toml` beside a MetaBase.xml given as a file). A copy of a server's drive is input from
+//! whoever last touched the server, so nothing inside one configures mblint: no file is discovered
+//! in it. A discovered file may select, ignore and re-rate rules (it belongs to whoever keeps the
+//! metabase), but not map drives, which would let it point mblint at any folder of the machine; a
+//! gate that must not be silenced passes `--config` or `--isolated`, which turn discovery off.
+//! A configuration file is read only if it is a regular file (no link followed when discovered), up
+//! to [`MAX_CONFIG_SIZE`], and its errors never echo its content.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,6 +23,18 @@ use crate::rules::RULES;
 
 /// The name of the configuration file looked for next to a metabase.
 pub const CONFIG_FILE: &str = "mblint.toml";
+
+/// The largest configuration file read.
+pub const MAX_CONFIG_SIZE: u64 = 1024 * 1024;
+
+/// How a configuration file came to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// `--config FILE`: the user's own.
+    Named,
+    /// Found beside the metabase.
+    Discovered,
+}
 
 /// Rule selection and reporting settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -107,27 +128,64 @@ impl Settings {
         Ok(self)
     }
 
-    /// Reads a configuration file.
-    pub fn load(path: &Path) -> Result<Settings, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.display().to_string(),
+    /// Reads a configuration file: a regular file of at most [`MAX_CONFIG_SIZE`] bytes.
+    pub fn load(path: &Path, origin: Origin) -> Result<Settings, ConfigError> {
+        let shown = path.display().to_string();
+        let invalid = |message: String| ConfigError::Invalid {
+            path: shown.clone(),
+            message,
+        };
+        let meta = match origin {
+            Origin::Named => std::fs::metadata(path),
+            Origin::Discovered => std::fs::symlink_metadata(path),
+        }
+        .map_err(|source| ConfigError::Read {
+            path: shown.clone(),
             source,
         })?;
+        if !meta.is_file() {
+            return Err(invalid(
+                "not a regular file (a discovered configuration is never read through a link)".into(),
+            ));
+        }
+        if meta.len() > MAX_CONFIG_SIZE {
+            return Err(invalid(format!(
+                "{} bytes, more than a configuration file may have ({MAX_CONFIG_SIZE})",
+                meta.len()
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| invalid(format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to())))?;
         let base = path.parent().unwrap_or(Path::new("."));
-        Settings::parse(&text, base)
-            .map(|mut s| {
-                s.source = Some(path.to_path_buf());
-                s
-            })
-            .map_err(|message| ConfigError::Invalid {
-                path: path.display().to_string(),
-                message,
-            })
+        let settings = Settings::parse(&text, base).map_err(invalid)?;
+        if origin == Origin::Discovered && !settings.drives.is_empty() {
+            return Err(invalid(
+                "[drives] is read only from a file named with --config: a configuration found beside a metabase could point mblint at any folder of this machine".into(),
+            ));
+        }
+        Ok(Settings {
+            source: Some(path.to_path_buf()),
+            ..settings
+        })
     }
 
     /// Parses a configuration file's text; relative drive folders are taken from `base`.
     pub fn parse(text: &str, base: &Path) -> Result<Settings, String> {
-        let file: ConfigFile = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+        // The error names the place and the problem, never the file's text (which may not be ours to
+        // show: a link to /proc/self/environ, a secret).
+        let file: ConfigFile = toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|r| {
+                let before = &text[..r.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!("line {line}, column {column}: ")
+            });
+            format!("{}{}", at.unwrap_or_default(), e.message().trim_end())
+        })?;
         for p in file.select.iter().chain(&file.ignore) {
             check_pattern(p)?;
         }
@@ -174,13 +232,15 @@ impl Settings {
         })
     }
 
-    /// The configuration next to a metabase (or in the drive folder given), if there is one.
-    pub fn discover(metabase: &Path, drive_folder: Option<&Path>) -> Option<PathBuf> {
-        let beside = metabase.parent().map(|d| d.join(CONFIG_FILE));
-        beside
-            .into_iter()
-            .chain(drive_folder.map(|d| d.join(CONFIG_FILE)))
-            .find(|p| p.is_file())
+    /// The configuration beside a metabase given as a file, if there is one. None for a metabase
+    /// found in a copy of a server's drive (`in_drive_copy`): nothing in one configures mblint.
+    pub fn discover(metabase: &Path, in_drive_copy: bool) -> Option<PathBuf> {
+        if in_drive_copy {
+            return None;
+        }
+        let beside = metabase.parent().map(|d| d.join(CONFIG_FILE))?;
+        // Presence only, without following a link: load() refuses anything but a regular file.
+        std::fs::symlink_metadata(&beside).is_ok().then_some(beside)
     }
 }
 

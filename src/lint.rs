@@ -82,6 +82,20 @@ pub enum InputError {
     NoMetabase { path: String },
     #[error("{path} is {size} bytes; mblint reads metabases up to 4 GiB")]
     TooLarge { path: String, size: u64 },
+    #[error("{path} is {what}, not a regular file: mblint reads only regular files")]
+    NotAFile { path: String, what: &'static str },
+    #[error(
+        "{path}: {found} is a symbolic link; in a copy of a server's drive mblint follows no link to find the metabase (give the MetaBase.xml itself, or a real copy)"
+    )]
+    LinkInDriveCopy { path: String, found: String },
+}
+
+/// An input that could not be checked, and why: every output format lists it, and the exit code is 2.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InputFailure {
+    /// The path as given on the command line.
+    pub path: String,
+    pub error: String,
 }
 
 /// What linting a parsed metabase found, and the model it rests on.
@@ -286,9 +300,14 @@ pub fn input(path: &Path) -> Result<Input, InputError> {
             drive: None,
         });
     }
-    let (metabase, windir) = find_metabase(path).ok_or(InputError::NoMetabase {
-        path: path.display().to_string(),
-    })?;
+    let (metabase, windir) = find_metabase(path)
+        .map_err(|found| InputError::LinkInDriveCopy {
+            path: path.display().to_string(),
+            found: found.display().to_string(),
+        })?
+        .ok_or(InputError::NoMetabase {
+            path: path.display().to_string(),
+        })?;
     Ok(Input {
         metabase,
         drive: Some((path.to_path_buf(), windir)),
@@ -324,18 +343,75 @@ pub fn lint_file(path: &Path, options: &Options) -> Result<FileReport, InputErro
     ))
 }
 
-/// Reads a metabase file, refusing one too large for 32-bit spans before reading it.
+/// Reads a metabase file: a regular file only (a device, FIFO or socket is refused before it is
+/// opened, and a FIFO swapped in afterwards cannot block the open), read up to the size spans can
+/// address. A link named on the command line is followed: the user named it.
 pub fn read_metabase(path: &Path) -> Result<Vec<u8>, InputError> {
     let shown = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|source| InputError::Read {
+    let read_error = |source| InputError::Read {
         path: shown.clone(),
         source,
-    })?;
-    if meta.len() > crate::metabase::source::MAX_FILE_SIZE as u64 {
+    };
+    let meta = std::fs::metadata(path).map_err(read_error)?;
+    if !meta.is_file() {
+        return Err(InputError::NotAFile {
+            path: shown.clone(),
+            what: not_a_file(&meta.file_type()),
+        });
+    }
+    let cap = crate::metabase::source::MAX_FILE_SIZE as u64;
+    if meta.len() > cap {
         return Err(InputError::TooLarge {
             path: shown,
             size: meta.len(),
         });
     }
-    std::fs::read(path).map_err(|source| InputError::Read { path: shown, source })
+    let file = open_nonblocking(path).map_err(read_error)?;
+    // Checked again on the open file: the name may have been swapped since.
+    let opened = file.metadata().map_err(read_error)?;
+    if !opened.is_file() {
+        return Err(InputError::NotAFile {
+            path: shown.clone(),
+            what: not_a_file(&opened.file_type()),
+        });
+    }
+    match crate::resolve::fsys::read_capped(file, cap).map_err(read_error)? {
+        Some(bytes) => Ok(bytes),
+        None => Err(InputError::TooLarge {
+            path: shown,
+            size: cap + 1,
+        }),
+    }
+}
+
+fn not_a_file(ft: &std::fs::FileType) -> &'static str {
+    if ft.is_dir() {
+        return "a folder";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO";
+        }
+        if ft.is_char_device() || ft.is_block_device() {
+            return "a device";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+    }
+    "not a regular file"
+}
+
+/// Opens for reading without blocking on a FIFO (the regular-file check follows the open).
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }

@@ -7,13 +7,14 @@ use serde::Serialize;
 
 use super::Counts;
 use crate::diagnostic::{Diagnostic, Evidence};
-use crate::lint::{FileReport, WorkerSummary};
+use crate::lint::{FileReport, InputFailure, WorkerSummary};
 use crate::metabase::SourceFile;
 use crate::metabase::source::{Encoding, LineEnding};
 use crate::rules;
 
-/// Bumped when a field changes meaning or disappears; new fields do not bump it.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bumped when a field changes meaning or disappears; new fields do not bump it. 2: `files` lists
+/// every input, those that could not be read with `error` set and `encoding`/`line_ending` null.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 pub struct JsonReport<'a> {
@@ -22,6 +23,8 @@ pub struct JsonReport<'a> {
     pub files: Vec<JsonFile<'a>>,
     pub diagnostics: Vec<JsonDiagnostic<'a>>,
     pub counts: Counts,
+    /// How many inputs could not be checked (each is in `files` with its `error`).
+    pub failed_inputs: usize,
 }
 
 #[derive(Serialize)]
@@ -33,8 +36,10 @@ pub struct Tool {
 #[derive(Serialize)]
 pub struct JsonFile<'a> {
     pub path: &'a str,
-    pub encoding: Encoding,
-    pub line_ending: LineEnding,
+    /// Why the input could not be checked (or fixed); null when it was.
+    pub error: Option<&'a str>,
+    pub encoding: Option<Encoding>,
+    pub line_ending: Option<LineEnding>,
     /// Whether the file parsed as a metabase (false: see its MB001 finding).
     pub parsed: bool,
     pub worker: Option<&'a WorkerSummary>,
@@ -176,43 +181,66 @@ fn diagnostic<'a>(source: &'a SourceFile, d: &'a Diagnostic) -> JsonDiagnostic<'
     }
 }
 
-pub fn build(reports: &[FileReport]) -> JsonReport<'_> {
+pub fn build<'a>(reports: &'a [FileReport], failures: &'a [InputFailure]) -> JsonReport<'a> {
+    let failed_file = |f: &'a InputFailure| JsonFile {
+        path: &f.path,
+        error: Some(&f.error),
+        encoding: None,
+        line_ending: None,
+        parsed: false,
+        worker: None,
+        server: None,
+        drives: &[],
+        isapi_references: 0,
+        counts: Counts::default(),
+    };
+    // A report whose input also failed (a fix not written) carries that error.
+    let error_of = |name: &str| failures.iter().find(|f| f.path == name).map(|f| f.error.as_str());
+    let mut files: Vec<JsonFile<'a>> = reports
+        .iter()
+        .map(|r| JsonFile {
+            path: &r.source.name,
+            error: error_of(&r.source.name),
+            encoding: Some(r.source.encoding),
+            line_ending: Some(r.source.line_ending()),
+            parsed: r.worker.is_some(),
+            worker: r.worker.as_ref(),
+            server: r.server.as_ref(),
+            drives: &r.drives,
+            isapi_references: r.isapi_count,
+            counts: Counts::of(&r.diagnostics),
+        })
+        .collect();
+    files.extend(
+        failures
+            .iter()
+            .filter(|f| !reports.iter().any(|r| r.source.name == f.path))
+            .map(failed_file),
+    );
     JsonReport {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "mblint",
             version: env!("CARGO_PKG_VERSION"),
         },
-        files: reports
-            .iter()
-            .map(|r| JsonFile {
-                path: &r.source.name,
-                encoding: r.source.encoding,
-                line_ending: r.source.line_ending(),
-                parsed: r.worker.is_some(),
-                worker: r.worker.as_ref(),
-                server: r.server.as_ref(),
-                drives: &r.drives,
-                isapi_references: r.isapi_count,
-                counts: Counts::of(&r.diagnostics),
-            })
-            .collect(),
+        files,
         diagnostics: reports
             .iter()
             .flat_map(|r| r.diagnostics.iter().map(|d| diagnostic(&r.source, d)))
             .collect(),
         counts: Counts::of_reports(reports),
+        failed_inputs: failures.len(),
     }
 }
 
 /// Writes the report as it is serialised, so a million findings are never one string in memory.
-pub fn write(reports: &[FileReport], out: &mut impl std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &build(reports))?;
+pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &build(reports, failures))?;
     out.write_all(b"\n")
 }
 
 pub fn render(reports: &[FileReport]) -> String {
     let mut out = Vec::new();
-    write(reports, &mut out).expect("writing to memory does not fail");
+    write(reports, &[], &mut out).expect("writing to memory does not fail");
     String::from_utf8(out).expect("serde_json writes UTF-8")
 }

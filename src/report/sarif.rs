@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::diagnostic::Severity;
-use crate::lint::FileReport;
+use crate::lint::{FileReport, InputFailure};
 use crate::metabase::{SourceFile, Span};
 use crate::rules::{FixAvailability, RULES};
 
@@ -92,8 +92,10 @@ fn rules() -> Vec<Value> {
         .collect()
 }
 
-/// The SARIF log of `reports`; `successful` is false when some input could not be read.
-pub fn build(reports: &[FileReport], successful: bool) -> Value {
+/// The SARIF log of `reports`. Each input that could not be checked is a `toolExecutionNotifications`
+/// entry saying why, and makes `executionSuccessful` false.
+pub fn build(reports: &[FileReport], failures: &[InputFailure]) -> Value {
+    let successful = failures.is_empty();
     let mut results = Vec::new();
     for report in reports {
         let artifact = artifact_location(&report.source.name);
@@ -155,12 +157,28 @@ pub fn build(reports: &[FileReport], successful: bool) -> Value {
     }
     // Each file's server model (platform, isolation mode, Windows folder, with their evidence) and
     // worker summary, as properties of its artifact.
-    let artifacts: Vec<Value> = reports
+    let mut artifacts: Vec<Value> = reports
         .iter()
         .map(|r| {
             json!({
                 "location": artifact_location(&r.source.name),
                 "properties": { "server": r.server, "worker": r.worker },
+            })
+        })
+        .collect();
+    artifacts.extend(
+        failures
+            .iter()
+            .filter(|f| !reports.iter().any(|r| r.source.name == f.path))
+            .map(|f| json!({ "location": artifact_location(&f.path), "properties": { "error": f.error } })),
+    );
+    let notifications: Vec<Value> = failures
+        .iter()
+        .map(|f| {
+            json!({
+                "level": "error",
+                "message": { "text": format!("{} could not be checked: {}", f.path, f.error) },
+                "locations": [{ "physicalLocation": { "artifactLocation": artifact_location(&f.path) } }],
             })
         })
         .collect();
@@ -176,7 +194,7 @@ pub fn build(reports: &[FileReport], successful: bool) -> Value {
                     "rules": rules(),
                 },
             },
-            "invocations": [{ "executionSuccessful": successful }],
+            "invocations": [{ "executionSuccessful": successful, "toolExecutionNotifications": notifications }],
             "originalUriBaseIds": {
                 "%SRCROOT%": { "description": { "text": "The folder mblint ran in." } },
             },
@@ -187,8 +205,8 @@ pub fn build(reports: &[FileReport], successful: bool) -> Value {
     })
 }
 
-pub fn write(reports: &[FileReport], successful: bool, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &build(reports, successful))?;
+pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &build(reports, failures))?;
     out.write_all(b"\n")
 }
 

@@ -61,32 +61,59 @@ pub fn parse_mapping(text: &str) -> Result<(char, PathBuf), String> {
     }
 }
 
-/// Finds `<windir>\system32\inetsrv\MetaBase.xml` on a copy of a system drive, in any letter case.
-/// Returns the host path and the Windows folder's name as found (`WINDOWS`, `WINNT`).
-pub fn find_metabase(root: &Path) -> Option<(PathBuf, String)> {
+/// Finds `<windir>\\system32\\inetsrv\\MetaBase.xml` on a copy of a system drive, in any letter case.
+/// Returns the host path and the Windows folder's name as found (`WINDOWS`, `WINNT`). A drive copy is
+/// input from the server: no symbolic link on the way is followed (`Err` names the first one met),
+/// so nothing outside the folder given is read or written through it.
+pub fn find_metabase(root: &Path) -> Result<Option<(PathBuf, String)>, PathBuf> {
+    use super::fsys::{EntryKind, entry_kind};
+    // The entry of `dir` named `name` in any letter case, the exact spelling first.
     let child = |dir: &Path, name: &str| -> Option<PathBuf> {
         let exact = dir.join(name);
-        if exact.exists() {
+        if entry_kind(&exact).is_ok() {
             return Some(exact);
         }
-        std::fs::read_dir(dir)
+        let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
             .ok()?
             .filter_map(Result::ok)
-            .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
+            .filter(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
             .map(|e| e.path())
+            .collect();
+        names.sort();
+        names.into_iter().next()
     };
     for candidate in ["WINDOWS", "WINNT"] {
-        let Some(windir) = child(root, candidate) else { continue };
-        let found = child(&windir, "system32")
-            .and_then(|d| child(&d, "inetsrv"))
-            .and_then(|d| child(&d, "MetaBase.xml"))
-            .filter(|p| p.is_file());
-        if let Some(path) = found {
-            let name = windir.file_name()?.to_string_lossy().into_owned();
-            return Some((path, name));
+        let mut here = root.to_path_buf();
+        let mut found = true;
+        for (i, part) in [candidate, "system32", "inetsrv", "MetaBase.xml"]
+            .into_iter()
+            .enumerate()
+        {
+            let Some(next) = child(&here, part) else {
+                found = false;
+                break;
+            };
+            match entry_kind(&next) {
+                Ok(EntryKind::Symlink) => return Err(next),
+                Ok(EntryKind::Dir) if i < 3 => here = next,
+                Ok(EntryKind::File { .. }) if i == 3 => here = next,
+                _ => {
+                    found = false;
+                    break;
+                }
+            }
+        }
+        if found {
+            let windir = here
+                .ancestors()
+                .nth(3)
+                .and_then(|w| w.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| candidate.to_string());
+            return Ok(Some((here, windir)));
         }
     }
-    None
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -119,9 +146,9 @@ mod tests {
         let inetsrv = dir.path().join("Windows/System32/InetSrv");
         std::fs::create_dir_all(&inetsrv).unwrap();
         std::fs::write(inetsrv.join("metabase.XML"), "x").unwrap();
-        let (path, windir) = find_metabase(dir.path()).unwrap();
+        let (path, windir) = find_metabase(dir.path()).unwrap().unwrap();
         assert!(path.ends_with("Windows/System32/InetSrv/metabase.XML"));
         assert_eq!(windir, "Windows");
-        assert!(find_metabase(&inetsrv).is_none());
+        assert!(find_metabase(&inetsrv).unwrap().is_none());
     }
 }

@@ -1,0 +1,218 @@
+//! The gate never fails open: an input mblint could not read or check is an error (exit 2) in every
+//! output format, never a pass; a configuration or a drive copy from the server cannot widen what is
+//! read or silence the gate.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn mblint() -> Command {
+    let mut c = Command::cargo_bin("mblint").unwrap();
+    // Nothing here may hang: a FIFO or a device must be refused, not read.
+    c.timeout(Duration::from_secs(60));
+    c
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/testdata/metabases/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn server(name: &str) -> String {
+    format!("{}/testdata/servers/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn a_drive_root_that_is_not_a_readable_folder_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    for (root, why) in [
+        (dir.path().join("nonexist"), "does not exist"),
+        (file.clone(), "is not a folder"),
+    ] {
+        mblint()
+            .args(["check", "-d"])
+            .arg(format!("C:={}", root.display()))
+            .arg(fixture("fpse2002-64bit.xml"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("drive C: is mapped to"))
+            .stderr(predicate::str::contains(why));
+    }
+    // The same from a named configuration's [drives].
+    let config = dir.path().join("mblint.toml");
+    std::fs::write(&config, "[drives]\nC = \"nonexist\"\n").unwrap();
+    mblint()
+        .args(["check", "--config"])
+        .arg(&config)
+        .arg(fixture("fpse2002-64bit.xml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does not exist"));
+}
+
+#[test]
+fn an_unreadable_input_is_listed_in_every_format() {
+    let missing = "no-such-dir/MetaBase.xml";
+    let good = fixture("clean-64bit.xml");
+    // JSON: an entry with its error, and the count.
+    let out = mblint()
+        .args(["check", "--format", "json", missing, &good])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let json = json_of(&out);
+    assert_eq!(json["failed_inputs"], 1);
+    let files = json["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    let failed = files.iter().find(|f| f["path"] == missing).unwrap();
+    assert!(failed["error"].as_str().unwrap().contains("cannot read"), "{failed}");
+    assert_eq!(failed["parsed"], false);
+    // SARIF: the run failed, and a notification says why, naming the file.
+    let out = mblint()
+        .args(["check", "--format", "sarif", missing, &good])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let sarif = json_of(&out);
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let note = &invocation["toolExecutionNotifications"][0];
+    assert_eq!(note["level"], "error");
+    assert!(note["message"]["text"].as_str().unwrap().contains(missing));
+}
+
+#[test]
+fn a_device_or_fifo_is_refused_not_read() {
+    mblint()
+        .args(["check", "/dev/zero"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a regular file"));
+    #[cfg(unix)]
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("MetaBase.xml");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        mblint()
+            .arg("check")
+            .arg(&fifo)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("a FIFO"));
+    }
+}
+
+/// A copy of drive C: whose metabase is `fixture`, with `mblint.toml` holding `config` in the folder
+/// given and beside the metabase.
+fn drive_copy_with_config(dir: &Path, fixture_name: &str, config: &str) -> PathBuf {
+    let inetsrv = dir.join("WINDOWS/system32/inetsrv");
+    std::fs::create_dir_all(&inetsrv).unwrap();
+    std::fs::copy(fixture(fixture_name), inetsrv.join("MetaBase.xml")).unwrap();
+    std::fs::write(dir.join("mblint.toml"), config).unwrap();
+    std::fs::write(inetsrv.join("mblint.toml"), config).unwrap();
+    dir.to_path_buf()
+}
+
+#[test]
+fn a_drive_copy_cannot_configure_mblint() {
+    // Its own mblint.toml would ignore every rule and point resolution at the machine's root.
+    let dir = tempfile::tempdir().unwrap();
+    let root = drive_copy_with_config(
+        dir.path(),
+        "fpse2002-64bit.xml",
+        "ignore = [\"ALL\"]\n[drives]\nC = \"/\"\n",
+    );
+    mblint()
+        .args(["check", "--verbose"])
+        .arg(&root)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("checked with no configuration file"))
+        // Findings are reported (not ignored), and DLLs are looked for on the copy, not on `/`.
+        .stdout(predicate::str::contains("MB201(image-not-found)"));
+}
+
+#[test]
+fn a_discovered_configuration_may_not_map_drives() {
+    let dir = tempfile::tempdir().unwrap();
+    let metabase = dir.path().join("MetaBase.xml");
+    std::fs::copy(fixture("clean-64bit.xml"), &metabase).unwrap();
+    std::fs::write(dir.path().join("mblint.toml"), "[drives]\nC = \"/\"\n").unwrap();
+    mblint()
+        .arg("check")
+        .arg(&metabase)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "[drives] is read only from a file named with --config",
+        ));
+    // --isolated, as a gate passes it, reads no configuration at all.
+    mblint().args(["check", "--isolated"]).arg(&metabase).assert().code(0);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_configuration_is_never_read_through_a_link_nor_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let metabase = dir.path().join("MetaBase.xml");
+    std::fs::copy(fixture("clean-64bit.xml"), &metabase).unwrap();
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "TOKEN=hunter2 not toml\n").unwrap();
+    std::os::unix::fs::symlink(&secret, dir.path().join("mblint.toml")).unwrap();
+    mblint()
+        .arg("check")
+        .arg(&metabase)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a regular file"))
+        .stderr(predicate::str::contains("hunter2").not());
+    // A broken configuration named on purpose: the error gives line and column, not the text.
+    mblint()
+        .args(["check", "--config"])
+        .arg(&secret)
+        .arg(&metabase)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("line 1"))
+        .stderr(predicate::str::contains("hunter2").not());
+}
+
+#[cfg(unix)]
+#[test]
+fn discovery_follows_no_link_out_of_a_drive_copy() {
+    // The drive copy's Windows folder is a link to a folder outside it.
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(outside.join("system32/inetsrv")).unwrap();
+    std::fs::copy(
+        fixture("clean-64bit.xml"),
+        outside.join("system32/inetsrv/MetaBase.xml"),
+    )
+    .unwrap();
+    let drive = dir.path().join("drive");
+    std::fs::create_dir_all(&drive).unwrap();
+    std::os::unix::fs::symlink(&outside, drive.join("WINDOWS")).unwrap();
+    let before = std::fs::read(outside.join("system32/inetsrv/MetaBase.xml")).unwrap();
+    for args in [&["check"][..], &["check", "--fix", "--unsafe-fixes"]] {
+        mblint()
+            .args(args)
+            .arg(&drive)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("symbolic link"));
+    }
+    assert_eq!(
+        std::fs::read(outside.join("system32/inetsrv/MetaBase.xml")).unwrap(),
+        before
+    );
+    // A real copy beside it works.
+    mblint().args(["check", &server("clean-64bit")]).assert().code(0);
+}
