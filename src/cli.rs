@@ -354,8 +354,9 @@ fn check_drive_root(letter: char, root: &std::path::Path) -> Result<(), String> 
     ))
 }
 
-/// Why an input was not checked (or not fixed), and its report when it was linted all the same.
-type Failed = (String, Option<FileReport>);
+/// Why an input was not checked (or not fixed), and its report when it was linted all the same
+/// (boxed: the error path stays small).
+type Failed = (String, Option<Box<FileReport>>);
 
 /// Fixes one file: in memory for `--diff` and `--script` (returning their text), or on disk for
 /// `--fix` (returning the report of the fixed file). An error means nothing was written.
@@ -364,9 +365,19 @@ fn fix_one(
     path: &std::path::Path,
     options: &Options,
 ) -> Result<(FileReport, Option<String>), Failed> {
+    let name = path.display().to_string();
+    // --fix: lock the file from before the read until after the write, so a second mblint waits
+    // for this one and fixes its result (taking the lock also removes temporary files of killed
+    // runs, and names them). A file that cannot be locked (read-only, say) is still checked: the
+    // error comes with its findings when the fixes would be written.
+    let lock = args.fix.then(|| write::lock(path));
+    if let Some(Ok(lock)) = &lock {
+        for warning in lock.warnings() {
+            eprintln!("mblint: warning: {warning}");
+        }
+    }
     // One read: the fixes are computed on, and spliced into, the same bytes.
     let original = read_metabase(path).map_err(|e| (e.to_string(), None))?;
-    let name = path.display().to_string();
     let request = Request {
         unsafe_fixes: args.unsafe_fixes,
     };
@@ -409,20 +420,32 @@ fn fix_one(
         return Ok((fixed.before, Some(script)));
     }
     // Not written: the file's findings stand, and are reported with the error.
-    let backup = match write::replace(path, &fixed.original, &fixed.bytes, args.backup, &mut write::Disk) {
-        Ok(backup) => backup,
-        Err(e) => return Err((e.to_string(), Some(fixed.before))),
+    let lock = lock.expect("--fix locks the file before reading it");
+    let written = lock.and_then(|lock| lock.replace(&fixed.original, &fixed.bytes, args.backup, &mut write::Disk));
+    let written = match written {
+        Ok(written) => written,
+        Err(e) => return Err((e.to_string(), Some(Box::new(fixed.before)))),
     };
     let remaining = fixed.after().diagnostics.len();
     eprintln!(
-        "mblint: {name}: fixed {} problem(s) with {} fix(es) in {} pass(es), {remaining} remain{hint}{}",
+        "mblint: {name}: fixed {} problem(s) with {} fix(es) in {} pass(es), {remaining} remain{hint}{}{}",
         fixed.before.diagnostics.len().saturating_sub(remaining),
         fixed.applied.len(),
         fixed.passes,
-        backup
+        if written.through_link {
+            format!("; written to the link's target {}", written.path.display())
+        } else {
+            String::new()
+        },
+        written
+            .backup
+            .as_ref()
             .map(|b| format!("; the original is kept as {}", b.display()))
             .unwrap_or_default()
     );
+    for warning in &written.warnings {
+        eprintln!("mblint: warning: {name}: {warning}");
+    }
     if fixed.before.edit_while_running != Some(true) {
         eprintln!(
             "mblint: warning: EnableEditWhileRunning is off in {name}: a running IIS keeps the metabase in memory and saves it over this file. Stop IIS (iisreset /stop) and start it again after the edit, or apply the same changes through the live metabase with --script adsutil"
@@ -483,7 +506,7 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
                     path: path.display().to_string(),
                     error,
                 });
-                reports.extend(report);
+                reports.extend(report.map(|r| *r));
             }
         }
     }

@@ -83,7 +83,8 @@ fn one_bad_path_still_reports_the_others_but_exits_2() {
         .args(["check", "--format", "json", "missing.xml", &fixture("clean-64bit.xml")])
         .assert()
         .code(2)
-        .stdout(predicate::str::contains("\"schema_version\": 1"));
+        .stdout(predicate::str::contains("\"schema_version\": 2"))
+        .stdout(predicate::str::contains("\"failed_inputs\": 1"));
 }
 
 #[test]
@@ -110,7 +111,7 @@ fn json_has_the_documented_fields() {
         .stdout
         .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     assert_eq!(v["tool"]["name"], "mblint");
     assert_eq!(v["files"][0]["encoding"], "utf8-bom");
     assert_eq!(v["files"][0]["line_ending"], "crlf");

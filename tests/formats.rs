@@ -247,10 +247,27 @@ fn configuration_maps_drives_relative_to_itself() {
     let metabase = dir.path().join("MetaBase.xml");
     std::fs::copy(server.join("Windows/System32/InetSrv/MetaBase.xml"), &metabase).unwrap();
     std::os::unix::fs::symlink(&server, dir.path().join("drive-c")).unwrap();
-    std::fs::write(dir.path().join("mblint.toml"), "[drives]\n\"C:\" = \"drive-c\"\n").unwrap();
+    let config = dir.path().join("mblint.toml");
+    std::fs::write(&config, "[drives]\n\"C:\" = \"drive-c\"\n").unwrap();
+    // Named with --config: its [drives] are trusted, relative to its own folder.
     mblint()
-        .args(["check", "--color", "never", metabase.to_str().unwrap()])
+        .args([
+            "check",
+            "--color",
+            "never",
+            "--config",
+            config.to_str().unwrap(),
+            metabase.to_str().unwrap(),
+        ])
         .assert()
         .code(1)
         .stdout(predicate::str::contains("image: PE32 i386 DLL"));
+    // Discovered beside the metabase: a configuration found there may not map drives.
+    mblint()
+        .args(["check", metabase.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "[drives] is read only from a file named with --config",
+        ));
 }

@@ -1,11 +1,38 @@
-//! Replaces a file atomically: a temporary file in the same folder, written and synced, given the
-//! original's permissions, then renamed over it. Refused when the file changed since it was read or
-//! is read-only. The original is never lost or half-written: until the rename it is untouched, and
-//! the rename is atomic.
+//! Replaces a file atomically, keeping what it is: a temporary file in the same folder, created
+//! with no more permissions than the original, given its owner, group, mode and extended
+//! attributes, written and synced, then renamed over it and the folder synced. Refused when the file
+//! changed since it was read or is read-only. The original is never lost or half-written: until the
+//! rename it is untouched, and the rename is atomic.
+//!
+//! The contract is per file: [`lock`] then [`Lock::replace`] touch one file (and its backup) and
+//! nothing else, so one file's failure never stops or spoils another's.
+//!
+//! - **Concurrent runs.** [`lock`] takes an advisory lock on the file (`flock`, on the file itself,
+//!   retried until the locked file is the one at the path), held from before the read to after the
+//!   write: a second `mblint --fix` waits, then reads the first one's result. Writers that do not
+//!   take the lock (IIS, an editor) are caught by the identity check immediately before the rename
+//!   (same inode, size, times, and bytes as read); the moment between that check and the rename
+//!   cannot be closed without their cooperation.
+//! - **Symbolic links** are written through: the link's final target is replaced (its temporary
+//!   file in the target's folder), so the link stays a link.
+//! - **Hard links**: a file with several names is still replaced by rename, and a warning says that
+//!   the other names keep the old content. Writing in place instead would give up atomicity (a kill
+//!   or a full disk would leave a half-written metabase), and refusing would make `--fix` unusable
+//!   where hard links are snapshots (`cp -al`, rsnapshot), whose whole point is to keep the old
+//!   content.
+//! - **Backups** are written like the file: a temporary file, synced, then linked into the first
+//!   free name (`<name>.bak`, `<name>.bak.1`, ...) without following or replacing anything there.
+//! - **Temporary files** are `.<name>.mblint-tmp.<pid>.<random>`, removed on every error path; those
+//!   left by a killed run (its process gone, or older than [`STRAY_AGE`]) are removed by the next
+//!   [`lock`] in that folder, and named in [`Lock::warnings`].
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
+use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::resolve::fsys::{self, FileId, Ownership};
 
 /// Why a file was not written.
 #[derive(Debug, thiserror::Error)]
@@ -14,6 +41,8 @@ pub enum WriteError {
     Changed { path: String },
     #[error("{path} is read-only; nothing written")]
     ReadOnly { path: String },
+    #[error("{path} is being fixed by another mblint (still locked after {secs} s); nothing written")]
+    Locked { path: String, secs: u64 },
     #[error("cannot write {path}: {source}; the original is unchanged")]
     Io {
         path: String,
@@ -22,57 +51,292 @@ pub enum WriteError {
     },
 }
 
-/// Where the bytes go: the seam through which tests simulate a full disk.
+/// How the bytes get into a temporary file: the seam through which tests simulate a full disk. It
+/// is used for the new content and for the backup; the file is synced after it returns.
 pub trait Sink {
-    fn create(&mut self, path: &Path) -> io::Result<Box<dyn Write>>;
+    fn write(&mut self, file: &mut File, bytes: &[u8]) -> io::Result<()>;
 }
 
 /// The real file system.
 pub struct Disk;
 
 impl Sink for Disk {
-    fn create(&mut self, path: &Path) -> io::Result<Box<dyn Write>> {
-        let file = OpenOptions::new().write(true).create_new(true).open(path)?;
-        Ok(Box::new(Synced(file)))
+    fn write(&mut self, file: &mut File, bytes: &[u8]) -> io::Result<()> {
+        file.write_all(bytes)
     }
 }
 
-/// A file that is synced to disk when flushed.
-struct Synced(File);
+/// How long [`lock`] waits for another mblint to finish with the same file.
+pub const LOCK_WAIT: Duration = Duration::from_secs(120);
 
-impl Write for Synced {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()?;
-        self.0.sync_all()
+/// A temporary file older than this is a stray even if a process with its id runs (ids are reused).
+pub const STRAY_AGE: Duration = Duration::from_secs(10 * 60);
+
+const TEMP_MARK: &str = ".mblint-tmp.";
+
+/// A file locked for fixing: held from before it is read until it is written (dropping it releases
+/// the lock). See the module documentation.
+#[derive(Debug)]
+pub struct Lock {
+    given: PathBuf,
+    target: PathBuf,
+    through_link: bool,
+    /// The open, locked file: also where extended attributes are copied from.
+    file: File,
+    id: FileId,
+    owner: Ownership,
+    cleaned: Vec<PathBuf>,
+}
+
+/// What [`Lock::replace`] did.
+#[derive(Debug)]
+pub struct Written {
+    /// The file written: the link's final target when the path was a symbolic link.
+    pub path: PathBuf,
+    /// The path given was a symbolic link (it is unchanged; its target was written).
+    pub through_link: bool,
+    /// Where the original was kept, with `backup`.
+    pub backup: Option<PathBuf>,
+    /// What could not be kept (owner, group, attributes), hard links left with the old content, a
+    /// folder that could not be synced: one sentence each, for the user. The file was written.
+    pub warnings: Vec<String>,
+}
+
+fn io_error(path: &Path) -> impl Fn(io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io {
+        path: path.display().to_string(),
+        source,
     }
 }
 
-fn unchanged(path: &Path, original: &[u8]) -> Result<(), WriteError> {
+/// Locks `path` (the final target, if it is a symbolic link) for fixing, waiting up to
+/// [`LOCK_WAIT`] for another mblint, and removes stray temporary files in its folder. Take it before
+/// reading the file, and write with [`Lock::replace`].
+pub fn lock(path: &Path) -> Result<Lock, WriteError> {
+    lock_waiting(path, LOCK_WAIT)
+}
+
+/// [`lock`] with another wait.
+pub fn lock_waiting(path: &Path, wait: Duration) -> Result<Lock, WriteError> {
     let shown = path.display().to_string();
-    match fs::read(path) {
-        Ok(now) if now == original => Ok(()),
-        Ok(_) => Err(WriteError::Changed { path: shown }),
-        Err(source) => Err(WriteError::Io { path: shown, source }),
+    let io = io_error(path);
+    let deadline = Instant::now() + wait;
+    let through_link = fs::symlink_metadata(path).map_err(&io)?.file_type().is_symlink();
+    loop {
+        let target = fs::canonicalize(path).map_err(&io)?;
+        let file = match fsys::open_for_lock(&target) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                return Err(WriteError::ReadOnly { path: shown });
+            }
+            Err(e) => return Err(io(e)),
+        };
+        if !fsys::try_lock(&file).map_err(&io)? {
+            if Instant::now() >= deadline {
+                return Err(WriteError::Locked {
+                    path: shown,
+                    secs: wait.as_secs(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        }
+        // The lock holds only if the locked file is still the one at the path: another mblint may
+        // have renamed a new file over it while this one waited.
+        let meta = file.metadata().map_err(&io)?;
+        let id = fsys::file_id(&meta);
+        let now = fs::symlink_metadata(&target).map(|m| fsys::file_id(&m));
+        if now.is_ok_and(|now| (now.dev, now.ino) == (id.dev, id.ino)) {
+            if meta.permissions().readonly() {
+                return Err(WriteError::ReadOnly { path: shown });
+            }
+            let cleaned = clean_strays(target.parent().unwrap_or(Path::new(".")));
+            return Ok(Lock {
+                given: path.to_path_buf(),
+                target,
+                through_link,
+                owner: fsys::ownership(&meta),
+                file,
+                id,
+                cleaned,
+            });
+        }
+        if Instant::now() >= deadline {
+            return Err(WriteError::Changed { path: shown });
+        }
     }
 }
 
-/// A name beside `path` that does not exist yet: `MetaBase.xml.bak`, `MetaBase.xml.bak.1`, ...
-fn free_name(path: &Path, suffix: &str) -> PathBuf {
-    let base = format!("{}{suffix}", path.display());
-    let mut candidate = PathBuf::from(&base);
-    let mut n = 1;
-    while candidate.exists() {
-        candidate = PathBuf::from(format!("{base}.{n}"));
-        n += 1;
+impl Lock {
+    /// The file that is locked and will be written: the final target of a symbolic link.
+    pub fn target(&self) -> &Path {
+        &self.target
     }
-    candidate
+
+    /// The path given was a symbolic link.
+    pub fn through_link(&self) -> bool {
+        self.through_link
+    }
+
+    /// Temporary files of interrupted runs removed from the folder when the lock was taken.
+    pub fn cleaned(&self) -> &[PathBuf] {
+        &self.cleaned
+    }
+
+    /// [`Lock::cleaned`] as sentences for the user.
+    pub fn warnings(&self) -> Vec<String> {
+        self.cleaned
+            .iter()
+            .map(|p| {
+                format!(
+                    "removed {}, a temporary file left by an interrupted mblint run",
+                    p.display()
+                )
+            })
+            .collect()
+    }
+
+    /// Writes `new` over the locked file, whose content was `original` when read. With `backup`,
+    /// the original is kept beside it first (`<name>.bak`, or `.bak.N` if that exists). On error
+    /// nothing is left behind: no temporary file, no backup, the file untouched.
+    pub fn replace(
+        &self,
+        original: &[u8],
+        new: &[u8],
+        backup: bool,
+        sink: &mut dyn Sink,
+    ) -> Result<Written, WriteError> {
+        let target = &self.target;
+        let io = io_error(&self.given);
+        let dir = target.parent().unwrap_or(Path::new("."));
+        let mut warnings = Vec::new();
+        if self.owner.nlink > 1 {
+            warnings.push(format!(
+                "{} has {} hard links; the others keep the old content",
+                target.display(),
+                self.owner.nlink
+            ));
+        }
+        let temp = self.temp_with(new, sink, &mut warnings).map_err(&io)?;
+        let cleanup = |backup: Option<&Path>| {
+            let _ = fs::remove_file(&temp);
+            if let Some(b) = backup {
+                let _ = fs::remove_file(b);
+            }
+        };
+        let backup_path = if backup {
+            let mut backup_warnings = Vec::new();
+            let made = self
+                .temp_with(original, sink, &mut backup_warnings)
+                .and_then(|b| link_free_name(&b, target, ".bak"));
+            match made {
+                Ok(b) => {
+                    let fresh: Vec<String> = backup_warnings
+                        .into_iter()
+                        .filter(|w| !warnings.contains(w))
+                        .map(|w| format!("the backup: {w}"))
+                        .collect();
+                    warnings.extend(fresh);
+                    // The backup is durable before the file is replaced.
+                    if let Err(e) = fsys::sync_dir(dir) {
+                        warnings.push(format!("the folder could not be synced after the backup: {e}"));
+                    }
+                    Some(b)
+                }
+                Err(e) => {
+                    cleanup(None);
+                    return Err(io(e));
+                }
+            }
+        } else {
+            None
+        };
+        // Last look before the rename: another writer may have saved the file meanwhile.
+        if let Err(e) = self.unchanged(original) {
+            cleanup(backup_path.as_deref());
+            return Err(e);
+        }
+        if let Err(e) = fs::rename(&temp, target) {
+            cleanup(backup_path.as_deref());
+            return Err(io(e));
+        }
+        if let Err(e) = fsys::sync_dir(dir) {
+            warnings.push(format!(
+                "{} was written, but its folder could not be synced: {e}",
+                target.display()
+            ));
+        }
+        Ok(Written {
+            path: target.clone(),
+            through_link: self.through_link,
+            backup: backup_path,
+            warnings,
+        })
+    }
+
+    /// The locked file is still the one read: same inode, size and times as when locked, and the
+    /// same bytes as `original`.
+    fn unchanged(&self, original: &[u8]) -> Result<(), WriteError> {
+        let shown = self.given.display().to_string();
+        match fs::read(&self.target) {
+            Ok(now) if now == original => {}
+            Ok(_) => return Err(WriteError::Changed { path: shown }),
+            Err(source) => return Err(WriteError::Io { path: shown, source }),
+        }
+        match fs::symlink_metadata(&self.target) {
+            Ok(meta) if fsys::file_id(&meta) == self.id => Ok(()),
+            Ok(_) => Err(WriteError::Changed { path: shown }),
+            Err(source) => Err(WriteError::Io { path: shown, source }),
+        }
+    }
+
+    /// A new temporary file beside the target holding `bytes`, synced, with the target's owner,
+    /// group, extended attributes and mode (what cannot be kept is added to `warnings`). Removed
+    /// again on error.
+    fn temp_with(&self, bytes: &[u8], sink: &mut dyn Sink, warnings: &mut Vec<String>) -> io::Result<PathBuf> {
+        let (temp, mut file) = create_temp(&self.target, self.owner.mode)?;
+        let result = (|| {
+            let mode = self.keep_metadata(&file, warnings);
+            fsys::set_mode(&file, mode)?;
+            sink.write(&mut file, bytes)?;
+            file.sync_all()
+        })();
+        drop(file);
+        match result {
+            Ok(()) => Ok(temp),
+            Err(e) => {
+                let _ = fs::remove_file(&temp);
+                Err(e)
+            }
+        }
+    }
+
+    /// Gives `file` the locked file's owner, group and extended attributes; returns the mode to set
+    /// (the original's, without the group bits if the group could not be kept: they would grant
+    /// another group).
+    fn keep_metadata(&self, file: &File, warnings: &mut Vec<String>) -> u32 {
+        let Ownership { uid, gid, mode, .. } = self.owner;
+        let mut mode = mode;
+        if let Err(e) = fsys::set_owner(file, uid, gid) {
+            if fsys::set_owner(file, u32::MAX, gid).is_ok() {
+                warnings.push(format!("the owner (uid {uid}) could not be kept: {e}"));
+            } else {
+                mode &= !0o070;
+                warnings.push(format!(
+                    "the owner and group (uid {uid}, gid {gid}) could not be kept, so the group's permissions were dropped: {e}"
+                ));
+            }
+        }
+        for (name, e) in fsys::copy_xattrs(&self.file, file) {
+            warnings.push(format!("the extended attribute {name} could not be kept: {e}"));
+        }
+        mode
+    }
 }
 
-/// Writes `new` over `path`, whose content was `original` when read. With `backup`, the original is
-/// kept beside it first (`<name>.bak`, or `.bak.N` if that exists); its path is returned.
+/// Writes `new` over `path`, whose content was `original` when read: [`lock`] then
+/// [`Lock::replace`], for callers that did not take the lock before reading (the identity check
+/// still compares the bytes). Warnings are dropped; the backup's path is returned.
 pub fn replace(
     path: &Path,
     original: &[u8],
@@ -80,48 +344,99 @@ pub fn replace(
     backup: bool,
     sink: &mut dyn Sink,
 ) -> Result<Option<PathBuf>, WriteError> {
-    let shown = path.display().to_string();
-    let io = |source| WriteError::Io {
-        path: shown.clone(),
-        source,
-    };
-    let meta = fs::metadata(path).map_err(io)?;
-    if meta.permissions().readonly() {
-        return Err(WriteError::ReadOnly { path: shown });
-    }
-    unchanged(path, original)?;
-    let temp = free_name(path, ".mblint-tmp");
-    let written = (|| {
-        let mut out = sink.create(&temp)?;
-        out.write_all(new)?;
-        out.flush()?;
-        drop(out);
-        fs::set_permissions(&temp, meta.permissions())
-    })();
-    if let Err(source) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(io(source));
-    }
-    let backup_path = if backup {
-        let b = free_name(path, ".bak");
-        if let Err(source) = fs::write(&b, original) {
-            let _ = fs::remove_file(&temp);
-            return Err(io(source));
+    lock(path)?.replace(original, new, backup, sink).map(|w| w.backup)
+}
+
+/// A random 64-bit number, different in every call (std's per-process random hash keys, the time
+/// and a counter).
+fn random() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
+}
+
+/// Creates `.<name>.mblint-tmp.<pid>.<random>` beside `target`, new (never an existing name or a
+/// symlink), with at most the owner's bits of `mode`.
+fn create_temp(target: &Path, mode: u32) -> io::Result<(PathBuf, File)> {
+    let name = target
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?
+        .to_string_lossy();
+    loop {
+        let temp = target.with_file_name(format!(".{name}{TEMP_MARK}{}.{:016x}", std::process::id(), random()));
+        match fsys::create_new(&temp, mode) {
+            Ok(file) => return Ok((temp, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
         }
-        Some(b)
-    } else {
-        None
+    }
+}
+
+/// Gives the file `temp` the first free name of `<target><suffix>`, `<target><suffix>.1`, ...,
+/// never replacing or following anything (a name planted meanwhile is skipped). `temp` is removed
+/// on error.
+fn link_free_name(temp: &Path, target: &Path, suffix: &str) -> io::Result<PathBuf> {
+    let base = format!("{}{suffix}", target.display());
+    let mut n = 0u64;
+    let result = loop {
+        let candidate = PathBuf::from(if n == 0 { base.clone() } else { format!("{base}.{n}") });
+        match fsys::rename_noreplace(temp, &candidate) {
+            Ok(()) => break Ok(candidate),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => n += 1,
+            Err(e) => break Err(e),
+        }
     };
-    // Last look before the rename: someone may have saved the file meanwhile.
-    if let Err(e) = unchanged(path, original) {
-        let _ = fs::remove_file(&temp);
-        return Err(e);
+    if result.is_err() {
+        let _ = fs::remove_file(temp);
     }
-    if let Err(source) = fs::rename(&temp, path) {
-        let _ = fs::remove_file(&temp);
-        return Err(io(source));
+    result
+}
+
+/// The pid in a temporary file's name, `.<name>.mblint-tmp.<pid>.<16 hex digits>`.
+fn temp_pid(name: &str) -> Option<u32> {
+    let rest = &name[name.rfind(TEMP_MARK)? + TEMP_MARK.len()..];
+    let (pid, random) = rest.split_once('.')?;
+    let ok = name.starts_with('.') && random.len() == 16 && random.bytes().all(|b| b.is_ascii_hexdigit());
+    ok.then(|| pid.parse().ok()).flatten()
+}
+
+/// Removes mblint's temporary files in `dir` whose process is gone or that are older than
+/// [`STRAY_AGE`]; returns their paths.
+fn clean_strays(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = temp_pid(&name.to_string_lossy()) else {
+            continue;
+        };
+        // Never follows a link: only regular files are removed.
+        let Ok(meta) = entry.path().symlink_metadata() else {
+            continue;
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STRAY_AGE);
+        if (old || fsys::process_alive(pid) == Some(false)) && fs::remove_file(entry.path()).is_ok() {
+            removed.push(entry.path());
+        }
     }
-    Ok(backup_path)
+    removed.sort();
+    removed
 }
 
 #[cfg(test)]
@@ -130,22 +445,9 @@ mod tests {
 
     struct Full;
     impl Sink for Full {
-        fn create(&mut self, _: &Path) -> io::Result<Box<dyn Write>> {
-            struct Short(usize);
-            impl Write for Short {
-                fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-                    if self.0 == 0 {
-                        return Err(io::Error::new(io::ErrorKind::StorageFull, "no space left on device"));
-                    }
-                    let n = buf.len().min(self.0);
-                    self.0 -= n;
-                    Ok(n)
-                }
-                fn flush(&mut self) -> io::Result<()> {
-                    Ok(())
-                }
-            }
-            Ok(Box::new(Short(3)))
+        fn write(&mut self, file: &mut File, bytes: &[u8]) -> io::Result<()> {
+            file.write_all(&bytes[..bytes.len().min(3)])?;
+            Err(io::Error::new(io::ErrorKind::StorageFull, "no space left on device"))
         }
     }
 
@@ -198,6 +500,19 @@ mod tests {
         assert!(err.to_string().contains("no space left"), "{err}");
         assert_eq!(fs::read(&path).unwrap(), b"old");
         assert_eq!(leftovers(dir.path()), ["MetaBase.xml"], "the temporary file is removed");
+    }
+
+    #[test]
+    fn temporary_names() {
+        let (_dir, path) = setup();
+        let (temp, _file) = create_temp(&path, 0o600).unwrap();
+        let name = temp.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with(".MetaBase.xml.mblint-tmp."), "{name}");
+        assert_eq!(temp_pid(&name), Some(std::process::id()));
+        assert_eq!(temp_pid(".a.mblint-tmp.12.0123456789abcdef"), Some(12));
+        assert_eq!(temp_pid("a.mblint-tmp.12.0123456789abcdef"), None);
+        assert_eq!(temp_pid(".a.mblint-tmp.12.xyz"), None);
+        assert_eq!(temp_pid("MetaBase.xml.mblint-tmp"), None);
     }
 
     #[cfg(unix)]

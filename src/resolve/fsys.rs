@@ -74,6 +74,347 @@ pub fn read_capped(mut file: File, cap: u64) -> io::Result<Option<Vec<u8>>> {
     Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
 
+// ---------------------------------------------------------------------------------------------
+// Writing: the platform seam of `fix::write`. Each function is small, with a `#[cfg(unix)]` body
+// and a plain fallback elsewhere (Windows), which keeps less but never does anything unsafe.
+// ---------------------------------------------------------------------------------------------
+
+/// What identifies a file's version on disk: compared immediately before a replacement to detect
+/// another writer. Fields a platform lacks are zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileId {
+    pub dev: u64,
+    pub ino: u64,
+    pub len: u64,
+    /// Modification time, in nanoseconds since the epoch (or as close as the platform says).
+    pub mtime: i128,
+    /// Status-change time (chmod, chown, link) in nanoseconds; zero where there is none.
+    pub ctime: i128,
+}
+
+/// Who owns a file and how it may be used: what a replacement must keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ownership {
+    pub uid: u32,
+    pub gid: u32,
+    /// Permission bits, with setuid, setgid and sticky (`0o7777`); zero where there are none.
+    pub mode: u32,
+    /// How many names the file has (hard links); 1 where the platform does not say.
+    pub nlink: u64,
+}
+
+#[cfg(unix)]
+pub fn file_id(meta: &std::fs::Metadata) -> FileId {
+    use std::os::unix::fs::MetadataExt;
+    FileId {
+        dev: meta.dev(),
+        ino: meta.ino(),
+        len: meta.len(),
+        mtime: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+        ctime: i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
+    }
+}
+
+#[cfg(not(unix))]
+pub fn file_id(meta: &std::fs::Metadata) -> FileId {
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i128);
+    FileId {
+        dev: 0,
+        ino: 0,
+        len: meta.len(),
+        mtime,
+        ctime: 0,
+    }
+}
+
+#[cfg(unix)]
+pub fn ownership(meta: &std::fs::Metadata) -> Ownership {
+    use std::os::unix::fs::MetadataExt;
+    Ownership {
+        uid: meta.uid(),
+        gid: meta.gid(),
+        mode: meta.mode() & 0o7777,
+        nlink: meta.nlink(),
+    }
+}
+
+#[cfg(not(unix))]
+pub fn ownership(_: &std::fs::Metadata) -> Ownership {
+    Ownership {
+        uid: 0,
+        gid: 0,
+        mode: 0,
+        nlink: 1,
+    }
+}
+
+#[cfg(unix)]
+fn cstring(path: &Path) -> io::Result<std::ffi::CString> {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte in the path"))
+}
+
+#[cfg(unix)]
+fn check(ret: libc::c_int) -> io::Result<()> {
+    if ret == -1 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// Creates a new file for writing: never through a symlink, never over anything that exists
+/// (`O_CREAT|O_EXCL|O_NOFOLLOW`), with at most the owner's bits of `mode` (less if the umask says
+/// so). Only the creating user can open it; [`set_mode`] gives it the final bits once its owner and
+/// group are right.
+#[cfg(unix)]
+pub fn create_new(path: &Path, mode: u32) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode & 0o700)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+}
+
+/// Creates a new file for writing, never over anything that exists (the default permissions: the
+/// platform has no mode bits).
+#[cfg(not(unix))]
+pub fn create_new(path: &Path, _mode: u32) -> io::Result<File> {
+    std::fs::OpenOptions::new().write(true).create_new(true).open(path)
+}
+
+/// Gives an open file the owner and group `uid`/`gid`. `Err` from the system call (EPERM for a user
+/// who may not give files away); nothing to do off unix.
+#[cfg(unix)]
+pub fn set_owner(file: &File, uid: u32, gid: u32) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: fchown on a file descriptor this function borrows; no memory is passed.
+    check(unsafe { libc::fchown(file.as_raw_fd(), uid, gid) })
+}
+
+#[cfg(not(unix))]
+pub fn set_owner(_: &File, _: u32, _: u32) -> io::Result<()> {
+    Ok(())
+}
+
+/// Sets an open file's permission bits exactly (`fchmod`); nothing to do off unix.
+#[cfg(unix)]
+pub fn set_mode(file: &File, mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))
+}
+
+#[cfg(not(unix))]
+pub fn set_mode(_: &File, _: u32) -> io::Result<()> {
+    Ok(())
+}
+
+/// Copies the extended attributes of `from` to `to` (Linux: POSIX ACLs, SELinux labels, user
+/// attributes). Returns the names that could not be copied, with why; an attribute `to` already
+/// has with the same value (a default SELinux label) is not a failure. Elsewhere nothing is copied.
+#[cfg(target_os = "linux")]
+pub fn copy_xattrs(from: &File, to: &File) -> Vec<(String, io::Error)> {
+    use std::os::fd::AsRawFd;
+    let (src, dst) = (from.as_raw_fd(), to.as_raw_fd());
+    let names = match xattr_buffer(|buf, len| unsafe { libc::flistxattr(src, buf, len) }) {
+        Ok(names) => names,
+        // No extended attributes on this file system: nothing to keep.
+        Err(e) if e.raw_os_error() == Some(libc::ENOTSUP) => return Vec::new(),
+        Err(e) => return vec![("(the list of extended attributes)".into(), e)],
+    };
+    let mut failed = Vec::new();
+    for name in names.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        let shown = String::from_utf8_lossy(name).into_owned();
+        let Ok(cname) = std::ffi::CString::new(name) else {
+            continue;
+        };
+        let get =
+            |fd: libc::c_int| xattr_buffer(|buf, len| unsafe { libc::fgetxattr(fd, cname.as_ptr(), buf.cast(), len) });
+        let value = match get(src) {
+            Ok(value) => value,
+            Err(e) => {
+                failed.push((shown, e));
+                continue;
+            }
+        };
+        // SAFETY: the name is NUL-terminated, the value a live buffer of the length passed.
+        let set = check(unsafe { libc::fsetxattr(dst, cname.as_ptr(), value.as_ptr().cast(), value.len(), 0) });
+        if let Err(e) = set
+            && get(dst).ok().as_deref() != Some(&value[..])
+        {
+            failed.push((shown, e));
+        }
+    }
+    failed
+}
+
+/// Calls a `*xattr` function that fills a buffer: asks for the size, then reads (again if the
+/// value grew in between).
+#[cfg(target_os = "linux")]
+fn xattr_buffer(mut call: impl FnMut(*mut libc::c_char, usize) -> libc::ssize_t) -> io::Result<Vec<u8>> {
+    loop {
+        let size = call(std::ptr::null_mut(), 0);
+        if size < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut buf = vec![0u8; size as usize];
+        let got = call(buf.as_mut_ptr().cast(), buf.len());
+        if got >= 0 {
+            buf.truncate(got as usize);
+            return Ok(buf);
+        }
+        let e = io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::ERANGE) {
+            return Err(e);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn copy_xattrs(_: &File, _: &File) -> Vec<(String, io::Error)> {
+    Vec::new()
+}
+
+/// Gives the file at `from` the name `to` only if `to` does not exist: never following or replacing
+/// anything there, a dangling symlink included (`ErrorKind::AlreadyExists` then). Linux:
+/// `renameat2(RENAME_NOREPLACE)`, or `link` + `unlink` where the file system lacks it; other unix:
+/// `link` + `unlink`; elsewhere: a hard link (which also refuses an existing name) + removal.
+#[cfg(unix)]
+pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    let (cfrom, cto) = (cstring(from)?, cstring(to)?);
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: two NUL-terminated paths; the syscall reads them and nothing else.
+        let ret = unsafe {
+            libc::syscall(
+                libc::SYS_renameat2,
+                libc::AT_FDCWD,
+                cfrom.as_ptr(),
+                libc::AT_FDCWD,
+                cto.as_ptr(),
+                libc::RENAME_NOREPLACE,
+            )
+        };
+        if ret == 0 {
+            return Ok(());
+        }
+        let e = io::Error::last_os_error();
+        // Old kernels (ENOSYS) and file systems without the flag (EINVAL): link + unlink below.
+        if !matches!(e.raw_os_error(), Some(libc::ENOSYS | libc::EINVAL)) {
+            return Err(e);
+        }
+    }
+    // SAFETY: two NUL-terminated paths. link(2) fails with EEXIST on any existing name, a dangling
+    // symlink included, and does not follow `from` either.
+    check(unsafe { libc::link(cfrom.as_ptr(), cto.as_ptr()) })?;
+    unlink_or_undo(from, to)
+}
+
+/// The second half of a rename by link: removes the old name, or the new one if that fails (so the
+/// file keeps exactly one of the two names).
+fn unlink_or_undo(from: &Path, to: &Path) -> io::Result<()> {
+    std::fs::remove_file(from).inspect_err(|_| {
+        let _ = std::fs::remove_file(to);
+    })
+}
+
+#[cfg(not(unix))]
+pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    std::fs::hard_link(from, to)?;
+    unlink_or_undo(from, to)
+}
+
+/// Makes the entries of a folder durable (after a rename or link in it): `fsync` on the folder.
+/// File systems that cannot sync a folder (EINVAL) count as done; nothing to do off unix, where
+/// the rename is made durable by the file system itself.
+#[cfg(unix)]
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    match File::open(dir)?.sync_all() {
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(()),
+        other => other,
+    }
+}
+
+#[cfg(not(unix))]
+pub fn sync_dir(_: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// Opens an existing regular file for an advisory lock: read-write (so the lock also works where
+/// `flock` is emulated by POSIX locks, as on NFS), never through a final symlink, never blocking on
+/// a FIFO. `PermissionDenied` for a file the user may not write.
+pub fn open_for_lock(path: &Path) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    Ok(file)
+}
+
+/// Tries to take an exclusive advisory lock (`flock(LOCK_EX|LOCK_NB)`) on an open file, held until
+/// the file is closed. `Ok(false)` if another process holds it. Off unix there is no lock: `Ok(true)`
+/// (the identity check before a replacement still refuses a file that changed).
+#[cfg(unix)]
+pub fn try_lock(file: &File) -> io::Result<bool> {
+    use std::os::fd::AsRawFd;
+    loop {
+        // SAFETY: flock on a file descriptor this function borrows.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(true);
+        }
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EWOULDBLOCK) => return Ok(false),
+            _ => return Err(e),
+        }
+    }
+}
+
+#[cfg(not(unix))]
+pub fn try_lock(_: &File) -> io::Result<bool> {
+    Ok(true)
+}
+
+/// Whether a process with this id runs on this machine: `None` when that cannot be told (off unix,
+/// or no permission to ask).
+#[cfg(unix)]
+pub fn process_alive(pid: u32) -> Option<bool> {
+    let pid = libc::pid_t::try_from(pid).ok().filter(|&p| p > 0)?;
+    // SAFETY: signal 0 sends nothing; it only checks that the process exists.
+    if unsafe { libc::kill(pid, 0) } == 0 {
+        return Some(true);
+    }
+    match io::Error::last_os_error().raw_os_error() {
+        Some(libc::ESRCH) => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(not(unix))]
+pub fn process_alive(_: u32) -> Option<bool> {
+    None
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
