@@ -1,10 +1,13 @@
 //! Maps a configured DLL path to the image a worker of a given bitness would load, on a mapped drive.
 //!
-//! The walk from the drive root is case-insensitive (a copy of an NTFS volume on Linux is not) and
-//! confined: a `..` or a symbolic link that leads outside the mapped folder, a link loop, a FIFO, a
-//! device or a socket is refused, and nothing outside the folder is opened. Each directory is listed
-//! once, each image read once, each (path, bitness) resolved once: 50,000 sites that name the same
-//! ten DLLs cost ten resolutions.
+//! The walk from the drive root is case-insensitive as NTFS is (names compared through the default
+//! `$UpCase` table of Windows Server 2003, [`super::upcase`]; a copy of an NTFS volume on Linux is
+//! case-sensitive) and confined: a `..` or a symbolic link that leads outside the mapped folder, a
+//! link loop, a FIFO, a device or a socket is refused, and nothing outside the folder is opened.
+//! Each directory is listed once, each image read once, each (path, bitness) resolved once: 50,000
+//! sites that name the same ten DLLs cost ten resolutions. A path too long for Windows is refused
+//! before it is copied, and a missing 8.3 short name (`PROGRA~2`) is reported as unknown rather
+//! than missing: a copy of the drive does not carry short names.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -14,6 +17,7 @@ use std::sync::Arc;
 use super::drive::Drives;
 use super::fsys::{self, EntryKind};
 use super::pe::{self, ImageError, ImageInfo};
+use super::upcase;
 use super::winpath::{self, PathProblem, WinPath};
 use crate::platform::Process;
 
@@ -64,13 +68,13 @@ impl Resolution {
     }
 }
 
-/// A folder's entries by folded name: every real spelling that folds to it.
+/// A folder's entries by NTFS upper-cased name: every real spelling that upper-cases to it.
 type Listing = Arc<HashMap<String, Vec<OsString>>>;
 
 /// Resolves paths on mapped drives, with caches.
 pub struct Resolver {
     drives: Drives,
-    /// Per host directory: folded name -> real names.
+    /// Per host directory: upper-cased name -> real names.
     dirs: HashMap<PathBuf, Option<Listing>>,
     images: HashMap<PathBuf, Arc<Result<ImageInfo, ImageError>>>,
     results: HashMap<(String, Process), Arc<Resolution>>,
@@ -79,12 +83,9 @@ pub struct Resolver {
     roots: HashMap<char, Option<(PathBuf, PathBuf)>>,
 }
 
+/// The key two names share when NTFS would take them for the same name.
 fn fold(name: &str) -> String {
-    if name.is_ascii() {
-        name.to_ascii_lowercase()
-    } else {
-        name.to_lowercase()
-    }
+    upcase::upcase(name)
 }
 
 enum Step {
@@ -109,6 +110,10 @@ impl Resolver {
 
     /// Resolves `configured` as `process` would open it.
     pub fn resolve(&mut self, configured: &str, process: Process) -> Arc<Resolution> {
+        // Before the path is copied into a cache key: a configured value can be hundreds of MB.
+        if let Some(problem) = winpath::length_problem(configured) {
+            return Arc::new(Resolution::Unresolvable(problem));
+        }
         let key = (configured.to_string(), process);
         if let Some(done) = self.results.get(&key) {
             return done.clone();
@@ -137,6 +142,10 @@ impl Resolver {
                     .map_or(file.clone(), |rel| shown_root.join(rel)),
                 image,
             },
+            // A short name not on the copy may well exist on the server: unknown, not missing.
+            Found::Missing { missing } if missing.rsplit('\\').next().is_some_and(winpath::looks_short) => {
+                return Resolution::Unresolvable(PathProblem::ShortName { path: missing });
+            }
             other => other,
         };
         Resolution::Resolved {
@@ -448,6 +457,84 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(Arc::ptr_eq(&r32, &r.resolve(path, on_x64(Bitness::Bits32))), "cached");
+    }
+
+    fn found(r: &mut Resolver, path: &str) -> Found {
+        match &*r.resolve(path, on_x64(Bitness::Bits64)) {
+            Resolution::Resolved { found, .. } => found.clone(),
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_compare_as_ntfs_upper_cases_them() {
+        let dll = image("x64/isapi-filter.dll");
+        let (_dir, mut r) = drive_with(&[
+            ("Ärger/Straße/ısapi.dll", &dll),
+            ("ſtore/x.dll", &dll),
+            ("kelvin/\u{212A}b.dll", &dll),
+            ("sharp/\u{1E9E}.dll", &dll),
+            ("greek/ΣΟΦΊΑ.dll", &dll),
+        ]);
+        // Upper-cased through the table: Ä, ß unchanged, ı unchanged.
+        assert!(matches!(
+            found(&mut r, r"C:\ärger\STRAßE\ısapi.DLL"),
+            Found::Image { .. }
+        ));
+        assert!(matches!(found(&mut r, r"C:\greek\σοφία.dll"), Found::Image { .. }));
+        assert!(matches!(found(&mut r, r"C:\greek\ΣΟΦΊΑ.DLL"), Found::Image { .. }));
+        // Not folded as Unicode folds: ı is not I, ſ is not S, K is not K, ẞ is not ß, ß is not SS.
+        for path in [
+            r"C:\Ärger\Straße\ISAPI.dll",
+            r"C:\Ärger\Straße\isapi.dll",
+            r"C:\Ärger\STRASSE\ısapi.dll",
+            r"C:\STORE\x.dll",
+            r"C:\store\x.dll",
+            r"C:\kelvin\kb.dll",
+            r"C:\kelvin\KB.dll",
+            r"C:\sharp\ß.dll",
+        ] {
+            assert!(matches!(found(&mut r, path), Found::Missing { .. }), "{path}");
+        }
+    }
+
+    #[test]
+    fn short_names_not_on_the_copy_are_unknown_not_missing() {
+        let (dir, mut r) = drive_with(&[("Program Files/A/x.dll", &image("x64/isapi-filter.dll"))]);
+        assert_eq!(
+            *r.resolve(r"C:\PROGRA~1\A\x.dll", on_x64(Bitness::Bits64)),
+            Resolution::Unresolvable(PathProblem::ShortName {
+                path: r"C:\PROGRA~1".into()
+            })
+        );
+        assert_eq!(
+            *r.resolve(r"C:\Program Files\ABCDEF~1.DLL", on_x64(Bitness::Bits64)),
+            Resolution::Unresolvable(PathProblem::ShortName {
+                path: r"C:\Program Files\ABCDEF~1.DLL".into()
+            })
+        );
+        // A long name that is missing is missing, and a short-shaped name that is there is found.
+        assert!(matches!(
+            found(&mut r, r"C:\Program Files\B\x.dll"),
+            Found::Missing { .. }
+        ));
+        std::fs::create_dir_all(dir.path().join("c/PROGRA~2")).unwrap();
+        std::fs::write(dir.path().join("c/PROGRA~2/x.dll"), image("x64/isapi-filter.dll")).unwrap();
+        let mut drives = Drives::default();
+        drives.insert('C', dir.path().join("c"));
+        let mut r = Resolver::new(drives);
+        assert!(matches!(found(&mut r, r"C:\progra~2\x.dll"), Found::Image { .. }));
+    }
+
+    #[test]
+    fn too_long_is_refused_before_it_is_cached() {
+        let (_dir, mut r) = drive_with(&[]);
+        let long = format!(r"C:\{}.dll", "a".repeat(4 * 1024 * 1024));
+        assert_eq!(
+            *r.resolve(&long, on_x64(Bitness::Bits64)),
+            Resolution::Unresolvable(PathProblem::TooLong { limit: 32_767 })
+        );
+        assert!(r.results.is_empty(), "no 4 MB cache key");
     }
 
     #[test]

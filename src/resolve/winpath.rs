@@ -1,6 +1,13 @@
 //! Windows paths as IIS reads them, and the WOW64 file-system redirection a 32-bit worker is subject to.
 //!
 //! Pure functions of text: no file-system access here, so every rule is unit-tested on any platform.
+//!
+//! A path is read as Win32 reads it before the loader opens it (`RtlGetFullPathName_U`, which
+//! `GetFullPathName`, `CreateFile` and `LoadLibraryEx` go through): `/` is `\`, runs of separators
+//! are one, `.` and `..` are applied, a folder name loses one trailing `.`, and the last name loses
+//! all trailing dots and spaces (`asp.dll.` and `asp.dll ` are `asp.dll`; `Windows.\` is `Windows\`,
+//! but `Windows \` keeps its space). A path that starts exactly `\\?\` is passed to the file system
+//! as written: nothing is stripped. Its length is checked first, before anything is allocated.
 
 use crate::platform::Process;
 
@@ -44,6 +51,17 @@ pub enum PathProblem {
     /// `%windir%\Sysnative\...` on 32-bit Windows, which has no WOW64 and no such alias.
     SysnativeOnX86,
     Empty,
+    /// Longer than Windows can open: `limit` UTF-16 code units are the most it takes (32,767 for
+    /// any path, [`MAX_PATH`] - 1 for one without the `\\?\` prefix).
+    TooLong {
+        limit: usize,
+    },
+    /// A component that looks like a generated 8.3 short name (`PROGRA~2`) and is not on the
+    /// copy of the drive: copies do not carry short names, so what it names is unknown.
+    ShortName {
+        /// The path up to and including the short name.
+        path: String,
+    },
 }
 
 impl PathProblem {
@@ -60,8 +78,76 @@ impl PathProblem {
             PathProblem::SysnativeIn64Bit => "goes through Sysnative, an alias that exists only for 32-bit processes (and on Server 2003 only after hotfix KB942589): a 64-bit worker cannot open it".into(),
             PathProblem::SysnativeOnX86 => "goes through Sysnative, an alias that exists only for 32-bit processes on 64-bit Windows: 32-bit Windows has no such folder".into(),
             PathProblem::Empty => "is empty".into(),
+            PathProblem::TooLong { limit } if *limit == MAX_UNICODE_PATH => format!(
+                "is longer than {MAX_UNICODE_PATH} UTF-16 code units, the most a Windows path can hold (the limit of a UNICODE_STRING): no process can open it"
+            ),
+            PathProblem::TooLong { limit } => format!(
+                "is longer than {limit} characters (MAX_PATH, {MAX_PATH} with the terminating NUL) and has no \\\\?\\ prefix: the Win32 loader (LoadLibraryEx) on Windows Server 2003 fails to open it"
+            ),
+            PathProblem::ShortName { path } => format!(
+                "goes through {path}, a short 8.3 name mblint cannot map on a copy of the drive (a copy keeps only the long names, and which long name NTFS gave that short name is not recorded)"
+            ),
         }
     }
+}
+
+/// The most UTF-16 code units a Windows path can hold: a `UNICODE_STRING` counts bytes in 16 bits.
+pub const MAX_UNICODE_PATH: usize = 32_767;
+
+/// `MAX_PATH`: the buffer, terminating NUL included, that Win32 gives a path without `\\?\`.
+pub const MAX_PATH: usize = 260;
+
+/// The text of a configured path: outer whitespace and quotes removed. A slice: nothing allocated.
+fn unquoted(path: &str) -> &str {
+    path.trim().trim_matches('"').trim()
+}
+
+/// Whether `s` is longer than `limit` UTF-16 code units. Each code unit takes at least one byte
+/// of UTF-8, so a short string is not counted at all and a long one only up to the limit.
+fn utf16_longer_than(s: &str, limit: usize) -> bool {
+    s.len() > limit && s.encode_utf16().nth(limit).is_some()
+}
+
+/// Whether a path starts exactly `\\?\` (backslashes only): Win32 passes it on as written.
+fn is_literal(path: &str) -> bool {
+    path.starts_with("\\\\?\\")
+}
+
+/// Why a configured path is too long for Windows to open, if it is: more than 32,767 UTF-16 code
+/// units, or, without the `\\?\` prefix, more than `MAX_PATH` - 1. Checked on the text as given,
+/// in time bounded by the limit and with no allocation, before any parsing.
+pub fn length_problem(path: &str) -> Option<PathProblem> {
+    let path = unquoted(path);
+    if utf16_longer_than(path, MAX_UNICODE_PATH) {
+        return Some(PathProblem::TooLong {
+            limit: MAX_UNICODE_PATH,
+        });
+    }
+    if !is_literal(path) && utf16_longer_than(path, MAX_PATH - 1) {
+        return Some(PathProblem::TooLong { limit: MAX_PATH - 1 });
+    }
+    None
+}
+
+/// Whether a file name has the shape of a generated 8.3 short name: a base of at most 8
+/// characters ending in `~` and digits (`PROGRA~2`, `SYSTEM~1`, `MICROS~1.NET`, `AB12CD~1`),
+/// an extension of at most 3, and none of the characters a short name cannot hold.
+pub fn looks_short(name: &str) -> bool {
+    let (base, ext) = match name.rsplit_once('.') {
+        Some((base, ext)) => (base, ext),
+        None => (name, ""),
+    };
+    let Some((stem, digits)) = base.rsplit_once('~') else {
+        return false;
+    };
+    !stem.is_empty()
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && base.chars().count() <= 8
+        && ext.chars().count() <= 3
+        && !name.ends_with('.')
+        && !base.contains('.')
+        && !name.contains([' ', '+', ',', ';', '=', '[', ']', '"', '*', '?', '<', '>', '|', ':'])
 }
 
 /// The `%NAME%` in a path, if any.
@@ -74,10 +160,12 @@ pub fn variable(path: &str) -> Option<&str> {
 
 /// Whether a path is a plain absolute path on a drive (`X:\...`) with nothing [`parse`] or
 /// [`redirect`] could object to: no variable, `..`, `/`, quotes, UNC or device prefix, or
-/// `Sysnative`. Cheap: what a rule asks of a million script maps before parsing any.
+/// `Sysnative`, and not too long ([`length_problem`]). Cheap: what a rule asks of a million script
+/// maps before parsing any.
 pub fn is_plain(path: &str) -> bool {
     let b = path.as_bytes();
-    b.len() > 3
+    !utf16_longer_than(path, MAX_PATH - 1)
+        && b.len() > 3
         && b[0].is_ascii_alphabetic()
         && b[1] == b':'
         && b[2] == b'\\'
@@ -88,12 +176,17 @@ pub fn is_plain(path: &str) -> bool {
         && path.trim() == path
 }
 
-/// Parses a configured DLL path. Quotes around it are removed; `/` is read as `\`.
+/// Parses a configured DLL path as Win32 normalises it (see the module comment). Quotes around it
+/// are removed. A path too long for Windows is refused before anything else is looked at.
 pub fn parse(path: &str) -> Result<WinPath, PathProblem> {
-    let path = path.trim().trim_matches('"').trim();
+    if let Some(problem) = length_problem(path) {
+        return Err(problem);
+    }
+    let path = unquoted(path);
     if path.is_empty() {
         return Err(PathProblem::Empty);
     }
+    let literal = is_literal(path);
     if let Some(name) = variable(path) {
         return Err(PathProblem::Variable { name: name.to_string() });
     }
@@ -119,13 +212,27 @@ pub fn parse(path: &str) -> Result<WinPath, PathProblem> {
         return Err(PathProblem::Relative);
     }
     let mut components: Vec<String> = Vec::new();
-    for part in rest[3..].split('\\') {
+    let mut parts = rest[3..].split('\\').peekable();
+    while let Some(part) = parts.next() {
         match part {
             "" | "." => {}
             ".." => {
                 components.pop().ok_or(PathProblem::AboveRoot)?;
             }
-            name => components.push(name.to_string()),
+            name => {
+                let name = if literal {
+                    name
+                } else if parts.peek().is_none() {
+                    // The last name: every trailing dot and space goes.
+                    name.trim_end_matches(['.', ' '])
+                } else {
+                    // A folder name: one trailing dot goes, spaces stay.
+                    name.strip_suffix('.').unwrap_or(name)
+                };
+                if !name.is_empty() {
+                    components.push(name.to_string());
+                }
+            }
         }
     }
     Ok(WinPath {
@@ -258,6 +365,101 @@ mod tests {
         );
         assert_eq!(parse("  "), Err(PathProblem::Empty));
         assert_eq!(variable("100%"), None);
+    }
+
+    #[test]
+    fn trailing_dots_and_spaces_as_win32_strips_them() {
+        let asp = r"C:\WINDOWS\system32\inetsrv\asp.dll";
+        for odd in [
+            r"C:\WINDOWS\system32\inetsrv\asp.dll.",
+            r"C:\WINDOWS\system32\inetsrv\asp.dll...",
+            r"C:\WINDOWS\system32\inetsrv\asp.dll . .",
+            r"C:\WINDOWS.\system32\inetsrv\asp.dll",
+            r"C:\WINDOWS.\system32.\inetsrv.\asp.dll. ",
+            r"\\.\C:\WINDOWS.\system32\inetsrv\asp.dll.",
+            r"//?/C:/WINDOWS./system32/inetsrv/asp.dll.",
+        ] {
+            assert_eq!(p(odd).to_string(), asp, "{odd}");
+        }
+        // A folder loses one dot and no space.
+        assert_eq!(p(r"C:\WINDOWS..\x.dll").components, ["WINDOWS.", "x.dll"]);
+        assert_eq!(p(r"C:\WINDOWS \x.dll").components, ["WINDOWS ", "x.dll"]);
+        assert_eq!(p(r"C:\a\b. \x.dll").components, ["a", "b. ", "x.dll"]);
+        // A last name of only dots and spaces names the folder.
+        assert_eq!(p(r"C:\a\. .").components, ["a"]);
+        // `\\?\` exactly: nothing stripped.
+        assert_eq!(p(r"\\?\C:\WINDOWS.\x.dll.").components, ["WINDOWS.", "x.dll."]);
+        // Redirection sees the normalised name.
+        let windir = p(r"C:\WINDOWS");
+        assert_eq!(
+            redirect(&p(r"C:\WINDOWS.\system32.\x.dll."), x64(Bitness::Bits32), &windir)
+                .unwrap()
+                .to_string(),
+            r"C:\WINDOWS\SysWOW64\x.dll"
+        );
+    }
+
+    #[test]
+    fn too_long_paths_are_refused_before_parsing() {
+        let at = |n: usize| format!(r"C:\{}", "a".repeat(n - 3));
+        assert_eq!(at(259).encode_utf16().count(), 259);
+        assert!(parse(&at(259)).is_ok());
+        assert!(is_plain(&at(259)));
+        assert_eq!(parse(&at(260)), Err(PathProblem::TooLong { limit: 259 }));
+        assert!(!is_plain(&at(260)));
+        // Counted in UTF-16 code units, not bytes: 200 `é` are 400 bytes and 200 code units.
+        assert!(parse(&format!(r"C:\{}", "é".repeat(200))).is_ok());
+        // And a pair is two units: 130 × U+10428 is 260 units.
+        assert_eq!(
+            parse(&format!(r"C:\{}", "\u{10428}".repeat(130))),
+            Err(PathProblem::TooLong { limit: 259 })
+        );
+        // `\\?\` lifts MAX_PATH but not the 32,767 of any path.
+        let long = format!(r"\\?\C:\{}\x.dll", "a".repeat(30_000));
+        assert!(parse(&long).is_ok());
+        let too_long = format!(r"\\?\C:\{}\x.dll", "a".repeat(32_767));
+        assert_eq!(parse(&too_long), Err(PathProblem::TooLong { limit: 32_767 }));
+        // The length comes first: a path that would climb above the root, hold a variable or
+        // normalise to something short is refused for its length, before it is split.
+        let climbs = format!(r"C:\{}x.dll", "..\\".repeat(200));
+        assert_eq!(parse(&climbs), Err(PathProblem::TooLong { limit: 259 }));
+        let dots = format!(r"C:\{}x.dll", ".\\".repeat(20_000));
+        assert_eq!(parse(&dots), Err(PathProblem::TooLong { limit: 32_767 }));
+        let variable = format!(r"%windir%\{}", "a".repeat(300));
+        assert_eq!(parse(&variable), Err(PathProblem::TooLong { limit: 259 }));
+        // Quotes and outer spaces are not counted.
+        assert!(parse(&format!("  \"{}\"  ", at(259))).is_ok());
+        assert!(length_problem(&at(259)).is_none());
+    }
+
+    #[test]
+    fn short_name_shapes() {
+        for short in [
+            "PROGRA~2",
+            "SYSTEM~1",
+            "progra~1",
+            "MICROS~1.NET",
+            "AB12CD~1",
+            "X~12345.D",
+            "DOCUM~10",
+        ] {
+            assert!(looks_short(short), "{short}");
+        }
+        for long in [
+            "Program Files",
+            "system32",
+            "asp.dll",
+            "~1",
+            "PROGRA~",
+            "PROGRA~X",
+            "LONGERNAME~1",
+            "PROGRA~1.LONG",
+            "A~1.B.C",
+            "MY DOC~1",
+            "A~1.",
+        ] {
+            assert!(!looks_short(long), "{long}");
+        }
     }
 
     #[test]

@@ -19,10 +19,15 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mb = ctx.metabase;
     for (index, entry) in ctx.isapi.entries.iter().enumerate() {
+        let mut help = "use an absolute path on a local drive, and map that drive with --drive X:=DIR so mblint can read the image";
         let reason = match ctx.images.map(|i| &*i.current[index]) {
             Some(Resolution::Unresolvable(problem)) => match problem {
                 // MB204 and MB201 report these.
                 PathProblem::Variable { .. } | PathProblem::SysnativeIn64Bit | PathProblem::SysnativeOnX86 => continue,
+                PathProblem::ShortName { .. } => {
+                    help = "write the folder's long name (`dir /x` on the server lists both), so mblint can follow the path on a copy of the drive";
+                    problem.describe()
+                }
                 other => other.describe(),
             },
             Some(Resolution::Resolved {
@@ -38,16 +43,21 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     | PathProblem::Relative
                     | PathProblem::Device
                     | PathProblem::AboveRoot
-                    | PathProblem::Empty),
+                    | PathProblem::Empty
+                    | PathProblem::TooLong { .. }),
                 ) => p.describe(),
                 _ => continue,
             },
         };
         out.push(
-            Diagnostic::new(&RULE, entry.span, format!("{} {reason}; its bitness is unknown", subject(entry)))
-                .label("not followed")
-                .at(mb, entry.key, Some(entry.attr))
-                .help("use an absolute path on a local drive, and map that drive with --drive X:=DIR so mblint can read the image"),
+            Diagnostic::new(
+                &RULE,
+                entry.span,
+                format!("{} {reason}; its bitness is unknown", subject(entry)),
+            )
+            .label("not followed")
+            .at(mb, entry.key, Some(entry.attr))
+            .help(help),
         );
     }
 }
