@@ -501,7 +501,8 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
                 reports.push(report)
             }
             Err((error, report)) => {
-                eprintln!("mblint: error: {error}");
+                // The error may quote a path from the drive copy or the command line: escaped.
+                eprintln!("mblint: error: {}", crate::report::escape::escape(&error));
                 failures.push(InputFailure {
                     path: path.display().to_string(),
                     error,
@@ -520,8 +521,8 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
     match args.format {
         Format::Json => json::write(&reports, &failures, &mut stdout)?,
         Format::Sarif => sarif::write(&reports, &failures, &mut stdout)?,
-        Format::Github => github::write(&reports, &mut stdout)?,
-        Format::Text if args.statistics => stdout.write_all(statistics(&reports).as_bytes())?,
+        Format::Github => github::write(&reports, &failures, &mut stdout)?,
+        Format::Text if args.statistics => stdout.write_all(statistics(&reports, &failures).as_bytes())?,
         Format::Text => {
             let color = match args.color {
                 Color::Always => true,
@@ -530,6 +531,7 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
             };
             text::write(
                 &reports,
+                &failures,
                 text::TextOptions {
                     color,
                     ..Default::default()
@@ -559,7 +561,7 @@ fn exit_code(args: &CheckArgs, reports: &[FileReport], failed: bool) -> u8 {
 }
 
 /// Findings per rule, most first: `  10  MB102  worker-bitness-mismatch  error`.
-pub fn statistics(reports: &[FileReport]) -> String {
+pub fn statistics(reports: &[FileReport], failures: &[InputFailure]) -> String {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for d in reports.iter().flat_map(|r| &r.diagnostics) {
         *counts.entry(d.code).or_default() += 1;
@@ -576,7 +578,7 @@ pub fn statistics(reports: &[FileReport]) -> String {
             rule.map_or("", |r| r.severity.as_str())
         );
     }
-    out + &text::summary(reports)
+    out + &text::summary(reports, failures)
 }
 
 fn inspect(args: &InspectArgs) -> std::io::Result<u8> {

@@ -222,8 +222,9 @@ pub fn lint_bytes_with(name: &str, bytes: impl Into<Vec<u8>>, options: &Options)
     let source = match SourceFile::decode(name, bytes) {
         Ok(source) => source,
         Err(err) => {
-            // Show the fault at the end of the text that did decode.
-            let source = SourceFile::from_text(name, err.valid_prefix);
+            // Show the fault at the end of the text that did decode, in the file's own encoding:
+            // its end maps back to the fault's byte offset in the file.
+            let source = SourceFile::with_encoding(name, err.encoding, err.valid_prefix);
             let at = source.text.len();
             return FileReport {
                 diagnostics: vec![malformed_metabase::diagnostic(Span::new(at, at), &err.message)],

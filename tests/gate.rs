@@ -216,3 +216,80 @@ fn discovery_follows_no_link_out_of_a_drive_copy() {
     // A real copy beside it works.
     mblint().args(["check", &server("clean-64bit")]).assert().code(0);
 }
+
+#[test]
+fn text_and_github_never_read_as_a_pass_with_an_unreadable_input() {
+    let missing = "no-such-dir/MetaBase.xml";
+    let good = fixture("clean-64bit.xml");
+    let out = mblint()
+        .args(["check", "--color", "never", missing, &good])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(&format!("{missing}: could not be checked: cannot read")),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "No problems found in the 1 file checked; 1 of 2 files could not be checked: this is no pass.\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("No problems found in 0 files"));
+    // --statistics too.
+    let out = mblint().args(["check", "--statistics", missing]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("could not be checked: this is no pass")
+    );
+    // GitHub: an error annotation on the file.
+    let out = mblint()
+        .args(["check", "--format", "github", missing, &good])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let github = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        github.starts_with(&format!("::error file={missing},title=mblint%3A input not checked::")),
+        "{github}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fix_not_written_keeps_its_findings_and_the_others_are_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["a.xml", "b.xml", "c.xml"];
+    for n in names {
+        std::fs::copy(fixture("enable32bit-misplaced-agreeing.xml"), dir.path().join(n)).unwrap();
+    }
+    let locked = dir.path().join("b.xml");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = std::fs::read(&locked).unwrap();
+    let out = mblint()
+        .args(["check", "--fix", "--format", "json"])
+        .args(names.iter().map(|n| dir.path().join(n)))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let json = json_of(&out);
+    let files = json["files"].as_array().unwrap();
+    assert_eq!(files.len(), 3);
+    let b = files
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("b.xml"))
+        .unwrap();
+    assert!(b["error"].as_str().unwrap().contains("read-only"), "{b}");
+    assert_eq!(b["counts"]["warning"], 1, "its finding is still reported");
+    assert_eq!(std::fs::read(&locked).unwrap(), before);
+    // The writable ones were fixed: the contract is per file.
+    for n in ["a.xml", "c.xml"] {
+        let text = std::fs::read_to_string(dir.path().join(n)).unwrap();
+        assert!(!text.contains("\t\tEnable32bitAppOnWin64=\"FALSE\""), "{n}");
+    }
+}

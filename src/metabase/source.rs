@@ -88,7 +88,11 @@ pub enum LineEnding {
 pub struct DecodeError {
     pub file_offset: usize,
     pub message: String,
+    /// How the file's bytes were being decoded (by its byte order mark or first bytes).
+    pub encoding: Encoding,
     /// The text decoded before the fault, so that the error can be shown at a line and column.
+    /// As a source in [`encoding`](Self::encoding) (see [`SourceFile::with_encoding`]), its end is
+    /// at `file_offset` in the file.
     pub valid_prefix: String,
 }
 
@@ -111,6 +115,7 @@ impl SourceFile {
     pub fn decode(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Result<SourceFile, DecodeError> {
         let name = name.into();
         let mut bytes = bytes.into();
+        let encoding = sniff(&bytes);
         if bytes.len() > MAX_FILE_SIZE {
             return Err(DecodeError {
                 file_offset: MAX_FILE_SIZE,
@@ -119,13 +124,13 @@ impl SourceFile {
                     bytes.len(),
                     MAX_FILE_SIZE
                 ),
+                encoding,
                 valid_prefix: String::new(),
             });
         }
-        let encoding = sniff(&bytes);
         let bom = encoding.bom_len();
         let text = if encoding.is_utf16() {
-            decode_utf16(&bytes[bom..], encoding.big_endian(), bom)?
+            decode_utf16(&bytes[bom..], encoding)?
         } else {
             bytes.drain(..bom);
             String::from_utf8(bytes).map_err(|e| {
@@ -140,6 +145,7 @@ impl SourceFile {
                 DecodeError {
                     file_offset: bom + valid,
                     message,
+                    encoding,
                     valid_prefix: String::from_utf8(bytes).expect("the prefix is valid UTF-8"),
                 }
             })?
@@ -154,9 +160,16 @@ impl SourceFile {
 
     /// Builds a source from text that is already decoded (tests, generated data).
     pub fn from_text(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
+        SourceFile::with_encoding(name, Encoding::Utf8, text)
+    }
+
+    /// Builds a source from text decoded from a file in `encoding`, so that its offsets map back
+    /// to that file's bytes: the [`valid_prefix`](DecodeError::valid_prefix) of a decode error,
+    /// whose end [`file_offset`](Self::file_offset) gives is the error's `file_offset`.
+    pub fn with_encoding(name: impl Into<String>, encoding: Encoding, text: impl Into<String>) -> SourceFile {
         SourceFile {
             name: name.into(),
-            encoding: Encoding::Utf8,
+            encoding,
             text: text.into(),
             line_starts: OnceLock::new(),
         }
@@ -255,10 +268,12 @@ fn sniff(bytes: &[u8]) -> Encoding {
     }
 }
 
-fn decode_utf16(body: &[u8], big_endian: bool, bom: usize) -> Result<String, DecodeError> {
+fn decode_utf16(body: &[u8], encoding: Encoding) -> Result<String, DecodeError> {
+    let bom = encoding.bom_len();
+    let form = if encoding.big_endian() { "UTF-16BE" } else { "UTF-16LE" };
     let units = body.chunks_exact(2).map(|pair| {
         let pair = [pair[0], pair[1]];
-        if big_endian {
+        if encoding.big_endian() {
             u16::from_be_bytes(pair)
         } else {
             u16::from_le_bytes(pair)
@@ -276,9 +291,10 @@ fn decode_utf16(body: &[u8], big_endian: bool, bom: usize) -> Result<String, Dec
                 return Err(DecodeError {
                     file_offset: offset,
                     message: format!(
-                        "invalid UTF-16: unpaired surrogate 0x{:04X} at file offset {offset}",
+                        "invalid {form}: unpaired surrogate 0x{:04X} at file offset {offset}",
                         e.unpaired_surrogate()
                     ),
+                    encoding,
                     valid_prefix: text,
                 });
             }
@@ -287,7 +303,8 @@ fn decode_utf16(body: &[u8], big_endian: bool, bom: usize) -> Result<String, Dec
     if body.len() % 2 == 1 {
         return Err(DecodeError {
             file_offset: offset,
-            message: "truncated UTF-16: the file ends in the middle of a code unit".into(),
+            message: format!("truncated {form}: the file ends in the middle of a code unit, at file offset {offset}"),
+            encoding,
             valid_prefix: text,
         });
     }
@@ -356,6 +373,57 @@ mod tests {
                 .message
                 .contains("truncated")
         );
+    }
+
+    /// The error's source (as `lint_bytes_with` builds it) keeps the file's encoding, and its end
+    /// is the error's offset in the file.
+    fn assert_located(bytes: Vec<u8>, encoding: Encoding, file_offset: usize) {
+        let err = SourceFile::decode("a", bytes).unwrap_err();
+        assert_eq!(
+            (err.encoding, err.file_offset),
+            (encoding, file_offset),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.contains(&format!("file offset {file_offset}")),
+            "{}",
+            err.message
+        );
+        let end = err.valid_prefix.len();
+        let source = SourceFile::with_encoding("a", err.encoding, err.valid_prefix);
+        assert_eq!(source.encoding, encoding);
+        assert_eq!(source.file_offset(end), file_offset);
+    }
+
+    #[test]
+    fn decode_errors_keep_the_encoding_and_the_file_offset() {
+        let utf16be = |s: &str, bom: bool| {
+            let mut out = if bom { vec![0xFE, 0xFF] } else { vec![] };
+            out.extend(s.encode_utf16().flat_map(u16::to_be_bytes));
+            out
+        };
+        // An unpaired surrogate after "<?é\u{1F600}": 5 code units.
+        let text = "<?\u{e9}\u{1F600}";
+        for (bom, encoding, at) in [(true, Encoding::Utf16LeBom, 12), (false, Encoding::Utf16Le, 10)] {
+            let mut bytes = utf16le(text, bom);
+            bytes.extend([0x00, 0xDC, b'x', 0]);
+            assert_located(bytes, encoding, at);
+        }
+        for (bom, encoding, at) in [(true, Encoding::Utf16BeBom, 12), (false, Encoding::Utf16Be, 10)] {
+            let mut bytes = utf16be(text, bom);
+            bytes.extend([0xDC, 0x00, 0, b'x']);
+            assert_located(bytes, encoding, at);
+        }
+        // A truncated code unit.
+        let mut bytes = utf16le(text, true);
+        bytes.push(b'<');
+        assert_located(bytes, Encoding::Utf16LeBom, 12);
+        // Invalid UTF-8 after a UTF-8 BOM: the BOM counts.
+        assert_located(b"\xEF\xBB\xBF<a>\xFF".to_vec(), Encoding::Utf8Bom, 6);
+        assert_located(b"<a>\xC3(".to_vec(), Encoding::Utf8, 3);
+        // A surrogate encoded in UTF-8 (CESU-8) is invalid UTF-8.
+        assert_located(b"<a>\xED\xA0\x80".to_vec(), Encoding::Utf8, 3);
     }
 
     #[test]

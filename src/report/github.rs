@@ -1,10 +1,15 @@
 //! GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` line per finding, which
 //! the runner turns into annotations on the file and line.
+//!
+//! Text from the metabase or a drive has its control characters shown as `\u{1b}` first (see
+//! [`escape`](super::escape)), so no ESC or BEL reaches the log; then the command's own escaping
+//! keeps `%`, line breaks and, in properties, `:` and `,` from ending a field or the command.
 
 use std::io::Write;
 
+use super::escape::escape;
 use crate::diagnostic::Severity;
-use crate::lint::FileReport;
+use crate::lint::{FileReport, InputFailure};
 
 /// Escapes a command's message (GitHub's `escapeData`).
 fn data(s: &str) -> String {
@@ -16,9 +21,20 @@ fn property(s: &str) -> String {
     data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn write(reports: &[FileReport], out: &mut impl Write) -> std::io::Result<()> {
+/// One annotation per finding, and one `::error` per input that could not be checked (on the file,
+/// with no line), so a workflow never shows a clean run for an input it did not read.
+pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl Write) -> std::io::Result<()> {
+    for f in failures {
+        writeln!(
+            out,
+            "::error file={},title={}::{}",
+            property(&escape(&f.path.replace('\\', "/"))),
+            property("mblint: input not checked"),
+            data(&escape(&format!("{} could not be checked: {}", f.path, f.error)))
+        )?;
+    }
     for report in reports {
-        let file = property(&report.source.name.replace('\\', "/"));
+        let file = property(&escape(&report.source.name.replace('\\', "/")));
         for d in &report.diagnostics {
             let command = match d.severity {
                 Severity::Error => "error",
@@ -28,10 +44,11 @@ pub fn write(reports: &[FileReport], out: &mut impl Write) -> std::io::Result<()
             let (line, col) = report.source.line_col(d.span.start as usize);
             let (end_line, end_col) = report.source.line_col(d.span.end as usize);
             let name = crate::rules::by_code(d.code).map_or("", |r| r.name);
-            let mut message = d.message.clone();
+            // The one line break is the separator; any in the finding's own text is escaped.
+            let mut message = escape(&d.message).into_owned();
             if let Some(help) = &d.help {
                 message.push_str("\nHelp: ");
-                message.push_str(help);
+                message.push_str(&escape(help));
             }
             writeln!(
                 out,

@@ -1,5 +1,10 @@
 //! The human report: each finding drawn by miette with the source lines around it, a label under
 //! the exact attribute value or multi-string line, the code and name, and a one-line help.
+//!
+//! Text from the file or a drive (messages, labels, help, source lines, file names) is shown with
+//! its control characters escaped as `\u{1b}` (see [`escape`](super::escape)), and a long source
+//! line is clipped to the characters around the finding, so that neither a terminal escape nor a
+//! 100 KB line reaches the output.
 
 use std::fmt::Write as _;
 
@@ -9,8 +14,9 @@ use miette::{
 };
 
 use super::Counts;
+use super::escape::{escape, push_escaped};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::FileReport;
+use crate::lint::{FileReport, InputFailure};
 use crate::metabase::SourceFile;
 use crate::rules;
 
@@ -30,50 +36,269 @@ impl Default for TextOptions {
     }
 }
 
-/// The source as miette sees it: windows cut with the file's own line index, so that drawing a
-/// finding near the end of a 100 MB file does not rescan it from the start.
-struct Source<'a>(&'a SourceFile);
+/// A source line longer than this many characters is shown clipped.
+const LINE_LIMIT: usize = 200;
+/// How many characters of a clipped line are shown on each side of a label's start or end.
+const CLIP_RADIUS: usize = 80;
+/// What stands for the characters a clipped line leaves out.
+const ELISION: char = '…';
 
-impl SourceCode for Source<'_> {
+/// One line of a [`Snippet`].
+struct ShownLine {
+    /// Its range in the snippet's text (without a line break).
+    start: usize,
+    end: usize,
+    /// 0-based line of the file.
+    line: usize,
+    /// Lines of one group are consecutive lines of the file.
+    group: usize,
+}
+
+/// The source lines one finding shows, as miette sees them: the lines around each label, each
+/// with its control characters escaped (see [`escape`](super::escape)) and, when it is long,
+/// clipped to the characters around the labels' ends, `…` standing for the rest. miette draws a
+/// few hundred characters whatever the file, and reads only this text: its spans are offsets in
+/// it, while the line numbers, and the line:column in the header, are the file's.
+struct Snippet {
+    name: String,
+    text: String,
+    lines: Vec<ShownLine>,
+    /// Each label's start in the snippet, with its 0-based line and column (in characters) in the
+    /// file, for the header.
+    starts: Vec<(usize, usize, usize)>,
+}
+
+impl Snippet {
+    /// The snippet for labels at `spans` (text spans of `src`), and the labels' spans in it.
+    fn new(src: &SourceFile, spans: &[crate::metabase::Span]) -> (Snippet, Vec<SourceSpan>) {
+        let text = src.text.as_str();
+        let floor = |mut o: usize| {
+            o = o.min(text.len());
+            while !text.is_char_boundary(o) {
+                o -= 1;
+            }
+            o
+        };
+        let spans: Vec<(usize, usize)> = spans
+            .iter()
+            .map(|s| {
+                let start = floor(s.start as usize);
+                (start, floor(s.end as usize).max(start))
+            })
+            .collect();
+        // The lines to show: one line of context around each label, overlapping or adjacent
+        // ranges joined into groups (as miette joins them).
+        let last_line = src.line_count() - 1;
+        let mut ranges: Vec<(usize, usize)> = spans
+            .iter()
+            .map(|&(start, end)| {
+                let last = src.line_index(if end > start { end - 1 } else { end });
+                (src.line_index(start).saturating_sub(1), (last + 1).min(last_line))
+            })
+            .collect();
+        ranges.sort_unstable();
+        let mut groups: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+        for (first, last) in ranges {
+            match groups.last_mut() {
+                Some(g) if first <= g.1 + 1 => g.1 = g.1.max(last),
+                _ => groups.push((first, last)),
+            }
+        }
+        // Every label end, with where it lands in the snippet once known.
+        let mut points: Vec<usize> = spans.iter().flat_map(|&(s, e)| [s, e]).collect();
+        points.sort_unstable();
+        points.dedup();
+        let mut shown_at: Vec<(usize, usize)> = Vec::with_capacity(points.len());
+
+        let mut snippet = Snippet {
+            name: escape(&src.name).into_owned(),
+            text: String::new(),
+            lines: Vec::new(),
+            starts: Vec::new(),
+        };
+        for (group, &(first, last)) in groups.iter().enumerate() {
+            for line in first..=last {
+                if !snippet.lines.is_empty() {
+                    snippet.text.push('\n');
+                }
+                let a = src.line_start(line);
+                let next = src.line_start(line + 1);
+                let mut b = next;
+                if b > a && text.as_bytes()[b - 1] == b'\n' {
+                    b -= 1;
+                }
+                if b > a && text.as_bytes()[b - 1] == b'\r' {
+                    b -= 1;
+                }
+                // The label ends on this line: (the offset, where it is shown from).
+                let from = points.partition_point(|&p| p < a);
+                let to = if line == last_line {
+                    points.len()
+                } else {
+                    points.partition_point(|&p| p < next)
+                };
+                let on_line: Vec<(usize, usize)> = points[from..to].iter().map(|&p| (p, p.min(b))).collect();
+                let start = snippet.text.len();
+                snippet.push_line(text, a, b, &on_line, &mut shown_at);
+                snippet.lines.push(ShownLine {
+                    start,
+                    end: snippet.text.len(),
+                    line,
+                    group,
+                });
+            }
+        }
+        shown_at.sort_unstable();
+        let shown = |o: usize| {
+            let i = shown_at.partition_point(|&(p, _)| p < o);
+            shown_at.get(i).filter(|&&(p, _)| p == o).map_or(0, |&(_, s)| s)
+        };
+        let mut labels = Vec::with_capacity(spans.len());
+        for &(start, end) in &spans {
+            let (from, to) = (shown(start), shown(end));
+            let (line, column) = src.line_col(start);
+            snippet.starts.push((from, line - 1, column - 1));
+            labels.push(SourceSpan::new(from.into(), to.max(from) - from));
+        }
+        (snippet, labels)
+    }
+
+    /// Appends the text of line `a..b`, clipped around `points` (offsets, and where on the line
+    /// each is shown) when long, recording where each point lands.
+    fn push_line(
+        &mut self,
+        text: &str,
+        a: usize,
+        b: usize,
+        points: &[(usize, usize)],
+        shown_at: &mut Vec<(usize, usize)>,
+    ) {
+        let content = &text[a..b];
+        let back = |p: usize, n: usize| text[a..p].char_indices().rev().take(n).last().map_or(p, |(i, _)| a + i);
+        let fwd = |p: usize, n: usize| text[p..b].char_indices().nth(n).map_or(b, |(i, _)| p + i);
+        let mut windows: Vec<(usize, usize)> = if content.chars().nth(LINE_LIMIT).is_none() {
+            vec![(a, b)]
+        } else if points.is_empty() {
+            vec![(a, fwd(a, 2 * CLIP_RADIUS))]
+        } else {
+            points
+                .iter()
+                .map(|&(_, at)| (back(at, CLIP_RADIUS), fwd(at, CLIP_RADIUS)))
+                .collect()
+        };
+        windows.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(windows.len());
+        for (from, to) in windows {
+            match merged.last_mut() {
+                Some(w) if from <= w.1 => w.1 = w.1.max(to),
+                _ => merged.push((from, to)),
+            }
+        }
+        let mut cursor = a;
+        let mut next_point = points.iter().peekable();
+        for (from, to) in merged {
+            if from > cursor {
+                self.text.push(ELISION);
+            }
+            let mut at = from;
+            while let Some(&&(point, on_line)) = next_point.peek() {
+                if on_line > to {
+                    break;
+                }
+                next_point.next();
+                let on_line = on_line.max(at);
+                push_escaped(&mut self.text, &text[at..on_line]);
+                at = on_line;
+                shown_at.push((point, self.text.len()));
+            }
+            push_escaped(&mut self.text, &text[at..to]);
+            cursor = to;
+        }
+        if cursor < b {
+            self.text.push(ELISION);
+        }
+    }
+}
+
+impl SourceCode for Snippet {
     fn read_span<'a>(
         &'a self,
         span: &SourceSpan,
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let src = self.0;
         let (start, end) = (span.offset(), span.offset() + span.len());
-        if end > src.text.len() {
+        if end > self.text.len() || self.lines.is_empty() {
             return Err(MietteError::OutOfBounds);
         }
-        let first = src.line_index(start).saturating_sub(before);
-        let last_of_span = src.line_index(if end > start { end - 1 } else { end });
-        let last = (last_of_span + after).min(src.line_count() - 1);
-        let window_start = src.line_start(first);
-        let mut window_end = src.line_start(last + 1);
-        // Drop the final line break so miette does not draw an empty line.
-        let bytes = src.text.as_bytes();
-        while window_end > window_start && matches!(bytes[window_end - 1], b'\n' | b'\r') {
-            window_end -= 1;
+        let line_of = |o: usize| self.lines.partition_point(|l| l.start <= o).saturating_sub(1);
+        let (i, j) = (line_of(start), line_of(if end > start { end - 1 } else { end }));
+        let group = self.lines[i].group;
+        if self.lines[j].group != group {
+            return Err(MietteError::OutOfBounds);
         }
-        // miette reads the header's line:column from a window with no context around the span.
-        let column = if before == 0 { src.line_col(start).1 - 1 } else { 0 };
+        let (mut first, mut last) = (i, j);
+        for _ in 0..before {
+            if first > 0 && self.lines[first - 1].group == group {
+                first -= 1;
+            }
+        }
+        for _ in 0..after {
+            if last + 1 < self.lines.len() && self.lines[last + 1].group == group {
+                last += 1;
+            }
+        }
+        let (from, to) = (self.lines[first].start, self.lines[last].end);
+        // miette reads the header's line:column from a window with no context around the span:
+        // give the file's, not the snippet's.
+        let (line, column) = match self.starts.iter().find(|s| s.0 == start) {
+            Some(&(_, line, column)) if before == 0 => (line, column),
+            _ => (self.lines[first].line, 0),
+        };
         Ok(Box::new(MietteSpanContents::new_named(
-            src.name.clone(),
-            &bytes[window_start..window_end],
-            SourceSpan::new(window_start.into(), window_end - window_start),
-            first,
+            self.name.clone(),
+            &self.text.as_bytes()[from..to],
+            SourceSpan::new(from.into(), to - from),
+            line,
             column,
             last - first + 1,
         )))
     }
 }
 
-/// One finding as miette wants it.
+/// One finding as miette wants it, every piece of text from the file escaped.
 struct Rendered<'a> {
     diagnostic: &'a Diagnostic,
-    source: Source<'a>,
+    source: Snippet,
     title: String,
+    help: Option<String>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl<'a> Rendered<'a> {
+    fn new(diagnostic: &'a Diagnostic, source: &SourceFile) -> Rendered<'a> {
+        let d = diagnostic;
+        let spans: Vec<_> = std::iter::once(d.span)
+            .chain(d.related.iter().map(|r| r.span))
+            .collect();
+        let (snippet, shown) = Snippet::new(source, &spans);
+        let label = Some(escape(&d.label).into_owned()).filter(|l| !l.is_empty());
+        let labels = std::iter::once(LabeledSpan::new_primary_with_span(label, shown[0]))
+            .chain(
+                d.related
+                    .iter()
+                    .zip(&shown[1..])
+                    .map(|(r, &s)| LabeledSpan::new_with_span(Some(escape(&r.message).into_owned()), s)),
+            )
+            .collect();
+        Rendered {
+            diagnostic,
+            source: snippet,
+            title: escape(&d.message).into_owned(),
+            help: d.help.as_deref().map(|h| escape(h).into_owned()),
+            labels,
+        }
+    }
 }
 
 impl std::fmt::Debug for Rendered<'_> {
@@ -89,10 +314,6 @@ impl std::fmt::Display for Rendered<'_> {
 }
 
 impl std::error::Error for Rendered<'_> {}
-
-fn span(s: crate::metabase::Span) -> SourceSpan {
-    SourceSpan::new((s.start as usize).into(), s.len())
-}
 
 impl miette::Diagnostic for Rendered<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
@@ -110,10 +331,7 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.diagnostic
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -121,18 +339,18 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let d = self.diagnostic;
-        let primary = LabeledSpan::new_primary_with_span(Some(d.label.clone()).filter(|l| !l.is_empty()), span(d.span));
-        let related = d
-            .related
-            .iter()
-            .map(|r| LabeledSpan::new_with_span(Some(r.message.clone()), span(r.span)));
-        Some(Box::new(std::iter::once(primary).chain(related)))
+        Some(Box::new(self.labels.iter().cloned()))
     }
 }
 
-/// Writes every finding of every report, then a summary line; one finding at a time.
-pub fn write(reports: &[FileReport], options: TextOptions, out: &mut impl std::io::Write) -> std::io::Result<()> {
+/// Writes every finding of every report, each input that could not be checked, then a summary
+/// line; one finding at a time.
+pub fn write(
+    reports: &[FileReport],
+    failures: &[InputFailure],
+    options: TextOptions,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let theme = if options.color {
         GraphicalTheme::unicode()
     } else {
@@ -146,18 +364,17 @@ pub fn write(reports: &[FileReport], options: TextOptions, out: &mut impl std::i
     for report in reports {
         for diagnostic in &report.diagnostics {
             buf.clear();
-            let rendered = Rendered {
-                diagnostic,
-                source: Source(&report.source),
-                title: diagnostic.message.clone(),
-            };
+            let rendered = Rendered::new(diagnostic, &report.source);
             if handler.render_report(&mut buf, &rendered).is_err() {
                 // A span miette cannot draw still gets a plain line.
+                buf.clear();
                 let (line, col) = report.source.line_col(diagnostic.span.start as usize);
                 let _ = writeln!(
                     buf,
                     "{}:{line}:{col}: {} {}",
-                    report.source.name, diagnostic.code, diagnostic.message
+                    escape(&report.source.name),
+                    diagnostic.code,
+                    rendered.title
                 );
             }
             buf.push('\n');
@@ -169,7 +386,10 @@ pub fn write(reports: &[FileReport], options: TextOptions, out: &mut impl std::i
             out.write_all(line.as_bytes())?;
         }
     }
-    out.write_all(summary(reports).as_bytes())
+    for f in failures {
+        writeln!(out, "{}: could not be checked: {}", escape(&f.path), escape(&f.error))?;
+    }
+    out.write_all(summary(reports, failures).as_bytes())
 }
 
 /// `MetaBase.xml: x64 Windows (read from the drive), worker process isolation mode, Windows in
@@ -181,26 +401,53 @@ pub fn server_line(report: &FileReport) -> Option<String> {
         Some(b) => format!("{b} {processes}"),
         None => format!("{processes}, 32- or 64-bit by the platform"),
     };
+    // The Windows folder comes from the metabase or the drive: escaped like the file name.
     Some(format!(
         "{}: {}; ISAPI DLLs load in {load}\n",
-        report.source.name,
-        server.summary()
+        escape(&report.source.name),
+        escape(&server.summary())
     ))
 }
 
 pub fn render(reports: &[FileReport], options: TextOptions) -> String {
     let mut out = Vec::new();
-    write(reports, options, &mut out).expect("writing to memory does not fail");
+    write(reports, &[], options, &mut out).expect("writing to memory does not fail");
     String::from_utf8(out).expect("the report is UTF-8")
 }
 
-/// `Found 3 problems (2 errors, 1 warning) in 1 of 2 files.` or `No problems found in 2 files.`
-pub fn summary(reports: &[FileReport]) -> String {
+/// `Found 3 problems (2 errors, 1 warning) in 1 of 2 files.` or `No problems found in 2 files.`;
+/// with inputs that could not be checked it never reads as a pass:
+/// `No problems found in the 1 file checked; 1 of 2 files could not be checked.`
+pub fn summary(reports: &[FileReport], failures: &[InputFailure]) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    // An input that failed after it was linted (a fix not written) has a report too.
+    let unreported = failures
+        .iter()
+        .filter(|f| !reports.iter().any(|r| r.source.name == f.path))
+        .count();
+    let inputs = reports.len() + unreported;
+    let head = found(reports, inputs);
+    if failures.is_empty() {
+        return format!("{head}.\n");
+    }
+    let found_part = if Counts::of_reports(reports).total() == 0 {
+        format!("No problems found in the {} checked", plural(reports.len(), "file"))
+    } else {
+        head
+    };
+    format!(
+        "{found_part}; {} of {} could not be checked: this is no pass.\n",
+        failures.len(),
+        plural(inputs, "file")
+    )
+}
+
+/// `Found 3 problems (2 errors, 1 warning) in 1 of 2 files` or `No problems found in 2 files`.
+fn found(reports: &[FileReport], files: usize) -> String {
     let counts = Counts::of_reports(reports);
-    let files = reports.len();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     if counts.total() == 0 {
-        return format!("No problems found in {}.\n", plural(files, "file"));
+        return format!("No problems found in {}", plural(files, "file"));
     }
     let mut parts = Vec::new();
     if counts.error > 0 {
@@ -214,7 +461,7 @@ pub fn summary(reports: &[FileReport]) -> String {
     }
     let with = reports.iter().filter(|r| !r.diagnostics.is_empty()).count();
     format!(
-        "Found {} ({}) in {with} of {}.\n",
+        "Found {} ({}) in {with} of {}",
         plural(counts.total(), "problem"),
         parts.join(", "),
         plural(files, "file")
