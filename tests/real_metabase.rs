@@ -111,7 +111,7 @@ fn real_metabase_parses_losslessly_and_lints_clean() {
     assert_eq!(cfg.app_pools.len(), 2);
     assert_eq!(cfg.applications.len(), 1, "site templates are not applications");
     let (_, pool) = cfg.applications[0].app_pool.unwrap();
-    assert!(cfg.pool_named(&mb, &mb.attr_value(pool)).is_some());
+    assert!(cfg.pool_named(&mb.attr_value(pool)).is_some());
 
     // The server is in IIS 6's default lockdown: every Web Service Extension prohibited, so each of its
     // eight script maps gets 404.2 (MB401, info). Nothing else is wrong with it.

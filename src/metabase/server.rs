@@ -45,6 +45,8 @@ pub struct ServerConfig {
     pub dependencies: Vec<ListEntry<Dependency>>,
     /// `IIsApplicationPool` keys under `/LM/W3SVC/AppPools`.
     pub app_pools: Vec<KeyId>,
+    /// The same, by normalised Location: one lookup per `AppPoolId`, however many pools there are.
+    pools_by_path: std::collections::HashMap<String, KeyId>,
     /// Every key that is an application root, with its effective pool.
     pub applications: Vec<Application>,
 }
@@ -74,7 +76,7 @@ fn list<T>(
 
 impl ServerConfig {
     pub fn of(mb: &Metabase) -> ServerConfig {
-        let app_pools = (0..mb.keys.len() as KeyId)
+        let app_pools: Vec<KeyId> = (0..mb.keys.len() as KeyId)
             .filter(|&k| {
                 let path = &*mb.key(k).path;
                 path.strip_prefix("/lm/w3svc/apppools/")
@@ -89,7 +91,12 @@ impl ServerConfig {
                 app_pool: mb.effective(key, props::APP_POOL_ID),
             })
             .collect();
+        let pools_by_path = app_pools
+            .iter()
+            .map(|&k: &KeyId| (mb.key(k).path.to_string(), k))
+            .collect();
         ServerConfig {
+            pools_by_path,
             iis5_isolation: setting(mb, "/LM/W3SVC", props::IIS5_ISOLATION_MODE_ENABLED, parse_bool),
             edit_while_running: setting(mb, "/LM", props::ENABLE_EDIT_WHILE_RUNNING, parse_bool),
             enable_history: setting(mb, "/LM", props::ENABLE_HISTORY, parse_bool),
@@ -107,9 +114,9 @@ impl ServerConfig {
     }
 
     /// The pool key an `AppPoolId` value names (case-insensitive), if it exists.
-    pub fn pool_named(&self, mb: &Metabase, name: &str) -> Option<KeyId> {
+    pub fn pool_named(&self, name: &str) -> Option<KeyId> {
         let wanted = super::model::normalise_location(&format!("/LM/W3SVC/AppPools/{}", name.trim()));
-        self.app_pools.iter().copied().find(|&k| *mb.key(k).path == *wanted)
+        self.pools_by_path.get(&*wanted).copied()
     }
 }
 
@@ -143,8 +150,8 @@ mod tests {
         assert_eq!(cfg.dependencies.len(), 2);
         assert!(cfg.dependencies[1].entry.is_err());
         assert_eq!(cfg.app_pools.len(), 1);
-        assert_eq!(cfg.pool_named(&mb, "defaultapppool"), Some(cfg.app_pools[0]));
-        assert_eq!(cfg.pool_named(&mb, "Other"), None);
+        assert_eq!(cfg.pool_named("defaultapppool"), Some(cfg.app_pools[0]));
+        assert_eq!(cfg.pool_named("Other"), None);
         let pools: Vec<String> = cfg
             .applications
             .iter()

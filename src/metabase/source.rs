@@ -107,6 +107,9 @@ pub struct SourceFile {
     pub encoding: Encoding,
     pub text: String,
     line_starts: OnceLock<Vec<u32>>,
+    /// For a UTF-16 file: the UTF-16 units before each line, so a text offset maps to a file offset
+    /// by one line's worth of counting, not the whole text's.
+    line_units: OnceLock<Vec<u64>>,
 }
 
 impl SourceFile {
@@ -155,6 +158,7 @@ impl SourceFile {
             encoding,
             text,
             line_starts: OnceLock::new(),
+            line_units: OnceLock::new(),
         })
     }
 
@@ -172,6 +176,7 @@ impl SourceFile {
             encoding,
             text: text.into(),
             line_starts: OnceLock::new(),
+            line_units: OnceLock::new(),
         }
     }
 
@@ -221,8 +226,24 @@ impl SourceFile {
         if !self.encoding.is_utf16() {
             return bom + text_offset;
         }
-        let units: usize = self.text[..text_offset].chars().map(char::len_utf16).sum();
-        bom + 2 * units
+        let line = self.line_index(text_offset);
+        let start = self.line_start(line);
+        let units_before = self.line_units.get_or_init(|| {
+            let starts = self.line_starts();
+            let mut units = Vec::with_capacity(starts.len());
+            let mut total = 0u64;
+            for (i, &s) in starts.iter().enumerate() {
+                units.push(total);
+                let end = starts.get(i + 1).map_or(self.text.len(), |&e| e as usize);
+                total += self.text[s as usize..end]
+                    .chars()
+                    .map(|c| c.len_utf16() as u64)
+                    .sum::<u64>();
+            }
+            units
+        })[line] as usize;
+        let within: usize = self.text[start..text_offset].chars().map(char::len_utf16).sum();
+        bom + 2 * (units_before + within)
     }
 
     /// The file offsets of ascending text offsets, in one pass over the text.

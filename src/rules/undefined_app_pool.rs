@@ -29,7 +29,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let name = mb.attr_value(attr);
-        if name.trim().is_empty() || ctx.server.pool_named(mb, &name).is_some() {
+        if name.trim().is_empty() || ctx.server.pool_named(&name).is_some() {
             continue;
         }
         out.push(
