@@ -125,6 +125,13 @@ pub struct CheckArgs {
     /// The worker bitness fixes aim for, instead of the one needing the fewest edits.
     #[arg(long, value_parser = ["32", "64"], value_name = "BITS")]
     pub worker_bitness: Option<String>,
+    /// Record today's findings in FILE (by rule, file, Location, property and cause, not by line), for
+    /// `--baseline`; exits 0 once written.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "fix", "diff", "script"])]
+    pub write_baseline: Option<PathBuf>,
+    /// Report only findings that FILE (written by `--write-baseline`) does not hold: what is new.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "diff", "script"])]
+    pub baseline: Option<PathBuf>,
     /// The server's platform, above what the drive and the metabase say (also `platform =` in
     /// mblint.toml). Without it, a verdict that depends on the platform is a warning (MB107).
     #[arg(long, value_enum, value_name = "PLATFORM")]
@@ -511,6 +518,40 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
             }
         }
     }
+    if let Some(path) = &args.write_baseline {
+        let baseline = crate::baseline::Baseline::of(&reports);
+        if let Err(e) = baseline.write(path) {
+            eprintln!("mblint: error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+        eprintln!(
+            "mblint: recorded {} finding(s) in {}; `--baseline {}` reports only new ones",
+            baseline.len(),
+            path.display(),
+            path.display()
+        );
+    }
+    if let Some(path) = &args.baseline {
+        match crate::baseline::Baseline::read(path) {
+            Ok(baseline) => {
+                let known = baseline.filter(&mut reports);
+                if known > 0 {
+                    eprintln!(
+                        "mblint: {known} finding(s) in the baseline {} not shown",
+                        path.display()
+                    );
+                }
+            }
+            Err(e) => {
+                // A baseline that cannot be read must not pass the gate: nothing is filtered.
+                eprintln!("mblint: error: {e}");
+                failures.push(InputFailure {
+                    path: path.display().to_string(),
+                    error: e.to_string(),
+                });
+            }
+        }
+    }
     let failed = !failures.is_empty();
     if args.diff || args.script.is_some() {
         // The diff or the script is the output; the files are unchanged, so their findings remain.
@@ -548,6 +589,10 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
 fn exit_code(args: &CheckArgs, reports: &[FileReport], failed: bool) -> u8 {
     if failed {
         return EXIT_ERROR;
+    }
+    // Writing a baseline accepts today's findings.
+    if args.write_baseline.is_some() {
+        return EXIT_CLEAN;
     }
     let failing = reports
         .iter()

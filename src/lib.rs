@@ -4,6 +4,7 @@
 //! Data flows one way: bytes -> [`metabase::SourceFile`] -> [`metabase::Metabase`] ->
 //! [`metabase::isapi::IsapiSet`] -> [`diagnostic::Diagnostic`]s -> [`report`].
 
+pub mod baseline;
 pub mod bitness;
 pub mod cli;
 pub mod config;

@@ -293,3 +293,50 @@ fn a_fix_not_written_keeps_its_findings_and_the_others_are_written() {
         assert!(!text.contains("\t\tEnable32bitAppOnWin64=\"FALSE\""), "{n}");
     }
 }
+
+#[test]
+fn a_baseline_reports_only_what_is_new_and_fails_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let metabase = dir.path().join("MetaBase.xml");
+    std::fs::copy(fixture("fpse2002-64bit.xml"), &metabase).unwrap();
+    let baseline = dir.path().join("baseline.json");
+    mblint()
+        .args(["check", "--isolated", "--write-baseline"])
+        .arg(&baseline)
+        .arg(&metabase)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("recorded 2 finding(s)"));
+    mblint()
+        .args(["check", "--isolated", "--baseline"])
+        .arg(&baseline)
+        .arg(&metabase)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No problems found in 1 file."))
+        .stderr(predicate::str::contains("2 finding(s) in the baseline"));
+    // A new 32-bit DLL is new, and fails the gate.
+    let text = std::fs::read_to_string(&metabase).unwrap();
+    let worse = text.replacen(
+        "ScriptMaps=\".asp,",
+        "ScriptMaps=\".new,C:\\Program Files (x86)\\New\\new.dll,1,GET\r\n\t\t\t.asp,",
+        1,
+    );
+    std::fs::write(&metabase, worse).unwrap();
+    mblint()
+        .args(["check", "--isolated", "--color", "never", "--baseline"])
+        .arg(&baseline)
+        .arg(&metabase)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("new.dll"));
+    // A baseline that cannot be read filters nothing and is an error.
+    std::fs::write(&baseline, "garbage").unwrap();
+    mblint()
+        .args(["check", "--isolated", "--baseline"])
+        .arg(&baseline)
+        .arg(&metabase)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a baseline"));
+}

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use mblint::lint::lint_bytes;
-use mblint::report::{json, sarif, text};
+use mblint::report::{github, json, sarif, text};
 
 fuzz_target!(|data: &[u8]| {
     let report = lint_bytes("fuzz.xml", data);
@@ -14,7 +14,11 @@ fuzz_target!(|data: &[u8]| {
         assert!(report.source.text.is_char_boundary(d.span.end as usize));
     }
     let reports = [report];
-    let _ = text::render(&reports, text::TextOptions::default());
     let _ = json::render(&reports);
-    let _ = sarif::build(&reports, true);
+    let _ = sarif::build(&reports, &[]);
+    let mut annotations = Vec::new();
+    github::write(&reports, &[], &mut annotations).expect("writing to memory does not fail");
+    // Nothing from the input reaches a terminal as a control character.
+    let shown = text::render(&reports, text::TextOptions::default());
+    assert!(!shown.contains(['\u{1b}', '\u{7}']), "a raw control character in the text report");
 });

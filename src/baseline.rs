@@ -1,0 +1,224 @@
+//! A baseline for legacy estates: today's findings recorded by identity, so that a pre-deployment
+//! gate reports only what is new.
+//!
+//! A finding's identity is its rule, file, Location, property and cause (the value it is about: the
+//! DLL path, the script-map line), never its line number, which moves whenever a key is added above
+//! it. Identities are counted: two sites mapping the same DLL are two findings, and a third one is
+//! new.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Diagnostic;
+use crate::lint::FileReport;
+
+/// The version of the baseline file's shape.
+const VERSION: u32 = 1;
+/// The largest baseline file read.
+const MAX_SIZE: u64 = 256 * 1024 * 1024;
+
+/// One recorded finding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Identity {
+    pub code: String,
+    /// The file as named on the command line.
+    pub file: String,
+    pub location: String,
+    pub attribute: String,
+    /// The text the finding is about, trimmed.
+    pub cause: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    mblint_baseline: u32,
+    findings: Vec<Identity>,
+}
+
+/// Why a baseline could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("cannot read the baseline {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("cannot write the baseline {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn identity(report: &FileReport, d: &Diagnostic) -> Identity {
+    Identity {
+        code: d.code.to_string(),
+        file: report.source.name.clone(),
+        location: d.location.as_deref().unwrap_or_default().to_lowercase(),
+        attribute: d.attribute.as_deref().unwrap_or_default().to_lowercase(),
+        cause: report
+            .source
+            .text
+            .get(d.span.start as usize..d.span.end as usize)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    }
+}
+
+/// Today's findings.
+#[derive(Debug, Default)]
+pub struct Baseline {
+    counts: HashMap<Identity, usize>,
+}
+
+impl Baseline {
+    pub fn of(reports: &[FileReport]) -> Baseline {
+        let mut counts = HashMap::new();
+        for r in reports {
+            for d in &r.diagnostics {
+                *counts.entry(identity(r, d)).or_insert(0) += 1;
+            }
+        }
+        Baseline { counts }
+    }
+
+    pub fn len(&self) -> usize {
+        self.counts.values().sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+
+    /// Writes the baseline (sorted, so that it diffs well under version control).
+    pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
+        let mut findings: Vec<Identity> = self
+            .counts
+            .iter()
+            .flat_map(|(id, n)| std::iter::repeat_n(id.clone(), *n))
+            .collect();
+        findings.sort_by(|a, b| {
+            (&a.file, &a.location, &a.code, &a.attribute, &a.cause).cmp(&(
+                &b.file,
+                &b.location,
+                &b.code,
+                &b.attribute,
+                &b.cause,
+            ))
+        });
+        let text = serde_json::to_string_pretty(&File {
+            mblint_baseline: VERSION,
+            findings,
+        })
+        .expect("serialisable")
+            + "\n";
+        std::fs::write(path, text).map_err(|source| BaselineError::Write {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+
+    pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
+        let read_error = |message: String| BaselineError::Read {
+            path: path.display().to_string(),
+            message,
+        };
+        let meta = std::fs::metadata(path).map_err(|e| read_error(e.to_string()))?;
+        if !meta.is_file() || meta.len() > MAX_SIZE {
+            return Err(read_error(format!("not a regular file of at most {MAX_SIZE} bytes")));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| read_error(e.to_string()))?;
+        let file: File = serde_json::from_str(&text).map_err(|e| read_error(format!("not a baseline: {e}")))?;
+        if file.mblint_baseline != VERSION {
+            return Err(read_error(format!(
+                "version {} (this mblint writes and reads version {VERSION})",
+                file.mblint_baseline
+            )));
+        }
+        let mut counts = HashMap::new();
+        for id in file.findings {
+            *counts.entry(id).or_insert(0) += 1;
+        }
+        Ok(Baseline { counts })
+    }
+
+    /// Removes from `reports` the findings the baseline holds; returns how many were removed.
+    pub fn filter(&self, reports: &mut [FileReport]) -> usize {
+        let mut left = self.counts.clone();
+        let mut removed = 0;
+        for r in reports.iter_mut() {
+            let ids: Vec<Identity> = r.diagnostics.iter().map(|d| identity(r, d)).collect();
+            let mut keep = ids.into_iter().map(|id| match left.get_mut(&id) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    removed += 1;
+                    false
+                }
+                _ => true,
+            });
+            r.diagnostics.retain(|_| keep.next().unwrap_or(true));
+        }
+        removed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::lint_bytes;
+
+    const FIXTURE: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/metabases/fpse2002-64bit.xml"
+    ));
+
+    #[test]
+    fn findings_are_known_by_identity_not_by_line() {
+        let before = lint_bytes("m.xml", FIXTURE);
+        let baseline = Baseline::of(std::slice::from_ref(&before));
+        assert_eq!(baseline.len(), before.diagnostics.len());
+        // A key added at the top moves every line: nothing is new.
+        let moved = FIXTURE.replacen(
+            "<IIS_ROOT",
+            "<IIsConfigObject\tLocation =\"/LM/Extra\"\r\n\t>\r\n</IIsConfigObject>\r\n<IIS_ROOT",
+            1,
+        );
+        let mut after = [lint_bytes("m.xml", moved.as_str())];
+        assert_eq!(baseline.filter(&mut after), before.diagnostics.len());
+        assert!(after[0].diagnostics.is_empty());
+        // A new DLL of the wrong bitness is new.
+        let worse = FIXTURE.replacen(
+            "ScriptMaps=\".asp,",
+            "ScriptMaps=\".new,C:\\Program Files (x86)\\New\\new.dll,1,GET\r\n\t\t\t.asp,",
+            1,
+        );
+        let mut after = [lint_bytes("m.xml", worse.as_str())];
+        baseline.filter(&mut after);
+        let new: Vec<&str> = after[0].diagnostics.iter().map(|d| d.code).collect();
+        assert!(new.contains(&"MB102"), "{new:?}");
+        for d in after[0].diagnostics.iter().filter(|d| d.code == "MB102") {
+            assert!(
+                d.message.contains("new.dll") || d.message.contains("`.new`"),
+                "{}",
+                d.message
+            );
+        }
+    }
+
+    #[test]
+    fn a_baseline_round_trips_through_its_file() {
+        let report = lint_bytes("m.xml", FIXTURE);
+        let baseline = Baseline::of(std::slice::from_ref(&report));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baseline.json");
+        baseline.write(&path).unwrap();
+        let read = Baseline::read(&path).unwrap();
+        assert_eq!(read.counts, baseline.counts);
+        std::fs::write(&path, "{\"mblint_baseline\": 9, \"findings\": []}").unwrap();
+        assert!(Baseline::read(&path).unwrap_err().to_string().contains("version 9"));
+        std::fs::write(&path, "not json").unwrap();
+        assert!(Baseline::read(&path).unwrap_err().to_string().contains("line 1"));
+    }
+}
