@@ -47,6 +47,9 @@ pub enum Command {
 pub enum Format {
     /// Findings drawn with the source lines around them.
     Text,
+    /// One line per finding: `file:line:col: CODE [*] message` (`[*]` fixable with --fix, `[~]` with
+    /// --unsafe-fixes).
+    Concise,
     /// One JSON document (schema in the README).
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF consumers.
@@ -107,6 +110,13 @@ pub struct CheckArgs {
     /// Colour in text output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Text and concise formats: the findings only, no server lines and no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Write the report in --format to FILE, and a concise summary to the console (SARIF for code
+    /// scanning and text for the log, in one run).
+    #[arg(short, long, value_name = "FILE", conflicts_with_all = ["diff", "script"])]
+    pub output_file: Option<PathBuf>,
     /// Apply safe fixes to the files (after verifying the result), then report what remains.
     #[arg(long, conflicts_with_all = ["diff", "script"])]
     pub fix: bool,
@@ -558,27 +568,46 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
         output(&fix_output)?;
         return Ok(exit_code(args, &reports, failed));
     }
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    match args.format {
-        Format::Json => json::write(&reports, &failures, &mut stdout)?,
-        Format::Sarif => sarif::write(&reports, &failures, &mut stdout)?,
-        Format::Github => github::write(&reports, &failures, &mut stdout)?,
-        Format::Text if args.statistics => stdout.write_all(statistics(&reports, &failures).as_bytes())?,
-        Format::Text => {
-            let color = match args.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-            };
-            text::write(
+    let render = |format: Format, out: &mut dyn Write| -> std::io::Result<()> {
+        let mut out = out;
+        match format {
+            Format::Json if args.statistics => out.write_all(statistics_json(&reports, &failures).as_bytes()),
+            Format::Json => json::write(&reports, &failures, &mut out),
+            Format::Sarif => sarif::write(&reports, &failures, &mut out),
+            Format::Github => github::write(&reports, &failures, &mut out),
+            Format::Text | Format::Concise if args.statistics => {
+                out.write_all(statistics(&reports, &failures).as_bytes())
+            }
+            Format::Concise => text::write_concise(&reports, &failures, args.quiet, &mut out),
+            Format::Text => text::write(
                 &reports,
                 &failures,
                 text::TextOptions {
                     color,
+                    quiet: args.quiet,
                     ..Default::default()
                 },
-                &mut stdout,
-            )?
+                &mut out,
+            ),
+        }
+    };
+    match &args.output_file {
+        None => render(args.format, &mut stdout)?,
+        Some(path) => {
+            let mut file = Vec::new();
+            render(args.format, &mut file)?;
+            if let Err(e) = std::fs::write(path, &file) {
+                eprintln!("mblint: error: cannot write {}: {e}", path.display());
+                return Ok(EXIT_ERROR);
+            }
+            // The console gets the findings in brief.
+            render(Format::Concise, &mut stdout)?;
         }
     }
     stdout.flush()?;
@@ -605,25 +634,67 @@ fn exit_code(args: &CheckArgs, reports: &[FileReport], failed: bool) -> u8 {
     }
 }
 
-/// Findings per rule, most first: `  10  MB102  worker-bitness-mismatch  error`.
-pub fn statistics(reports: &[FileReport], failures: &[InputFailure]) -> String {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+/// Findings per rule, most first, with how many of them `--fix` (or `--fix --unsafe-fixes`) could fix.
+fn rule_counts(reports: &[FileReport]) -> Vec<(&'static str, usize, usize, usize)> {
+    let mut counts: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
     for d in reports.iter().flat_map(|r| &r.diagnostics) {
-        *counts.entry(d.code).or_default() += 1;
+        let c = counts.entry(d.code).or_default();
+        c.0 += 1;
+        match d.fix.as_ref().map(|f| f.applicability) {
+            Some(crate::fix::Applicability::Safe) => c.1 += 1,
+            Some(crate::fix::Applicability::Unsafe) => c.2 += 1,
+            _ => {}
+        }
     }
-    let mut rows: Vec<(&str, usize)> = counts.into_iter().collect();
+    let mut rows: Vec<(&str, usize, usize, usize)> = counts.into_iter().map(|(k, (n, s, u))| (k, n, s, u)).collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    rows
+}
+
+/// `  10  MB102  worker-bitness-mismatch  error  9 fixable`, then the summary.
+pub fn statistics(reports: &[FileReport], failures: &[InputFailure]) -> String {
+    let rows = rule_counts(reports);
     let width = rows.first().map_or(1, |r| r.1.to_string().len());
     let mut out = String::new();
-    for (code, n) in &rows {
+    for (code, n, safe, unsafe_) in &rows {
         let rule = by_code(code);
+        let fixable = match (safe, unsafe_) {
+            (0, 0) => String::new(),
+            (s, 0) => format!("  [*] {s} fixable"),
+            (0, u) => format!("  [~] {u} fixable with --unsafe-fixes"),
+            (s, u) => format!("  [*] {s} fixable, {u} more with --unsafe-fixes"),
+        };
         out += &format!(
-            "{n:>width$}  {code}  {}  {}\n",
+            "{n:>width$}  {code}  {}  {}{fixable}\n",
             rule.map_or("", |r| r.name),
             rule.map_or("", |r| r.severity.as_str())
         );
     }
-    out + &text::summary(reports, failures)
+    out + &text::summary(reports, failures) + &text::fixable(reports)
+}
+
+/// `--statistics --format json`: the same per rule, and the inputs that failed.
+fn statistics_json(reports: &[FileReport], failures: &[InputFailure]) -> String {
+    let rules: Vec<serde_json::Value> = rule_counts(reports)
+        .into_iter()
+        .map(|(code, count, safe, unsafe_)| {
+            let rule = by_code(code);
+            serde_json::json!({
+                "code": code,
+                "name": rule.map_or("", |r| r.name),
+                "severity": rule.map_or("", |r| r.severity.as_str()),
+                "count": count,
+                "fixable": safe,
+                "fixable_unsafe": unsafe_,
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "schema_version": json::SCHEMA_VERSION,
+        "statistics": rules,
+        "failed_inputs": failures,
+    });
+    serde_json::to_string_pretty(&doc).expect("serialisable") + "\n"
 }
 
 fn inspect(args: &InspectArgs) -> std::io::Result<u8> {

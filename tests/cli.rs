@@ -337,3 +337,63 @@ fn sarif_carries_the_server_model() {
     assert_eq!(props["server"]["platform"]["source"], "drive");
     assert_eq!(props["worker"]["bitness"], 64);
 }
+
+#[test]
+fn concise_quiet_and_an_output_file() {
+    let framework64 = fixture("framework64-32bit-mode.xml");
+    // One line per finding, with a fixable marker, then the summary and what --fix could do.
+    let out = mblint()
+        .args(["check", "--isolated", "--format", "concise", &framework64])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let findings: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(".xml:") && l.contains(": MB"))
+        .collect();
+    assert_eq!(findings.len(), 12, "{text}");
+    assert!(
+        findings
+            .iter()
+            .any(|l| l.contains(": MB102 [~] script map extension for `.aspx`")),
+        "{text}"
+    );
+    assert!(text.ends_with("[~] 10 fixable with --fix --unsafe-fixes.\n"), "{text}");
+    // -q: the findings alone.
+    let out = mblint()
+        .args(["check", "--isolated", "--format", "concise", "-q", &framework64])
+        .output()
+        .unwrap();
+    let quiet = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(quiet.lines().count(), 12, "{quiet}");
+    // -o: SARIF to a file, the findings in brief on the console, one run.
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("mblint.sarif");
+    let out = mblint()
+        .args(["check", "--isolated", "--format", "sarif", "-o"])
+        .arg(&sarif)
+        .arg(&framework64)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 12);
+    assert!(String::from_utf8(out.stdout).unwrap().contains(": MB101 "));
+    // --statistics in JSON, with the fixable counts.
+    let out = mblint()
+        .args(["check", "--isolated", "--statistics", "--format", "json", &framework64])
+        .output()
+        .unwrap();
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mb102 = stats["statistics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "MB102")
+        .unwrap();
+    assert_eq!(
+        (mb102["count"].as_u64(), mb102["fixable_unsafe"].as_u64()),
+        (Some(10), Some(10))
+    );
+}

@@ -17,6 +17,7 @@ fn render_text(report: FileReport) -> String {
         text::TextOptions {
             color: false,
             width: 100,
+            quiet: false,
         },
     )
 }

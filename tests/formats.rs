@@ -186,7 +186,13 @@ fn select_ignore_fail_on_and_statistics() {
     let (_, out) = stdout_of(&["check", "--statistics", server]);
     assert!(out.starts_with("7  MB401  extension-prohibited  info\n"), "{out}");
     assert!(out.contains("1  MB201  image-not-found  error"));
-    assert!(out.ends_with("Found 14 problems (3 errors, 1 warning, 10 info) in 1 of 1 file.\n"));
+    assert!(
+        out.contains("1  MB204  unexpanded-variable  warning  [*] 1 fixable\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("Found 14 problems (3 errors, 1 warning, 10 info) in 1 of 1 file.\n[*] 1 fixable with --fix.\n")
+    );
 }
 
 #[test]

@@ -135,6 +135,7 @@ fn control_characters_are_escaped_in_the_text_report() {
         TextOptions {
             color: false,
             width: 100,
+            quiet: false,
         },
     );
     assert_eq!(raw_controls(&out), Vec::<char>::new(), "{out:?}");

@@ -67,6 +67,7 @@ fn every_scenario_gives_its_findings() {
             text::TextOptions {
                 color: false,
                 width: 100,
+                quiet: false,
             },
         );
         insta::assert_snapshot!(format!("server_text_{scenario}"), text);

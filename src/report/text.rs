@@ -25,6 +25,8 @@ use crate::rules;
 pub struct TextOptions {
     pub color: bool,
     pub width: usize,
+    /// `-q`: the findings (and unreadable inputs) only, no server lines and no summary.
+    pub quiet: bool,
 }
 
 impl Default for TextOptions {
@@ -32,6 +34,7 @@ impl Default for TextOptions {
         TextOptions {
             color: false,
             width: 100,
+            quiet: false,
         }
     }
 }
@@ -381,15 +384,82 @@ pub fn write(
             out.write_all(buf.as_bytes())?;
         }
     }
+    tail(reports, failures, options.quiet, out)
+}
+
+/// What follows the findings: each unreadable input, then (unless quiet) the server lines, the
+/// summary and what `--fix` could do.
+fn tail(
+    reports: &[FileReport],
+    failures: &[InputFailure],
+    quiet: bool,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    for f in failures {
+        writeln!(out, "{}: could not be checked: {}", escape(&f.path), escape(&f.error))?;
+    }
+    if quiet {
+        return Ok(());
+    }
     for report in reports {
         if let Some(line) = server_line(report) {
             out.write_all(line.as_bytes())?;
         }
     }
-    for f in failures {
-        writeln!(out, "{}: could not be checked: {}", escape(&f.path), escape(&f.error))?;
+    out.write_all(summary(reports, failures).as_bytes())?;
+    out.write_all(fixable(reports).as_bytes())
+}
+
+/// The marker a finding gets in the concise format: `[*]` for a fix `--fix` applies, `[~]` for one
+/// that needs `--unsafe-fixes`, nothing otherwise.
+fn marker(d: &Diagnostic) -> &'static str {
+    match d.fix.as_ref().map(|f| f.applicability) {
+        Some(crate::fix::Applicability::Safe) => "[*] ",
+        Some(crate::fix::Applicability::Unsafe) => "[~] ",
+        _ => "",
     }
-    out.write_all(summary(reports, failures).as_bytes())
+}
+
+/// `[*] 3 fixable with --fix (2 more with --unsafe-fixes).`, or nothing when nothing is.
+pub fn fixable(reports: &[FileReport]) -> String {
+    let (mut safe, mut unsafe_) = (0, 0);
+    for d in reports.iter().flat_map(|r| &r.diagnostics) {
+        match d.fix.as_ref().map(|f| f.applicability) {
+            Some(crate::fix::Applicability::Safe) => safe += 1,
+            Some(crate::fix::Applicability::Unsafe) => unsafe_ += 1,
+            _ => {}
+        }
+    }
+    match (safe, unsafe_) {
+        (0, 0) => String::new(),
+        (s, 0) => format!("[*] {s} fixable with --fix.\n"),
+        (0, u) => format!("[~] {u} fixable with --fix --unsafe-fixes.\n"),
+        (s, u) => format!("[*] {s} fixable with --fix ({u} more with --unsafe-fixes).\n"),
+    }
+}
+
+/// The concise format: one line per finding, `file:line:col: CODE [*] message`, as ruff's
+/// `concise` and shellcheck's `gcc` formats; the same tail as the text format.
+pub fn write_concise(
+    reports: &[FileReport],
+    failures: &[InputFailure],
+    quiet: bool,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    for report in reports {
+        let name = escape(&report.source.name);
+        for d in &report.diagnostics {
+            let (line, col) = report.source.line_col(d.span.start as usize);
+            writeln!(
+                out,
+                "{name}:{line}:{col}: {} {}{}",
+                d.code,
+                marker(d),
+                escape(&d.message)
+            )?;
+        }
+    }
+    tail(reports, failures, quiet, out)
 }
 
 /// `MetaBase.xml: x64 Windows (read from the drive), worker process isolation mode, Windows in
