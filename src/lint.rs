@@ -357,7 +357,7 @@ pub fn read_metabase(path: &Path) -> Result<Vec<u8>, InputError> {
     if !meta.is_file() {
         return Err(InputError::NotAFile {
             path: shown.clone(),
-            what: not_a_file(&meta.file_type()),
+            what: crate::resolve::fsys::kind_name(&meta.file_type()),
         });
     }
     let cap = crate::metabase::source::MAX_FILE_SIZE as u64;
@@ -367,13 +367,13 @@ pub fn read_metabase(path: &Path) -> Result<Vec<u8>, InputError> {
             size: meta.len(),
         });
     }
-    let file = open_nonblocking(path).map_err(read_error)?;
+    let file = crate::resolve::fsys::open_named(path).map_err(read_error)?;
     // Checked again on the open file: the name may have been swapped since.
     let opened = file.metadata().map_err(read_error)?;
     if !opened.is_file() {
         return Err(InputError::NotAFile {
             path: shown.clone(),
-            what: not_a_file(&opened.file_type()),
+            what: crate::resolve::fsys::kind_name(&opened.file_type()),
         });
     }
     match crate::resolve::fsys::read_capped(file, cap).map_err(read_error)? {
@@ -383,36 +383,4 @@ pub fn read_metabase(path: &Path) -> Result<Vec<u8>, InputError> {
             size: cap + 1,
         }),
     }
-}
-
-fn not_a_file(ft: &std::fs::FileType) -> &'static str {
-    if ft.is_dir() {
-        return "a folder";
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if ft.is_fifo() {
-            return "a FIFO";
-        }
-        if ft.is_char_device() || ft.is_block_device() {
-            return "a device";
-        }
-        if ft.is_socket() {
-            return "a socket";
-        }
-    }
-    "not a regular file"
-}
-
-/// Opens for reading without blocking on a FIFO (the regular-file check follows the open).
-fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    options.open(path)
 }

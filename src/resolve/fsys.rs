@@ -31,6 +31,11 @@ pub fn entry_kind(path: &Path) -> io::Result<EntryKind> {
     })
 }
 
+/// What a file that is not a regular file is, for messages: `a folder`, `a FIFO`, `a device file`.
+pub fn kind_name(ft: &std::fs::FileType) -> &'static str {
+    if ft.is_dir() { "a folder" } else { special_kind(ft) }
+}
+
 #[cfg(unix)]
 fn special_kind(ft: &std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
@@ -53,8 +58,27 @@ fn special_kind(_: &std::fs::FileType) -> &'static str {
 /// Opens a regular file for reading: never through a final symlink, never blocking on a FIFO, and
 /// checked again after opening (the entry may have been swapped since it was looked at).
 pub fn open_regular(path: &Path) -> io::Result<File> {
+    open_checked(path, false)
+}
+
+/// Opens a file named by the user (a final link is followed: they named it) for reading, never
+/// blocking on a FIFO; the caller checks the open file is regular.
+pub fn open_named(path: &Path) -> io::Result<File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC);
+    }
+    options.open(path)
+}
+
+/// Opens a regular file, for reading or read-write: never through a final symlink, never blocking
+/// on a FIFO, and checked again after opening.
+fn open_checked(path: &Path, write: bool) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(write);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -356,18 +380,7 @@ pub fn sync_dir(_: &Path) -> io::Result<()> {
 /// `flock` is emulated by POSIX locks, as on NFS), never through a final symlink, never blocking on
 /// a FIFO. `PermissionDenied` for a file the user may not write.
 pub fn open_for_lock(path: &Path) -> io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true).write(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC);
-    }
-    let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
-    }
-    Ok(file)
+    open_checked(path, true)
 }
 
 /// Tries to take an exclusive advisory lock (`flock(LOCK_EX|LOCK_NB)`) on an open file, held until
