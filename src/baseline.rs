@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Occurrence};
 use crate::lint::FileReport;
 
 /// The version of the baseline file's shape.
@@ -51,16 +51,16 @@ pub enum BaselineError {
     },
 }
 
-fn identity(report: &FileReport, d: &Diagnostic) -> Identity {
+fn identity(report: &FileReport, d: &Diagnostic, place: &Occurrence) -> Identity {
     Identity {
         code: d.code.to_string(),
         file: report.source.name.clone(),
-        location: d.location.as_deref().unwrap_or_default().to_lowercase(),
-        attribute: d.attribute.as_deref().unwrap_or_default().to_lowercase(),
+        location: place.location.as_deref().unwrap_or_default().to_lowercase(),
+        attribute: place.attribute.as_deref().unwrap_or_default().to_lowercase(),
         cause: report
             .source
             .text
-            .get(d.span.start as usize..d.span.end as usize)
+            .get(place.span.start as usize..place.span.end as usize)
             .unwrap_or_default()
             .trim()
             .to_string(),
@@ -78,7 +78,9 @@ impl Baseline {
         let mut counts = HashMap::new();
         for r in reports {
             for d in &r.diagnostics {
-                *counts.entry(identity(r, d)).or_insert(0) += 1;
+                for place in d.places() {
+                    *counts.entry(identity(r, d, &place)).or_insert(0) += 1;
+                }
             }
         }
         Baseline { counts }
@@ -149,16 +151,21 @@ impl Baseline {
         let mut left = self.counts.clone();
         let mut removed = 0;
         for r in reports.iter_mut() {
-            let ids: Vec<Identity> = r.diagnostics.iter().map(|d| identity(r, d)).collect();
-            let mut keep = ids.into_iter().map(|id| match left.get_mut(&id) {
-                Some(n) if *n > 0 => {
-                    *n -= 1;
-                    removed += 1;
-                    false
-                }
-                _ => true,
+            // Per place: a finding stays with the places the baseline does not hold.
+            let mut diagnostics = std::mem::take(&mut r.diagnostics);
+            diagnostics.retain_mut(|d| {
+                let ids: Vec<Identity> = d.places().map(|p| identity(r, d, &p)).collect();
+                let mut ids = ids.into_iter();
+                d.retain_places(|_| match left.get_mut(&ids.next().expect("one per place")) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        removed += 1;
+                        false
+                    }
+                    _ => true,
+                })
             });
-            r.diagnostics.retain(|_| keep.next().unwrap_or(true));
+            r.diagnostics = diagnostics;
         }
         removed
     }

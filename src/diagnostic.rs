@@ -58,7 +58,17 @@ pub struct Related {
     pub message: String,
 }
 
-/// One finding.
+/// A place a finding shows: its span, key, property and the line of the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrence {
+    pub span: Span,
+    pub location: Option<String>,
+    pub attribute: Option<String>,
+    pub value_line: Option<u32>,
+}
+
+/// One finding: one cause (a DLL of the wrong bitness in a role, a prohibited DLL, a missing image),
+/// at its first place, with every other place it shows in `occurrences`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub code: &'static str,
@@ -77,8 +87,13 @@ pub struct Diagnostic {
     pub value_line: Option<u32>,
     pub evidence: Vec<Evidence>,
     pub related: Vec<Related>,
-    /// The fix, when the rule can offer one.
+    /// The fix, when the rule can offer one (for a grouped finding: every place's edits).
     pub fix: Option<crate::fix::Fix>,
+    /// What one decision of the administrator fixes, for findings that repeat per place (the DLL and
+    /// its role): findings of one rule with the same cause become one, with occurrences.
+    pub cause: Option<std::sync::Arc<str>>,
+    /// The other places of the same cause, in file order.
+    pub occurrences: Vec<Occurrence>,
 }
 
 impl Diagnostic {
@@ -96,7 +111,51 @@ impl Diagnostic {
             evidence: Vec::new(),
             related: Vec::new(),
             fix: None,
+            cause: None,
+            occurrences: Vec::new(),
         }
+    }
+
+    /// Marks the finding as one place of a cause (see [`group`]).
+    pub fn cause(mut self, key: impl Into<std::sync::Arc<str>>) -> Self {
+        self.cause = Some(key.into());
+        self
+    }
+
+    /// Every place, the primary first.
+    pub fn places(&self) -> impl Iterator<Item = Occurrence> + '_ {
+        std::iter::once(Occurrence {
+            span: self.span,
+            location: self.location.clone(),
+            attribute: self.attribute.clone(),
+            value_line: self.value_line,
+        })
+        .chain(self.occurrences.iter().cloned())
+    }
+
+    /// The message, saying how many places share the cause when more than one does.
+    pub fn headline(&self) -> std::borrow::Cow<'_, str> {
+        match self.occurrences.len() {
+            0 => std::borrow::Cow::Borrowed(&self.message),
+            n => std::borrow::Cow::Owned(format!(
+                "{} (and {n} more place{})",
+                self.message,
+                if n == 1 { "" } else { "s" }
+            )),
+        }
+    }
+
+    /// Keeps the places `keep` accepts; the first kept becomes the primary. `false` when none is.
+    pub fn retain_places(&mut self, mut keep: impl FnMut(&Occurrence) -> bool) -> bool {
+        let places: Vec<Occurrence> = self.places().filter(|p| keep(p)).collect();
+        let mut places = places.into_iter();
+        let Some(first) = places.next() else { return false };
+        self.span = first.span;
+        self.location = first.location;
+        self.attribute = first.attribute;
+        self.value_line = first.value_line;
+        self.occurrences = places.collect();
+        true
     }
 
     pub fn fix(mut self, fix: Option<crate::fix::Fix>) -> Self {
@@ -140,4 +199,78 @@ impl Diagnostic {
         });
         self
     }
+}
+
+/// Merges the findings of one cause into one: same rule, same cause key, same severity and the same
+/// fix in kind and words. The first (in the order given) is the primary; the others become its
+/// occurrences, and their fixes' edits and operations join its fix. Findings without a cause key
+/// stand alone. Linear: one hash lookup per finding.
+pub fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    use std::collections::HashMap;
+    type Key = (
+        &'static str,
+        std::sync::Arc<str>,
+        Severity,
+        Option<(crate::fix::Applicability, String)>,
+    );
+    let mut out: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    let mut index: HashMap<Key, usize> = HashMap::new();
+    // Per grouped finding, the edits and operations its fix already has: a merge is a lookup, so
+    // 100,000 places of one cause stay linear.
+    type Seen = (
+        std::collections::HashSet<(u32, u32, String)>,
+        std::collections::HashSet<crate::fix::MetabaseOp>,
+    );
+    let mut seen: HashMap<usize, Seen> = HashMap::new();
+    for d in diagnostics {
+        let Some(cause) = d.cause.clone() else {
+            out.push(d);
+            continue;
+        };
+        let key: Key = (
+            d.code,
+            cause,
+            d.severity,
+            d.fix.as_ref().map(|f| (f.applicability, f.message.clone())),
+        );
+        match index.get(&key) {
+            None => {
+                index.insert(key, out.len());
+                out.push(d);
+            }
+            Some(&i) => {
+                let primary = &mut out[i];
+                primary.occurrences.push(Occurrence {
+                    span: d.span,
+                    location: d.location,
+                    attribute: d.attribute,
+                    value_line: d.value_line,
+                });
+                primary.occurrences.extend(d.occurrences);
+                if let (Some(into), Some(from)) = (primary.fix.as_mut(), d.fix) {
+                    let (edits, ops) = seen.entry(i).or_insert_with(|| {
+                        (
+                            into.edits
+                                .iter()
+                                .map(|e| (e.span.start, e.span.end, e.content.clone()))
+                                .collect(),
+                            into.ops.iter().cloned().collect(),
+                        )
+                    });
+                    for e in from.edits {
+                        if edits.insert((e.span.start, e.span.end, e.content.clone())) {
+                            into.edits.push(e);
+                        }
+                    }
+                    for op in from.ops {
+                        if ops.insert(op.clone()) {
+                            into.ops.push(op);
+                        }
+                    }
+                    into.restart |= from.restart;
+                }
+            }
+        }
+    }
+    out
 }

@@ -176,6 +176,8 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
     let workers: Vec<WorkerBitness> = runs.iter().map(|(w, _)| *w).collect();
     let mut diagnostics = rules::platform_unknown::merge(mb, &model, runs, |code| options.settings.enabled(code));
     options.settings.apply(&mut diagnostics);
+    // One finding per cause, after the per-Location ignores have dropped the places they cover.
+    let diagnostics = crate::diagnostic::group(diagnostics);
     Linted {
         diagnostics,
         isapi,

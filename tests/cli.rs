@@ -83,7 +83,7 @@ fn one_bad_path_still_reports_the_others_but_exits_2() {
         .args(["check", "--format", "json", "missing.xml", &fixture("clean-64bit.xml")])
         .assert()
         .code(2)
-        .stdout(predicate::str::contains("\"schema_version\": 2"))
+        .stdout(predicate::str::contains("\"schema_version\": 3"))
         .stdout(predicate::str::contains("\"failed_inputs\": 1"));
 }
 
@@ -111,7 +111,7 @@ fn json_has_the_documented_fields() {
         .stdout
         .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["schema_version"], 3);
     assert_eq!(v["tool"]["name"], "mblint");
     assert_eq!(v["files"][0]["encoding"], "utf8-bom");
     assert_eq!(v["files"][0]["line_ending"], "crlf");
@@ -352,21 +352,22 @@ fn concise_quiet_and_an_output_file() {
         .lines()
         .filter(|l| l.contains(".xml:") && l.contains(": MB"))
         .collect();
-    assert_eq!(findings.len(), 12, "{text}");
+    // Twelve places, three causes: the ten Framework64 maps are one finding.
+    assert_eq!(findings.len(), 3, "{text}");
     assert!(
         findings
             .iter()
-            .any(|l| l.contains(": MB102 [~] script map extension for `.aspx`")),
+            .any(|l| l.contains(": MB102 [~] script map extension for `.asax`") && l.ends_with("(and 9 more places)")),
         "{text}"
     );
-    assert!(text.ends_with("[~] 10 fixable with --fix --unsafe-fixes.\n"), "{text}");
+    assert!(text.ends_with("[~] 1 fixable with --fix --unsafe-fixes.\n"), "{text}");
     // -q: the findings alone.
     let out = mblint()
         .args(["check", "--isolated", "--format", "concise", "-q", &framework64])
         .output()
         .unwrap();
     let quiet = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(quiet.lines().count(), 12, "{quiet}");
+    assert_eq!(quiet.lines().count(), 3, "{quiet}");
     // -o: SARIF to a file, the findings in brief on the console, one run.
     let dir = tempfile::tempdir().unwrap();
     let sarif = dir.path().join("mblint.sarif");
@@ -378,7 +379,20 @@ fn concise_quiet_and_an_output_file() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let log: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
-    assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 12);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    // Every place is in the log: the nine other Framework64 maps as related locations.
+    let mb102 = results.iter().find(|r| r["ruleId"] == "MB102").unwrap();
+    let related = mb102["relatedLocations"].as_array().unwrap();
+    let same_cause = related
+        .iter()
+        .filter(|r| r["message"]["text"] == "the same cause here")
+        .count();
+    assert_eq!(
+        (related.len(), same_cause),
+        (10, 9),
+        "the setting that decides, and nine places"
+    );
     assert!(String::from_utf8(out.stdout).unwrap().contains(": MB101 "));
     // --statistics in JSON, with the fixable counts.
     let out = mblint()
@@ -392,8 +406,9 @@ fn concise_quiet_and_an_output_file() {
         .iter()
         .find(|r| r["code"] == "MB102")
         .unwrap();
+    // Counted by cause: one finding, with one fix for its ten places.
     assert_eq!(
         (mb102["count"].as_u64(), mb102["fixable_unsafe"].as_u64()),
-        (Some(10), Some(10))
+        (Some(1), Some(1))
     );
 }

@@ -150,10 +150,19 @@ fn identity(d: &Diagnostic) -> Identity {
     )
 }
 
+/// Findings counted per place: a grouped finding counts once for each place it shows.
 fn counts(report: &FileReport) -> HashMap<Identity, usize> {
     let mut map = HashMap::new();
     for d in &report.diagnostics {
-        *map.entry(identity(d)).or_insert(0) += 1;
+        for place in d.places() {
+            let id = (
+                d.code,
+                place.location.unwrap_or_default().to_lowercase(),
+                place.attribute.unwrap_or_default().to_lowercase(),
+                place.value_line,
+            );
+            *map.entry(id).or_insert(0) += 1;
+        }
     }
     map
 }

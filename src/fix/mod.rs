@@ -50,7 +50,7 @@ pub struct Edit {
 }
 
 /// A metabase change a fix makes, as the live metabase would be told it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum MetabaseOp {
     /// Set a property to the value it has after the fix (a multi-string is set whole).

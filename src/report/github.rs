@@ -45,7 +45,7 @@ pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl W
             let (end_line, end_col) = report.source.line_col(d.span.end as usize);
             let name = crate::rules::by_code(d.code).map_or("", |r| r.name);
             // The one line break is the separator; any in the finding's own text is escaped.
-            let mut message = escape(&d.message).into_owned();
+            let mut message = escape(&d.headline()).into_owned();
             if let Some(help) = &d.help {
                 message.push_str("\nHelp: ");
                 message.push_str(&escape(help));

@@ -14,7 +14,8 @@ use crate::rules;
 
 /// Bumped when a field changes meaning or disappears; new fields do not bump it. 2: `files` lists
 /// every input, those that could not be read with `error` set and `encoding`/`line_ending` null.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: a diagnostic is one cause; `occurrences` holds its other places (counts count causes).
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Serialize)]
 pub struct JsonReport<'a> {
@@ -65,6 +66,16 @@ pub struct ByteSpan {
 }
 
 #[derive(Serialize)]
+pub struct JsonOccurrence<'a> {
+    pub line: usize,
+    pub column: usize,
+    pub end: Position,
+    pub span: ByteSpan,
+    pub location: Option<&'a str>,
+    pub attribute: Option<&'a str>,
+}
+
+#[derive(Serialize)]
 pub struct JsonRelated<'a> {
     pub message: &'a str,
     pub line: usize,
@@ -89,6 +100,9 @@ pub struct JsonDiagnostic<'a> {
     pub help: Option<&'a str>,
     pub evidence: &'a [Evidence],
     pub related: Vec<JsonRelated<'a>>,
+    /// The other places of the same cause (the DLL in the same role, named again elsewhere), in file
+    /// order; empty when it shows in one place.
+    pub occurrences: Vec<JsonOccurrence<'a>>,
     /// The fix, or null.
     pub fix: Option<JsonFix<'a>>,
 }
@@ -141,6 +155,25 @@ fn diagnostic<'a>(source: &'a SourceFile, d: &'a Diagnostic) -> JsonDiagnostic<'
         label: &d.label,
         help: d.help.as_deref(),
         evidence: &d.evidence,
+        occurrences: d
+            .occurrences
+            .iter()
+            .map(|o| {
+                let (line, column) = source.line_col(o.span.start as usize);
+                let (end_line, end_column) = source.line_col(o.span.end as usize);
+                JsonOccurrence {
+                    line,
+                    column,
+                    end: Position {
+                        line: end_line,
+                        column: end_column,
+                    },
+                    span: byte_span(source, o.span),
+                    location: o.location.as_deref(),
+                    attribute: o.attribute.as_deref(),
+                }
+            })
+            .collect(),
         related: d
             .related
             .iter()

@@ -110,19 +110,22 @@ pub fn build(reports: &[FileReport], failures: &[InputFailure]) -> Value {
             if let Some(loc) = &d.location {
                 location["logicalLocations"] = json!([{ "fullyQualifiedName": loc, "kind": "object" }]);
             }
+            // The other places of the same cause follow the related places, every one of them.
             let related: Vec<Value> = d
                 .related
                 .iter()
+                .map(|r| (r.message.as_str(), r.span))
+                .chain(d.occurrences.iter().map(|o| ("the same cause here", o.span)))
                 .enumerate()
-                .map(|(i, r)| {
+                .map(|(i, (message, span))| {
                     json!({
                         "id": i + 1,
-                        "message": { "text": r.message },
-                        "physicalLocation": { "artifactLocation": artifact, "region": region(&report.source, r.span) },
+                        "message": { "text": message },
+                        "physicalLocation": { "artifactLocation": artifact, "region": region(&report.source, span) },
                     })
                 })
                 .collect();
-            let mut message = d.message.clone();
+            let mut message = d.headline().into_owned();
             if let Some(help) = &d.help {
                 message.push_str("\n\nHelp: ");
                 message.push_str(help);

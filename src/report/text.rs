@@ -297,7 +297,7 @@ impl<'a> Rendered<'a> {
         Rendered {
             diagnostic,
             source: snippet,
-            title: escape(&d.message).into_owned(),
+            title: escape(&d.headline()).into_owned(),
             help: d.help.as_deref().map(|h| escape(h).into_owned()),
             labels,
         }
@@ -380,11 +380,60 @@ pub fn write(
                     rendered.title
                 );
             }
+            more_places(&mut buf, diagnostic, &report.source);
             buf.push('\n');
             out.write_all(buf.as_bytes())?;
         }
     }
     tail(reports, failures, options.quiet, out)
+}
+
+/// How many places the text report names after a finding's primary one.
+const PLACES_SHOWN: usize = 3;
+
+/// `  … and 12,726 more places: /LM/W3SVC/2/ROOT line 75, ...` under a grouped finding.
+fn more_places(buf: &mut String, d: &Diagnostic, source: &SourceFile) {
+    if d.occurrences.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = d
+        .occurrences
+        .iter()
+        .take(PLACES_SHOWN)
+        .map(|o| {
+            let line = source.line_col(o.span.start as usize).0;
+            match &o.location {
+                Some(location) => format!("{} line {line}", escape(location)),
+                None => format!("line {line}"),
+            }
+        })
+        .collect();
+    let rest = d.occurrences.len().saturating_sub(PLACES_SHOWN);
+    let _ = writeln!(
+        buf,
+        "  … and {} more place{}: {}{}",
+        thousands(d.occurrences.len()),
+        if d.occurrences.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if rest > 0 {
+            format!(", and {} others", thousands(rest))
+        } else {
+            String::new()
+        }
+    );
+}
+
+/// `12726` -> `12,726`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// What follows the findings: each unreadable input, then (unless quiet) the server lines, the
@@ -455,7 +504,7 @@ pub fn write_concise(
                 "{name}:{line}:{col}: {} {}{}",
                 d.code,
                 marker(d),
-                escape(&d.message)
+                escape(&d.headline())
             )?;
         }
     }

@@ -150,6 +150,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .label("prohibited")
         .fix(allow(ctx, named, listed_entry.map(|(s, _)| s)))
         .at(mb, entry.key, Some(entry.attr))
+        .cause(named.clone())
         .help("if the extension is wanted, allow it under Web Service Extensions in IIS Manager (its entry's first field 0 -> 1), or add an allowed entry for this path");
         if wserl_attr.is_some() {
             d = d.related(span, "prohibited here");

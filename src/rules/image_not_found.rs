@@ -67,6 +67,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             Diagnostic::new(&RULE, entry.span, message)
                 .label(label)
                 .at(mb, entry.key, Some(entry.attr))
+                .cause(super::cause_of(entry))
                 .help("install the component on the server, or correct the path; a path under system32 is opened from SysWOW64 by a 32-bit worker"),
         );
     }

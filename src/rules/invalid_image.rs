@@ -41,6 +41,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
             .label("not a loadable DLL")
             .at(mb, entry.key, Some(entry.attr))
+                .cause(super::cause_of(entry))
             .help("reinstall the component that owns this DLL, or correct the path to its real DLL"),
         );
     }

@@ -103,6 +103,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             Diagnostic::new(&RULE, entry.span, message)
                 .label(format!("image exports: {}", summary(&info.exports)))
                 .at(mb, entry.key, Some(entry.attr))
+                .cause(super::cause_of(entry))
                 .help(help),
         );
     }

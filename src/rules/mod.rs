@@ -274,6 +274,12 @@ pub static RULES: &[&Rule] = &[
     &undefined_app_pool::RULE,
 ];
 
+/// The cause of a per-entry finding: the DLL in its role. The places that name one DLL in one role
+/// are one finding (one decision fixes them all).
+pub fn cause_of(entry: &IsapiRef) -> std::sync::Arc<str> {
+    std::sync::Arc::from(format!("{}|{}", entry.role.describe(), entry.path))
+}
+
 /// `C:\WINDOWS\system32\x.dll (opened as C:\WINDOWS\SysWOW64\x.dll by a 32-bit worker)`, or the
 /// path alone when redirection did not change it.
 pub fn opened_as(

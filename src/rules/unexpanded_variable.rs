@@ -100,6 +100,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .label(format!("%{name}% is taken literally"))
             .fix(expand(ctx, entry))
             .at(mb, entry.key, Some(entry.attr))
+                .cause(super::cause_of(entry))
             .help(format!(
                 "write the full path, e.g. {} for %{name}% where it stands for the Windows folder",
                 ctx.windir().0

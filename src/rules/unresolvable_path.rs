@@ -57,6 +57,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
             .label("not followed")
             .at(mb, entry.key, Some(entry.attr))
+            .cause(super::cause_of(entry))
             .help(help),
         );
     }

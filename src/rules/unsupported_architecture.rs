@@ -59,6 +59,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
             .label(format!("image: {} at {effective}", info.describe()))
             .at(mb, entry.key, Some(entry.attr))
+            .cause(super::cause_of(entry))
             .help(if ctx.worker.platform.is_64bit() {
                 format!(
                     "replace it with the component's {} (or x86) build, or remove the entry",

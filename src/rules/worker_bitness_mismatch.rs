@@ -89,6 +89,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         )
         .label(found.basis)
         .at(mb, entry.key, Some(entry.attr))
+        .cause(super::cause_of(entry))
         .help(format!("{}. {remedy}", ctx.worker.describe(mb)))
         .evidence(found.evidence);
         if let Some((_, attr)) = ctx.worker.setting.filter(|_| ctx.worker.switchable()) {
