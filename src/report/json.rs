@@ -134,9 +134,19 @@ fn byte_span(source: &SourceFile, span: crate::metabase::Span) -> ByteSpan {
     }
 }
 
+/// Where a span stands, as every JSON place gives it: start line and column, end, and file bytes.
+fn place(source: &SourceFile, span: crate::metabase::Span) -> (usize, usize, Position, ByteSpan) {
+    let (line, column) = source.line_col(span.start as usize);
+    let (end_line, end_column) = source.line_col(span.end as usize);
+    let end = Position {
+        line: end_line,
+        column: end_column,
+    };
+    (line, column, end, byte_span(source, span))
+}
+
 fn diagnostic<'a>(source: &'a SourceFile, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
-    let (line, column) = source.line_col(d.span.start as usize);
-    let (end_line, end_column) = source.line_col(d.span.end as usize);
+    let (line, column, end, span) = place(source, d.span);
     JsonDiagnostic {
         code: d.code,
         name: rules::by_code(d.code).map_or("", |r| r.name),
@@ -145,11 +155,8 @@ fn diagnostic<'a>(source: &'a SourceFile, d: &'a Diagnostic) -> JsonDiagnostic<'
         file: &source.name,
         line,
         column,
-        end: Position {
-            line: end_line,
-            column: end_column,
-        },
-        span: byte_span(source, d.span),
+        end,
+        span,
         location: d.location.as_deref(),
         attribute: d.attribute.as_deref(),
         label: &d.label,
@@ -159,16 +166,12 @@ fn diagnostic<'a>(source: &'a SourceFile, d: &'a Diagnostic) -> JsonDiagnostic<'
             .occurrences
             .iter()
             .map(|o| {
-                let (line, column) = source.line_col(o.span.start as usize);
-                let (end_line, end_column) = source.line_col(o.span.end as usize);
+                let (line, column, end, span) = place(source, o.span);
                 JsonOccurrence {
                     line,
                     column,
-                    end: Position {
-                        line: end_line,
-                        column: end_column,
-                    },
-                    span: byte_span(source, o.span),
+                    end,
+                    span,
                     location: o.location.as_deref(),
                     attribute: o.attribute.as_deref(),
                 }
@@ -195,16 +198,12 @@ fn diagnostic<'a>(source: &'a SourceFile, d: &'a Diagnostic) -> JsonDiagnostic<'
                 .edits
                 .iter()
                 .map(|e| {
-                    let (line, column) = source.line_col(e.span.start as usize);
-                    let (end_line, end_column) = source.line_col(e.span.end as usize);
+                    let (line, column, end, span) = place(source, e.span);
                     JsonEdit {
-                        span: byte_span(source, e.span),
+                        span,
                         line,
                         column,
-                        end: Position {
-                            line: end_line,
-                            column: end_column,
-                        },
+                        end,
                         content: &e.content,
                     }
                 })
