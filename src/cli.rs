@@ -20,6 +20,15 @@ use crate::resolve::drive::{Drives, parse_mapping};
 use crate::resolve::{fsys, pe};
 use crate::rules::{FixAvailability, RULES, by_code};
 
+/// Writes a line to standard error with every control character escaped: paths and messages may
+/// come from a drive copy (a file name in the server's folder) and must not reach the terminal as
+/// control sequences.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("{}", crate::report::escape::escape(&format!($($arg)*)))
+    };
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "mblint",
@@ -214,9 +223,7 @@ pub fn main() -> ExitCode {
     match std::panic::catch_unwind(|| run(&cli)) {
         Ok(code) => ExitCode::from(code),
         Err(_) => {
-            eprintln!(
-                "mblint: internal error (this is a bug in mblint; please report it with the input that caused it)"
-            );
+            say!("mblint: internal error (this is a bug in mblint; please report it with the input that caused it)");
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -235,7 +242,7 @@ pub fn run(cli: &Cli) -> u8 {
         Err(e) => {
             // A closed pipe (`mblint ... | head`) is the reader's choice, not an error to report.
             if e.kind() != std::io::ErrorKind::BrokenPipe {
-                eprintln!("mblint: error: cannot write the output: {e}");
+                say!("mblint: error: cannot write the output: {e}");
             }
             EXIT_ERROR
         }
@@ -300,7 +307,7 @@ fn list_rules(args: &ListArgs) -> std::io::Result<u8> {
 
 fn show_rule(args: &RuleArgs) -> std::io::Result<u8> {
     let Some(rule) = by_code(&args.code).or_else(|| RULES.iter().copied().find(|r| r.name == args.code)) else {
-        eprintln!("mblint: error: no rule `{}` (`mblint rules` lists them)", args.code);
+        say!("mblint: error: no rule `{}` (`mblint rules` lists them)", args.code);
         return Ok(EXIT_ERROR);
     };
     let text = match args.format {
@@ -331,12 +338,12 @@ fn settings_for(
     let file = file.map(|(path, _)| path);
     if args.verbose {
         match &file {
-            Some(path) => eprintln!(
+            Some(path) => say!(
                 "mblint: {} checked with configuration {}",
                 metabase.display(),
                 path.display()
             ),
-            None => eprintln!("mblint: {} checked with no configuration file", metabase.display()),
+            None => say!("mblint: {} checked with no configuration file", metabase.display()),
         }
     }
     settings.with_command_line(&args.select, &args.ignore)
@@ -390,7 +397,7 @@ fn fix_one(
     let lock = args.fix.then(|| write::lock(path));
     if let Some(Ok(lock)) = &lock {
         for warning in lock.warnings() {
-            eprintln!("mblint: warning: {warning}");
+            say!("mblint: warning: {warning}");
         }
     }
     // One read: the fixes are computed on, and spliced into, the same bytes.
@@ -415,7 +422,7 @@ fn fix_one(
         String::new()
     };
     if fixed.changes.is_empty() {
-        eprintln!("mblint: {name}: nothing to fix{hint}");
+        say!("mblint: {name}: nothing to fix{hint}");
         let output = match (args.diff, args.script) {
             (true, _) => Some(String::new()),
             (false, Some(_)) => Some(script::adsutil(&name, "", &[]).map_err(|e| (e.to_string(), None))?),
@@ -444,7 +451,7 @@ fn fix_one(
         Err(e) => return Err((e.to_string(), Some(Box::new(fixed.before)))),
     };
     let remaining = fixed.after().diagnostics.len();
-    eprintln!(
+    say!(
         "mblint: {name}: fixed {} problem(s) with {} fix(es) in {} pass(es), {remaining} remain{hint}{}{}",
         fixed.before.diagnostics.len().saturating_sub(remaining),
         fixed.applied.len(),
@@ -461,15 +468,15 @@ fn fix_one(
             .unwrap_or_default()
     );
     for warning in &written.warnings {
-        eprintln!("mblint: warning: {name}: {warning}");
+        say!("mblint: warning: {name}: {warning}");
     }
     if fixed.before.edit_while_running != Some(true) {
-        eprintln!(
+        say!(
             "mblint: warning: EnableEditWhileRunning is off in {name}: a running IIS keeps the metabase in memory and saves it over this file. Stop IIS (iisreset /stop) and start it again after the edit, or apply the same changes through the live metabase with --script adsutil"
         );
     }
     if fixed.applied.iter().any(|a| a.fix.restart) {
-        eprintln!("mblint: the worker bitness changed in {name}: run iisreset for it to take effect");
+        say!("mblint: the worker bitness changed in {name}: run iisreset for it to take effect");
     }
     Ok((fixed.into_after(), None))
 }
@@ -478,7 +485,7 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
     if args.script.is_some() && args.paths.len() > 1 {
         // One script is one server's: concatenated batches would run a second server's changes
         // (and iisreset) on the first.
-        eprintln!(
+        say!(
             "mblint: error: --script writes the changes of one metabase; give one PATH (got {})",
             args.paths.len()
         );
@@ -519,7 +526,7 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
             }
             Err((error, report)) => {
                 // The error may quote a path from the drive copy or the command line: escaped.
-                eprintln!("mblint: error: {}", crate::report::escape::escape(&error));
+                say!("mblint: error: {error}");
                 failures.push(InputFailure {
                     path: path.display().to_string(),
                     error,
@@ -531,10 +538,10 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
     if let Some(path) = &args.write_baseline {
         let baseline = crate::baseline::Baseline::of(&reports);
         if let Err(e) = baseline.write(path) {
-            eprintln!("mblint: error: {e}");
+            say!("mblint: error: {e}");
             return Ok(EXIT_ERROR);
         }
-        eprintln!(
+        say!(
             "mblint: recorded {} finding(s) in {}; `--baseline {}` reports only new ones",
             baseline.len(),
             path.display(),
@@ -546,7 +553,7 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
             Ok(baseline) => {
                 let known = baseline.filter(&mut reports);
                 if known > 0 {
-                    eprintln!(
+                    say!(
                         "mblint: {known} finding(s) in the baseline {} not shown",
                         path.display()
                     );
@@ -554,7 +561,7 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
             }
             Err(e) => {
                 // A baseline that cannot be read must not pass the gate: nothing is filtered.
-                eprintln!("mblint: error: {e}");
+                say!("mblint: error: {e}");
                 failures.push(InputFailure {
                     path: path.display().to_string(),
                     error: e.to_string(),
@@ -603,7 +610,7 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
             let mut file = Vec::new();
             render(args.format, &mut file)?;
             if let Err(e) = std::fs::write(path, &file) {
-                eprintln!("mblint: error: cannot write {}: {e}", path.display());
+                say!("mblint: error: cannot write {}: {e}", path.display());
                 return Ok(EXIT_ERROR);
             }
             // The console gets the findings in brief.

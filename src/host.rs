@@ -140,15 +140,16 @@ fn first_span(isapi: &IsapiSet, path: &Arc<str>) -> Option<Span> {
 
 /// The metabase's clues to 64-bit Windows: the first path naming each 64-bit-only folder. Looks at
 /// each distinct path once, however many sites name it.
-pub fn metabase_platform_clues(mb: &Metabase, isapi: &IsapiSet, server: &ServerConfig) -> Vec<Clue> {
+pub fn metabase_platform_clues(isapi: &IsapiSet, server: &ServerConfig) -> Vec<Clue> {
     let mut found: BTreeMap<&str, Clue> = BTreeMap::new();
-    let spans = isapi.paths.iter().map(|p| (None, &**p)).chain(
+    // (the shared path of an ISAPI entry, or a restriction entry's place, and the text)
+    let spans = isapi.paths.iter().map(|p| (Err(p), &**p)).chain(
         server
             .restrictions
             .iter()
-            .filter_map(|r| Some((Some(r.span), r.entry.as_ref().ok().map(|e| e.path.as_str())?))),
+            .filter_map(|r| Some((Ok(r.span), r.entry.as_ref().ok().map(|e| e.path.as_str())?))),
     );
-    for (span, path) in spans {
+    for (place, path) in spans {
         let lower = path.replace('/', "\\").to_ascii_lowercase();
         for (needle, folder) in WIN64_ONLY {
             if !found.contains_key(folder) && lower.contains(needle) {
@@ -158,13 +159,10 @@ pub fn metabase_platform_clues(mb: &Metabase, isapi: &IsapiSet, server: &ServerC
                         source: Source::Metabase,
                         says: "win64".into(),
                         detail: format!("`{path}` names {folder}, which exists only on 64-bit Windows"),
-                        span: span.or_else(|| {
-                            isapi
-                                .paths
-                                .iter()
-                                .find(|p| &***p == path)
-                                .and_then(|p| first_span(isapi, p))
-                        }),
+                        span: match place {
+                            Ok(span) => Some(span),
+                            Err(shared) => first_span(isapi, shared),
+                        },
                     },
                 );
             }
@@ -173,7 +171,6 @@ pub fn metabase_platform_clues(mb: &Metabase, isapi: &IsapiSet, server: &ServerC
             break;
         }
     }
-    let _ = mb;
     found.into_values().collect()
 }
 
@@ -199,7 +196,8 @@ fn windir_of(path: &str) -> Option<WinPath> {
 /// LogFileDirectory).
 pub fn metabase_windir_clues(mb: &Metabase, isapi: &IsapiSet) -> Vec<(Clue, usize)> {
     let mut votes: BTreeMap<String, (Clue, usize)> = BTreeMap::new();
-    let mut vote = |path: &str, span: Option<Span>| {
+    // The span is looked up (once per folder, for the first path showing it) only when needed.
+    let mut vote = |path: &str, span: &dyn Fn() -> Option<Span>| {
         let Some(w) = windir_of(path) else { return };
         let key = w.to_string().to_ascii_uppercase();
         votes
@@ -210,7 +208,7 @@ pub fn metabase_windir_clues(mb: &Metabase, isapi: &IsapiSet) -> Vec<(Clue, usiz
                         source: Source::Metabase,
                         says: w.to_string(),
                         detail: format!("`{path}` is a path under {w}"),
-                        span,
+                        span: span(),
                     },
                     0,
                 )
@@ -218,7 +216,7 @@ pub fn metabase_windir_clues(mb: &Metabase, isapi: &IsapiSet) -> Vec<(Clue, usiz
             .1 += 1;
     };
     for path in &isapi.paths {
-        vote(path, None);
+        vote(path, &|| first_span(isapi, path));
     }
     if let Some(service) = mb.find("/LM/W3SVC") {
         for attr in mb.key(service).attrs.clone() {
@@ -226,22 +224,11 @@ pub fn metabase_windir_clues(mb: &Metabase, isapi: &IsapiSet) -> Vec<(Clue, usiz
                 let text = line.text();
                 // HttpErrors: `404,*,FILE,C:\WINDOWS\help\iisHelp\common\404b.htm`.
                 let path = text.rsplit(',').next().unwrap_or(&text).trim();
-                vote(path, Some(line.span));
+                vote(path, &|| Some(line.span));
             }
         }
     }
     let mut out: Vec<(Clue, usize)> = votes.into_values().collect();
-    // Point at a place in the file: the first entry naming the path.
-    for (clue, _) in &mut out {
-        if clue.span.is_none() {
-            let path = clue.detail.split('`').nth(1).unwrap_or_default();
-            clue.span = isapi
-                .paths
-                .iter()
-                .find(|p| &***p == path)
-                .and_then(|p| first_span(isapi, p));
-        }
-    }
     out.sort_by_key(|c| std::cmp::Reverse(c.1));
     out
 }

@@ -151,7 +151,7 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         platform: host::decide_platform(
             options.platform,
             drive_platform,
-            host::metabase_platform_clues(mb, &isapi, &server),
+            host::metabase_platform_clues(&isapi, &server),
         ),
         isolation: host::decide_isolation(mb, &server),
         windir,

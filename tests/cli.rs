@@ -412,3 +412,34 @@ fn concise_quiet_and_an_output_file() {
         (Some(1), Some(1))
     );
 }
+
+#[test]
+fn a_platform_dependent_error_fails_an_error_gate() {
+    // On x64 the ASP.NET map would be an MB102 error: MB107 is an error, and --fail-on error fails.
+    mblint()
+        .args([
+            "check",
+            "--isolated",
+            "--fail-on",
+            "error",
+            "--format",
+            "concise",
+            &fixture("x86-aspnet20.xml"),
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(": MB107 "));
+    // Declared, the same gate passes.
+    mblint()
+        .args([
+            "check",
+            "--isolated",
+            "--fail-on",
+            "error",
+            "--platform",
+            "x86",
+            &fixture("x86-aspnet20.xml"),
+        ])
+        .assert()
+        .code(0);
+}

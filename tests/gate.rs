@@ -340,3 +340,35 @@ fn a_baseline_reports_only_what_is_new_and_fails_closed() {
         .code(2)
         .stderr(predicate::str::contains("not a baseline"));
 }
+
+#[test]
+fn errors_on_stderr_carry_no_control_character() {
+    // A name with an OSC sequence in it, as a drive copy's file name could have: every line on stderr
+    // (here --verbose's) shows it escaped.
+    let dir = tempfile::tempdir().unwrap();
+    let metabase = dir.path().join("Meta\u{1b}]0;pwned\u{7}.xml");
+    std::fs::copy(fixture("clean-64bit.xml"), &metabase).unwrap();
+    let out = mblint().args(["check", "--verbose"]).arg(&metabase).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains(['\u{1b}', '\u{7}']), "{stderr:?}");
+    assert!(stderr.contains("\\u{1b}"), "{stderr}");
+}
+
+#[test]
+fn inspect_shows_a_hostile_file_name_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("x\u{1b}[2Jy.dll");
+    std::fs::copy(
+        format!("{}/testdata/images/x64/isapi-filter.dll", env!("CARGO_MANIFEST_DIR")),
+        &image,
+    )
+    .unwrap();
+    let out = mblint().arg("inspect").arg(&image).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !table.contains('\u{1b}') && table.contains("x\\u{1b}[2Jy.dll"),
+        "{table:?}"
+    );
+}

@@ -48,6 +48,7 @@ pub fn json(items: &[Inspected]) -> String {
     out
 }
 
+/// The table for people, every cell escaped (see [`super::escape`]).
 pub fn table(items: &[Inspected]) -> String {
     let rows: Vec<[String; 7]> = items
         .iter()
@@ -92,6 +93,9 @@ pub fn table(items: &[Inspected]) -> String {
                 [item.file.clone(), dash(), dash(), dash(), dash(), dash(), why]
             }
         })
+        // File names come from a drive copy and export/import names from the image: no control
+        // character reaches the terminal.
+        .map(|row: [String; 7]| row.map(|cell| super::escape::escape(&cell).into_owned()))
         .collect();
     let header = ["FILE", "MACHINE", "FORMAT", "TYPE", "BITNESS", "CLR", "DETAILS"].map(str::to_string);
     let mut widths = [0usize; 7];

@@ -47,6 +47,9 @@ pub fn merge(
         .collect();
     let mut out = Vec::new();
     let mut dependent: Dependent = BTreeMap::new();
+    // The gravest verdict MB107 stands for: an error on one platform stays an error, so a gate run
+    // with `--fail-on error` still fails until the platform is declared.
+    let mut gravest = RULE.severity;
     for (i, (worker, diags)) in runs.iter().enumerate() {
         for d in diags {
             let k = key(d);
@@ -61,6 +64,7 @@ pub fn merge(
                 }
                 continue;
             }
+            gravest = gravest.max(d.severity);
             let what = mb.slice(d.span).trim().to_string();
             dependent
                 .entry(worker.platform)
@@ -131,6 +135,7 @@ pub fn merge(
     .help(
         "declare the platform with --platform x86|x64|ia64 (or platform = \"x64\" in mblint.toml), or check a copy of the server's system drive, whose system32 images tell it: 32-bit Windows loads only 32-bit ISAPI DLLs, and 64-bit Windows in 64-bit mode only 64-bit ones",
     );
+    d.severity = gravest;
     for &span in spans.iter().skip(1).take(3) {
         d = d.related(span, "this verdict depends on the platform too");
     }
