@@ -11,8 +11,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::bitness::Bitness;
 use crate::config::{ConfigError, Origin, Settings};
 use crate::diagnostic::Severity;
-use crate::fix::engine::{self, Request};
-use crate::fix::{script, write};
+use crate::fixer::{self, Request};
+use crate::fixer::{script, write};
 use crate::lint::{FileReport, InputFailure, Options, effective_options, input, lint_file, read_metabase};
 use crate::report::inspect::{InspectResult, Inspected, isapi_roles};
 use crate::report::{github, json, sarif, text};
@@ -405,7 +405,7 @@ fn fix_one(
     let request = Request {
         unsafe_fixes: args.unsafe_fixes,
     };
-    let fixed = engine::fix_bytes(&name, original, options, request).map_err(|e| (format!("{name}: {e}"), None))?;
+    let fixed = fixer::fix_bytes(&name, original, options, request).map_err(|e| (format!("{name}: {e}"), None))?;
     let unsafe_left = fixed
         .after()
         .diagnostics
@@ -413,7 +413,7 @@ fn fix_one(
         .filter(|d| {
             d.fix
                 .as_ref()
-                .is_some_and(|f| f.applicability == crate::fix::Applicability::Unsafe)
+                .is_some_and(|f| f.applicability == crate::diagnostic::Applicability::Unsafe)
         })
         .count();
     let hint = if unsafe_left > 0 && !args.unsafe_fixes {
@@ -648,8 +648,8 @@ fn rule_counts(reports: &[FileReport]) -> Vec<(&'static str, usize, usize, usize
         let c = counts.entry(d.code).or_default();
         c.0 += 1;
         match d.fix.as_ref().map(|f| f.applicability) {
-            Some(crate::fix::Applicability::Safe) => c.1 += 1,
-            Some(crate::fix::Applicability::Unsafe) => c.2 += 1,
+            Some(crate::diagnostic::Applicability::Safe) => c.1 += 1,
+            Some(crate::diagnostic::Applicability::Unsafe) => c.2 += 1,
             _ => {}
         }
     }

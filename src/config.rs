@@ -352,7 +352,7 @@ ignore = ["MB102"]
         .unwrap();
         let rule = crate::rules::by_code("MB102").unwrap();
         let at = |loc: &str| {
-            let mut d = Diagnostic::new(rule, crate::metabase::Span::default(), "x");
+            let mut d = rule.diagnostic(crate::metabase::Span::default(), "x");
             d.location = Some(loc.into());
             d
         };

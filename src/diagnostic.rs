@@ -1,4 +1,6 @@
-//! Findings: what a rule reports, where, on what evidence, and how bad it is.
+//! Findings and fixes as data: what a rule reports, where, on what evidence, how bad it is, and the
+//! edits that would fix it. A leaf: it knows no rule, no engine and no output format (only the
+//! model's spans, to say where), so every stage above can share it.
 
 use serde::Serialize;
 
@@ -88,7 +90,7 @@ pub struct Diagnostic {
     pub evidence: Vec<Evidence>,
     pub related: Vec<Related>,
     /// The fix, when the rule can offer one (for a grouped finding: every place's edits).
-    pub fix: Option<crate::fix::Fix>,
+    pub fix: Option<Fix>,
     /// What one decision of the administrator fixes, for findings that repeat per place (the DLL and
     /// its role): findings of one rule with the same cause become one, with occurrences.
     pub cause: Option<std::sync::Arc<str>>,
@@ -97,10 +99,10 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(rule: &crate::rules::Rule, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn new(code: &'static str, severity: Severity, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
-            code: rule.code,
-            severity: rule.severity,
+            code,
+            severity,
             message: message.into(),
             label: String::new(),
             span,
@@ -158,7 +160,7 @@ impl Diagnostic {
         true
     }
 
-    pub fn fix(mut self, fix: Option<crate::fix::Fix>) -> Self {
+    pub fn fix(mut self, fix: Option<Fix>) -> Self {
         self.fix = fix;
         self
     }
@@ -211,7 +213,7 @@ pub fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         &'static str,
         std::sync::Arc<str>,
         Severity,
-        Option<(crate::fix::Applicability, String)>,
+        Option<(Applicability, String)>,
     );
     let mut out: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
     let mut index: HashMap<Key, usize> = HashMap::new();
@@ -219,7 +221,7 @@ pub fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     // 100,000 places of one cause stay linear.
     type Seen = (
         std::collections::HashSet<(u32, u32, String)>,
-        std::collections::HashSet<crate::fix::MetabaseOp>,
+        std::collections::HashSet<MetabaseOp>,
     );
     let mut seen: HashMap<usize, Seen> = HashMap::new();
     for d in diagnostics {
@@ -273,4 +275,78 @@ pub fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// How safe a fix is. Ordered: `DisplayOnly < Unsafe < Safe`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Shown, never applied: mblint cannot tell that it is right.
+    DisplayOnly,
+    /// Applied with `--fix --unsafe-fixes`: it changes more than the faulty value (a server-wide
+    /// switch, a security decision) or rests on facts mblint could not check.
+    Unsafe,
+    /// Applied with `--fix`.
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::DisplayOnly => "display-only",
+            Applicability::Unsafe => "unsafe",
+            Applicability::Safe => "safe",
+        }
+    }
+}
+
+/// Replace the text at `span` (a range of the decoded text) with `content`. An empty span inserts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    #[serde(skip)]
+    pub span: Span,
+    pub content: String,
+}
+
+/// A metabase change a fix makes, as the live metabase would be told it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum MetabaseOp {
+    /// Set a property to the value it has after the fix (a multi-string is set whole).
+    Set { location: String, property: String },
+    /// Remove a property from a key.
+    Delete { location: String, property: String },
+    /// Create a key.
+    CreateKey { location: String, key_type: String },
+}
+
+/// A set of edits that belong together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    pub applicability: Applicability,
+    /// What it does, in one sentence.
+    pub message: String,
+    pub edits: Vec<Edit>,
+    pub ops: Vec<MetabaseOp>,
+    /// Whether IIS must be restarted for it to take effect (a worker bitness switch).
+    pub restart: bool,
+}
+
+impl Fix {
+    pub fn new(applicability: Applicability, message: impl Into<String>) -> Fix {
+        Fix {
+            applicability,
+            message: message.into(),
+            edits: Vec::new(),
+            ops: Vec::new(),
+            restart: false,
+        }
+    }
+
+    /// The smallest and largest offsets the fix touches.
+    pub fn extent(&self) -> Option<(u32, u32)> {
+        let start = self.edits.iter().map(|e| e.span.start).min()?;
+        let end = self.edits.iter().map(|e| e.span.end).max()?;
+        Some((start, end))
+    }
 }

@@ -22,7 +22,7 @@ use crate::metabase::{Metabase, Span};
 use crate::platform::{Platform, Platforms, Process};
 use crate::resolve::pe::Machine;
 use crate::resolve::resolver::Resolver;
-use crate::resolve::winpath::{self, WinPath};
+use crate::winpath::{self, WinPath};
 
 /// Where a fact came from, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

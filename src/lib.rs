@@ -3,6 +3,12 @@
 //!
 //! Data flows one way: bytes -> [`metabase::SourceFile`] -> [`metabase::Metabase`] ->
 //! [`metabase::isapi::IsapiSet`] -> [`diagnostic::Diagnostic`]s -> [`report`].
+//!
+//! Modules in pipeline order, each using only those before it: [`bitness`], [`platform`], [`winpath`]
+//! (Windows path facts), [`metabase`] (the model), [`diagnostic`] (findings and fixes as data, a
+//! leaf), [`fix`] (building edits), [`resolve`] (drives and images), [`host`] (the server model),
+//! [`rules`] (with the bitness planner), [`config`], [`lint`] and beside it [`fixer`] (the verified
+//! fix loop), [`baseline`], [`report`], [`cli`].
 
 pub mod baseline;
 pub mod bitness;
@@ -10,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod fix;
+pub mod fixer;
 pub mod host;
 pub mod lint;
 pub mod metabase;
@@ -17,3 +24,4 @@ pub mod platform;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod winpath;

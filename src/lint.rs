@@ -12,8 +12,8 @@ use crate::platform::Platform;
 use crate::resolve::drive::{Drives, find_metabase};
 use crate::resolve::images::Images;
 use crate::resolve::resolver::Resolver;
-use crate::resolve::winpath;
 use crate::rules::{self, Context, malformed_metabase};
+use crate::winpath;
 
 /// How to lint.
 #[derive(Debug, Clone, Default)]

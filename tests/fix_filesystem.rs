@@ -1,6 +1,6 @@
 //! `--fix` on the file system: symbolic and hard links, owner, mode and extended attributes, safe
 //! backups, concurrent runs, temporary files, several files. The disk-full and race simulations go
-//! through the `Sink` seam of `mblint::fix::write`.
+//! through the `Sink` seam of `mblint::fixer::write`.
 #![cfg(unix)]
 
 use std::fs::{self, File};
@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use assert_cmd::Command;
-use mblint::fix::engine::{Request, fix_bytes};
-use mblint::fix::write::{self, Disk, Sink, WriteError};
+use mblint::fixer::write::{self, Disk, Sink, WriteError};
+use mblint::fixer::{Request, fix_bytes};
 use mblint::lint::Options;
 
 const SAFE_FIX: &str = "testdata/metabases/enable32bit-misplaced-agreeing.xml";

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use mblint::fix::changes::ChangeSet;
-use mblint::fix::engine::{FixError, Request, fix_bytes, fix_from};
+use mblint::fixer::{FixError, Request, fix_bytes, fix_from};
 use mblint::lint::{Options, input, lint_bytes_with};
 use predicates::prelude::*;
 
@@ -126,7 +126,7 @@ fn diffs_of_every_fixable_fixture() {
             shown.push_str(&format!("remaining: {left:?}\n"));
             if !fixed.changes.is_empty() {
                 // The same changes as the script that applies them to the live metabase.
-                let script = mblint::fix::script::adsutil(&name, &fixed.after().source.text, &fixed.applied)
+                let script = mblint::fixer::script::adsutil(&name, &fixed.after().source.text, &fixed.applied)
                     .unwrap_or_else(|e| format!("refused: {e}\n"));
                 shown.push_str("--script adsutil:\n");
                 shown.push_str(&script.replace("\r\n", "\n"));
@@ -231,15 +231,15 @@ fn a_fix_that_would_break_the_file_is_refused() {
     let breaks = |pass: &mut ChangeSet| {
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let at = text.find("</IIS_Global>").unwrap() - 3; // offsets of the decoded text (BOM dropped)
-        let mut edits: Vec<mblint::fix::Edit> = pass
+        let mut edits: Vec<mblint::diagnostic::Edit> = pass
             .changes()
             .iter()
-            .map(|c| mblint::fix::Edit {
+            .map(|c| mblint::diagnostic::Edit {
                 span: mblint::metabase::Span::new(c.start, c.end),
                 content: c.content.clone(),
             })
             .collect();
-        edits.push(mblint::fix::Edit {
+        edits.push(mblint::diagnostic::Edit {
             span: mblint::metabase::Span::new(at, at + 4),
             content: "<".into(),
         });
@@ -289,8 +289,8 @@ fn a_file_changed_since_it_was_read_is_not_overwritten() {
     )
     .unwrap();
     std::fs::write(&path, b"IIS saved the metabase meanwhile").unwrap();
-    let err =
-        mblint::fix::write::replace(&path, &original, &fixed.bytes, false, &mut mblint::fix::write::Disk).unwrap_err();
+    let err = mblint::fixer::write::replace(&path, &original, &fixed.bytes, false, &mut mblint::fixer::write::Disk)
+        .unwrap_err();
     assert!(err.to_string().contains("changed on disk"), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), b"IIS saved the metabase meanwhile");
 }
@@ -606,7 +606,7 @@ fn no_fix_leaves_a_dll_its_host_cannot_load() {
                 ("iis5-mode-rawdata-filter", true) => {
                     assert!(fixed.applied.is_empty());
                     let shown = fixed.before.diagnostics.iter().find_map(|d| d.fix.as_ref()).unwrap();
-                    assert_eq!(shown.applicability, mblint::fix::Applicability::DisplayOnly);
+                    assert_eq!(shown.applicability, mblint::diagnostic::Applicability::DisplayOnly);
                     assert!(shown.message.contains("RawLogger"), "{}", shown.message);
                 }
                 // Windows on D: the expanded path, where one is written, is on D: (with a drive

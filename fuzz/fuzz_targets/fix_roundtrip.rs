@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mblint::fix::engine::{Request, fix_bytes};
+use mblint::fixer::{Request, fix_bytes};
 use mblint::lint::Options;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! the original bytes (everything outside the changes stays byte-identical: BOM, UTF-16, CRLF, tabs),
 //! and rendered as a unified diff built from the changes alone, never by diffing two whole texts.
 
-use super::Edit;
+use crate::diagnostic::Edit;
 use crate::metabase::source::{Encoding, SourceFile};
 
 /// Replace original `start..end` with `content`.

@@ -2,7 +2,7 @@
 //! alphabetical order; a new key in Location order with `<TAB>>` and an explicit close tag; the
 //! file's own line ending. Values are XML-escaped.
 
-use super::{Edit, MetabaseOp};
+use crate::diagnostic::{Edit, MetabaseOp};
 use crate::metabase::model::normalise_location;
 use crate::metabase::source::LineEnding;
 use crate::metabase::{AttrId, KeyId, Metabase, Span};

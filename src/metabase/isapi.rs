@@ -16,7 +16,7 @@ use super::source::Span;
 use super::values::{ProcessorKind, ScriptMap, filter_load_order};
 use crate::bitness::Bitness;
 use crate::platform::{Platform, Process};
-use crate::resolve::{PathEvidence, path_evidence};
+use crate::winpath::evidence::{PathEvidence, path_evidence};
 
 /// The Location whose `Enable32bitAppOnWin64` decides the worker bitness.
 pub const APP_POOLS: &str = "/LM/W3SVC/AppPools";
@@ -181,7 +181,7 @@ pub struct IsapiRef {
     pub path: Arc<str>,
     /// What the path's folders say of its bitness (worked out once per distinct path).
     pub evidence: Option<&'static PathEvidence>,
-    /// Whether the path is a plain `X:\...` path ([`crate::resolve::winpath::is_plain`]).
+    /// Whether the path is a plain `X:\...` path ([`crate::winpath::is_plain`]).
     pub plain: bool,
     /// The script map's extension (`.aspx`, `*`), shared like the path.
     pub extension: Option<Arc<str>>,
@@ -284,7 +284,7 @@ impl IsapiSet {
             return (shared.clone(), *evidence, *plain);
         }
         let shared: Arc<str> = Arc::from(path);
-        let facts = (path_evidence(path), crate::resolve::winpath::is_plain(path));
+        let facts = (path_evidence(path), crate::winpath::is_plain(path));
         self.interned.insert(shared.clone(), facts);
         self.paths.push(shared.clone());
         (shared, facts.0, facts.1)

@@ -123,7 +123,7 @@ pub struct JsonFix<'a> {
     pub message: &'a str,
     pub restart: bool,
     pub edits: Vec<JsonEdit<'a>>,
-    pub ops: &'a [crate::fix::MetabaseOp],
+    pub ops: &'a [crate::diagnostic::MetabaseOp],
 }
 
 fn byte_span(source: &SourceFile, span: crate::metabase::Span) -> ByteSpan {

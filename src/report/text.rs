@@ -463,8 +463,8 @@ fn tail(
 /// that needs `--unsafe-fixes`, nothing otherwise.
 fn marker(d: &Diagnostic) -> &'static str {
     match d.fix.as_ref().map(|f| f.applicability) {
-        Some(crate::fix::Applicability::Safe) => "[*] ",
-        Some(crate::fix::Applicability::Unsafe) => "[~] ",
+        Some(crate::diagnostic::Applicability::Safe) => "[*] ",
+        Some(crate::diagnostic::Applicability::Unsafe) => "[~] ",
         _ => "",
     }
 }
@@ -474,8 +474,8 @@ pub fn fixable(reports: &[FileReport]) -> String {
     let (mut safe, mut unsafe_) = (0, 0);
     for d in reports.iter().flat_map(|r| &r.diagnostics) {
         match d.fix.as_ref().map(|f| f.applicability) {
-            Some(crate::fix::Applicability::Safe) => safe += 1,
-            Some(crate::fix::Applicability::Unsafe) => unsafe_ += 1,
+            Some(crate::diagnostic::Applicability::Safe) => safe += 1,
+            Some(crate::diagnostic::Applicability::Unsafe) => unsafe_ += 1,
             _ => {}
         }
     }

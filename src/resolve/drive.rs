@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::winpath::{self, WinPath};
+use crate::winpath::{self, WinPath};
 
 /// Drive letters mapped to host folders, and where Windows lives on them. Nothing is mapped unless
 /// asked: mblint never runs on the IIS server itself (Windows Server 2003 cannot run today's Rust

@@ -99,7 +99,7 @@ pub fn read_capped(mut file: File, cap: u64) -> io::Result<Option<Vec<u8>>> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Writing: the platform seam of `fix::write`. Each function is small, with a `#[cfg(unix)]` body
+// Writing: the platform seam of `fixer::write`. Each function is small, with a `#[cfg(unix)]` body
 // and a plain fallback elsewhere (Windows), which keeps less but never does anything unsafe.
 // ---------------------------------------------------------------------------------------------
 

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::resolver::{Resolution, Resolver};
-use super::winpath::counterparts;
 use crate::bitness::Bitness;
 use crate::metabase::isapi::{IsapiRef, IsapiSet, Role};
 use crate::platform::Process;
+use crate::winpath::counterparts;
 
 /// A path that loads in a worker of some bitness.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,10 +3,6 @@
 pub mod drive;
 pub mod fsys;
 pub mod images;
-pub mod path_evidence;
 pub mod pe;
 pub mod resolver;
 pub mod upcase;
-pub mod winpath;
-
-pub use path_evidence::{PathEvidence, path_evidence};

@@ -18,8 +18,8 @@ use super::drive::Drives;
 use super::fsys::{self, EntryKind};
 use super::pe::{self, ImageError, ImageInfo};
 use super::upcase;
-use super::winpath::{self, PathProblem, WinPath};
 use crate::platform::Process;
+use crate::winpath::{self, PathProblem, WinPath};
 
 /// How a lookup that ends on a folder says so.
 const FOLDER_NOT_DLL: &str = " is a folder, not a DLL";

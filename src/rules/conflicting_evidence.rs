@@ -26,9 +26,7 @@ fn report<T>(what: &str, fact: &Fact<T>, out: &mut Vec<Diagnostic>) {
         .find_map(|c: &Clue| c.span)
         .unwrap_or(Span::new(0, 0));
     out.push(
-        Diagnostic::new(
-            &RULE,
-            span,
+        RULE.diagnostic(span,
             format!("the evidence about the server's {what} disagrees: {conflict}"),
         )
         .label(format!("evidence about the {what}"))

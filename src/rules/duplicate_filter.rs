@@ -41,8 +41,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             return;
         };
         out.push(
-            Diagnostic::new(
-                &RULE,
+            RULE.diagnostic(
                 mb.attr(attr).value,
                 format!(
                     "the filter `{}` loads the same DLL as `{}`{}: the DLL's notifications run twice per request",

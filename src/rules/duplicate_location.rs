@@ -20,9 +20,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some(first) = mb.find(&key.path) else { continue };
         let (line, _) = mb.source.line_col(mb.key(first).location.start as usize);
         out.push(
-            Diagnostic::new(
-                &RULE,
-                key.location,
+            RULE.diagnostic(key.location,
                 format!(
                     "Location {} appears again (first on line {line}): the metabase holds one key per Location, so one of the two keys' properties is lost when IIS loads the file and saves it back",
                     mb.location(dup)

@@ -39,9 +39,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if problems.is_empty() {
         return;
     }
-    let mut d = Diagnostic::new(
-        &RULE,
-        mb.attr(ewr.attr).value,
+    let mut d = RULE.diagnostic(mb.attr(ewr.attr).value,
         format!(
             "EnableEditWhileRunning is on but {}: a hand edit IIS rejects, or saves over, leaves too little history to recover the metabase from",
             problems.join(" and ")

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use super::worker_bitness_mismatch::subject;
 use super::{Context, FixAvailability, Rule, rule_doc};
+use crate::diagnostic::{Applicability, Fix};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::fix::{Applicability, Fix};
 use crate::metabase::props;
 use crate::metabase::values::restriction_key;
 
@@ -29,7 +29,7 @@ fn allow(ctx: &Context<'_>, path: &str, entry: Option<crate::metabase::Span>) ->
     let attr = mb.own(svc, props::WEB_SVC_EXT_RESTRICTION_LIST)?;
     let file = path.rsplit(['\\', '/']).next().unwrap_or(path);
     let edit = match entry {
-        Some(line) if mb.slice(line).starts_with('0') => crate::fix::Edit {
+        Some(line) if mb.slice(line).starts_with('0') => crate::diagnostic::Edit {
             span: crate::metabase::Span::new(line.start as usize, line.start as usize + 1),
             content: "1".into(),
         },
@@ -40,7 +40,7 @@ fn allow(ctx: &Context<'_>, path: &str, entry: Option<crate::metabase::Span>) ->
                 .map_or(file, |(stem, _)| stem)
                 .to_ascii_uppercase();
             let end = mb.attr(attr).value.end as usize;
-            crate::fix::Edit {
+            crate::diagnostic::Edit {
                 span: crate::metabase::Span::new(end, end),
                 content: format!(
                     "{}\t\t\t1,{},1,{group},{file}",
@@ -62,7 +62,7 @@ fn allow(ctx: &Context<'_>, path: &str, entry: Option<crate::metabase::Span>) ->
         ),
     );
     fix.edits.push(edit);
-    fix.ops.push(crate::fix::MetabaseOp::Set {
+    fix.ops.push(crate::diagnostic::MetabaseOp::Set {
         location: mb.location(svc).into_owned(),
         property: props::WEB_SVC_EXT_RESTRICTION_LIST.name.to_string(),
     });
@@ -139,9 +139,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if allowed {
             continue;
         }
-        let mut d = Diagnostic::new(
-            &RULE,
-            entry.span,
+        let mut d = RULE.diagnostic(entry.span,
             format!(
                 "{} runs `{named}`, which WebSvcExtRestrictionList prohibits ({why}): its requests get 404.2 \"Denied due to Lockdown Policy\"",
                 subject(entry),

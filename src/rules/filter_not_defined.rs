@@ -1,8 +1,8 @@
 //! MB301 filter-not-defined: FilterLoadOrder names a filter with no IIsFilter key or no FilterPath.
 
 use super::{Context, FixAvailability, Rule, rule_doc};
+use crate::diagnostic::{Applicability, Fix};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::fix::{Applicability, Fix};
 use crate::metabase::{Span, props};
 
 pub static RULE: Rule = Rule {
@@ -44,11 +44,11 @@ fn drop_name(
         Applicability::Unsafe,
         format!("remove `{}` from FilterLoadOrder", &text[start..end]),
     );
-    fix.edits.push(crate::fix::Edit {
+    fix.edits.push(crate::diagnostic::Edit {
         span,
         content: String::new(),
     });
-    fix.ops.push(crate::fix::MetabaseOp::Set {
+    fix.ops.push(crate::diagnostic::MetabaseOp::Set {
         location: mb.location(key).into_owned(),
         property: props::FILTER_LOAD_ORDER.name.to_string(),
     });
@@ -66,9 +66,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         };
         let order = mb.own(def.filters_key, props::FILTER_LOAD_ORDER);
         out.push(
-            Diagnostic::new(
-                &RULE,
-                span,
+            RULE.diagnostic(span,
                 format!(
                     "FilterLoadOrder lists the filter `{}`, but {what}: IIS 6 cannot load it, and a filter that fails to load stops the {}: 503 Service Unavailable",
                     def.name,

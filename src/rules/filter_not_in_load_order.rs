@@ -20,8 +20,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         out.push(
-            Diagnostic::new(
-                &RULE,
+            RULE.diagnostic(
                 mb.attr(path).value,
                 format!(
                     "the filter `{}` has a FilterPath but {}'s FilterLoadOrder does not list it: IIS never loads it",

@@ -5,7 +5,7 @@ use super::{Context, FixAvailability, Rule, opened_as, rule_doc};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::metabase::isapi::Role;
 use crate::resolve::resolver::{Found, Resolution};
-use crate::resolve::winpath::{self, PathProblem};
+use crate::winpath::{self, PathProblem};
 
 pub static RULE: Rule = Rule {
     code: "MB201",
@@ -64,7 +64,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             _ => continue,
         };
         out.push(
-            Diagnostic::new(&RULE, entry.span, message)
+            RULE.diagnostic(entry.span, message)
                 .label(label)
                 .at(mb, entry.key, Some(entry.attr))
                 .cause(super::cause_of(entry))

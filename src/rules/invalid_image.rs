@@ -30,9 +30,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             Ok(_) => continue,
         };
         out.push(
-            Diagnostic::new(
-                &RULE,
-                entry.span,
+            RULE.diagnostic(entry.span,
                 format!(
                     "{} {} is not a loadable DLL: {problem}; loading it fails with Win32 error 193 (ERROR_BAD_EXE_FORMAT)",
                     subject(entry),

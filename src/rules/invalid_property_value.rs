@@ -102,15 +102,15 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 }
                 .filter(|_| schema(name).is_some_and(|p| p.ty == PropType::Bool))
                 .map(|value| {
-                    let mut fix = crate::fix::Fix::new(
-                        crate::fix::Applicability::DisplayOnly,
+                    let mut fix = crate::diagnostic::Fix::new(
+                        crate::diagnostic::Applicability::DisplayOnly,
                         format!("write {value}, if that is what was meant (what IIS makes of the value as written is unknown)"),
                     );
                     fix.edits.push(crate::fix::edit::replace(a.value, value));
                     fix
                 });
                 out.push(
-                    Diagnostic::new(&RULE, a.value, problem)
+                    RULE.diagnostic(a.value, problem)
                         .fix(suggestion)
                         .label("not a valid value")
                         .at(mb, key, Some(attr))
@@ -121,7 +121,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
     let mut entry = |key: u32, attr: u32, span: Span, message: String| {
         out.push(
-            Diagnostic::new(&RULE, span, message)
+            RULE.diagnostic(span, message)
                 .label("malformed entry")
                 .at(mb, key, Some(attr))
                 .help("IIS skips or misreads a malformed entry: correct its fields"),

@@ -17,7 +17,7 @@ pub static RULE: Rule = Rule {
 
 /// The finding for a file that failed to decode or parse.
 pub fn diagnostic(span: Span, message: &str) -> Diagnostic {
-    Diagnostic::new(&RULE, span, message)
+    RULE.diagnostic(span, message)
         .label("here")
         .help("IIS refuses to start with a metabase it cannot parse; restore MetaBase.xml from the History folder or a backup, or correct the file by hand")
 }

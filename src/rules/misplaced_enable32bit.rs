@@ -3,8 +3,9 @@
 
 use super::{Context, FixAvailability, Rule, rule_doc};
 use crate::bitness::Bitness;
+use crate::diagnostic::{Applicability, Fix};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::fix::{Applicability, Fix, edit};
+use crate::fix::edit;
 use crate::metabase::isapi::APP_POOLS;
 use crate::metabase::props::{self, is_canonical_bool};
 
@@ -97,7 +98,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 )
             };
             out.push(
-                Diagnostic::new(&RULE, span, message)
+                RULE.diagnostic(span, message)
                     .label("ignored here")
                     .fix(misplaced_fix(ctx, key, attr, &value))
                     .at(mb, key, Some(attr))
@@ -108,9 +109,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             );
         } else if !is_canonical_bool(&value) {
             out.push(
-                Diagnostic::new(
-                    &RULE,
-                    span,
+                RULE.diagnostic(span,
                     format!(
                         "Enable32bitAppOnWin64=\"{value}\" is not TRUE, FALSE, 1 or 0; IIS 6 treats any value other than 0 as TRUE, so worker processes run {}",
                         ctx.worker.bitness

@@ -100,7 +100,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
         };
         out.push(
-            Diagnostic::new(&RULE, entry.span, message)
+            RULE.diagnostic(entry.span, message)
                 .label(format!("image exports: {}", summary(&info.exports)))
                 .at(mb, entry.key, Some(entry.attr))
                 .cause(super::cause_of(entry))

@@ -77,9 +77,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         };
         let count = |v: &str| apps.iter().filter(|a| a.1 == v).count();
         out.push(
-            Diagnostic::new(
-                &RULE,
-                other.2,
+            RULE.diagnostic(other.2,
                 format!(
                     "application pool `{pool}` runs applications of two ASP.NET versions: {} ({} application(s), e.g. {}) and {} ({}, e.g. {}); one worker process hosts one CLR, so whichever loads second fails with ASP.NET event 1062 \"It is not possible to run two different versions of ASP.NET in the same IIS process\"",
                     first.1,

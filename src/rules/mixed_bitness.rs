@@ -54,9 +54,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         format!("{n} {b} ({list})")
     };
     out.push(
-        Diagnostic::new(
-            &RULE,
-            failing.0.span,
+        RULE.diagnostic(failing.0.span,
             format!(
                 "the ISAPI DLLs worker processes load are of both bitnesses: {} and {}; whichever value Enable32bitAppOnWin64 takes, some of them fail to load",
                 names(Bitness::Bits32),

@@ -3,14 +3,19 @@
 
 use crate::bitness::Bitness;
 use crate::diagnostic::{Diagnostic, Evidence, Severity};
-use crate::metabase::Metabase;
 use crate::metabase::isapi::{IsapiRef, IsapiSet, WorkerBitness};
 use crate::metabase::server::ServerConfig;
+use crate::metabase::{Metabase, Span};
 use crate::resolve::images::Images;
 use crate::resolve::pe::{ImageError, ImageInfo};
 use crate::resolve::resolver::{Found, Resolution};
-use crate::resolve::winpath::WinPath;
+use crate::winpath::WinPath;
 
+// The bitness planner that rules consult for their fixes, and the lockdown it keeps.
+pub mod lockdown;
+pub mod plan;
+
+// One module a rule.
 pub mod conflicting_evidence;
 pub mod duplicate_filter;
 pub mod duplicate_location;
@@ -58,7 +63,7 @@ pub struct Context<'a> {
     /// The server's platform, isolation mode and Windows folder, with their evidence. Verdicts are
     /// worked out for one platform at a time (`worker.platform`), each one the model leaves open.
     pub model: &'a crate::host::ServerModel,
-    pub(crate) plan: std::cell::OnceCell<Option<crate::fix::plan::Plan>>,
+    pub(crate) plan: std::cell::OnceCell<Option<crate::rules::plan::Plan>>,
 }
 
 /// An entry whose path resolved to a file that was read as an image.
@@ -108,9 +113,9 @@ pub struct EntryBitness {
 
 impl Context<'_> {
     /// The bitness plan (computed once).
-    pub fn plan(&self) -> Option<&crate::fix::plan::Plan> {
+    pub fn plan(&self) -> Option<&crate::rules::plan::Plan> {
         self.plan
-            .get_or_init(|| crate::fix::plan::plan(self, self.forced_bitness))
+            .get_or_init(|| crate::rules::plan::plan(self, self.forced_bitness))
             .as_ref()
     }
 
@@ -239,6 +244,13 @@ pub struct Rule {
     pub check: Option<Check>,
 }
 
+impl Rule {
+    /// A finding of this rule, at its default severity.
+    pub fn diagnostic(&self, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(self.code, self.severity, span, message)
+    }
+}
+
 macro_rules! rule_doc {
     ($code:literal) => {
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $code, ".md"))
@@ -282,12 +294,7 @@ pub fn cause_of(entry: &IsapiRef) -> std::sync::Arc<str> {
 
 /// `C:\WINDOWS\system32\x.dll (opened as C:\WINDOWS\SysWOW64\x.dll by a 32-bit worker)`, or the
 /// path alone when redirection did not change it.
-pub fn opened_as(
-    configured: &str,
-    effective: &crate::resolve::winpath::WinPath,
-    redirected: bool,
-    worker: Bitness,
-) -> String {
+pub fn opened_as(configured: &str, effective: &crate::winpath::WinPath, redirected: bool, worker: Bitness) -> String {
     if redirected {
         format!("`{configured}` (opened as `{effective}` by a {worker} worker)")
     } else {
@@ -308,7 +315,7 @@ pub fn run(ctx: &Context<'_>, enabled: impl Fn(&str) -> bool) -> Vec<Diagnostic>
             check(ctx, &mut out);
         }
     }
-    crate::fix::plan::attach(ctx, &mut out);
+    crate::rules::plan::attach(ctx, &mut out);
     out.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
     out
 }

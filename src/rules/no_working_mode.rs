@@ -42,9 +42,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     };
     let list = |b: Bitness| path_list(only(b).map(|e| &*e.path), 4, false).1;
     out.push(
-        Diagnostic::new(
-            &RULE,
-            here.span,
+        RULE.diagnostic(here.span,
             format!(
                 "no worker bitness can load every ISAPI DLL: 32-bit only (no 64-bit build on the drive): {}; 64-bit only (no 32-bit build on the drive): {}. With Enable32bitAppOnWin64 either way, one side fails (503 for a filter, 500 for an extension)",
                 list(Bitness::Bits32),

@@ -122,9 +122,7 @@ pub fn merge(
             format!("on {name}: {list}")
         })
         .collect();
-    let mut d = Diagnostic::new(
-        &RULE,
-        spans[0],
+    let mut d = RULE.diagnostic(spans[0],
         format!(
             "the verdict on this server depends on its platform, which is {}: {}",
             model.platform.value.describe(),

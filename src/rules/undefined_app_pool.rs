@@ -33,9 +33,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         out.push(
-            Diagnostic::new(
-                &RULE,
-                mb.attr(attr).value,
+            RULE.diagnostic(mb.attr(attr).value,
                 format!(
                     "AppPoolId=\"{name}\" at {} names no application pool (no key /LM/W3SVC/AppPools/{name}): requests to the applications there get 503 Service Unavailable",
                     mb.location(key)

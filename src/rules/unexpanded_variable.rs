@@ -3,10 +3,11 @@
 
 use super::worker_bitness_mismatch::subject;
 use super::{Context, FixAvailability, Rule, rule_doc};
+use crate::diagnostic::{Applicability, Fix};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::fix::{Applicability, Fix, edit};
+use crate::fix::edit;
 use crate::metabase::isapi::Role;
-use crate::resolve::winpath::variable;
+use crate::winpath::variable;
 
 pub static RULE: Rule = Rule {
     code: "MB204",
@@ -62,7 +63,7 @@ fn expand(ctx: &Context<'_>, entry: &crate::metabase::isapi::IsapiRef) -> Option
         ),
     );
     fix.edits.push(edit::replace(entry.span, &out));
-    fix.ops.push(crate::fix::MetabaseOp::Set {
+    fix.ops.push(crate::diagnostic::MetabaseOp::Set {
         location: mb.location(entry.key).into_owned(),
         property: if entry.role.is_filter() {
             "FilterPath"
@@ -89,9 +90,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             "ScriptMaps (a MULTISZ property)"
         };
         out.push(
-            Diagnostic::new(
-                &RULE,
-                entry.span,
+            RULE.diagnostic(entry.span,
                 format!(
                     "{} names its DLL with %{name}%, but IIS 6 does not expand environment variables in {property}: only EXPANDSZ properties such as HcCompressionDll are expanded, so the DLL is not found",
                     subject(entry)

@@ -42,9 +42,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         out.push(
-            Diagnostic::new(
-                &RULE,
-                line.span,
+            RULE.diagnostic(line.span,
                 format!(
                     "the application `{}` depends on {} that no WebSvcExtRestrictionList entry defines: IIS Manager cannot enable it, and its extensions stay prohibited",
                     dep.application,

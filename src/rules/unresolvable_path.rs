@@ -4,7 +4,7 @@ use super::worker_bitness_mismatch::subject;
 use super::{Context, FixAvailability, Rule, rule_doc};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::resolve::resolver::{Found, Resolution};
-use crate::resolve::winpath::{self, PathProblem};
+use crate::winpath::{self, PathProblem};
 
 pub static RULE: Rule = Rule {
     code: "MB205",
@@ -50,8 +50,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             },
         };
         out.push(
-            Diagnostic::new(
-                &RULE,
+            RULE.diagnostic(
                 entry.span,
                 format!("{} {reason}; its bitness is unknown", subject(entry)),
             )

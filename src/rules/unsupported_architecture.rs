@@ -49,8 +49,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             ),
         };
         out.push(
-            Diagnostic::new(
-                &RULE,
+            RULE.diagnostic(
                 entry.span,
                 format!(
                     "{} {problem}; loading it fails with Win32 error 193 in every worker bitness",

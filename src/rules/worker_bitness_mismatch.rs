@@ -76,22 +76,22 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         } else {
             format!("Point this entry at a {worker} build of the DLL, or remove the component")
         };
-        let mut d = Diagnostic::new(
-            &RULE,
-            entry.span,
-            format!(
-                "{} is {} but {host} is {worker} on {}: {}",
-                subject(entry),
-                found.bitness,
-                ctx.platform_name(),
-                symptom(entry.role, ctx.worker.iis5)
-            ),
-        )
-        .label(found.basis)
-        .at(mb, entry.key, Some(entry.attr))
-        .cause(super::cause_of(entry))
-        .help(format!("{}. {remedy}", ctx.worker.describe(mb)))
-        .evidence(found.evidence);
+        let mut d = RULE
+            .diagnostic(
+                entry.span,
+                format!(
+                    "{} is {} but {host} is {worker} on {}: {}",
+                    subject(entry),
+                    found.bitness,
+                    ctx.platform_name(),
+                    symptom(entry.role, ctx.worker.iis5)
+                ),
+            )
+            .label(found.basis)
+            .at(mb, entry.key, Some(entry.attr))
+            .cause(super::cause_of(entry))
+            .help(format!("{}. {remedy}", ctx.worker.describe(mb)))
+            .evidence(found.evidence);
         if let Some((_, attr)) = ctx.worker.setting.filter(|_| ctx.worker.switchable()) {
             d = d.related(mb.attr(attr).value, format!("this makes worker processes {worker}"));
         }

@@ -29,9 +29,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         ),
         None => "IIs5IsolationModeEnabled is not set at /LM/W3SVC, and its default is TRUE".to_string(),
     };
-    let mut d = Diagnostic::new(
-        &RULE,
-        mb.attr(setting).value,
+    let mut d = RULE.diagnostic(mb.attr(setting).value,
         format!(
             "Enable32bitAppOnWin64 asks for 32-bit worker processes, but IIS runs in IIS 5.0 isolation mode ({mode}), where the setting is ignored: ISAPI DLLs load into inetinfo.exe and dllhost.exe, which are {} on {}, so every 32-bit ISAPI DLL fails to load",
             Bitness::Bits64,

@@ -1,4 +1,5 @@
-//! Runs fixes to a verified fixed point, in memory.
+//! Runs fixes to a verified fixed point, in memory; `write` puts the result in place and `script`
+//! prints it as adsutil commands. It sits beside [`crate::lint`] at the top: it lints each pass.
 //!
 //! Each pass lints the current text, takes the fixes the request allows (non-overlapping; the rest
 //! wait for the next pass), and composes their edits into one change set to the original text.
@@ -6,11 +7,14 @@
 //! [`MAX_PASSES`]. Then it verifies: the result parses, the findings whose fixes were applied are
 //! gone, and no finding appeared that the original did not have. Nothing is written here.
 
+pub mod script;
+pub mod write;
+
 use std::collections::HashMap;
 
-use super::changes::ChangeSet;
-use super::{Applicability, Fix};
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Fix};
+use crate::fix::changes::ChangeSet;
 use crate::lint::{FileReport, Options, lint_bytes_with};
 
 /// Passes before fixing is declared not to converge.
@@ -99,8 +103,8 @@ impl TakenEdits {
 
     /// Takes all of a fix's edits, or none. An edit identical to a taken one (nine script maps
     /// allowed by one restriction entry) is made once.
-    fn try_take(&mut self, edits: &[super::Edit]) -> bool {
-        let new: Vec<&super::Edit> = edits
+    fn try_take(&mut self, edits: &[crate::diagnostic::Edit]) -> bool {
+        let new: Vec<&crate::diagnostic::Edit> = edits
             .iter()
             .filter(|e| {
                 !self
@@ -125,11 +129,11 @@ impl TakenEdits {
         true
     }
 
-    fn into_edits(self) -> Vec<super::Edit> {
+    fn into_edits(self) -> Vec<crate::diagnostic::Edit> {
         self.by_span
             .into_iter()
             .flat_map(|((start, end), contents)| {
-                contents.into_iter().map(move |content| super::Edit {
+                contents.into_iter().map(move |content| crate::diagnostic::Edit {
                     span: crate::metabase::Span { start, end },
                     content,
                 })
@@ -327,7 +331,7 @@ impl Fixed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fix::Edit;
+    use crate::diagnostic::Edit;
     use crate::metabase::Span;
 
     fn e(start: usize, end: usize, content: &str) -> Edit {

@@ -4,10 +4,11 @@
 //! that was prohibited), the repoint is not applied: allowing code to run is the administrator's
 //! decision, and no fix under any flag loosens the lockdown.
 
-use super::{Edit, MetabaseOp, edit};
+use super::Context;
+use crate::diagnostic::{Edit, MetabaseOp};
+use crate::fix::edit;
 use crate::metabase::values::{Restriction, restriction_key};
 use crate::metabase::{Span, props};
-use crate::rules::Context;
 
 /// What the restriction list needs for a repoint.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,8 +10,8 @@
 //! - `rem` lines carry only characters cmd.exe gives no meaning to in a comment;
 //! - the batch stops at the first command that fails, before any `iisreset`.
 
-use super::MetabaseOp;
-use super::engine::Applied;
+use super::Applied;
+use crate::diagnostic::MetabaseOp;
 use crate::metabase::{Metabase, SourceFile, parse};
 
 const ADSUTIL: &str = "cscript //nologo \"%SystemDrive%\\Inetpub\\AdminScripts\\adsutil.vbs\"";

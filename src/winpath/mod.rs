@@ -9,6 +9,8 @@
 //! but `Windows \` keeps its space). A path that starts exactly `\\?\` is passed to the file system
 //! as written: nothing is stripped. Its length is checked first, before anything is allocated.
 
+pub mod evidence;
+
 use crate::platform::Process;
 
 /// An absolute path on a drive: `C:\WINDOWS\system32\inetsrv\asp.dll`.

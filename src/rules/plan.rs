@@ -17,13 +17,14 @@ use serde::Deserialize;
 
 use std::collections::HashMap;
 
+use super::Context;
 use super::lockdown::{self, Follow};
-use super::{Applicability, Edit, Fix, MetabaseOp, edit};
 use crate::bitness::Bitness;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Edit, Fix, MetabaseOp};
+use crate::fix::edit;
 use crate::metabase::isapi::{APP_POOLS, Role};
 use crate::metabase::props;
-use crate::rules::Context;
 
 /// A known component: its path pattern, the bitnesses it exists in, and its other build's pattern.
 #[derive(Debug, Clone, Deserialize)]
