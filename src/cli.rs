@@ -607,9 +607,9 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
     match &args.output_file {
         None => render(args.format, &mut stdout)?,
         Some(path) => {
-            let mut file = Vec::new();
-            render(args.format, &mut file)?;
-            if let Err(e) = std::fs::write(path, &file) {
+            // Streamed to a temporary file beside it, renamed over it when whole: a SARIF of a
+            // million places is never one buffer, and a failed write never leaves half a report.
+            if let Err(e) = write_whole(path, |out| render(args.format, out)) {
                 say!("mblint: error: cannot write {}: {e}", path.display());
                 return Ok(EXIT_ERROR);
             }
@@ -618,7 +618,36 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
         }
     }
     stdout.flush()?;
-    Ok(exit_code(args, &reports, failed))
+    let code = exit_code(args, &reports, failed);
+    // The process ends here: freeing every finding and source one by one would only cost time.
+    std::mem::forget(reports);
+    Ok(code)
+}
+
+/// Writes a file through `render` into a temporary file in the same folder, then renames it over
+/// `path`; the temporary file is removed when anything fails.
+fn write_whole(
+    path: &std::path::Path,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.mblint-tmp", std::process::id()));
+    let temp = path.with_file_name(temp_name);
+    let result = (|| {
+        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
+        let mut out = std::io::BufWriter::new(file);
+        render(&mut out)?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
 }
 
 /// 2 if an input failed, else 1 if a finding at the fail level remains (unless --exit-zero), else 0.

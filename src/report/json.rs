@@ -22,7 +22,8 @@ pub struct JsonReport<'a> {
     pub schema_version: u32,
     pub tool: Tool,
     pub files: Vec<JsonFile<'a>>,
-    pub diagnostics: Vec<JsonDiagnostic<'a>>,
+    /// Every finding, serialised one at a time as the document is written.
+    pub diagnostics: Diagnostics<'a>,
     pub counts: Counts,
     /// How many inputs could not be checked (each is in `files` with its `error`).
     pub failed_inputs: usize,
@@ -102,7 +103,7 @@ pub struct JsonDiagnostic<'a> {
     pub related: Vec<JsonRelated<'a>>,
     /// The other places of the same cause (the DLL in the same role, named again elsewhere), in file
     /// order; empty when it shows in one place.
-    pub occurrences: Vec<JsonOccurrence<'a>>,
+    pub occurrences: Occurrences<'a>,
     /// The fix, or null.
     pub fix: Option<JsonFix<'a>>,
 }
@@ -145,6 +146,43 @@ fn place(source: &SourceFile, span: crate::metabase::Span) -> (usize, usize, Pos
     (line, column, end, byte_span(source, span))
 }
 
+/// The findings of every report, serialised one at a time: no finding's JSON outlives its writing.
+pub struct Diagnostics<'a> {
+    reports: &'a [FileReport],
+}
+
+impl Serialize for Diagnostics<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.reports
+                .iter()
+                .flat_map(|r| r.diagnostics.iter().map(|d| diagnostic(&r.source, d))),
+        )
+    }
+}
+
+/// A finding's other places, serialised one at a time.
+pub struct Occurrences<'a> {
+    source: &'a SourceFile,
+    d: &'a Diagnostic,
+}
+
+impl Serialize for Occurrences<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.d.occurrences.iter().map(|o| {
+            let (line, column, end, span) = place(self.source, o.span);
+            JsonOccurrence {
+                line,
+                column,
+                end,
+                span,
+                location: o.location.as_deref(),
+                attribute: o.attribute.as_deref(),
+            }
+        }))
+    }
+}
+
 fn diagnostic<'a>(source: &'a SourceFile, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
     let (line, column, end, span) = place(source, d.span);
     JsonDiagnostic {
@@ -162,21 +200,7 @@ fn diagnostic<'a>(source: &'a SourceFile, d: &'a Diagnostic) -> JsonDiagnostic<'
         label: &d.label,
         help: d.help.as_deref(),
         evidence: &d.evidence,
-        occurrences: d
-            .occurrences
-            .iter()
-            .map(|o| {
-                let (line, column, end, span) = place(source, o.span);
-                JsonOccurrence {
-                    line,
-                    column,
-                    end,
-                    span,
-                    location: o.location.as_deref(),
-                    attribute: o.attribute.as_deref(),
-                }
-            })
-            .collect(),
+        occurrences: Occurrences { source, d },
         related: d
             .related
             .iter()
@@ -256,10 +280,7 @@ pub fn build<'a>(reports: &'a [FileReport], failures: &'a [InputFailure]) -> Jso
             version: env!("CARGO_PKG_VERSION"),
         },
         files,
-        diagnostics: reports
-            .iter()
-            .flat_map(|r| r.diagnostics.iter().map(|d| diagnostic(&r.source, d)))
-            .collect(),
+        diagnostics: Diagnostics { reports },
         counts: Counts::of_reports(reports),
         failed_inputs: failures.len(),
     }
