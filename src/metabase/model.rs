@@ -60,6 +60,38 @@ pub struct Metabase {
     /// Keys whose Location repeats an earlier key's (the earlier key is the one that counts).
     pub duplicate_keys: Vec<KeyId>,
     index: HashMap<Box<str>, KeyId>,
+    /// For each attribute, which property of [`props::ALL`](super::props::ALL) its name names
+    /// and (for a Custom child) which its ID names, as 1 + the index (0: none). Worked out once, so
+    /// looking a property up is a byte comparison, not a case-insensitive string one.
+    known: Vec<(u8, u8)>,
+    /// For each property of `props::ALL`, every key that has it, with the attribute: built on first
+    /// use, so each rule asking for every ScriptMaps is a slice, not a scan of every attribute.
+    with_prop: std::sync::OnceLock<Vec<Vec<(KeyId, AttrId)>>>,
+}
+
+/// 1 + the index in [`props::ALL`](super::props::ALL) of the property named `name`
+/// (case-insensitive, as IIS matches names), or 0.
+fn known_name(name: &str) -> u8 {
+    super::props::ALL
+        .iter()
+        .position(|p| p.name.len() == name.len() && p.name.eq_ignore_ascii_case(name))
+        .map_or(0, |i| i as u8 + 1)
+}
+
+/// 1 + the index in [`props::ALL`](super::props::ALL) of the property with this ID, or 0.
+fn known_id(id: u32) -> u8 {
+    super::props::ALL
+        .iter()
+        .position(|p| p.id == id)
+        .map_or(0, |i| i as u8 + 1)
+}
+
+/// 1 + the index of `prop` in [`props::ALL`](super::props::ALL), or 0 for a property not in it.
+fn known_prop(prop: Prop) -> u8 {
+    super::props::ALL
+        .iter()
+        .position(|p| p.id == prop.id && p.name == prop.name)
+        .map_or(0, |i| i as u8 + 1)
 }
 
 /// Normalises a Location for comparison: IIS compares them case-insensitively.
@@ -151,6 +183,17 @@ impl Metabase {
                 index.insert(key.path.clone(), id as KeyId);
             }
         }
+        let known = attrs
+            .iter()
+            .map(|a| {
+                let name = known_name(&source.text[a.name.range()]);
+                let id = match a.kind {
+                    AttrKind::Custom { id, .. } => known_id(id),
+                    AttrKind::Attribute => 0,
+                };
+                (name, id)
+            })
+            .collect();
         let mut mb = Metabase {
             source,
             keys,
@@ -158,6 +201,8 @@ impl Metabase {
             namespace,
             duplicate_keys,
             index,
+            known,
+            with_prop: std::sync::OnceLock::new(),
         };
         for id in 0..mb.keys.len() {
             let parent = parent_path(&mb.keys[id].path).and_then(|p| mb.nearest_key(p));
@@ -223,6 +268,13 @@ impl Metabase {
 
     /// The key's own value of `prop`: an attribute of that name, or a Custom child with its name or ID.
     pub fn own(&self, key: KeyId, prop: Prop) -> Option<AttrId> {
+        let wanted = known_prop(prop);
+        if wanted != 0 {
+            return self.key(key).attrs.clone().find(|&a| {
+                let (name, id) = self.known[a as usize];
+                name == wanted || id == wanted
+            });
+        }
         self.key(key).attrs.clone().find(|&a| {
             let attr = self.attr(a);
             match attr.kind {
@@ -264,7 +316,32 @@ impl Metabase {
 
     /// Every key that holds its own value of `prop`.
     pub fn keys_with(&self, prop: Prop) -> impl Iterator<Item = (KeyId, AttrId)> + '_ {
-        (0..self.keys.len() as KeyId).filter_map(move |k| self.own(k, prop).map(|a| (k, a)))
+        let wanted = known_prop(prop);
+        let indexed = (wanted != 0).then(|| self.with_prop()[wanted as usize - 1].iter().copied());
+        let scanned =
+            (wanted == 0).then(|| (0..self.keys.len() as KeyId).filter_map(move |k| self.own(k, prop).map(|a| (k, a))));
+        indexed.into_iter().flatten().chain(scanned.into_iter().flatten())
+    }
+
+    /// Per property of `props::ALL`, each key's own value of it (as [`Metabase::own`] finds it), in
+    /// key order.
+    fn with_prop(&self) -> &[Vec<(KeyId, AttrId)>] {
+        self.with_prop.get_or_init(|| {
+            let mut lists = vec![Vec::new(); super::props::ALL.len()];
+            for (k, key) in self.keys.iter().enumerate() {
+                let mut seen: u64 = 0;
+                for a in key.attrs.clone() {
+                    let (name, id) = self.known[a as usize];
+                    for p in [name, id] {
+                        if p != 0 && seen & (1 << (p - 1)) == 0 {
+                            seen |= 1 << (p - 1);
+                            lists[p as usize - 1].push((k as KeyId, a));
+                        }
+                    }
+                }
+            }
+            lists
+        })
     }
 }
 

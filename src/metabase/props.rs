@@ -27,8 +27,9 @@ pub struct Prop {
 macro_rules! props {
     ($($ident:ident = $name:literal, $id:literal, $ty:ident, $inherit:literal;)*) => {
         $(pub const $ident: Prop = Prop { name: $name, id: $id, ty: PropType::$ty, inherit: $inherit };)*
-        /// Every property in this table.
+        /// Every property in this table (at most 64: the model keeps a bit per property).
         pub const ALL: &[Prop] = &[$($ident),*];
+        const _: () = assert!(ALL.len() <= 64);
     };
 }
 
