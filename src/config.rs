@@ -94,20 +94,24 @@ impl Settings {
         selected && !self.ignore.iter().any(|p| matches(code, p))
     }
 
-    /// Applies per-Location ignores and severity overrides to a file's findings.
+    /// Whether a finding of rule `code` at Location `location` counts: false under a
+    /// `[[per-location]]` scope that ignores the rule (never for MB001).
+    pub fn keeps(&self, code: &str, location: Option<&str>) -> bool {
+        let Some(location) = location.filter(|_| !self.location_ignores.is_empty()) else {
+            return true;
+        };
+        let location = normalise_location(location);
+        !self.location_ignores.iter().any(|(scope, codes)| {
+            let below = location == *scope || location.starts_with(&format!("{}/", scope.trim_end_matches('/')));
+            below && code != "MB001" && codes.iter().any(|p| matches(code, p))
+        })
+    }
+
+    /// Applies per-Location ignores and severity overrides to a file's findings. (The rules leave
+    /// ignored places out as they report them; this catches findings made after, such as MB107.)
     pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) {
         if !self.location_ignores.is_empty() {
-            diagnostics.retain(|d| {
-                let Some(location) = d.location.as_deref() else {
-                    return true;
-                };
-                let location = normalise_location(location);
-                !self.location_ignores.iter().any(|(scope, codes)| {
-                    let below =
-                        location == *scope || location.starts_with(&format!("{}/", scope.trim_end_matches('/')));
-                    below && d.code != "MB001" && codes.iter().any(|p| matches(d.code, p))
-                })
-            });
+            diagnostics.retain(|d| self.keeps(d.code, d.location.as_deref()));
         }
         for d in diagnostics.iter_mut() {
             if let Some(&severity) = self.severity.get(d.code) {

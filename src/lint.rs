@@ -157,20 +157,21 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         windir,
     };
     let iis5 = model.isolation.value == host::IsolationMode::Iis5;
+    let keep = |code: &str, location: Option<&str>| options.settings.keeps(code, location);
     let mut runs: Vec<(WorkerBitness, Vec<Diagnostic>)> = Vec::new();
     for platform in model.candidates(with_drive) {
         let worker = WorkerBitness::of(mb, platform, iis5);
         let images = resolver.as_mut().map(|r| Images::of(&isapi, worker.process(), r));
-        let ctx = Context {
-            metabase: mb,
-            isapi: &isapi,
-            server: &server,
+        let ctx = Context::new(
+            mb,
+            &isapi,
+            &server,
             worker,
-            images: images.as_ref(),
-            forced_bitness: options.forced_bitness,
-            model: &model,
-            plan: Default::default(),
-        };
+            images.as_ref(),
+            options.forced_bitness,
+            &model,
+            &keep,
+        );
         runs.push((worker, rules::run(&ctx, |code| options.settings.enabled(code))));
     }
     let workers: Vec<WorkerBitness> = runs.iter().map(|(w, _)| *w).collect();

@@ -769,3 +769,49 @@ fn fix_edits_round_trip_through_xml() {
         );
     }
 }
+
+/// A cause is one finding from the first place on, and a place under a Location the configuration
+/// ignores the rule at is left out of it: its occurrence and its fix's edit both.
+#[test]
+fn a_cause_leaves_out_the_places_a_location_ignore_covers() {
+    let map = r".aspx,C:\WINDOWS\Microsoft.NET\Framework64\v2.0.50727\aspnet_isapi.dll,1,GET,HEAD,POST";
+    let site = |n: u32| {
+        format!(
+            "<IIsWebVirtualDir\tLocation =\"/LM/W3SVC/{n}/ROOT\"\r\n\t\tAppRoot=\"/LM/W3SVC/{n}/ROOT\"\r\n\t\tScriptMaps=\"{map}\"\r\n\t>\r\n</IIsWebVirtualDir>\r\n"
+        )
+    };
+    let text = format!(
+        "<?xml version =\"1.0\"?>\r\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\r\n<MBProperty>\r\n<IIS_Global\tLocation =\".\"\r\n\t>\r\n</IIS_Global>\r\n<IIsWebService\tLocation =\"/LM/W3SVC\"\r\n\t\tIIs5IsolationModeEnabled=\"FALSE\"\r\n\t>\r\n</IIsWebService>\r\n{}{}{}<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\r\n\t\tEnable32bitAppOnWin64=\"TRUE\"\r\n\t>\r\n</IIsApplicationPools>\r\n</MBProperty>\r\n</configuration>\r\n",
+        site(1),
+        site(2),
+        site(3)
+    );
+    let mb102 = |options: &Options| {
+        let report = lint_bytes_with("m.xml", text.as_bytes(), options);
+        let found: Vec<_> = report.diagnostics.into_iter().filter(|d| d.code == "MB102").collect();
+        assert_eq!(found.len(), 1, "one cause, one finding: {found:#?}");
+        found.into_iter().next().unwrap()
+    };
+    let all = mb102(&Options::default());
+    let places =
+        |d: &mblint::diagnostic::Diagnostic| -> Vec<String> { d.places().filter_map(|p| p.location).collect() };
+    assert_eq!(
+        places(&all),
+        ["/LM/W3SVC/1/ROOT", "/LM/W3SVC/2/ROOT", "/LM/W3SVC/3/ROOT"]
+    );
+    assert_eq!(all.fix.as_ref().unwrap().edits.len(), 3, "a repoint at every place");
+
+    let mut options = Options::default();
+    options.settings.location_ignores = vec![("/lm/w3svc/2".into(), vec!["MB102".into()])];
+    let some = mb102(&options);
+    assert_eq!(places(&some), ["/LM/W3SVC/1/ROOT", "/LM/W3SVC/3/ROOT"]);
+    let fix = some.fix.as_ref().unwrap();
+    assert_eq!(fix.edits.len(), 2, "no edit at the ignored place: {fix:#?}");
+    let site2 = text.find("/LM/W3SVC/2/ROOT").unwrap() as u32..text.find("/LM/W3SVC/3/ROOT").unwrap() as u32;
+    assert!(fix.edits.iter().all(|e| !site2.contains(&e.span.start)));
+    assert!(fix.ops.iter().all(|op| !format!("{op:?}").contains("/LM/W3SVC/2/")));
+
+    // Ignoring the first place makes the second the primary.
+    options.settings.location_ignores = vec![("/lm/w3svc/1".into(), vec!["MB102".into()])];
+    assert_eq!(places(&mb102(&options)), ["/LM/W3SVC/2/ROOT", "/LM/W3SVC/3/ROOT"]);
+}

@@ -128,7 +128,7 @@ impl WorkerBitness {
 }
 
 /// How a DLL comes to be loaded into a worker process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// An `IIsFilter` under `/LM/W3SVC/Filters`: loaded when every worker process starts.

@@ -3,7 +3,7 @@
 //! metabase) and says what it overruled: a wrong drive or a wrong declaration must not pass unseen.
 
 use super::{Context, FixAvailability, Rule, rule_doc};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::host::{Clue, Fact};
 use crate::metabase::Span;
 
@@ -17,7 +17,7 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn report<T>(what: &str, fact: &Fact<T>, out: &mut Vec<Diagnostic>) {
+fn report<T>(what: &str, fact: &Fact<T>, out: &mut super::Findings) {
     let Some(conflict) = &fact.conflict else { return };
     // Point at the metabase's evidence where there is some; else at the start of the file.
     let span = fact
@@ -34,7 +34,7 @@ fn report<T>(what: &str, fact: &Fact<T>, out: &mut Vec<Diagnostic>) {
     );
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     report("platform", &ctx.model.platform, out);
     report("Windows folder", &ctx.model.windir, out);
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::{Context, FixAvailability, Rule, rule_doc};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::metabase::KeyId;
 use crate::metabase::isapi::FilterDef;
 
@@ -24,7 +24,7 @@ fn normalised(path: &str) -> String {
 /// The loading registrations of one DLL: global ones, and each site's (by its Filters key).
 type Registrations<'a> = (Vec<&'a FilterDef>, HashMap<KeyId, Vec<&'a FilterDef>>);
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     let mut by_path: HashMap<String, Registrations<'_>> = HashMap::new();
     for def in ctx.isapi.filters.iter().filter(|d| d.loads()) {

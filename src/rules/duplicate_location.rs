@@ -1,7 +1,7 @@
 //! MB003 duplicate-location: two keys with the same Location.
 
 use super::{Context, FixAvailability, Rule, rule_doc};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 
 pub static RULE: Rule = Rule {
     code: "MB003",
@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     for &dup in &mb.duplicate_keys {
         let key = mb.key(dup);

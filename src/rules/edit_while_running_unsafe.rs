@@ -1,7 +1,7 @@
 //! MB004 edit-while-running-unsafe: edit-while-running on without the history it relies on.
 
 use super::{Context, FixAvailability, Rule, rule_doc};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 
 pub static RULE: Rule = Rule {
     code: "MB004",
@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     let cfg = ctx.server;
     let Some(ewr) = cfg.edit_while_running.as_ref().filter(|s| s.value == Some(true)) else {

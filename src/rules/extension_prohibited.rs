@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use super::worker_bitness_mismatch::subject;
 use super::{Context, FixAvailability, Rule, rule_doc};
+use crate::diagnostic::Severity;
 use crate::diagnostic::{Applicability, Fix};
-use crate::diagnostic::{Diagnostic, Severity};
 use crate::metabase::props;
 use crate::metabase::values::restriction_key;
 
@@ -69,7 +69,7 @@ fn allow(ctx: &Context<'_>, path: &str, entry: Option<crate::metabase::Span>) ->
     Some(fix)
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     let entries: Vec<_> = ctx
         .server
@@ -95,7 +95,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .find("/LM/W3SVC")
         .and_then(|k| mb.own(k, props::WEB_SVC_EXT_RESTRICTION_LIST));
     // Per distinct path (by the shared text's address): whether it is CGI, and its own entry.
-    type Decision = (bool, Option<(crate::metabase::Span, bool)>);
+    type Decision = (bool, Option<(crate::metabase::Span, bool)>, Option<Option<Fix>>);
     let mut memo: HashMap<*const u8, Decision> = HashMap::new();
     // ISAPI extensions by their path; CGI programs by their command line, arguments included.
     let isapi = ctx
@@ -112,12 +112,14 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let cgi = ctx.isapi.cgi.iter().zip(&ctx.isapi.cgi_commands);
     for (entry, named) in isapi.chain(cgi) {
         // Once per distinct text: entries naming one DLL share it.
-        let (cgi, listed_entry) = *memo.entry(named.as_ptr()).or_insert_with(|| {
+        let (cgi, listed_entry, fix) = memo.entry(named.as_ptr()).or_insert_with(|| {
             (
                 entry.path.to_ascii_lowercase().ends_with(".exe"),
                 listed.get(&restriction_key(named)).copied(),
+                None,
             )
         });
+        let (cgi, listed_entry) = (*cgi, *listed_entry);
         let (span, allowed, why) = match listed_entry {
             Some((span, allowed)) => (
                 span,
@@ -139,6 +141,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if allowed {
             continue;
         }
+        // The fix allows the DLL, the same edit wherever it is mapped: made once per DLL.
+        let fix = fix.get_or_insert_with(|| allow(ctx, named, listed_entry.map(|(s, _)| s)));
+        if out.join_same_fix(RULE.code, named, fix.as_ref(), || ctx.place(entry)) {
+            continue;
+        }
         let mut d = RULE.diagnostic(entry.span,
             format!(
                 "{} runs `{named}`, which WebSvcExtRestrictionList prohibits ({why}): its requests get 404.2 \"Denied due to Lockdown Policy\"",
@@ -146,7 +153,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             ),
         )
         .label("prohibited")
-        .fix(allow(ctx, named, listed_entry.map(|(s, _)| s)))
+        .fix(fix.clone())
         .at(mb, entry.key, Some(entry.attr))
         .cause(named.clone())
         .help("if the extension is wanted, allow it under Web Service Extensions in IIS Manager (its entry's first field 0 -> 1), or add an allowed entry for this path");

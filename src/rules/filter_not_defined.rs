@@ -1,8 +1,8 @@
 //! MB301 filter-not-defined: FilterLoadOrder names a filter with no IIsFilter key or no FilterPath.
 
 use super::{Context, FixAvailability, Rule, rule_doc};
+use crate::diagnostic::Severity;
 use crate::diagnostic::{Applicability, Fix};
-use crate::diagnostic::{Diagnostic, Severity};
 use crate::metabase::{Span, props};
 
 pub static RULE: Rule = Rule {
@@ -55,7 +55,7 @@ fn drop_name(
     Some(fix)
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     for def in &ctx.isapi.filters {
         let Some(span) = def.load_order_span else { continue };

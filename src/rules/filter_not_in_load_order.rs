@@ -1,7 +1,7 @@
 //! MB302 filter-not-in-load-order: an IIsFilter with a FilterPath that FilterLoadOrder does not list.
 
 use super::{Context, FixAvailability, Rule, rule_doc};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 
 pub static RULE: Rule = Rule {
     code: "MB302",
@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     for def in &ctx.isapi.filters {
         let (Some(key), Some(path), None) = (def.key, def.path, def.load_order_span) else {

@@ -2,7 +2,7 @@
 
 use super::worker_bitness_mismatch::subject;
 use super::{Context, FixAvailability, Rule, opened_as, rule_doc};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::metabase::isapi::Role;
 use crate::resolve::resolver::{Found, Resolution};
 use crate::winpath::{self, PathProblem};
@@ -32,7 +32,7 @@ fn symptom(role: Role, iis5: bool) -> &'static str {
     }
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     let worker = ctx.worker.bitness;
     for (index, entry) in ctx.isapi.entries.iter().enumerate() {
@@ -63,11 +63,15 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             _ => continue,
         };
+        let cause = ctx.cause(entry);
+        if out.join_same_fix(RULE.code, &cause, None, || ctx.place(entry)) {
+            continue;
+        }
         out.push(
             RULE.diagnostic(entry.span, message)
                 .label(label)
                 .at(mb, entry.key, Some(entry.attr))
-                .cause(super::cause_of(entry))
+                .cause(cause)
                 .help("install the component on the server, or correct the path; a path under system32 is opened from SysWOW64 by a 32-bit worker"),
         );
     }

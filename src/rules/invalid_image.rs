@@ -2,7 +2,7 @@
 
 use super::worker_bitness_mismatch::subject;
 use super::{Context, EntryImage, FixAvailability, Rule, opened_as, rule_doc};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 
 pub static RULE: Rule = Rule {
     code: "MB202",
@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     for EntryImage {
         entry,
@@ -29,6 +29,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             Ok(info) if !info.is_dll => format!("a {}: LoadLibrary refuses an executable as a DLL", info.describe()),
             Ok(_) => continue,
         };
+        let cause = ctx.cause(entry);
+        if out.join_same_fix(RULE.code, &cause, None, || ctx.place(entry)) {
+            continue;
+        }
         out.push(
             RULE.diagnostic(entry.span,
                 format!(
@@ -39,7 +43,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
             .label("not a loadable DLL")
             .at(mb, entry.key, Some(entry.attr))
-                .cause(super::cause_of(entry))
+                .cause(cause)
             .help("reinstall the component that owns this DLL, or correct the path to its real DLL"),
         );
     }

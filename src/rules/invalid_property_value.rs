@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::{Context, FixAvailability, Rule, rule_doc};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::metabase::props::{self, PropType, is_canonical_bool};
 use crate::metabase::schema_table::{SCHEMA, SchemaProp};
 use crate::metabase::{AttrKind, Span};
@@ -70,7 +70,7 @@ pub fn type_problem(prop: &SchemaProp, value: &str) -> Option<String> {
     }
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     for key in 0..mb.keys.len() as u32 {
         for attr in mb.key(key).attrs.clone() {

@@ -3,8 +3,8 @@
 
 use super::{Context, FixAvailability, Rule, rule_doc};
 use crate::bitness::Bitness;
+use crate::diagnostic::Severity;
 use crate::diagnostic::{Applicability, Fix};
-use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::edit;
 use crate::metabase::isapi::APP_POOLS;
 use crate::metabase::props::{self, is_canonical_bool};
@@ -79,7 +79,7 @@ fn decides_worker_bitness(path: &str) -> bool {
     matches!(path, "/" | "/lm" | "/lm/w3svc" | "/lm/w3svc/apppools")
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     for (key, attr) in mb.keys_with(props::ENABLE_32BIT_APP_ON_WIN64) {
         let path = &*mb.key(key).path;

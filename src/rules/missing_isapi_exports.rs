@@ -2,7 +2,7 @@
 
 use super::worker_bitness_mismatch::subject;
 use super::{Context, EntryImage, FixAvailability, Rule, rule_doc};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::metabase::isapi::Role;
 use crate::resolve::pe::ImageInfo;
 
@@ -35,7 +35,7 @@ fn decorated<'a>(info: &'a ImageInfo, name: &str) -> Option<&'a str> {
     })
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     for EntryImage { entry, image, .. } in ctx.entry_images() {
         let Ok(info) = image else { continue };
@@ -99,11 +99,15 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 "point the entry at the component's ISAPI DLL; the one configured is some other DLL".to_string(),
             )
         };
+        let cause = ctx.cause(entry);
+        if out.join_same_fix(RULE.code, &cause, None, || ctx.place(entry)) {
+            continue;
+        }
         out.push(
             RULE.diagnostic(entry.span, message)
                 .label(format!("image exports: {}", summary(&info.exports)))
                 .at(mb, entry.key, Some(entry.attr))
-                .cause(super::cause_of(entry))
+                .cause(cause)
                 .help(help),
         );
     }

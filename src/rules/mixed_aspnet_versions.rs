@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::{Context, FixAvailability, Rule, rule_doc};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::metabase::isapi::Role;
 use crate::metabase::model::AttrId;
 use crate::metabase::props;
@@ -26,7 +26,7 @@ pub fn aspnet_version(path: &str) -> Option<String> {
     (file.eq_ignore_ascii_case("aspnet_isapi.dll") && dir.starts_with(['v', 'V'])).then(|| dir.to_ascii_lowercase())
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     if ctx.server.iis5_isolation_on() {
         return; // No application pools in IIS 5.0 isolation mode.

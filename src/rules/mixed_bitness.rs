@@ -4,7 +4,7 @@
 use super::worker_bitness_mismatch::subject;
 use super::{Context, EntryBitness, FixAvailability, Rule, path_list, rule_doc};
 use crate::bitness::Bitness;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::metabase::isapi::IsapiRef;
 
 pub static RULE: Rule = Rule {
@@ -17,7 +17,7 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     // Only where Enable32bitAppOnWin64 chooses: on 32-bit Windows, and in IIS 5.0 isolation mode, the
     // bitness is fixed, and MB102 reports each DLL that does not fit it.

@@ -1,11 +1,14 @@
 //! The rule registry: one entry per rule, each rule in its own module with its document in
 //! `rules/<CODE>.md` (embedded in the binary).
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
 use crate::bitness::Bitness;
-use crate::diagnostic::{Diagnostic, Evidence, Severity};
-use crate::metabase::isapi::{IsapiRef, IsapiSet, WorkerBitness};
+use crate::diagnostic::{Diagnostic, Evidence, Fix, MetabaseOp, Occurrence, Severity};
+use crate::metabase::isapi::{IsapiRef, IsapiSet, Role, WorkerBitness};
 use crate::metabase::server::ServerConfig;
-use crate::metabase::{Metabase, Span};
+use crate::metabase::{AttrId, KeyId, Metabase, Span};
 use crate::resolve::images::Images;
 use crate::resolve::pe::{ImageError, ImageInfo};
 use crate::resolve::resolver::{Found, Resolution};
@@ -64,6 +67,42 @@ pub struct Context<'a> {
     /// worked out for one platform at a time (`worker.platform`), each one the model leaves open.
     pub model: &'a crate::host::ServerModel,
     pub(crate) plan: std::cell::OnceCell<Option<crate::rules::plan::Plan>>,
+    /// Whether a place of a finding counts: false under a Location the configuration ignores the
+    /// rule at (`[[per-location]]`). Asked once per place, as the rules report it.
+    pub keep: &'a dyn Fn(&str, Option<&str>) -> bool,
+    /// The cause of each distinct (role, DLL), once: see [`Context::cause`].
+    pub(crate) causes: std::cell::RefCell<HashMap<(Role, usize), Arc<str>>>,
+    /// The repoint fix's words per distinct (DLL, target): see [`plan::repoint_fix`].
+    pub(crate) repoint_words: std::cell::RefCell<HashMap<usize, Vec<(String, plan::RepointWords)>>>,
+}
+
+impl<'a> Context<'a> {
+    /// A context for one platform's run over one metabase.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        metabase: &'a Metabase,
+        isapi: &'a IsapiSet,
+        server: &'a ServerConfig,
+        worker: WorkerBitness,
+        images: Option<&'a Images>,
+        forced_bitness: Option<Bitness>,
+        model: &'a crate::host::ServerModel,
+        keep: &'a dyn Fn(&str, Option<&str>) -> bool,
+    ) -> Context<'a> {
+        Context {
+            metabase,
+            isapi,
+            server,
+            worker,
+            images,
+            forced_bitness,
+            model,
+            plan: Default::default(),
+            keep,
+            causes: Default::default(),
+            repoint_words: Default::default(),
+        }
+    }
 }
 
 /// An entry whose path resolved to a file that was read as an image.
@@ -112,6 +151,21 @@ pub struct EntryBitness {
 }
 
 impl Context<'_> {
+    /// The cause of a per-entry finding: the DLL in its role ([`cause_of`]), made once per distinct
+    /// pair: paths are shared, so a path's address names it.
+    pub fn cause(&self, entry: &IsapiRef) -> Arc<str> {
+        self.causes
+            .borrow_mut()
+            .entry((entry.role, entry.path.as_ptr() as usize))
+            .or_insert_with(|| cause_of(entry))
+            .clone()
+    }
+
+    /// The place an entry names: its span, key, property and value line.
+    pub fn place(&self, entry: &IsapiRef) -> Occurrence {
+        place(self.metabase, entry.key, entry.attr, entry.span)
+    }
+
     /// The bitness plan (computed once).
     pub fn plan(&self) -> Option<&crate::rules::plan::Plan> {
         self.plan
@@ -226,7 +280,165 @@ impl Context<'_> {
     }
 }
 
-pub type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
+pub type Check = fn(&Context<'_>, &mut Findings);
+
+/// The place `span` stands at: the key, the property, and the line of the value (as
+/// [`Diagnostic::at`] records it for a finding's primary place).
+pub fn place(mb: &Metabase, key: KeyId, attr: AttrId, span: Span) -> Occurrence {
+    let value = mb.attr(attr).value;
+    Occurrence {
+        span,
+        location: Some(mb.location(key).into_owned()),
+        attribute: Some(mb.attr_name(attr).into_owned()),
+        value_line: (value.start <= span.start && span.start <= value.end).then(|| {
+            let before = &mb.text().as_bytes()[value.start as usize..span.start as usize];
+            memchr::memchr_iter(b'\n', before).count() as u32
+        }),
+    }
+}
+
+/// A grouped finding's fix's edits by span (indexes into its edits) and its operations.
+type MergedFix = (HashMap<(u32, u32), Vec<usize>>, HashSet<MetabaseOp>);
+
+/// Whether a place joined a finding, or the fix to build a new finding with.
+pub enum Joined {
+    Yes,
+    No(Option<Fix>),
+}
+
+/// What the rules report, as they report it: one finding per cause. A rule that reports a cause at
+/// many places asks [`Findings::join`] first, and builds a finding's words only for the first
+/// place; every further place becomes an occurrence. So 500,000 places of eight causes are eight
+/// messages and 500,000 small records, not 500,000 findings grouped afterwards. Places under a
+/// Location the configuration ignores the rule at are left out as they come.
+pub struct Findings<'c> {
+    list: Vec<Diagnostic>,
+    keep: &'c dyn Fn(&str, Option<&str>) -> bool,
+    /// By rule and cause, the findings reported so far (one per distinct fix).
+    causes: HashMap<(&'static str, Arc<str>), Vec<usize>>,
+    /// By finding, its fix's edits by span (indexes into the edits) and its operations: joining a
+    /// place's fix is a lookup, so a cause at 100,000 places stays linear.
+    merged: HashMap<usize, MergedFix>,
+}
+
+impl<'c> Findings<'c> {
+    pub fn new(keep: &'c dyn Fn(&str, Option<&str>) -> bool) -> Findings<'c> {
+        Findings {
+            list: Vec::new(),
+            keep,
+            causes: HashMap::new(),
+            merged: HashMap::new(),
+        }
+    }
+
+    /// Adds a finding (unless its Location is ignored for its rule).
+    pub fn push(&mut self, d: Diagnostic) {
+        if !(self.keep)(d.code, d.location.as_deref()) {
+            return;
+        }
+        if let Some(cause) = &d.cause {
+            self.causes
+                .entry((d.code, cause.clone()))
+                .or_default()
+                .push(self.list.len());
+        }
+        self.list.push(d);
+    }
+
+    /// A further place of `cause` for rule `code`, with the place's fix: when the rule already
+    /// reported the cause with a fix of the same kind and words, the place joins that finding (its
+    /// fix's edits and operations join the finding's fix) and the rule moves on. Otherwise the rule
+    /// builds the finding, with the fix given back.
+    pub fn join(
+        &mut self,
+        code: &'static str,
+        cause: &Arc<str>,
+        fix: Option<Fix>,
+        place: impl FnOnce() -> Occurrence,
+    ) -> Joined {
+        let Some(i) = self.finding_of(code, cause, fix.as_ref()) else {
+            return Joined::No(fix);
+        };
+        let place = place();
+        if !(self.keep)(code, place.location.as_deref()) {
+            return Joined::Yes;
+        }
+        self.list[i].occurrences.push(place);
+        if let Some(from) = fix {
+            self.merge_fix(i, from);
+        }
+        Joined::Yes
+    }
+
+    /// [`Findings::join`] for a rule whose fix is the same at every place of a cause (an edit of
+    /// the restriction list, say): the place joins, and nothing of the fix is copied. `false`:
+    /// build the finding.
+    pub fn join_same_fix(
+        &mut self,
+        code: &'static str,
+        cause: &Arc<str>,
+        fix: Option<&Fix>,
+        place: impl FnOnce() -> Occurrence,
+    ) -> bool {
+        let Some(i) = self.finding_of(code, cause, fix) else {
+            return false;
+        };
+        let place = place();
+        if (self.keep)(code, place.location.as_deref()) {
+            self.list[i].occurrences.push(place);
+        }
+        true
+    }
+
+    /// The finding of rule `code` for `cause` whose fix has the kind and words of `fix`.
+    fn finding_of(&self, code: &'static str, cause: &Arc<str>, fix: Option<&Fix>) -> Option<usize> {
+        let candidates = self.causes.get(&(code, cause.clone()))?;
+        let key = fix.map(|f| (f.applicability, f.message.as_str()));
+        candidates
+            .iter()
+            .copied()
+            .find(|&i| self.list[i].fix.as_ref().map(|f| (f.applicability, f.message.as_str())) == key)
+    }
+
+    /// Adds a joining place's edits and operations to finding `i`'s fix, each once.
+    fn merge_fix(&mut self, i: usize, from: Fix) {
+        let Some(into) = self.list[i].fix.as_mut() else { return };
+        let (edits, ops) = self.merged.entry(i).or_insert_with(|| {
+            let mut by_span: HashMap<(u32, u32), Vec<usize>> = HashMap::new();
+            for (j, e) in into.edits.iter().enumerate() {
+                by_span.entry((e.span.start, e.span.end)).or_default().push(j);
+            }
+            (by_span, into.ops.iter().cloned().collect())
+        });
+        for e in from.edits {
+            let same = edits.entry((e.span.start, e.span.end)).or_default();
+            if !same.iter().any(|&j| into.edits[j].content == e.content) {
+                same.push(into.edits.len());
+                into.edits.push(e);
+            }
+        }
+        for op in from.ops {
+            if !ops.contains(&op) {
+                ops.insert(op.clone());
+                into.ops.push(op);
+            }
+        }
+        into.restart |= from.restart;
+    }
+
+    /// The findings so far, in the order reported.
+    pub fn as_slice(&self) -> &[Diagnostic] {
+        &self.list
+    }
+
+    pub fn as_mut_slice(&mut self) -> &mut [Diagnostic] {
+        &mut self.list
+    }
+
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.list
+    }
+}
 
 /// A rule's identity and its check. `check` is `None` for a rule that another stage reports
 /// (MB001 comes from the parser).
@@ -309,13 +521,14 @@ pub fn by_code(code: &str) -> Option<&'static Rule> {
 
 /// Runs every enabled rule that has a check over one metabase; findings sorted by position, then code.
 pub fn run(ctx: &Context<'_>, enabled: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+    let mut findings = Findings::new(ctx.keep);
     for rule in RULES {
         if let Some(check) = rule.check.filter(|_| enabled(rule.code)) {
-            check(ctx, &mut out);
+            check(ctx, &mut findings);
         }
     }
-    crate::rules::plan::attach(ctx, &mut out);
+    crate::rules::plan::attach(ctx, findings.as_mut_slice());
+    let mut out = findings.into_vec();
     out.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
     out
 }

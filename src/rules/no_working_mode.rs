@@ -4,7 +4,7 @@
 use super::worker_bitness_mismatch::subject;
 use super::{Context, FixAvailability, Rule, path_list, rule_doc};
 use crate::bitness::Bitness;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 
 pub static RULE: Rule = Rule {
     code: "MB104",
@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let Some(images) = ctx.images else { return };
     // On 32-bit Windows there is one bitness and no mode to choose: MB102 reports each DLL.
     if !ctx.worker.platform.is_64bit() {

@@ -93,6 +93,8 @@ pub struct Plan {
     /// The server-wide change `target` needs, if it differs from the current bitness.
     pub switch: Option<Switch>,
     pub repoints: Vec<Repoint>,
+    /// Each repointed entry's index in `repoints`.
+    by_entry: HashMap<usize, usize>,
 }
 
 /// What one entry needs in a worker of one bitness.
@@ -192,11 +194,96 @@ pub fn plan(ctx: &Context<'_>, forced: Option<Bitness>) -> Option<Plan> {
     if switch.is_none() && repoints.is_empty() {
         return None;
     }
+    let by_entry = repoints.iter().enumerate().map(|(i, r)| (r.entry, i)).collect();
     Some(Plan {
         target,
         switch,
         repoints,
+        by_entry,
     })
+}
+
+/// What a repoint fix says and adds, the same for every place that repoints one DLL to one target:
+/// worked out once per pair.
+#[derive(Clone)]
+pub struct RepointWords {
+    applicability: Applicability,
+    message: String,
+    /// The restriction list's entry for the target, when the repoint needs one.
+    follow: Option<(Edit, MetabaseOp)>,
+}
+
+/// The fix MB102 offers at ISAPI entry `index` when the plan repoints it (and changes nothing
+/// server-wide): the entry's edit, with the restriction list following as `aspnet_regiis -i
+/// -enable` would make it, or shown only where that would loosen the lockdown.
+pub fn repoint_fix(ctx: &Context<'_>, index: usize) -> Option<Fix> {
+    let plan = ctx.plan()?;
+    if plan.switch.is_some() {
+        return None;
+    }
+    let r = &plan.repoints[*plan.by_entry.get(&index)?];
+    let entry = &ctx.isapi.entries[r.entry];
+    let (edit, op) = repoint_edit(ctx, r)?;
+    let words = {
+        let mut memo = ctx.repoint_words.borrow_mut();
+        let known = memo.entry(entry.path.as_ptr() as usize).or_default();
+        match known.iter().find(|(to, _)| *to == r.to) {
+            Some((_, words)) => words.clone(),
+            None => {
+                let words = repoint_words(ctx, plan, r);
+                known.push((r.to.clone(), words.clone()));
+                words
+            }
+        }
+    };
+    let mut fix = Fix::new(words.applicability, words.message);
+    fix.edits.push(edit);
+    fix.ops.push(op);
+    if let Some((e, op)) = words.follow {
+        fix.edits.push(e);
+        fix.ops.push(op);
+    }
+    Some(fix)
+}
+
+fn repoint_words(ctx: &Context<'_>, plan: &Plan, r: &Repoint) -> RepointWords {
+    let entry = &ctx.isapi.entries[r.entry];
+    let follow = if governed(entry.role) {
+        lockdown::follow(ctx, &entry.path, &r.to)
+    } else {
+        Follow::Nothing
+    };
+    let mut message = format!(
+        "repoint to `{}`, its {} build{}",
+        r.to,
+        plan.target,
+        if r.verified {
+            " (found on the drive)"
+        } else {
+            " (known from rules/components.toml, not checked on a drive)"
+        }
+    );
+    let applicability = match follow {
+        Follow::Refused(_) => Applicability::DisplayOnly,
+        _ if r.verified => Applicability::Safe,
+        _ => Applicability::Unsafe,
+    };
+    let mut added = None;
+    match follow {
+        Follow::Nothing => {}
+        Follow::Add(line) => {
+            if let Some((e, op)) = lockdown::append(ctx, std::slice::from_ref(&line)) {
+                message += &format!(", and allow it in WebSvcExtRestrictionList as the DLL it replaces was (`{line}`)");
+                added = Some((e, op));
+            }
+        }
+        Follow::Refused(why) => message += &format!(". Not applied: {why}"),
+    }
+    RepointWords {
+        applicability,
+        message,
+        follow: added,
+    }
 }
 
 /// The property a role's path is written in, as the live metabase names it.
@@ -311,67 +398,8 @@ fn isolation_edits(ctx: &Context<'_>) -> (Vec<Edit>, Vec<MetabaseOp>) {
 pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
     let Some(plan) = ctx.plan() else { return };
     let at = |diagnostics: &[Diagnostic], code: &str| diagnostics.iter().position(|d| d.code == code);
-    let Some(switch) = plan.switch else {
-        // MB102 findings by span, once: a repoint on each of 50,000 sites stays linear.
-        let mb102: std::collections::HashMap<crate::metabase::Span, usize> = diagnostics
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.code == "MB102")
-            .map(|(i, d)| (d.span, i))
-            .collect();
-        // What the restriction list needs, once per distinct repoint.
-        let mut follows: HashMap<(&str, &str), Follow> = HashMap::new();
-        for r in &plan.repoints {
-            let entry = &ctx.isapi.entries[r.entry];
-            let (Some(&i), Some((edit, op))) = (mb102.get(&entry.span), repoint_edit(ctx, r)) else {
-                continue;
-            };
-            let follow = follows
-                .entry((&*entry.path, r.to.as_str()))
-                .or_insert_with(|| {
-                    if governed(entry.role) {
-                        lockdown::follow(ctx, &entry.path, &r.to)
-                    } else {
-                        Follow::Nothing
-                    }
-                })
-                .clone();
-            let mut fix = Fix::new(
-                match follow {
-                    Follow::Refused(_) => Applicability::DisplayOnly,
-                    _ if r.verified => Applicability::Safe,
-                    _ => Applicability::Unsafe,
-                },
-                format!(
-                    "repoint to `{}`, its {} build{}",
-                    r.to,
-                    plan.target,
-                    if r.verified {
-                        " (found on the drive)"
-                    } else {
-                        " (known from rules/components.toml, not checked on a drive)"
-                    }
-                ),
-            );
-            fix.edits.push(edit);
-            fix.ops.push(op);
-            match follow {
-                Follow::Nothing => {}
-                Follow::Add(line) => {
-                    if let Some((e, op)) = lockdown::append(ctx, std::slice::from_ref(&line)) {
-                        fix.message += &format!(
-                            ", and allow it in WebSvcExtRestrictionList as the DLL it replaces was (`{line}`)"
-                        );
-                        fix.edits.push(e);
-                        fix.ops.push(op);
-                    }
-                }
-                Follow::Refused(why) => fix.message += &format!(". Not applied: {why}"),
-            }
-            diagnostics[i].fix = Some(fix);
-        }
-        return;
-    };
+    // Repoints alone: MB102 attached each place's fix as it reported it (`repoint_fix`).
+    let Some(switch) = plan.switch else { return };
     let Some(carrier) = at(diagnostics, "MB101").or_else(|| at(diagnostics, "MB102")) else {
         return;
     };

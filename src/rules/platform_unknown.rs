@@ -21,7 +21,9 @@ pub static RULE: Rule = Rule {
 };
 
 /// What makes two runs' findings alike: code, place, severity and words.
-type Identity = (&'static str, Span, Severity, String);
+/// A finding as the runs compare it: rule, primary place, severity, words, and every other place
+/// (a cause found at other places on another platform is another verdict).
+type Identity = (&'static str, Span, Severity, String, Vec<Span>);
 /// Per platform, the findings only some runs give: (code, place text) -> (first span, count).
 type Dependent = BTreeMap<Platform, BTreeMap<(&'static str, String), (Span, usize)>>;
 
@@ -40,7 +42,15 @@ pub fn merge(
     if runs.len() == 1 {
         return runs.pop().map(|(_, d)| d).unwrap_or_default();
     }
-    let key = |d: &Diagnostic| -> Identity { (d.code, d.span, d.severity, d.message.clone()) };
+    let key = |d: &Diagnostic| -> Identity {
+        (
+            d.code,
+            d.span,
+            d.severity,
+            d.message.clone(),
+            d.occurrences.iter().map(|o| o.span).collect(),
+        )
+    };
     let indexes: Vec<HashMap<Identity, &Diagnostic>> = runs
         .iter()
         .map(|(_, diags)| diags.iter().map(|d| (key(d), d)).collect())
@@ -70,8 +80,8 @@ pub fn merge(
                 .entry(worker.platform)
                 .or_default()
                 .entry((d.code, what))
-                .and_modify(|(_, n)| *n += 1)
-                .or_insert((d.span, 1));
+                .and_modify(|(_, n)| *n += 1 + d.occurrences.len())
+                .or_insert((d.span, 1 + d.occurrences.len()));
         }
     }
     if dependent.is_empty() || !enabled(RULE.code) {

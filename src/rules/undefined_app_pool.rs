@@ -1,7 +1,7 @@
 //! MB502 undefined-app-pool: AppPoolId names a pool that does not exist.
 
 use super::{Context, FixAvailability, Rule, rule_doc};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::metabase::props;
 
 pub static RULE: Rule = Rule {
@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     if ctx.server.iis5_isolation_on() {
         return; // AppPoolId is ignored in IIS 5.0 isolation mode.

@@ -3,8 +3,8 @@
 
 use super::worker_bitness_mismatch::subject;
 use super::{Context, FixAvailability, Rule, rule_doc};
+use crate::diagnostic::Severity;
 use crate::diagnostic::{Applicability, Fix};
-use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::edit;
 use crate::metabase::isapi::Role;
 use crate::winpath::variable;
@@ -75,7 +75,7 @@ fn expand(ctx: &Context<'_>, entry: &crate::metabase::isapi::IsapiRef) -> Option
     Some(fix)
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     for entry in &ctx.isapi.entries {
         // HcCompressionDll is EXPANDSZ: its variables are expanded.
@@ -89,6 +89,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         } else {
             "ScriptMaps (a MULTISZ property)"
         };
+        let cause = ctx.cause(entry);
+        let fix = match out.join(RULE.code, &cause, expand(ctx, entry), || ctx.place(entry)) {
+            super::Joined::Yes => continue,
+            super::Joined::No(fix) => fix,
+        };
         out.push(
             RULE.diagnostic(entry.span,
                 format!(
@@ -97,9 +102,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 ),
             )
             .label(format!("%{name}% is taken literally"))
-            .fix(expand(ctx, entry))
+            .fix(fix)
             .at(mb, entry.key, Some(entry.attr))
-                .cause(super::cause_of(entry))
+                .cause(cause)
             .help(format!(
                 "write the full path, e.g. {} for %{name}% where it stands for the Windows folder",
                 ctx.windir().0

@@ -2,7 +2,7 @@
 
 use super::worker_bitness_mismatch::subject;
 use super::{Context, FixAvailability, Rule, rule_doc};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::resolve::resolver::{Found, Resolution};
 use crate::winpath::{self, PathProblem};
 
@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     for (index, entry) in ctx.isapi.entries.iter().enumerate() {
         let mut help = "use an absolute path on a local drive, and map that drive with --drive X:=DIR so mblint can read the image";
@@ -49,6 +49,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 _ => continue,
             },
         };
+        let cause = ctx.cause(entry);
+        if out.join_same_fix(RULE.code, &cause, None, || ctx.place(entry)) {
+            continue;
+        }
         out.push(
             RULE.diagnostic(
                 entry.span,
@@ -56,7 +60,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
             .label("not followed")
             .at(mb, entry.key, Some(entry.attr))
-            .cause(super::cause_of(entry))
+            .cause(cause)
             .help(help),
         );
     }

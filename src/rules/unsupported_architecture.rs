@@ -3,7 +3,7 @@
 
 use super::worker_bitness_mismatch::subject;
 use super::{Context, EntryImage, FixAvailability, Rule, rule_doc};
-use crate::diagnostic::{Diagnostic, Evidence, Severity};
+use crate::diagnostic::{Evidence, Severity};
 use crate::resolve::pe::{Machine, PeFormat};
 
 pub static RULE: Rule = Rule {
@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     for EntryImage {
         entry,
@@ -48,6 +48,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 ctx.worker.platform.runs()
             ),
         };
+        let cause = ctx.cause(entry);
+        if out.join_same_fix(RULE.code, &cause, None, || ctx.place(entry)) {
+            continue;
+        }
         out.push(
             RULE.diagnostic(
                 entry.span,
@@ -58,7 +62,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
             .label(format!("image: {} at {effective}", info.describe()))
             .at(mb, entry.key, Some(entry.attr))
-            .cause(super::cause_of(entry))
+            .cause(cause)
             .help(if ctx.worker.platform.is_64bit() {
                 format!(
                     "replace it with the component's {} (or x86) build, or remove the entry",

@@ -2,7 +2,7 @@
 
 use super::{Context, FixAvailability, Rule, rule_doc};
 use crate::bitness::Bitness;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::metabase::isapi::{IsapiRef, Role};
 
 pub static RULE: Rule = Rule {
@@ -48,13 +48,20 @@ pub fn subject(entry: &IsapiRef) -> String {
     }
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     let worker = ctx.worker.bitness;
     for (index, entry) in ctx.isapi.entries.iter().enumerate() {
         if ctx.bits(index).is_none_or(|b| b == worker) {
             continue;
         }
+        let cause = ctx.cause(entry);
+        let fix = match out.join(RULE.code, &cause, super::plan::repoint_fix(ctx, index), || {
+            ctx.place(entry)
+        }) {
+            super::Joined::Yes => continue,
+            super::Joined::No(fix) => fix,
+        };
         let Some(found) = ctx.entry_bitness(index) else {
             continue;
         };
@@ -89,7 +96,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
             .label(found.basis)
             .at(mb, entry.key, Some(entry.attr))
-            .cause(super::cause_of(entry))
+            .cause(cause)
+            .fix(fix)
             .help(format!("{}. {remedy}", ctx.worker.describe(mb)))
             .evidence(found.evidence);
         if let Some((_, attr)) = ctx.worker.setting.filter(|_| ctx.worker.switchable()) {

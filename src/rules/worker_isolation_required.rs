@@ -2,7 +2,7 @@
 
 use super::{Context, FixAvailability, Rule, rule_doc};
 use crate::bitness::Bitness;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 
 pub static RULE: Rule = Rule {
     code: "MB106",
@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     // On 32-bit Windows the setting means nothing in either mode.
     if !(ctx.worker.iis5 && ctx.worker.platform.is_64bit() && ctx.worker.asks_32bit(mb)) {
