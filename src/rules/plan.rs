@@ -98,6 +98,7 @@ pub struct Plan {
 }
 
 /// What one entry needs in a worker of one bitness.
+#[derive(Clone)]
 enum Need {
     Nothing,
     Repoint(String, bool),
@@ -150,8 +151,20 @@ fn need_by_path(ctx: &Context<'_>, index: usize, b: Bitness) -> Need {
 /// The repoints a bitness needs, or `None` if some DLL cannot load in it.
 pub fn repoints_for(ctx: &Context<'_>, b: Bitness) -> Option<Vec<Repoint>> {
     let mut out = Vec::new();
+    // Without a drive, what an entry needs follows from its path and role alone: worked out once
+    // per distinct pair (paths are shared, so the address names one).
+    let mut by_path: HashMap<(usize, bool), Need> = HashMap::new();
     for index in 0..ctx.isapi.entries.len() {
-        match need(ctx, index, b) {
+        let need = if ctx.images.is_none() {
+            let entry = &ctx.isapi.entries[index];
+            by_path
+                .entry((entry.path.as_ptr() as usize, entry.role == Role::DirectUrl))
+                .or_insert_with(|| need(ctx, index, b))
+                .clone()
+        } else {
+            need(ctx, index, b)
+        };
+        match need {
             Need::Nothing => {}
             Need::Repoint(to, verified) => out.push(Repoint {
                 entry: index,
