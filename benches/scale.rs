@@ -309,10 +309,43 @@ struct Sample {
     out: u64,
 }
 
-/// Runs a command with its stdout in `out` (a file, as a user redirecting it would).
+/// Runs a command with its stdout in `out` (a file, as a user redirecting it would). It is started
+/// from a small helper process (this program again, `--spawn`): Linux carries a process's peak
+/// memory across `exec`, so a child forked from this generator, which holds whole metabases, would
+/// report the generator's peak as its own.
+fn measure(cmd: &mut Command, out: &Path) -> Sample {
+    let me = std::env::current_exe().unwrap();
+    let mut helper = Command::new(me);
+    helper
+        .arg("--spawn")
+        .arg(out)
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    let output = helper.stderr(std::process::Stdio::inherit()).output().unwrap();
+    assert!(output.status.success(), "{cmd:?} failed");
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut fields = text.split_whitespace();
+    let secs: f64 = fields.next().unwrap().parse().unwrap();
+    let peak: u64 = fields.next().unwrap().parse().unwrap();
+    Sample {
+        secs,
+        peak,
+        out: std::fs::metadata(out).map_or(0, |m| m.len()),
+    }
+}
+
+/// The helper: runs PROGRAM ARGS with stdout to OUT, prints wall seconds and peak bytes.
+fn spawn(args: &[String]) {
+    let out = Path::new(&args[0]);
+    let mut cmd = Command::new(&args[1]);
+    cmd.args(&args[2..]);
+    let (secs, peak) = run_direct(&mut cmd, out);
+    println!("{secs} {peak}");
+}
+
 #[cfg(unix)]
 #[allow(clippy::zombie_processes)] // reaped by wait4, which also reports the child's peak memory
-fn measure(cmd: &mut Command, out: &Path) -> Sample {
+fn run_direct(cmd: &mut Command, out: &Path) -> (f64, u64) {
     let file = std::fs::File::create(out).unwrap();
     let start = Instant::now();
     let child = cmd.stdout(file).stderr(std::process::Stdio::null()).spawn().unwrap();
@@ -325,23 +358,15 @@ fn measure(cmd: &mut Command, out: &Path) -> Sample {
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) <= 1,
         "{cmd:?} failed: status {status}"
     );
-    Sample {
-        secs,
-        peak: usage.ru_maxrss as u64 * 1024,
-        out: std::fs::metadata(out).map_or(0, |m| m.len()),
-    }
+    (secs, usage.ru_maxrss as u64 * 1024)
 }
 
 #[cfg(not(unix))]
-fn measure(cmd: &mut Command, out: &Path) -> Sample {
+fn run_direct(cmd: &mut Command, out: &Path) -> (f64, u64) {
     let file = std::fs::File::create(out).unwrap();
     let start = Instant::now();
     cmd.stdout(file).stderr(std::process::Stdio::null()).status().unwrap();
-    Sample {
-        secs: start.elapsed().as_secs_f64(),
-        peak: 0,
-        out: std::fs::metadata(out).map_or(0, |m| m.len()),
-    }
+    (start.elapsed().as_secs_f64(), 0)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -433,6 +458,10 @@ enum Target {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).is_some_and(|a| a == "--spawn") {
+        spawn(&args[2..]);
+        return;
+    }
     if let Some(i) = args.iter().position(|a| a == "--floor") {
         floor(Path::new(&args[i + 1]));
         return;
