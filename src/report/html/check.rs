@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::kit::{self, Anchor, Html, PAGE_BUDGET, Tone};
+use super::kit::{self, Anchor, CELL_BYTES, Html, PAGE_BUDGET, PAGE_LIMIT, Tone};
 use crate::diagnostic::{Applicability, Diagnostic, Evidence, Severity};
 use crate::fix::changes::ChangeSet;
 use crate::host::{Fact, Source};
@@ -27,6 +27,8 @@ pub const DIFF_LINES_SHOWN: usize = 150;
 pub const SPAN_LINES_SHOWN: usize = 10;
 /// Bytes of a source or diff line drawn: a longer line is cut around the finding.
 pub const LINE_BYTES_SHOWN: usize = 400;
+/// Files listed in the contents at the top.
+pub const NAV_FILES: usize = 200;
 /// Names (extensions, filters) kept per DLL, and evidence clues per fact.
 const CLUES_SHOWN: usize = 12;
 
@@ -123,30 +125,22 @@ pub fn render(reports: &[FileReport], failures: &[InputFailure]) -> String {
         h.close("ul").close("div");
     }
 
-    if reports.len() > 1 {
-        h.open("nav", "").el("h2", "", "Files").open("ul", "");
-        for (i, r) in reports.iter().enumerate() {
-            h.open("li", "");
-            h.link(&Anchor::new("file", &[i + 1]), &r.source.name).raw(" ");
-            counts_badges(&mut h, Counts::of(&r.diagnostics));
-            h.close("li");
-        }
-        h.close("ul").close("nav");
-    }
-
-    rule_summary(&mut h, reports);
-
+    let mut rest = Html::after(&h);
+    rule_summary(&mut rest, reports);
+    // Files drawn in full while the budget lasts, then in brief; `anchored` have an anchor.
+    let mut anchored = 0;
     let mut compact: Vec<(usize, &FileReport)> = Vec::new();
     for (i, report) in reports.iter().enumerate() {
-        if h.len() >= PAGE_BUDGET {
+        if rest.len() >= PAGE_BUDGET {
             compact.push((i, report));
             continue;
         }
-        file_section(&mut h, i + 1, report, failures);
+        file_section(&mut rest, i + 1, report, failures);
+        anchored += 1;
     }
     if !compact.is_empty() {
         kit::section(
-            &mut h,
+            &mut rest,
             "file",
             &Anchor::new("more-files", &[]),
             &format!("{} more (in brief)", plural(compact.len(), "file", "files")),
@@ -161,11 +155,15 @@ pub fn render(reports: &[FileReport], failures: &[InputFailure]) -> String {
                 );
                 kit::table(h, "", &["File", "Errors", "Warnings", "Info"], |h| {
                     for (i, r) in &compact {
+                        if h.len() >= PAGE_LIMIT {
+                            break;
+                        }
+                        anchored += 1;
                         let c = Counts::of(&r.diagnostics);
                         let tone = if c.error > 0 { Tone::Bad } else { Tone::Good };
                         kit::row(h, tone.row(), |h| {
                             h.open_id("td", "", &Anchor::new("file", &[i + 1]))
-                                .text(&r.source.name)
+                                .text_max(&r.source.name, CELL_BYTES)
                                 .close("td");
                             for n in [c.error, c.warning, c.info] {
                                 h.open("td", "n").num(n).close("td");
@@ -173,9 +171,41 @@ pub fn render(reports: &[FileReport], failures: &[InputFailure]) -> String {
                         });
                     }
                 });
+                if anchored < reports.len() {
+                    h.el(
+                        "p",
+                        "notice",
+                        &format!(
+                            "and {} not listed: the page stops at {} MiB.",
+                            plural(reports.len() - anchored, "more file", "more files"),
+                            PAGE_LIMIT >> 20
+                        ),
+                    );
+                }
             },
         );
     }
+    if reports.len() > 1 {
+        h.open("nav", "").el("h2", "", "Files").open("ul", "");
+        for (i, r) in reports.iter().enumerate().take(anchored.min(NAV_FILES)) {
+            h.open("li", "");
+            h.link(&Anchor::new("file", &[i + 1]), &r.source.name).raw(" ");
+            counts_badges(&mut h, Counts::of(&r.diagnostics));
+            h.close("li");
+        }
+        if reports.len() > NAV_FILES.min(anchored) {
+            h.el(
+                "li",
+                "muted",
+                &format!(
+                    "and {}",
+                    plural(reports.len() - NAV_FILES.min(anchored), "more file", "more files")
+                ),
+            );
+        }
+        h.close("ul").close("nav");
+    }
+    h.append(&rest);
 
     h.open("footer", "");
     h.text(&format!(
@@ -512,11 +542,15 @@ fn dll_row(h: &mut Html, file: usize, source: &SourceFile, g: &DllGroup, first_o
         h.open("td", "");
         kit::badge(h, tone, g.status.as_str());
         h.close("td");
-        h.open("td", "").el("code", "", &g.path).close("td");
+        h.open("td", "")
+            .open("code", "")
+            .text_max(&g.path, CELL_BYTES)
+            .close("code")
+            .close("td");
         kit::cell(h, "", g.role.describe());
         h.open("td", "");
         let names: Vec<&str> = g.names.iter().map(|n| &**n).collect();
-        h.text(&names.join(", "));
+        h.text_max(&names.join(", "), CELL_BYTES);
         if g.more_names > 0 {
             h.el("span", "muted", &format!(" and {} more", kit::grouped(g.more_names)));
         }
@@ -540,8 +574,10 @@ fn dll_row(h: &mut Html, file: usize, source: &SourceFile, g: &DllGroup, first_o
         h.close("td");
         let (line, _) = source.line_col(g.first.start as usize);
         h.open("td", "")
-            .el("code", "", &g.location)
-            .text(&format!(" {} line {}", g.attribute, kit::grouped(line)))
+            .open("code", "")
+            .text_max(&g.location, CELL_BYTES)
+            .close("code")
+            .text_max(&format!(" {} line {}", g.attribute, kit::grouped(line)), CELL_BYTES)
             .close("td");
         h.open("td", "");
         for (i, code) in g.codes.iter().enumerate() {
@@ -593,18 +629,35 @@ fn findings(h: &mut Html, file: usize, report: &FileReport) {
                 PAGE_BUDGET >> 20
             ),
         );
+        let total = left_out.len();
+        let mut listed = 0;
         kit::table(h, "", &["Rule", "Line", "Location", "Message"], |h| {
             for d in left_out {
+                if h.len() >= PAGE_LIMIT {
+                    break;
+                }
+                listed += 1;
                 kit::row(h, severity_tone(d.severity).row(), |h| {
                     kit::cell(h, "mono", d.code);
                     let (line, _) = report.source.line_col(d.span.start as usize);
                     h.open("td", "n").num(line).close("td");
                     kit::cell(h, "mono", d.location.as_deref().unwrap_or(""));
                     // One line per finding: the message, clipped.
-                    kit::cell(h, "", clip(&d.headline(), 300));
+                    kit::cell(h, "", &d.headline());
                 });
             }
         });
+        if listed < total {
+            h.el(
+                "p",
+                "notice",
+                &format!(
+                    "and {} not listed: the page stops at {} MiB.",
+                    plural(total - listed, "more finding", "more findings"),
+                    PAGE_LIMIT >> 20
+                ),
+            );
+        }
     }
 }
 

@@ -10,6 +10,12 @@ use crate::report::escape::is_escaped;
 /// The page stops adding detail once its body reaches this many bytes: past it, each view writes
 /// one summary line per remaining item (see the module documentation of [`super`]).
 pub const PAGE_BUDGET: usize = 4 << 20;
+/// ... and stops adding summary lines at this many: the rest is one count. With one item or row
+/// written past each check, and the shell, no page is much larger.
+pub const PAGE_LIMIT: usize = PAGE_BUDGET + (1 << 20);
+/// The most bytes of one text [`Html::text`] writes; longer text is cut, and says how much is left
+/// out. Table cells use less ([`Html::text_max`]).
+pub const TEXT_BYTES: usize = 4_000;
 
 /// The policy: nothing is loaded from anywhere (no script, font, image, frame, connection or
 /// form target); only the page's own `<style>` applies.
@@ -72,6 +78,8 @@ pub fn grouped(n: usize) -> String {
 #[derive(Debug, Default)]
 pub struct Html {
     out: String,
+    /// Bytes of the page before this part (see [`Html::after`]).
+    base: usize,
 }
 
 impl Html {
@@ -79,9 +87,18 @@ impl Html {
         Html::default()
     }
 
-    /// Bytes written so far.
+    /// A part of the page that will follow `prior`: its [`len`](Html::len) counts `prior`'s bytes
+    /// too, so that budgets hold for the whole page when parts are built out of order.
+    pub fn after(prior: &Html) -> Html {
+        Html {
+            out: String::new(),
+            base: prior.len(),
+        }
+    }
+
+    /// Bytes of the page so far (this part, and the parts before it).
     pub fn len(&self) -> usize {
-        self.out.len()
+        self.base + self.out.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -94,9 +111,24 @@ impl Html {
         self
     }
 
-    /// Escaped text.
+    /// Escaped text, at most [`TEXT_BYTES`] of it.
     pub fn text(&mut self, s: &str) -> &mut Html {
-        push_text(&mut self.out, s);
+        self.text_max(s, TEXT_BYTES)
+    }
+
+    /// Escaped text, at most `max` bytes of it (cut at a character boundary, with `…` and how many
+    /// bytes were left out).
+    pub fn text_max(&mut self, s: &str, max: usize) -> &mut Html {
+        if s.len() <= max {
+            push_text(&mut self.out, s);
+            return self;
+        }
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        push_text(&mut self.out, &s[..end]);
+        let _ = write!(self.out, "… ({} more bytes)", grouped(s.len() - end));
         self
     }
 
@@ -320,9 +352,12 @@ pub fn row(h: &mut Html, class: &'static str, cells: impl FnOnce(&mut Html)) {
     h.close("tr");
 }
 
-/// A cell of text.
+/// The most bytes of text a table cell shows.
+pub const CELL_BYTES: usize = 600;
+
+/// A cell of text, at most [`CELL_BYTES`] of it.
 pub fn cell(h: &mut Html, class: &'static str, s: &str) {
-    h.el("td", class, s);
+    h.open("td", class).text_max(s, CELL_BYTES).close("td");
 }
 
 /// The whole document: doctype, head (charset, policy, title, style) and the body given. Well
@@ -406,6 +441,16 @@ mod tests {
         );
         assert_eq!(text("\u{fffe}\u{fdd0}\u{2028}"), "\\u{fffe}\\u{fdd0}\\u{2028}");
         assert_eq!(text("C:\\WINDOWS\\x.dll é\t"), "C:\\WINDOWS\\x.dll é\t");
+    }
+
+    #[test]
+    fn long_text_is_cut_and_says_so() {
+        let mut h = Html::new();
+        h.text_max(&"é".repeat(10), 5);
+        assert_eq!(h.as_str(), "éé… (16 more bytes)");
+        let mut h = Html::new();
+        h.text(&"x".repeat(TEXT_BYTES * 3));
+        assert!(h.len() < TEXT_BYTES + 40, "{}", h.len());
     }
 
     #[test]
