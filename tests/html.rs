@@ -633,3 +633,75 @@ fn one_dll_in_many_places_is_one_row_with_its_places_counted() {
             .contains("(and 899 more places)")
     );
 }
+
+fn page_of(path: &std::path::Path) -> String {
+    let options = Options {
+        dll_map: true,
+        ..Options::default()
+    };
+    let report = mblint::lint::lint_path(path, &options).unwrap();
+    check::render(&[report], &[])
+}
+
+#[test]
+fn every_bundled_server_and_fixture_gives_a_well_formed_self_contained_page() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let mut inputs: Vec<std::path::PathBuf> = Vec::new();
+    for dir in ["servers", "metabases", "metabases/malformed", "metabases/rules"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for e in entries {
+            let path = e.unwrap().path();
+            let is_server = dir == "servers" && path.is_dir() && path.file_name().unwrap() != "link-outside";
+            if is_server || path.extension().is_some_and(|x| x == "xml") {
+                inputs.push(path);
+            }
+        }
+    }
+    assert!(inputs.len() > 40, "{} inputs", inputs.len());
+    for path in inputs {
+        let page = page_of(&path);
+        let html = parse(&page);
+        assert_self_contained(&html);
+        assert!(raw_hazards(&page).is_empty(), "{}", path.display());
+        // Every file has its server, and a parsed one its DLL map.
+        let file = html.by_id("file-1");
+        assert!(file.text.contains("The server"), "{}", path.display());
+        let parsed = !file.text.contains("did not parse");
+        assert_eq!(
+            file.find(|n| n.attr("id") == Some("dlls-1")).len(),
+            usize::from(parsed),
+            "{}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn host_processes_follow_the_isolation_mode_and_the_platform_doubt_is_amber() {
+    // IIS 5.0 isolation mode: filters in inetinfo.exe, the 32-bit FrontPage filter failing there.
+    let page = page_of(std::path::Path::new(&server("iis5-mode-32bit-filter")));
+    let html = parse(&page);
+    let map = html.by_id("dlls-1");
+    let hosts: Vec<&str> = map.find(|n| n.name == "h4").iter().map(|n| n.text.as_str()).collect();
+    assert_eq!(hosts[0], "inetinfo.exe (64-bit)", "{hosts:?}");
+    let rows = map.find(|n| n.name == "tr" && n.has_class("row"));
+    let fpse = rows.iter().find(|r| r.text.contains("fpexedll.dll")).unwrap();
+    assert!(fpse.has_class("bad"), "{}", fpse.text);
+
+    // No drive and no clue to the platform: a 32-bit Framework DLL loads on x86 and fails on x64,
+    // which is doubt (MB107), not a failure.
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/metabases/aspnet11-64bit.xml");
+    let html = parse(&page_of(&fixture));
+    let card = html.find(|n| n.has_class("card") && n.text.starts_with("Worker bitness"));
+    assert!(card[0].text.contains("depends on the platform"), "{}", card[0].text);
+    let rows = html.by_id("dlls-1").find(|n| n.name == "tr" && n.has_class("row"));
+    let isapi = rows
+        .iter()
+        .find(|r| r.text.contains("v1.1.4322\\aspnet_isapi.dll"))
+        .unwrap();
+    assert!(isapi.has_class("warn"), "{}", isapi.text);
+    assert!(isapi.text.contains("loads on x86, fails on x64"), "{}", isapi.text);
+    assert!(isapi.text.contains("MB107"), "{}", isapi.text);
+}

@@ -27,7 +27,8 @@ pub enum LoadStatus {
     Loads,
     /// Nothing tells its bitness: no image was read and its folder says nothing.
     Unknown,
-    /// A warning names it, or it loads on some of the platforms the evidence leaves open only.
+    /// A warning (or MB107, whatever its severity) names it, or it loads on some of the platforms
+    /// the evidence leaves open only.
     Doubtful,
     /// Its image is of the other bitness, missing or invalid, or an error names it.
     Fails,
@@ -254,6 +255,8 @@ impl DllMap {
                     break;
                 }
                 place = place.max(match severity {
+                    // MB107 stands for verdicts that differ by platform, gravely or not: in doubt.
+                    _ if code == super::platform_unknown::RULE.code => LoadStatus::Doubtful,
                     Severity::Error => LoadStatus::Fails,
                     Severity::Warning => LoadStatus::Doubtful,
                     Severity::Info => place,
