@@ -705,3 +705,20 @@ fn host_processes_follow_the_isolation_mode_and_the_platform_doubt_is_amber() {
     assert!(isapi.text.contains("loads on x86, fails on x64"), "{}", isapi.text);
     assert!(isapi.text.contains("MB107"), "{}", isapi.text);
 }
+
+#[test]
+fn a_file_whose_fix_was_not_written_says_so_at_the_top_and_in_its_section() {
+    let report = mblint::lint::lint_bytes("MetaBase.xml", estate(2));
+    let failure = InputFailure {
+        path: "MetaBase.xml".into(),
+        error: "MetaBase.xml is read-only: <not written>".into(),
+    };
+    let page = check::render(&[report], &[failure]);
+    let html = parse(&page);
+    assert!(html.by_id("failed").text.contains("1 input could not be checked"));
+    let file = html.by_id("file-1");
+    let banner = file.find(|n| n.has_class("banner"));
+    assert_eq!(banner.len(), 1);
+    assert!(banner[0].text.contains("This file failed") && banner[0].text.contains("read-only: <not written>"));
+    assert!(page.contains("read-only: &lt;not written&gt;"));
+}
