@@ -37,7 +37,8 @@ pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl s
     out.write_all(render(reports, failures).as_bytes())
 }
 
-fn severity_tone(severity: Severity) -> Tone {
+/// The tone of a severity: error red, warning amber, info blue.
+pub fn severity_tone(severity: Severity) -> Tone {
     match severity {
         Severity::Error => Tone::Bad,
         Severity::Warning => Tone::Warn,
@@ -45,7 +46,8 @@ fn severity_tone(severity: Severity) -> Tone {
     }
 }
 
-fn status_tone(status: LoadStatus) -> Tone {
+/// The tone of a DLL's load status.
+pub fn status_tone(status: LoadStatus) -> Tone {
     match status {
         LoadStatus::Loads => Tone::Good,
         LoadStatus::Fails => Tone::Bad,
@@ -58,7 +60,8 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{} {}", kit::grouped(n), if n == 1 { one } else { many })
 }
 
-fn counts_badges(h: &mut Html, c: Counts) {
+/// Badges counting findings by severity, or `no findings`.
+pub fn counts_badges(h: &mut Html, c: Counts) {
     if c.total() == 0 {
         kit::badge(h, Tone::Good, "no findings");
         return;
@@ -75,23 +78,9 @@ fn counts_badges(h: &mut Html, c: Counts) {
     }
 }
 
-/// The page as a string.
-pub fn render(reports: &[FileReport], failures: &[InputFailure]) -> String {
-    let mut h = Html::new();
-    let totals = Counts::of_reports(reports);
-    h.open("header", "");
-    h.el("h1", "", "mblint check");
-    h.open("p", "meta");
-    h.text(&format!(
-        "{} checked, {} could not be checked · mblint {} · ",
-        plural(reports.len(), "file", "files"),
-        kit::grouped(failures.len()),
-        env!("CARGO_PKG_VERSION")
-    ));
-    counts_badges(&mut h, totals);
-    h.close("p").close("header");
-
-    // Never fail open: a run that could not read an input says so before anything else.
+/// Whether every input was read: green when it was, else red with every input that was not and
+/// why. Goes first on every page (never fail open); the red one has the anchor `failed`.
+pub fn inputs_banner(h: &mut Html, checked: usize, failures: &[InputFailure]) {
     if failures.is_empty() {
         h.open("div", "banner clean");
         h.el(
@@ -99,7 +88,7 @@ pub fn render(reports: &[FileReport], failures: &[InputFailure]) -> String {
             "",
             &format!(
                 "Every input was read and checked ({})",
-                plural(reports.len(), "file", "files")
+                plural(checked, "file", "files")
             ),
         );
         h.close("div");
@@ -124,6 +113,25 @@ pub fn render(reports: &[FileReport], failures: &[InputFailure]) -> String {
         }
         h.close("ul").close("div");
     }
+}
+
+/// The page as a string.
+pub fn render(reports: &[FileReport], failures: &[InputFailure]) -> String {
+    let mut h = Html::new();
+    let totals = Counts::of_reports(reports);
+    h.open("header", "");
+    h.el("h1", "", "mblint check");
+    h.open("p", "meta");
+    h.text(&format!(
+        "{} checked, {} could not be checked · mblint {} · ",
+        plural(reports.len(), "file", "files"),
+        kit::grouped(failures.len()),
+        env!("CARGO_PKG_VERSION")
+    ));
+    counts_badges(&mut h, totals);
+    h.close("p").close("header");
+
+    inputs_banner(&mut h, reports.len(), failures);
 
     let mut rest = Html::after(&h);
     rule_summary(&mut rest, reports);
@@ -256,7 +264,9 @@ fn rule_summary(h: &mut Html, reports: &[FileReport]) {
     });
 }
 
-fn file_section(h: &mut Html, n: usize, report: &FileReport, failures: &[InputFailure]) {
+/// One file's section (anchor `file-N`): its counts, its failure if any, the server, the DLL
+/// map and the findings.
+pub fn file_section(h: &mut Html, n: usize, report: &FileReport, failures: &[InputFailure]) {
     kit::section(h, "file", &Anchor::new("file", &[n]), &report.source.name, |h| {
         h.open("p", "meta");
         counts_badges(h, Counts::of(&report.diagnostics));
@@ -330,7 +340,8 @@ fn fact_card<T>(h: &mut Html, heading: &'static str, value: &str, fact: &Fact<T>
     h.close("ul").close("div");
 }
 
-fn server_cards(h: &mut Html, report: &FileReport) {
+/// The server model of one file, a card per fact with its source and every clue.
+pub fn server_cards(h: &mut Html, report: &FileReport) {
     h.el("h3", "", "The server");
     let Some(server) = &report.server else {
         h.el(
@@ -398,7 +409,9 @@ fn server_cards(h: &mut Html, report: &FileReport) {
     h.close("div");
 }
 
-fn dll_map(h: &mut Html, file: usize, report: &FileReport, map: &DllMap) {
+/// The ISAPI DLL map of one file (anchor `dlls-N`): per host process, one row per distinct DLL
+/// and role, coloured by [`status_tone`], failing first.
+pub fn dll_map(h: &mut Html, file: usize, report: &FileReport, map: &DllMap) {
     let mut groups_by = [0usize; 4];
     let mut places_by = [0usize; 4];
     for g in &map.groups {

@@ -24,7 +24,7 @@ pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'n
 /// Whether a character is shown as `\u{hex}` on the page: everything the terminal report escapes
 /// (controls, bidirectional formatting characters, line separators), and the noncharacters HTML
 /// calls parse errors.
-fn shown_escaped(c: char) -> bool {
+pub fn shown_escaped(c: char) -> bool {
     is_escaped(c) || matches!(c as u32, 0xFDD0..=0xFDEF) || (c as u32 & 0xFFFE) == 0xFFFE
 }
 

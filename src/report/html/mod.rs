@@ -25,7 +25,10 @@
 //!   their source lines and fix diffs.
 //!
 //! A view for another command (`compare`, `history`) is a sibling module with its own `render`,
-//! built from the same kit and the same tones.
+//! built from the same kit and the same tones, and from the check view's public blocks where they
+//! fit: [`check::inputs_banner`] (first on every page: never fail open), [`check::server_cards`]
+//! (one node's or one version's server model), [`check::dll_map`], [`check::file_section`] (a whole
+//! linted file), [`check::counts_badges`], [`check::severity_tone`] and [`check::status_tone`].
 //!
 //! # Size
 //! The page is aggregated and capped whatever the input: a finding lists its first
