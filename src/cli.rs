@@ -65,6 +65,9 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// One self-contained HTML page (no network): the server model, the ISAPI DLL map, the
+    /// findings with their source lines and fix diffs.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -502,6 +505,8 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
                 drives: drives_for(args, &settings).map_err(|e| (e, None))?,
                 platform: args.platform.map(Into::into).or(settings.platform),
                 drive_copy: None,
+                // The HTML page draws the ISAPI DLL map.
+                dll_map: args.format == Format::Html,
                 settings,
                 forced_bitness: args
                     .worker_bitness
@@ -588,6 +593,7 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
             Format::Json => json::write(&reports, &failures, &mut out),
             Format::Sarif => sarif::write(&reports, &failures, &mut out),
             Format::Github => github::write(&reports, &failures, &mut out),
+            Format::Html => crate::report::html::check::write(&reports, &failures, &mut out),
             Format::Text | Format::Concise if args.statistics => {
                 out.write_all(statistics(&reports, &failures).as_bytes())
             }

@@ -30,6 +30,8 @@ pub struct Options {
     /// name. It stands for the drive the metabase's own paths put Windows on (C: when they say
     /// nothing), unless `drives` maps that letter already.
     pub drive_copy: Option<PathBuf>,
+    /// Build the ISAPI DLL map ([`FileReport::dll_map`]): for the HTML page.
+    pub dll_map: bool,
 }
 
 /// What a user needs to know about the processes that load a linted file's ISAPI DLLs.
@@ -65,6 +67,9 @@ pub struct FileReport {
     /// The effective EnableEditWhileRunning at /LM, when the file parsed and sets it.
     pub edit_while_running: Option<bool>,
     pub isapi_count: usize,
+    /// Every ISAPI DLL by role and host process, and whether it loads: with [`Options::dll_map`],
+    /// when the file parsed.
+    pub dll_map: Option<crate::rules::map::DllMap>,
 }
 
 /// An input that could not be read at all (as opposed to one that reads but is malformed).
@@ -108,6 +113,8 @@ pub struct Linted {
     /// The drives DLL paths were resolved on: the mappings given, and the drive copy under the letter
     /// the metabase gave it.
     pub drives: Drives,
+    /// With [`Options::dll_map`].
+    pub dll_map: Option<crate::rules::map::DllMap>,
 }
 
 /// Lints every rule over a parsed metabase, reading images from the mapped drives when any are.
@@ -159,6 +166,7 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
     let iis5 = model.isolation.value == host::IsolationMode::Iis5;
     let keep = |code: &str, location: Option<&str>| options.settings.keeps(code, location);
     let mut runs: Vec<(WorkerBitness, Vec<Diagnostic>)> = Vec::new();
+    let mut run_images: Vec<Option<Images>> = Vec::new();
     for platform in model.candidates(with_drive) {
         let worker = WorkerBitness::of(mb, platform, iis5);
         let images = resolver.as_mut().map(|r| Images::of(&isapi, worker.process(), r));
@@ -173,13 +181,34 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
             &keep,
         );
         runs.push((worker, rules::run(&ctx, |code| options.settings.enabled(code))));
+        if options.dll_map {
+            run_images.push(images);
+        }
     }
     let workers: Vec<WorkerBitness> = runs.iter().map(|(w, _)| *w).collect();
     let mut diagnostics = rules::platform_unknown::merge(mb, &model, runs, |code| options.settings.enabled(code));
     options.settings.apply(&mut diagnostics);
     // One finding per cause, after the per-Location ignores have dropped the places they cover.
     let diagnostics = crate::diagnostic::group(diagnostics);
+    let dll_map = options.dll_map.then(|| {
+        let contexts: Vec<Context> = workers
+            .iter()
+            .zip(&run_images)
+            .map(|(worker, images)| Context {
+                metabase: mb,
+                isapi: &isapi,
+                server: &server,
+                worker: *worker,
+                images: images.as_ref(),
+                forced_bitness: options.forced_bitness,
+                model: &model,
+                plan: Default::default(),
+            })
+            .collect();
+        rules::map::DllMap::build(&contexts, &diagnostics)
+    });
     Linted {
+        dll_map,
         diagnostics,
         isapi,
         workers,
@@ -237,6 +266,7 @@ pub fn lint_bytes_with(name: &str, bytes: impl Into<Vec<u8>>, options: &Options)
                 server: None,
                 edit_while_running: None,
                 isapi_count: 0,
+                dll_map: None,
             };
         }
     };
@@ -252,6 +282,7 @@ pub fn lint_bytes_with(name: &str, bytes: impl Into<Vec<u8>>, options: &Options)
             server: None,
             edit_while_running: None,
             isapi_count: 0,
+            dll_map: None,
         },
         Ok(mb) => {
             let linted = lint_metabase(&mb, options);
@@ -264,6 +295,7 @@ pub fn lint_bytes_with(name: &str, bytes: impl Into<Vec<u8>>, options: &Options)
                 edit_while_running,
                 worker: Some(summary),
                 isapi_count: linted.isapi.entries.len(),
+                dll_map: linted.dll_map,
                 diagnostics: linted.diagnostics,
                 server: Some(linted.model),
                 source: mb.source,

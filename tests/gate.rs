@@ -86,6 +86,17 @@ fn an_unreadable_input_is_listed_in_every_format() {
     let note = &invocation["toolExecutionNotifications"][0];
     assert_eq!(note["level"], "error");
     assert!(note["message"]["text"].as_str().unwrap().contains(missing));
+    // HTML: at the top of the page, before any file.
+    let out = mblint()
+        .args(["check", "--format", "html", missing, &good])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let page = String::from_utf8(out.stdout).unwrap();
+    let failed = page.find("id=\"failed\"").expect("a failure banner");
+    assert!(failed < page.find("id=\"file-1\"").unwrap());
+    assert!(page[failed..].contains("1 input could not be checked"));
+    assert!(page[failed..].contains(missing));
 }
 
 #[test]

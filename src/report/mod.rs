@@ -1,8 +1,10 @@
 //! Renders findings: miette-drawn text for people (`text`), a stable JSON document for programs
-//! (`json`). Both read the same [`FileReport`](crate::lint::FileReport)s.
+//! (`json`), and the others (SARIF, GitHub, an HTML page). All read the same
+//! [`crate::lint::FileReport`] values.
 
 pub mod escape;
 pub mod github;
+pub mod html;
 pub mod inspect;
 pub mod json;
 pub mod sarif;

@@ -17,6 +17,8 @@ use crate::winpath::WinPath;
 // The bitness planner that rules consult for their fixes, and the lockdown it keeps.
 pub mod lockdown;
 pub mod plan;
+// The ISAPI DLL map (for the HTML page), from the same contexts and findings.
+pub mod map;
 
 // One module a rule.
 pub mod conflicting_evidence;

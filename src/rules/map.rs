@@ -1,0 +1,306 @@
+//! The ISAPI DLL map: every DLL the worker processes could load, grouped by DLL, role and host
+//! process, each with whether it loads and on what evidence. Built on request (for the HTML page),
+//! from the same [`Context`]s the rules ran on and the findings they made, so the map and the
+//! findings never disagree: a DLL a finding of error severity names is shown as failing whatever
+//! its image says (a prohibited extension loads but is never run; an image without the ISAPI
+//! exports is a valid DLL).
+//!
+//! The map is aggregated: 50,000 sites that name one `asp.dll` in one role are one group with
+//! 50,000 places, so its size is the number of distinct DLLs, not of sites.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::Context;
+use crate::bitness::Bitness;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::metabase::Span;
+use crate::metabase::isapi::Role;
+use crate::resolve::resolver::{Found, Resolution};
+
+/// Whether a DLL loads, worst last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoadStatus {
+    /// Its image (or, without a drive, its folder) is of the worker's bitness, and no finding
+    /// says otherwise.
+    Loads,
+    /// Nothing tells its bitness: no image was read and its folder says nothing.
+    Unknown,
+    /// A warning (or MB107, whatever its severity) names it, or it loads on some of the platforms
+    /// the evidence leaves open only.
+    Doubtful,
+    /// Its image is of the other bitness, missing or invalid, or an error names it.
+    Fails,
+}
+
+impl LoadStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadStatus::Loads => "loads",
+            LoadStatus::Unknown => "unknown",
+            LoadStatus::Doubtful => "doubtful",
+            LoadStatus::Fails => "fails",
+        }
+    }
+}
+
+/// One DLL in one role and host process, with every place that names it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DllGroup {
+    /// The path as configured.
+    pub path: Arc<str>,
+    pub role: Role,
+    /// The process that loads it: `w3wp.exe`, `inetinfo.exe`, `dllhost.exe`.
+    pub host: &'static str,
+    /// The worst status of its places.
+    pub status: LoadStatus,
+    /// What the status rests on: `PE32 i386 DLL at C:\...`, a path pattern, `not found: ...`.
+    pub basis: String,
+    /// The bitness the evidence gives it, when any does.
+    pub bitness: Option<Bitness>,
+    /// How many places name it.
+    pub places: usize,
+    /// Places per status, in [`LoadStatus`] order.
+    pub by_status: [usize; 4],
+    /// The codes of the findings that name its places, sorted.
+    pub codes: Vec<&'static str>,
+    /// The first distinct script-map extensions, filter names or URLs it serves.
+    pub names: Vec<Arc<str>>,
+    /// How many more distinct names there are.
+    pub more_names: usize,
+    /// Its first place: span of the path, Location and property.
+    #[serde(skip)]
+    pub first: Span,
+    pub location: String,
+    pub attribute: String,
+}
+
+/// The map of one metabase.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DllMap {
+    /// Sorted by host process, then status (failing first), role and path.
+    pub groups: Vec<DllGroup>,
+    /// How many ISAPI references it covers.
+    pub references: usize,
+}
+
+/// How many distinct names a group keeps.
+const NAMES_KEPT: usize = 8;
+
+/// An entry's status in one run, and what it rests on (built only when asked: once per group).
+fn status(ctx: &Context<'_>, index: usize) -> LoadStatus {
+    let worker = ctx.worker.bitness;
+    if let Some(images) = ctx.images {
+        match &*images.current[index] {
+            Resolution::Resolved {
+                found: Found::Image { image, .. },
+                ..
+            } => {
+                return match image.as_ref() {
+                    Ok(info) if info.loads_in(ctx.worker.process()) => LoadStatus::Loads,
+                    _ => LoadStatus::Fails,
+                };
+            }
+            Resolution::Resolved {
+                found: Found::Missing { .. },
+                ..
+            } => return LoadStatus::Fails,
+            Resolution::Resolved {
+                found: Found::Refused { .. },
+                ..
+            } => return LoadStatus::Unknown,
+            Resolution::Unresolvable(_) => {}
+        }
+    }
+    match ctx.isapi.entries[index].evidence {
+        Some(e) if e.bitness == worker => LoadStatus::Loads,
+        Some(_) => LoadStatus::Fails,
+        None => LoadStatus::Unknown,
+    }
+}
+
+fn basis(ctx: &Context<'_>, index: usize) -> (String, Option<Bitness>) {
+    let entry = &ctx.isapi.entries[index];
+    let mut unresolvable = None;
+    if let Some(images) = ctx.images {
+        match &*images.current[index] {
+            Resolution::Resolved {
+                effective,
+                redirected,
+                found: Found::Image { image, .. },
+            } => {
+                let opened = if *redirected {
+                    format!(" (opened as {effective} by a {} worker)", ctx.worker.bitness)
+                } else {
+                    String::new()
+                };
+                return match image.as_ref() {
+                    Ok(info) => (
+                        format!("image: {}{opened}", info.describe()),
+                        info.bitness_on(ctx.worker.platform),
+                    ),
+                    Err(e) => (format!("{e}{opened}"), None),
+                };
+            }
+            Resolution::Resolved {
+                effective,
+                found: Found::Missing { missing },
+                ..
+            } => {
+                return (
+                    format!("not found: {missing} does not exist (opened as {effective})"),
+                    None,
+                );
+            }
+            Resolution::Resolved {
+                found: Found::Refused { reason },
+                ..
+            } => return (format!("not read: {reason}"), None),
+            Resolution::Unresolvable(problem) => unresolvable = Some(problem.describe()),
+        }
+    }
+    let by_path = match entry.evidence {
+        Some(e) => (
+            format!("path: `{}` is a {} folder ({})", e.pattern, e.bitness, e.reason),
+            Some(e.bitness),
+        ),
+        None if ctx.images.is_none() => (
+            "no drive mapped, and its folder does not tell its bitness".to_string(),
+            None,
+        ),
+        None => ("its folder does not tell its bitness".to_string(), None),
+    };
+    match unresolvable {
+        Some(why) => (format!("the path {why}; {}", by_path.0), by_path.1),
+        None => by_path,
+    }
+}
+
+/// The places findings name: (span start, severity, code), sorted by start.
+fn finding_places(diagnostics: &[Diagnostic]) -> Vec<(u32, Severity, &'static str)> {
+    let mut places: Vec<(u32, Severity, &'static str)> = diagnostics
+        .iter()
+        .flat_map(|d| {
+            std::iter::once(d.span.start)
+                .chain(d.occurrences.iter().map(|o| o.span.start))
+                .map(move |start| (start, d.severity, d.code))
+        })
+        .collect();
+    places.sort_unstable();
+    places
+}
+
+impl DllMap {
+    /// The map of the runs the rules made (one per platform the evidence leaves open, all over one
+    /// metabase and ISAPI set), with the findings they made.
+    pub fn build(runs: &[Context<'_>], diagnostics: &[Diagnostic]) -> DllMap {
+        let Some(first) = runs.first() else {
+            return DllMap::default();
+        };
+        let entries = &first.isapi.entries;
+        let findings = finding_places(diagnostics);
+        type Key = (u8, usize, &'static str);
+        let mut index: HashMap<Key, usize> = HashMap::new();
+        let mut groups: Vec<DllGroup> = Vec::new();
+        let mut names: Vec<std::collections::HashSet<Arc<str>>> = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let agreed = status(first, i);
+            let mut place = if runs[1..].iter().all(|ctx| status(ctx, i) == agreed) {
+                agreed
+            } else {
+                LoadStatus::Doubtful
+            };
+            let host = first.host(entry);
+            let key: Key = (
+                role_rank(entry.role),
+                Arc::as_ptr(&entry.path) as *const u8 as usize,
+                host,
+            );
+            let g = *index.entry(key).or_insert_with(|| {
+                let (basis, bitness) = basis(first, i);
+                let mb = first.metabase;
+                groups.push(DllGroup {
+                    path: entry.path.clone(),
+                    role: entry.role,
+                    host,
+                    status: LoadStatus::Loads,
+                    basis: if place == LoadStatus::Doubtful {
+                        let per: Vec<String> = runs
+                            .iter()
+                            .map(|ctx| format!("{} on {}", status(ctx, i).as_str(), ctx.worker.platform.name()))
+                            .collect();
+                        format!("{basis}; {}", per.join(", "))
+                    } else {
+                        basis
+                    },
+                    bitness,
+                    places: 0,
+                    by_status: [0; 4],
+                    codes: Vec::new(),
+                    names: Vec::new(),
+                    more_names: 0,
+                    first: entry.span,
+                    location: mb.location(entry.key).into_owned(),
+                    attribute: mb.attr_name(entry.attr).into_owned(),
+                });
+                names.push(Default::default());
+                groups.len() - 1
+            });
+            let group = &mut groups[g];
+            // The findings at this place: their starts lie within the path's span.
+            let from = findings.partition_point(|f| f.0 < entry.span.start);
+            for &(start, severity, code) in &findings[from..] {
+                if start > entry.span.end {
+                    break;
+                }
+                place = place.max(match severity {
+                    // MB107 stands for verdicts that differ by platform, gravely or not: in doubt.
+                    _ if code == super::platform_unknown::RULE.code => LoadStatus::Doubtful,
+                    Severity::Error => LoadStatus::Fails,
+                    Severity::Warning => LoadStatus::Doubtful,
+                    Severity::Info => place,
+                });
+                if let Err(at) = group.codes.binary_search(&code) {
+                    group.codes.insert(at, code);
+                }
+            }
+            group.places += 1;
+            group.by_status[place as usize] += 1;
+            group.status = group.status.max(place);
+            if let Some(name) = entry.extension.as_ref().or(entry.filter_name.as_ref())
+                && names[g].insert(name.clone())
+            {
+                if group.names.len() < NAMES_KEPT {
+                    group.names.push(name.clone());
+                } else {
+                    group.more_names += 1;
+                }
+            }
+        }
+        groups.sort_by_cached_key(|g| {
+            (
+                g.host,
+                std::cmp::Reverse(g.status),
+                role_rank(g.role),
+                g.path.to_lowercase(),
+            )
+        });
+        DllMap {
+            groups,
+            references: entries.len(),
+        }
+    }
+}
+
+/// Roles in the order a worker meets them: filters at start-up, then per request.
+pub fn role_rank(role: Role) -> u8 {
+    match role {
+        Role::GlobalFilter => 0,
+        Role::SiteFilter => 1,
+        Role::WildcardMap => 2,
+        Role::ScriptMap => 3,
+        Role::DirectUrl => 4,
+        Role::CompressionScheme => 5,
+    }
+}
