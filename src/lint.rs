@@ -194,15 +194,17 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         let contexts: Vec<Context> = workers
             .iter()
             .zip(&run_images)
-            .map(|(worker, images)| Context {
-                metabase: mb,
-                isapi: &isapi,
-                server: &server,
-                worker: *worker,
-                images: images.as_ref(),
-                forced_bitness: options.forced_bitness,
-                model: &model,
-                plan: Default::default(),
+            .map(|(worker, images)| {
+                Context::new(
+                    mb,
+                    &isapi,
+                    &server,
+                    *worker,
+                    images.as_ref(),
+                    options.forced_bitness,
+                    &model,
+                    &keep,
+                )
             })
             .collect();
         rules::map::DllMap::build(&contexts, &diagnostics)
