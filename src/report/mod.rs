@@ -1,6 +1,7 @@
 //! Renders findings: miette-drawn text for people (`text`), a stable JSON document for programs
 //! (`json`). Both read the same [`FileReport`](crate::lint::FileReport)s.
 
+pub mod compare;
 pub mod escape;
 pub mod github;
 pub mod inspect;

@@ -111,17 +111,29 @@ pub fn build(reports: &[FileReport], failures: &[InputFailure]) -> Value {
                 location["logicalLocations"] = json!([{ "fullyQualifiedName": loc, "kind": "object" }]);
             }
             // The other places of the same cause follow the related places, every one of them.
+            // A related place in another file (`mblint compare`: another node) is placed in it.
             let related: Vec<Value> = d
                 .related
                 .iter()
-                .map(|r| (r.message.as_str(), r.span))
-                .chain(d.occurrences.iter().map(|o| ("the same cause here", o.span)))
+                .filter_map(|r| match r.file.as_deref() {
+                    None => Some((r.message.as_str(), r.span, report)),
+                    Some(name) => reports
+                        .iter()
+                        .find(|other| other.source.name == name)
+                        .map(|other| (r.message.as_str(), r.span, other)),
+                })
+                .chain(d.occurrences.iter().map(|o| ("the same cause here", o.span, report)))
                 .enumerate()
-                .map(|(i, (message, span))| {
+                .map(|(i, (message, span, of))| {
+                    let location = if std::ptr::eq(of, report) {
+                        artifact.clone()
+                    } else {
+                        artifact_location(&of.source.name)
+                    };
                     json!({
                         "id": i + 1,
                         "message": { "text": message },
-                        "physicalLocation": { "artifactLocation": artifact, "region": region(&report.source, span) },
+                        "physicalLocation": { "artifactLocation": location, "region": region(&of.source, span) },
                     })
                 })
                 .collect();
