@@ -346,7 +346,7 @@ def farms():
 
     # A failover pair where the passive node is another machine: node-b is 32-bit Windows in IIS 5.0
     # isolation mode. The workers are 32-bit on both, so no DLL fails on either; correct verdict:
-    # MB601 and MB602 in x86-node's file (and its lint says Enable32bitAppOnWin64 is ignored there).
+    # MB601 and MB602 in x86-node's file; both nodes lint clean.
     spec = mm.spec_x86_aspnet20()
     root = farm_node("failover", "x64-node", 1, "CLUSTER1", spec["maps"], spec["filters"],
                      pools_extra={"Enable32bitAppOnWin64": "TRUE"}, wserl=spec["wserl"])

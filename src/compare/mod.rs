@@ -690,9 +690,10 @@ fn groups<V: PartialEq>(sides: &[Side<V>]) -> Vec<Vec<usize>> {
             None => groups.push(vec![i]),
         }
     }
-    let reference = (0..groups.len())
-        .max_by(|&a, &b| groups[a].len().cmp(&groups[b].len()).then(b.cmp(&a)))
-        .unwrap_or(0);
+    let Some(reference) = (0..groups.len()).max_by(|&a, &b| groups[a].len().cmp(&groups[b].len()).then(b.cmp(&a)))
+    else {
+        return groups;
+    };
     let first = groups.remove(reference);
     std::iter::once(first).chain(groups).collect()
 }
@@ -1211,7 +1212,24 @@ fn filter_order(nodes: &[Node], out: &mut [Vec<Diagnostic>]) {
                 }
             })
             .collect();
-        let phrase = |v: &Vec<String>| format!("`{}`", v.join(","));
+        // Names as the nodes write them (compared case-insensitively).
+        let written: HashMap<String, String> = nodes
+            .iter()
+            .flat_map(|node| {
+                node.linted
+                    .isapi
+                    .filters
+                    .iter()
+                    .map(|d| (d.name.to_lowercase(), d.name.clone()))
+            })
+            .collect();
+        let phrase = |v: &Vec<String>| {
+            let names: Vec<&str> = v
+                .iter()
+                .map(|n| written.get(n).map_or(n.as_str(), String::as_str))
+                .collect();
+            format!("`{}`", names.join(","))
+        };
         let shown = sides
             .iter()
             .find_map(|s| Some(nodes[s.node].mb.location(s.place.key?).into_owned()))
@@ -1570,6 +1588,13 @@ fn lockdown(nodes: &[Node], out: &mut [Vec<Diagnostic>]) {
             }
         }
     }
+    // GroupIDs as the nodes write them (compared case-insensitively).
+    let group_names: HashMap<String, String> = nodes
+        .iter()
+        .flat_map(|node| &node.server.dependencies)
+        .filter_map(|e| e.entry.as_ref().ok())
+        .flat_map(|d| d.groups.iter().map(|g| (g.to_lowercase(), g.clone())))
+        .collect();
     let deps_place = |node: &Node| -> Place {
         let mb = &node.mb;
         mb.find("/LM/W3SVC")
@@ -1600,7 +1625,11 @@ fn lockdown(nodes: &[Node], out: &mut [Vec<Diagnostic>]) {
             })
             .collect();
         let phrase = |v: &Option<Vec<String>>| match v {
-            Some(groups) => groups.join(", "),
+            Some(groups) => groups
+                .iter()
+                .map(|g| group_names.get(g).map_or(g.as_str(), String::as_str))
+                .collect::<Vec<_>>()
+                .join(", "),
             None => "none listed".into(),
         };
         report(
@@ -1682,5 +1711,6 @@ mod tests {
             [vec![0], vec![1], vec![2]]
         );
         assert_eq!(groups(&[side(0, 1), side(1, 1)]), [vec![0, 1]]);
+        assert_eq!(groups::<u8>(&[]), Vec::<Vec<usize>>::new());
     }
 }
