@@ -344,7 +344,7 @@ def farms():
     root = farm_node("cluster", "node-b", 2, "NODEB", **b, wserl=wserl_b, deps=["Active Server Pages;ASP"])
     put(root, ACME_AT, "x86/filter-v1.1.dll")
 
-    # A failover pair where the passive node is another machine: node-b is 32-bit Windows in IIS 5.0
+    # A failover pair where the passive node is another machine: x86-node is 32-bit Windows in IIS 5.0
     # isolation mode. The workers are 32-bit on both, so no DLL fails on either; correct verdict:
     # MB601 and MB602 in x86-node's file; both nodes lint clean.
     spec = mm.spec_x86_aspnet20()
