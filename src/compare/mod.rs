@@ -247,6 +247,15 @@ struct Node {
     settings: Settings,
     /// Per ISAPI entry, index for index, the key of its DLL.
     entry_keys: Vec<Arc<str>>,
+    /// Per DLL key, its first entry: one lookup, however many entries there are.
+    first_entry: HashMap<Arc<str>, usize>,
+}
+
+impl Node {
+    /// The first entry naming the DLL with this key.
+    fn first(&self, key: &str) -> Option<usize> {
+        self.first_entry.get(key).copied()
+    }
 }
 
 /// Compares the nodes. Each node is read and linted as `check` would; a node that cannot be read,
@@ -344,16 +353,17 @@ fn load(spec: &NodeSpec) -> Result<Loaded, lint::InputError> {
     let options = lint::effective_options(&input, &spec.options);
     let name = input.metabase.display().to_string();
     let bytes = lint::read_metabase(&input.metabase)?;
-    // A file that does not decode or parse is linted as `check` lints it (its MB001).
-    let parsed = SourceFile::decode(name.as_str(), bytes.clone())
+    let parsed = SourceFile::decode(name.as_str(), bytes)
         .ok()
         .and_then(|source| parse(source).ok());
     let Some(mb) = parsed else {
+        // A file that does not decode or parse is linted as `check` lints it, for its MB001 (read
+        // again: this path is rare, and the first read's bytes went to the decoder).
+        let bytes = lint::read_metabase(&input.metabase)?;
         return Ok(Loaded::Unparsed(Box::new(lint::lint_bytes_with(
             &name, bytes, &options,
         ))));
     };
-    drop(bytes);
     let linted = lint::lint_metabase(&mb, &options);
     let server = ServerConfig::of(&mb);
     let worker = linted.workers[0];
@@ -372,6 +382,13 @@ fn load(spec: &NodeSpec) -> Result<Loaded, lint::InputError> {
         .map(|r| Images::of(&linted.isapi, worker.process(), r));
     let windir = linted.model.windir.value.clone();
     let entry_keys = keys_of(&linted.isapi.entries, &windir);
+    let mut first_entry = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, key) in entry_keys.iter().enumerate() {
+        if seen.insert(key.as_ptr()) {
+            first_entry.entry(key.clone()).or_insert(i);
+        }
+    }
     Ok(Loaded::Parsed(Box::new(Node {
         name: spec.name.clone(),
         file: Arc::from(name),
@@ -384,17 +401,19 @@ fn load(spec: &NodeSpec) -> Result<Loaded, lint::InputError> {
         resolver: resolver.map(std::cell::RefCell::new),
         settings: options.settings.clone(),
         entry_keys,
+        first_entry,
     })))
 }
 
-/// The DLL key of every entry (computed once per distinct path).
+/// The DLL key of every entry, computed once per distinct path (entries that name one text share
+/// it, so the path's address identifies it).
 fn keys_of(entries: &[IsapiRef], windir: &WinPath) -> Vec<Arc<str>> {
-    let mut by_path: HashMap<&str, Arc<str>> = HashMap::new();
+    let mut by_path: HashMap<*const u8, Arc<str>> = HashMap::new();
     entries
         .iter()
         .map(|e| {
             by_path
-                .entry(&e.path)
+                .entry(e.path.as_ptr())
                 .or_insert_with(|| Arc::from(dll_key(&e.path, windir)))
                 .clone()
         })
@@ -488,18 +507,27 @@ fn matrix(nodes: &[Node], contents: &mut Vec<HashMap<PathBuf, Option<Content>>>)
     // The image read for each cell, for `loads`.
     let mut infos: HashMap<(usize, usize), &ImageInfo> = HashMap::new();
     for (n, node) in nodes.iter().enumerate() {
+        // Entries share their key's text: its address finds the row without hashing the text.
+        let mut row_by_key: HashMap<*const u8, usize> = HashMap::new();
         for (i, entry) in node.linted.isapi.entries.iter().enumerate() {
             let key = &node.entry_keys[i];
-            let r = *row_of.entry(key.clone()).or_insert_with(|| {
-                rows.push(DllRow {
-                    path: entry.path.to_string(),
-                    key: key.to_string(),
-                    roles: Vec::new(),
-                    differs: false,
-                    cells: vec![None; nodes.len()],
-                });
-                rows.len() - 1
-            });
+            let r = match row_by_key.get(&key.as_ptr()) {
+                Some(&r) => r,
+                None => {
+                    let r = *row_of.entry(key.clone()).or_insert_with(|| {
+                        rows.push(DllRow {
+                            path: entry.path.to_string(),
+                            key: key.to_string(),
+                            roles: Vec::new(),
+                            differs: false,
+                            cells: vec![None; nodes.len()],
+                        });
+                        rows.len() - 1
+                    });
+                    row_by_key.insert(key.as_ptr(), r);
+                    r
+                }
+            };
             let row = &mut rows[r];
             if !row.roles.contains(&entry.role) {
                 row.roles.push(entry.role);
@@ -927,33 +955,53 @@ fn worker_bitness(nodes: &[Node], out: &mut [Vec<Diagnostic>]) {
     );
 }
 
-/// Where an ISAPI entry belongs, across nodes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Slot {
+/// What kind of place an ISAPI entry has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum SlotKind {
     /// A filter of a filters collection (`/lm/w3svc/filters`, `/lm/w3svc/1/filters`), by name.
-    Filter { scope: String, name: String },
+    Filter,
     /// A script or wildcard map written on a key, by extension.
-    Map { scope: String, extension: String },
+    Map,
     /// A compression scheme's DLL, by the scheme's key.
-    Compression { scope: String },
+    Compression,
     /// An extension called by URL, by URL.
-    Url { url: String },
+    Url,
 }
 
-impl Slot {
+/// Where an ISAPI entry belongs, across nodes: borrowed from the nodes' own text, so that a
+/// million script-map lines cost no copies.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Slot<'a> {
+    kind: SlotKind,
+    /// The normalised Location of the filters collection, the key with the map, or the scheme.
+    scope: &'a str,
+    /// The filter's name, the map's extension or the URL, folded.
+    name: std::borrow::Cow<'a, str>,
+}
+
+/// Lower case without a copy when it already is.
+fn folded(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_uppercase) {
+        std::borrow::Cow::Owned(text.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+impl Slot<'_> {
     /// `global ISAPI filter `fpexedll.dll``, with the Location and name as `entry` writes them.
     fn describe(&self, node: &Node, entry: &IsapiRef) -> String {
         let location = node.mb.location(entry.key);
-        match self {
-            Slot::Filter { scope, .. } => {
-                let what = if scope == "/lm/w3svc/filters" {
+        match self.kind {
+            SlotKind::Filter => {
+                let what = if self.scope == "/lm/w3svc/filters" {
                     "global ISAPI filter"
                 } else {
                     "site ISAPI filter"
                 };
                 format!("{what} `{}`", entry.filter_name.as_deref().unwrap_or_default())
             }
-            Slot::Map { .. } => {
+            SlotKind::Map => {
                 let what = match entry.role {
                     Role::WildcardMap => "the wildcard script map".to_string(),
                     _ => format!(
@@ -963,8 +1011,8 @@ impl Slot {
                 };
                 format!("{what} at {location}")
             }
-            Slot::Compression { .. } => format!("the compression scheme {location}"),
-            Slot::Url { .. } => format!(
+            SlotKind::Compression => format!("the compression scheme {location}"),
+            SlotKind::Url => format!(
                 "the ISAPI extension called by URL ({})",
                 entry.extension.as_deref().unwrap_or_default()
             ),
@@ -972,79 +1020,77 @@ impl Slot {
     }
 }
 
-fn slot_of(node: &Node, entry: &IsapiRef) -> Slot {
-    let mb = &node.mb;
-    let path = &*mb.key(entry.key).path;
-    match entry.role {
-        Role::GlobalFilter | Role::SiteFilter => Slot::Filter {
-            scope: crate::metabase::model::parent_path(path).unwrap_or(path).to_string(),
-            name: entry.filter_name.as_deref().unwrap_or_default().to_lowercase(),
-        },
-        Role::ScriptMap | Role::WildcardMap => Slot::Map {
-            scope: path.to_string(),
-            extension: entry.extension.as_deref().unwrap_or_default().to_lowercase(),
-        },
-        Role::CompressionScheme => Slot::Compression {
-            scope: path.to_string(),
-        },
-        Role::DirectUrl => Slot::Url {
-            url: entry.extension.as_deref().unwrap_or_default().to_lowercase(),
-        },
+fn slot_of<'a>(node: &'a Node, entry: &'a IsapiRef) -> Slot<'a> {
+    let path = &*node.mb.key(entry.key).path;
+    let (kind, scope, name) = match entry.role {
+        Role::GlobalFilter | Role::SiteFilter => (
+            SlotKind::Filter,
+            crate::metabase::model::parent_path(path).unwrap_or(path),
+            entry.filter_name.as_deref().unwrap_or_default(),
+        ),
+        Role::ScriptMap | Role::WildcardMap => (SlotKind::Map, path, entry.extension.as_deref().unwrap_or_default()),
+        Role::CompressionScheme => (SlotKind::Compression, path, ""),
+        Role::DirectUrl => (SlotKind::Url, "", entry.extension.as_deref().unwrap_or_default()),
+    };
+    Slot {
+        kind,
+        scope,
+        name: folded(name),
     }
 }
 
-/// Per node, its entries by slot: (DLL keys, the first entry's index).
-type Slots = HashMap<Slot, (BTreeSet<Arc<str>>, usize)>;
+/// Per node, its entries by slot: the first entry's DLL key and index (IIS uses the first line
+/// that maps an extension).
+type Slots<'a> = HashMap<Slot<'a>, (Arc<str>, usize)>;
 
-fn slots(node: &Node) -> Slots {
-    let mut out: Slots = HashMap::new();
+fn slots(node: &Node) -> Slots<'_> {
+    let mut out: Slots = HashMap::with_capacity(node.linted.isapi.entries.len());
     for (i, entry) in node.linted.isapi.entries.iter().enumerate() {
         out.entry(slot_of(node, entry))
-            .or_insert_with(|| (BTreeSet::new(), i))
-            .0
-            .insert(node.entry_keys[i].clone());
+            .or_insert_with(|| (node.entry_keys[i].clone(), i));
     }
     out
 }
 
 /// The value and place of a slot on a node that does not write it: a script map inherited from a
 /// key above, or nothing (placed where it would be written).
-fn absent(node: &Node, slots: &Slots, slot: &Slot) -> (Option<BTreeSet<Arc<str>>>, Place) {
+fn absent<'a>(node: &'a Node, slots: &Slots<'a>, slot: &Slot<'a>) -> (Option<Arc<str>>, Place) {
     let mb = &node.mb;
-    match slot {
-        Slot::Map { scope, extension } => {
-            if let Some(near) = mb.nearest_key(scope)
+    match slot.kind {
+        SlotKind::Map => {
+            if let Some(near) = mb.nearest_key(slot.scope)
                 && let Some((key, attr)) = mb.effective(near, props::SCRIPT_MAPS)
             {
-                let inherited = Slot::Map {
-                    scope: mb.key(key).path.to_string(),
-                    extension: extension.clone(),
+                let inherited = Slot {
+                    kind: SlotKind::Map,
+                    scope: &mb.key(key).path,
+                    name: slot.name.clone(),
                 };
-                if let Some((dlls, first)) = slots.get(&inherited) {
+                if let Some((dll, first)) = slots.get(&inherited) {
                     let entry = &node.linted.isapi.entries[*first];
                     let place = Place {
                         span: entry.span,
                         key: Some(entry.key),
                         attr: Some(entry.attr),
                     };
-                    return (Some(dlls.clone()), place);
+                    return (Some(dll.clone()), place);
                 }
                 return (None, Place::attr(mb, key, attr));
             }
-            (None, Place::near(mb, scope))
+            (None, Place::near(mb, slot.scope))
         }
-        Slot::Filter { scope, .. } => {
-            let place = match mb.find(scope) {
+        SlotKind::Filter => {
+            let place = match mb.find(slot.scope) {
                 Some(key) => match mb.own(key, props::FILTER_LOAD_ORDER) {
                     Some(attr) => Place::attr(mb, key, attr),
                     None => Place::key(mb, key),
                 },
-                None => Place::near(mb, scope),
+                None => Place::near(mb, slot.scope),
             };
             (None, place)
         }
-        Slot::Compression { scope } => (None, Place::near(mb, scope)),
-        Slot::Url { .. } => {
+        SlotKind::Compression => (None, Place::near(mb, slot.scope)),
+        SlotKind::Url => {
             let place = mb
                 .find("/LM/W3SVC")
                 .and_then(|svc| {
@@ -1059,109 +1105,113 @@ fn absent(node: &Node, slots: &Slots, slot: &Slot) -> (Option<BTreeSet<Arc<str>>
 
 fn isapi_set(nodes: &[Node], out: &mut [Vec<Diagnostic>], differing: &mut BTreeSet<String>) {
     let per_node: Vec<Slots> = nodes.iter().map(slots).collect();
-    // Every slot any node writes, in the order nodes and entries give them.
-    let mut all: Vec<(Slot, usize, usize)> = Vec::new();
-    let mut seen: std::collections::HashSet<Slot> = std::collections::HashSet::new();
-    for (n, node) in nodes.iter().enumerate() {
-        for (i, entry) in node.linted.isapi.entries.iter().enumerate() {
+    // Every slot any node writes, once, in the order nodes and entries give them.
+    for (first_node, node) in nodes.iter().enumerate() {
+        for (first_entry, entry) in node.linted.isapi.entries.iter().enumerate() {
             let slot = slot_of(node, entry);
-            if seen.insert(slot.clone()) {
-                all.push((slot, n, i));
+            let Some((dll, i)) = per_node[first_node].get(&slot) else {
+                continue;
+            };
+            if *i != first_entry || per_node[..first_node].iter().any(|m| m.contains_key(&slot)) {
+                continue;
             }
-        }
-    }
-    for (slot, first_node, first_entry) in all {
-        let sides: Vec<Side<Option<BTreeSet<Arc<str>>>>> = nodes
-            .iter()
-            .enumerate()
-            .map(|(n, node)| match per_node[n].get(&slot) {
-                Some((dlls, first)) => {
-                    let entry = &node.linted.isapi.entries[*first];
-                    Side {
-                        node: n,
-                        value: Some(dlls.clone()),
-                        place: Place {
-                            span: entry.span,
-                            key: Some(entry.key),
-                            attr: Some(entry.attr),
-                        },
-                    }
-                }
-                None => {
-                    let (value, place) = absent(node, &per_node[n], &slot);
-                    Side { node: n, value, place }
-                }
-            })
-            .collect();
-        if groups(&sides).len() < 2 {
-            continue;
-        }
-        for side in &sides {
-            for key in side.value.iter().flatten() {
-                differing.insert(key.to_string());
-            }
-        }
-        // The DLL as each node writes it.
-        let shown: Vec<(Option<BTreeSet<Arc<str>>>, String)> = sides
-            .iter()
-            .map(|s| {
-                let text = match &s.value {
-                    None if matches!(slot, Slot::Map { .. }) => "not mapped".to_string(),
-                    None => "not registered".to_string(),
-                    Some(keys) => {
-                        let node = &nodes[s.node];
-                        let written: Vec<String> = keys
-                            .iter()
-                            .filter_map(|k| {
-                                node.entry_keys
-                                    .iter()
-                                    .position(|e| e == k)
-                                    .map(|i| format!("`{}`", node.linted.isapi.entries[i].path))
-                            })
-                            .collect();
-                        written.join(" and ")
-                    }
-                };
-                (s.value.clone(), text)
-            })
-            .collect();
-        let phrase = |v: &Option<BTreeSet<Arc<str>>>| {
-            shown
+            // Most slots agree on every node: tell that with one lookup a node.
+            let agree = per_node
                 .iter()
-                .find(|(value, _)| value == v)
-                .map(|(_, t)| t.clone())
-                .unwrap_or_default()
-        };
-        let values: Vec<String> = sides
-            .iter()
-            .map(|s| {
-                s.value
-                    .as_ref()
-                    .map(|k| k.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("+"))
-                    .unwrap_or_default()
-            })
-            .collect();
-        // The same difference at many keys of one file (a map on 50,000 sites) is one cause.
-        let cause = match &slot {
-            Slot::Map { extension, .. } => Some(format!("map|{extension}|{}", values.join("|"))),
-            _ => None,
-        };
-        report(
-            nodes,
-            &sides,
-            &Words {
-                rule: &ISAPI_SET_DRIFT,
-                subject: format!(
-                    "{} differs between nodes",
-                    slot.describe(&nodes[first_node], &nodes[first_node].linted.isapi.entries[first_entry])
-                ),
-                phrase: &phrase,
-                help: "register the same filters, script maps and extensions on every node: copy the configuration with `iiscnfg /copy` (which replaces machine-specific values) or repeat the installation on the node that differs; a request served by the other node fails or is handled differently".into(),
-                cause,
-            },
-            out,
-        );
+                .enumerate()
+                .all(|(m, slots)| m == first_node || slots.get(&slot).is_some_and(|(other, _)| other == dll));
+            if agree {
+                continue;
+            }
+            slot_drift(nodes, &per_node, &slot, (first_node, first_entry), out, differing);
+        }
     }
+}
+
+/// MB604 for one slot, if the nodes do not agree on it.
+fn slot_drift<'a>(
+    nodes: &'a [Node],
+    per_node: &[Slots<'a>],
+    slot: &Slot<'a>,
+    (first_node, first_entry): (usize, usize),
+    out: &mut [Vec<Diagnostic>],
+    differing: &mut BTreeSet<String>,
+) {
+    let sides: Vec<Side<Option<Arc<str>>>> = nodes
+        .iter()
+        .enumerate()
+        .map(|(n, node)| match per_node[n].get(slot) {
+            Some((dll, first)) => {
+                let entry = &node.linted.isapi.entries[*first];
+                Side {
+                    node: n,
+                    value: Some(dll.clone()),
+                    place: Place {
+                        span: entry.span,
+                        key: Some(entry.key),
+                        attr: Some(entry.attr),
+                    },
+                }
+            }
+            None => {
+                let (value, place) = absent(node, &per_node[n], slot);
+                Side { node: n, value, place }
+            }
+        })
+        .collect();
+    if groups(&sides).len() < 2 {
+        return;
+    }
+    for side in &sides {
+        if let Some(key) = &side.value {
+            differing.insert(key.to_string());
+        }
+    }
+    // The DLL as each node writes it.
+    let shown: Vec<(Option<Arc<str>>, String)> = sides
+        .iter()
+        .map(|s| {
+            let text = match &s.value {
+                None if slot.kind == SlotKind::Map => "not mapped".to_string(),
+                None => "not registered".to_string(),
+                Some(key) => {
+                    let node = &nodes[s.node];
+                    node.first(key)
+                        .map(|i| format!("`{}`", node.linted.isapi.entries[i].path))
+                        .unwrap_or_default()
+                }
+            };
+            (s.value.clone(), text)
+        })
+        .collect();
+    let phrase = |v: &Option<Arc<str>>| {
+        shown
+            .iter()
+            .find(|(value, _)| value == v)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
+    };
+    // The same difference at many keys of one file (a map on 50,000 sites) is one cause.
+    let cause = (slot.kind == SlotKind::Map).then(|| {
+        let values: Vec<&str> = sides.iter().map(|s| s.value.as_deref().unwrap_or_default()).collect();
+        format!("map|{}|{}", slot.name, values.join("|"))
+    });
+    let node = &nodes[first_node];
+    report(
+        nodes,
+        &sides,
+        &Words {
+            rule: &ISAPI_SET_DRIFT,
+            subject: format!(
+                "{} differs between nodes",
+                slot.describe(node, &node.linted.isapi.entries[first_entry])
+            ),
+            phrase: &phrase,
+            help: "register the same filters, script maps and extensions on every node: copy the configuration with `iiscnfg /copy` (which replaces machine-specific values) or repeat the installation on the node that differs; a request served by the other node fails or is handled differently".into(),
+            cause,
+        },
+        out,
+    );
 }
 
 /// The names a filters collection loads, in FilterLoadOrder's order, folded.
@@ -1286,7 +1336,7 @@ fn kind_phrase(kind: &Kind) -> String {
 
 /// The first entry of a DLL on a node, as a place.
 fn dll_place(node: &Node, key: &str) -> Option<Place> {
-    let i = node.entry_keys.iter().position(|k| &**k == key)?;
+    let i = node.first(key)?;
     let entry = &node.linted.isapi.entries[i];
     Some(Place {
         span: entry.span,
@@ -1318,7 +1368,7 @@ fn compared_state(
     contents: &mut HashMap<PathBuf, Option<Content>>,
 ) -> Option<ImageState> {
     let resolver = node.resolver.as_ref()?;
-    let i = node.entry_keys.iter().position(|k| &**k == key)?;
+    let i = node.first(key)?;
     let entry = &node.linted.isapi.entries[i];
     let own = node.worker.process();
     let process = bitness
