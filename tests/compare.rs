@@ -380,6 +380,9 @@ fn usage_errors_are_exit_2() {
     let (code, _, err) = run(&["compare", &format!("a={web1}"), &format!("b={web1}")]);
     assert_eq!(code, 2);
     assert!(err.contains("reads the same metabase as node a"), "{err}");
+    let (code, _, err) = run(&["compare", &format!("a={web1}"), &format!("b=./{web1}/")]);
+    assert_eq!(code, 2, "the same file by another spelling");
+    assert!(err.contains("reads the same metabase as node a"), "{err}");
     // A drive root that is not a folder.
     let (code, _, err) = run(&["compare", "--drive", "C:=testdata/no-such-folder", web1, web2]);
     assert_eq!(code, 2);
@@ -450,5 +453,32 @@ fn check_never_reports_drift() {
     for node in nodes("web-farm") {
         let (_, out, _) = run(&["check", "--format", "concise", &node]);
         assert!(!out.contains("MB6"), "{out}");
+    }
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn node_names_from_folders_reach_the_terminal_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = dir.path().join("node\u{1b}[31mred");
+    copy_tree(std::path::Path::new("testdata/farms/web-farm/web3"), &hostile);
+    let hostile = hostile.to_string_lossy().into_owned();
+    for format in ["text", "concise", "github"] {
+        let (code, out, err) = run(&["compare", "--format", format, "testdata/farms/web-farm/web1", &hostile]);
+        assert_eq!(code, 1, "{format}");
+        assert!(!out.contains('\u{1b}') && !err.contains('\u{1b}'), "{format}: {out}");
+        assert!(out.contains("node\\u{1b}[31mred"), "{format}: {out}");
     }
 }

@@ -234,6 +234,8 @@ pub struct ImageFacts {
 struct Node {
     name: String,
     file: Arc<str>,
+    /// The metabase's canonical path: two nodes must not read one file.
+    canonical: Option<PathBuf>,
     mb: Metabase,
     linted: Linted,
     server: ServerConfig,
@@ -268,7 +270,8 @@ pub fn compare(specs: &[NodeSpec]) -> Outcome {
     for (index, spec) in specs.iter().enumerate() {
         match load(spec) {
             Ok(Loaded::Parsed(node)) => {
-                if let Some(other) = nodes.iter().find(|n| n.file == node.file) {
+                let same = |n: &Node| n.file == node.file || (n.canonical.is_some() && n.canonical == node.canonical);
+                if let Some(other) = nodes.iter().find(|n| same(n)) {
                     failures.push(InputFailure {
                         path: spec.path.display().to_string(),
                         error: format!(
@@ -391,6 +394,7 @@ fn load(spec: &NodeSpec) -> Result<Loaded, lint::InputError> {
     }
     Ok(Loaded::Parsed(Box::new(Node {
         name: spec.name.clone(),
+        canonical: std::fs::canonicalize(&input.metabase).ok(),
         file: Arc::from(name),
         mb,
         linted,
