@@ -58,6 +58,10 @@ pub struct Related {
     #[serde(skip)]
     pub span: Span,
     pub message: String,
+    /// The file the span lies in, as its report names it, when that is another file than the
+    /// finding's (`mblint compare`: the same setting on another node); `None`: the finding's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<std::sync::Arc<str>>,
 }
 
 /// A place a finding shows: its span, key, property and the line of the value.
@@ -198,6 +202,17 @@ impl Diagnostic {
         self.related.push(Related {
             span,
             message: message.into(),
+            file: None,
+        });
+        self
+    }
+
+    /// A related place in another file (named as its report names it).
+    pub fn related_in(mut self, file: impl Into<std::sync::Arc<str>>, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            span,
+            message: message.into(),
+            file: Some(file.into()),
         });
         self
     }

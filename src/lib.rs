@@ -8,11 +8,12 @@
 //! (Windows path facts), [`metabase`] (the model), [`diagnostic`] (findings and fixes as data, a
 //! leaf), [`fix`] (building edits), [`resolve`] (drives and images), [`host`] (the server model),
 //! [`rules`] (with the bitness planner), [`config`], [`lint`] and beside it [`fixer`] (the verified
-//! fix loop), [`baseline`], [`report`], [`cli`].
+//! fix loop), [`compare`] (drift between the nodes of a farm), [`baseline`], [`report`], [`cli`].
 
 pub mod baseline;
 pub mod bitness;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod diagnostic;
 pub mod fix;

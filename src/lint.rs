@@ -220,7 +220,7 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
 }
 
 /// The worker summary of a lint: the bitness all platforms agree on, and what decides it.
-fn worker_summary(mb: &Metabase, linted: &Linted) -> WorkerSummary {
+pub fn worker_summary(mb: &Metabase, linted: &Linted) -> WorkerSummary {
     let workers = &linted.workers;
     let first = workers[0];
     let agreed = workers.iter().all(|w| w.bitness == first.bitness);

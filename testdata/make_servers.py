@@ -14,6 +14,7 @@ import make_metabases as mm
 HERE = os.path.dirname(os.path.abspath(__file__))
 IMAGES = os.path.join(HERE, "images")
 SERVERS = os.path.join(HERE, "servers")
+FARMS = os.path.join(HERE, "farms")
 
 PF86_FPSE = "Program Files (x86)/Common Files/Microsoft Shared/Web Server Extensions/50/bin/fpexedll.dll"
 
@@ -246,5 +247,127 @@ def main():
     put(root, "Program Files/ACME/Auth Filter/AcmeAuth.DLL", "x64/isapi-filter.dll")
 
 
+# --- Farms and clusters: several nodes of one site, for `mblint compare` ------------------------
+
+ACME = "C:\\Program Files\\Acme\\Auth\\acmeauth.dll"
+ACME_AT = "Program Files/Acme/Auth/AcmeAuth.dll"
+
+
+def machine_specific(text, machine, n):
+    """What differs between two correctly synchronised nodes and must never be reported: the values
+    iiscnfg /copy replaces and IIS keeps per machine (the session key and the secure values encrypted
+    with it, the IUSR_/IWAM_ accounts, ChangeNumber, history numbers, schema timestamps, FilterState,
+    the node's own IP address in ServerBindings). `n` makes each node's values its own."""
+    def blob(tag, size):
+        # Hex like the encrypted values IIS writes: different on every machine, never compared.
+        out, seed = "", (hash_seed(machine + tag))
+        while len(out) < size:
+            seed = (seed * 1103515245 + 12345) % 2**31
+            out += f"{seed:08x}"
+        return out[:size]
+    text = text.replace('ChangeNumber="412"', f'ChangeNumber="{400 + 37 * n}"')
+    text = text.replace('HistoryMajorVersionNumber="58"', f'HistoryMajorVersionNumber="{50 + 11 * n}"')
+    text = text.replace('BINSchemaTimeStamp="ba0cc15a0ececb01"', f'BINSchemaTimeStamp="{blob("bin", 16)}"')
+    text = text.replace('XMLSchemaTimeStamp="146fc35a0ececb01"',
+                        f'SessionKey="{blob("session", 152)}"\n\t\tXMLSchemaTimeStamp="{blob("xml", 16)}"')
+    text = text.replace('ServerBindings=":80:"', f'ServerBindings="10.0.0.{10 + n}:80:"')
+    return text
+
+
+def hash_seed(text):
+    return sum((i + 1) * ord(c) for i, c in enumerate(text)) % 2**31
+
+
+def node_accounts(machine, n):
+    """The /LM/W3SVC values that name the machine's own accounts, or are encrypted per machine."""
+    return {
+        "AdminACL": f"4963446270000000{n:02x}000000400000001d5a" + "0" * 40 + machine.encode().hex(),
+        "AnonymousUserName": f"IUSR_{machine}",
+        "AnonymousUserPass": f"49634462700000002200000040000000{n:02x}f3" + machine.encode().hex() * 3,
+        "WAMUserName": f"IWAM_{machine}",
+        "WAMUserPass": f"4963446270000000220000004000000077{n:02x}" + machine.encode().hex() * 2,
+    }
+
+
+def farm_node(farm, node, n, machine, maps, filters, drive=base_drive_x64, pools_extra=None, wserl=None,
+              service_extra=None, deps=None):
+    """One node of a farm: a drive copy under testdata/farms/<farm>/<node>/ with the metabase
+    server_document writes, made machine-specific for `machine`."""
+    root = os.path.join(FARMS, farm, node)
+    shutil.rmtree(root, ignore_errors=True)
+    drive(root)
+    extra = node_accounts(machine, n)
+    extra.update(service_extra or {})
+    if deps is not None:
+        extra["ApplicationDependencies"] = deps
+    text = mm.server_document(maps, filters, pools_extra, (), wserl, extra)
+    write_metabase(root, machine_specific(text, machine, n))
+    return root
+
+
+def farm_base(pools=None):
+    """What every node of the web farm runs: a 64-bit Windows Server 2003 with 32-bit workers,
+    ASP.NET 2.0 (32-bit) and AcmeAuth, a 32-bit authentication filter."""
+    return {"maps": mm.aspnet_maps(mm.FW20),
+            "filters": [("ASP.NET_2.0.50727", f"{mm.FW20}\\aspnet_filter.dll", {"FilterState": "1"}),
+                        ("AcmeAuth", ACME, {"FilterState": "1"})],
+            "pools_extra": {"Enable32bitAppOnWin64": "TRUE"} if pools is None else pools}
+
+
+def farms():
+    shutil.rmtree(FARMS, ignore_errors=True)
+
+    # Three nodes of one web farm. web1 and web2 agree (they differ only in machine-specific values);
+    # web3 drifted: its workers run 64-bit (Enable32bitAppOnWin64 removed), FrontPage 2002's 32-bit
+    # filter is registered there only, and AcmeAuth's 64-bit build (v1.1) lies under the path where
+    # the others hold the 32-bit build (v1.0). Correct verdict: MB603, MB604 and MB606 in web3's file,
+    # web3's own MB101/MB102 lint findings, and nothing for web1 and web2.
+    for n, node in enumerate(("web1", "web2"), start=1):
+        root = farm_node("web-farm", node, n, node.upper(), **farm_base())
+        put(root, ACME_AT, "x86/filter-v1.0.dll")
+    base = farm_base(pools={})
+    root = farm_node("web-farm", "web3", 3, "WEB3", base["maps"], base["filters"] + [mm.FPSE_FILTER],
+                     pools_extra={})
+    put(root, ACME_AT, "x64/filter-v1.1.dll")
+    put(root, PF86_FPSE, "x86/isapi-filter.dll")
+
+    # Two nodes of a cluster, both in 32-bit mode, that drifted in what does not change the bitness:
+    # node-b loads the filters in another order, holds AcmeAuth 1.1 where node-a holds 1.0 (both
+    # 32-bit), prohibits ASP and records no dependency for Server Side Includes. Correct verdict:
+    # MB605, MB607 and MB608 (twice) in node-b's file; both nodes lint clean.
+    root = farm_node("cluster", "node-a", 1, "NODEA", **farm_base())
+    put(root, ACME_AT, "x86/filter-v1.0.dll")
+    b = farm_base()
+    b["filters"] = list(reversed(b["filters"]))
+    wserl_b = [w.replace("1,C:\\WINDOWS\\system32\\inetsrv\\asp.dll", "0,C:\\WINDOWS\\system32\\inetsrv\\asp.dll")
+               for w in mm.WSERL_BASE + mm.ASPNET_WSERL]
+    root = farm_node("cluster", "node-b", 2, "NODEB", **b, wserl=wserl_b, deps=["Active Server Pages;ASP"])
+    put(root, ACME_AT, "x86/filter-v1.1.dll")
+
+    # A failover pair where the passive node is another machine: x86-node is 32-bit Windows in IIS 5.0
+    # isolation mode. The workers are 32-bit on both, so no DLL fails on either; correct verdict:
+    # MB601 and MB602 in x86-node's file; both nodes lint clean.
+    spec = mm.spec_x86_aspnet20()
+    root = farm_node("failover", "x64-node", 1, "CLUSTER1", spec["maps"], spec["filters"],
+                     pools_extra={"Enable32bitAppOnWin64": "TRUE"}, wserl=spec["wserl"])
+    root = farm_node("failover", "x86-node", 2, "CLUSTER2", spec["maps"], spec["filters"], drive=base_drive_x86,
+                     wserl=spec["wserl"], service_extra={"IIs5IsolationModeEnabled": "TRUE"})
+
+    # Two nodes synchronised with iiscnfg /copy: identical in everything but the machine-specific
+    # values (encrypted passwords and AdminACL, session key, IUSR_/IWAM_ names, ChangeNumber, history
+    # numbers, timestamps, FilterState, the node's IP address), and in how they spell paths (case) and
+    # the order of their restriction list. Correct verdict: clean, no finding at all.
+    for n, node in enumerate(("node-a", "node-b"), start=1):
+        base = farm_base()
+        base["filters"] = [(name, path, {"FilterState": str(1 if n == 1 else 4)}) for name, path, _ in base["filters"]]
+        wserl = mm.WSERL_BASE + mm.ASPNET_WSERL
+        if n == 2:
+            base["maps"] = [m.replace("C:\\WINDOWS\\Microsoft.NET", "c:\\windows\\microsoft.net") for m in base["maps"]]
+            wserl = wserl[:2] + list(reversed(wserl[2:]))
+        root = farm_node("machine-specific", node, n, f"IIS{n:02d}", **base, wserl=wserl)
+        put(root, ACME_AT, "x86/filter-v1.0.dll")
+
+
 if __name__ == "__main__":
     main()
+    farms()

@@ -14,6 +14,7 @@ const ORDER: &[&str] = &[
     "config",
     "lint",
     "fixer",
+    "compare",
     "baseline",
     "report",
     "cli",

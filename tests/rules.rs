@@ -51,7 +51,12 @@ const NEGATIVE: &[&str] = &[
 
 #[test]
 fn every_rule_fires_on_its_positive_fixture() {
-    let registered: BTreeSet<&str> = RULES.iter().map(|r| r.code).collect();
+    // The MB6xx drift rules compare nodes: tests/compare.rs holds each to a farm it fires on.
+    let registered: BTreeSet<&str> = RULES
+        .iter()
+        .map(|r| r.code)
+        .filter(|c| !mblint::rules::drift::is_drift(c))
+        .collect();
     let covered: BTreeSet<&str> = POSITIVE.iter().map(|(c, _)| *c).collect();
     assert_eq!(registered, covered, "every registered rule has a positive fixture");
     for (code, fixture) in POSITIVE {

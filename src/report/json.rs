@@ -79,6 +79,10 @@ pub struct JsonOccurrence<'a> {
 #[derive(Serialize)]
 pub struct JsonRelated<'a> {
     pub message: &'a str,
+    /// The file of the place when it is another than the finding's (`mblint compare`: another
+    /// node's metabase); absent when it is the finding's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<&'a str>,
     pub line: usize,
     pub column: usize,
     pub span: ByteSpan,
@@ -156,7 +160,7 @@ impl Serialize for Diagnostics<'_> {
         serializer.collect_seq(
             self.reports
                 .iter()
-                .flat_map(|r| r.diagnostics.iter().map(|d| diagnostic(&r.source, d))),
+                .flat_map(|r| r.diagnostics.iter().map(|d| diagnostic(&r.source, d, self.reports))),
         )
     }
 }
@@ -183,7 +187,7 @@ impl Serialize for Occurrences<'_> {
     }
 }
 
-fn diagnostic<'a>(source: &'a SourceFile, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+fn diagnostic<'a>(source: &'a SourceFile, d: &'a Diagnostic, reports: &'a [FileReport]) -> JsonDiagnostic<'a> {
     let (line, column, end, span) = place(source, d.span);
     JsonDiagnostic {
         code: d.code,
@@ -204,14 +208,23 @@ fn diagnostic<'a>(source: &'a SourceFile, d: &'a Diagnostic) -> JsonDiagnostic<'
         related: d
             .related
             .iter()
-            .map(|r| {
+            .filter_map(|r| {
+                // A place in another file is placed in that file's text.
+                let (file, source) = match r.file.as_deref() {
+                    None => (None, source),
+                    Some(name) => (
+                        Some(name),
+                        &reports.iter().find(|other| other.source.name == name)?.source,
+                    ),
+                };
                 let (line, column) = source.line_col(r.span.start as usize);
-                JsonRelated {
+                Some(JsonRelated {
                     message: &r.message,
+                    file,
                     line,
                     column,
                     span: byte_span(source, r.span),
-                }
+                })
             })
             .collect(),
         fix: d.fix.as_ref().map(|f| JsonFix {

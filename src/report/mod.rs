@@ -2,6 +2,7 @@
 //! (`json`), and the others (SARIF, GitHub, an HTML page). All read the same
 //! [`crate::lint::FileReport`] values.
 
+pub mod compare;
 pub mod escape;
 pub mod github;
 pub mod html;

@@ -227,20 +227,32 @@ impl Serialize for Results<'_> {
                     message.push_str(help);
                 }
                 // The other places of the same cause follow the related places, every one of them.
+                // A related place in another file (`mblint compare`: another node) is placed in it.
                 let has_related = !d.related.is_empty() || !d.occurrences.is_empty();
+                let (reports, artifacts) = (self.reports, self.artifacts);
                 let related = has_related.then_some({
                     Lazy(move || {
                         d.related
                             .iter()
-                            .map(|r| (r.message.as_str(), r.span))
-                            .chain(d.occurrences.iter().map(|o| ("the same cause here", o.span)))
+                            .filter_map(move |r| match r.file.as_deref() {
+                                None => Some((r.message.as_str(), r.span, source, artifact)),
+                                Some(name) => reports
+                                    .iter()
+                                    .position(|other| other.source.name == name)
+                                    .map(|j| (r.message.as_str(), r.span, &reports[j].source, &artifacts[j])),
+                            })
+                            .chain(
+                                d.occurrences
+                                    .iter()
+                                    .map(move |o| ("the same cause here", o.span, source, artifact)),
+                            )
                             .enumerate()
-                            .map(move |(i, (message, span))| RelatedLocation {
+                            .map(move |(i, (message, span, of, artifact_location))| RelatedLocation {
                                 id: i + 1,
                                 message: Text { text: message },
                                 physical_location: Physical {
-                                    artifact_location: artifact,
-                                    region: region(source, span),
+                                    artifact_location,
+                                    region: region(of, span),
                                 },
                             })
                     })

@@ -276,23 +276,38 @@ struct Rendered<'a> {
     title: String,
     help: Option<String>,
     labels: Vec<LabeledSpan>,
+    /// Related places in other files (`mblint compare`: the same setting on another node), each
+    /// drawn with its own file's lines after the finding.
+    elsewhere: Vec<Elsewhere>,
 }
 
 impl<'a> Rendered<'a> {
-    fn new(diagnostic: &'a Diagnostic, source: &SourceFile) -> Rendered<'a> {
+    fn new(diagnostic: &'a Diagnostic, source: &SourceFile, reports: &[FileReport]) -> Rendered<'a> {
         let d = diagnostic;
-        let spans: Vec<_> = std::iter::once(d.span)
-            .chain(d.related.iter().map(|r| r.span))
-            .collect();
+        let here: Vec<&crate::diagnostic::Related> = d.related.iter().filter(|r| r.file.is_none()).collect();
+        let spans: Vec<_> = std::iter::once(d.span).chain(here.iter().map(|r| r.span)).collect();
         let (snippet, shown) = Snippet::new(source, &spans);
         let label = Some(escape(&d.label).into_owned()).filter(|l| !l.is_empty());
         let labels = std::iter::once(LabeledSpan::new_primary_with_span(label, shown[0]))
             .chain(
-                d.related
-                    .iter()
+                here.iter()
                     .zip(&shown[1..])
                     .map(|(r, &s)| LabeledSpan::new_with_span(Some(escape(&r.message).into_owned()), s)),
             )
+            .collect();
+        let elsewhere = d
+            .related
+            .iter()
+            .filter_map(|r| {
+                let name = r.file.as_deref()?;
+                let other = reports.iter().find(|o| o.source.name == name)?;
+                let (snippet, shown) = Snippet::new(&other.source, &[r.span]);
+                Some(Elsewhere {
+                    title: escape(&r.message).into_owned(),
+                    label: LabeledSpan::new_primary_with_span(None, shown[0]),
+                    source: snippet,
+                })
+            })
             .collect();
         Rendered {
             diagnostic,
@@ -300,7 +315,43 @@ impl<'a> Rendered<'a> {
             title: escape(&d.headline()).into_owned(),
             help: d.help.as_deref().map(|h| escape(h).into_owned()),
             labels,
+            elsewhere,
         }
+    }
+}
+
+/// A related place in another file, drawn by miette as a related diagnostic with that file's lines.
+struct Elsewhere {
+    title: String,
+    label: LabeledSpan,
+    source: Snippet,
+}
+
+impl std::fmt::Debug for Elsewhere {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.title)
+    }
+}
+
+impl std::fmt::Display for Elsewhere {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.title)
+    }
+}
+
+impl std::error::Error for Elsewhere {}
+
+impl miette::Diagnostic for Elsewhere {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(self.label.clone())))
     }
 }
 
@@ -344,6 +395,13 @@ impl miette::Diagnostic for Rendered<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
     }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.elsewhere.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.elsewhere.iter().map(|e| e as &dyn miette::Diagnostic)))
+    }
 }
 
 /// Writes every finding of every report, each input that could not be checked, then a summary
@@ -362,12 +420,13 @@ pub fn write(
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(options.width)
         .with_links(false)
-        .with_context_lines(1);
+        .with_context_lines(1)
+        .with_show_related_as_nested(true);
     let mut buf = String::new();
     for report in reports {
         for diagnostic in &report.diagnostics {
             buf.clear();
-            let rendered = Rendered::new(diagnostic, &report.source);
+            let rendered = Rendered::new(diagnostic, &report.source, reports);
             if handler.render_report(&mut buf, &rendered).is_err() {
                 // A span miette cannot draw still gets a plain line.
                 buf.clear();

@@ -22,6 +22,8 @@ pub mod map;
 
 // One module a rule.
 pub mod conflicting_evidence;
+// The MB6xx family: drift between nodes, reported by `mblint compare` (no per-file check).
+pub mod drift;
 pub mod duplicate_filter;
 pub mod duplicate_location;
 pub mod edit_while_running_unsafe;
@@ -498,6 +500,14 @@ pub static RULES: &[&Rule] = &[
     &unknown_dependency_group::RULE,
     &mixed_aspnet_versions::RULE,
     &undefined_app_pool::RULE,
+    &drift::PLATFORM_DRIFT,
+    &drift::ISOLATION_DRIFT,
+    &drift::WORKER_BITNESS_DRIFT,
+    &drift::ISAPI_SET_DRIFT,
+    &drift::FILTER_ORDER_DRIFT,
+    &drift::IMAGE_DRIFT,
+    &drift::IMAGE_VERSION_DRIFT,
+    &drift::LOCKDOWN_DRIFT,
 ];
 
 /// The cause of a per-entry finding: the DLL in its role. The places that name one DLL in one role
@@ -620,6 +630,14 @@ mod tests {
                 "MB402 unknown-dependency-group warning",
                 "MB501 mixed-aspnet-versions error",
                 "MB502 undefined-app-pool error",
+                "MB601 platform-drift error",
+                "MB602 isolation-mode-drift error",
+                "MB603 worker-bitness-drift error",
+                "MB604 isapi-set-drift error",
+                "MB605 filter-order-drift warning",
+                "MB606 image-drift error",
+                "MB607 image-version-drift warning",
+                "MB608 lockdown-drift error",
             ]
         );
     }

@@ -28,6 +28,19 @@ done
 build x86 x86/mingw-decorated.dll -DFILTER "" -Wl,--export-all-symbols
 # MSVC's form of the same mistake: _GetFilterVersion@4.
 build x86 x86/msvc-decorated.dll -DFILTER $S/msvc-decorated.def
+# A filter with a version resource, in two builds and both bitnesses: the DLLs farm nodes hold in
+# different versions under one path (make_servers.py's farm fixtures).
+versioned() { # arch out major minor build
+  local arch=$1 out=$2 tool=i686-w64-mingw32
+  [ "$arch" = x64 ] && tool=x86_64-w64-mingw32
+  $tool-windres -DVER_MAJOR=$3 -DVER_MINOR=$4 -DVER_BUILD=$5 -O coff -o "$out.res.o" $S/version.rc
+  build $arch "$out" -DFILTER $S/filter.def "$out.res.o"
+  rm -f "$out.res.o"
+}
+for arch in x86 x64; do
+  versioned $arch $arch/filter-v1.0.dll 1 0 100
+  versioned $arch $arch/filter-v1.1.dll 1 1 200
+done
 x86_64-w64-mingw32-gcc -O2 -s -nostdlib -Wl,--no-insert-timestamp -Wl,--entry,WinMainCRTStartup -o x64/app.exe $S/app.c
 
 python3 - <<'PY'
