@@ -192,6 +192,7 @@ pub fn build(reports: &[FileReport], failures: &[InputFailure]) -> Value {
             "tool": {
                 "driver": {
                     "name": "mblint",
+                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "version": env!("CARGO_PKG_VERSION"),
                     "rules": rules(),
