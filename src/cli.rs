@@ -43,17 +43,36 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check MetaBase.xml files, or copies of servers' system drives.
+    #[command(after_help = CHECK_EXIT_CODES)]
     Check(CheckArgs),
     /// Compare the nodes of a farm or cluster: lint each, then report what differs in what decides
     /// whether DLLs load (MB6xx).
     Compare(CompareArgs),
     /// Show what PE images are: machine, PE32/PE32+, DLL, exports, imports, CLR flags.
+    #[command(after_help = INSPECT_EXIT_CODES)]
     Inspect(InspectArgs),
-    /// List every rule: code, name, default severity, fix availability.
+    /// List every rule: code, name, default severity, fix availability, summary.
+    #[command(after_help = LIST_EXIT_CODES)]
     Rules(ListArgs),
-    /// Print a rule's document.
+    /// Print a rule's document (by code, like MB102, or name, like worker-bitness-mismatch).
+    #[command(after_help = RULE_EXIT_CODES)]
     Rule(RuleArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = WRITE_EXIT_CODES)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per subcommand into a folder.
+    #[command(after_help = WRITE_EXIT_CODES)]
+    Man(ManArgs),
 }
+
+// Every subcommand's help ends with its exit codes (the contract scripts rely on).
+const CHECK_EXIT_CODES: &str = "Exit codes:\n  0  no finding at or above --fail-on (or --exit-zero)\n  1  findings at or above --fail-on remain (--diff, --script: nothing written)\n  2  usage error, unreadable input, a fix not written, or an internal error";
+const INSPECT_EXIT_CODES: &str = "Exit codes:\n  0  every file is a readable PE image\n  1  some files are not valid PE images\n  2  usage error, or a file or folder could not be read";
+const LIST_EXIT_CODES: &str =
+    "Exit codes:\n  0  the rules were listed\n  2  usage error, or the output could not be written";
+const RULE_EXIT_CODES: &str =
+    "Exit codes:\n  0  the document was printed\n  2  no rule has that code or name, or a usage or output error";
+const WRITE_EXIT_CODES: &str = "Exit codes:\n  0  written\n  2  usage error, or the output could not be written";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -75,8 +94,22 @@ pub enum Format {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
+    /// A table (rules, inspect) or the Markdown document (rule), for people.
     Text,
+    /// JSON, for scripts: the same fields, and the document as a string (rule).
     Json,
+}
+
+/// The characters the text report draws its boxes with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Charset {
+    /// ASCII when TERM is dumb or the locale (LC_ALL, LC_CTYPE or LANG, the first set) is not
+    /// UTF-8, else Unicode.
+    Auto,
+    /// Unicode box-drawing characters.
+    Unicode,
+    /// ASCII only, for consoles and logs that cannot show box-drawing characters.
+    Ascii,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -87,6 +120,7 @@ pub enum Color {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("fixing").args(["fix", "diff", "script"]).multiple(true)))]
 pub struct CheckArgs {
     /// MetaBase.xml files, or folders that are copies of a server's system drive (with
     /// WINDOWS/system32/inetsrv/MetaBase.xml in any letter case; the folder stands for C:).
@@ -98,10 +132,12 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Rules to run, by code or prefix (MB1, MB102); replaces the configuration's select.
+    /// Rules to run, by code, prefix or name (MB1, MB102, mixed-bitness); replaces the
+    /// configuration's select.
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub select: Vec<String>,
-    /// Rules not to run, by code or prefix; adds to the configuration's ignore.
+    /// Rules not to run, by code, prefix or name; adds to the configuration's ignore. MB001
+    /// (malformed-metabase) cannot be ignored.
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub ignore: Vec<String>,
     /// The lowest severity that makes the exit code 1.
@@ -110,7 +146,8 @@ pub struct CheckArgs {
     /// Exit 0 even when findings remain (errors reading input still exit 2).
     #[arg(long)]
     pub exit_zero: bool,
-    /// Print the number of findings per rule instead of the findings (text format).
+    /// Print the number of findings per rule instead of the findings (text, concise and json
+    /// formats; sarif and github have no place for them).
     #[arg(long)]
     pub statistics: bool,
     /// Use this configuration file instead of an mblint.toml found next to each metabase.
@@ -122,9 +159,13 @@ pub struct CheckArgs {
     /// Say which configuration file each metabase was checked with (on standard error).
     #[arg(short, long)]
     pub verbose: bool,
-    /// Colour in text output.
+    /// Colour in text output (auto: on a terminal, unless NO_COLOR is set and not empty, or TERM is
+    /// dumb).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// The characters text output draws its boxes with.
+    #[arg(long, value_enum, default_value_t = Charset::Auto)]
+    pub charset: Charset,
     /// Text and concise formats: the findings only, no server lines and no summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -135,8 +176,9 @@ pub struct CheckArgs {
     /// Apply safe fixes to the files (after verifying the result), then report what remains.
     #[arg(long, conflicts_with_all = ["diff", "script"])]
     pub fix: bool,
-    /// With --fix, --diff or --script: unsafe fixes too (server-wide switches, allowing extensions).
-    #[arg(long)]
+    /// With --fix, --diff or --script: unsafe fixes too (server-wide switches, repoints not checked
+    /// on a drive).
+    #[arg(long, requires = "fixing")]
     pub unsafe_fixes: bool,
     /// Print the fixes as a unified diff (for patch -p1 or git apply); write nothing.
     #[arg(long, conflicts_with = "script")]
@@ -147,8 +189,9 @@ pub struct CheckArgs {
     /// With --fix: keep the original beside the file (<name>.bak).
     #[arg(long, requires = "fix")]
     pub backup: bool,
-    /// The worker bitness fixes aim for, instead of the one needing the fewest edits.
-    #[arg(long, value_parser = ["32", "64"], value_name = "BITS")]
+    /// With --fix, --diff or --script: the worker bitness fixes aim for, instead of the one needing
+    /// the fewest edits.
+    #[arg(long, value_parser = ["32", "64"], value_name = "BITS", requires = "fixing")]
     pub worker_bitness: Option<String>,
     /// Record today's findings in FILE (by rule, file, Location, property and cause, not by line), for
     /// `--baseline`; exits 0 once written.
@@ -239,26 +282,45 @@ pub enum ScriptKind {
 
 #[derive(Debug, clap::Args)]
 pub struct InspectArgs {
-    /// Image files (DLL or EXE).
-    #[arg(required = true, value_name = "FILE")]
+    /// Image files (DLL or EXE), or folders: every .dll and .exe under a folder, in any letter case
+    /// (links that lead outside the folder are not followed, and are listed as not read).
+    #[arg(required = true, value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
-    /// Output format.
+    /// Output format: a table, or JSON with every export and import.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
+    /// Output format: a table (code, name, severity, fix, summary), or a JSON array of the same.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct RuleArgs {
-    /// A rule code, like MB102.
+    /// A rule code (MB102) or name (worker-bitness-mismatch), in any letter case.
+    #[arg(value_name = "CODE|NAME")]
     pub code: String,
+    /// Output format: the Markdown document, or JSON with the rule's fields and the document.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// Write mblint.1 and one page per subcommand (mblint-check.1, ...) into DIR instead of printing
+    /// mblint.1.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 /// Exit codes.
@@ -291,6 +353,8 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Inspect(args) => inspect(args),
         Command::Rules(args) => list_rules(args),
         Command::Rule(args) => show_rule(args),
+        Command::Completions(args) => completions(args),
+        Command::Man(args) => man(args),
     };
     match result {
         Ok(code) => code,
@@ -361,7 +425,9 @@ fn list_rules(args: &ListArgs) -> std::io::Result<u8> {
 }
 
 fn show_rule(args: &RuleArgs) -> std::io::Result<u8> {
-    let Some(rule) = by_code(&args.code).or_else(|| RULES.iter().copied().find(|r| r.name == args.code)) else {
+    let Some(rule) =
+        by_code(&args.code).or_else(|| RULES.iter().copied().find(|r| r.name.eq_ignore_ascii_case(&args.code)))
+    else {
         say!("mblint: error: no rule `{}` (`mblint rules` lists them)", args.code);
         return Ok(EXIT_ERROR);
     };
@@ -477,15 +543,33 @@ fn fix_one(
         String::new()
     };
     if fixed.changes.is_empty() {
-        say!("mblint: {name}: nothing to fix{hint}");
+        let why = args
+            .worker_bitness
+            .as_deref()
+            .map(|bits| {
+                format!(
+                    " with --worker-bitness {bits}: {}",
+                    why_nothing_for(bits, fixed.after())
+                )
+            })
+            .unwrap_or_default();
+        say!("mblint: {name}: nothing to fix{why}{hint}");
         let output = match (args.diff, args.script) {
             (true, _) => Some(String::new()),
-            (false, Some(_)) => Some(script::adsutil(&name, "", &[]).map_err(|e| (e.to_string(), None))?),
+            (false, Some(_)) => {
+                Some(script::adsutil(&name, "nothing to fix", "", &[]).map_err(|e| (e.to_string(), None))?)
+            }
             (false, None) => None,
         };
         return Ok((fixed.into_after(), output));
     }
     if args.diff {
+        if fixed.before.source.encoding.is_utf16() {
+            // The diff is of the decoded text: its lines are UTF-8, the file's are UTF-16.
+            say!(
+                "mblint: note: {name} is UTF-16: the diff shows the changes as UTF-8 text, for reading; patch and git apply cannot apply it to the file. Apply the fixes with --fix, which keeps the file's encoding"
+            );
+        }
         let shown = name.replace('\\', "/");
         let diff = fixed
             .changes
@@ -494,8 +578,8 @@ fn fix_one(
     }
     if args.script.is_some() {
         // Refused whole when any value cannot be carried safely: never a partial script.
-        let script =
-            script::adsutil(&name, &fixed.after().source.text, &fixed.applied).map_err(|e| (e.to_string(), None))?;
+        let script = script::adsutil(&name, &fixed.summary(), &fixed.after().source.text, &fixed.applied)
+            .map_err(|e| (e.to_string(), None))?;
         return Ok((fixed.before, Some(script)));
     }
     // Not written: the file's findings stand, and are reported with the error.
@@ -505,12 +589,9 @@ fn fix_one(
         Ok(written) => written,
         Err(e) => return Err((e.to_string(), Some(Box::new(fixed.before)))),
     };
-    let remaining = fixed.after().diagnostics.len();
     say!(
-        "mblint: {name}: fixed {} problem(s) with {} fix(es) in {} pass(es), {remaining} remain{hint}{}{}",
-        fixed.before.diagnostics.len().saturating_sub(remaining),
-        fixed.applied.len(),
-        fixed.passes,
+        "mblint: {name}: {}{hint}{}{}",
+        fixed.summary(),
         if written.through_link {
             format!("; written to the link's target {}", written.path.display())
         } else {
@@ -536,7 +617,115 @@ fn fix_one(
     Ok((fixed.into_after(), None))
 }
 
+/// Warns of each `[[per-location]]` Location that matches no key of a parsed metabase: its ignores
+/// silence nothing there. (The metabase is parsed again for this, only when there are such ignores.)
+fn warn_unmatched_locations(settings: &Settings, report: &FileReport) {
+    if settings.location_ignores.is_empty() || report.worker.is_none() {
+        return;
+    }
+    let source = crate::metabase::SourceFile::from_text(report.source.name.clone(), report.source.text.clone());
+    let Ok(mb) = crate::metabase::parse(source) else {
+        return;
+    };
+    let from = settings
+        .source
+        .as_ref()
+        .map_or("the configuration".to_string(), |p| p.display().to_string());
+    for location in settings.unmatched_locations(&mb) {
+        say!(
+            "mblint: warning: {from}: [[per-location]] {location} matches no key in {}: its ignores do nothing there",
+            report.source.name
+        );
+    }
+}
+
+/// Why `--worker-bitness BITS` left nothing to fix, from the report of the file as it stands.
+fn why_nothing_for(bits: &str, report: &FileReport) -> String {
+    let Some(worker) = &report.worker else {
+        return "the file is not a metabase mblint can read (MB001)".into();
+    };
+    let x86 = report
+        .server
+        .as_ref()
+        .and_then(|s| s.platform.value.single())
+        .is_some_and(|p| !p.is_64bit());
+    if bits == "64" && x86 {
+        return "32-bit Windows (x86) runs only 32-bit worker processes".into();
+    }
+    let mut codes: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .filter(|c| matches!(*c, "MB101" | "MB102" | "MB103" | "MB104" | "MB106"))
+        .collect();
+    codes.dedup();
+    if codes.is_empty() {
+        return match worker.bitness {
+            Some(b) if b.bits().to_string() == bits => format!(
+                "worker processes already run {bits}-bit and no ISAPI DLL mblint could judge needs another build"
+            ),
+            _ => "no finding about bitness needs fixing; --worker-bitness chooses how such findings are fixed, and switches no server that has none".into(),
+        };
+    }
+    format!(
+        "no fix makes every ISAPI DLL load in {bits}-bit worker processes: some DLL has no {bits}-bit build on the drive or in rules/components.toml, or is called by URL and cannot be repointed (see {})",
+        codes.join(", ")
+    )
+}
+
+/// Whether `--color auto` colours: on a terminal, unless NO_COLOR is set to something (an empty
+/// NO_COLOR counts as unset: no-color.org) or TERM is `dumb`.
+pub fn auto_color(is_terminal: bool, var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    is_terminal && var("NO_COLOR").is_none_or(|v| v.is_empty()) && var("TERM").is_none_or(|t| t != "dumb")
+}
+
+/// Whether `--charset auto` draws with ASCII: when TERM is `dumb`, or the locale that decides the
+/// character set (LC_ALL, else LC_CTYPE, else LANG: the first one set and not empty) is set and not
+/// UTF-8 (`C`, `POSIX`, `en_US.ISO-8859-1`). With no locale variable at all (Windows, many
+/// containers) the console is taken to draw Unicode.
+pub fn auto_ascii(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    if var("TERM").is_some_and(|t| t == "dumb") {
+        return true;
+    }
+    let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .filter_map(|name| var(name))
+        .find(|v| !v.is_empty());
+    locale.is_some_and(|l| {
+        let l = l.to_string_lossy().to_ascii_lowercase();
+        !(l.contains("utf-8") || l.contains("utf8"))
+    })
+}
+
+/// Usage errors among options that parse but do nothing together, found before any input is read.
+fn check_usage(args: &CheckArgs) -> Result<(), String> {
+    if args.statistics && matches!(args.format, Format::Sarif | Format::Github) {
+        return Err(format!(
+            "--statistics counts findings in the text, concise and json formats; --format {} has no place for them (leave out --statistics, or write the statistics with -o FILE in another run)",
+            if args.format == Format::Sarif {
+                "sarif"
+            } else {
+                "github"
+            }
+        ));
+    }
+    for (i, (letter, root)) in args.drives.iter().enumerate() {
+        if let Some((_, first)) = args.drives[..i].iter().find(|(l, _)| l == letter) {
+            return Err(format!(
+                "drive {letter}: is mapped twice (to {} and to {}); map each drive once",
+                first.display(),
+                root.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check(args: &CheckArgs) -> std::io::Result<u8> {
+    if let Err(e) = check_usage(args) {
+        say!("mblint: error: {e}");
+        return Ok(EXIT_ERROR);
+    }
     if args.script.is_some() && args.paths.len() > 1 {
         // One script is one server's: concatenated batches would run a second server's changes
         // (and iisreset) on the first.
@@ -566,13 +755,17 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
                     .map(|b| if b == "32" { Bitness::Bits32 } else { Bitness::Bits64 }),
             };
             let options = effective_options(&input, &options);
-            if args.fix || args.diff || args.script.is_some() {
-                return fix_one(args, &input.metabase, &options);
+            let result = if args.fix || args.diff || args.script.is_some() {
+                fix_one(args, &input.metabase, &options)
+            } else {
+                lint_file(&input.metabase, &options)
+                    .map(|report| (report, None))
+                    .map_err(|e| (e.to_string(), None))
+            };
+            if let Ok((report, _)) = &result {
+                warn_unmatched_locations(&options.settings, report);
             }
-            Ok((
-                lint_file(&input.metabase, &options).map_err(|e| (e.to_string(), None))?,
-                None,
-            ))
+            result
         });
         match result {
             Ok((report, extra)) => {
@@ -635,7 +828,12 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        Color::Auto => auto_color(std::io::stdout().is_terminal(), |v| std::env::var_os(v)),
+    };
+    let ascii = match args.charset {
+        Charset::Ascii => true,
+        Charset::Unicode => false,
+        Charset::Auto => auto_ascii(|v| std::env::var_os(v)),
     };
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let render = |format: Format, out: &mut dyn Write| -> std::io::Result<()> {
@@ -656,6 +854,7 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
                 text::TextOptions {
                     color,
                     quiet: args.quiet,
+                    ascii,
                     ..Default::default()
                 },
                 &mut out,
@@ -791,39 +990,175 @@ fn statistics_json(reports: &[FileReport], failures: &[InputFailure]) -> String 
     serde_json::to_string_pretty(&doc).expect("serialisable") + "\n"
 }
 
-fn inspect(args: &InspectArgs) -> std::io::Result<u8> {
-    let items: Vec<Inspected> = args
-        .files
-        .iter()
-        .map(|file| {
-            let bytes = fsys::entry_kind(file)
-                .map_err(|e| e.to_string())
-                .and_then(|kind| match kind {
-                    fsys::EntryKind::Special(what) => Err(format!("{what}: not opened")),
-                    fsys::EntryKind::Dir => Err("a folder".into()),
-                    _ => std::fs::File::open(file).map_err(|e| e.to_string()),
-                })
-                .and_then(|f| fsys::read_capped(f, pe::MAX_IMAGE_SIZE).map_err(|e| e.to_string()))
-                .and_then(|b| b.ok_or_else(|| format!("larger than {} bytes", pe::MAX_IMAGE_SIZE)));
-            let result = match bytes {
-                Err(unreadable) => InspectResult::Unreadable {
-                    unreadable: format!("cannot read: {unreadable}"),
-                },
-                Ok(bytes) => match pe::classify(&bytes) {
-                    Ok(info) => InspectResult::Image {
-                        bitness: info.bitness(),
-                        isapi: isapi_roles(&info),
-                        info,
-                    },
-                    Err(error) => InspectResult::Invalid { error },
-                },
-            };
-            Inspected {
-                file: file.display().to_string(),
-                result,
+/// `mblint completions SHELL`: the completion script, generated from this command line's definition.
+fn completions(args: &CompletionsArgs) -> std::io::Result<u8> {
+    let mut out = Vec::new();
+    clap_complete::generate(
+        args.shell,
+        &mut <Cli as clap::CommandFactory>::command(),
+        "mblint",
+        &mut out,
+    );
+    output(&String::from_utf8_lossy(&out)).map(|()| EXIT_CLEAN)
+}
+
+/// `mblint man`: mblint(1) in roff on standard output, or with `--out-dir` every page
+/// (mblint.1, mblint-check.1, ...) written into a folder.
+fn man(args: &ManArgs) -> std::io::Result<u8> {
+    let command = <Cli as clap::CommandFactory>::command();
+    match &args.out_dir {
+        None => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(command).render(&mut out)?;
+            output(&String::from_utf8_lossy(&out)).map(|()| EXIT_CLEAN)
+        }
+        Some(dir) => {
+            if let Err(e) = std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(command, dir)) {
+                say!(
+                    "mblint: error: cannot write the manual pages into {}: {e}",
+                    dir.display()
+                );
+                return Ok(EXIT_ERROR);
             }
+            Ok(EXIT_CLEAN)
+        }
+    }
+}
+
+/// The most entries `inspect DIR` visits under one folder, and the deepest it goes: a drive copy
+/// has a few hundred thousand files; past either bound the listing stops and says so (exit 2).
+const INSPECT_MAX_ENTRIES: usize = 1_000_000;
+const INSPECT_MAX_DEPTH: usize = 64;
+
+/// The images under a folder for `inspect`: every file named `*.dll` or `*.exe` (any letter case),
+/// sorted, and every entry that could not be read, with why. A link is followed only when it
+/// leads to a file inside the folder (a link to a folder is not descended: what it leads to inside
+/// is listed under its own name); one that leads outside, or nowhere, is listed as not read.
+fn images_under(root: &std::path::Path) -> Vec<(PathBuf, Option<String>)> {
+    let mut found: Vec<(PathBuf, Option<String>)> = Vec::new();
+    let inside = match std::fs::canonicalize(root) {
+        Ok(p) => p,
+        Err(e) => return vec![(root.to_path_buf(), Some(format!("cannot read: {e}")))],
+    };
+    let is_image = |p: &std::path::Path| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("dll") || e.eq_ignore_ascii_case("exe"))
+    };
+    let mut stack: Vec<(PathBuf, usize)> = vec![(root.to_path_buf(), 0)];
+    let mut visited = 0usize;
+    while let Some((dir, depth)) = stack.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                found.push((dir, Some(format!("cannot list the folder: {e}"))));
+                continue;
+            }
+        };
+        for entry in entries {
+            visited += 1;
+            if visited > INSPECT_MAX_ENTRIES {
+                found.push((
+                    root.to_path_buf(),
+                    Some(format!(
+                        "more than {INSPECT_MAX_ENTRIES} entries: stopped listing (inspect a smaller folder)"
+                    )),
+                ));
+                return found;
+            }
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    found.push((dir.clone(), Some(format!("cannot list the folder: {e}"))));
+                    continue;
+                }
+            };
+            let path = entry.path();
+            let kind = match entry.file_type() {
+                Ok(kind) => kind,
+                Err(e) => {
+                    found.push((path, Some(format!("cannot read: {e}"))));
+                    continue;
+                }
+            };
+            if kind.is_dir() {
+                if depth + 1 > INSPECT_MAX_DEPTH {
+                    found.push((
+                        path,
+                        Some(format!("deeper than {INSPECT_MAX_DEPTH} folders: not listed")),
+                    ));
+                } else {
+                    stack.push((path, depth + 1));
+                }
+            } else if kind.is_symlink() {
+                if !is_image(&path) {
+                    continue;
+                }
+                match std::fs::canonicalize(&path) {
+                    Ok(target) if target.starts_with(&inside) => found.push((path, None)),
+                    Ok(_) => found.push((path, Some("a link that leads outside the folder: not followed".into()))),
+                    Err(e) => found.push((path, Some(format!("a link that leads nowhere readable: {e}")))),
+                }
+            } else if is_image(&path) {
+                found.push((path, None));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// What `inspect` says of one file.
+fn inspect_file(file: &std::path::Path) -> InspectResult {
+    let bytes = fsys::entry_kind(file)
+        .map_err(|e| e.to_string())
+        .and_then(|kind| match kind {
+            fsys::EntryKind::Special(what) => Err(format!("{what}: not opened")),
+            fsys::EntryKind::Dir => Err("a folder".into()),
+            _ => std::fs::File::open(file).map_err(|e| e.to_string()),
         })
-        .collect();
+        .and_then(|f| fsys::read_capped(f, pe::MAX_IMAGE_SIZE).map_err(|e| e.to_string()))
+        .and_then(|b| b.ok_or_else(|| format!("larger than {} bytes", pe::MAX_IMAGE_SIZE)));
+    match bytes {
+        Err(unreadable) => InspectResult::Unreadable {
+            unreadable: format!("cannot read: {unreadable}"),
+        },
+        Ok(bytes) => match pe::classify(&bytes) {
+            Ok(info) => InspectResult::Image {
+                bitness: info.bitness(),
+                isapi: isapi_roles(&info),
+                info,
+            },
+            Err(error) => InspectResult::Invalid { error },
+        },
+    }
+}
+
+fn inspect(args: &InspectArgs) -> std::io::Result<u8> {
+    let mut items: Vec<Inspected> = Vec::new();
+    for file in &args.files {
+        let folder = std::fs::symlink_metadata(file).is_ok_and(|m| m.is_dir());
+        if !folder {
+            items.push(Inspected {
+                file: file.display().to_string(),
+                result: inspect_file(file),
+            });
+            continue;
+        }
+        let under = images_under(file);
+        if under.is_empty() {
+            say!("mblint: {}: no .dll or .exe file under this folder", file.display());
+        }
+        for (path, unreadable) in under {
+            items.push(Inspected {
+                file: path.display().to_string(),
+                result: match unreadable {
+                    Some(unreadable) => InspectResult::Unreadable { unreadable },
+                    None => inspect_file(&path),
+                },
+            });
+        }
+    }
     let text = match args.format {
         ListFormat::Json => crate::report::inspect::json(&items),
         ListFormat::Text => crate::report::inspect::table(&items),

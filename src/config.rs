@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::metabase::model::normalise_location;
@@ -75,13 +76,47 @@ fn matches(code: &str, pattern: &str) -> bool {
         || code.len() >= pattern.len() && code[..pattern.len()].eq_ignore_ascii_case(pattern)
 }
 
-/// Checks that a code or prefix names at least one rule.
-pub fn check_pattern(pattern: &str) -> Result<(), String> {
-    if RULES.iter().any(|r| matches(r.code, pattern)) {
-        Ok(())
-    } else {
-        Err(format!("`{pattern}` matches no rule code (see `mblint rules`)"))
+/// A pattern as the code or prefix it stands for: a code (`MB102`), a prefix (`MB1`), `ALL`, or a
+/// rule's name (`worker-bitness-mismatch`, as `mblint rule` takes it). An error if it names no rule.
+pub fn resolve_pattern(pattern: &str) -> Result<String, String> {
+    if let Some(rule) = RULES.iter().find(|r| r.name.eq_ignore_ascii_case(pattern)) {
+        return Ok(rule.code.to_string());
     }
+    if RULES.iter().any(|r| matches(r.code, pattern)) {
+        Ok(pattern.to_string())
+    } else {
+        Err(format!("`{pattern}` matches no rule code or name (see `mblint rules`)"))
+    }
+}
+
+/// Checks that a code, prefix or name names at least one rule.
+pub fn check_pattern(pattern: &str) -> Result<(), String> {
+    resolve_pattern(pattern).map(|_| ())
+}
+
+/// Resolves a pattern to ignore: one that names MB001 alone (`MB001`, `malformed-metabase`) is
+/// refused, since MB001 always runs; a wider one (`ALL`, `MB0`) leaves MB001 running, as the README
+/// says.
+pub fn resolve_ignore(pattern: &str) -> Result<String, String> {
+    let code = resolve_pattern(pattern)?;
+    if RULES
+        .iter()
+        .filter(|r| matches(r.code, &code))
+        .all(|r| r.code == "MB001")
+    {
+        return Err(format!(
+            "`{pattern}`: MB001 (malformed-metabase) cannot be ignored: a file mblint cannot read as a metabase must never look clean"
+        ));
+    }
+    Ok(code)
+}
+
+/// `line L, column C: ` for a byte range of a configuration file's text.
+fn place(text: &str, span: std::ops::Range<usize>) -> String {
+    let before = &text[..span.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("line {line}, column {column}: ")
 }
 
 impl Settings {
@@ -120,16 +155,37 @@ impl Settings {
         }
     }
 
-    /// Applies command-line options over the file's: `--select` replaces, `--ignore` adds.
+    /// Applies command-line options over the file's: `--select` replaces, `--ignore` adds. Codes,
+    /// prefixes and rule names are taken; a pattern that names no rule, or an ignore of MB001 alone,
+    /// is a usage error.
     pub fn with_command_line(mut self, select: &[String], ignore: &[String]) -> Result<Settings, ConfigError> {
-        for p in select.iter().chain(ignore) {
-            check_pattern(p).map_err(ConfigError::Usage)?;
-        }
+        let select = select
+            .iter()
+            .map(|p| resolve_pattern(p).map_err(|e| ConfigError::Usage(format!("--select {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ignore = ignore
+            .iter()
+            .map(|p| resolve_ignore(p).map_err(|e| ConfigError::Usage(format!("--ignore {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
         if !select.is_empty() {
-            self.select = select.to_vec();
+            self.select = select;
         }
-        self.ignore.extend(ignore.iter().cloned());
+        self.ignore.extend(ignore);
         Ok(self)
+    }
+
+    /// The `[[per-location]]` Locations that match no key of `mb` (neither a key at the Location nor
+    /// one below it): their ignores do nothing there, which is worth a warning (a typo, or a site
+    /// that was removed).
+    pub fn unmatched_locations(&self, mb: &crate::metabase::Metabase) -> Vec<&str> {
+        self.location_ignores
+            .iter()
+            .filter(|(scope, _)| {
+                let below = format!("{}/", scope.trim_end_matches('/'));
+                !mb.keys.iter().any(|k| *k.path == **scope || k.path.starts_with(&below))
+            })
+            .map(|(scope, _)| scope.as_str())
+            .collect()
     }
 
     /// Reads a configuration file: a regular file of at most [`MAX_CONFIG_SIZE`] bytes.
@@ -177,57 +233,93 @@ impl Settings {
         })
     }
 
-    /// Parses a configuration file's text; relative drive folders are taken from `base`.
+    /// Parses a configuration file's text; relative drive folders are taken from `base`. Every
+    /// error names its line and column.
     pub fn parse(text: &str, base: &Path) -> Result<Settings, String> {
         // The error names the place and the problem, never the file's text (which may not be ours to
         // show: a link to /proc/self/environ, a secret).
         let file: ConfigFile = toml::from_str(text).map_err(|e| {
-            let at = e.span().map(|r| {
-                let before = &text[..r.start.min(text.len())];
-                let line = before.matches('\n').count() + 1;
-                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-                format!("line {line}, column {column}: ")
-            });
+            let at = e.span().map(|r| place(text, r));
             format!("{}{}", at.unwrap_or_default(), e.message().trim_end())
         })?;
-        for p in file.select.iter().chain(&file.ignore) {
-            check_pattern(p)?;
-        }
+        let at = |s: &Spanned<String>| place(text, s.span());
+        let resolve_all = |patterns: &[Spanned<String>], key: &str, ignore: bool| -> Result<Vec<String>, String> {
+            patterns
+                .iter()
+                .map(|p| {
+                    let resolved = if ignore {
+                        resolve_ignore(p.get_ref())
+                    } else {
+                        resolve_pattern(p.get_ref())
+                    };
+                    resolved.map_err(|e| format!("{}{key}: {e}", at(p)))
+                })
+                .collect()
+        };
+        let select = resolve_all(&file.select, "select", false)?;
+        let ignore = resolve_all(&file.ignore, "ignore", true)?;
         let mut severity = BTreeMap::new();
-        for (code, level) in file.severity {
-            let rule =
-                crate::rules::by_code(&code).ok_or_else(|| format!("[severity]: `{code}` is not a rule code"))?;
-            severity.insert(rule.code.to_string(), level);
+        for (code, level) in &file.severity {
+            let rule = crate::rules::by_code(code.get_ref())
+                .or_else(|| {
+                    RULES
+                        .iter()
+                        .copied()
+                        .find(|r| r.name.eq_ignore_ascii_case(code.get_ref()))
+                })
+                .ok_or_else(|| {
+                    format!(
+                        "{}[severity]: `{}` is not a rule code or name",
+                        at(code),
+                        code.get_ref()
+                    )
+                })?;
+            if rule.code == "MB001" && *level != Severity::Error {
+                return Err(format!(
+                    "{}[severity]: MB001 (malformed-metabase) is always an error: a file mblint cannot read as a metabase must never pass a gate",
+                    at(code)
+                ));
+            }
+            severity.insert(rule.code.to_string(), *level);
         }
-        let mut drives = Vec::new();
-        for (letter, dir) in file.drives {
-            let (letter, _) = crate::resolve::drive::parse_mapping(&format!("{letter}={}", dir.display()))
-                .map_err(|e| format!("[drives]: {e}"))?;
+        let mut drives: Vec<(char, PathBuf)> = Vec::new();
+        for (key, dir) in &file.drives {
+            let (letter, _) = crate::resolve::drive::parse_mapping(&format!("{}={}", key.get_ref(), dir.display()))
+                .map_err(|e| format!("{}[drives]: {e}", at(key)))?;
+            if drives.iter().any(|(l, _)| *l == letter) {
+                return Err(format!(
+                    "{}[drives]: drive {letter}: is mapped twice (`{letter}`, `{letter}:` and `{}:` are one drive)",
+                    at(key),
+                    letter.to_ascii_lowercase()
+                ));
+            }
             drives.push((letter, base.join(dir)));
         }
         let mut location_ignores = Vec::new();
         for entry in file.per_location {
-            for p in &entry.ignore {
-                check_pattern(p).map_err(|e| format!("[[per-location]] {}: {e}", entry.location))?;
-            }
-            if !entry.location.starts_with('/') {
+            let location = entry.location.get_ref();
+            if !location.starts_with('/') {
                 return Err(format!(
-                    "[[per-location]]: `{}` is not a metabase Location (like /LM/W3SVC/1/ROOT)",
-                    entry.location
+                    "{}[[per-location]]: `{location}` is not a metabase Location (like /LM/W3SVC/1/ROOT)",
+                    at(&entry.location)
                 ));
             }
-            location_ignores.push((normalise_location(&entry.location), entry.ignore));
+            let ignore = resolve_all(&entry.ignore, &format!("[[per-location]] {location}: ignore"), true)?;
+            location_ignores.push((normalise_location(location), ignore));
         }
         let platform = match &file.platform {
             None => None,
-            Some(text) => Some(
-                crate::platform::Platform::parse(text)
-                    .ok_or_else(|| format!("platform: `{text}` is not a platform mblint knows (x86, x64 or ia64)"))?,
-            ),
+            Some(p) => Some(crate::platform::Platform::parse(p.get_ref()).ok_or_else(|| {
+                format!(
+                    "{}platform: `{}` is not a platform mblint knows (x86, x64 or ia64)",
+                    at(p),
+                    p.get_ref()
+                )
+            })?),
         };
         Ok(Settings {
-            select: file.select,
-            ignore: file.ignore,
+            select,
+            ignore,
             severity,
             location_ignores,
             drives,
@@ -252,23 +344,23 @@ impl Settings {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct ConfigFile {
     #[serde(default)]
-    select: Vec<String>,
+    select: Vec<Spanned<String>>,
     #[serde(default)]
-    ignore: Vec<String>,
+    ignore: Vec<Spanned<String>>,
     #[serde(default)]
-    severity: BTreeMap<String, Severity>,
+    severity: BTreeMap<Spanned<String>, Severity>,
     #[serde(default)]
-    drives: BTreeMap<String, PathBuf>,
+    drives: BTreeMap<Spanned<String>, PathBuf>,
     #[serde(default)]
     per_location: Vec<PerLocation>,
-    platform: Option<String>,
+    platform: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PerLocation {
-    location: String,
-    ignore: Vec<String>,
+    location: Spanned<String>,
+    ignore: Vec<Spanned<String>>,
 }
 
 #[cfg(test)]
@@ -369,5 +461,107 @@ ignore = ["MB102"]
         s.apply(&mut ds);
         let left: Vec<_> = ds.iter().map(|d| d.location.clone().unwrap()).collect();
         assert_eq!(left, ["/LM/W3SVC/50/ROOT", "/LM/W3SVC"]);
+    }
+
+    #[test]
+    fn every_code_error_names_its_line() {
+        for (text, line, what) in [
+            (
+                "select = [\"MB1\"]\nignore = [\n  \"MB999\",\n]",
+                "line 3, column 3",
+                "MB999",
+            ),
+            (
+                "[severity]\nMB102 = \"error\"\nMB998 = \"info\"",
+                "line 3, column 1",
+                "MB998",
+            ),
+            (
+                "[[per-location]]\nlocation = \"/LM/W3SVC/1\"\nignore = [\"MB102\", \"nope\"]",
+                "line 3, column 20",
+                "nope",
+            ),
+            ("platform = \"arm\"", "line 1, column 12", "arm"),
+            (
+                "[[per-location]]\nlocation = \"W3SVC/1\"\nignore = [\"MB1\"]",
+                "line 2, column 12",
+                "W3SVC/1",
+            ),
+        ] {
+            let err = Settings::parse(text, Path::new(".")).unwrap_err();
+            assert!(err.starts_with(line) && err.contains(what), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn rule_names_stand_for_their_codes() {
+        let s = Settings::parse(
+            "select = [\"worker-bitness-mismatch\", \"MB2\"]\nignore = [\"Unresolvable-Path\"]\n[severity]\nextension-prohibited = \"error\"",
+            Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(s.select, ["MB102", "MB2"]);
+        assert_eq!(s.ignore, ["MB205"]);
+        assert_eq!(s.severity.get("MB401"), Some(&Severity::Error));
+        let s = Settings::default()
+            .with_command_line(&["mixed-bitness".into()], &["platform-unknown".into()])
+            .unwrap();
+        assert_eq!(
+            (s.select, s.ignore),
+            (vec!["MB101".to_string()], vec!["MB107".to_string()])
+        );
+    }
+
+    #[test]
+    fn mb001_cannot_be_ignored_or_downgraded() {
+        for pattern in ["MB001", "mb001", "Malformed-Metabase"] {
+            let err = Settings::default()
+                .with_command_line(&[], &[pattern.into()])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("MB001") && err.contains("cannot be ignored"),
+                "{pattern}: {err}"
+            );
+        }
+        // A wider pattern keeps MB001 running, as documented.
+        for wider in ["ALL", "MB0", "MB00"] {
+            assert!(Settings::default().with_command_line(&[], &[wider.into()]).is_ok());
+        }
+        assert!(Settings::parse("ignore = [\"MB001\"]", Path::new(".")).is_err());
+        assert!(
+            Settings::parse(
+                "[[per-location]]\nlocation = \"/LM\"\nignore = [\"MB001\"]",
+                Path::new(".")
+            )
+            .is_err()
+        );
+        let err = Settings::parse("[severity]\nMB001 = \"info\"", Path::new(".")).unwrap_err();
+        assert!(
+            err.starts_with("line 2, column 1") && err.contains("always an error"),
+            "{err}"
+        );
+        assert!(Settings::parse("[severity]\nMB001 = \"error\"", Path::new(".")).is_ok());
+    }
+
+    #[test]
+    fn a_drive_letter_mapped_twice_is_an_error() {
+        let err = Settings::parse("[drives]\n\"C:\" = \"a\"\nc = \"b\"", Path::new(".")).unwrap_err();
+        assert!(err.contains("mapped twice") && err.contains("line "), "{err}");
+    }
+
+    #[test]
+    fn locations_that_match_no_key() {
+        let s = Settings::parse(
+            "[[per-location]]\nlocation = \"/LM/W3SVC/1\"\nignore = [\"MB1\"]\n[[per-location]]\nlocation = \"/LM/W3SVC/9/ROOT\"\nignore = [\"MB1\"]",
+            Path::new("."),
+        )
+        .unwrap();
+        let mb = crate::metabase::parse(crate::metabase::SourceFile::from_text(
+            "m.xml",
+            "<configuration><MBProperty><IIsWebVirtualDir Location=\"/LM/W3SVC/1/ROOT\"/></MBProperty></configuration>",
+        ))
+        .unwrap();
+        assert_eq!(s.unmatched_locations(&mb), ["/lm/w3svc/9/root"]);
     }
 }

@@ -229,7 +229,9 @@ fn inspect_prints_a_table_or_json_and_exits_by_what_it_found() {
         .code(0)
         .stdout(predicate::str::contains("i386     PE32    DLL   32-bit"))
         .stdout(predicate::str::contains("AMD64    PE32+   DLL   64-bit"))
-        .stdout(predicate::str::contains("ISAPI extension; imports KERNEL32.dll"));
+        .stdout(predicate::str::contains(
+            "ISAPI extension (GetExtensionVersion, HttpExtensionProc); imports KERNEL32.dll",
+        ));
     let out = mblint()
         .args(["inspect", "--format", "json", &format!("{images}/managed/il-only.dll")])
         .assert()

@@ -126,8 +126,9 @@ fn diffs_of_every_fixable_fixture() {
             shown.push_str(&format!("remaining: {left:?}\n"));
             if !fixed.changes.is_empty() {
                 // The same changes as the script that applies them to the live metabase.
-                let script = mblint::fixer::script::adsutil(&name, &fixed.after().source.text, &fixed.applied)
-                    .unwrap_or_else(|e| format!("refused: {e}\n"));
+                let script =
+                    mblint::fixer::script::adsutil(&name, &fixed.summary(), &fixed.after().source.text, &fixed.applied)
+                        .unwrap_or_else(|e| format!("refused: {e}\n"));
                 shown.push_str("--script adsutil:\n");
                 shown.push_str(&script.replace("\r\n", "\n"));
             }

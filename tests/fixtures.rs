@@ -18,6 +18,7 @@ fn render_text(report: FileReport) -> String {
             color: false,
             width: 100,
             quiet: false,
+            ascii: false,
         },
     )
 }

@@ -280,7 +280,7 @@ fn hostile_inputs_through_the_command_line() {
         .args(["check", path.to_str().unwrap()])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("no <configuration>"));
+        .stdout(predicate::str::contains("the file is empty"));
     mblint().args(["inspect", "/dev/null"]).assert().code(2);
 }
 

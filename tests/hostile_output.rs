@@ -136,6 +136,7 @@ fn control_characters_are_escaped_in_the_text_report() {
             color: false,
             width: 100,
             quiet: false,
+            ascii: false,
         },
     );
     assert_eq!(raw_controls(&out), Vec::<char>::new(), "{out:?}");

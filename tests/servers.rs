@@ -68,6 +68,7 @@ fn every_scenario_gives_its_findings() {
                 color: false,
                 width: 100,
                 quiet: false,
+                ascii: false,
             },
         );
         insta::assert_snapshot!(format!("server_text_{scenario}"), text);

@@ -322,6 +322,18 @@ impl Fixed {
         self.after.as_ref().unwrap_or(&self.before)
     }
 
+    /// `fixed 2 problem(s) with 1 fix(es) in 1 pass(es), 0 remain`: what `--fix` says on standard
+    /// error and an adsutil script's header says, from one place so that they agree.
+    pub fn summary(&self) -> String {
+        let remaining = self.after().diagnostics.len();
+        format!(
+            "fixed {} problem(s) with {} fix(es) in {} pass(es), {remaining} remain",
+            self.before.diagnostics.len().saturating_sub(remaining),
+            self.applied.len(),
+            self.passes,
+        )
+    }
+
     /// The lint of the result, owned.
     pub fn into_after(self) -> FileReport {
         self.after.unwrap_or(self.before)

@@ -73,12 +73,13 @@ fn comment(text: &str) -> String {
 }
 
 /// The batch file for `applied`, given the fixed file's text; refused whole if any value cannot be
-/// carried.
-pub fn adsutil(name: &str, fixed_text: &str, applied: &[Applied]) -> Result<String, Inexpressible> {
+/// carried. `summary` is the fixer's account of what the fixes do ([`Fixed::summary`](super::Fixed::summary),
+/// the words `--fix` prints).
+pub fn adsutil(name: &str, summary: &str, fixed_text: &str, applied: &[Applied]) -> Result<String, Inexpressible> {
     let mut out = format!(
-        "@echo off\r\nsetlocal DisableDelayedExpansion\r\nrem mblint: {} fix(es) for {}, applied through the live metabase with adsutil.vbs.\r\nrem Review before running; run as an administrator on the IIS server. It stops at the first command that fails.\r\n",
-        applied.len(),
-        comment(name)
+        "@echo off\r\nsetlocal DisableDelayedExpansion\r\nrem mblint: {}: {}; applied through the live metabase with adsutil.vbs.\r\nrem Review before running; run as an administrator on the IIS server. It stops at the first command that fails.\r\n",
+        comment(name),
+        comment(summary)
     );
     let fixed: Option<Metabase> = parse(SourceFile::from_text(name, fixed_text)).ok();
     let mut restart = false;

@@ -204,6 +204,17 @@ impl<'a> Parser<'a> {
             ));
         }
         if !self.seen_root {
+            if self.text.trim().is_empty() {
+                let what = if self.text.is_empty() {
+                    "the file is empty".to_string()
+                } else {
+                    format!(
+                        "the file is empty: it holds only {} byte(s) of white space",
+                        self.text.len()
+                    )
+                };
+                return Err(Malformed::at(end, what));
+            }
             return Err(Malformed::at(end, "not a metabase: no <configuration> element"));
         }
         if !self.seen_mbproperty {
@@ -515,7 +526,9 @@ mod tests {
             ("<!DOCTYPE x [<!ENTITY a \"b\">]><configuration/>", "DOCTYPE"),
             ("<root/>", "not a metabase"),
             ("<configuration/>", "no <MBProperty>"),
-            ("", "no <configuration>"),
+            ("", "the file is empty"),
+            ("\r\n ", "only 3 byte(s) of white space"),
+            ("<?xml version=\"1.0\"?>", "no <configuration>"),
             (
                 "<configuration><MBProperty><A/></MBProperty></configuration>",
                 "without a Location",

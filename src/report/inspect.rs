@@ -42,6 +42,43 @@ pub fn isapi_roles(info: &ImageInfo) -> Vec<&'static str> {
     roles
 }
 
+/// The ISAPI entry points an image exports, as the table shows them: `ISAPI filter (GetFilterVersion,
+/// HttpFilterProc)` by plain name, or the stdcall-decorated names that IIS does not look up
+/// (`_GetFilterVersion@4`: MB203), so that the table explains MB203 as the JSON's export list does.
+fn isapi_cell(info: &ImageInfo, isapi: &[&str]) -> Option<String> {
+    let mut parts: Vec<String> = isapi
+        .iter()
+        .map(|role| {
+            let names = if *role == "filter" {
+                "GetFilterVersion, HttpFilterProc"
+            } else {
+                "GetExtensionVersion, HttpExtensionProc"
+            };
+            format!("ISAPI {role} ({names})")
+        })
+        .collect();
+    for (role, names) in [
+        ("filter", ["GetFilterVersion", "HttpFilterProc"]),
+        ("extension", ["GetExtensionVersion", "HttpExtensionProc"]),
+    ] {
+        if isapi.contains(&role) {
+            continue;
+        }
+        let found: Vec<&str> = names
+            .iter()
+            .filter(|n| !info.exports(n))
+            .filter_map(|n| crate::rules::missing_isapi_exports::decorated(info, n))
+            .collect();
+        if !found.is_empty() {
+            parts.push(format!(
+                "decorated {role} entry points {} (IIS looks up plain names: MB203)",
+                found.join(", ")
+            ));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
 pub fn json(items: &[Inspected]) -> String {
     let mut out = serde_json::to_string_pretty(items).expect("serialisable");
     out.push('\n');
@@ -71,11 +108,7 @@ pub fn table(items: &[Inspected]) -> String {
                 format!(
                     "{} export(s){}; imports {}",
                     info.exports.len(),
-                    if isapi.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", ISAPI {}", isapi.join("+"))
-                    },
+                    isapi_cell(info, isapi).map_or(String::new(), |c| format!(", {c}")),
                     if info.imports.is_empty() {
                         "none".into()
                     } else {

@@ -371,6 +371,7 @@ pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl s
             tool: json!({
                 "driver": {
                     "name": "mblint",
+                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "version": env!("CARGO_PKG_VERSION"),
                     "rules": rules(),

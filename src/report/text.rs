@@ -27,6 +27,8 @@ pub struct TextOptions {
     pub width: usize,
     /// `-q`: the findings (and unreadable inputs) only, no server lines and no summary.
     pub quiet: bool,
+    /// Draw with ASCII only (`|`, `-`, `...`), for consoles that cannot show box-drawing characters.
+    pub ascii: bool,
 }
 
 impl Default for TextOptions {
@@ -35,6 +37,7 @@ impl Default for TextOptions {
             color: false,
             width: 100,
             quiet: false,
+            ascii: false,
         }
     }
 }
@@ -43,8 +46,10 @@ impl Default for TextOptions {
 const LINE_LIMIT: usize = 200;
 /// How many characters of a clipped line are shown on each side of a label's start or end.
 const CLIP_RADIUS: usize = 80;
-/// What stands for the characters a clipped line leaves out.
-const ELISION: char = '…';
+/// What stands for the characters a clipped line leaves out (and for places not named).
+const ELISION: &str = "…";
+/// The same in ASCII.
+const ASCII_ELISION: &str = "...";
 
 /// One line of a [`Snippet`].
 struct ShownLine {
@@ -69,11 +74,13 @@ struct Snippet {
     /// Each label's start in the snippet, with its 0-based line and column (in characters) in the
     /// file, for the header.
     starts: Vec<(usize, usize, usize)>,
+    /// What stands for the characters a clipped line leaves out.
+    elision: &'static str,
 }
 
 impl Snippet {
     /// The snippet for labels at `spans` (text spans of `src`), and the labels' spans in it.
-    fn new(src: &SourceFile, spans: &[crate::metabase::Span]) -> (Snippet, Vec<SourceSpan>) {
+    fn new(src: &SourceFile, spans: &[crate::metabase::Span], elision: &'static str) -> (Snippet, Vec<SourceSpan>) {
         let text = src.text.as_str();
         let floor = |mut o: usize| {
             o = o.min(text.len());
@@ -118,6 +125,7 @@ impl Snippet {
             text: String::new(),
             lines: Vec::new(),
             starts: Vec::new(),
+            elision,
         };
         for (group, &(first, last)) in groups.iter().enumerate() {
             for line in first..=last {
@@ -201,7 +209,7 @@ impl Snippet {
         let mut next_point = points.iter().peekable();
         for (from, to) in merged {
             if from > cursor {
-                self.text.push(ELISION);
+                self.text.push_str(self.elision);
             }
             let mut at = from;
             while let Some(&&(point, on_line)) = next_point.peek() {
@@ -218,7 +226,7 @@ impl Snippet {
             cursor = to;
         }
         if cursor < b {
-            self.text.push(ELISION);
+            self.text.push_str(self.elision);
         }
     }
 }
@@ -282,11 +290,16 @@ struct Rendered<'a> {
 }
 
 impl<'a> Rendered<'a> {
-    fn new(diagnostic: &'a Diagnostic, source: &SourceFile, reports: &[FileReport]) -> Rendered<'a> {
+    fn new(
+        diagnostic: &'a Diagnostic,
+        source: &SourceFile,
+        reports: &[FileReport],
+        elision: &'static str,
+    ) -> Rendered<'a> {
         let d = diagnostic;
         let here: Vec<&crate::diagnostic::Related> = d.related.iter().filter(|r| r.file.is_none()).collect();
         let spans: Vec<_> = std::iter::once(d.span).chain(here.iter().map(|r| r.span)).collect();
-        let (snippet, shown) = Snippet::new(source, &spans);
+        let (snippet, shown) = Snippet::new(source, &spans, elision);
         let label = Some(escape(&d.label).into_owned()).filter(|l| !l.is_empty());
         let labels = std::iter::once(LabeledSpan::new_primary_with_span(label, shown[0]))
             .chain(
@@ -301,7 +314,7 @@ impl<'a> Rendered<'a> {
             .filter_map(|r| {
                 let name = r.file.as_deref()?;
                 let other = reports.iter().find(|o| o.source.name == name)?;
-                let (snippet, shown) = Snippet::new(&other.source, &[r.span]);
+                let (snippet, shown) = Snippet::new(&other.source, &[r.span], elision);
                 Some(Elsewhere {
                     title: escape(&r.message).into_owned(),
                     label: LabeledSpan::new_primary_with_span(None, shown[0]),
@@ -412,21 +425,27 @@ pub fn write(
     options: TextOptions,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
-    let theme = if options.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
+    let theme = match (options.color, options.ascii) {
+        (true, false) => GraphicalTheme::unicode(),
+        (false, false) => GraphicalTheme::unicode_nocolor(),
+        (true, true) => GraphicalTheme::ascii(),
+        (false, true) => GraphicalTheme::none(),
     };
+    let elision = if options.ascii { ASCII_ELISION } else { ELISION };
+    // Lines break at spaces only, and a word longer than a line is never split: a Location
+    // (/LM/W3SVC/AppPools) or a path in a message stays whole, to be found and copied.
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(options.width)
         .with_links(false)
         .with_context_lines(1)
-        .with_show_related_as_nested(true);
+        .with_show_related_as_nested(true)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_break_words(false);
     let mut buf = String::new();
     for report in reports {
         for diagnostic in &report.diagnostics {
             buf.clear();
-            let rendered = Rendered::new(diagnostic, &report.source, reports);
+            let rendered = Rendered::new(diagnostic, &report.source, reports, elision);
             if handler.render_report(&mut buf, &rendered).is_err() {
                 // A span miette cannot draw still gets a plain line.
                 buf.clear();
@@ -439,7 +458,7 @@ pub fn write(
                     rendered.title
                 );
             }
-            more_places(&mut buf, diagnostic, &report.source);
+            more_places(&mut buf, diagnostic, &report.source, elision);
             buf.push('\n');
             out.write_all(buf.as_bytes())?;
         }
@@ -451,7 +470,7 @@ pub fn write(
 const PLACES_SHOWN: usize = 3;
 
 /// `  … and 12,726 more places: /LM/W3SVC/2/ROOT line 75, ...` under a grouped finding.
-fn more_places(buf: &mut String, d: &Diagnostic, source: &SourceFile) {
+fn more_places(buf: &mut String, d: &Diagnostic, source: &SourceFile, elision: &str) {
     if d.occurrences.is_empty() {
         return;
     }
@@ -470,7 +489,7 @@ fn more_places(buf: &mut String, d: &Diagnostic, source: &SourceFile) {
     let rest = d.occurrences.len().saturating_sub(PLACES_SHOWN);
     let _ = writeln!(
         buf,
-        "  … and {} more place{}: {}{}",
+        "  {elision} and {} more place{}: {}{}",
         thousands(d.occurrences.len()),
         if d.occurrences.len() == 1 { "" } else { "s" },
         shown.join(", "),

@@ -15,9 +15,50 @@ pub static RULE: Rule = Rule {
     check: None,
 };
 
-/// The finding for a file that failed to decode or parse.
+/// The finding for a file that failed to decode or parse. The help depends on what the file is: a
+/// damaged metabase is restored, while another XML file (MBSchema.xml, a pom.xml) was given by
+/// mistake, and restoring it from the History folder would be the wrong advice.
 pub fn diagnostic(span: Span, message: &str) -> Diagnostic {
-    RULE.diagnostic(span, message)
-        .label("here")
-        .help("IIS refuses to start with a metabase it cannot parse; restore MetaBase.xml from the History folder or a backup, or correct the file by hand")
+    let help = if message.starts_with(NOT_A_METABASE) {
+        "this is not an IIS 6.0 metabase: MetaBase.xml has a <configuration> root element holding <MBProperty>, which holds the keys (MBSchema.xml, beside it, is the schema, not the metabase). Give the path of MetaBase.xml, or a copy of the server's system drive"
+    } else if message.starts_with(EMPTY) {
+        "an empty MetaBase.xml is what a failed or interrupted save leaves; IIS refuses to start with it. Restore MetaBase.xml from the History folder (%windir%\\system32\\inetsrv\\History) or a backup"
+    } else {
+        "IIS refuses to start with a metabase it cannot parse; restore MetaBase.xml from the History folder (%windir%\\system32\\inetsrv\\History) or a backup, or correct the file by hand"
+    };
+    RULE.diagnostic(span, message).label("here").help(help)
+}
+
+/// How the parser's message for a well-formed file that is not a metabase begins.
+pub const NOT_A_METABASE: &str = "not a metabase";
+/// How the parser's message for an empty file begins.
+pub const EMPTY: &str = "the file is empty";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The help follows what the parser says: each kind of file gets its own advice.
+    #[test]
+    fn help_fits_the_file() {
+        let help = |text: &str| {
+            let err = crate::metabase::parse(crate::metabase::SourceFile::from_text("m.xml", text)).unwrap_err();
+            diagnostic(err.error.span, &err.error.message).help.unwrap_or_default()
+        };
+        for other in [
+            "<?xml version=\"1.0\"?>\n<project><modelVersion>4.0.0</modelVersion></project>\n",
+            "<MetabaseSchema><Collection InternalName=\"IIsConfigObject\"/></MetabaseSchema>",
+            "<configuration><Other/></configuration>",
+        ] {
+            let h = help(other);
+            assert!(
+                h.contains("not an IIS 6.0 metabase") && !h.contains("History"),
+                "{other}: {h}"
+            );
+        }
+        for empty in ["", "  \r\n"] {
+            assert!(help(empty).contains("empty MetaBase.xml"), "{empty:?}");
+        }
+        assert!(help("<configuration><MBProperty><A Location=\"/\">").contains("History folder"));
+    }
 }

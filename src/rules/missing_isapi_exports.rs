@@ -26,7 +26,7 @@ pub fn required_exports(role: Role) -> &'static [&'static str] {
 }
 
 /// A stdcall-decorated export of `name`: `_Name@N` (MSVC) or `Name@N` (MinGW).
-fn decorated<'a>(info: &'a ImageInfo, name: &str) -> Option<&'a str> {
+pub fn decorated<'a>(info: &'a ImageInfo, name: &str) -> Option<&'a str> {
     info.exports.iter().map(String::as_str).find(|e| {
         let e = e.strip_prefix('_').unwrap_or(e);
         e.strip_prefix(name)

@@ -17,6 +17,18 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
+/// A DLL as the message names it, by its file name, then the entry that loads it:
+/// `` `urlscan.dll` (global ISAPI filter `UrlScan`) ``. Where the filter's name is the file name
+/// (FrontPage's `fpexedll.dll`) it is said once.
+fn named(entry: &IsapiRef) -> String {
+    let file = entry.path.rsplit(['\\', '/']).next().unwrap_or(&entry.path);
+    let role = match &entry.filter_name {
+        Some(name) if name.eq_ignore_ascii_case(file) => entry.role.describe().to_string(),
+        _ => subject(entry),
+    };
+    format!("`{file}` ({role})")
+}
+
 fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     // Only where Enable32bitAppOnWin64 chooses: on 32-bit Windows, and in IIS 5.0 isolation mode, the
@@ -61,11 +73,11 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
                 names(Bitness::Bits64)
             ),
         )
-        .label(format!("{} is {} ({})", subject(failing.0), failing.1.bitness, failing.1.basis))
+        .label(format!("{} is {} ({})", named(failing.0), failing.1.bitness, failing.1.basis))
         .at(mb, failing.0.key, Some(failing.0.attr))
         .related(
             loading.0.span,
-            format!("{} is {} ({})", subject(loading.0), loading.1.bitness, loading.1.basis),
+            format!("{} is {} ({})", named(loading.0), loading.1.bitness, loading.1.basis),
         )
         .help(format!(
             "{}. Make every ISAPI DLL one bitness: point each entry at the build that matches, or remove the component that exists only in the other bitness",
