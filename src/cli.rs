@@ -29,6 +29,9 @@ macro_rules! say {
     };
 }
 
+// `mblint history`: its arguments and command (issue 14).
+mod history;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "mblint",
@@ -50,6 +53,9 @@ pub enum Command {
     Rules(ListArgs),
     /// Print a rule's document.
     Rule(RuleArgs),
+    /// Lint every saved version of a metabase (its History folder) and tell which change introduced
+    /// each finding of the current file.
+    History(history::HistoryArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -236,6 +242,7 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Inspect(args) => inspect(args),
         Command::Rules(args) => list_rules(args),
         Command::Rule(args) => show_rule(args),
+        Command::History(args) => history::run(args),
     };
     match result {
         Ok(code) => code,

@@ -15,6 +15,7 @@ const ORDER: &[&str] = &[
     "lint",
     "fixer",
     "baseline",
+    "history",
     "report",
     "cli",
 ];

@@ -3,6 +3,7 @@
 
 pub mod escape;
 pub mod github;
+pub mod history;
 pub mod inspect;
 pub mod json;
 pub mod sarif;
