@@ -430,7 +430,7 @@ mod tests {
                 "+\t\t\t.cer,C:\\x86\\fp.dll,1",
             ]
         );
-        assert_eq!(service.old_line, Some(8));
+        assert_eq!(service.old_line, Some(7));
         let filter = &diff.keys[1];
         assert_eq!(filter.change, KeyChangeKind::Added);
         assert!(filter.lines.iter().all(|l| l.op == LineOp::Added));

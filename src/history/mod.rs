@@ -120,12 +120,8 @@ pub fn layout(path: &Path, metabase: Option<&Path>) -> Result<Layout, LayoutErro
     let current = match metabase {
         Some(m) => Some(m.to_path_buf()),
         // Beside the History folder, as IIS keeps it; a link there is not followed.
-        None => path
-            .canonicalize()
-            .ok()
-            .and_then(|p| p.parent().map(Path::to_path_buf))
-            .and_then(|up| child(&up, "MetaBase.xml"))
-            .and_then(|(p, kind)| matches!(kind, EntryKind::File { .. }).then(|| beside(path, &p))),
+        None => child(&folder_above(path), "MetaBase.xml")
+            .and_then(|(p, kind)| matches!(kind, EntryKind::File { .. }).then_some(p)),
     };
     Ok(Layout {
         folder: path.to_path_buf(),
@@ -134,12 +130,11 @@ pub fn layout(path: &Path, metabase: Option<&Path>) -> Result<Layout, LayoutErro
     })
 }
 
-/// `found` (in the folder above `history`) as a path relative to how `history` was given.
-fn beside(history: &Path, found: &Path) -> PathBuf {
-    let name = found.file_name().expect("a file name");
+/// The folder above `history`, as written (`a/History` -> `a`, `History` and `.` -> `History/..`).
+fn folder_above(history: &Path) -> PathBuf {
     match history.parent() {
-        Some(up) if !up.as_os_str().is_empty() && history.file_name().is_some() => up.join(name),
-        _ => history.join("..").join(name),
+        Some(up) if !up.as_os_str().is_empty() && history.file_name().is_some() => up.to_path_buf(),
+        _ => history.join(".."),
     }
 }
 
@@ -338,9 +333,14 @@ enum Done {
     Current { at: usize, report: Box<FileReport> },
 }
 
-/// How many versions are linted at once.
+/// How many versions are linted at once: one per core, at most four (each holds a version in
+/// memory), or `MBLINT_THREADS`.
 fn workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4)
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+    std::env::var("MBLINT_THREADS")
+        .ok()
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .map_or(cores, |n| n.clamp(1, 64))
 }
 
 /// Lints the history of `layout` with `options` (a drive copy's folder already in

@@ -160,9 +160,12 @@ pub fn text(history: &History, current: &FileReport) -> String {
             )),
             Some(at) => {
                 let x = &v[*at];
-                let previous = x.previous.map(|p| escape(&v[p].name).into_owned()).unwrap_or_default();
+                let previous = x
+                    .previous
+                    .map(|p| format!(", compared with {}", escape(&v[p].name)))
+                    .unwrap_or_default();
                 out.push_str(&format!(
-                    "Introduced in {} ({}), compared with {previous}:\n",
+                    "Introduced in {} ({}){previous}:\n",
                     short(x),
                     escape(if x.current { &x.path } else { &x.name })
                 ));
