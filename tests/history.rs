@@ -336,3 +336,38 @@ fn the_fixture_is_what_the_generator_writes() {
     let text = std::fs::read_to_string(format!("{INETSRV}/History/MetaBase_0000000062_0000000000.xml")).unwrap();
     assert!(text.contains("HistoryMajorVersionNumber=\"62\""));
 }
+
+#[test]
+fn more_versions_than_the_pipeline_holds_finish_on_one_thread() {
+    // 15 saves alternating between the server without and with the FrontPage filter: each is
+    // linted, on one worker that holds at most three versions at once.
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("History");
+    std::fs::create_dir_all(&folder).unwrap();
+    let without = std::fs::read(format!("{INETSRV}/History/MetaBase_0000000061_0000000000.xml")).unwrap();
+    let with = std::fs::read(format!("{INETSRV}/History/MetaBase_0000000062_0000000000.xml")).unwrap();
+    for i in 0..15u32 {
+        let text = if i % 2 == 0 { &without } else { &with };
+        std::fs::write(folder.join(format!("MetaBase_{:010}_0000000000.xml", 100 + i)), text).unwrap();
+    }
+    let out = mblint()
+        .env("MBLINT_THREADS", "1")
+        .timeout(std::time::Duration::from_secs(120))
+        .args(["history", "--format", "json", folder.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let h = &doc["history"];
+    assert_eq!(h["current_from_history"], true);
+    // The newest (114) has no filter; the filter came and went seven times.
+    assert_eq!(h["gone"].as_array().unwrap().len(), 14);
+    // A MetaBase.xml with History beside it works as PATH too.
+    std::fs::write(dir.path().join("MetaBase.xml"), &with).unwrap();
+    mblint()
+        .timeout(std::time::Duration::from_secs(120))
+        .args(["history", dir.path().join("MetaBase.xml").to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("Introduced in current"));
+}

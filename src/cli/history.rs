@@ -14,7 +14,7 @@ use crate::report::{github, history as render, sarif};
 #[derive(Debug, clap::Args)]
 pub struct HistoryArgs {
     /// A copy of a server's system drive (with WINDOWS/system32/inetsrv/MetaBase.xml and its History
-    /// folder, in any letter case), or a History folder itself.
+    /// folder, in any letter case), a History folder itself, or a MetaBase.xml with History beside it.
     #[arg(value_name = "PATH")]
     pub path: PathBuf,
     /// The current MetaBase.xml (default: the drive copy's, or the one beside the History folder;

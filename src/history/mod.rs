@@ -79,22 +79,38 @@ fn child(dir: &Path, name: &str) -> Option<(PathBuf, EntryKind)> {
 }
 
 /// Works out what `path` is: a drive copy (its History folder is beside the MetaBase.xml found as
-/// `check` finds it) or a History folder (the current file is `metabase` if given, else a
-/// MetaBase.xml in the folder above it, else none). `metabase` overrides the current file of a
-/// drive copy too.
+/// `check` finds it), a History folder (the current file is `metabase` if given, else a
+/// MetaBase.xml in the folder above it, else none), or a MetaBase.xml with its History folder
+/// beside it. `metabase` overrides the current file in every form.
 pub fn layout(path: &Path, metabase: Option<&Path>) -> Result<Layout, LayoutError> {
     let shown = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| LayoutError::Read {
         path: shown.clone(),
         message: e.to_string(),
     })?;
-    if !meta.is_dir() {
-        return Err(LayoutError::NotHistory { path: shown });
-    }
     let link = |found: &Path| LayoutError::Link {
         path: shown.clone(),
         found: found.display().to_string(),
     };
+    if !meta.is_dir() {
+        // A MetaBase.xml with its History folder beside it.
+        let up = match path.parent() {
+            Some(up) if !up.as_os_str().is_empty() => up.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        return match child(&up, "History") {
+            Some((folder, EntryKind::Dir)) => Ok(Layout {
+                folder,
+                current: Some(metabase.unwrap_or(path).to_path_buf()),
+                drive: None,
+            }),
+            Some((found, EntryKind::Symlink)) => Err(link(&found)),
+            _ => Err(LayoutError::NoHistoryFolder {
+                path: shown.clone(),
+                metabase: shown,
+            }),
+        };
+    }
     if let Some((current, _)) = find_metabase(path).map_err(|found| link(&found))? {
         let inetsrv = current.parent().expect("a metabase found in a folder");
         return match child(inetsrv, "History") {
@@ -227,8 +243,10 @@ pub struct Version {
     /// The same text as `previous` but for ChangeNumber and HistoryMajorVersionNumber: not linted
     /// again.
     pub unchanged: bool,
-    /// Places of findings in this version (`null` when skipped).
+    /// Findings in this version, one per cause as `check` counts them (`null` when skipped).
     pub findings: Option<usize>,
+    /// The places of those findings (a cause named on many sites has many).
+    pub places: Option<usize>,
     /// Findings (by identity) that appeared in this version.
     pub introduced: Vec<FindingKey>,
     /// Findings that were in `previous` and are not in this version.
@@ -322,15 +340,65 @@ fn load(path: &Path, name: &str) -> Result<Metabase, String> {
     })
 }
 
-/// What a lint worker is given.
+/// What a worker is given: a version to read and parse (and hash its keys), or to lint.
 enum Job {
-    History { at: usize, mb: Arc<Metabase> },
-    Current { at: usize, name: String, bytes: Vec<u8> },
+    Load { at: usize, path: PathBuf, name: String },
+    LoadCurrent { at: usize, name: String, bytes: Vec<u8> },
+    Lint { at: usize, mb: Arc<Metabase> },
+    LintCurrent { at: usize, name: String, bytes: Vec<u8> },
 }
 
+/// A loaded version: parsed and its keys hashed, or why it was skipped (empty for a current file
+/// that does not parse: its MB001 says why).
+type Loaded = Result<(Arc<Metabase>, KeyTable), String>;
+
 enum Done {
-    History { at: usize, keys: Vec<FindingKey> },
-    Current { at: usize, report: Box<FileReport> },
+    Loaded {
+        at: usize,
+        loaded: Loaded,
+    },
+    History {
+        at: usize,
+        keys: Vec<FindingKey>,
+        causes: usize,
+    },
+    Current {
+        at: usize,
+        report: Box<FileReport>,
+    },
+}
+
+fn work(job: Job, options: &Options) -> Done {
+    let table = |mb: Metabase| {
+        let table = KeyTable::of(&mb);
+        (Arc::new(mb), table)
+    };
+    match job {
+        Job::Load { at, path, name } => Done::Loaded {
+            at,
+            loaded: load(&path, &name).map(table),
+        },
+        Job::LoadCurrent { at, name, bytes } => Done::Loaded {
+            at,
+            loaded: SourceFile::decode(name, bytes)
+                .ok()
+                .and_then(|s| parse(s).ok())
+                .map(table)
+                .ok_or_else(String::new),
+        },
+        Job::Lint { at, mb } => {
+            let linted = lint_metabase(&mb, options);
+            Done::History {
+                at,
+                keys: keys_of(mb.text(), &linted.diagnostics),
+                causes: linted.diagnostics.len(),
+            }
+        }
+        Job::LintCurrent { at, name, bytes } => Done::Current {
+            at,
+            report: Box::new(lint_bytes_with(&name, bytes, options)),
+        },
+    }
 }
 
 /// How many versions are linted at once: one per core, at most four (each holds a version in
@@ -362,6 +430,7 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, InputError>
         previous: None,
         unchanged: false,
         findings: None,
+        places: None,
         introduced: Vec::new(),
         removed: Vec::new(),
         changes: None,
@@ -413,133 +482,154 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, InputError>
     let current_at = versions.len() - 1;
 
     let mut keys: Vec<Option<Vec<FindingKey>>> = vec![None; versions.len()];
+    let mut causes: Vec<usize> = vec![0; versions.len()];
     let mut current_report: Option<FileReport> = None;
     // A version the same as the next (but for bookkeeping) takes the next one's findings.
     let mut same_as_next: Vec<usize> = Vec::new();
     let mut takes_from: HashMap<usize, usize> = HashMap::new();
 
+    // Workers read, parse and lint; this thread takes the loaded versions in order, compares each
+    // with the one before it and decides which to lint. At most `cap` versions are held at once.
+    let workers = workers();
+    let cap = 2 * workers + 1;
+    let count = versions.len();
     std::thread::scope(|scope| {
-        let (job_tx, job_rx) = mpsc::sync_channel::<Job>(0);
+        let (job_tx, job_rx) = mpsc::channel::<Job>();
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (done_tx, done_rx) = mpsc::channel::<Done>();
-        for _ in 0..workers() {
+        for _ in 0..workers {
             let job_rx = Arc::clone(&job_rx);
             let done_tx = done_tx.clone();
             scope.spawn(move || {
                 loop {
                     let job = job_rx.lock().expect("no worker panics holding it").recv();
                     let Ok(job) = job else { break };
-                    let done = match job {
-                        Job::History { at, mb } => {
-                            let linted = lint_metabase(&mb, options);
-                            Done::History {
-                                at,
-                                keys: keys_of(mb.text(), &linted.diagnostics),
-                            }
-                        }
-                        Job::Current { at, name, bytes } => Done::Current {
-                            at,
-                            report: Box::new(lint_bytes_with(&name, bytes, options)),
-                        },
-                    };
-                    if done_tx.send(done).is_err() {
+                    if done_tx.send(work(job, options)).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(done_tx);
-
-        let mut previous: Option<(usize, Arc<Metabase>, KeyTable)> = None;
-        for at in 0..versions.len() {
-            let is_current = at == current_at;
-            let loaded = if is_current {
-                let name = versions[at].path.clone();
-                SourceFile::decode(name, current_bytes.clone())
-                    .ok()
-                    .and_then(|s| parse(s).ok())
-                    .ok_or_else(String::new)
-            } else {
-                load(&history_paths[at], &versions[at].name)
-            };
-            let mb = match loaded {
-                Ok(mb) => Arc::new(mb),
-                Err(error) => {
-                    if is_current {
-                        // Not parsed: MB001 in its report; no comparison.
-                        if let Some((p, pmb, _)) = previous.take() {
-                            dispatch_history(&job_tx, p, pmb, &mut same_as_next, &mut takes_from);
-                        }
-                        versions[at].previous = None;
-                    } else {
-                        versions[at].error = Some(error);
-                    }
-                    continue;
+        // A send fails only when every worker has panicked, which the scope then reports.
+        let names: Vec<String> = versions.iter().map(|v| v.name.clone()).collect();
+        let load_job = |at: usize| {
+            if at == current_at {
+                Job::LoadCurrent {
+                    at,
+                    name: current_shown.clone(),
+                    bytes: current_bytes.clone(),
                 }
-            };
-            let table = KeyTable::of(&mb);
-            if let Some((p, pmb, ptable)) = previous.take() {
-                versions[at].previous = Some(p);
-                if ptable.same_document(pmb.text(), &table, mb.text()) {
-                    versions[at].unchanged = true;
-                    versions[at].changes = Some(KeyDiff::default());
-                    same_as_next.push(p);
-                } else {
-                    versions[at].changes = Some(KeyDiff::between(&pmb, &ptable, &mb, &table));
-                    dispatch_history(&job_tx, p, pmb, &mut same_as_next, &mut takes_from);
+            } else {
+                Job::Load {
+                    at,
+                    path: history_paths[at].clone(),
+                    name: names[at].clone(),
                 }
             }
-            previous = Some((at, mb, table));
+        };
+        let (mut next_load, mut held, mut next_order) = (0, 0, 0);
+        let mut ready: BTreeMap<usize, Loaded> = BTreeMap::new();
+        let mut lints = 0;
+        while next_load < count && held < cap {
+            let _ = job_tx.send(load_job(next_load));
+            next_load += 1;
+            held += 1;
         }
-        // The last readable history version, when the current file did not parse.
-        if let Some((p, pmb, _)) = previous.take()
-            && p != current_at
-        {
-            dispatch_history(&job_tx, p, pmb, &mut same_as_next, &mut takes_from);
-        }
-        // The current file is always linted whole, as `check` lints it; versions the same as it
-        // take its findings.
-        for p in same_as_next.drain(..) {
-            takes_from.insert(p, current_at);
-        }
-        let _ = job_tx.send(Job::Current {
-            at: current_at,
-            name: current_shown.clone(),
-            bytes: current_bytes,
-        });
-        drop(job_tx);
-        for done in done_rx {
+        let mut previous: Option<(usize, Arc<Metabase>, KeyTable)> = None;
+        while next_order < count || lints > 0 {
+            let Ok(done) = done_rx.recv() else { break };
             match done {
-                Done::History { at, keys: k } => keys[at] = Some(k),
+                Done::Loaded { at, loaded } => {
+                    ready.insert(at, loaded);
+                }
+                Done::History { at, keys: k, causes: n } => {
+                    keys[at] = Some(k);
+                    causes[at] = n;
+                    lints -= 1;
+                    held -= 1;
+                }
                 Done::Current { at, report } => {
                     keys[at] = Some(keys_of(&report.source.text, &report.diagnostics));
+                    causes[at] = report.diagnostics.len();
                     current_report = Some(*report);
+                    lints -= 1;
                 }
             }
+            while let Some(loaded) = ready.remove(&next_order) {
+                let at = next_order;
+                next_order += 1;
+                let mut lint = |p: usize, pmb: Arc<Metabase>, same_as_next: &mut Vec<usize>| {
+                    for q in same_as_next.drain(..) {
+                        takes_from.insert(q, p);
+                    }
+                    let _ = job_tx.send(Job::Lint { at: p, mb: pmb });
+                    lints += 1;
+                };
+                match loaded {
+                    Err(error) => {
+                        held -= 1;
+                        if at == current_at {
+                            // Not parsed: MB001 in its report; no comparison.
+                            if let Some((p, pmb, _)) = previous.take() {
+                                lint(p, pmb, &mut same_as_next);
+                            }
+                        } else {
+                            versions[at].error = Some(error);
+                        }
+                    }
+                    Ok((mb, table)) => {
+                        if let Some((p, pmb, ptable)) = previous.take() {
+                            versions[at].previous = Some(p);
+                            if ptable.same_document(pmb.text(), &table, mb.text()) {
+                                versions[at].unchanged = true;
+                                versions[at].changes = Some(KeyDiff::default());
+                                same_as_next.push(p);
+                                held -= 1;
+                            } else {
+                                versions[at].changes = Some(KeyDiff::between(&pmb, &ptable, &mb, &table));
+                                lint(p, pmb, &mut same_as_next);
+                            }
+                        }
+                        previous = Some((at, mb, table));
+                    }
+                }
+                if at == current_at {
+                    // The current file is always linted whole, as `check` lints it; versions the
+                    // same as it take its findings.
+                    if previous.take().is_some() {
+                        held -= 1;
+                    }
+                    for q in same_as_next.drain(..) {
+                        takes_from.insert(q, current_at);
+                    }
+                    let _ = job_tx.send(Job::LintCurrent {
+                        at: current_at,
+                        name: current_shown.clone(),
+                        bytes: current_bytes.clone(),
+                    });
+                    lints += 1;
+                }
+            }
+            // After every message: a finished lint frees room as a processed version does.
+            while next_load < count && held < cap {
+                let _ = job_tx.send(load_job(next_load));
+                next_load += 1;
+                held += 1;
+            }
         }
+        drop(job_tx);
     });
     for (&at, &from) in &takes_from {
         keys[at] = keys[from].clone();
+        causes[at] = causes[from];
+    }
+    for (v, n) in versions.iter_mut().zip(&causes) {
+        v.findings = v.error.is_none().then_some(*n);
     }
     let current = current_report.expect("the current file is always linted");
     let history = timeline(layout, versions, keys, current_at, current_from_history, &current);
     Ok(HistoryRun { history, current })
-}
-
-/// Sends version `at` to be linted; the versions waiting as the same as it take its findings.
-fn dispatch_history(
-    jobs: &mpsc::SyncSender<Job>,
-    at: usize,
-    mb: Arc<Metabase>,
-    same_as_next: &mut Vec<usize>,
-    takes_from: &mut HashMap<usize, usize>,
-) {
-    for p in same_as_next.drain(..) {
-        takes_from.insert(p, at);
-    }
-    // The workers outlive the sender: a send fails only if every worker has panicked, which the
-    // scope reports.
-    let _ = jobs.send(Job::History { at, mb });
 }
 
 /// Per finding identity, the readable versions it is in; from that, what each version introduced
@@ -556,7 +646,7 @@ fn timeline(
     let mut presence: BTreeMap<FindingKey, Vec<bool>> = BTreeMap::new();
     for (r, &v) in readable.iter().enumerate() {
         let k = keys[v].as_ref().expect("readable");
-        versions[v].findings = Some(k.len());
+        versions[v].places = Some(k.len());
         for key in k {
             presence
                 .entry(key.clone())
