@@ -7,8 +7,9 @@
 //! A finding is recognised across versions by the identity `--baseline` uses (rule, Location,
 //! property, cause; never its line). Reuse, since most of each version is unchanged: a version that
 //! is the same text as the one before it but for IIS's bookkeeping numbers is not linted again,
-//! keys are compared by the hash of their text, and the versions are linted on every core while the
-//! next one is read and compared.
+//! keys are compared by the hash of their text, and the versions are read, parsed and linted on
+//! every core while this thread compares them in order. Every other version is linted whole: the
+//! rules do not declare what they read, so no finding can be carried over from an unchanged key.
 
 pub mod diff;
 
