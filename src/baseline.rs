@@ -52,14 +52,18 @@ pub enum BaselineError {
 }
 
 fn identity(report: &FileReport, d: &Diagnostic, place: &Occurrence) -> Identity {
+    place_identity(&report.source.name, &report.source.text, d, place)
+}
+
+/// The identity of one place of a finding in a file named `file` whose decoded text is `text`: what
+/// `--baseline` and `mblint history` recognise a finding by.
+pub fn place_identity(file: &str, text: &str, d: &Diagnostic, place: &Occurrence) -> Identity {
     Identity {
         code: d.code.to_string(),
-        file: report.source.name.clone(),
+        file: file.to_string(),
         location: place.location.as_deref().unwrap_or_default().to_lowercase(),
         attribute: place.attribute.as_deref().unwrap_or_default().to_lowercase(),
-        cause: report
-            .source
-            .text
+        cause: text
             .get(place.span.start as usize..place.span.end as usize)
             .unwrap_or_default()
             .trim()

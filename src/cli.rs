@@ -29,6 +29,9 @@ macro_rules! say {
     };
 }
 
+// `mblint history`: its arguments and command (issue 14).
+mod history;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "mblint",
@@ -63,6 +66,9 @@ pub enum Command {
     /// Print the manual page (roff), or write one page per subcommand into a folder.
     #[command(after_help = WRITE_EXIT_CODES)]
     Man(ManArgs),
+    /// Lint every saved version of a metabase (its History folder) and tell which change introduced
+    /// each finding of the current file.
+    History(history::HistoryArgs),
 }
 
 // Every subcommand's help ends with its exit codes (the contract scripts rely on).
@@ -355,6 +361,7 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Rule(args) => show_rule(args),
         Command::Completions(args) => completions(args),
         Command::Man(args) => man(args),
+        Command::History(args) => history::run(args),
     };
     match result {
         Ok(code) => code,

@@ -8,7 +8,8 @@
 //! (Windows path facts), [`metabase`] (the model), [`diagnostic`] (findings and fixes as data, a
 //! leaf), [`fix`] (building edits), [`resolve`] (drives and images), [`host`] (the server model),
 //! [`rules`] (with the bitness planner), [`config`], [`lint`] and beside it [`fixer`] (the verified
-//! fix loop), [`compare`] (drift between the nodes of a farm), [`baseline`], [`report`], [`cli`].
+//! fix loop), [`compare`] (drift between the nodes of a farm), [`baseline`], [`history`] (the change that
+//! broke it), [`report`], [`cli`].
 
 pub mod baseline;
 pub mod bitness;
@@ -18,6 +19,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod fix;
 pub mod fixer;
+pub mod history;
 pub mod host;
 pub mod lint;
 pub mod metabase;

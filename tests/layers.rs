@@ -16,6 +16,7 @@ const ORDER: &[&str] = &[
     "fixer",
     "compare",
     "baseline",
+    "history",
     "report",
     "cli",
 ];

@@ -5,6 +5,7 @@
 pub mod compare;
 pub mod escape;
 pub mod github;
+pub mod history;
 pub mod html;
 pub mod inspect;
 pub mod json;
