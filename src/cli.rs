@@ -175,6 +175,10 @@ pub struct CheckArgs {
     /// Text and concise formats: the findings only, no server lines and no summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Show only findings of at least this severity, in every format. Display only: the exit code
+    /// (--fail-on) still counts every finding, and stderr says how many were not shown.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<Severity>,
     /// Write the report in --format to FILE, and a concise summary to the console (SARIF for code
     /// scanning and text for the log, in one run).
     #[arg(short, long, value_name = "FILE", conflicts_with_all = ["diff", "script"])]
@@ -705,7 +709,85 @@ pub fn auto_ascii(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
 }
 
 /// Usage errors among options that parse but do nothing together, found before any input is read.
+/// One input's outcome: its report and any diff or script text, or why it failed (with the report
+/// when there is one, as for a fix that could not be written).
+type Checked = Result<(FileReport, Option<String>), (String, Option<Box<FileReport>>)>;
+
+/// Checks (or fixes) one PATH: a MetaBase.xml or a copy of a server's system drive.
+fn check_path(args: &CheckArgs, path: &std::path::Path) -> Checked {
+    input(path).map_err(|e| (e.to_string(), None)).and_then(|input| {
+        let drive = input.drive.as_ref().map(|(folder, _)| folder.as_path());
+        let settings = settings_for(args, &input.metabase, drive).map_err(|e| (e.to_string(), None))?;
+        let options = Options {
+            drives: drives_for(args, &settings).map_err(|e| (e, None))?,
+            platform: args.platform.map(Into::into).or(settings.platform),
+            drive_copy: None,
+            // The HTML page draws the ISAPI DLL map.
+            dll_map: args.format == Format::Html,
+            settings,
+            forced_bitness: args
+                .worker_bitness
+                .as_deref()
+                .map(|b| if b == "32" { Bitness::Bits32 } else { Bitness::Bits64 }),
+        };
+        let options = effective_options(&input, &options);
+        let result = if args.fix || args.diff || args.script.is_some() {
+            fix_one(args, &input.metabase, &options)
+        } else {
+            lint_file(&input.metabase, &options)
+                .map(|report| (report, None))
+                .map_err(|e| (e.to_string(), None))
+        };
+        if let Ok((report, _)) = &result {
+            warn_unmatched_locations(&options.settings, report);
+        }
+        result
+    })
+}
+
+/// The name standard input's findings are reported under.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Checks a metabase read from standard input (`-`): up to the size a metabase may have, with the
+/// configuration found from the working folder. Only checked: there is no file to fix.
+fn check_stdin(args: &CheckArgs) -> Checked {
+    let cap = crate::metabase::source::MAX_FILE_SIZE as u64;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), cap + 1), &mut bytes)
+        .map_err(|e| (format!("{STDIN_NAME}: cannot read standard input: {e}"), None))?;
+    if bytes.len() as u64 > cap {
+        return Err((
+            format!("{STDIN_NAME}: more than {cap} bytes, larger than a metabase can be"),
+            None,
+        ));
+    }
+    let anchor = std::env::current_dir()
+        .map_err(|e| (format!("{STDIN_NAME}: the working folder cannot be read: {e}"), None))?
+        .join("MetaBase.xml");
+    let settings = settings_for(args, &anchor, None).map_err(|e| (e.to_string(), None))?;
+    let options = Options {
+        drives: drives_for(args, &settings).map_err(|e| (e, None))?,
+        platform: args.platform.map(Into::into).or(settings.platform),
+        drive_copy: None,
+        dll_map: args.format == Format::Html,
+        settings,
+        forced_bitness: None,
+    };
+    let report = crate::lint::lint_bytes_with(STDIN_NAME, bytes, &options);
+    warn_unmatched_locations(&options.settings, &report);
+    Ok((report, None))
+}
+
 fn check_usage(args: &CheckArgs) -> Result<(), String> {
+    let stdin = args.paths.iter().filter(|p| p.as_os_str() == "-").count();
+    if stdin > 1 {
+        return Err("`-` (standard input) can be given once".into());
+    }
+    if stdin == 1 && (args.fix || args.diff || args.script.is_some()) {
+        return Err(
+            "`-` (standard input) can be checked, not fixed: save it to a file for --diff, --fix or --script".into(),
+        );
+    }
     if args.statistics && matches!(args.format, Format::Sarif | Format::Github) {
         return Err(format!(
             "--statistics counts findings in the text, concise and json formats; --format {} has no place for them (leave out --statistics, or write the statistics with -o FILE in another run)",
@@ -746,34 +828,11 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
     let mut failures: Vec<InputFailure> = Vec::new();
     let mut fix_output = String::new();
     for path in &args.paths {
-        let result = input(path).map_err(|e| (e.to_string(), None)).and_then(|input| {
-            let drive = input.drive.as_ref().map(|(folder, _)| folder.as_path());
-            let settings = settings_for(args, &input.metabase, drive).map_err(|e| (e.to_string(), None))?;
-            let options = Options {
-                drives: drives_for(args, &settings).map_err(|e| (e, None))?,
-                platform: args.platform.map(Into::into).or(settings.platform),
-                drive_copy: None,
-                // The HTML page draws the ISAPI DLL map.
-                dll_map: args.format == Format::Html,
-                settings,
-                forced_bitness: args
-                    .worker_bitness
-                    .as_deref()
-                    .map(|b| if b == "32" { Bitness::Bits32 } else { Bitness::Bits64 }),
-            };
-            let options = effective_options(&input, &options);
-            let result = if args.fix || args.diff || args.script.is_some() {
-                fix_one(args, &input.metabase, &options)
-            } else {
-                lint_file(&input.metabase, &options)
-                    .map(|report| (report, None))
-                    .map_err(|e| (e.to_string(), None))
-            };
-            if let Ok((report, _)) = &result {
-                warn_unmatched_locations(&options.settings, report);
-            }
-            result
-        });
+        let result = if path.as_os_str() == "-" {
+            check_stdin(args)
+        } else {
+            check_path(args, path)
+        };
         match result {
             Ok((report, extra)) => {
                 if let Some(extra) = extra {
@@ -832,6 +891,22 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
         output(&fix_output)?;
         return Ok(exit_code(args, &reports, failed));
     }
+    // The gate's verdict counts every finding; what is shown may be fewer.
+    let code = exit_code(args, &reports, failed);
+    if let Some(min) = args.min_severity {
+        let mut hidden = 0;
+        for report in &mut reports {
+            let before = report.diagnostics.len();
+            report.diagnostics.retain(|d| d.severity >= min);
+            hidden += before - report.diagnostics.len();
+        }
+        if hidden > 0 {
+            say!(
+                "mblint: {hidden} finding(s) below {} not shown (--min-severity); the exit code counts them",
+                min.as_str()
+            );
+        }
+    }
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
@@ -882,7 +957,6 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
         }
     }
     stdout.flush()?;
-    let code = exit_code(args, &reports, failed);
     // The process ends here: freeing every finding and source one by one would only cost time.
     std::mem::forget(reports);
     Ok(code)

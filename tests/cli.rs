@@ -445,3 +445,111 @@ fn a_platform_dependent_error_fails_an_error_gate() {
         .assert()
         .code(0);
 }
+
+/// `-` reads the metabase from standard input: the same findings as the file, under `<stdin>`;
+/// it can be checked but not fixed, and given once.
+#[test]
+fn standard_input_is_checked_like_the_file() {
+    let path = "testdata/metabases/framework64-32bit-mode.xml";
+    let json = |out: &[u8]| -> serde_json::Value { serde_json::from_slice(out).unwrap() };
+    let from_file = mblint()
+        .args(["check", "--isolated", "--format", "json", path])
+        .output()
+        .unwrap();
+    let from_stdin = mblint()
+        .args(["check", "--isolated", "--format", "json", "-"])
+        .write_stdin(std::fs::read(path).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(from_file.status.code(), Some(1));
+    assert_eq!(from_stdin.status.code(), Some(1));
+    let (a, b) = (json(&from_file.stdout), json(&from_stdin.stdout));
+    assert_eq!(b["files"][0]["path"], "<stdin>");
+    let codes = |v: &serde_json::Value| -> Vec<(String, u64)> {
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["code"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap()))
+            .collect()
+    };
+    assert!(!codes(&a).is_empty());
+    assert_eq!(codes(&a), codes(&b));
+    for flag in ["--fix", "--diff"] {
+        mblint()
+            .args(["check", "--isolated", flag, "-"])
+            .write_stdin(std::fs::read(path).unwrap())
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("standard input"));
+    }
+    mblint().args(["check", "-", "-"]).assert().code(2);
+    // Not a metabase: still a finding, never a pass.
+    mblint()
+        .args(["check", "--isolated", "-"])
+        .write_stdin("")
+        .assert()
+        .code(1);
+}
+
+/// `--min-severity` hides findings below it in every format; the exit code still counts them.
+#[test]
+fn min_severity_filters_what_is_shown_not_the_verdict() {
+    let path = "testdata/metabases/framework64-32bit-mode.xml";
+    let shown = |min: &str, fail_on: &str| {
+        let out = mblint()
+            .args([
+                "check",
+                "--isolated",
+                "--format",
+                "json",
+                "--min-severity",
+                min,
+                "--fail-on",
+                fail_on,
+                path,
+            ])
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let severities: Vec<String> = doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["severity"].as_str().unwrap().to_string())
+            .collect();
+        (
+            out.status.code(),
+            severities,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (_, all, _) = shown("info", "error");
+    assert!(
+        all.iter().any(|s| s == "info") && all.iter().any(|s| s == "error"),
+        "{all:?}"
+    );
+    let (code, errors, stderr) = shown("error", "info");
+    assert!(errors.iter().all(|s| s == "error") && !errors.is_empty());
+    assert!(stderr.contains("not shown"), "{stderr}");
+    assert_eq!(code, Some(1));
+    // Only warnings, all hidden: nothing is shown, yet --fail-on warning still fails on them.
+    let only_warnings = "testdata/metabases/enable32bit-bad-value.xml";
+    let out = mblint()
+        .args([
+            "check",
+            "--isolated",
+            "--format",
+            "json",
+            "--min-severity",
+            "error",
+            "--fail-on",
+            "warning",
+            only_warnings,
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["diagnostics"].as_array().unwrap().len(), 0);
+    assert_eq!(out.status.code(), Some(1), "the hidden warnings still fail the gate");
+}

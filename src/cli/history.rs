@@ -72,6 +72,7 @@ fn as_check(args: &HistoryArgs) -> CheckArgs {
         color: Color::Never,
         charset: Charset::Auto,
         quiet: false,
+        min_severity: None,
         output_file: None,
         fix: false,
         unsafe_fixes: false,
