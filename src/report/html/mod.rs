@@ -40,4 +40,6 @@
 //! everything.
 
 pub mod check;
+pub mod compare;
+pub mod history;
 pub mod kit;
