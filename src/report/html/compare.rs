@@ -114,28 +114,37 @@ pub fn render(comparison: &Comparison, reports: &[FileReport], failures: &[Input
             |_| {},
         );
     } else {
-        let h2 = if drift.total() == 0 {
-            "The nodes agree on everything that decides whether DLLs load".to_string()
+        let (tone, h2) = if drift.total() == 0 && !failures.is_empty() {
+            (
+                Tone::Warn,
+                format!(
+                    "The {} read agree on everything that decides whether DLLs load, but {} not (see above)",
+                    plural(comparison.nodes.len(), "node", "nodes"),
+                    plural(failures.len(), "input was", "inputs were")
+                ),
+            )
+        } else if drift.total() == 0 {
+            (
+                Tone::Good,
+                "The nodes agree on everything that decides whether DLLs load".to_string(),
+            )
         } else {
-            format!(
-                "The nodes differ: {} (MB6xx)",
-                plural(drift.total(), "difference", "differences")
+            (
+                Tone::Bad,
+                format!(
+                    "The nodes differ: {} (MB6xx)",
+                    plural(drift.total(), "difference", "differences")
+                ),
             )
         };
-        kit::banner(
-            &mut h,
-            if drift.total() == 0 { Tone::Good } else { Tone::Bad },
-            None,
-            &h2,
-            |h| {
-                h.open("p", "");
-                h.link(&Anchor::new("nodes", &[]), "The nodes").text(" · ");
-                h.link(&Anchor::new("matrix", &[]), "DLLs by node").text(" · ");
-                h.link(&Anchor::new("drift", &[]), "Differences").text(" · ");
-                h.link(&Anchor::new("own", &[]), "Each node's own findings");
-                h.close("p");
-            },
-        );
+        kit::banner(&mut h, tone, None, &h2, |h| {
+            h.open("p", "");
+            h.link(&Anchor::new("nodes", &[]), "The nodes").text(" · ");
+            h.link(&Anchor::new("matrix", &[]), "DLLs by node").text(" · ");
+            h.link(&Anchor::new("drift", &[]), "Differences").text(" · ");
+            h.link(&Anchor::new("own", &[]), "Each node's own findings");
+            h.close("p");
+        });
     }
     check::rule_summary(&mut h, reports);
     nodes_section(&mut h, comparison, reports);

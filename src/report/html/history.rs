@@ -761,3 +761,42 @@ fn gone(h: &mut Html, history: &History) {
         },
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::diff::{DiffLine, KeyChange};
+
+    #[test]
+    fn a_long_key_diff_stops_and_says_so() {
+        let key = |i: usize| KeyChange {
+            location: format!("/LM/W3SVC/{i}/<b>"),
+            key_type: "IIsWebServer".into(),
+            change: KeyChangeKind::Changed,
+            old_line: Some(i),
+            new_line: Some(i),
+            lines: (0..100)
+                .map(|j| DiffLine {
+                    op: if j % 2 == 0 { LineOp::Removed } else { LineOp::Added },
+                    text: format!("\t\tServerComment=\"<i>{j}</i>\""),
+                })
+                .collect(),
+            lines_omitted: 0,
+        };
+        let diff = KeyDiff {
+            changed: 12,
+            keys: (0..10).map(key).collect(),
+            keys_omitted: 2,
+            ..KeyDiff::default()
+        };
+        let mut h = Html::new();
+        key_diff(&mut h, &diff);
+        let out = h.as_str();
+        let lines = out.matches("<span class=\"add\">").count() + out.matches("<span class=\"del\">").count();
+        assert_eq!(lines, KEY_DIFF_LINES_SHOWN);
+        assert!(out.contains("The diff stops after 400 lines"));
+        assert!(out.contains("and 2 more changed keys not listed"));
+        assert!(out.contains("/LM/W3SVC/0/&lt;b&gt;") && out.contains("&lt;i&gt;0&lt;/i&gt;"));
+        assert!(!out.contains("<i>") && !out.contains("<b>"));
+    }
+}
