@@ -1,9 +1,9 @@
-//! The page of `mblint compare`: the inputs that failed (first), findings by rule, the nodes side
+//! The page of `mblint compare`: the inputs that failed (first), the verdict, the nodes side
 //! by side (platform, isolation mode, worker bitness and processes, Windows folder, drives, each
 //! with its evidence), the node-by-DLL matrix (one row per distinct DLL, one column per node, each
 //! cell coloured by whether the DLL loads there, cells that differ from the row's reference marked),
-//! then the MB6xx findings with their source lines on every node, and each node's own `check`
-//! findings, collapsed.
+//! findings by rule, then the MB6xx findings with their source lines on every node, and each
+//! node's own `check` findings, collapsed.
 //!
 //! The reference of a row is what most nodes have (a tie goes to the node named first), as the MB6xx
 //! findings judge it.
@@ -146,9 +146,9 @@ pub fn render(comparison: &Comparison, reports: &[FileReport], failures: &[Input
             h.close("p");
         });
     }
-    check::rule_summary(&mut h, reports);
     nodes_section(&mut h, comparison, reports);
     matrix_section(&mut h, comparison);
+    check::rule_summary(&mut h, reports);
     drift_section(&mut h, comparison, reports);
     own_section(&mut h, comparison, reports);
 

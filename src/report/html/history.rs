@@ -104,7 +104,7 @@ fn changes_summary(d: &KeyDiff) -> String {
 /// What a version is, in a few words.
 fn state(v: &Version) -> (Tone, String) {
     if let Some(error) = &v.error {
-        return (Tone::Warn, format!("skipped: {error}"));
+        return (Tone::Warn, error.clone());
     }
     let tone = if !v.introduced.is_empty() {
         Tone::Bad
