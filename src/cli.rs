@@ -1416,7 +1416,7 @@ fn compare(args: &CompareArgs) -> std::io::Result<u8> {
             }
             Format::Sarif => sarif::write(&reports, &failures, &mut out),
             Format::Github => github::write(&reports, &failures, &mut out),
-            Format::Html => crate::report::html::check::write(&reports, &failures, &mut out),
+            Format::Html => crate::report::html::compare::write(&comparison, &reports, &failures, &mut out),
             Format::Text | Format::Concise if args.statistics => {
                 out.write_all(statistics(&reports, &failures).as_bytes())
             }

@@ -493,13 +493,18 @@ fn text_from_the_metabase_and_the_drive_is_escaped() {
 /// `sites` sites on a 64-bit server, each with a site filter of its own 32-bit DLL (one cause
 /// each: MB102 by path), and every site naming one shared 64-bit ASP DLL.
 fn estate(sites: usize) -> String {
+    estate_of(sites, "Vendor")
+}
+
+/// [`estate`] with the filters' vendor folder named `vendor`.
+fn estate_of(sites: usize, vendor: &str) -> String {
     let mut keys = String::from(
         "<IIsWebService\tLocation =\"/LM/W3SVC\"\r\n\t\tIIs5IsolationModeEnabled=\"FALSE\"\r\n\t>\r\n</IIsWebService>\r\n",
     );
     for site in 1..=sites {
         keys.push_str(&format!(
             "<IIsFilters\tLocation =\"/LM/W3SVC/{site}/Filters\"\r\n\t\tFilterLoadOrder=\"F{site}\"\r\n\t>\r\n</IIsFilters>\r\n\
-<IIsFilter\tLocation =\"/LM/W3SVC/{site}/Filters/F{site}\"\r\n\t\tFilterPath=\"C:\\Program Files (x86)\\Vendor {site}\\{}\\filter.dll\"\r\n\t>\r\n</IIsFilter>\r\n\
+<IIsFilter\tLocation =\"/LM/W3SVC/{site}/Filters/F{site}\"\r\n\t\tFilterPath=\"C:\\Program Files (x86)\\{vendor} {site}\\{}\\filter.dll\"\r\n\t>\r\n</IIsFilter>\r\n\
 <IIsWebVirtualDir\tLocation =\"/LM/W3SVC/{site}/ROOT\"\r\n\t\tScriptMaps=\".asp,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,5,GET\"\r\n\t>\r\n</IIsWebVirtualDir>\r\n",
             "long folder name ".repeat(8)
         ));
@@ -721,4 +726,642 @@ fn a_file_whose_fix_was_not_written_says_so_at_the_top_and_in_its_section() {
     assert_eq!(banner.len(), 1);
     assert!(banner[0].text.contains("This file failed") && banner[0].text.contains("read-only: <not written>"));
     assert!(page.contains("read-only: &lt;not written&gt;"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The views of `compare` and `history`.
+// ---------------------------------------------------------------------------------------------
+
+fn testdata(path: &str) -> String {
+    format!("{}/testdata/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn farm(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(testdata(&format!("farms/{name}")))
+        .unwrap()
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+fn compare_page(farm_name: &str, code: i32) -> String {
+    let nodes = farm(farm_name);
+    let mut args = vec!["compare", "--isolated", "--format", "html"];
+    args.extend(nodes.iter().map(String::as_str));
+    html_of(&args, code)
+}
+
+/// The cells of a table row (`td` and `th`), in order.
+fn cells(row: &Node) -> Vec<&Node> {
+    row.children
+        .iter()
+        .filter(|c| c.name == "td" || c.name == "th")
+        .collect()
+}
+
+#[test]
+fn the_compare_page_shows_the_nodes_side_by_side_the_matrix_and_the_differences() {
+    let page = compare_page("web-farm", 1);
+    let html = parse(&page);
+    assert_self_contained(&html);
+    assert!(raw_hazards(&page).is_empty());
+    let body = html.find(|n| n.name == "body")[0];
+    // First the inputs (all read), then what the comparison found.
+    let order: Vec<String> = body
+        .children
+        .iter()
+        .map(|n| n.attr("id").or(n.attr("class")).unwrap_or(n.name.as_str()).to_string())
+        .collect();
+    assert_eq!(&order[..3], ["header", "banner clean", "banner"], "{order:?}");
+    assert!(
+        body.children[1]
+            .text
+            .contains("Every input was read and checked (3 files)")
+    );
+    assert!(
+        body.children[2]
+            .text
+            .contains("The nodes differ: 3 differences (MB6xx)")
+    );
+    assert!(html.find(|n| n.attr("id") == Some("failed")).is_empty());
+
+    // The nodes side by side: web3 runs 64-bit workers where web1 and web2 run 32-bit ones.
+    let nodes = body.by_id("nodes");
+    let heads: Vec<&str> = nodes
+        .find(|n| n.name == "th" && n.children.is_empty())
+        .iter()
+        .map(|n| n.text.as_str())
+        .collect();
+    assert!(heads.starts_with(&["Node", "web1", "web2", "web3"]), "{heads:?}");
+    let row = |label: &str| -> Vec<&Node> {
+        let rows = nodes.find(|n| n.name == "tr" && cells(n).first().is_some_and(|c| c.text == label));
+        assert_eq!(rows.len(), 1, "{label}");
+        cells(rows[0])[1..].to_vec()
+    };
+    let bitness = row("Worker bitness");
+    assert!(bitness[0].text.contains("32-bit") && bitness[0].text.contains("Enable32bitAppOnWin64=\"TRUE\""));
+    assert!(bitness[2].text.starts_with("≠ 64-bit"), "{}", bitness[2].text);
+    assert_eq!(
+        bitness.iter().map(|c| c.has_class("differs")).collect::<Vec<_>>(),
+        [false, false, true]
+    );
+    let platform = row("Platform");
+    for cell in &platform {
+        assert!(cell.text.contains("x64 Windows") && cell.text.contains("read from the drive"));
+        assert!(!cell.has_class("differs"));
+        // The evidence, collapsed.
+        let evidence = cell.find(|n| n.name == "details");
+        assert_eq!(evidence.len(), 1);
+        assert!(evidence[0].attr("open").is_none());
+        assert!(
+            evidence[0].text.contains("system32\\ntdll.dll is a PE32+ AMD64 DLL"),
+            "{}",
+            evidence[0].text
+        );
+    }
+    assert!(
+        row("Isolation mode")
+            .iter()
+            .all(|c| c.text.contains("worker process isolation mode"))
+    );
+    assert!(
+        row("Processes that load ISAPI DLLs")
+            .iter()
+            .all(|c| c.text == "w3wp.exe")
+    );
+    assert!(row("Windows folder").iter().all(|c| c.text.starts_with("C:\\WINDOWS")));
+    assert!(row("Drives read")[2].text.contains("web-farm/web3"));
+    let findings = row("Findings");
+    assert!(
+        findings[0].text.contains("own: no findings") && findings[0].text.contains("differences here: no findings")
+    );
+    assert!(findings[2].text.contains("own: 5 errors") && findings[2].text.contains("differences here: 3 errors"));
+
+    // The matrix: one row per distinct DLL, the two an MB6xx finding names first.
+    let matrix = body.by_id("matrix");
+    assert!(
+        matrix.text.contains("9 distinct DLLs across 3 nodes"),
+        "{}",
+        matrix.text
+    );
+    let rows = matrix.find(|n| n.name == "tr" && n.has_class("row"));
+    assert_eq!(rows.len(), 9);
+    let totals = matrix.find(|n| n.name == "tr" && cells(n).first().is_some_and(|c| c.text == "All DLLs"));
+    assert_eq!(totals.len(), 1);
+    let totals = cells(totals[0]);
+    assert!(totals[1].text.contains("8 configured: 8 load"), "{}", totals[1].text);
+    assert!(
+        totals[3].text.contains("9 configured: 3 fail 6 load"),
+        "{}",
+        totals[3].text
+    );
+    let named: Vec<&str> = rows
+        .iter()
+        .take_while(|r| r.text.contains("an MB6xx finding names it"))
+        .map(|r| cells(r)[0].text.as_str())
+        .collect();
+    assert_eq!(named.len(), 2, "{named:?}");
+    assert!(
+        named[0].starts_with("C:\\Program Files\\Acme\\Auth\\acmeauth.dll"),
+        "{named:?}"
+    );
+    assert!(named[1].contains("fpexedll.dll"), "{named:?}");
+    // acmeauth.dll: a 32-bit build on web1 and web2, a 64-bit one of another version on web3.
+    let acme = cells(rows[0]);
+    assert!(acme[1].has_class("good") && !acme[1].has_class("differs"));
+    for part in [
+        "PE32 i386 DLL",
+        "32-bit",
+        "loads",
+        "version 1.0.100.0",
+        "605e381fabc8…",
+        "line 112",
+    ] {
+        assert!(acme[1].text.contains(part), "{part}: {}", acme[1].text);
+    }
+    assert!(acme[3].has_class("differs"));
+    for part in [
+        "PE32+ AMD64 DLL",
+        "64-bit",
+        "version 1.1.200.0",
+        "451d52440f34…",
+        "line 111",
+    ] {
+        assert!(acme[3].text.contains(part), "{part}: {}", acme[3].text);
+    }
+    // The whole hash is the title of the short one.
+    let hash = acme[3].find(|n| n.attr("title").is_some_and(|t| t.starts_with("SHA-256 451d52440f34")));
+    assert_eq!(hash.len(), 1);
+    assert_eq!(hash[0].attr("title").unwrap().len(), "SHA-256 ".len() + 64);
+    // The FrontPage filter: not configured on web1 and web2, failing on web3.
+    let fpse = cells(rows[1]);
+    assert!(rows[1].has_class("bad"));
+    assert!(fpse[1].has_class("absent") && fpse[1].text == "not configured");
+    assert!(!fpse[1].has_class("differs") && !fpse[2].has_class("differs"));
+    assert!(fpse[3].has_class("bad") && fpse[3].has_class("differs"));
+    assert!(fpse[3].text.contains("does not load"), "{}", fpse[3].text);
+    // A DLL every node loads alike but from another folder under WOW64 is one row.
+    let urlscan = rows.iter().find(|r| r.text.contains("urlscan.dll")).unwrap();
+    assert!(cells(urlscan)[1].text.contains("(WOW64)"), "{}", urlscan.text);
+
+    // The differences, in web3's file, each node's place drawn with its own lines.
+    let drift = body.by_id("drift");
+    let shown: Vec<&Node> = drift.find(|n| n.name == "details" && n.has_class("finding"));
+    let codes: Vec<&str> = shown
+        .iter()
+        .map(|d| {
+            let summary = &d.find(|n| n.name == "summary")[0].text;
+            ["MB603", "MB604", "MB606"]
+                .into_iter()
+                .find(|c| summary.contains(c))
+                .unwrap_or("other")
+        })
+        .collect();
+    assert_eq!(codes.len(), 3, "{codes:?}");
+    assert!(codes.contains(&"MB603") && codes.contains(&"MB604") && codes.contains(&"MB606"));
+    assert!(
+        drift.find(|n| n.name == "h3")[0]
+            .text
+            .starts_with("web3: 3 differences")
+    );
+    let mb603 = shown
+        .iter()
+        .find(|d| d.find(|n| n.name == "summary")[0].text.contains("MB603"))
+        .unwrap();
+    let sources = mb603.find(|n| n.name == "pre" && n.has_class("src"));
+    assert_eq!(sources.len(), 3, "web3's line, then web1's and web2's");
+    assert!(sources[0].text.contains("84"));
+    assert_eq!(sources[1].find(|n| n.name == "mark")[0].text, "TRUE");
+    assert!(sources[1].text.contains("86") && sources[1].text.contains("Enable32bitAppOnWin64=\"TRUE\""));
+    let related = mb603.find(|n| n.name == "li" && n.text.starts_with("web1: 32-bit w3wp.exe"));
+    assert_eq!(related.len(), 1);
+    assert!(
+        related[0]
+            .text
+            .contains("web-farm/web1/Windows/System32/InetSrv/MetaBase.xml line 86"),
+        "{}",
+        related[0].text
+    );
+
+    // Each node's own findings, collapsed; web3's MB102 among them, and no MB6xx there.
+    let own = body.by_id("own");
+    let blocks = own.find(|n| n.name == "details" && n.has_class("block"));
+    assert_eq!(blocks.len(), 3);
+    assert!(blocks.iter().all(|b| b.attr("open").is_none()));
+    assert!(blocks[0].text.contains("No findings of its own"));
+    let web3 = blocks[2].find(|n| n.name == "details" && n.has_class("finding"));
+    assert_eq!(web3.len(), 5);
+    assert!(
+        web3.iter()
+            .all(|d| !d.find(|n| n.name == "summary")[0].text.contains("MB6"))
+    );
+    assert!(web3.iter().all(|d| d.attr("open").is_none()));
+}
+
+#[test]
+fn the_compare_page_of_nodes_that_agree_is_clean_and_one_of_a_node_not_read_says_so_first() {
+    let page = compare_page("machine-specific", 0);
+    let html = parse(&page);
+    assert_self_contained(&html);
+    assert!(
+        html.text
+            .contains("The nodes agree on everything that decides whether DLLs load")
+    );
+    assert!(html.find(|n| n.has_class("differs")).is_empty(), "no cell differs");
+    assert!(html.by_id("drift").text.contains("No difference"));
+    assert!(html.by_id("matrix").text.contains("alike"));
+
+    // A node that cannot be read: exit 2, and the page says so before anything else.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("web9");
+    let nodes = farm("web-farm");
+    let page = html_of(
+        &[
+            "compare",
+            "--isolated",
+            "--format",
+            "html",
+            &nodes[0],
+            &nodes[1],
+            missing.to_str().unwrap(),
+        ],
+        2,
+    );
+    let html = parse(&page);
+    assert_self_contained(&html);
+    let body = html.find(|n| n.name == "body")[0];
+    assert_eq!(body.children[1].attr("id"), Some("failed"));
+    assert!(
+        body.children[1].text.contains("1 input could not be checked"),
+        "{}",
+        body.children[1].text
+    );
+    assert!(body.children[1].text.contains("web9"));
+    assert!(html.by_id("nodes").text.contains("Not compared: web9"));
+    assert!(html.find(|n| n.has_class("clean")).is_empty());
+}
+
+fn history_page(args: &[&str], code: i32) -> String {
+    let mut all = vec!["history", "--isolated", "--format", "html"];
+    all.extend(args);
+    html_of(&all, code)
+}
+
+#[test]
+fn the_history_page_shows_the_timeline_and_the_change_that_introduced_each_finding() {
+    let page = history_page(&[&testdata("history/fpse-64bit")], 1);
+    let html = parse(&page);
+    assert_self_contained(&html);
+    assert!(raw_hazards(&page).is_empty());
+    let body = html.find(|n| n.name == "body")[0];
+    // The current file was read (green, first); the truncated history file is a warning (amber).
+    let banners: Vec<&Node> = body.children.iter().filter(|n| n.has_class("banner")).collect();
+    assert_eq!(banners.len(), 2);
+    assert!(banners[0].has_class("clean"));
+    assert!(
+        banners[0]
+            .text
+            .contains("The current file was read and checked, and 6 history files with it")
+    );
+    assert!(banners[1].has_class("warn") && banners[1].attr("id") == Some("skipped"));
+    assert!(banners[1].text.contains("1 history file skipped"));
+    assert!(
+        banners[1]
+            .text
+            .contains("MetaBase_0000000064_0000000000.xml: truncated or malformed at line 69")
+    );
+    assert!(
+        html.find(|n| n.attr("id") == Some("failed")).is_empty(),
+        "a skipped file is no failure"
+    );
+
+    // The timeline, oldest first.
+    let rows = body.by_id("timeline").find(|n| n.name == "tr" && n.has_class("row"));
+    let versions: Vec<&str> = rows.iter().map(|r| cells(r)[0].text.as_str()).collect();
+    assert_eq!(
+        versions,
+        ["60.0", "61.0", "62.0", "63.0", "63.1", "64.0", "65.0", "current"]
+    );
+    let tone = |r: &Node| {
+        ["good", "bad", "warn", "unknown"]
+            .into_iter()
+            .find(|t| r.has_class(t))
+            .unwrap()
+    };
+    assert_eq!(
+        rows.iter().map(|r| tone(r)).collect::<Vec<_>>(),
+        ["unknown", "unknown", "bad", "bad", "good", "warn", "unknown", "unknown"]
+    );
+    let v62 = cells(rows[2]);
+    assert_eq!(v62[1].text, "MetaBase_0000000062_0000000000.xml");
+    assert_eq!(v62[2].text, "1 key added, 1 key changed");
+    assert_eq!(v62[3].text, "2");
+    assert_eq!(v62[4].text, "+2");
+    assert_eq!(cells(rows[4])[5].text, "−2");
+    assert!(
+        cells(rows[5])[2].text.starts_with("skipped truncated or malformed"),
+        "{}",
+        cells(rows[5])[2].text
+    );
+    assert!(cells(rows[7])[2].text.contains("unchanged but for ChangeNumber"));
+    // Every version links to its block.
+    assert_eq!(rows[2].find(|n| n.name == "a")[0].attr("href"), Some("#v-3"));
+
+    // The current findings under the version that introduced them, with its key diff.
+    let findings = body.by_id("findings");
+    let groups = findings.find(|n| n.has_class("group"));
+    assert_eq!(groups.len(), 1);
+    assert!(
+        groups[0].find(|n| n.name == "h3")[0]
+            .text
+            .starts_with("Introduced in 62.0 (2 findings)")
+    );
+    assert!(
+        groups[0]
+            .text
+            .contains("MetaBase_0000000062_0000000000.xml compared with MetaBase_0000000061_0000000000.xml")
+    );
+    let diff = groups[0].find(|n| n.name == "pre" && n.has_class("diff"));
+    let diff = diff.first().expect("the key diff");
+    let lines = |class: &str| -> Vec<String> {
+        diff.find(|n| n.has_class(class))
+            .iter()
+            .map(|n| n.text.clone())
+            .collect()
+    };
+    assert_eq!(
+        lines("hunk"),
+        [
+            "@@ /LM/W3SVC/Filters (IIsFilters) changed, line 107 -> 107 @@",
+            "@@ /LM/W3SVC/Filters/fpexedll.dll (IIsFilter) added, line 126 @@"
+        ]
+    );
+    assert!(
+        lines("del").contains(&"-\t\tFilterLoadOrder=\"UrlScan,ASP.NET_2.0.50727\"".to_string()),
+        "{:?}",
+        lines("del")
+    );
+    assert!(lines("add").contains(&"+\t\tFilterPath=\"C:\\Program Files (x86)\\Common Files\\Microsoft Shared\\Web Server Extensions\\50\\bin\\fpexedll.dll\"".to_string()), "{:?}", lines("add"));
+    let drawn = groups[0].find(|n| n.name == "details" && n.has_class("finding"));
+    assert_eq!(drawn.len(), 2);
+    assert!(drawn.iter().all(|d| d.attr("open").is_none()), "collapsed");
+    let summaries: Vec<&str> = drawn
+        .iter()
+        .map(|d| d.find(|n| n.name == "summary")[0].text.as_str())
+        .collect();
+    assert!(summaries.iter().any(|s| s.contains("MB101")) && summaries.iter().any(|s| s.contains("MB102")));
+    // Inside: the source line of the current file, the value marked.
+    assert!(drawn[0].find(|n| n.name == "mark")[0].text.ends_with("fpexedll.dll"));
+
+    // Each version: what it introduced and removed, collapsed.
+    let v63 = body.by_id("v-4");
+    assert!(v63.find(|n| n.name == "details")[0].attr("open").is_none());
+    assert!(v63.text.contains("+2 introduced"));
+    let introduced = v63.find(|n| {
+        n.name == "details"
+            && n.find(|s| s.name == "summary" && s.text.starts_with("Introduced: 2 finding places"))
+                .len()
+                == 1
+    });
+    assert!(!introduced.is_empty());
+    assert!(
+        v63.text.contains("MB201 × 1") && v63.text.contains("MB401 × 1"),
+        "{}",
+        v63.text
+    );
+    assert!(body.by_id("v-5").text.contains("−2 removed"));
+    assert!(
+        body.by_id("v-6")
+            .text
+            .contains("Skipped (a warning, not a failure): truncated or malformed")
+    );
+
+    // The findings that came and went.
+    let gone = body.by_id("gone");
+    let rows = gone.find(|n| n.name == "tr" && n.has_class("row"));
+    assert_eq!(rows.len(), 2);
+    for (row, code) in rows.iter().zip(["MB201", "MB401"]) {
+        let c = cells(row);
+        assert_eq!(c[0].text, code);
+        assert_eq!(c[1].text, "/lm/w3svc/2/root");
+        assert_eq!(c[3].text, "C:\\Inetpub\\Legacy\\legacy.dll");
+        assert_eq!((c[4].text.as_str(), c[5].text.as_str()), ("63.0", "63.1"));
+    }
+    // And the server the current file describes.
+    assert!(body.by_id("server").text.contains("x64 Windows"));
+}
+
+#[test]
+fn a_history_whose_current_file_cannot_be_read_is_the_failure_banner() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("MetaBase.xml");
+    let history = testdata("history/fpse-64bit/Windows/System32/InetSrv/History");
+    for args in [
+        vec![history.as_str(), "--metabase", missing.to_str().unwrap()],
+        vec![missing.to_str().unwrap()],
+    ] {
+        let page = history_page(&args, 2);
+        let html = parse(&page);
+        assert_self_contained(&html);
+        let body = html.find(|n| n.name == "body")[0];
+        assert_eq!(body.children[1].attr("id"), Some("failed"), "{args:?}");
+        assert!(body.children[1].text.contains("1 input could not be checked"));
+        assert!(body.children[1].text.contains("MetaBase.xml"));
+        assert!(html.find(|n| n.has_class("clean")).is_empty());
+        assert!(html.find(|n| n.attr("id") == Some("timeline")).is_empty());
+    }
+}
+
+#[test]
+fn names_and_text_in_compare_and_history_pages_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two drive copies, one under a hostile folder name (the node's default name).
+    let mut nodes = Vec::new();
+    for name in ["a<img src=x onerror=alert(1)>\"'\u{1b}[2J\u{202e}fdp", "plain"] {
+        let inetsrv = dir.path().join(name).join("WINDOWS/system32/inetsrv");
+        std::fs::create_dir_all(&inetsrv).unwrap();
+        std::fs::write(inetsrv.join("MetaBase.xml"), hostile_metabase()).unwrap();
+        nodes.push(dir.path().join(name).to_string_lossy().into_owned());
+    }
+    std::fs::write(
+        dir.path().join("plain/WINDOWS/system32/inetsrv/MetaBase.xml"),
+        hostile_metabase().replace("Enable32bitAppOnWin64=\"TRUE\"", "Enable32bitAppOnWin64=\"FALSE\""),
+    )
+    .unwrap();
+    let page = html_of(
+        &[
+            "compare",
+            "--isolated",
+            "--format",
+            "html",
+            "--platform",
+            "x64",
+            &nodes[0],
+            &nodes[1],
+        ],
+        1,
+    );
+    assert_escaped(&page);
+    let html = parse(&page);
+    assert!(
+        html.text
+            .contains("a<img src=x onerror=alert(1)>\"'\\u{1b}[2J\\u{202e}fdp"),
+        "{}",
+        html.text
+    );
+    let matrix = html.by_id("matrix");
+    assert!(
+        matrix.text.contains("a<script>alert(1)</script>.dll"),
+        "{}",
+        matrix.text
+    );
+    assert!(
+        matrix.text.contains("e\\u{202e}lld.txt\"><img>'x.dll"),
+        "{}",
+        matrix.text
+    );
+    assert!(html.by_id("drift").text.contains("MB603"));
+
+    // A history whose change holds markup and control characters: the key diff shows them as text.
+    let history = dir.path().join("h<script>\u{1b}]0;x\u{7}").join("History");
+    std::fs::create_dir_all(&history).unwrap();
+    let clean = hostile_metabase().replace("Enable32bitAppOnWin64=\"TRUE\"", "Enable32bitAppOnWin64=\"FALSE\"");
+    std::fs::write(history.join("MetaBase_0000000001_0000000000.xml"), &clean).unwrap();
+    std::fs::write(
+        history.join("MetaBase_0000000002_0000000000.xml"),
+        hostile_metabase().replace(".y,", ".z,"),
+    )
+    .unwrap();
+    std::fs::write(
+        history.join("../MetaBase.xml"),
+        hostile_metabase().replace(".y,", ".z,"),
+    )
+    .unwrap();
+    let page = history_page(&["--platform", "x64", history.to_str().unwrap()], 1);
+    assert_escaped(&page);
+    let html = parse(&page);
+    assert!(html.text.contains("h<script>\\u{1b}]0;x\\u{7}"), "{}", html.text);
+    let diffs = html.find(|n| n.name == "pre" && n.has_class("diff"));
+    assert!(!diffs.is_empty());
+    // The file's own references (`&lt;`) are shown as written, their `&` escaped on the page.
+    assert!(page.contains("a&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;.dll"));
+    assert!(
+        diffs.iter().any(|d| d.text.contains(
+            "+\t\t\t.z,C:\\WINDOWS\\Microsoft.NET\\Framework64\\v2.0.50727\\a&lt;script&gt;alert(1)&lt;/script&gt;.dll"
+        )),
+        "{:?}",
+        diffs.iter().map(|d| &d.text).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_large_comparison_is_grouped_by_distinct_dll_capped_and_counted() {
+    let sites = 1_500;
+    let dir = tempfile::tempdir().unwrap();
+    let specs: Vec<mblint::compare::NodeSpec> = ["web1", "web2"]
+        .iter()
+        .zip([estate(sites), estate_of(sites, "Other")])
+        .map(|(name, text)| {
+            let path = dir.path().join(format!("{name}.xml"));
+            std::fs::write(&path, text).unwrap();
+            mblint::compare::NodeSpec {
+                name: name.to_string(),
+                path,
+                options: Options {
+                    platform: Some(mblint::platform::Platform::X64),
+                    ..Options::default()
+                },
+            }
+        })
+        .collect();
+    let outcome = mblint::compare::compare(&specs);
+    assert!(outcome.failures.is_empty());
+    let distinct = outcome.comparison.dlls.len();
+    assert_eq!(distinct, 2 * sites + 1, "each node's filters, and asp.dll once");
+    let page = mblint::report::html::compare::render(&outcome.comparison, &outcome.reports, &outcome.failures);
+    assert!(page.len() < kit::PAGE_LIMIT + (256 << 10), "{} bytes", page.len());
+    let html = parse(&page);
+    assert_self_contained(&html);
+    let matrix = html.by_id("matrix");
+    assert_eq!(
+        matrix.find(|n| n.name == "tr" && n.has_class("row")).len(),
+        check::DLL_ROWS_SHOWN
+    );
+    assert!(
+        matrix.text.contains(&format!(
+            "{} more DLLs not shown",
+            kit::grouped(distinct - check::DLL_ROWS_SHOWN)
+        )),
+        "{}",
+        &matrix.text[matrix.text.len() - 400..]
+    );
+    assert!(
+        matrix
+            .text
+            .contains(&format!("{} distinct DLLs across 2 nodes", kit::grouped(distinct)))
+    );
+    // The totals cover every DLL, shown or not.
+    assert!(matrix.text.contains(&format!("{} configured", kit::grouped(sites + 1))));
+    // asp.dll, alike on both nodes, is one row with its places counted... if shown; the differing
+    // filters come first.
+    let first = matrix.find(|n| n.name == "tr" && n.has_class("row"))[0];
+    assert!(first.text.contains("filter.dll") && first.find(|n| n.has_class("differs")).len() == 1);
+}
+
+#[test]
+fn a_long_history_is_capped_and_counted() {
+    let sites = 1_200;
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("History");
+    std::fs::create_dir_all(&history).unwrap();
+    std::fs::write(history.join("MetaBase_1_0.xml"), estate(sites)).unwrap();
+    std::fs::write(history.join("MetaBase_2_0.xml"), estate_of(sites, "Other")).unwrap();
+    std::fs::write(dir.path().join("MetaBase.xml"), estate_of(sites, "Other")).unwrap();
+    let layout = mblint::history::layout(&history, None).unwrap();
+    let options = Options {
+        platform: Some(mblint::platform::Platform::X64),
+        ..Options::default()
+    };
+    let run = mblint::history::run(&layout, &options).unwrap();
+    assert_eq!(run.history.gone.len(), sites);
+    let page = mblint::report::html::history::render(&run.history, &run.current);
+    assert!(page.len() < kit::PAGE_LIMIT + (256 << 10), "{} bytes", page.len());
+    let html = parse(&page);
+    assert_self_contained(&html);
+    // Version 2.0 introduced a finding on every site: counted by rule, the first listed.
+    let v2 = html.by_id("v-2");
+    assert!(
+        v2.text.contains(&format!("MB102 × {}", kit::grouped(sites))),
+        "{}",
+        v2.text
+    );
+    let introduced = v2.find(|n| {
+        n.name == "details"
+            && n.find(|s| s.name == "summary" && s.text.starts_with("Introduced:"))
+                .len()
+                == 1
+    });
+    let listed = introduced
+        .last()
+        .unwrap()
+        .find(|n| n.name == "tr" && n.has_class("row"))
+        .len();
+    assert_eq!(listed, check::OCCURRENCES_SHOWN);
+    assert!(v2.text.contains("more not listed here"), "{}", v2.text);
+    // Its key diff stops after KEY_DIFF_LINES_SHOWN lines and says so.
+    let diff = v2.find(|n| n.name == "pre" && n.has_class("diff"));
+    let lines = diff[0].children.iter().filter(|n| !n.has_class("hunk")).count();
+    assert!(lines <= mblint::report::html::history::KEY_DIFF_LINES_SHOWN, "{lines}");
+    assert!(v2.text.contains("more changed keys not listed"));
+    // The findings that came and went: at most GONE_ROWS_SHOWN rows, the rest counted.
+    let gone = html.by_id("gone");
+    assert_eq!(
+        gone.find(|n| n.name == "tr" && n.has_class("row")).len(),
+        mblint::report::html::history::GONE_ROWS_SHOWN
+    );
+    assert!(gone.text.contains(&format!(
+        "and {} more not listed",
+        sites - mblint::report::html::history::GONE_ROWS_SHOWN
+    )));
 }

@@ -117,14 +117,14 @@ pub fn run(args: &HistoryArgs) -> std::io::Result<u8> {
         Ok(p) => p,
         Err(e) => {
             say!("mblint: error: {e}");
-            return Ok(EXIT_ERROR);
+            return failure_page(args, e);
         }
     };
     let result = match crate::history::run(&layout, &options) {
         Ok(r) => r,
         Err(e) => {
             say!("mblint: error: {e}");
-            return Ok(EXIT_ERROR);
+            return failure_page(args, e.to_string());
         }
     };
     for skipped in result.history.skipped() {
@@ -148,10 +148,7 @@ pub fn run(args: &HistoryArgs) -> std::io::Result<u8> {
             let (report, skipped) = render::annotated(&result.history, &result.current);
             github::write(std::slice::from_ref(&report), &skipped, &mut stdout)?
         }
-        Format::Html => {
-            let (report, skipped) = render::annotated(&result.history, &result.current);
-            crate::report::html::check::write(std::slice::from_ref(&report), &skipped, &mut stdout)?
-        }
+        Format::Html => crate::report::html::history::write(&result.history, &result.current, &mut stdout)?,
     }
     stdout.flush()?;
     let failing = result.current.diagnostics.iter().any(|d| d.severity >= args.fail_on);
@@ -160,4 +157,18 @@ pub fn run(args: &HistoryArgs) -> std::io::Result<u8> {
     } else {
         EXIT_CLEAN
     })
+}
+
+/// Exit 2; with `--format html`, a page that says the history could not be read (never fail open).
+fn failure_page(args: &HistoryArgs, error: String) -> std::io::Result<u8> {
+    if args.format == Format::Html {
+        let failure = crate::lint::InputFailure {
+            path: args.path.display().to_string(),
+            error,
+        };
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        crate::report::html::history::write_failure(&failure, &mut stdout)?;
+        stdout.flush()?;
+    }
+    Ok(EXIT_ERROR)
 }

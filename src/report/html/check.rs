@@ -143,7 +143,7 @@ pub fn render(reports: &[FileReport], failures: &[InputFailure]) -> String {
             compact.push((i, report));
             continue;
         }
-        file_section(&mut rest, i + 1, report, failures);
+        file_section(&mut rest, i + 1, report, failures, reports);
         anchored += 1;
     }
     if !compact.is_empty() {
@@ -229,7 +229,8 @@ pub fn render(reports: &[FileReport], failures: &[InputFailure]) -> String {
     kit::document(&title, &h)
 }
 
-fn rule_summary(h: &mut Html, reports: &[FileReport]) {
+/// Findings counted by rule across the reports (anchor `rules`); nothing when there are none.
+pub fn rule_summary(h: &mut Html, reports: &[FileReport]) {
     // code -> (findings, places)
     let mut by_rule: BTreeMap<&'static str, (usize, usize)> = BTreeMap::new();
     for d in reports.iter().flat_map(|r| &r.diagnostics) {
@@ -265,8 +266,8 @@ fn rule_summary(h: &mut Html, reports: &[FileReport]) {
 }
 
 /// One file's section (anchor `file-N`): its counts, its failure if any, the server, the DLL
-/// map and the findings.
-pub fn file_section(h: &mut Html, n: usize, report: &FileReport, failures: &[InputFailure]) {
+/// map and the findings. `others` are the files a finding's related places may lie in.
+pub fn file_section(h: &mut Html, n: usize, report: &FileReport, failures: &[InputFailure], others: &[FileReport]) {
     kit::section(h, "file", &Anchor::new("file", &[n]), &report.source.name, |h| {
         h.open("p", "meta");
         counts_badges(h, Counts::of(&report.diagnostics));
@@ -291,7 +292,7 @@ pub fn file_section(h: &mut Html, n: usize, report: &FileReport, failures: &[Inp
         if let Some(map) = &report.dll_map {
             dll_map(h, n, report, map);
         }
-        findings(h, n, report);
+        findings(h, n, report, others);
     });
 }
 
@@ -312,6 +313,19 @@ fn fact_card<T>(h: &mut Html, heading: &'static str, value: &str, fact: &Fact<T>
     h.open("div", "card");
     h.el("h4", "", heading);
     h.el("div", "value", value);
+    fact_evidence(h, fact);
+    h.close("div");
+}
+
+/// What decided a fact: a badge for its source, any conflicting evidence ([`fact_source`]), and
+/// every clue ([`fact_clues`]).
+pub fn fact_evidence<T>(h: &mut Html, fact: &Fact<T>) {
+    fact_source(h, fact);
+    fact_clues(h, fact);
+}
+
+/// A badge for where a fact comes from, and any conflicting evidence.
+pub fn fact_source<T>(h: &mut Html, fact: &Fact<T>) {
     let tone = match fact.source {
         Source::Declared | Source::Drive => Tone::Good,
         Source::Metabase => Tone::Info,
@@ -323,6 +337,10 @@ fn fact_card<T>(h: &mut Html, heading: &'static str, value: &str, fact: &Fact<T>
         kit::badge(h, Tone::Bad, "conflicting evidence");
         h.el("p", "notice", conflict);
     }
+}
+
+/// A fact's clues as a list: at most a dozen, the rest counted.
+pub fn fact_clues<T>(h: &mut Html, fact: &Fact<T>) {
     h.open("ul", "");
     for clue in fact.evidence.iter().take(CLUES_SHOWN) {
         h.open("li", "")
@@ -337,7 +355,7 @@ fn fact_card<T>(h: &mut Html, heading: &'static str, value: &str, fact: &Fact<T>
             &format!("and {} more", kit::grouped(fact.evidence.len() - CLUES_SHOWN)),
         );
     }
-    h.close("ul").close("div");
+    h.close("ul");
 }
 
 /// The server model of one file, a card per fact with its source and every clue.
@@ -613,7 +631,7 @@ fn ordered(diagnostics: &[Diagnostic]) -> Vec<&Diagnostic> {
     out
 }
 
-fn findings(h: &mut Html, file: usize, report: &FileReport) {
+fn findings(h: &mut Html, file: usize, report: &FileReport, others: &[FileReport]) {
     h.el(
         "h3",
         "",
@@ -623,14 +641,41 @@ fn findings(h: &mut Html, file: usize, report: &FileReport) {
         h.el("p", "", "No findings.");
         return;
     }
+    findings_where(h, file, report, others, FINDINGS_OPEN, |_| true);
+}
+
+/// The findings of one file that `keep` selects, gravest first, each anchored `f-FILE-N` (N its
+/// place among all the file's findings, so that several selections of one file never share an
+/// anchor), the first `open` drawn open; past [`PAGE_BUDGET`] in brief, past [`PAGE_LIMIT`]
+/// counted. Returns how many were selected.
+pub fn findings_where(
+    h: &mut Html,
+    file: usize,
+    report: &FileReport,
+    others: &[FileReport],
+    open: usize,
+    keep: impl Fn(&Diagnostic) -> bool,
+) -> usize {
     let all = ordered(&report.diagnostics);
     let mut left_out: Vec<&Diagnostic> = Vec::new();
+    let mut selected = 0;
     for (i, d) in all.iter().enumerate() {
+        if !keep(d) {
+            continue;
+        }
+        selected += 1;
         if h.len() >= PAGE_BUDGET {
             left_out.push(d);
             continue;
         }
-        finding(h, &Anchor::new("f", &[file, i + 1]), report, d, i < FINDINGS_OPEN);
+        finding(
+            h,
+            &Anchor::new("f", &[file, i + 1]),
+            report,
+            others,
+            d,
+            selected <= open,
+        );
     }
     if !left_out.is_empty() {
         h.el(
@@ -672,6 +717,7 @@ fn findings(h: &mut Html, file: usize, report: &FileReport) {
             );
         }
     }
+    selected
 }
 
 /// At most `max` bytes of `s` (at a character boundary).
@@ -686,7 +732,10 @@ fn clip(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-fn finding(h: &mut Html, id: &Anchor, report: &FileReport, d: &Diagnostic, open: bool) {
+/// One finding (anchor `id`), collapsible: its source lines with the value marked, label, help,
+/// evidence, related places (in `others` when they lie in another file: drawn with their own
+/// lines), its places and its fix.
+pub fn finding(h: &mut Html, id: &Anchor, report: &FileReport, others: &[FileReport], d: &Diagnostic, open: bool) {
     let source = &report.source;
     let class = match d.severity {
         Severity::Error => "finding error",
@@ -732,11 +781,33 @@ fn finding(h: &mut Html, id: &Anchor, report: &FileReport, d: &Diagnostic, open:
             if !d.related.is_empty() {
                 h.el("h4", "", "Related").open("ul", "");
                 for r in d.related.iter().take(OCCURRENCES_SHOWN) {
-                    let (line, _) = source.line_col(r.span.start as usize);
-                    h.open("li", "")
-                        .text(&format!("line {}: ", kit::grouped(line)))
-                        .text(&r.message)
-                        .close("li");
+                    let elsewhere = r.file.as_deref().filter(|f| **f != *source.name);
+                    match elsewhere {
+                        None => {
+                            let (line, _) = source.line_col(r.span.start as usize);
+                            h.open("li", "")
+                                .text(&format!("line {}: ", kit::grouped(line)))
+                                .text(&r.message)
+                                .close("li");
+                        }
+                        Some(file) => {
+                            h.open("li", "");
+                            match others.iter().find(|o| *o.source.name == *file) {
+                                Some(other) => {
+                                    let (line, _) = other.source.line_col(r.span.start as usize);
+                                    h.text(&r.message)
+                                        .text(" · ")
+                                        .el("code", "", file)
+                                        .text(&format!(" line {}", kit::grouped(line)));
+                                    source_lines(h, &other.source, r.span);
+                                }
+                                None => {
+                                    h.text(&r.message).text(" · ").el("code", "", file);
+                                }
+                            }
+                            h.close("li");
+                        }
+                    }
                 }
                 if d.related.len() > OCCURRENCES_SHOWN {
                     h.el(

@@ -275,6 +275,27 @@ impl Tone {
         }
     }
 
+    /// The class of a table cell of this tone (its background).
+    pub fn cell(self) -> &'static str {
+        match self {
+            Tone::Good => "cell good",
+            Tone::Bad => "cell bad",
+            Tone::Warn => "cell warn",
+            Tone::Unknown => "cell unknown",
+            Tone::Info => "cell info",
+        }
+    }
+
+    /// The class of a banner of this tone (see [`banner`]).
+    fn banner(self) -> &'static str {
+        match self {
+            Tone::Good => "banner clean",
+            Tone::Bad => "banner",
+            Tone::Warn => "banner warn",
+            Tone::Unknown | Tone::Info => "banner note",
+        }
+    }
+
     /// The class of a table row of this tone.
     pub fn row(self) -> &'static str {
         match self {
@@ -332,6 +353,35 @@ pub fn collapsible(
     h.close("summary");
     body(h);
     h.close("details");
+}
+
+/// A banner across the page: red for what failed (never fail open), amber for warnings, green
+/// when all is well; `id` anchors it.
+pub fn banner(h: &mut Html, tone: Tone, id: Option<&Anchor>, heading: &str, body: impl FnOnce(&mut Html)) {
+    match id {
+        Some(id) => h.open_id("div", tone.banner(), id),
+        None => h.open("div", tone.banner()),
+    };
+    h.el("h2", "", heading);
+    body(h);
+    h.close("div");
+}
+
+/// A table whose header cells are written by `head` (`<th>`s, see [`head_cell`]): for headers that
+/// are not fixed, such as node names. Wrapped so that a wide table scrolls on its own.
+pub fn wide_table(h: &mut Html, class: &'static str, head: impl FnOnce(&mut Html), rows: impl FnOnce(&mut Html)) {
+    h.open("div", "scroll");
+    h.open("table", class).open("thead", "").open("tr", "");
+    head(h);
+    h.close("tr").close("thead").open("tbody", "");
+    rows(h);
+    h.close("tbody").close("table");
+    h.close("div");
+}
+
+/// A header cell of text.
+pub fn head_cell(h: &mut Html, s: &str) {
+    h.open("th", "").text_max(s, CELL_BYTES).close("th");
 }
 
 /// A table with a header row; `rows` writes `<tr>`s (see [`row`]).
@@ -392,6 +442,15 @@ code{overflow-wrap:anywhere}
 .banner{border:2px solid var(--bad);background:var(--bad-bg);padding:.6rem 1rem;border-radius:6px;margin:.8rem 0}
 .banner h2{border:0;margin:.2rem 0;color:var(--bad)}
 .banner.clean{border-color:var(--good);background:var(--good-bg)}.banner.clean h2{color:var(--good)}
+.banner.warn{border-color:var(--warn);background:var(--warn-bg)}.banner.warn h2{color:var(--warn)}
+.banner.note{border-color:var(--info);background:var(--info-bg)}.banner.note h2{color:var(--info)}
+.scroll{overflow-x:auto}
+td.cell.good{background:var(--good-bg)}td.cell.bad{background:var(--bad-bg)}td.cell.warn{background:var(--warn-bg)}
+td.cell.unknown{background:var(--unknown-bg)}td.cell.info{background:var(--info-bg)}
+td.absent{color:var(--muted);background:repeating-linear-gradient(135deg,#fff 0 6px,#f6f8fa 6px 12px)}
+td.differs{box-shadow:inset 0 0 0 3px var(--bad)}.differs-mark{color:var(--bad);font-weight:700}
+table.matrix td,table.nodes td{min-width:11rem}table.matrix td:first-child{min-width:16rem}
+.small{font-size:12px}.nowrap{white-space:nowrap}
 .badge{display:inline-block;padding:0 .45em;border-radius:1em;font-size:12px;font-weight:600;border:1px solid;white-space:nowrap}
 .badge.good{color:var(--good);background:var(--good-bg)}.badge.bad{color:var(--bad);background:var(--bad-bg)}
 .badge.warn{color:var(--warn);background:var(--warn-bg)}.badge.unknown{color:var(--unknown);background:var(--unknown-bg)}
