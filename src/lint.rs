@@ -306,7 +306,8 @@ pub fn lint_bytes_with(name: &str, bytes: impl Into<Vec<u8>>, options: &Options)
     }
 }
 
-fn drive_summaries(drives: &Drives) -> Vec<DriveSummary> {
+/// The drive mappings a report lists.
+pub fn drive_summaries(drives: &Drives) -> Vec<DriveSummary> {
     drives
         .mappings()
         .map(|(letter, root)| DriveSummary {

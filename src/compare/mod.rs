@@ -463,7 +463,7 @@ fn into_report(node: Node, drift: Vec<Diagnostic>) -> FileReport {
     diagnostics.extend(drift);
     FileReport {
         dll_map,
-        drives: drive_summaries(&drives),
+        drives: lint::drive_summaries(&drives),
         edit_while_running,
         worker: Some(worker),
         isapi_count: isapi.entries.len(),
@@ -473,23 +473,13 @@ fn into_report(node: Node, drift: Vec<Diagnostic>) -> FileReport {
     }
 }
 
-fn drive_summaries(drives: &crate::resolve::drive::Drives) -> Vec<DriveSummary> {
-    drives
-        .mappings()
-        .map(|(letter, root)| DriveSummary {
-            letter: format!("{letter}:"),
-            root: root.display().to_string(),
-        })
-        .collect()
-}
-
 fn node_model(node: &Node) -> NodeModel {
     let worker = lint::worker_summary(&node.mb, &node.linted);
     let model = &node.linted.model;
     NodeModel {
         name: node.name.clone(),
         metabase: node.file.to_string(),
-        drives: drive_summaries(&node.linted.drives),
+        drives: lint::drive_summaries(&node.linted.drives),
         platform: model.platform.value.key(),
         platform_source: model.platform.source,
         isolation: model.isolation.value,

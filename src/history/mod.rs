@@ -60,23 +60,9 @@ pub enum LayoutError {
     Link { path: String, found: String },
 }
 
-/// The entry of `dir` named `name` in any letter case (the exact spelling first), without following
-/// it.
+/// The entry of `dir` named `name` in any letter case, without following it.
 fn child(dir: &Path, name: &str) -> Option<(PathBuf, EntryKind)> {
-    let exact = dir.join(name);
-    if let Ok(kind) = fsys::entry_kind(&exact) {
-        return Some((exact, kind));
-    }
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
-        .map(|e| e.path())
-        .collect();
-    names.sort();
-    let path = names.into_iter().next()?;
-    let kind = fsys::entry_kind(&path).ok()?;
-    Some((path, kind))
+    crate::resolve::drive::child_any_case(dir, name)
 }
 
 /// Works out what `path` is: a drive copy (its History folder is beside the MetaBase.xml found as

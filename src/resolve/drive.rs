@@ -61,27 +61,32 @@ pub fn parse_mapping(text: &str) -> Result<(char, PathBuf), String> {
     }
 }
 
+/// The entry of `dir` named `name` in any letter case (the exact spelling first, else the first
+/// match in sorted order), with its kind, without following it.
+pub fn child_any_case(dir: &Path, name: &str) -> Option<(PathBuf, super::fsys::EntryKind)> {
+    let exact = dir.join(name);
+    if let Ok(kind) = super::fsys::entry_kind(&exact) {
+        return Some((exact, kind));
+    }
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
+        .map(|e| e.path())
+        .collect();
+    names.sort();
+    let path = names.into_iter().next()?;
+    let kind = super::fsys::entry_kind(&path).ok()?;
+    Some((path, kind))
+}
+
 /// Finds `<windir>\\system32\\inetsrv\\MetaBase.xml` on a copy of a system drive, in any letter case.
 /// Returns the host path and the Windows folder's name as found (`WINDOWS`, `WINNT`). A drive copy is
 /// input from the server: no symbolic link on the way is followed (`Err` names the first one met),
 /// so nothing outside the folder given is read or written through it.
 pub fn find_metabase(root: &Path) -> Result<Option<(PathBuf, String)>, PathBuf> {
     use super::fsys::{EntryKind, entry_kind};
-    // The entry of `dir` named `name` in any letter case, the exact spelling first.
-    let child = |dir: &Path, name: &str| -> Option<PathBuf> {
-        let exact = dir.join(name);
-        if entry_kind(&exact).is_ok() {
-            return Some(exact);
-        }
-        let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
-            .ok()?
-            .filter_map(Result::ok)
-            .filter(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
-            .map(|e| e.path())
-            .collect();
-        names.sort();
-        names.into_iter().next()
-    };
+    let child = |dir: &Path, name: &str| child_any_case(dir, name).map(|(path, _)| path);
     for candidate in ["WINDOWS", "WINNT"] {
         let mut here = root.to_path_buf();
         let mut found = true;
