@@ -1174,6 +1174,34 @@ fn a_history_whose_current_file_cannot_be_read_is_the_failure_banner() {
 }
 
 #[test]
+fn a_current_file_that_does_not_parse_is_red_on_the_history_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("History");
+    std::fs::create_dir_all(&history).unwrap();
+    let kept = testdata("history/fpse-64bit/Windows/System32/InetSrv/History/MetaBase_0000000060_0000000000.xml");
+    std::fs::copy(kept, history.join("MetaBase_0000000060_0000000000.xml")).unwrap();
+    std::fs::write(
+        dir.path().join("MetaBase.xml"),
+        "<configuration><MBProperty><IIsWebService",
+    )
+    .unwrap();
+    let page = history_page(&[history.to_str().unwrap()], 1);
+    let html = parse(&page);
+    assert_self_contained(&html);
+    let body = html.find(|n| n.name == "body")[0];
+    assert!(body.children[1].has_class("banner") && !body.children[1].has_class("clean"));
+    assert!(body.children[1].text.contains("The current file does not parse"));
+    assert!(html.find(|n| n.has_class("clean")).is_empty());
+    let rows = html.by_id("timeline").find(|n| n.name == "tr" && n.has_class("row"));
+    assert!(
+        cells(rows[1])[2]
+            .text
+            .contains("does not parse (see its MB001), not compared")
+    );
+    assert!(html.by_id("findings").text.contains("MB001"));
+}
+
+#[test]
 fn names_and_text_in_compare_and_history_pages_are_escaped() {
     let dir = tempfile::tempdir().unwrap();
     // Two drive copies, one under a hostile folder name (the node's default name).

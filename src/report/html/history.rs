@@ -115,7 +115,7 @@ fn state(v: &Version) -> (Tone, String) {
     };
     let what = match &v.changes {
         None if v.previous.is_none() && !v.current => "the oldest version read".to_string(),
-        None if v.current => "current; does not parse, not compared".to_string(),
+        None if v.current => "does not parse (see its MB001), not compared".to_string(),
         None => String::new(),
         Some(_) if v.unchanged => "unchanged but for ChangeNumber and HistoryMajorVersionNumber".to_string(),
         Some(d) => changes_summary(d),
