@@ -14,23 +14,13 @@
 //! and prints the ratio, against the target: ten history files well under ten checks. With
 //! `MBLINT_THREADS=1` history lints on one thread (the default is one per core, at most four).
 
+mod common;
+
+use common::{FW64, INETSRV, Sample, key, measure};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
 
-const INETSRV: &str = "C:\\WINDOWS\\system32\\inetsrv";
-const FW64: &str = "C:\\WINDOWS\\Microsoft.NET\\Framework64\\v2.0.50727";
 const VERSIONS: usize = 10;
-
-fn key(out: &mut String, key_type: &str, location: &str, attrs: &[(&str, String)]) {
-    out.push_str(&format!("<{key_type}\tLocation =\"{location}\"\r\n"));
-    let mut sorted: Vec<&(&str, String)> = attrs.iter().collect();
-    sorted.sort_by_key(|(n, _)| n.to_ascii_lowercase());
-    for (name, value) in sorted {
-        out.push_str(&format!("\t\t{name}=\"{value}\"\r\n"));
-    }
-    out.push_str(&format!("\t>\r\n</{key_type}>\r\n"));
-}
 
 fn script_maps(extra: Option<&str>) -> String {
     let mut lines = Vec::new();
@@ -241,42 +231,22 @@ fn drive(root: &Path, images: &Path) {
     put("Program Files (x86)/Rewrite/rewrite.dll", "x86/isapi-filter.dll");
 }
 
-#[cfg(unix)]
-#[allow(clippy::zombie_processes)] // reaped by wait4, which also reports the child's peak memory
-fn measure(cmd: &mut Command) -> (f64, u64) {
-    let start = Instant::now();
-    let child = cmd
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    assert_eq!(pid, child.id() as i32);
-    let secs = start.elapsed().as_secs_f64();
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) <= 1,
-        "{cmd:?} failed: status {status}"
-    );
-    (secs, usage.ru_maxrss as u64 * 1024)
-}
-
-#[cfg(not(unix))]
-fn measure(cmd: &mut Command) -> (f64, u64) {
-    let start = Instant::now();
-    cmd.stdout(std::process::Stdio::null()).status().unwrap();
-    (start.elapsed().as_secs_f64(), 0)
-}
-
-fn best(runs: usize, mut cmd: impl FnMut() -> Command) -> (f64, u64) {
+/// The quickest run's seconds and the largest peak memory, over `runs` runs, stdout to `out`.
+fn best(runs: usize, out: &Path, mut cmd: impl FnMut() -> Command) -> (f64, u64) {
     (0..runs)
-        .map(|_| measure(&mut cmd()))
+        .map(|_| {
+            let Sample { secs, peak, .. } = measure(&mut cmd(), out);
+            (secs, peak)
+        })
         .fold((f64::MAX, 0), |(t, m), (t2, m2)| (t.min(t2), m.max(m2)))
 }
 
 fn main() {
-    if std::env::args().any(|a| a == "--list") {
+    let args: Vec<String> = std::env::args().collect();
+    if common::spawned(&args) {
+        return;
+    }
+    if args.iter().any(|a| a == "--list") {
         return; // `cargo bench -- --list`
     }
     let sites: usize = std::env::var("MBLINT_BENCH_SITES")
@@ -306,21 +276,22 @@ fn main() {
     }
     let mblint = env!("CARGO_BIN_EXE_mblint");
     let drive = root.to_str().unwrap().to_string();
+    let out = manifest.join(format!("target/bench-data/history-{sites}.stdout"));
     println!(
         "mblint history benchmark: {sites} sites ({:.1} MB a version), {VERSIONS} history files; best of {runs} runs\n",
         size as f64 / 1e6
     );
-    let (check_t, check_m) = best(runs, || {
+    let (check_t, check_m) = best(runs, &out, || {
         let mut c = Command::new(mblint);
         c.args(["check", "--isolated", &drive]);
         c
     });
-    let (history_t, history_m) = best(runs, || {
+    let (history_t, history_m) = best(runs, &out, || {
         let mut c = Command::new(mblint);
         c.args(["history", "--isolated", &drive]);
         c
     });
-    let (single_t, single_m) = best(runs, || {
+    let (single_t, single_m) = best(runs, &out, || {
         let mut c = Command::new(mblint);
         c.env("MBLINT_THREADS", "1").args(["history", "--isolated", &drive]);
         c
