@@ -718,18 +718,7 @@ fn check_path(args: &CheckArgs, path: &std::path::Path) -> Checked {
     input(path).map_err(|e| (e.to_string(), None)).and_then(|input| {
         let drive = input.drive.as_ref().map(|(folder, _)| folder.as_path());
         let settings = settings_for(args, &input.metabase, drive).map_err(|e| (e.to_string(), None))?;
-        let options = Options {
-            drives: drives_for(args, &settings).map_err(|e| (e, None))?,
-            platform: args.platform.map(Into::into).or(settings.platform),
-            drive_copy: None,
-            // The HTML page draws the ISAPI DLL map.
-            dll_map: args.format == Format::Html,
-            settings,
-            forced_bitness: args
-                .worker_bitness
-                .as_deref()
-                .map(|b| if b == "32" { Bitness::Bits32 } else { Bitness::Bits64 }),
-        };
+        let options = options_for(args, settings).map_err(|e| (e, None))?;
         let options = effective_options(&input, &options);
         let result = if args.fix || args.diff || args.script.is_some() {
             fix_one(args, &input.metabase, &options)
@@ -742,6 +731,22 @@ fn check_path(args: &CheckArgs, path: &std::path::Path) -> Checked {
             warn_unmatched_locations(&options.settings, report);
         }
         result
+    })
+}
+
+/// The lint options of `check` for one input, from its configuration and the command line.
+fn options_for(args: &CheckArgs, settings: Settings) -> Result<Options, String> {
+    Ok(Options {
+        drives: drives_for(args, &settings)?,
+        platform: args.platform.map(Into::into).or(settings.platform),
+        drive_copy: None,
+        // The HTML page draws the ISAPI DLL map.
+        dll_map: args.format == Format::Html,
+        settings,
+        forced_bitness: args
+            .worker_bitness
+            .as_deref()
+            .map(|b| if b == "32" { Bitness::Bits32 } else { Bitness::Bits64 }),
     })
 }
 
@@ -765,14 +770,7 @@ fn check_stdin(args: &CheckArgs) -> Checked {
         .map_err(|e| (format!("{STDIN_NAME}: the working folder cannot be read: {e}"), None))?
         .join("MetaBase.xml");
     let settings = settings_for(args, &anchor, None).map_err(|e| (e.to_string(), None))?;
-    let options = Options {
-        drives: drives_for(args, &settings).map_err(|e| (e, None))?,
-        platform: args.platform.map(Into::into).or(settings.platform),
-        drive_copy: None,
-        dll_map: args.format == Format::Html,
-        settings,
-        forced_bitness: None,
-    };
+    let options = options_for(args, settings).map_err(|e| (e, None))?;
     let report = crate::lint::lint_bytes_with(STDIN_NAME, bytes, &options);
     warn_unmatched_locations(&options.settings, &report);
     Ok((report, None))
