@@ -634,7 +634,7 @@ fn warn_unmatched_locations(settings: &Settings, report: &FileReport) {
     if settings.location_ignores.is_empty() || report.worker.is_none() {
         return;
     }
-    let source = crate::metabase::SourceFile::from_text(report.source.name.clone(), report.source.text.clone());
+    let source = crate::metabase::SourceFile::from_text(report.source.name.clone(), report.source.text.to_string());
     let Ok(mb) = crate::metabase::parse(source) else {
         return;
     };

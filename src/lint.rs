@@ -7,6 +7,7 @@ use crate::diagnostic::Diagnostic;
 use crate::host::{self, ServerModel};
 use crate::metabase::isapi::{IsapiSet, WorkerBitness};
 use crate::metabase::server::ServerConfig;
+use crate::metabase::source::DecodeError;
 use crate::metabase::{Metabase, SourceFile, Span, parse};
 use crate::platform::Platform;
 use crate::resolve::drive::{Drives, find_metabase};
@@ -251,9 +252,21 @@ pub fn lint_bytes(name: &str, bytes: impl Into<Vec<u8>>) -> FileReport {
 
 /// Lints a file's bytes; `name` is how the file is shown. Pass a `Vec` to lend it without a copy.
 pub fn lint_bytes_with(name: &str, bytes: impl Into<Vec<u8>>, options: &Options) -> FileReport {
+    lint_decoded(name, SourceFile::decode(name, bytes), options)
+}
+
+/// Lints a file as loaded by [`load_metabase`]: a mapped file is linted where it lies.
+pub fn lint_loaded(name: &str, loaded: Loaded, options: &Options) -> FileReport {
+    match loaded {
+        Loaded::Bytes(bytes) => lint_bytes_with(name, bytes, options),
+        Loaded::Mapped(map) => lint_decoded(name, SourceFile::decode_mapped(name, map), options),
+    }
+}
+
+fn lint_decoded(name: &str, decoded: Result<SourceFile, DecodeError>, options: &Options) -> FileReport {
     // Until the metabase parses, only the mappings given (a drive copy's letter comes from it).
     let drives = drive_summaries(&options.drives);
-    let source = match SourceFile::decode(name, bytes) {
+    let source = match decoded {
         Ok(source) => source,
         Err(err) => {
             // Show the fault at the end of the text that did decode, in the file's own encoding:
@@ -375,17 +388,55 @@ pub fn lint_path(path: &Path, options: &Options) -> Result<FileReport, InputErro
 
 /// Reads and lints one MetaBase.xml file.
 pub fn lint_file(path: &Path, options: &Options) -> Result<FileReport, InputError> {
-    Ok(lint_bytes_with(
-        &path.display().to_string(),
-        read_metabase(path)?,
-        options,
-    ))
+    Ok(lint_loaded(&path.display().to_string(), load_metabase(path)?, options))
+}
+
+/// A metabase file's bytes as loaded: read into memory, or mapped.
+pub enum Loaded {
+    Bytes(Vec<u8>),
+    Mapped(memmap2::Mmap),
 }
 
 /// Reads a metabase file: a regular file only (a device, FIFO or socket is refused before it is
 /// opened, and a FIFO swapped in afterwards cannot block the open), read up to the size spans can
 /// address. A link named on the command line is followed: the user named it.
 pub fn read_metabase(path: &Path) -> Result<Vec<u8>, InputError> {
+    let (file, shown, cap) = open_metabase(path)?;
+    match crate::resolve::fsys::read_capped(file, cap).map_err(|source| InputError::Read {
+        path: shown.clone(),
+        source,
+    })? {
+        Some(bytes) => Ok(bytes),
+        None => Err(InputError::TooLarge {
+            path: shown,
+            size: cap + 1,
+        }),
+    }
+}
+
+/// Loads a metabase file for a lint that only reads it: memory-mapped where the platform can map it
+/// (a regular, non-empty file), read otherwise, with the checks of [`read_metabase`]. The map is
+/// private and read-only; mblint never writes through it (`--fix` writes a new file and renames it).
+pub fn load_metabase(path: &Path) -> Result<Loaded, InputError> {
+    let (file, shown, cap) = open_metabase(path)?;
+    let read_error = |source| InputError::Read {
+        path: shown.clone(),
+        source,
+    };
+    if let Some(map) = crate::resolve::fsys::map_file(&file, cap).map_err(read_error)? {
+        return Ok(Loaded::Mapped(map));
+    }
+    match crate::resolve::fsys::read_capped(file, cap).map_err(read_error)? {
+        Some(bytes) => Ok(Loaded::Bytes(bytes)),
+        None => Err(InputError::TooLarge {
+            path: shown,
+            size: cap + 1,
+        }),
+    }
+}
+
+/// Opens a metabase file after the checks every reader makes; with the name to show and the cap.
+fn open_metabase(path: &Path) -> Result<(std::fs::File, String, u64), InputError> {
     let shown = path.display().to_string();
     let read_error = |source| InputError::Read {
         path: shown.clone(),
@@ -414,11 +465,46 @@ pub fn read_metabase(path: &Path) -> Result<Vec<u8>, InputError> {
             what: crate::resolve::fsys::kind_name(&opened.file_type()),
         });
     }
-    match crate::resolve::fsys::read_capped(file, cap).map_err(read_error)? {
-        Some(bytes) => Ok(bytes),
-        None => Err(InputError::TooLarge {
-            path: shown,
-            size: cap + 1,
-        }),
+    Ok((file, shown, cap))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file linted where it lies (mapped) reports exactly what its bytes linted in memory do: in
+    /// UTF-8 with and without a byte order mark, in UTF-16, and when it is not UTF-8 at all.
+    #[test]
+    fn a_mapped_file_lints_as_its_bytes_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/metabases/framework64-32bit-mode.xml"
+        ))
+        .unwrap();
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(text.as_bytes());
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let mut broken = text.as_bytes().to_vec();
+        broken[200] = 0xFF;
+        for (i, bytes) in [text.as_bytes().to_vec(), bom, utf16, broken].into_iter().enumerate() {
+            let path = dir.path().join(format!("{i}.xml"));
+            std::fs::write(&path, &bytes).unwrap();
+            let name = path.display().to_string();
+            let loaded = load_metabase(&path).unwrap();
+            let mapped = matches!(loaded, Loaded::Mapped(_));
+            let from_file = lint_loaded(&name, loaded, &Options::default());
+            let from_bytes = lint_bytes_with(&name, bytes, &Options::default());
+            assert_eq!(
+                format!("{:?}", from_file.diagnostics),
+                format!("{:?}", from_bytes.diagnostics)
+            );
+            assert_eq!(from_file.source.text.as_str(), from_bytes.source.text.as_str());
+            assert_eq!(from_file.source.encoding, from_bytes.source.encoding);
+            // UTF-8 that decodes is used in the map itself; anything else is owned text.
+            let in_place = i < 2 && mapped;
+            assert_eq!(from_file.source.text.is_mapped(), in_place, "file {i}");
+        }
     }
 }

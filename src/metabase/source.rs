@@ -99,13 +99,106 @@ pub struct DecodeError {
 /// The largest file mblint reads: spans are 32-bit.
 pub const MAX_FILE_SIZE: usize = u32::MAX as usize - 1;
 
+/// The decoded text of a file: owned, or the file's own bytes memory-mapped (a UTF-8 file read
+/// from disk), so that a 100 MB metabase is neither copied nor read through a buffer. Either way it
+/// is a `str`, checked as UTF-8 once, when it was made.
+pub struct Text(TextRepr);
+
+enum TextRepr {
+    Owned(String),
+    /// The mapped file and where the text starts in it (after a UTF-8 byte order mark).
+    Mapped {
+        map: memmap2::Mmap,
+        start: usize,
+    },
+}
+
+impl Text {
+    /// The text as an owned `String` (a copy when the text is mapped).
+    pub fn into_string(self) -> String {
+        match self.0 {
+            TextRepr::Owned(s) => s,
+            TextRepr::Mapped { .. } => self.as_str().to_string(),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        self
+    }
+
+    /// Whether the text is the memory-mapped file itself.
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.0, TextRepr::Mapped { .. })
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match &self.0 {
+            TextRepr::Owned(s) => s,
+            // SAFETY: checked as UTF-8 when the text was made (`SourceFile::decode_mapped`), and the
+            // map is read-only.
+            TextRepr::Mapped { map, start } => unsafe { std::str::from_utf8_unchecked(&map[*start..]) },
+        }
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(TextRepr::Owned(s))
+    }
+}
+
+impl Clone for Text {
+    fn clone(&self) -> Text {
+        Text::from(self.as_str().to_string())
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
 /// A decoded metabase file.
 #[derive(Debug)]
 pub struct SourceFile {
     /// The name to show for this file (as given on the command line).
     pub name: String,
     pub encoding: Encoding,
-    pub text: String,
+    pub text: Text,
     line_starts: OnceLock<Vec<u32>>,
     /// For a UTF-16 file: the UTF-16 units before each line, so a text offset maps to a file offset
     /// by one line's worth of counting, not the whole text's.
@@ -156,7 +249,29 @@ impl SourceFile {
         Ok(SourceFile {
             name,
             encoding,
-            text,
+            text: text.into(),
+            line_starts: OnceLock::new(),
+            line_units: OnceLock::new(),
+        })
+    }
+
+    /// Decodes a memory-mapped file: UTF-8 text is used where it lies in the map, never copied;
+    /// UTF-16 is decoded into an owned text and the map let go.
+    pub fn decode_mapped(name: impl Into<String>, map: memmap2::Mmap) -> Result<SourceFile, DecodeError> {
+        let name = name.into();
+        let encoding = sniff(&map);
+        if map.len() > MAX_FILE_SIZE || encoding.is_utf16() {
+            return SourceFile::decode(name, map.to_vec());
+        }
+        let start = encoding.bom_len();
+        if std::str::from_utf8(&map[start..]).is_err() {
+            // The owned path words the fault; the copy is made only for a file that is refused.
+            return SourceFile::decode(name, map.to_vec());
+        }
+        Ok(SourceFile {
+            name,
+            encoding,
+            text: Text(TextRepr::Mapped { map, start }),
             line_starts: OnceLock::new(),
             line_units: OnceLock::new(),
         })
@@ -174,7 +289,7 @@ impl SourceFile {
         SourceFile {
             name: name.into(),
             encoding,
-            text: text.into(),
+            text: Text::from(text.into()),
             line_starts: OnceLock::new(),
             line_units: OnceLock::new(),
         }

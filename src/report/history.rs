@@ -285,7 +285,7 @@ pub fn annotated(history: &History, current: &FileReport) -> (FileReport, Vec<In
         source: crate::metabase::SourceFile::with_encoding(
             current.source.name.clone(),
             current.source.encoding,
-            current.source.text.clone(),
+            current.source.text.to_string(),
         ),
         drives: current.drives.clone(),
         diagnostics: current.diagnostics.clone(),
