@@ -57,26 +57,132 @@ struct Parser<'a> {
     stack: Vec<Open>,
     seen_root: bool,
     seen_mbproperty: bool,
+    /// The second part of a split parse ([`parse_split`]) starts inside `<configuration>` and
+    /// `<MBProperty>`: so many frames at the bottom of the stack stand for tags opened before it,
+    /// whose names the first part knows.
+    seeded: usize,
+    /// The close tags that closed those seeded frames, innermost first, for the first part to
+    /// match against the names it opened.
+    seeded_closes: Vec<Span>,
 }
 
-/// Parses a decoded file.
+/// What parsing yields before the model is built: keys, attributes and the namespace.
+type Parsed = (Vec<Key>, Vec<Attr>, Option<Span>);
+
+/// Files below this size are parsed on one thread: a second one does not pay for itself.
+const SPLIT_MIN: usize = 4 << 20;
+
+/// Parses a decoded file. A large file is parsed in two halves on two threads ([`parse_split`]),
+/// with the same result as one pass; a fault, or a half that cannot be proven to join the other
+/// exactly, sends the file through one pass, which words the fault.
 pub fn parse(source: SourceFile) -> Result<Metabase, Box<ParseFailure>> {
-    let result = {
-        let mut parser = Parser {
-            text: &source.text,
+    let text: &str = &source.text;
+    let split = (text.len() >= SPLIT_MIN)
+        .then(|| split_point(text))
+        .flatten()
+        .and_then(|at| parse_split(text, at));
+    let result = match split {
+        Some(parsed) => Ok(parsed),
+        None => parse_whole(text),
+    };
+    match result {
+        Ok((keys, attrs, namespace)) => Ok(Metabase::new(source, keys, attrs, namespace)),
+        Err(error) => Err(Box::new(ParseFailure { source, error })),
+    }
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> Parser<'a> {
+        Parser {
+            text,
             keys: Vec::new(),
             attrs: Vec::new(),
             namespace: None,
             stack: Vec::new(),
             seen_root: false,
             seen_mbproperty: false,
-        };
-        parser.run().map(|()| (parser.keys, parser.attrs, parser.namespace))
-    };
-    match result {
-        Ok((keys, attrs, namespace)) => Ok(Metabase::new(source, keys, attrs, namespace)),
-        Err(error) => Err(Box::new(ParseFailure { source, error })),
+            seeded: 0,
+            seeded_closes: Vec::new(),
+        }
     }
+}
+
+/// The whole text in one pass: the reference every split parse must equal.
+fn parse_whole(text: &str) -> Result<Parsed, Malformed> {
+    let mut parser = Parser::new(text);
+    parser.run(None)?;
+    Ok((parser.keys, parser.attrs, parser.namespace))
+}
+
+/// Where to split a text for [`parse_split`]: the first line after the middle that starts with an
+/// open tag (`\n<` and a name). Only a guess: the first half proves or disproves it.
+fn split_point(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = bytes.len() / 2;
+    while let Some(i) = memchr::memmem::find(&bytes[from..], b"\n<") {
+        let at = from + i + 1;
+        match bytes.get(at + 1) {
+            Some(b'/' | b'!' | b'?') => from = at,
+            Some(b) if !b.is_ascii_whitespace() => return Some(at),
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Parses `text` in two parts on two threads, split at `at`: the first from the start up to `at`,
+/// the second from `at` to the end, as if `<configuration>` and `<MBProperty>` were open there.
+/// `Some` only when the result is exactly what one pass gives: the first part must reach `at` as
+/// the start of an event with just those two elements open, the second must close exactly the
+/// names the first opened, neither may find a fault (their messages would be worded from a part),
+/// and the file must hold no character XML forbids (that check looks at the whole text). `None`
+/// otherwise, and the caller parses in one pass.
+fn parse_split(text: &str, at: usize) -> Option<Parsed> {
+    if at == 0 || at >= text.len() || !text.is_char_boundary(at) || first_forbidden(text).is_some() {
+        return None;
+    }
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| {
+            let mut parser = Parser::new(text);
+            parser.seen_root = true;
+            parser.seen_mbproperty = true;
+            parser.seeded = 2;
+            for frame in [Frame::Configuration, Frame::MbProperty] {
+                parser.stack.push(Open {
+                    frame,
+                    name: Span::default(),
+                });
+            }
+            parser.run_from(at).ok().map(|()| parser)
+        });
+        let first = {
+            let mut parser = Parser::new(text);
+            matches!(parser.run(Some(at)), Ok(true)).then_some(parser)
+        };
+        // A part that panicked is not a result: the one pass decides.
+        (first, second.join().ok().flatten())
+    });
+    let (first, second) = (first?, second?);
+    let open: Vec<Frame> = first.stack.iter().map(|o| o.frame).collect();
+    if open != [Frame::Configuration, Frame::MbProperty] || !first.seen_mbproperty {
+        return None;
+    }
+    // The second part closed MBProperty, then configuration: the names the first part opened.
+    let opened = first.stack.iter().rev().map(|o| &text[o.name.range()]);
+    let closed = second.seeded_closes.iter().map(|s| &text[s.range()]);
+    if second.seeded_closes.len() != 2 || !opened.eq(closed) {
+        return None;
+    }
+    let Parser {
+        mut keys, mut attrs, ..
+    } = first;
+    let attr_base = attrs.len() as u32;
+    keys.extend(second.keys.into_iter().map(|mut k| {
+        k.attrs = k.attrs.start + attr_base..k.attrs.end + attr_base;
+        k
+    }));
+    attrs.extend(second.attrs);
+    Some((keys, attrs, first.namespace))
 }
 
 impl<'a> Parser<'a> {
@@ -94,7 +200,9 @@ impl<'a> Parser<'a> {
         Ok(Span::new(start, start + slice.len()))
     }
 
-    fn run(&mut self) -> Result<(), Malformed> {
+    /// Parses from the start of the text. With `until`, stops where an event starts there:
+    /// `Ok(true)` then, `Ok(false)` when no event starts there (or the text ends first).
+    fn run(&mut self, until: Option<usize>) -> Result<bool, Malformed> {
         // quick-xml skips a leading U+FEFF without counting it in its positions; a second BOM after
         // the one the decoder removed must not shift every span.
         let skipped = if self.text.starts_with('\u{feff}') {
@@ -109,18 +217,54 @@ impl<'a> Parser<'a> {
             let p = reader.buffer_position() as usize;
             if p == 0 { 0 } else { p + skipped }
         };
+        self.events(reader, position, skipped, until)
+    }
+
+    /// Parses the second part of a split parse, from `from` to the end. quick-xml does not know
+    /// the tags opened before `from`, so close tags are matched here instead, against this
+    /// parser's own stack; a close tag that does not match is a fault (the one pass words it).
+    fn run_from(&mut self, from: usize) -> Result<(), Malformed> {
+        let mut reader = Reader::from_str(&self.text[from..]);
+        reader.config_mut().enable_all_checks(true);
+        reader.config_mut().check_end_names = false;
+        reader.config_mut().allow_unmatched_ends = true;
+        reader.config_mut().expand_empty_elements = false;
+        let position = |reader: &Reader<&[u8]>| from + reader.buffer_position() as usize;
+        self.events(reader, position, from, None).map(|_| ())
+    }
+
+    /// Reads events to the end (or to `until`, see [`run`](Self::run)). `base` is what turns the
+    /// reader's own offsets into text offsets: where it started, or the BOM it skipped.
+    /// `forbidden` is the text offset of the first character XML does not allow, if any.
+    fn events(
+        &mut self,
+        mut reader: Reader<&'a [u8]>,
+        position: impl Fn(&Reader<&[u8]>) -> usize,
+        base: usize,
+        until: Option<usize>,
+    ) -> Result<bool, Malformed> {
         // A character XML 1.0 does not allow makes the document not well-formed where it stands:
         // once the reader has passed the first one, that is the fault, whatever the markup around
-        // it would otherwise say (a reference to one earlier in the same markup excepted).
-        let forbidden = first_forbidden(self.text);
+        // it would otherwise say (a reference to one earlier in the same markup excepted). A split
+        // parse is made only of a text that has none.
+        let forbidden = if self.seeded == 0 && until.is_none() {
+            first_forbidden(self.text)
+        } else {
+            None
+        };
         loop {
             let start = position(&reader);
+            if let Some(until) = until
+                && start >= until
+            {
+                return Ok(start == until);
+            }
             let read = reader.read_event();
             let end = position(&reader);
             let outcome = match read {
                 Ok(event) => self.event(event, start, end),
                 Err(e) => Err(Malformed::at(
-                    reader.error_position() as usize + skipped,
+                    reader.error_position() as usize + base,
                     format!("not well-formed XML: {e}"),
                 )),
             };
@@ -134,7 +278,7 @@ impl<'a> Parser<'a> {
                 }
             }
             if outcome? {
-                return Ok(());
+                return Ok(until.is_none());
             }
         }
     }
@@ -144,11 +288,23 @@ impl<'a> Parser<'a> {
         match event {
             Event::Start(e) => self.open(&e, start, end, false)?,
             Event::Empty(e) => self.open(&e, start, end, true)?,
-            Event::End(_) => {
+            Event::End(e) => {
                 let open = self
                     .stack
                     .pop()
                     .ok_or_else(|| Malformed::at(start, "not well-formed XML: a close tag with no open tag"))?;
+                if self.seeded > 0 {
+                    // The second part of a split parse matches close tags itself.
+                    let name = self.span_of(e.name().as_ref())?;
+                    if self.stack.len() < self.seeded {
+                        self.seeded_closes.push(name);
+                    } else if self.text[name.range()] != self.text[open.name.range()] {
+                        return Err(Malformed::at(
+                            start,
+                            "not well-formed XML: a close tag that does not match",
+                        ));
+                    }
+                }
                 if let Frame::Key(id) = open.frame {
                     self.keys[id as usize].span.end = end as u32;
                 }
@@ -470,6 +626,97 @@ mod tests {
 
     fn parse_text(text: &str) -> Result<Metabase, Malformed> {
         parse(SourceFile::from_text("t.xml", text)).map_err(|f| f.error)
+    }
+
+    /// A split parse at every offset of `text` either declines or equals one pass; returns how many
+    /// offsets it took.
+    fn split_everywhere(text: &str) -> usize {
+        let whole = parse_whole(text);
+        let mut taken = 0;
+        for at in 0..=text.len() {
+            if let Some(split) = parse_split(text, at) {
+                let whole = whole
+                    .as_ref()
+                    .unwrap_or_else(|e| panic!("split at {at} of a faulty text: {e:?}"));
+                assert_eq!(format!("{split:?}"), format!("{whole:?}"), "split at {at}");
+                taken += 1;
+            }
+        }
+        taken
+    }
+
+    #[test]
+    fn a_split_parse_equals_one_pass_or_declines_at_every_offset() {
+        let two_keys = SMALL.replace(
+            "</MBProperty>",
+            "<IIsFilters\tLocation =\"/LM/W3SVC/Filters\"\r\n\t\tFilterLoadOrder=\"a\"\r\n\t/>\r\n</MBProperty>",
+        );
+        // Taken at every event boundary with just `<configuration>` and `<MBProperty>` open (a
+        // key's open tag, the white space before one, `</MBProperty>`), and nowhere else.
+        assert!(split_everywhere(SMALL) >= 2);
+        assert!(split_everywhere(&two_keys) > split_everywhere(SMALL));
+        assert!(parse_split(&two_keys, split_point(&two_keys).unwrap()).is_some());
+        let prefixed = SMALL
+            .replace("<configuration", "<x:configuration")
+            .replace("</configuration", "</x:configuration");
+        assert!(split_everywhere(&prefixed) >= 2);
+        // Lines that look like a key's start inside a comment, CDATA or a Custom child are not
+        // boundaries; faults anywhere send the file through one pass.
+        let faulty = [
+            SMALL.replace(
+                "<IIsWebServer",
+                "<!-- a\r\n<IIsWebServer Location=\"/x\"/>\r\n -->\r\n<IIsWebServer",
+            ),
+            SMALL.replace("</IIsWebServer>", "</IIsWebServr>"),
+            SMALL.replace("</MBProperty>", "</MBPropertx>"),
+            SMALL.replace("</configuration>", "</configuratio>"),
+            SMALL.replace("</configuration>\r\n", ""),
+            SMALL.replace("</IIsWebVirtualDir>\r\n", ""),
+            format!("{SMALL}<configuration/>"),
+            format!("{SMALL}text"),
+            SMALL.replace("AppPoolId", "\u{1}AppPoolId"),
+            SMALL.replace("ScriptMaps=\"\"", "ScriptMaps=\"&bad;\""),
+            SMALL.replace("<MBProperty>\r\n", ""),
+            SMALL.replace(
+                "</IIsWebServer>\r\n",
+                "</IIsWebServer>\r\n</MBProperty>\r\n<MBProperty>\r\n",
+            ),
+        ];
+        for text in &faulty {
+            split_everywhere(text);
+        }
+    }
+
+    /// Every metabase in testdata/, and the real one when it is beside the repository, parses the
+    /// same split where the parser would split it as in one pass.
+    #[test]
+    fn a_split_parse_of_real_layouts_equals_one_pass() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("testdata/metabases"))
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+            .collect();
+        let real = root.join("../shared/real/MetaBase.xml");
+        if real.exists() {
+            files.push(real);
+        } else {
+            eprintln!("skipped ../shared/real/MetaBase.xml: not beside the repository");
+        }
+        for file in files {
+            let Ok(source) = SourceFile::decode("t", std::fs::read(&file).unwrap()) else {
+                continue;
+            };
+            let text: &str = &source.text;
+            let at = split_point(text).unwrap_or_else(|| panic!("{}: no split point", file.display()));
+            let split = parse_split(text, at).unwrap_or_else(|| panic!("{}: split declined", file.display()));
+            assert_eq!(
+                format!("{split:?}"),
+                format!("{:?}", parse_whole(text).unwrap()),
+                "{}",
+                file.display()
+            );
+        }
     }
 
     #[test]
