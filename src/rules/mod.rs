@@ -73,7 +73,7 @@ pub struct Context<'a> {
     pub(crate) plan: std::cell::OnceCell<Option<crate::rules::plan::Plan>>,
     /// Whether a place of a finding counts: false under a Location the configuration ignores the
     /// rule at (`[[per-location]]`). Asked once per place, as the rules report it.
-    pub keep: &'a dyn Fn(&str, Option<&str>) -> bool,
+    pub keep: &'a Keep<'a>,
     /// The cause of each distinct (role, DLL), once: see [`Context::cause`].
     pub(crate) causes: std::cell::RefCell<HashMap<(Role, usize), Arc<str>>>,
     /// The repoint fix's words per distinct (DLL, target): see [`plan::repoint_fix`].
@@ -91,7 +91,7 @@ impl<'a> Context<'a> {
         images: Option<&'a Images>,
         forced_bitness: Option<Bitness>,
         model: &'a crate::host::ServerModel,
-        keep: &'a dyn Fn(&str, Option<&str>) -> bool,
+        keep: &'a Keep<'a>,
     ) -> Context<'a> {
         Context {
             metabase,
@@ -106,6 +106,22 @@ impl<'a> Context<'a> {
             causes: Default::default(),
             repoint_words: Default::default(),
         }
+    }
+}
+
+impl Context<'_> {
+    /// The same context with caches of its own: for a rule run on another thread.
+    fn fresh(&self) -> Self {
+        Context::new(
+            self.metabase,
+            self.isapi,
+            self.server,
+            self.worker,
+            self.images,
+            self.forced_bitness,
+            self.model,
+            self.keep,
+        )
     }
 }
 
@@ -532,18 +548,47 @@ pub fn by_code(code: &str) -> Option<&'static Rule> {
 }
 
 /// Runs every enabled rule that has a check over one metabase; findings sorted by position, then code.
-pub fn run(ctx: &Context<'_>, enabled: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
-    let mut findings = Findings::new(ctx.keep);
-    for rule in RULES {
-        if let Some(check) = rule.check.filter(|_| enabled(rule.code)) {
+pub fn run(ctx: &Context<'_>, enabled: impl Fn(&str) -> bool + Sync) -> Vec<Diagnostic> {
+    let checks = |second: bool| {
+        RULES
+            .iter()
+            .filter(move |rule| SECOND_THREAD.contains(&rule.code) == second)
+            .filter_map(|rule| rule.check.filter(|_| enabled(rule.code)))
+    };
+    // The rules that walk every key and consult no plan run on a second thread, with a context of
+    // their own (the caches are per context); the rest, and the plan, on this one.
+    let (mut out, second) = std::thread::scope(|scope| {
+        let own = ctx.fresh();
+        let second = scope.spawn(move || {
+            let mut findings = Findings::new(own.keep);
+            for check in checks(true) {
+                check(&own, &mut findings);
+            }
+            findings.into_vec()
+        });
+        let mut findings = Findings::new(ctx.keep);
+        for check in checks(false) {
             check(ctx, &mut findings);
         }
+        (findings.into_vec(), second.join())
+    });
+    match second {
+        Ok(second) => out.extend(second),
+        Err(panic) => std::panic::resume_unwind(panic),
     }
-    crate::rules::plan::attach(ctx, findings.as_mut_slice());
-    let mut out = findings.into_vec();
+    crate::rules::plan::attach(ctx, &mut out);
+    // Each rule runs whole on one thread, and the sort is stable: the order is the same however the
+    // threads were scheduled.
     out.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
     out
 }
+
+/// Whether a place of a finding counts (see [`Context::keep`]); shared by the threads of a run.
+pub type Keep<'a> = dyn Fn(&str, Option<&str>) -> bool + Sync + 'a;
+
+/// The rules [`run`] gives a thread of their own: each reads every key (MB002 every value) and
+/// none consults the plan, so the two threads share nothing but the model.
+const SECOND_THREAD: &[&str] = &["MB002", "MB501", "MB502"];
 
 #[cfg(test)]
 mod tests {
