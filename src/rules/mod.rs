@@ -1,11 +1,11 @@
 //! The rule registry: one entry per rule, each rule in its own module with its document in
 //! `rules/<CODE>.md` (embedded in the binary).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::bitness::Bitness;
-use crate::diagnostic::{Diagnostic, Evidence, Fix, MetabaseOp, Occurrence, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Evidence, Fix, MetabaseOp, Occurrence, Severity};
 use crate::metabase::isapi::{IsapiRef, IsapiSet, Role, WorkerBitness};
 use crate::metabase::server::ServerConfig;
 use crate::metabase::{AttrId, KeyId, Metabase, Span};
@@ -77,7 +77,7 @@ pub struct Context<'a> {
     /// The cause of each distinct (role, DLL), once: see [`Context::cause`].
     pub(crate) causes: std::cell::RefCell<HashMap<(Role, usize), Arc<str>>>,
     /// The repoint fix's words per distinct (DLL, target): see [`plan::repoint_fix`].
-    pub(crate) repoint_words: std::cell::RefCell<HashMap<usize, Vec<(String, plan::RepointWords)>>>,
+    pub(crate) repoint_words: std::cell::RefCell<HashMap<usize, RepointMemo>>,
 }
 
 impl<'a> Context<'a> {
@@ -183,7 +183,19 @@ impl Context<'_> {
 
     /// The place an entry names: its span, key, property and value line.
     pub fn place(&self, entry: &IsapiRef) -> Occurrence {
-        place(self.metabase, entry.key, entry.attr, entry.span)
+        let Some(line) = entry.line else {
+            return place(self.metabase, entry.key, entry.attr, entry.span);
+        };
+        // The entry knows its line: no counting of line breaks per place.
+        let mb = self.metabase;
+        let occurrence = Occurrence {
+            span: entry.span,
+            location: Some(mb.location(entry.key).into_owned()),
+            attribute: Some(mb.attr_name(entry.attr).into_owned()),
+            value_line: Some(line),
+        };
+        debug_assert_eq!(occurrence, place(mb, entry.key, entry.attr, entry.span));
+        occurrence
     }
 
     /// The bitness plan (computed once).
@@ -317,8 +329,63 @@ pub fn place(mb: &Metabase, key: KeyId, attr: AttrId, span: Span) -> Occurrence 
     }
 }
 
-/// A grouped finding's fix's edits by span (indexes into its edits) and its operations.
-type MergedFix = (HashMap<(u32, u32), Vec<usize>>, HashSet<MetabaseOp>);
+/// A grouped finding's fix, indexed for joining: its edits by span and its operations by hash,
+/// each to the indexes of those in the fix (almost always one). Built when a second place joins.
+#[derive(Default)]
+struct MergedFix {
+    edits: HashMap<(u32, u32), Slots>,
+    ops: HashMap<u64, Slots>,
+}
+
+/// One index, or the rare several (edits at the same span with other words; ops whose hashes
+/// collide): no allocation for the common case.
+enum Slots {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Slots {
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        let (one, many) = match self {
+            Slots::One(i) => (Some(*i), &[][..]),
+            Slots::Many(v) => (None, &v[..]),
+        };
+        one.into_iter().chain(many.iter().copied()).map(|i| i as usize)
+    }
+
+    fn push(&mut self, i: usize) {
+        let i = i as u32;
+        *self = match std::mem::replace(self, Slots::Many(Vec::new())) {
+            Slots::One(j) => Slots::Many(vec![j, i]),
+            Slots::Many(mut v) => {
+                v.push(i);
+                Slots::Many(v)
+            }
+        };
+    }
+}
+
+/// Adds `i` under `key`.
+fn slot<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Slots>, key: K, i: usize) {
+    match map.entry(key) {
+        std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().push(i),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(Slots::One(i as u32));
+        }
+    }
+}
+
+/// An operation's hash, for [`MergedFix::ops`].
+fn op_hash(op: &MetabaseOp, state: &std::hash::RandomState) -> u64 {
+    use std::hash::BuildHasher;
+    state.hash_one(op)
+}
+
+/// The repoint words of one DLL (by its interned path's address), by target.
+pub(crate) type RepointMemo = Vec<(String, Arc<plan::RepointWords>)>;
+
+/// A place's own edits and operations of a fix.
+pub type FixParts = (Vec<Edit>, Vec<MetabaseOp>);
 
 /// Whether a place joined a finding, or the fix to build a new finding with.
 pub enum Joined {
@@ -339,6 +406,7 @@ pub struct Findings<'c> {
     /// By finding, its fix's edits by span (indexes into the edits) and its operations: joining a
     /// place's fix is a lookup, so a cause at 100,000 places stays linear.
     merged: HashMap<usize, MergedFix>,
+    hasher: std::hash::RandomState,
 }
 
 impl<'c> Findings<'c> {
@@ -348,6 +416,7 @@ impl<'c> Findings<'c> {
             keep,
             causes: HashMap::new(),
             merged: HashMap::new(),
+            hasher: std::hash::RandomState::new(),
         }
     }
 
@@ -390,6 +459,41 @@ impl<'c> Findings<'c> {
         Joined::Yes
     }
 
+    /// [`Findings::join`] without building the place's whole fix: `fix` is its fix's words
+    /// (applicability, message) with the place's own edits and operations, or `None` for a place
+    /// with no fix. `false`: build the finding (the place has not joined).
+    pub fn join_with(
+        &mut self,
+        code: &'static str,
+        cause: &Arc<str>,
+        fix: Option<((Applicability, &str), FixParts)>,
+        place: impl FnOnce() -> Occurrence,
+    ) -> bool {
+        let Some(candidates) = self.causes.get(&(code, cause.clone())) else {
+            return false;
+        };
+        let words = fix.as_ref().map(|(words, _)| *words);
+        let Some(i) = candidates
+            .iter()
+            .copied()
+            .find(|&i| self.list[i].fix.as_ref().map(|f| (f.applicability, f.message.as_str())) == words)
+        else {
+            return false;
+        };
+        let place = place();
+        if !(self.keep)(code, place.location.as_deref()) {
+            return true;
+        }
+        self.list[i].occurrences.push(place);
+        if let Some((_, (edits, ops))) = fix {
+            let mut from = Fix::new(Applicability::Safe, String::new());
+            from.edits = edits;
+            from.ops = ops;
+            self.merge_fix(i, from);
+        }
+        true
+    }
+
     /// [`Findings::join`] for a rule whose fix is the same at every place of a cause (an edit of
     /// the restriction list, say): the place joins, and nothing of the fix is copied. `false`:
     /// build the finding.
@@ -423,23 +527,30 @@ impl<'c> Findings<'c> {
     /// Adds a joining place's edits and operations to finding `i`'s fix, each once.
     fn merge_fix(&mut self, i: usize, from: Fix) {
         let Some(into) = self.list[i].fix.as_mut() else { return };
-        let (edits, ops) = self.merged.entry(i).or_insert_with(|| {
-            let mut by_span: HashMap<(u32, u32), Vec<usize>> = HashMap::new();
+        let hasher = &self.hasher;
+        let merged = self.merged.entry(i).or_insert_with(|| {
+            let mut merged = MergedFix::default();
             for (j, e) in into.edits.iter().enumerate() {
-                by_span.entry((e.span.start, e.span.end)).or_default().push(j);
+                slot(&mut merged.edits, (e.span.start, e.span.end), j);
             }
-            (by_span, into.ops.iter().cloned().collect())
+            for (j, op) in into.ops.iter().enumerate() {
+                slot(&mut merged.ops, op_hash(op, hasher), j);
+            }
+            merged
         });
         for e in from.edits {
-            let same = edits.entry((e.span.start, e.span.end)).or_default();
-            if !same.iter().any(|&j| into.edits[j].content == e.content) {
-                same.push(into.edits.len());
+            let key = (e.span.start, e.span.end);
+            let known = merged.edits.get(&key);
+            if known.is_none_or(|slots| slots.iter().all(|j| into.edits[j].content != e.content)) {
+                slot(&mut merged.edits, key, into.edits.len());
                 into.edits.push(e);
             }
         }
         for op in from.ops {
-            if !ops.contains(&op) {
-                ops.insert(op.clone());
+            let hash = op_hash(&op, hasher);
+            let known = merged.ops.get(&hash);
+            if known.is_none_or(|slots| slots.iter().all(|j| into.ops[j] != op)) {
+                slot(&mut merged.ops, hash, into.ops.len());
                 into.ops.push(op);
             }
         }

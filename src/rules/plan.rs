@@ -218,7 +218,6 @@ pub fn plan(ctx: &Context<'_>, forced: Option<Bitness>) -> Option<Plan> {
 
 /// What a repoint fix says and adds, the same for every place that repoints one DLL to one target:
 /// worked out once per pair.
-#[derive(Clone)]
 pub struct RepointWords {
     applicability: Applicability,
     message: String,
@@ -230,33 +229,65 @@ pub struct RepointWords {
 /// server-wide): the entry's edit, with the restriction list following as `aspnet_regiis -i
 /// -enable` would make it, or shown only where that would loosen the lockdown.
 pub fn repoint_fix(ctx: &Context<'_>, index: usize) -> Option<Fix> {
+    let (words, edit, op) = repoint_place(ctx, index)?;
+    let mut fix = Fix::new(words.applicability, words.message.clone());
+    fix.edits.push(edit);
+    fix.ops.push(op);
+    if let Some((e, op)) = &words.follow {
+        fix.edits.push(e.clone());
+        fix.ops.push(op.clone());
+    }
+    Some(fix)
+}
+
+/// The words of [`repoint_fix`] at entry `index` (worked out once per DLL and target), for
+/// [`super::Findings::join_with`]: `(applicability, message)`.
+pub fn repoint_key(ctx: &Context<'_>, index: usize) -> Option<std::sync::Arc<RepointWords>> {
     let plan = ctx.plan()?;
     if plan.switch.is_some() {
         return None;
     }
     let r = &plan.repoints[*plan.by_entry.get(&index)?];
     let entry = &ctx.isapi.entries[r.entry];
-    let (edit, op) = repoint_edit(ctx, r)?;
-    let words = {
-        let mut memo = ctx.repoint_words.borrow_mut();
-        let known = memo.entry(entry.path.as_ptr() as usize).or_default();
-        match known.iter().find(|(to, _)| *to == r.to) {
-            Some((_, words)) => words.clone(),
-            None => {
-                let words = repoint_words(ctx, plan, r);
-                known.push((r.to.clone(), words.clone()));
-                words
-            }
+    let mut memo = ctx.repoint_words.borrow_mut();
+    let known = memo.entry(entry.path.as_ptr() as usize).or_default();
+    Some(match known.iter().find(|(to, _)| *to == r.to) {
+        Some((_, words)) => words.clone(),
+        None => {
+            let words = std::sync::Arc::new(repoint_words(ctx, plan, r));
+            known.push((r.to.clone(), words.clone()));
+            words
         }
-    };
-    let mut fix = Fix::new(words.applicability, words.message);
-    fix.edits.push(edit);
-    fix.ops.push(op);
-    if let Some((e, op)) = words.follow {
-        fix.edits.push(e);
-        fix.ops.push(op);
+    })
+}
+
+impl RepointWords {
+    /// What [`super::Findings::join_with`] matches a finding's fix by.
+    pub fn key(&self) -> (Applicability, &str) {
+        (self.applicability, &self.message)
     }
-    Some(fix)
+}
+
+/// A place's own part of [`repoint_fix`]: its edit and operation, and the restriction list's
+/// (the same at every place of the words), to join a finding that has those words.
+pub fn repoint_parts(ctx: &Context<'_>, index: usize, words: &RepointWords) -> Option<super::FixParts> {
+    let plan = ctx.plan()?;
+    let r = &plan.repoints[*plan.by_entry.get(&index)?];
+    let (edit, op) = repoint_edit(ctx, r)?;
+    let (mut edits, mut ops) = (vec![edit], vec![op]);
+    if let Some((e, op)) = &words.follow {
+        edits.push(e.clone());
+        ops.push(op.clone());
+    }
+    Some((edits, ops))
+}
+
+fn repoint_place(ctx: &Context<'_>, index: usize) -> Option<(std::sync::Arc<RepointWords>, Edit, MetabaseOp)> {
+    let words = repoint_key(ctx, index)?;
+    let plan = ctx.plan()?;
+    let r = &plan.repoints[*plan.by_entry.get(&index)?];
+    let (edit, op) = repoint_edit(ctx, r)?;
+    Some((words, edit, op))
 }
 
 fn repoint_words(ctx: &Context<'_>, plan: &Plan, r: &Repoint) -> RepointWords {

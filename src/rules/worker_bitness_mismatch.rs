@@ -56,12 +56,15 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
             continue;
         }
         let cause = ctx.cause(entry);
-        let fix = match out.join(RULE.code, &cause, super::plan::repoint_fix(ctx, index), || {
-            ctx.place(entry)
-        }) {
-            super::Joined::Yes => continue,
-            super::Joined::No(fix) => fix,
-        };
+        // The place's fix as words (once per DLL and target) and its own edits: the whole fix is
+        // built only for a cause's first place.
+        let words = super::plan::repoint_key(ctx, index);
+        let parts = words.as_ref().and_then(|w| super::plan::repoint_parts(ctx, index, w));
+        let fix = words.as_ref().zip(parts).map(|(w, parts)| (w.key(), parts));
+        if out.join_with(RULE.code, &cause, fix, || ctx.place(entry)) {
+            continue;
+        }
+        let fix = super::plan::repoint_fix(ctx, index);
         let Some(found) = ctx.entry_bitness(index) else {
             continue;
         };
