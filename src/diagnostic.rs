@@ -64,12 +64,15 @@ pub struct Related {
     pub file: Option<std::sync::Arc<str>>,
 }
 
-/// A place a finding shows: its span, key, property and the line of the value.
+/// A place a finding shows: its span, key, property and the line of the value. The Location and
+/// property name are shared with every other place of the same key and name (500,000 places of a
+/// hosting server name a few thousand keys and a handful of properties), so a place is a small
+/// record with no text of its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Occurrence {
     pub span: Span,
-    pub location: Option<String>,
-    pub attribute: Option<String>,
+    pub location: Option<std::sync::Arc<str>>,
+    pub attribute: Option<std::sync::Arc<str>>,
     pub value_line: Option<u32>,
 }
 
@@ -132,8 +135,8 @@ impl Diagnostic {
     pub fn places(&self) -> impl Iterator<Item = Occurrence> + '_ {
         std::iter::once(Occurrence {
             span: self.span,
-            location: self.location.clone(),
-            attribute: self.attribute.clone(),
+            location: self.location.as_deref().map(std::sync::Arc::from),
+            attribute: self.attribute.as_deref().map(std::sync::Arc::from),
             value_line: self.value_line,
         })
         .chain(self.occurrences.iter().cloned())
@@ -157,8 +160,8 @@ impl Diagnostic {
         let mut places = places.into_iter();
         let Some(first) = places.next() else { return false };
         self.span = first.span;
-        self.location = first.location;
-        self.attribute = first.attribute;
+        self.location = first.location.as_deref().map(str::to_string);
+        self.attribute = first.attribute.as_deref().map(str::to_string);
         self.value_line = first.value_line;
         self.occurrences = places.collect();
         true
@@ -259,8 +262,8 @@ pub fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
                 let primary = &mut out[i];
                 primary.occurrences.push(Occurrence {
                     span: d.span,
-                    location: d.location,
-                    attribute: d.attribute,
+                    location: d.location.map(std::sync::Arc::from),
+                    attribute: d.attribute.map(std::sync::Arc::from),
                     value_line: d.value_line,
                 });
                 primary.occurrences.extend(d.occurrences);

@@ -794,8 +794,11 @@ fn a_cause_leaves_out_the_places_a_location_ignore_covers() {
         found.into_iter().next().unwrap()
     };
     let all = mb102(&Options::default());
-    let places =
-        |d: &mblint::diagnostic::Diagnostic| -> Vec<String> { d.places().filter_map(|p| p.location).collect() };
+    let places = |d: &mblint::diagnostic::Diagnostic| -> Vec<String> {
+        d.places()
+            .filter_map(|p| p.location.as_deref().map(str::to_string))
+            .collect()
+    };
     assert_eq!(
         places(&all),
         ["/LM/W3SVC/1/ROOT", "/LM/W3SVC/2/ROOT", "/LM/W3SVC/3/ROOT"]

@@ -78,6 +78,8 @@ pub struct Context<'a> {
     pub(crate) causes: std::cell::RefCell<HashMap<(Role, usize), Arc<str>>>,
     /// The repoint fix's words per distinct (DLL, target): see [`plan::repoint_fix`].
     pub(crate) repoint_words: std::cell::RefCell<HashMap<usize, RepointMemo>>,
+    /// The shared Location and property-name strings of places: see [`Context::place`].
+    pub(crate) names: std::cell::RefCell<Names>,
 }
 
 impl<'a> Context<'a> {
@@ -105,6 +107,7 @@ impl<'a> Context<'a> {
             keep,
             causes: Default::default(),
             repoint_words: Default::default(),
+            names: Default::default(),
         }
     }
 }
@@ -183,16 +186,30 @@ impl Context<'_> {
 
     /// The place an entry names: its span, key, property and value line.
     pub fn place(&self, entry: &IsapiRef) -> Occurrence {
-        let Some(line) = entry.line else {
-            return place(self.metabase, entry.key, entry.attr, entry.span);
-        };
-        // The entry knows its line: no counting of line breaks per place.
         let mb = self.metabase;
+        let mut names = self.names.borrow_mut();
+        let location = names
+            .locations
+            .entry(entry.key)
+            .or_insert_with(|| Arc::from(mb.location(entry.key)))
+            .clone();
+        let name = mb.attr_name(entry.attr);
+        let attribute = match names.attributes.get(&*name) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared: Arc<str> = Arc::from(&*name);
+                names
+                    .attributes
+                    .insert(name.into_owned().into_boxed_str(), shared.clone());
+                shared
+            }
+        };
         let occurrence = Occurrence {
             span: entry.span,
-            location: Some(mb.location(entry.key).into_owned()),
-            attribute: Some(mb.attr_name(entry.attr).into_owned()),
-            value_line: Some(line),
+            location: Some(location),
+            attribute: Some(attribute),
+            // The entry knows its line: no counting of line breaks per place.
+            value_line: entry.line.or_else(|| value_line(mb, entry.attr, entry.span)),
         };
         debug_assert_eq!(occurrence, place(mb, entry.key, entry.attr, entry.span));
         occurrence
@@ -317,16 +334,28 @@ pub type Check = fn(&Context<'_>, &mut Findings);
 /// The place `span` stands at: the key, the property, and the line of the value (as
 /// [`Diagnostic::at`] records it for a finding's primary place).
 pub fn place(mb: &Metabase, key: KeyId, attr: AttrId, span: Span) -> Occurrence {
-    let value = mb.attr(attr).value;
     Occurrence {
         span,
-        location: Some(mb.location(key).into_owned()),
-        attribute: Some(mb.attr_name(attr).into_owned()),
-        value_line: (value.start <= span.start && span.start <= value.end).then(|| {
-            let before = &mb.text().as_bytes()[value.start as usize..span.start as usize];
-            memchr::memchr_iter(b'\n', before).count() as u32
-        }),
+        location: Some(Arc::from(mb.location(key))),
+        attribute: Some(Arc::from(mb.attr_name(attr))),
+        value_line: value_line(mb, attr, span),
     }
+}
+
+/// The line of `attr`'s value that `span` starts on, when it starts in the value.
+fn value_line(mb: &Metabase, attr: AttrId, span: Span) -> Option<u32> {
+    let value = mb.attr(attr).value;
+    (value.start <= span.start && span.start <= value.end).then(|| {
+        let before = &mb.text().as_bytes()[value.start as usize..span.start as usize];
+        memchr::memchr_iter(b'\n', before).count() as u32
+    })
+}
+
+/// The Locations and property names the places of a run share: one string per key and per name.
+#[derive(Default)]
+pub(crate) struct Names {
+    locations: HashMap<KeyId, Arc<str>>,
+    attributes: HashMap<Box<str>, Arc<str>>,
 }
 
 /// A grouped finding's fix, indexed for joining: its edits by span and its operations by hash,
