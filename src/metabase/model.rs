@@ -174,26 +174,44 @@ pub fn value_lines(text: &str, value: Span) -> impl Iterator<Item = ValueLine<'_
 
 impl Metabase {
     pub(super) fn new(source: SourceFile, keys: Vec<Key>, attrs: Vec<Attr>, namespace: Option<Span>) -> Metabase {
-        let mut index: HashMap<Box<str>, KeyId> = HashMap::with_capacity(keys.len());
-        let mut duplicate_keys = Vec::new();
-        for (id, key) in keys.iter().enumerate() {
-            if index.contains_key(&key.path) {
-                duplicate_keys.push(id as KeyId);
-            } else {
-                index.insert(key.path.clone(), id as KeyId);
+        let index_keys = || {
+            let mut index: HashMap<Box<str>, KeyId> = HashMap::with_capacity(keys.len());
+            let mut duplicate_keys = Vec::new();
+            for (id, key) in keys.iter().enumerate() {
+                if index.contains_key(&key.path) {
+                    duplicate_keys.push(id as KeyId);
+                } else {
+                    index.insert(key.path.clone(), id as KeyId);
+                }
             }
-        }
-        let known = attrs
-            .iter()
-            .map(|a| {
-                let name = known_name(&source.text[a.name.range()]);
-                let id = match a.kind {
-                    AttrKind::Custom { id, .. } => known_id(id),
-                    AttrKind::Attribute => 0,
-                };
-                (name, id)
+            (index, duplicate_keys)
+        };
+        let know_attrs = || -> Vec<(u8, u8)> {
+            attrs
+                .iter()
+                .map(|a| {
+                    let name = known_name(&source.text[a.name.range()]);
+                    let id = match a.kind {
+                        AttrKind::Custom { id, .. } => known_id(id),
+                        AttrKind::Attribute => 0,
+                    };
+                    (name, id)
+                })
+                .collect()
+        };
+        // Two independent passes: on two threads for a large file.
+        let ((index, duplicate_keys), known) = if attrs.len() >= 100_000 {
+            std::thread::scope(|scope| {
+                let known = scope.spawn(know_attrs);
+                let indexed = index_keys();
+                match known.join() {
+                    Ok(known) => (indexed, known),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
             })
-            .collect();
+        } else {
+            (index_keys(), know_attrs())
+        };
         let mut mb = Metabase {
             source,
             keys,
