@@ -5,7 +5,6 @@
 //! inherited list: that is what keeps a 50,000-site metabase linear in time and memory.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use super::props::Prop;
 use super::source::{SourceFile, Span};
@@ -49,6 +48,10 @@ pub struct Key {
     pub parent: Option<KeyId>,
 }
 
+/// The keys by normalised Location, hashed with foldhash (seeded per process like std's, faster on
+/// short strings: every key is looked up again for its parent).
+type KeyIndex = std::collections::HashMap<Box<str>, KeyId, foldhash::fast::RandomState>;
+
 /// A parsed MetaBase.xml.
 #[derive(Debug)]
 pub struct Metabase {
@@ -59,7 +62,7 @@ pub struct Metabase {
     pub namespace: Option<Span>,
     /// Keys whose Location repeats an earlier key's (the earlier key is the one that counts).
     pub duplicate_keys: Vec<KeyId>,
-    index: HashMap<Box<str>, KeyId>,
+    index: KeyIndex,
     /// For each attribute, which property of [`props::ALL`](super::props::ALL) its name names
     /// and (for a Custom child) which its ID names, as 1 + the index (0: none). Worked out once, so
     /// looking a property up is a byte comparison, not a case-insensitive string one.
@@ -175,7 +178,7 @@ pub fn value_lines(text: &str, value: Span) -> impl Iterator<Item = ValueLine<'_
 impl Metabase {
     pub(super) fn new(source: SourceFile, keys: Vec<Key>, attrs: Vec<Attr>, namespace: Option<Span>) -> Metabase {
         let index_keys = || {
-            let mut index: HashMap<Box<str>, KeyId> = HashMap::with_capacity(keys.len());
+            let mut index: KeyIndex = KeyIndex::with_capacity_and_hasher(keys.len(), Default::default());
             let mut duplicate_keys = Vec::new();
             for (id, key) in keys.iter().enumerate() {
                 if index.contains_key(&key.path) {
