@@ -341,26 +341,9 @@ pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl s
 }
 
 /// `"line": L, "column": C, "end": {...}, "span": {...}` of a span, in the members of an open
-/// object, as [`place`] gives them; `line_first` false puts the span first (an edit).
-fn write_place<W: std::io::Write>(
-    p: &mut Pretty<W>,
-    cursor: &mut Cursor,
-    span: crate::metabase::Span,
-    line_first: bool,
-) {
+/// object, as [`place`] gives them.
+fn write_place<W: std::io::Write>(p: &mut Pretty<W>, cursor: &mut Cursor, span: crate::metabase::Span) {
     let (start, end) = (span.start as usize, span.end as usize);
-    let write_span = |p: &mut Pretty<W>, cursor: &mut Cursor| {
-        p.key("span");
-        p.begin_object();
-        p.key("start");
-        p.uint(cursor.file_offset(start) as u64);
-        p.key("end");
-        p.uint(cursor.file_offset(end) as u64);
-        p.end_object();
-    };
-    if !line_first {
-        write_span(p, cursor);
-    }
     let (line, column) = cursor.line_col(start);
     let (end_line, end_column) = cursor.line_col(end);
     p.key("line");
@@ -374,9 +357,67 @@ fn write_place<W: std::io::Write>(
     p.key("column");
     p.uint(end_column as u64);
     p.end_object();
-    if line_first {
-        write_span(p, cursor);
+    p.key("span");
+    p.begin_object();
+    p.key("start");
+    p.uint(cursor.file_offset(start) as u64);
+    p.key("end");
+    p.uint(cursor.file_offset(end) as u64);
+    p.end_object();
+}
+
+/// A [`JsonOccurrence`], its values left as holes.
+fn occurrence_shape<W: std::io::Write>(r: &mut Pretty<W>) {
+    r.begin_object();
+    for key in ["line", "column"] {
+        r.key(key);
+        r.hole();
     }
+    r.key("end");
+    r.begin_object();
+    for key in ["line", "column"] {
+        r.key(key);
+        r.hole();
+    }
+    r.end_object();
+    r.key("span");
+    r.begin_object();
+    for key in ["start", "end"] {
+        r.key(key);
+        r.hole();
+    }
+    r.end_object();
+    for key in ["location", "attribute"] {
+        r.key(key);
+        r.hole();
+    }
+    r.end_object();
+}
+
+/// A [`JsonEdit`], its values left as holes.
+fn edit_shape<W: std::io::Write>(r: &mut Pretty<W>) {
+    r.begin_object();
+    r.key("span");
+    r.begin_object();
+    for key in ["start", "end"] {
+        r.key(key);
+        r.hole();
+    }
+    r.end_object();
+    for key in ["line", "column"] {
+        r.key(key);
+        r.hole();
+    }
+    r.key("end");
+    r.begin_object();
+    for key in ["line", "column"] {
+        r.key(key);
+        r.hole();
+    }
+    r.end_object();
+    r.key("content");
+    r.hole();
+    r.end_object();
 }
 
 /// One finding, as [`diagnostic`] builds it and serde would write it.
@@ -398,7 +439,7 @@ fn write_diagnostic<W: std::io::Write>(
     p.str(&d.message);
     p.key("file");
     p.str(&source.name);
-    write_place(p, cursor, d.span, true);
+    write_place(p, cursor, d.span);
     p.key("location");
     p.opt_str(d.location.as_deref());
     p.key("attribute");
@@ -413,15 +454,24 @@ fn write_diagnostic<W: std::io::Write>(
     p.value(&related(source, d, reports))?;
     p.key("occurrences");
     p.begin_array();
+    let mut shape = None;
     for o in &d.occurrences {
         p.element();
-        p.begin_object();
-        write_place(p, cursor, o.span, true);
-        p.key("location");
-        p.opt_str(o.location.as_deref());
-        p.key("attribute");
-        p.opt_str(o.attribute.as_deref());
-        p.end_object();
+        let shape = shape.get_or_insert_with(|| p.shape(occurrence_shape));
+        let ((line, column), (end_line, end_column)) = (
+            cursor.line_col(o.span.start as usize),
+            cursor.line_col(o.span.end as usize),
+        );
+        let mut f = shape.fill(p);
+        f.uint(line as u64);
+        f.uint(column as u64);
+        f.uint(end_line as u64);
+        f.uint(end_column as u64);
+        f.uint(cursor.file_offset(o.span.start as usize) as u64);
+        f.uint(cursor.file_offset(o.span.end as usize) as u64);
+        f.opt_str(o.location.as_deref());
+        f.opt_str(o.attribute.as_deref());
+        f.end();
         p.flush_if_full()?;
     }
     p.end_array();
@@ -438,13 +488,22 @@ fn write_diagnostic<W: std::io::Write>(
             p.bool(f.restart);
             p.key("edits");
             p.begin_array();
+            let mut shape = None;
             for e in &f.edits {
                 p.element();
-                p.begin_object();
-                write_place(p, cursor, e.span, false);
-                p.key("content");
-                p.str(&e.content);
-                p.end_object();
+                let shape = shape.get_or_insert_with(|| p.shape(edit_shape));
+                let (start, end) = (e.span.start as usize, e.span.end as usize);
+                let (file_start, file_end) = (cursor.file_offset(start), cursor.file_offset(end));
+                let ((line, column), (end_line, end_column)) = (cursor.line_col(start), cursor.line_col(end));
+                let mut w = shape.fill(p);
+                w.uint(file_start as u64);
+                w.uint(file_end as u64);
+                w.uint(line as u64);
+                w.uint(column as u64);
+                w.uint(end_line as u64);
+                w.uint(end_column as u64);
+                w.str(&e.content);
+                w.end();
                 p.flush_if_full()?;
             }
             p.end_array();

@@ -15,8 +15,8 @@ use crate::metabase::SourceFile;
 
 /// How much is gathered before it is handed to the writer.
 const CHUNK: usize = 256 * 1024;
-/// serde_json's pretty indent is two spaces per level.
-const SPACES: &[u8; 64] = b"                                                                ";
+/// `,` and a line break, then serde_json's pretty indent (two spaces a level) for up to 31 levels.
+const BREAK: &[u8; 64] = b",\n                                                              ";
 
 /// A pretty JSON document being written: the nesting depth and whether the innermost container
 /// has a member yet, exactly the state serde_json's `PrettyFormatter` keeps.
@@ -26,6 +26,8 @@ pub struct Pretty<W: Write> {
     depth: usize,
     /// Whether the innermost open container has had a member (serde_json's `has_value`).
     has_value: bool,
+    /// Where the values of a [`Shape`] being recorded go.
+    holes: Vec<usize>,
 }
 
 impl<W: Write> Pretty<W> {
@@ -35,7 +37,36 @@ impl<W: Write> Pretty<W> {
             sink,
             depth: 0,
             has_value: false,
+            holes: Vec::new(),
         }
+    }
+
+    /// The constant bytes of a record written many times at this place of the document (a
+    /// finding's places, a fix's edits): `record` writes it once, calling [`hole`](Self::hole)
+    /// where each value goes. Writing the record is then a copy of each constant piece and its
+    /// values, by [`Shape::fill`]. Begin the record (an array's [`element`](Self::element)) first.
+    pub fn shape(&self, record: impl FnOnce(&mut Pretty<std::io::Sink>)) -> Shape {
+        let mut rec = Pretty {
+            buf: Vec::new(),
+            sink: std::io::sink(),
+            depth: self.depth,
+            has_value: self.has_value,
+            holes: Vec::new(),
+        };
+        record(&mut rec);
+        assert_eq!(rec.depth, self.depth, "a shape is a whole record");
+        let mut pieces = Vec::with_capacity(rec.holes.len() + 1);
+        let mut from = 0;
+        for &at in rec.holes.iter().chain([&rec.buf.len()]) {
+            pieces.push(rec.buf[from..at].to_vec());
+            from = at;
+        }
+        Shape { pieces }
+    }
+
+    /// Where a value of a [`Shape`] being recorded goes.
+    pub fn hole(&mut self) {
+        self.holes.push(self.buf.len());
     }
 
     /// Hands what is gathered to the writer once it is a chunk's worth. Call it between records:
@@ -57,19 +88,26 @@ impl<W: Write> Pretty<W> {
 
     #[inline]
     fn indent(&mut self) {
-        let mut n = self.depth * 2;
-        while n > SPACES.len() {
-            self.buf.extend_from_slice(SPACES);
-            n -= SPACES.len();
+        let n = self.depth * 2;
+        match BREAK.get(2..2 + n) {
+            Some(spaces) => self.buf.extend_from_slice(spaces),
+            None => self.buf.extend(std::iter::repeat_n(b' ', n)),
         }
-        self.buf.extend_from_slice(&SPACES[..n]);
     }
 
-    /// The separator and indent before a member of the innermost container.
+    /// The separator and indent before a member of the innermost container: one copy of a
+    /// constant run, however deep.
     #[inline]
     fn member(&mut self) {
-        self.buf.extend_from_slice(if self.has_value { b",\n" } else { b"\n" });
-        self.indent();
+        let n = self.depth * 2;
+        let from = if self.has_value { 0 } else { 1 };
+        match BREAK.get(from..2 + n) {
+            Some(run) => self.buf.extend_from_slice(run),
+            None => {
+                self.buf.extend_from_slice(&BREAK[from..2]);
+                self.buf.extend(std::iter::repeat_n(b' ', n));
+            }
+        }
         self.has_value = true;
     }
 
@@ -148,16 +186,27 @@ impl<W: Write> Pretty<W> {
 
     #[inline]
     pub fn uint(&mut self, n: u64) {
+        const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+            2021222324252627282930313233343536373839\
+            4041424344454647484950515253545556575859\
+            6061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899";
         let mut digits = [0u8; 20];
         let mut at = digits.len();
         let mut n = n;
-        loop {
+        while n >= 100 {
+            let pair = (n % 100) as usize * 2;
+            n /= 100;
+            at -= 2;
+            digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        }
+        if n >= 10 {
+            let pair = n as usize * 2;
+            at -= 2;
+            digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        } else {
             at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
+            digits[at] = b'0' + n as u8;
         }
         self.buf.extend_from_slice(&digits[at..]);
     }
@@ -185,9 +234,57 @@ impl<W: Write> Pretty<W> {
     }
 }
 
-/// `value` as a JSON string (quotes included), escaped as serde_json escapes it.
+/// What serde_json writes after a backslash for each byte it escapes (`u`: `\u00XX`, lowercase
+/// hex); 0 for a byte written as it is. Only ASCII is escaped: every other character is written
+/// as its UTF-8 bytes, `DEL`, U+2028 and U+2029 included.
+const ESCAPE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b'u';
+        b += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0A] = b'n';
+    table[0x0C] = b'f';
+    table[0x0D] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
+/// `value` as a JSON string (quotes included), escaped exactly as serde_json escapes it (a test
+/// holds the two together on every ASCII character and on generated strings).
+#[inline]
 pub fn escape_into(buf: &mut Vec<u8>, value: &str) {
-    serde_json::to_writer(buf, value).expect("a string always serialises, and to memory");
+    let bytes = value.as_bytes();
+    buf.reserve(bytes.len() + 2);
+    buf.push(b'"');
+    let mut from = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = ESCAPE[b as usize];
+        if escape == 0 {
+            continue;
+        }
+        buf.extend_from_slice(&bytes[from..i]);
+        if escape == b'u' {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            buf.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xF)],
+            ]);
+        } else {
+            buf.extend_from_slice(&[b'\\', escape]);
+        }
+        from = i + 1;
+    }
+    buf.extend_from_slice(&bytes[from..]);
+    buf.push(b'"');
 }
 
 /// `value` as a JSON string, for a piece written into many records.
@@ -195,6 +292,64 @@ pub fn escaped(value: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(value.len() + 2);
     escape_into(&mut out, value);
     out
+}
+
+/// A record's constant bytes, between its values (see [`Pretty::shape`]).
+pub struct Shape {
+    pieces: Vec<Vec<u8>>,
+}
+
+impl Shape {
+    /// Starts writing one record of this shape into `p`.
+    #[inline]
+    pub fn fill<'s, 'p, W: Write>(&'s self, p: &'p mut Pretty<W>) -> Fill<'s, 'p, W> {
+        Fill {
+            shape: self,
+            p,
+            next: 0,
+        }
+    }
+}
+
+/// One record of a [`Shape`] being written: each value follows the constant piece before it.
+pub struct Fill<'s, 'p, W: Write> {
+    shape: &'s Shape,
+    p: &'p mut Pretty<W>,
+    next: usize,
+}
+
+impl<W: Write> Fill<'_, '_, W> {
+    #[inline]
+    fn piece(&mut self) {
+        self.p.buf.extend_from_slice(&self.shape.pieces[self.next]);
+        self.next += 1;
+    }
+
+    #[inline]
+    pub fn uint(&mut self, n: u64) {
+        self.piece();
+        self.p.uint(n);
+    }
+
+    #[inline]
+    pub fn str(&mut self, value: &str) {
+        self.piece();
+        self.p.str(value);
+    }
+
+    #[inline]
+    pub fn opt_str(&mut self, value: Option<&str>) {
+        self.piece();
+        self.p.opt_str(value);
+    }
+
+    /// The last piece: the record is written, a member of its container.
+    #[inline]
+    pub fn end(mut self) {
+        debug_assert_eq!(self.next + 1, self.shape.pieces.len(), "a value for every hole");
+        self.piece();
+        self.p.has_value = true;
+    }
 }
 
 /// serde_json's `PrettyFormatter`, starting at a depth: what a value written inside a hand-written
@@ -401,6 +556,17 @@ mod tests {
         ]
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_string_is_escaped_exactly_as_serde_json_escapes_it(s in "(?s).{0,40}", t in "[\\x00-\\x7f\"\\\\é€😀]{0,40}") {
+            for s in [&s, &t] {
+                let mut buf = Vec::new();
+                escape_into(&mut buf, s);
+                proptest::prop_assert_eq!(buf, serde_json::to_vec(s).unwrap());
+            }
+        }
+    }
+
     #[test]
     fn strings_are_escaped_exactly_as_serde_json_escapes_them() {
         for s in hostile() {
@@ -518,6 +684,129 @@ mod tests {
                 "serde for level {by_serde}"
             );
         }
+    }
+
+    #[derive(Serialize)]
+    struct Place {
+        line: u64,
+        end: Inner2,
+        location: Option<String>,
+    }
+
+    #[derive(Serialize)]
+    struct Inner2 {
+        line: u64,
+        text: String,
+    }
+
+    /// Records written through a shape are what serde writes of them, first and later ones.
+    #[test]
+    fn records_written_through_a_shape_are_serde_json_pretty_output() {
+        let places: Vec<Place> = hostile()
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| Place {
+                line: i as u64 * 1000,
+                end: Inner2 { line: i as u64, text },
+                location: (i % 2 == 0).then(|| format!("/LM/W3SVC/{i}")),
+            })
+            .collect();
+        let mut p = Pretty::new(Vec::new());
+        p.begin_object();
+        p.key("places");
+        p.begin_array();
+        let mut shape = None;
+        for place in &places {
+            p.element();
+            let shape = shape.get_or_insert_with(|| {
+                p.shape(|r| {
+                    r.begin_object();
+                    r.key("line");
+                    r.hole();
+                    r.key("end");
+                    r.begin_object();
+                    r.key("line");
+                    r.hole();
+                    r.key("text");
+                    r.hole();
+                    r.end_object();
+                    r.key("location");
+                    r.hole();
+                    r.end_object();
+                })
+            });
+            let mut f = shape.fill(&mut p);
+            f.uint(place.line);
+            f.uint(place.end.line);
+            f.str(&place.end.text);
+            f.opt_str(place.location.as_deref());
+            f.end();
+        }
+        p.end_array();
+        p.key("after");
+        p.bool(false);
+        p.end_object();
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            places: &'a [Place],
+            after: bool,
+        }
+        let expected = serde_json::to_string_pretty(&Doc {
+            places: &places,
+            after: false,
+        })
+        .unwrap();
+        assert_eq!(String::from_utf8(p.finish().unwrap()).unwrap(), expected);
+    }
+
+    #[test]
+    fn numbers_are_written_as_serde_writes_them() {
+        let mut numbers: Vec<u64> = vec![0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 4096, u64::MAX, u64::MAX - 1];
+        numbers.extend((0..20).map(|e| 10u64.pow(e)));
+        numbers.extend((1..20).map(|e| 10u64.pow(e) - 1));
+        numbers.extend((0..10_000u64).map(|i| i * 7_919 + i));
+        let mut p = Pretty::new(Vec::new());
+        p.begin_array();
+        for &n in &numbers {
+            p.element();
+            p.uint(n);
+        }
+        p.end_array();
+        assert_eq!(p.finish().unwrap(), serde_json::to_vec_pretty(&numbers).unwrap());
+    }
+
+    /// Deeper than the constant run of spaces reaches (31 levels), by hand and by serde inside.
+    #[test]
+    fn deep_documents_are_indented_as_serde_indents_them() {
+        fn nest(depth: usize) -> serde_json::Value {
+            match depth {
+                0 => serde_json::json!({ "a": [1, {}, []], "b": "x" }),
+                _ => serde_json::json!({ "k": [nest(depth - 1)], "n": depth }),
+            }
+        }
+        let value = nest(30);
+        let mut p = Pretty::new(Vec::new());
+        p.begin_array();
+        for _ in 0..40 {
+            p.element();
+            p.begin_array();
+        }
+        p.element();
+        p.value(&value).unwrap();
+        p.element();
+        p.str("deep");
+        for _ in 0..40 {
+            p.end_array();
+        }
+        p.end_array();
+        let mut expected = serde_json::json!([value, "deep"]);
+        for _ in 0..40 {
+            expected = serde_json::json!([expected]);
+        }
+        assert_eq!(
+            String::from_utf8(p.finish().unwrap()).unwrap(),
+            serde_json::to_string_pretty(&expected).unwrap()
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use super::pretty::{self, Cursor, Pretty};
+use super::pretty::{self, Cursor, Fill, Pretty};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::{FileReport, InputFailure};
@@ -138,6 +138,29 @@ fn region<W: Write>(
     p.end_object();
 }
 
+/// A region, its four numbers left as holes (see [`fill_region`]).
+fn region_shape<W: Write>(r: &mut Pretty<W>) {
+    r.begin_object();
+    for key in ["endColumn", "endLine", "startColumn", "startLine"] {
+        r.key(key);
+        r.hole();
+    }
+    r.end_object();
+}
+
+/// The values of a [`region_shape`].
+#[inline]
+fn fill_region<W: Write>(
+    w: &mut Fill<'_, '_, W>,
+    (start_line, start_column): (usize, usize),
+    (end_line, end_column): (usize, usize),
+) {
+    w.uint(end_column as u64);
+    w.uint(end_line as u64);
+    w.uint(start_column as u64);
+    w.uint(start_line as u64);
+}
+
 /// A physical location: the file and the region of `span` in it.
 fn physical<W: Write>(p: &mut Pretty<W>, artifact: &Artifact, start: (usize, usize), end: (usize, usize)) {
     p.begin_object();
@@ -178,15 +201,27 @@ fn write_result<W: Write>(
         artifact.write(p);
         p.key("replacements");
         p.begin_array();
+        let mut shape = None;
         for e in &fix.edits {
             p.element();
-            p.begin_object();
-            p.key("deletedRegion");
+            let shape = shape.get_or_insert_with(|| {
+                p.shape(|r| {
+                    r.begin_object();
+                    r.key("deletedRegion");
+                    region_shape(r);
+                    r.key("insertedContent");
+                    r.begin_object();
+                    r.key("text");
+                    r.hole();
+                    r.end_object();
+                    r.end_object();
+                })
+            });
             let (start, end) = ends(cursor, e.span);
-            region(p, start, end);
-            p.key("insertedContent");
-            text(p, &e.content);
-            p.end_object();
+            let mut w = shape.fill(p);
+            fill_region(&mut w, start, end);
+            w.str(&e.content);
+            w.end();
             p.flush_if_full()?;
         }
         p.end_array();
@@ -264,10 +299,33 @@ fn write_result<W: Write>(
             id += 1;
             related(p, id, &r.message, artifact, start, end);
         }
+        let mut shape = None;
         for o in &d.occurrences {
             id += 1;
+            p.element();
+            // The message and the file are the same for every place: part of the shape.
+            let shape = shape.get_or_insert_with(|| {
+                p.shape(|r| {
+                    r.begin_object();
+                    r.key("id");
+                    r.hole();
+                    r.key("message");
+                    text(r, "the same cause here");
+                    r.key("physicalLocation");
+                    r.begin_object();
+                    r.key("artifactLocation");
+                    artifact.write(r);
+                    r.key("region");
+                    region_shape(r);
+                    r.end_object();
+                    r.end_object();
+                })
+            });
             let (start, end) = ends(cursor, o.span);
-            related(p, id, "the same cause here", artifact, start, end);
+            let mut w = shape.fill(p);
+            w.uint(id);
+            fill_region(&mut w, start, end);
+            w.end();
             p.flush_if_full()?;
         }
         p.end_array();
