@@ -18,6 +18,8 @@ use crate::rules;
 /// 3: a diagnostic is one cause; `occurrences` holds its other places (counts count causes).
 pub const SCHEMA_VERSION: u32 = 3;
 
+/// The document. [`write`] writes it by hand around serde-written members (tests/report_stream.rs
+/// holds the two to the same bytes): a field added here is added there.
 #[derive(Serialize)]
 pub struct JsonReport<'a> {
     pub schema_version: u32,
@@ -89,6 +91,8 @@ pub struct JsonRelated<'a> {
     pub span: ByteSpan,
 }
 
+/// One finding. [`write`] writes it by hand, field for field (tests/report_stream.rs holds the two
+/// to the same bytes): a field added here is added there.
 #[derive(Serialize)]
 pub struct JsonDiagnostic<'a> {
     pub code: &'static str,
@@ -321,7 +325,8 @@ pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl s
     p.value(&report.files)?;
     p.key("diagnostics");
     p.begin_array();
-    for r in reports {
+    // A file without findings never builds its line index.
+    for r in reports.iter().filter(|r| !r.diagnostics.is_empty()) {
         let mut cursor = Cursor::new(&r.source);
         for d in &r.diagnostics {
             p.element();

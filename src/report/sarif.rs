@@ -427,6 +427,10 @@ pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl s
     p.key("results");
     p.begin_array();
     for (report, artifact) in reports.iter().zip(&file_artifacts) {
+        if report.diagnostics.is_empty() {
+            // A file without findings never builds its line index.
+            continue;
+        }
         let mut cursor = Cursor::new(&report.source);
         for d in &report.diagnostics {
             p.element();
