@@ -2,7 +2,7 @@
 //! speed on finding-heavy files. Here they are held to what they must equal, on every fixture, every
 //! server scenario and every farm, in UTF-8 and UTF-16, with hostile Locations and file names:
 //! - JSON: byte for byte what serde_json's pretty printer writes of `json::build` (the document
-//!   `mblint compare` and `mblint history` embed), the schema's own definition;
+//!   `mblint compare` embeds), the schema's own definition; `mblint history`'s document too;
 //! - SARIF: its results byte for byte what serde writes of results built here from the findings
 //!   (the SARIF shape, evidence in serde's order), placed by the source's own line index rather
 //!   than the writer's cursor.
@@ -353,4 +353,40 @@ fn a_failing_writer_is_an_error() {
         assert!(json::write(reports, &[], &mut Full(room)).is_err());
         assert!(sarif::write(reports, &[], &mut Full(room)).is_err());
     }
+}
+
+/// `mblint history --format json` puts the current file's JSON report inside its own document:
+/// what serde writes of the same document.
+#[test]
+fn history_json_is_serde_jsons_pretty_output_of_its_document() {
+    use mblint::history;
+    let layout = history::layout(Path::new("testdata/history/fpse-64bit"), None).unwrap();
+    let options = Options {
+        drive_copy: layout.drive.clone(),
+        ..Options::default()
+    };
+    let result = history::run(&layout, &options).unwrap();
+    assert!(!result.current.diagnostics.is_empty());
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        tool: json::Tool,
+        history: &'a history::History,
+        check: json::JsonReport<'a>,
+    }
+    let doc = Doc {
+        tool: json::Tool {
+            name: "mblint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        history: &result.history,
+        check: json::build(std::slice::from_ref(&result.current), &[]),
+    };
+    let mut expected = serde_json::to_vec_pretty(&doc).unwrap();
+    expected.push(b'\n');
+    let mut written = Vec::new();
+    mblint::report::history::json(&result.history, &result.current, &mut written).unwrap();
+    assert_eq!(
+        String::from_utf8(written).unwrap(),
+        String::from_utf8(expected).unwrap()
+    );
 }

@@ -314,8 +314,20 @@ pub fn build<'a>(reports: &'a [FileReport], failures: &'a [InputFailure]) -> Jso
 /// edits, hundreds of thousands on a hosting server's metabase, are each a few appends to one large
 /// buffer, their lines found by a cursor that walks the file in order.
 pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl std::io::Write) -> std::io::Result<()> {
-    let report = build(reports, failures);
     let mut p = Pretty::new(&mut *out);
+    write_object(&mut p, reports, failures)?;
+    p.raw(b"\n");
+    p.finish()?;
+    Ok(())
+}
+
+/// The document as a value where `p` stands (`mblint history` puts it inside its own).
+pub fn write_object<W: std::io::Write>(
+    p: &mut Pretty<W>,
+    reports: &[FileReport],
+    failures: &[InputFailure],
+) -> std::io::Result<()> {
+    let report = build(reports, failures);
     p.begin_object();
     p.key("schema_version");
     p.uint(u64::from(report.schema_version));
@@ -330,7 +342,7 @@ pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl s
         let mut cursor = Cursor::new(&r.source);
         for d in &r.diagnostics {
             p.element();
-            write_diagnostic(&mut p, &mut cursor, d, reports)?;
+            write_diagnostic(p, &mut cursor, d, reports)?;
             p.flush_if_full()?;
         }
     }
@@ -340,8 +352,6 @@ pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl s
     p.key("failed_inputs");
     p.uint(report.failed_inputs as u64);
     p.end_object();
-    p.raw(b"\n");
-    p.finish()?;
     Ok(())
 }
 
