@@ -258,24 +258,24 @@ pub fn text(history: &History, current: &FileReport) -> String {
     out
 }
 
-/// The JSON document: the history, and the current file as `check --format json` reports it.
+/// The JSON document: the history, and the current file as `check --format json` reports it
+/// (written as `check` writes it: a finding's every place without serde's per-byte writes).
 pub fn json(history: &History, current: &FileReport, out: &mut impl Write) -> std::io::Result<()> {
-    #[derive(serde::Serialize)]
-    struct Doc<'a> {
-        tool: json::Tool,
-        history: &'a History,
-        check: json::JsonReport<'a>,
-    }
-    let doc = Doc {
-        tool: json::Tool {
-            name: "mblint",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        history,
-        check: json::build(std::slice::from_ref(current), &[]),
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    out.write_all(b"\n")
+    let mut p = super::pretty::Pretty::new(&mut *out);
+    p.begin_object();
+    p.key("tool");
+    p.value(&json::Tool {
+        name: "mblint",
+        version: env!("CARGO_PKG_VERSION"),
+    })?;
+    p.key("history");
+    p.value(history)?;
+    p.key("check");
+    json::write_object(&mut p, std::slice::from_ref(current), &[])?;
+    p.end_object();
+    p.raw(b"\n");
+    p.finish()?;
+    Ok(())
 }
 
 /// The current file's report with each finding's help saying when it appeared, for SARIF and

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::Counts;
+use super::pretty::{Cursor, Pretty};
 use crate::diagnostic::{Diagnostic, Evidence};
 use crate::lint::{FileReport, InputFailure, WorkerSummary};
 use crate::metabase::SourceFile;
@@ -17,6 +18,8 @@ use crate::rules;
 /// 3: a diagnostic is one cause; `occurrences` holds its other places (counts count causes).
 pub const SCHEMA_VERSION: u32 = 3;
 
+/// The document. [`write`] writes it by hand around serde-written members (tests/report_stream.rs
+/// holds the two to the same bytes): a field added here is added there.
 #[derive(Serialize)]
 pub struct JsonReport<'a> {
     pub schema_version: u32,
@@ -88,6 +91,8 @@ pub struct JsonRelated<'a> {
     pub span: ByteSpan,
 }
 
+/// One finding. [`write`] writes it by hand, field for field (tests/report_stream.rs holds the two
+/// to the same bytes): a field added here is added there.
 #[derive(Serialize)]
 pub struct JsonDiagnostic<'a> {
     pub code: &'static str,
@@ -187,6 +192,30 @@ impl Serialize for Occurrences<'_> {
     }
 }
 
+/// A finding's related places; one in another file is placed in that file's text.
+fn related<'a>(source: &'a SourceFile, d: &'a Diagnostic, reports: &'a [FileReport]) -> Vec<JsonRelated<'a>> {
+    d.related
+        .iter()
+        .filter_map(|r| {
+            let (file, source) = match r.file.as_deref() {
+                None => (None, source),
+                Some(name) => (
+                    Some(name),
+                    &reports.iter().find(|other| other.source.name == name)?.source,
+                ),
+            };
+            let (line, column) = source.line_col(r.span.start as usize);
+            Some(JsonRelated {
+                message: &r.message,
+                file,
+                line,
+                column,
+                span: byte_span(source, r.span),
+            })
+        })
+        .collect()
+}
+
 fn diagnostic<'a>(source: &'a SourceFile, d: &'a Diagnostic, reports: &'a [FileReport]) -> JsonDiagnostic<'a> {
     let (line, column, end, span) = place(source, d.span);
     JsonDiagnostic {
@@ -205,28 +234,7 @@ fn diagnostic<'a>(source: &'a SourceFile, d: &'a Diagnostic, reports: &'a [FileR
         help: d.help.as_deref(),
         evidence: &d.evidence,
         occurrences: Occurrences { source, d },
-        related: d
-            .related
-            .iter()
-            .filter_map(|r| {
-                // A place in another file is placed in that file's text.
-                let (file, source) = match r.file.as_deref() {
-                    None => (None, source),
-                    Some(name) => (
-                        Some(name),
-                        &reports.iter().find(|other| other.source.name == name)?.source,
-                    ),
-                };
-                let (line, column) = source.line_col(r.span.start as usize);
-                Some(JsonRelated {
-                    message: &r.message,
-                    file,
-                    line,
-                    column,
-                    span: byte_span(source, r.span),
-                })
-            })
-            .collect(),
+        related: related(source, d, reports),
         fix: d.fix.as_ref().map(|f| JsonFix {
             applicability: f.applicability.as_str(),
             message: &f.message,
@@ -300,9 +308,227 @@ pub fn build<'a>(reports: &'a [FileReport], failures: &'a [InputFailure]) -> Jso
 }
 
 /// Writes the report as it is serialised, so a million findings are never one string in memory.
+///
+/// The document is [`build`]'s, as `serde_json::to_writer_pretty` would write it (a test holds the
+/// two to the same bytes), but the findings are written by hand: a finding's places and its fix's
+/// edits, hundreds of thousands on a hosting server's metabase, are each a few appends to one large
+/// buffer, their lines found by a cursor that walks the file in order.
 pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &build(reports, failures))?;
-    out.write_all(b"\n")
+    let mut p = Pretty::new(&mut *out);
+    write_object(&mut p, reports, failures)?;
+    p.raw(b"\n");
+    p.finish()?;
+    Ok(())
+}
+
+/// The document as a value where `p` stands (`mblint history` puts it inside its own).
+pub fn write_object<W: std::io::Write>(
+    p: &mut Pretty<W>,
+    reports: &[FileReport],
+    failures: &[InputFailure],
+) -> std::io::Result<()> {
+    let report = build(reports, failures);
+    p.begin_object();
+    p.key("schema_version");
+    p.uint(u64::from(report.schema_version));
+    p.key("tool");
+    p.value(&report.tool)?;
+    p.key("files");
+    p.value(&report.files)?;
+    p.key("diagnostics");
+    p.begin_array();
+    // A file without findings never builds its line index.
+    for r in reports.iter().filter(|r| !r.diagnostics.is_empty()) {
+        let mut cursor = Cursor::new(&r.source);
+        for d in &r.diagnostics {
+            p.element();
+            write_diagnostic(p, &mut cursor, d, reports)?;
+            p.flush_if_full()?;
+        }
+    }
+    p.end_array();
+    p.key("counts");
+    p.value(&report.counts)?;
+    p.key("failed_inputs");
+    p.uint(report.failed_inputs as u64);
+    p.end_object();
+    Ok(())
+}
+
+/// `"line": L, "column": C, "end": {...}, "span": {...}` of a span, in the members of an open
+/// object, as [`place`] gives them.
+fn write_place<W: std::io::Write>(p: &mut Pretty<W>, cursor: &mut Cursor, span: crate::metabase::Span) {
+    let (start, end) = (span.start as usize, span.end as usize);
+    let (line, column) = cursor.line_col(start);
+    let (end_line, end_column) = cursor.line_col(end);
+    p.key("line");
+    p.uint(line as u64);
+    p.key("column");
+    p.uint(column as u64);
+    p.key("end");
+    p.begin_object();
+    p.key("line");
+    p.uint(end_line as u64);
+    p.key("column");
+    p.uint(end_column as u64);
+    p.end_object();
+    p.key("span");
+    p.begin_object();
+    p.key("start");
+    p.uint(cursor.file_offset(start) as u64);
+    p.key("end");
+    p.uint(cursor.file_offset(end) as u64);
+    p.end_object();
+}
+
+/// A [`JsonOccurrence`], its values left as holes.
+fn occurrence_shape<W: std::io::Write>(r: &mut Pretty<W>) {
+    r.begin_object();
+    for key in ["line", "column"] {
+        r.key(key);
+        r.hole();
+    }
+    r.key("end");
+    r.begin_object();
+    for key in ["line", "column"] {
+        r.key(key);
+        r.hole();
+    }
+    r.end_object();
+    r.key("span");
+    r.begin_object();
+    for key in ["start", "end"] {
+        r.key(key);
+        r.hole();
+    }
+    r.end_object();
+    for key in ["location", "attribute"] {
+        r.key(key);
+        r.hole();
+    }
+    r.end_object();
+}
+
+/// A [`JsonEdit`], its values left as holes.
+fn edit_shape<W: std::io::Write>(r: &mut Pretty<W>) {
+    r.begin_object();
+    r.key("span");
+    r.begin_object();
+    for key in ["start", "end"] {
+        r.key(key);
+        r.hole();
+    }
+    r.end_object();
+    for key in ["line", "column"] {
+        r.key(key);
+        r.hole();
+    }
+    r.key("end");
+    r.begin_object();
+    for key in ["line", "column"] {
+        r.key(key);
+        r.hole();
+    }
+    r.end_object();
+    r.key("content");
+    r.hole();
+    r.end_object();
+}
+
+/// One finding, as [`diagnostic`] builds it and serde would write it.
+fn write_diagnostic<W: std::io::Write>(
+    p: &mut Pretty<W>,
+    cursor: &mut Cursor,
+    d: &Diagnostic,
+    reports: &[FileReport],
+) -> std::io::Result<()> {
+    let source = cursor.source();
+    p.begin_object();
+    p.key("code");
+    p.str(d.code);
+    p.key("name");
+    p.str(rules::by_code(d.code).map_or("", |r| r.name));
+    p.key("severity");
+    p.str(d.severity.as_str());
+    p.key("message");
+    p.str(&d.message);
+    p.key("file");
+    p.str(&source.name);
+    write_place(p, cursor, d.span);
+    p.key("location");
+    p.opt_str(d.location.as_deref());
+    p.key("attribute");
+    p.opt_str(d.attribute.as_deref());
+    p.key("label");
+    p.str(&d.label);
+    p.key("help");
+    p.opt_str(d.help.as_deref());
+    p.key("evidence");
+    p.value(&d.evidence)?;
+    p.key("related");
+    p.value(&related(source, d, reports))?;
+    p.key("occurrences");
+    p.begin_array();
+    let mut shape = None;
+    for o in &d.occurrences {
+        p.element();
+        let shape = shape.get_or_insert_with(|| p.shape(occurrence_shape));
+        let ((line, column), (end_line, end_column)) = (
+            cursor.line_col(o.span.start as usize),
+            cursor.line_col(o.span.end as usize),
+        );
+        let mut f = shape.fill(p);
+        f.uint(line as u64);
+        f.uint(column as u64);
+        f.uint(end_line as u64);
+        f.uint(end_column as u64);
+        f.uint(cursor.file_offset(o.span.start as usize) as u64);
+        f.uint(cursor.file_offset(o.span.end as usize) as u64);
+        f.opt_str(o.location.as_deref());
+        f.opt_str(o.attribute.as_deref());
+        f.end();
+        p.flush_if_full()?;
+    }
+    p.end_array();
+    p.key("fix");
+    match &d.fix {
+        None => p.null(),
+        Some(f) => {
+            p.begin_object();
+            p.key("applicability");
+            p.str(f.applicability.as_str());
+            p.key("message");
+            p.str(&f.message);
+            p.key("restart");
+            p.bool(f.restart);
+            p.key("edits");
+            p.begin_array();
+            let mut shape = None;
+            for e in &f.edits {
+                p.element();
+                let shape = shape.get_or_insert_with(|| p.shape(edit_shape));
+                let (start, end) = (e.span.start as usize, e.span.end as usize);
+                let (file_start, file_end) = (cursor.file_offset(start), cursor.file_offset(end));
+                let ((line, column), (end_line, end_column)) = (cursor.line_col(start), cursor.line_col(end));
+                let mut w = shape.fill(p);
+                w.uint(file_start as u64);
+                w.uint(file_end as u64);
+                w.uint(line as u64);
+                w.uint(column as u64);
+                w.uint(end_line as u64);
+                w.uint(end_column as u64);
+                w.str(&e.content);
+                w.end();
+                p.flush_if_full()?;
+            }
+            p.end_array();
+            p.key("ops");
+            p.value(&f.ops)?;
+            p.end_object();
+        }
+    }
+    p.end_object();
+    Ok(())
 }
 
 pub fn render(reports: &[FileReport]) -> String {

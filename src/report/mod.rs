@@ -9,26 +9,12 @@ pub mod history;
 pub mod html;
 pub mod inspect;
 pub mod json;
+pub mod pretty;
 pub mod sarif;
 pub mod text;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::FileReport;
-
-/// A sequence serialised from an iterator made when it is written: nothing is collected, so a
-/// finding with 100,000 places costs one place's memory at a time.
-pub struct Lazy<F>(pub F);
-
-impl<F, I> serde::Serialize for Lazy<F>
-where
-    F: Fn() -> I,
-    I: Iterator,
-    I::Item: serde::Serialize,
-{
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq((self.0)())
-    }
-}
 
 /// Counts of findings by severity.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]

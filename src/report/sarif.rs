@@ -2,15 +2,15 @@
 //! document as help, `results: []` when clean, 1-based regions counted in Unicode code points,
 //! artifact URIs relative to the working folder (`%SRCROOT%`).
 
-use serde::Serialize;
-use serde::ser::SerializeSeq;
+use std::io::Write;
+
 use serde_json::{Value, json};
 
-use super::Lazy;
+use super::pretty::{self, Cursor, Fill, Pretty};
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::{FileReport, InputFailure};
-use crate::metabase::{SourceFile, Span};
+use crate::metabase::Span;
 use crate::rules::{FixAvailability, RULES};
 
 fn level(severity: Severity) -> &'static str {
@@ -85,223 +85,278 @@ fn rules() -> Vec<Value> {
         .collect()
 }
 
-/// `{ "text": ... }`.
-#[derive(Serialize)]
-struct Text<T: Serialize> {
-    text: T,
-}
-
-/// An artifact location, computed once per file and borrowed by every place in it.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+/// A file's artifact location as JSON text, escaped once and written into every place in it.
 struct Artifact {
-    uri: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    uri_base_id: Option<&'static str>,
+    uri: Vec<u8>,
+    relative: bool,
 }
 
 impl Artifact {
     fn of(name: &str) -> Artifact {
         let value = artifact_location(name);
         Artifact {
-            uri: value["uri"].as_str().unwrap_or_default().to_string(),
-            uri_base_id: value.get("uriBaseId").map(|_| "%SRCROOT%"),
+            uri: pretty::escaped(value["uri"].as_str().unwrap_or_default()),
+            relative: value.get("uriBaseId").is_some(),
         }
     }
-}
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Region {
-    end_column: usize,
-    end_line: usize,
-    start_column: usize,
-    start_line: usize,
-}
-
-fn region(source: &SourceFile, span: Span) -> Region {
-    let (start_line, start_column) = source.line_col(span.start as usize);
-    let (end_line, end_column) = source.line_col(span.end as usize);
-    Region {
-        end_column,
-        end_line,
-        start_column,
-        start_line,
+    fn write<W: Write>(&self, p: &mut Pretty<W>) {
+        p.begin_object();
+        p.key("uri");
+        p.raw(&self.uri);
+        if self.relative {
+            p.key("uriBaseId");
+            p.raw(b"\"%SRCROOT%\"");
+        }
+        p.end_object();
     }
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Physical<'a> {
-    artifact_location: &'a Artifact,
-    region: Region,
+/// `{ "text": ... }`.
+fn text<W: Write>(p: &mut Pretty<W>, text: &str) {
+    p.begin_object();
+    p.key("text");
+    p.str(text);
+    p.end_object();
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Logical<'a> {
-    fully_qualified_name: &'a str,
-    kind: &'static str,
+/// A region: 1-based lines, columns in code points, keys in SARIF's (alphabetical) order.
+fn region<W: Write>(
+    p: &mut Pretty<W>,
+    (start_line, start_column): (usize, usize),
+    (end_line, end_column): (usize, usize),
+) {
+    p.begin_object();
+    p.key("endColumn");
+    p.uint(end_column as u64);
+    p.key("endLine");
+    p.uint(end_line as u64);
+    p.key("startColumn");
+    p.uint(start_column as u64);
+    p.key("startLine");
+    p.uint(start_line as u64);
+    p.end_object();
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Location<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    logical_locations: Option<[Logical<'a>; 1]>,
-    physical_location: Physical<'a>,
+/// A region, its four numbers left as holes (see [`fill_region`]).
+fn region_shape<W: Write>(r: &mut Pretty<W>) {
+    r.begin_object();
+    for key in ["endColumn", "endLine", "startColumn", "startLine"] {
+        r.key(key);
+        r.hole();
+    }
+    r.end_object();
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RelatedLocation<'a> {
-    id: usize,
-    message: Text<&'a str>,
-    physical_location: Physical<'a>,
+/// The values of a [`region_shape`].
+#[inline]
+fn fill_region<W: Write>(
+    w: &mut Fill<'_, '_, W>,
+    (start_line, start_column): (usize, usize),
+    (end_line, end_column): (usize, usize),
+) {
+    w.uint(end_column as u64);
+    w.uint(end_line as u64);
+    w.uint(start_column as u64);
+    w.uint(start_line as u64);
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Replacement<'a> {
-    deleted_region: Region,
-    inserted_content: Text<&'a str>,
+/// A physical location: the file and the region of `span` in it.
+fn physical<W: Write>(p: &mut Pretty<W>, artifact: &Artifact, start: (usize, usize), end: (usize, usize)) {
+    p.begin_object();
+    p.key("artifactLocation");
+    artifact.write(p);
+    p.key("region");
+    region(p, start, end);
+    p.end_object();
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ArtifactChange<'a, R: Serialize> {
-    artifact_location: &'a Artifact,
-    replacements: R,
+/// Where a span starts and ends, found by the cursor of its file.
+fn ends(cursor: &mut Cursor, span: Span) -> ((usize, usize), (usize, usize)) {
+    (cursor.line_col(span.start as usize), cursor.line_col(span.end as usize))
 }
 
-#[derive(Serialize)]
-struct FixProperties {
-    applicability: &'static str,
-    restart: bool,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SarifFix<'a, R: Serialize> {
-    artifact_changes: [ArtifactChange<'a, R>; 1],
-    description: Text<String>,
-    properties: FixProperties,
-}
-
-#[derive(Serialize)]
-struct ResultProperties<'a> {
-    evidence: &'a [crate::diagnostic::Evidence],
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SarifResult<'a, L: Serialize, F: Serialize> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    fixes: Option<[F; 1]>,
-    level: &'static str,
-    locations: [Location<'a>; 1],
-    message: Text<String>,
-    properties: ResultProperties<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    related_locations: Option<L>,
-    rule_id: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rule_index: Option<usize>,
-}
-
-/// Every result of every report, serialised one at a time: only one finding's SARIF is ever built.
-struct Results<'a> {
-    reports: &'a [FileReport],
-    artifacts: &'a [Artifact],
-}
-
-impl Serialize for Results<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(None)?;
-        for (report, artifact) in self.reports.iter().zip(self.artifacts) {
-            let source = &report.source;
-            for d in &report.diagnostics {
-                let mut message = d.headline().into_owned();
-                if let Some(help) = &d.help {
-                    message.push_str("\n\nHelp: ");
-                    message.push_str(help);
+/// One result: the finding at its primary place, every other place a related location, the fix's
+/// every edit a replacement. Written by hand, in the order and form serde wrote it (keys sorted, as
+/// SARIF tools and our tests expect).
+fn write_result<W: Write>(
+    p: &mut Pretty<W>,
+    cursor: &mut Cursor,
+    d: &Diagnostic,
+    artifact: &Artifact,
+    reports: &[FileReport],
+    artifacts: &[Artifact],
+) -> std::io::Result<()> {
+    p.begin_object();
+    if let Some(fix) = &d.fix {
+        p.key("fixes");
+        p.begin_array();
+        p.element();
+        p.begin_object();
+        p.key("artifactChanges");
+        p.begin_array();
+        p.element();
+        p.begin_object();
+        p.key("artifactLocation");
+        artifact.write(p);
+        p.key("replacements");
+        p.begin_array();
+        let mut shape = None;
+        for e in &fix.edits {
+            p.element();
+            let shape = shape.get_or_insert_with(|| {
+                p.shape(|r| {
+                    r.begin_object();
+                    r.key("deletedRegion");
+                    region_shape(r);
+                    r.key("insertedContent");
+                    r.begin_object();
+                    r.key("text");
+                    r.hole();
+                    r.end_object();
+                    r.end_object();
+                })
+            });
+            let (start, end) = ends(cursor, e.span);
+            let mut w = shape.fill(p);
+            fill_region(&mut w, start, end);
+            w.str(&e.content);
+            w.end();
+            p.flush_if_full()?;
+        }
+        p.end_array();
+        p.end_object();
+        p.end_array();
+        p.key("description");
+        text(p, &format!("{} ({} fix)", fix.message, fix.applicability.as_str()));
+        p.key("properties");
+        p.begin_object();
+        p.key("applicability");
+        p.str(fix.applicability.as_str());
+        p.key("restart");
+        p.bool(fix.restart);
+        p.end_object();
+        p.end_object();
+        p.end_array();
+    }
+    p.key("level");
+    p.str(level(d.severity));
+    p.key("locations");
+    p.begin_array();
+    p.element();
+    p.begin_object();
+    if let Some(location) = d.location.as_deref() {
+        p.key("logicalLocations");
+        p.begin_array();
+        p.element();
+        p.begin_object();
+        p.key("fullyQualifiedName");
+        p.str(location);
+        p.key("kind");
+        p.str("object");
+        p.end_object();
+        p.end_array();
+    }
+    p.key("physicalLocation");
+    let (start, end) = ends(cursor, d.span);
+    physical(p, artifact, start, end);
+    p.end_object();
+    p.end_array();
+    p.key("message");
+    let mut message = d.headline().into_owned();
+    if let Some(help) = &d.help {
+        message.push_str("\n\nHelp: ");
+        message.push_str(help);
+    }
+    text(p, &message);
+    p.key("properties");
+    p.begin_object();
+    p.key("evidence");
+    p.value(&d.evidence)?;
+    p.end_object();
+    // The other places of the same cause follow the related places, every one of them. A related
+    // place in another file (`mblint compare`: another node) is placed in it; one in a file no
+    // report holds is left out.
+    if !d.related.is_empty() || !d.occurrences.is_empty() {
+        p.key("relatedLocations");
+        p.begin_array();
+        let mut id = 0u64;
+        for r in &d.related {
+            let (start, end, artifact) = match r.file.as_deref() {
+                None => {
+                    let (start, end) = ends(cursor, r.span);
+                    (start, end, artifact)
                 }
-                // The other places of the same cause follow the related places, every one of them.
-                // A related place in another file (`mblint compare`: another node) is placed in it.
-                let has_related = !d.related.is_empty() || !d.occurrences.is_empty();
-                let (reports, artifacts) = (self.reports, self.artifacts);
-                let related = has_related.then_some({
-                    Lazy(move || {
-                        d.related
-                            .iter()
-                            .filter_map(move |r| match r.file.as_deref() {
-                                None => Some((r.message.as_str(), r.span, source, artifact)),
-                                Some(name) => reports
-                                    .iter()
-                                    .position(|other| other.source.name == name)
-                                    .map(|j| (r.message.as_str(), r.span, &reports[j].source, &artifacts[j])),
-                            })
-                            .chain(
-                                d.occurrences
-                                    .iter()
-                                    .map(move |o| ("the same cause here", o.span, source, artifact)),
-                            )
-                            .enumerate()
-                            .map(move |(i, (message, span, of, artifact_location))| RelatedLocation {
-                                id: i + 1,
-                                message: Text { text: message },
-                                physical_location: Physical {
-                                    artifact_location,
-                                    region: region(of, span),
-                                },
-                            })
-                    })
-                });
-                let fix = d.fix.as_ref().map(|fix| {
-                    [SarifFix {
-                        artifact_changes: [ArtifactChange {
-                            artifact_location: artifact,
-                            replacements: Lazy(move || {
-                                fix.edits.iter().map(move |e| Replacement {
-                                    deleted_region: region(source, e.span),
-                                    inserted_content: Text { text: &e.content },
-                                })
-                            }),
-                        }],
-                        description: Text {
-                            text: format!("{} ({} fix)", fix.message, fix.applicability.as_str()),
-                        },
-                        properties: FixProperties {
-                            applicability: fix.applicability.as_str(),
-                            restart: fix.restart,
-                        },
-                    }]
-                });
-                seq.serialize_element(&SarifResult {
-                    fixes: fix,
-                    level: level(d.severity),
-                    locations: [Location {
-                        logical_locations: d.location.as_deref().map(|loc| {
-                            [Logical {
-                                fully_qualified_name: loc,
-                                kind: "object",
-                            }]
-                        }),
-                        physical_location: Physical {
-                            artifact_location: artifact,
-                            region: region(source, d.span),
-                        },
-                    }],
-                    message: Text { text: message },
-                    properties: ResultProperties { evidence: &d.evidence },
-                    related_locations: related,
-                    rule_id: d.code,
-                    rule_index: RULES.iter().position(|r| r.code == d.code),
-                })?;
-            }
+                Some(name) => {
+                    let Some(j) = reports.iter().position(|other| other.source.name == name) else {
+                        continue;
+                    };
+                    let source = &reports[j].source;
+                    let start = source.line_col(r.span.start as usize);
+                    (start, source.line_col(r.span.end as usize), &artifacts[j])
+                }
+            };
+            id += 1;
+            related(p, id, &r.message, artifact, start, end);
         }
-        seq.end()
+        let mut shape = None;
+        for o in &d.occurrences {
+            id += 1;
+            p.element();
+            // The message and the file are the same for every place: part of the shape.
+            let shape = shape.get_or_insert_with(|| {
+                p.shape(|r| {
+                    r.begin_object();
+                    r.key("id");
+                    r.hole();
+                    r.key("message");
+                    text(r, "the same cause here");
+                    r.key("physicalLocation");
+                    r.begin_object();
+                    r.key("artifactLocation");
+                    artifact.write(r);
+                    r.key("region");
+                    region_shape(r);
+                    r.end_object();
+                    r.end_object();
+                })
+            });
+            let (start, end) = ends(cursor, o.span);
+            let mut w = shape.fill(p);
+            w.uint(id);
+            fill_region(&mut w, start, end);
+            w.end();
+            p.flush_if_full()?;
+        }
+        p.end_array();
     }
+    p.key("ruleId");
+    p.str(d.code);
+    if let Some(index) = RULES.iter().position(|r| r.code == d.code) {
+        p.key("ruleIndex");
+        p.uint(index as u64);
+    }
+    p.end_object();
+    Ok(())
+}
+
+fn related<W: Write>(
+    p: &mut Pretty<W>,
+    id: u64,
+    message: &str,
+    artifact: &Artifact,
+    start: (usize, usize),
+    end: (usize, usize),
+) {
+    p.element();
+    p.begin_object();
+    p.key("id");
+    p.uint(id);
+    p.key("message");
+    text(p, message);
+    p.key("physicalLocation");
+    physical(p, artifact, start, end);
+    p.end_object();
 }
 
 /// The SARIF log of `reports`, written as it is serialised: the constant parts are small values,
@@ -338,50 +393,62 @@ pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl s
             })
         })
         .collect();
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Run<'a> {
-        artifacts: Vec<Value>,
-        column_kind: &'static str,
-        invocations: Value,
-        original_uri_base_ids: Value,
-        results: Results<'a>,
-        tool: Value,
+    let invocations = json!([{ "executionSuccessful": successful, "toolExecutionNotifications": notifications }]);
+    let original_uri_base_ids = json!({
+        "%SRCROOT%": { "description": { "text": "The folder mblint ran in." } },
+    });
+    let tool = json!({
+        "driver": {
+            "name": "mblint",
+            "informationUri": env!("CARGO_PKG_REPOSITORY"),
+            "semanticVersion": env!("CARGO_PKG_VERSION"),
+            "version": env!("CARGO_PKG_VERSION"),
+            "rules": rules(),
+        },
+    });
+    let mut p = Pretty::new(&mut *out);
+    p.begin_object();
+    p.key("$schema");
+    p.str("https://json.schemastore.org/sarif-2.1.0.json");
+    p.key("runs");
+    p.begin_array();
+    p.element();
+    p.begin_object();
+    p.key("artifacts");
+    p.value(&artifacts)?;
+    p.key("columnKind");
+    p.str("unicodeCodePoints");
+    p.key("invocations");
+    p.value(&invocations)?;
+    p.key("originalUriBaseIds");
+    p.value(&original_uri_base_ids)?;
+    // Every result of every report, written one at a time: only one finding's SARIF is ever in
+    // memory, and each place is a few appends.
+    p.key("results");
+    p.begin_array();
+    for (report, artifact) in reports.iter().zip(&file_artifacts) {
+        if report.diagnostics.is_empty() {
+            // A file without findings never builds its line index.
+            continue;
+        }
+        let mut cursor = Cursor::new(&report.source);
+        for d in &report.diagnostics {
+            p.element();
+            write_result(&mut p, &mut cursor, d, artifact, reports, &file_artifacts)?;
+            p.flush_if_full()?;
+        }
     }
-    #[derive(Serialize)]
-    struct Log<'a> {
-        #[serde(rename = "$schema")]
-        schema: &'static str,
-        runs: [Run<'a>; 1],
-        version: &'static str,
-    }
-    let log = Log {
-        schema: "https://json.schemastore.org/sarif-2.1.0.json",
-        runs: [Run {
-            artifacts,
-            column_kind: "unicodeCodePoints",
-            invocations: json!([{ "executionSuccessful": successful, "toolExecutionNotifications": notifications }]),
-            original_uri_base_ids: json!({
-                "%SRCROOT%": { "description": { "text": "The folder mblint ran in." } },
-            }),
-            results: Results {
-                reports,
-                artifacts: &file_artifacts,
-            },
-            tool: json!({
-                "driver": {
-                    "name": "mblint",
-                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "rules": rules(),
-                },
-            }),
-        }],
-        version: "2.1.0",
-    };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    out.write_all(b"\n")
+    p.end_array();
+    p.key("tool");
+    p.value(&tool)?;
+    p.end_object();
+    p.end_array();
+    p.key("version");
+    p.str("2.1.0");
+    p.end_object();
+    p.raw(b"\n");
+    p.finish()?;
+    Ok(())
 }
 
 /// The SARIF log as a value, for tests and tools that want to inspect it.
