@@ -70,53 +70,88 @@ pub fn type_problem(prop: &SchemaProp, value: &str) -> Option<String> {
     }
 }
 
+/// What MB002 says of one value of one property: the problem, and the value to suggest.
+type Verdict = Option<(String, Option<&'static str>)>;
+
+/// `TRUE` or `FALSE` for a boolean written as yes/no or on/off.
+fn suggestion(value: &str) -> Option<&'static str> {
+    let value = value.trim();
+    if ["yes", "y", "on"].iter().any(|v| value.eq_ignore_ascii_case(v)) {
+        Some("TRUE")
+    } else if ["no", "n", "off"].iter().any(|v| value.eq_ignore_ascii_case(v)) {
+        Some("FALSE")
+    } else {
+        None
+    }
+}
+
 fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
+    // A hosting metabase writes the same few property names, and mostly the same values, on every
+    // site: each distinct name is looked up in the schema once, and each distinct (property,
+    // value) judged once; every further place is a lookup by the borrowed text.
+    let mut by_name: HashMap<&str, Option<&'static SchemaProp>> = HashMap::new();
+    let mut verdicts: HashMap<(usize, &str), Verdict> = HashMap::new();
     for key in 0..mb.keys.len() as u32 {
         for attr in mb.key(key).attrs.clone() {
             let a = mb.attr(attr);
             let name = mb.slice(a.name);
-            let problem = match a.kind {
+            let prop = *by_name.entry(name).or_insert_with(|| {
+                // MB105 owns Enable32bitAppOnWin64's value.
+                schema(name).filter(|_| !name.eq_ignore_ascii_case(props::ENABLE_32BIT_APP_ON_WIN64.name))
+            });
+            let verdict = match a.kind {
                 AttrKind::Attribute => {
-                    // MB105 owns Enable32bitAppOnWin64's value.
-                    if name.eq_ignore_ascii_case(props::ENABLE_32BIT_APP_ON_WIN64.name) {
+                    // Only booleans and numbers have a form to check: a string is never read.
+                    let Some(prop) = prop.filter(|p| matches!(p.ty, PropType::Bool | PropType::Dword)) else {
                         continue;
+                    };
+                    let raw = mb.slice(a.value);
+                    let verdict = verdicts
+                        .entry((prop as *const SchemaProp as usize, raw))
+                        .or_insert_with(|| {
+                            let value = crate::metabase::model::unescape(raw);
+                            let problem = type_problem(prop, &value)?;
+                            Some((problem, suggestion(&value).filter(|_| prop.ty == PropType::Bool)))
+                        });
+                    match verdict {
+                        Some((problem, suggested)) => (problem.clone(), *suggested),
+                        None => continue,
                     }
-                    let Some(prop) = schema(name) else { continue };
-                    type_problem(prop, &mb.attr_value(attr))
                 }
                 AttrKind::Custom { element, .. } => {
                     let declared = mb.slice(element);
-                    let dword = declared.contains("Type=\"DWORD\"");
+                    if !declared.contains("Type=\"DWORD\"") {
+                        continue;
+                    }
                     let value = mb.attr_value(attr);
-                    (dword && value.trim().parse::<u32>().is_err()).then(|| {
-                        format!("the Custom property {name} is a DWORD, but its Value \"{value}\" is not a number")
-                    })
+                    if value.trim().parse::<u32>().is_ok() {
+                        continue;
+                    }
+                    (
+                        format!("the Custom property {name} is a DWORD, but its Value \"{value}\" is not a number"),
+                        suggestion(&value).filter(|_| schema(name).is_some_and(|p| p.ty == PropType::Bool)),
+                    )
                 }
             };
-            if let Some(problem) = problem {
-                let suggestion = match mb.attr_value(attr).trim().to_ascii_lowercase().as_str() {
-                    "yes" | "y" | "on" => Some("TRUE"),
-                    "no" | "n" | "off" => Some("FALSE"),
-                    _ => None,
-                }
-                .filter(|_| schema(name).is_some_and(|p| p.ty == PropType::Bool))
-                .map(|value| {
-                    let mut fix = crate::diagnostic::Fix::new(
-                        crate::diagnostic::Applicability::DisplayOnly,
-                        format!("write {value}, if that is what was meant (what IIS makes of the value as written is unknown)"),
-                    );
-                    fix.edits.push(crate::fix::edit::replace(a.value, value));
-                    fix
-                });
-                out.push(
-                    RULE.diagnostic(a.value, problem)
-                        .fix(suggestion)
-                        .label("not a valid value")
-                        .at(mb, key, Some(attr))
-                        .help("IIS Admin logs a warning and uses the property's default, or refuses the key; write the value as IIS does"),
+            let (problem, suggested) = verdict;
+            let suggestion = suggested.map(|value| {
+                let mut fix = crate::diagnostic::Fix::new(
+                    crate::diagnostic::Applicability::DisplayOnly,
+                    format!(
+                        "write {value}, if that is what was meant (what IIS makes of the value as written is unknown)"
+                    ),
                 );
-            }
+                fix.edits.push(crate::fix::edit::replace(a.value, value));
+                fix
+            });
+            out.push(
+                RULE.diagnostic(a.value, problem)
+                    .fix(suggestion)
+                    .label("not a valid value")
+                    .at(mb, key, Some(attr))
+                    .help("IIS Admin logs a warning and uses the property's default, or refuses the key; write the value as IIS does"),
+            );
         }
     }
     let mut entry = |key: u32, attr: u32, span: Span, message: String| {

@@ -9,6 +9,7 @@ use crate::diagnostic::{Diagnostic, Evidence, Fix, MetabaseOp, Occurrence, Sever
 use crate::metabase::isapi::{IsapiRef, IsapiSet, Role, WorkerBitness};
 use crate::metabase::server::ServerConfig;
 use crate::metabase::{AttrId, KeyId, Metabase, Span};
+use crate::resolve::addr::{AddrMap, addr};
 use crate::resolve::images::Images;
 use crate::resolve::pe::{ImageError, ImageInfo};
 use crate::resolve::resolver::{Found, Resolution};
@@ -75,9 +76,44 @@ pub struct Context<'a> {
     /// rule at (`[[per-location]]`). Asked once per place, as the rules report it.
     pub keep: &'a dyn Fn(&str, Option<&str>) -> bool,
     /// The cause of each distinct (role, DLL), once: see [`Context::cause`].
-    pub(crate) causes: std::cell::RefCell<HashMap<(Role, usize), Arc<str>>>,
+    pub(crate) causes: std::cell::RefCell<AddrMap<(Role, usize), Arc<str>>>,
     /// The repoint fix's words per distinct (DLL, target): see [`plan::repoint_fix`].
-    pub(crate) repoint_words: std::cell::RefCell<HashMap<usize, Vec<(String, plan::RepointWords)>>>,
+    pub(crate) repoint_words: std::cell::RefCell<AddrMap<usize, RepointTargets>>,
+    /// The entries' distinct paths (built on first use): see [`Context::distinct_paths`].
+    pub(crate) distinct: std::cell::OnceCell<DistinctPaths<'a>>,
+    /// Every entry's bitness (built on first use): see [`Context::bits`].
+    pub(crate) bits: std::cell::OnceCell<Vec<Option<Bitness>>>,
+}
+
+/// Per DLL, the targets it is repointed to and the repoint fix's words for each.
+pub(crate) type RepointTargets = Vec<(Arc<str>, plan::RepointWords)>;
+
+/// The distinct paths the ISAPI set's entries name, and which one each entry names: what a rule
+/// works out once per distinct path, and then reads per entry by index, with no lookup by text.
+pub struct DistinctPaths<'a> {
+    /// Index for index with the entries: the entry's path's index in `paths`.
+    pub of_entry: Vec<u32>,
+    /// Each distinct path, once, in the order the entries first name it.
+    pub paths: Vec<&'a str>,
+}
+
+impl<'a> DistinctPaths<'a> {
+    fn of(isapi: &'a IsapiSet) -> DistinctPaths<'a> {
+        // Entries that name one text share it: its address names the path.
+        let mut ids: AddrMap<usize, u32> = AddrMap::default();
+        let mut paths = Vec::new();
+        let of_entry = isapi
+            .entries
+            .iter()
+            .map(|e| {
+                *ids.entry(addr(&e.path)).or_insert_with(|| {
+                    paths.push(&*e.path);
+                    paths.len() as u32 - 1
+                })
+            })
+            .collect();
+        DistinctPaths { of_entry, paths }
+    }
 }
 
 impl<'a> Context<'a> {
@@ -105,6 +141,8 @@ impl<'a> Context<'a> {
             keep,
             causes: Default::default(),
             repoint_words: Default::default(),
+            distinct: Default::default(),
+            bits: Default::default(),
         }
     }
 }
@@ -119,11 +157,19 @@ pub struct EntryImage<'a> {
     pub image: &'a Result<ImageInfo, ImageError>,
 }
 
-/// `a`, `b`, `c` and 2 more: paths sorted and de-duplicated case-insensitively, at most `limit`
-/// shown, each as its file name or in full. Returns how many distinct paths there are, and the list.
+/// `a`, `b`, `c` and 2 more: paths sorted and de-duplicated case-insensitively (ASCII letters), at
+/// most `limit` shown, each as its file name or in full; of spellings that differ only in case, the
+/// first given. Returns how many distinct paths there are, and the list. A million entries naming
+/// ten shared texts cost a million address lookups and a sort of ten.
 pub fn path_list<'a>(paths: impl IntoIterator<Item = &'a str>, limit: usize, file_names: bool) -> (usize, String) {
-    let mut paths: Vec<&str> = paths.into_iter().collect();
-    paths.sort_unstable_by_key(|p| p.to_ascii_lowercase());
+    // Each distinct text once, first seen first (texts at one address are one text).
+    let mut seen: AddrMap<(usize, usize), ()> = AddrMap::default();
+    let mut paths: Vec<&str> = paths
+        .into_iter()
+        .filter(|p| seen.insert((addr(p), p.len()), ()).is_none())
+        .collect();
+    // A stable sort keeps the first spelling of each case-insensitive run first.
+    paths.sort_by_cached_key(|p| p.to_ascii_lowercase());
     paths.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     let shown: Vec<String> = paths
         .iter()
@@ -154,13 +200,13 @@ pub struct EntryBitness {
     pub basis: String,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     /// The cause of a per-entry finding: the DLL in its role ([`cause_of`]), made once per distinct
     /// pair: paths are shared, so a path's address names it.
     pub fn cause(&self, entry: &IsapiRef) -> Arc<str> {
         self.causes
             .borrow_mut()
-            .entry((entry.role, entry.path.as_ptr() as usize))
+            .entry((entry.role, addr(&entry.path)))
             .or_insert_with(|| cause_of(entry))
             .clone()
     }
@@ -225,19 +271,44 @@ impl Context<'_> {
     }
 
     /// Just the bitness of entry `index`, as [`Context::entry_bitness`] decides it, without
-    /// building its evidence: what a rule asks of every one of a million entries.
+    /// building its evidence: what a rule asks of every one of a million entries, worked out for
+    /// them all once.
     pub fn bits(&self, index: usize) -> Option<Bitness> {
-        if let Some(images) = self.images {
-            match &*images.current[index] {
-                Resolution::Resolved {
-                    found: Found::Image { image, .. },
-                    ..
-                } => return image.as_ref().as_ref().ok()?.bitness_on(self.worker.platform),
-                Resolution::Resolved { .. } => return None,
-                Resolution::Unresolvable(_) => {}
+        self.all_bits()[index]
+    }
+
+    /// [`Context::bits`] of every entry, index for index.
+    pub fn all_bits(&self) -> &[Option<Bitness>] {
+        self.bits.get_or_init(|| {
+            let platform = self.worker.platform;
+            match self.images {
+                Some(images) => self
+                    .isapi
+                    .entries
+                    .iter()
+                    .zip(&images.current)
+                    .map(|(entry, resolution)| match &**resolution {
+                        Resolution::Resolved {
+                            found: Found::Image { image, .. },
+                            ..
+                        } => image.as_ref().as_ref().ok()?.bitness_on(platform),
+                        Resolution::Resolved { .. } => None,
+                        Resolution::Unresolvable(_) => entry.evidence.map(|e| e.bitness),
+                    })
+                    .collect(),
+                None => self
+                    .isapi
+                    .entries
+                    .iter()
+                    .map(|e| e.evidence.map(|e| e.bitness))
+                    .collect(),
             }
-        }
-        self.isapi.entries[index].evidence.map(|e| e.bitness)
+        })
+    }
+
+    /// The distinct paths of the entries, and each entry's (built once).
+    pub fn distinct_paths(&self) -> &DistinctPaths<'a> {
+        self.distinct.get_or_init(|| DistinctPaths::of(self.isapi))
     }
 
     /// The bitness of entry `index`: the image's when a drive is mapped and the image was read;

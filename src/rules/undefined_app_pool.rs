@@ -1,5 +1,7 @@
 //! MB502 undefined-app-pool: AppPoolId names a pool that does not exist.
 
+use std::collections::HashMap;
+
 use super::{Context, FixAvailability, Rule, rule_doc};
 use crate::diagnostic::Severity;
 use crate::metabase::props;
@@ -14,11 +16,50 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
+/// The pools by name, as `AppPoolId` names them: each pool key's last Location segment (lower
+/// case, as the model keeps Locations). A name is looked up by its borrowed text when it is ASCII
+/// (folded on the stack); anything else goes through [`ServerConfig::pool_named`], which folds as
+/// the model does.
+///
+/// [`ServerConfig::pool_named`]: crate::metabase::server::ServerConfig::pool_named
+struct Pools<'a> {
+    by_name: HashMap<&'a str, ()>,
+}
+
+impl<'a> Pools<'a> {
+    fn of(ctx: &Context<'a>) -> Pools<'a> {
+        let mb = ctx.metabase;
+        let by_name = ctx
+            .server
+            .app_pools
+            .iter()
+            .filter_map(|&k| mb.key(k).path.strip_prefix("/lm/w3svc/apppools/"))
+            .map(|name| (name, ()))
+            .collect();
+        Pools { by_name }
+    }
+
+    /// Whether `name` (an AppPoolId as written, references resolved) names a pool.
+    fn has(&self, ctx: &Context<'_>, name: &str) -> bool {
+        // As the model normalises `/LM/W3SVC/AppPools/<name>`: trimmed, then trailing `/` dropped.
+        let wanted = name.trim().trim_end_matches('/');
+        let mut folded = [0u8; 64];
+        if !wanted.is_ascii() || wanted.len() > folded.len() {
+            return ctx.server.pool_named(name).is_some();
+        }
+        let folded = &mut folded[..wanted.len()];
+        folded.copy_from_slice(wanted.as_bytes());
+        folded.make_ascii_lowercase();
+        std::str::from_utf8(folded).is_ok_and(|folded| self.by_name.contains_key(folded))
+    }
+}
+
 fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     if ctx.server.iis5_isolation_on() {
         return; // AppPoolId is ignored in IIS 5.0 isolation mode.
     }
+    let pools = Pools::of(ctx);
     for (key, attr) in mb.keys_with(props::APP_POOL_ID) {
         let path = &*mb.key(key).path;
         let served = path == "/lm/w3svc"
@@ -29,7 +70,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
             continue;
         }
         let name = mb.attr_value(attr);
-        if name.trim().is_empty() || ctx.server.pool_named(&name).is_some() {
+        if name.trim().is_empty() || pools.has(ctx, &name) {
             continue;
         }
         out.push(

@@ -77,13 +77,18 @@ fn expand(ctx: &Context<'_>, entry: &crate::metabase::isapi::IsapiRef) -> Option
 
 fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
-    for entry in &ctx.isapi.entries {
+    // The variable a path names, once per distinct path; entries read it by their path's index.
+    let distinct = ctx.distinct_paths();
+    let variables: Vec<Option<&str>> = distinct.paths.iter().map(|p| variable(p)).collect();
+    for (index, entry) in ctx.isapi.entries.iter().enumerate() {
         // HcCompressionDll is EXPANDSZ: its variables are expanded.
         // (A URL's DLL is a file on disk: no variable names it.)
         if matches!(entry.role, Role::CompressionScheme | Role::DirectUrl) {
             continue;
         }
-        let Some(name) = variable(&entry.path) else { continue };
+        let Some(name) = variables[distinct.of_entry[index] as usize] else {
+            continue;
+        };
         let property = if entry.role.is_filter() {
             "FilterPath (a STRING property)"
         } else {
