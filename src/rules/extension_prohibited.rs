@@ -141,18 +141,29 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let distinct = ctx.distinct_paths();
     let mut by_path: Vec<Option<Decision>> = (0..distinct.paths.len()).map(|_| None).collect();
     let mut by_command: AddrMap<usize, Decision> = AddrMap::default();
+    let governs = |role| {
+        matches!(
+            role,
+            crate::metabase::isapi::Role::ScriptMap | crate::metabase::isapi::Role::WildcardMap
+        )
+    };
+    // Each distinct (path, role) first: when the list prohibits none of them, no ISAPI entry is
+    // walked.
+    let mut prohibits = false;
+    for index in distinct.representatives() {
+        let entry = &ctx.isapi.entries[index];
+        if governs(entry.role) {
+            let decision =
+                by_path[distinct.of_entry[index] as usize].get_or_insert_with(|| decide(&entry.path, &entry.path));
+            prohibits |= decision.prohibited.is_some();
+        }
+    }
+    let walked = if prohibits { ctx.isapi.entries.len() } else { 0 };
     // ISAPI extensions by their path; CGI programs by their command line, arguments included.
-    let isapi = ctx
-        .isapi
-        .entries
+    let isapi = ctx.isapi.entries[..walked]
         .iter()
         .enumerate()
-        .filter(|(_, e)| {
-            matches!(
-                e.role,
-                crate::metabase::isapi::Role::ScriptMap | crate::metabase::isapi::Role::WildcardMap
-            )
-        })
+        .filter(|(_, e)| governs(e.role))
         .map(|(index, e)| (e, &e.path, Some(distinct.of_entry[index] as usize)));
     let cgi = ctx
         .isapi

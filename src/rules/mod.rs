@@ -95,6 +95,24 @@ pub struct DistinctPaths<'a> {
     pub of_entry: Vec<u32>,
     /// Each distinct path, once, in the order the entries first name it.
     pub paths: Vec<&'a str>,
+    /// Per distinct path, per role ([`slot`]), the first entry naming the path in that role
+    /// (`u32::MAX`: none).
+    firsts: Vec<[u32; ROLES]>,
+}
+
+/// How many [`Role`]s there are.
+const ROLES: usize = 6;
+
+/// A role's slot in [`DistinctPaths`]: a new role fails to compile here until it has one.
+fn slot(role: Role) -> usize {
+    match role {
+        Role::GlobalFilter => 0,
+        Role::SiteFilter => 1,
+        Role::ScriptMap => 2,
+        Role::WildcardMap => 3,
+        Role::CompressionScheme => 4,
+        Role::DirectUrl => 5,
+    }
 }
 
 impl<'a> DistinctPaths<'a> {
@@ -102,17 +120,36 @@ impl<'a> DistinctPaths<'a> {
         // Entries that name one text share it: its address names the path.
         let mut ids: AddrMap<usize, u32> = AddrMap::default();
         let mut paths = Vec::new();
-        let of_entry = isapi
-            .entries
+        let mut firsts: Vec<[u32; ROLES]> = Vec::new();
+        let mut of_entry = Vec::with_capacity(isapi.entries.len());
+        for (index, e) in isapi.entries.iter().enumerate() {
+            let id = *ids.entry(addr(&e.path)).or_insert_with(|| {
+                paths.push(&*e.path);
+                firsts.push([u32::MAX; ROLES]);
+                paths.len() as u32 - 1
+            });
+            let first = &mut firsts[id as usize][slot(e.role)];
+            if *first == u32::MAX {
+                *first = index as u32;
+            }
+            of_entry.push(id);
+        }
+        DistinctPaths {
+            of_entry,
+            paths,
+            firsts,
+        }
+    }
+
+    /// The first entry naming each distinct (path, role), by index: a rule whose verdict on an entry
+    /// follows from its path and role alone asks these first, and walks every entry only when one
+    /// of them has something to report.
+    pub fn representatives(&self) -> impl Iterator<Item = usize> + '_ {
+        self.firsts
             .iter()
-            .map(|e| {
-                *ids.entry(addr(&e.path)).or_insert_with(|| {
-                    paths.push(&*e.path);
-                    paths.len() as u32 - 1
-                })
-            })
-            .collect();
-        DistinctPaths { of_entry, paths }
+            .flatten()
+            .filter(|&&i| i != u32::MAX)
+            .map(|&i| i as usize)
     }
 }
 

@@ -159,10 +159,22 @@ pub fn repoints_for(ctx: &Context<'_>, b: Bitness) -> Option<Vec<Repoint>> {
     // out once per distinct path and kind, then read per entry by index.
     let distinct = ctx.distinct_paths();
     let kind = |role: Role| usize::from(role == Role::DirectUrl) * 2 + usize::from(role == Role::CompressionScheme);
+    let slot = |index: usize| distinct.of_entry[index] as usize * 4 + kind(ctx.isapi.entries[index].role);
     let mut needs: Vec<Option<Need>> = vec![None; distinct.paths.len() * 4];
-    for (index, entry) in ctx.isapi.entries.iter().enumerate() {
-        let slot = distinct.of_entry[index] as usize * 4 + kind(entry.role);
-        match needs[slot].get_or_insert_with(|| need(ctx, index, b)) {
+    // Each distinct (path, role) first: when none needs a repoint, no entry is walked.
+    let mut repoints = false;
+    for index in distinct.representatives() {
+        match needs[slot(index)].get_or_insert_with(|| need(ctx, index, b)) {
+            Need::Nothing => {}
+            Need::Repoint(..) => repoints = true,
+            Need::Impossible => return None,
+        }
+    }
+    if !repoints {
+        return Some(out);
+    }
+    for index in 0..ctx.isapi.entries.len() {
+        match needs[slot(index)].get_or_insert_with(|| need(ctx, index, b)) {
             Need::Nothing => {}
             Need::Repoint(to, verified) => out.push(Repoint {
                 entry: index,
