@@ -2,7 +2,9 @@
 //! sites naming one DLL hold one copy, and its address names the text: work done once per distinct
 //! path is looked up by that address. An address is not text from the metabase (nobody can choose
 //! it to make keys collide), so these maps skip SipHash's protection and hash with one folded
-//! multiply; maps keyed by text from the file keep the standard hasher.
+//! multiply; maps keyed by text from the file keep the standard hasher. (The one exception is a
+//! lookup into a table fixed in the binary, such as the schema's property names: the file chooses
+//! only the key looked up, and cannot fill a bucket with colliding entries.)
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

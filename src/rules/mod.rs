@@ -658,6 +658,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn path_lists_sort_once_per_distinct_path_and_keep_the_first_spelling() {
+        let shared: Arc<str> = r"C:\x\B.dll".into();
+        let paths = [
+            &*shared,
+            r"c:\x\a.dll",
+            &*shared,
+            r"C:\X\A.DLL",
+            r"C:\x\c.dll",
+            &*shared,
+        ];
+        assert_eq!(
+            path_list(paths, 2, false),
+            (3, r"`c:\x\a.dll`, `C:\x\B.dll` and 1 more".to_string())
+        );
+        assert_eq!(path_list(paths, 5, true), (3, "`a.dll`, `B.dll`, `c.dll`".to_string()));
+        assert_eq!(path_list([], 3, false), (0, String::new()));
+    }
+
+    #[test]
     fn codes_and_names_are_unique_and_well_formed() {
         for (i, a) in RULES.iter().enumerate() {
             assert!(a.code.len() == 5 && a.code.starts_with("MB") && a.code[2..].bytes().all(|b| b.is_ascii_digit()));
