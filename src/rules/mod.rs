@@ -1,7 +1,7 @@
 //! The rule registry: one entry per rule, each rule in its own module with its document in
 //! `rules/<CODE>.md` (embedded in the binary).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::bitness::Bitness;
@@ -409,8 +409,84 @@ pub fn place(mb: &Metabase, key: KeyId, attr: AttrId, span: Span) -> Occurrence 
     }
 }
 
-/// A grouped finding's fix's edits by span (indexes into its edits) and its operations.
-type MergedFix = (HashMap<(u32, u32), Vec<usize>>, HashSet<MetabaseOp>);
+/// A grouped finding's fix, indexed for merging further places into it: its edits by span and its
+/// operations by hash, each as chains of indexes into the fix's own lists, so a place that joins
+/// costs lookups and no copy of what the fix already holds.
+struct MergedFix {
+    /// By span, the last edit added at it; `prev_edit[j]`: the edit added at that span before `j`.
+    edit_at: HashMap<(u32, u32), usize>,
+    prev_edit: Vec<usize>,
+    /// By hash (keyed, as the standard maps are), the last operation added with it; `prev_op[j]`:
+    /// the one added with the same hash before `j`.
+    op_with: AddrMap<u64, usize>,
+    prev_op: Vec<usize>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+/// The end of a chain of [`MergedFix`].
+const NONE: usize = usize::MAX;
+
+impl MergedFix {
+    fn of(fix: &Fix) -> MergedFix {
+        let mut merged = MergedFix {
+            edit_at: HashMap::new(),
+            prev_edit: Vec::new(),
+            op_with: AddrMap::default(),
+            prev_op: Vec::new(),
+            hasher: Default::default(),
+        };
+        for e in &fix.edits {
+            merged.link_edit(e);
+        }
+        for op in &fix.ops {
+            merged.link_op(op);
+        }
+        merged
+    }
+
+    /// Whether `fix` holds an edit like `e` (same span, same content).
+    fn has_edit(&self, fix: &Fix, e: &crate::diagnostic::Edit) -> bool {
+        let mut j = self.edit_at.get(&(e.span.start, e.span.end)).copied().unwrap_or(NONE);
+        while j != NONE {
+            if fix.edits[j].content == e.content {
+                return true;
+            }
+            j = self.prev_edit[j];
+        }
+        false
+    }
+
+    /// Indexes `e`, the fix's next edit.
+    fn link_edit(&mut self, e: &crate::diagnostic::Edit) {
+        let j = self.prev_edit.len();
+        let prev = self.edit_at.insert((e.span.start, e.span.end), j);
+        self.prev_edit.push(prev.unwrap_or(NONE));
+    }
+
+    fn has_op(&self, fix: &Fix, op: &MetabaseOp) -> bool {
+        let mut j = self
+            .op_with
+            .get(&std::hash::BuildHasher::hash_one(&self.hasher, op))
+            .copied()
+            .unwrap_or(NONE);
+        while j != NONE {
+            if fix.ops[j] == *op {
+                return true;
+            }
+            j = self.prev_op[j];
+        }
+        false
+    }
+
+    /// Indexes `op`, the fix's next operation.
+    fn link_op(&mut self, op: &MetabaseOp) {
+        let j = self.prev_op.len();
+        let prev = self
+            .op_with
+            .insert(std::hash::BuildHasher::hash_one(&self.hasher, op), j);
+        self.prev_op.push(prev.unwrap_or(NONE));
+    }
+}
 
 /// Whether a place joined a finding, or the fix to build a new finding with.
 pub enum Joined {
@@ -515,23 +591,16 @@ impl<'c> Findings<'c> {
     /// Adds a joining place's edits and operations to finding `i`'s fix, each once.
     fn merge_fix(&mut self, i: usize, from: Fix) {
         let Some(into) = self.list[i].fix.as_mut() else { return };
-        let (edits, ops) = self.merged.entry(i).or_insert_with(|| {
-            let mut by_span: HashMap<(u32, u32), Vec<usize>> = HashMap::new();
-            for (j, e) in into.edits.iter().enumerate() {
-                by_span.entry((e.span.start, e.span.end)).or_default().push(j);
-            }
-            (by_span, into.ops.iter().cloned().collect())
-        });
+        let merged = self.merged.entry(i).or_insert_with(|| MergedFix::of(into));
         for e in from.edits {
-            let same = edits.entry((e.span.start, e.span.end)).or_default();
-            if !same.iter().any(|&j| into.edits[j].content == e.content) {
-                same.push(into.edits.len());
+            if !merged.has_edit(into, &e) {
+                merged.link_edit(&e);
                 into.edits.push(e);
             }
         }
         for op in from.ops {
-            if !ops.contains(&op) {
-                ops.insert(op.clone());
+            if !merged.has_op(into, &op) {
+                merged.link_op(&op);
                 into.ops.push(op);
             }
         }
