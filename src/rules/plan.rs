@@ -234,6 +234,8 @@ pub struct RepointWords {
     message: String,
     /// The restriction list's entry for the target, when the repoint needs one.
     follow: Option<(Edit, MetabaseOp)>,
+    /// The target as the attribute writes it (escaped).
+    escaped: Arc<str>,
 }
 
 /// The fix MB102 offers at ISAPI entry `index` when the plan repoints it (and changes nothing
@@ -246,7 +248,6 @@ pub fn repoint_fix(ctx: &Context<'_>, index: usize) -> Option<Fix> {
     }
     let r = &plan.repoints[*plan.by_entry.get(&index)?];
     let entry = &ctx.isapi.entries[r.entry];
-    let (edit, op) = repoint_edit(ctx, r)?;
     let words = {
         let mut memo = ctx.repoint_words.borrow_mut();
         let known = memo.entry(addr(&entry.path)).or_default();
@@ -259,6 +260,7 @@ pub fn repoint_fix(ctx: &Context<'_>, index: usize) -> Option<Fix> {
             }
         }
     };
+    let (edit, op) = repoint_edit(ctx, r, &words.escaped)?;
     let mut fix = Fix::new(words.applicability, words.message);
     fix.edits.push(edit);
     fix.ops.push(op);
@@ -306,6 +308,7 @@ fn repoint_words(ctx: &Context<'_>, plan: &Plan, r: &Repoint) -> RepointWords {
         applicability,
         message,
         follow: added,
+        escaped: edit::escape(&r.to).into(),
     }
 }
 
@@ -322,27 +325,32 @@ fn property(role: Role) -> &'static str {
 /// The edit that repoints an entry. Where the value is written with XML references (`&amp;`,
 /// `&#65;`), the value or the script-map line is written anew from its decoded text, escaped: the
 /// same text to IIS, with the path replaced.
-fn repoint_edit(ctx: &Context<'_>, r: &Repoint) -> Option<(Edit, MetabaseOp)> {
+fn repoint_edit(ctx: &Context<'_>, r: &Repoint, escaped_to: &str) -> Option<(Edit, MetabaseOp)> {
     let mb = ctx.metabase;
     let entry = &ctx.isapi.entries[r.entry];
     let raw = mb.slice(entry.span);
+    // `escaped_to` is `r.to` escaped, made once per target: the edit of a value that is the path
+    // alone copies it.
     let content = if raw == &*entry.path {
-        r.to.to_string()
+        escaped_to.to_string()
     } else {
         let text = crate::metabase::model::unescape(raw);
         if text.trim() == &*entry.path {
-            r.to.to_string()
+            escaped_to.to_string()
         } else if entry.line.is_some() {
             // The span is the whole script-map line: the path is its second field.
             let after_extension = text.find(',')? + 1;
             let at = text[after_extension..].find(&*entry.path)? + after_extension;
-            format!("{}{}{}", &text[..at], r.to, &text[at + entry.path.len()..])
+            edit::escape(&format!("{}{}{}", &text[..at], r.to, &text[at + entry.path.len()..]))
         } else {
             return None;
         }
     };
     Some((
-        edit::replace(entry.span, &content),
+        Edit {
+            span: entry.span,
+            content,
+        },
         MetabaseOp::Set {
             location: mb.location(entry.key).into_owned(),
             property: property(entry.role).to_string(),
@@ -438,9 +446,13 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
     let mut added: Vec<String> = Vec::new();
     let mut refused: Vec<String> = Vec::new();
     let mut followed: HashMap<(&str, &str), ()> = HashMap::new();
+    let mut escaped: AddrMap<usize, String> = AddrMap::default();
     for r in &plan.repoints {
         // A repoint that cannot be written exactly leaves the plan incomplete: offer nothing.
-        let Some((edit, op)) = repoint_edit(ctx, r) else { return };
+        let escaped_to = escaped.entry(addr(&r.to)).or_insert_with(|| edit::escape(&r.to));
+        let Some((edit, op)) = repoint_edit(ctx, r, escaped_to) else {
+            return;
+        };
         edits.push(edit);
         push_unique(&mut ops, op);
         let entry = &ctx.isapi.entries[r.entry];
