@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::addr::{AddrMap, addr};
 use super::resolver::{Resolution, Resolver};
 use crate::bitness::Bitness;
 use crate::metabase::isapi::{IsapiRef, IsapiSet, Role};
@@ -69,35 +70,52 @@ fn loads_in(resolver: &mut Resolver, path: &str, process: Process) -> bool {
 
 impl Images {
     /// Resolves every entry as `worker` opens it, and which path would load in a 32-bit and in a
-    /// 64-bit process on the same platform.
+    /// 64-bit process on the same platform: once per distinct path (entries naming one path share
+    /// its text, so its address names it), then shared by every entry that names it.
     pub fn of(set: &IsapiSet, worker: Process, resolver: &mut Resolver) -> Images {
         let windir = resolver.drives().windir.to_string();
+        // By load path: two texts that expand alike (a compression DLL's `%windir%`) share one.
         let mut viable_by_path: HashMap<String, Arc<Viability>> = HashMap::new();
+        // By the path's address and whether it is expanded (compression schemes only).
+        let mut by_entry: AddrMap<(usize, bool), (Arc<Resolution>, Arc<Viability>)> = AddrMap::default();
         let mut current = Vec::with_capacity(set.entries.len());
         let mut viable = Vec::with_capacity(set.entries.len());
         for entry in &set.entries {
-            let path = load_path(entry, &windir);
-            current.push(resolver.resolve(&path, worker));
-            let v = viable_by_path
-                .entry(path.clone())
-                .or_insert_with(|| {
-                    let mut v = Viability::default();
-                    for b in [Bitness::Bits32, Bitness::Bits64] {
-                        let process = Process::new(worker.platform, b);
-                        let found = std::iter::once((path.clone(), false))
-                            .chain(counterparts(&path).into_iter().map(|p| (p, true)))
-                            .find(|(p, _)| loads_in(resolver, p, process))
-                            .map(|(path, counterpart)| Candidate { path, counterpart });
-                        match b {
-                            Bitness::Bits32 => v.bits32 = found,
-                            Bitness::Bits64 => v.bits64 = found,
-                        }
+            let key = (addr(&entry.path), entry.role == Role::CompressionScheme);
+            let (resolution, v) = by_entry.entry(key).or_insert_with(|| {
+                let path = load_path(entry, &windir);
+                let resolution = resolver.resolve(&path, worker);
+                let v = match viable_by_path.get(&path) {
+                    Some(v) => v.clone(),
+                    None => {
+                        let v = Arc::new(viability(resolver, &path, worker));
+                        viable_by_path.insert(path, v.clone());
+                        v
                     }
-                    Arc::new(v)
-                })
-                .clone();
-            viable.push(v);
+                };
+                (resolution, v)
+            });
+            current.push(resolution.clone());
+            viable.push(v.clone());
         }
         Images { current, viable }
     }
+}
+
+/// Which path loads for `path` in a 32-bit and in a 64-bit process on `worker`'s platform: the path
+/// itself, or the first of its counterparts that does.
+fn viability(resolver: &mut Resolver, path: &str, worker: Process) -> Viability {
+    let mut v = Viability::default();
+    for b in [Bitness::Bits32, Bitness::Bits64] {
+        let process = Process::new(worker.platform, b);
+        let found = std::iter::once((path.to_string(), false))
+            .chain(counterparts(path).into_iter().map(|p| (p, true)))
+            .find(|(p, _)| loads_in(resolver, p, process))
+            .map(|(path, counterpart)| Candidate { path, counterpart });
+        match b {
+            Bitness::Bits32 => v.bits32 = found,
+            Bitness::Bits64 => v.bits64 = found,
+        }
+    }
+    v
 }

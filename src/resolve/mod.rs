@@ -1,5 +1,6 @@
 //! Works out what a configured DLL path really is. For now: what the path alone says of its bitness.
 
+pub mod addr;
 pub mod drive;
 pub mod fsys;
 pub mod images;

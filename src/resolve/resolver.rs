@@ -77,7 +77,8 @@ pub struct Resolver {
     /// Per host directory: upper-cased name -> real names.
     dirs: HashMap<PathBuf, Option<Listing>>,
     images: HashMap<PathBuf, Arc<Result<ImageInfo, ImageError>>>,
-    results: HashMap<(String, Process), Arc<Resolution>>,
+    /// Per process, by configured path: looked up with the borrowed text, copied only when new.
+    results: HashMap<Process, HashMap<String, Arc<Resolution>>>,
     /// Per drive: the canonical root (what confinement is checked against) and the root as given
     /// (what file paths are shown under).
     roots: HashMap<char, Option<(PathBuf, PathBuf)>>,
@@ -114,12 +115,14 @@ impl Resolver {
         if let Some(problem) = winpath::length_problem(configured) {
             return Arc::new(Resolution::Unresolvable(problem));
         }
-        let key = (configured.to_string(), process);
-        if let Some(done) = self.results.get(&key) {
+        if let Some(done) = self.results.get(&process).and_then(|by_path| by_path.get(configured)) {
             return done.clone();
         }
         let resolution = Arc::new(self.resolve_uncached(configured, process));
-        self.results.insert(key, resolution.clone());
+        self.results
+            .entry(process)
+            .or_default()
+            .insert(configured.to_string(), resolution.clone());
         resolution
     }
 

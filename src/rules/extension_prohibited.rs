@@ -9,6 +9,7 @@ use crate::diagnostic::Severity;
 use crate::diagnostic::{Applicability, Fix};
 use crate::metabase::props;
 use crate::metabase::values::restriction_key;
+use crate::resolve::addr::{AddrMap, addr};
 
 pub static RULE: Rule = Rule {
     code: "MB401",
@@ -69,6 +70,33 @@ fn allow(ctx: &Context<'_>, path: &str, entry: Option<crate::metabase::Span>) ->
     Some(fix)
 }
 
+/// Why the list prohibits a path: its own entry, or the "All Unknown" wildcard of its kind.
+#[derive(Clone, Copy)]
+enum Why {
+    Own,
+    Unknown { cgi: bool },
+}
+
+impl Why {
+    fn describe(self) -> String {
+        match self {
+            Why::Own => "its Web Service Extension entry is Prohibited".to_string(),
+            Why::Unknown { cgi } => format!(
+                "it is not listed, and \"All Unknown {} Extensions\" is Prohibited",
+                if cgi { "CGI" } else { "ISAPI" }
+            ),
+        }
+    }
+}
+
+/// What the list decides for one text (a DLL's path, a CGI command line): where it is prohibited
+/// and why (`None`: allowed, or not governed), its own entry, and the fix, made when first needed.
+struct Decision {
+    prohibited: Option<(crate::metabase::Span, Why)>,
+    own: Option<crate::metabase::Span>,
+    fix: Option<Option<Fix>>,
+}
+
 fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     let entries: Vec<_> = ctx
@@ -91,65 +119,79 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
             .find(|(_, r)| r.path.eq_ignore_ascii_case(ext))
             .map(|(span, r)| (*span, r.allowed))
     };
+    let decide = |path: &str, named: &str| {
+        let cgi = path.to_ascii_lowercase().ends_with(".exe");
+        let own = listed.get(&restriction_key(named)).copied();
+        let governed = match own {
+            Some((span, allowed)) => Some((span, allowed, Why::Own)),
+            None => wildcard(if cgi { "*.exe" } else { "*.dll" })
+                .map(|(span, allowed)| (span, allowed, Why::Unknown { cgi })),
+        };
+        Decision {
+            prohibited: governed.filter(|g| !g.1).map(|(span, _, why)| (span, why)),
+            own: own.map(|(span, _)| span),
+            fix: None,
+        }
+    };
     let wserl_attr = mb
         .find("/LM/W3SVC")
         .and_then(|k| mb.own(k, props::WEB_SVC_EXT_RESTRICTION_LIST));
-    // Per distinct path (by the shared text's address): whether it is CGI, and its own entry.
-    type Decision = (bool, Option<(crate::metabase::Span, bool)>, Option<Option<Fix>>);
-    let mut memo: HashMap<*const u8, Decision> = HashMap::new();
-    // ISAPI extensions by their path; CGI programs by their command line, arguments included.
-    let isapi = ctx
-        .isapi
-        .entries
-        .iter()
-        .filter(|e| {
-            matches!(
-                e.role,
-                crate::metabase::isapi::Role::ScriptMap | crate::metabase::isapi::Role::WildcardMap
-            )
-        })
-        .map(|e| (e, &e.path));
-    let cgi = ctx.isapi.cgi.iter().zip(&ctx.isapi.cgi_commands);
-    for (entry, named) in isapi.chain(cgi) {
-        // Once per distinct text: entries naming one DLL share it.
-        let (cgi, listed_entry, fix) = memo.entry(named.as_ptr()).or_insert_with(|| {
-            (
-                entry.path.to_ascii_lowercase().ends_with(".exe"),
-                listed.get(&restriction_key(named)).copied(),
-                None,
-            )
-        });
-        let (cgi, listed_entry) = (*cgi, *listed_entry);
-        let (span, allowed, why) = match listed_entry {
-            Some((span, allowed)) => (
-                span,
-                allowed,
-                "its Web Service Extension entry is Prohibited".to_string(),
-            ),
-            None => match wildcard(if cgi { "*.exe" } else { "*.dll" }) {
-                Some((span, allowed)) => (
-                    span,
-                    allowed,
-                    format!(
-                        "it is not listed, and \"All Unknown {} Extensions\" is Prohibited",
-                        if cgi { "CGI" } else { "ISAPI" }
-                    ),
-                ),
-                None => continue,
-            },
-        };
-        if allowed {
-            continue;
+    // Once per distinct text: ISAPI entries by their path's index, CGI ones by their command line's
+    // address (entries naming one text share it).
+    let distinct = ctx.distinct_paths();
+    let mut by_path: Vec<Option<Decision>> = (0..distinct.paths.len()).map(|_| None).collect();
+    let mut by_command: AddrMap<usize, Decision> = AddrMap::default();
+    let governs = |role| {
+        matches!(
+            role,
+            crate::metabase::isapi::Role::ScriptMap | crate::metabase::isapi::Role::WildcardMap
+        )
+    };
+    // Each distinct (path, role) first: when the list prohibits none of them, no ISAPI entry is
+    // walked.
+    let mut prohibits = false;
+    for index in distinct.representatives() {
+        let entry = &ctx.isapi.entries[index];
+        if governs(entry.role) {
+            let decision =
+                by_path[distinct.of_entry[index] as usize].get_or_insert_with(|| decide(&entry.path, &entry.path));
+            prohibits |= decision.prohibited.is_some();
         }
+    }
+    let walked = if prohibits { ctx.isapi.entries.len() } else { 0 };
+    // ISAPI extensions by their path; CGI programs by their command line, arguments included.
+    let isapi = ctx.isapi.entries[..walked]
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| governs(e.role))
+        .map(|(index, e)| (e, &e.path, Some(distinct.of_entry[index] as usize)));
+    let cgi = ctx
+        .isapi
+        .cgi
+        .iter()
+        .zip(&ctx.isapi.cgi_commands)
+        .map(|(e, c)| (e, c, None));
+    for (entry, named, path_index) in isapi.chain(cgi) {
+        let decision = match path_index {
+            Some(i) => by_path[i].get_or_insert_with(|| decide(&entry.path, named)),
+            None => by_command
+                .entry(addr(named))
+                .or_insert_with(|| decide(&entry.path, named)),
+        };
+        let Some((span, why)) = decision.prohibited else {
+            continue;
+        };
         // The fix allows the DLL, the same edit wherever it is mapped: made once per DLL.
-        let fix = fix.get_or_insert_with(|| allow(ctx, named, listed_entry.map(|(s, _)| s)));
+        let own = decision.own;
+        let fix = decision.fix.get_or_insert_with(|| allow(ctx, named, own));
         if out.join_same_fix(RULE.code, named, fix.as_ref(), || ctx.place(entry)) {
             continue;
         }
         let mut d = RULE.diagnostic(entry.span,
             format!(
-                "{} runs `{named}`, which WebSvcExtRestrictionList prohibits ({why}): its requests get 404.2 \"Denied due to Lockdown Policy\"",
+                "{} runs `{named}`, which WebSvcExtRestrictionList prohibits ({}): its requests get 404.2 \"Denied due to Lockdown Policy\"",
                 subject(entry),
+                why.describe(),
             ),
         )
         .label("prohibited")

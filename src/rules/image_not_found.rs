@@ -35,38 +35,63 @@ fn symptom(role: Role, iis5: bool) -> &'static str {
 fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     let worker = ctx.worker.bitness;
-    for (index, entry) in ctx.isapi.entries.iter().enumerate() {
-        let (message, label) = match ctx.images.map(|i| &*i.current[index]) {
+    // Why entry `index` is not found, if it is not: decided by the entry's path and role alone (its
+    // resolution, or the path's text); the words are built only for a finding's first place.
+    let missing = |index: usize| {
+        let entry = &ctx.isapi.entries[index];
+        match ctx.images.map(|i| &*i.current[index]) {
             Some(Resolution::Resolved {
                 effective,
                 redirected,
                 found: Found::Missing { missing },
-            }) => (
-                format!(
-                    "{} {} does not exist on the mapped drive ({missing} is missing): {}",
-                    subject(entry),
-                    opened_as(&entry.path, effective, *redirected, worker),
-                    symptom(entry.role, ctx.worker.iis5)
-                ),
-                format!("not found as a {worker} worker looks for it"),
-            ),
-            Some(Resolution::Unresolvable(PathProblem::SysnativeIn64Bit)) => sysnative(entry, ctx),
+            }) => Some(Missing::File {
+                effective,
+                redirected: *redirected,
+                missing,
+            }),
+            Some(Resolution::Unresolvable(PathProblem::SysnativeIn64Bit)) => Some(Missing::Sysnative),
             // With no drive the path's text still shows a Sysnative path a 64-bit worker cannot open.
-            Some(Resolution::Unresolvable(PathProblem::SysnativeOnX86)) => sysnative(entry, ctx),
+            Some(Resolution::Unresolvable(PathProblem::SysnativeOnX86)) => Some(Missing::Sysnative),
             None if !entry.plain => {
                 match winpath::parse(&entry.path)
                     .and_then(|p| winpath::redirect(&p, ctx.worker.process(), ctx.windir().0))
                 {
-                    Err(PathProblem::SysnativeIn64Bit | PathProblem::SysnativeOnX86) => sysnative(entry, ctx),
-                    _ => continue,
+                    Err(PathProblem::SysnativeIn64Bit | PathProblem::SysnativeOnX86) => Some(Missing::Sysnative),
+                    _ => None,
                 }
             }
-            _ => continue,
+            _ => None,
+        }
+    };
+    // Each distinct (path, role) first: when none is missing, no entry is walked.
+    let distinct = ctx.distinct_paths();
+    if !distinct.representatives().any(|index| missing(index).is_some()) {
+        return;
+    }
+    for (index, entry) in ctx.isapi.entries.iter().enumerate() {
+        let Some(why) = missing(index) else {
+            continue;
         };
         let cause = ctx.cause(entry);
         if out.join_same_fix(RULE.code, &cause, None, || ctx.place(entry)) {
             continue;
         }
+        let (message, label) = match why {
+            Missing::File {
+                effective,
+                redirected,
+                missing,
+            } => (
+                format!(
+                    "{} {} does not exist on the mapped drive ({missing} is missing): {}",
+                    subject(entry),
+                    opened_as(&entry.path, effective, redirected, worker),
+                    symptom(entry.role, ctx.worker.iis5)
+                ),
+                format!("not found as a {worker} worker looks for it"),
+            ),
+            Missing::Sysnative => sysnative(entry, ctx),
+        };
         out.push(
             RULE.diagnostic(entry.span, message)
                 .label(label)
@@ -75,6 +100,18 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
                 .help("install the component on the server, or correct the path; a path under system32 is opened from SysWOW64 by a 32-bit worker"),
         );
     }
+}
+
+/// Why a DLL is not found.
+enum Missing<'a> {
+    /// Not on the mapped drive where the worker opens it: the first missing component.
+    File {
+        effective: &'a crate::winpath::WinPath,
+        redirected: bool,
+        missing: &'a str,
+    },
+    /// Through Sysnative, which the worker cannot open.
+    Sysnative,
 }
 
 fn sysnative(entry: &crate::metabase::isapi::IsapiRef, ctx: &Context<'_>) -> (String, String) {

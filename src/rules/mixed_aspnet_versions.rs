@@ -31,65 +31,91 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     if ctx.server.iis5_isolation_on() {
         return; // No application pools in IIS 5.0 isolation mode.
     }
+    // Each distinct path's ASP.NET version, once (an index into `names`, the versions as written
+    // in lower case); entries read it by their path's index.
+    let distinct = ctx.distinct_paths();
+    let mut names: Vec<String> = Vec::new();
+    let version_of: Vec<Option<u32>> = distinct
+        .paths
+        .iter()
+        .map(|path| {
+            let isapi = path
+                .len()
+                .checked_sub(16)
+                .and_then(|at| path.get(at..))
+                .is_some_and(|f| f.eq_ignore_ascii_case("aspnet_isapi.dll"));
+            let v = aspnet_version(path).filter(|_| isapi)?;
+            Some(match names.iter().position(|n| *n == v) {
+                Some(i) => i as u32,
+                None => {
+                    names.push(v);
+                    names.len() as u32 - 1
+                }
+            })
+        })
+        .collect();
     // The ASP.NET version of each ScriptMaps value (its first aspnet_isapi.dll line), from the ISAPI
-    // set's entries, however many applications inherit the value.
-    let mut versions: HashMap<AttrId, (String, Span)> = HashMap::new();
-    for e in &ctx.isapi.entries {
-        let isapi = e
-            .path
-            .len()
-            .checked_sub(16)
-            .and_then(|at| e.path.get(at..))
-            .is_some_and(|f| f.eq_ignore_ascii_case("aspnet_isapi.dll"));
-        if isapi
-            && e.role == Role::ScriptMap
-            && !versions.contains_key(&e.attr)
-            && let Some(v) = aspnet_version(&e.path)
-        {
-            versions.insert(e.attr, (v, e.span));
+    // set's entries, however many applications inherit the value. A value's entries come together:
+    // the map is asked once per value, not once per line.
+    let mut versions: HashMap<AttrId, (u32, Span)> = HashMap::new();
+    let mut decided: Option<AttrId> = None;
+    for (index, e) in ctx.isapi.entries.iter().enumerate() {
+        if e.role != Role::ScriptMap || decided == Some(e.attr) {
+            continue;
         }
+        let Some(v) = version_of[distinct.of_entry[index] as usize] else {
+            continue;
+        };
+        decided = Some(e.attr);
+        versions.entry(e.attr).or_insert((v, e.span));
     }
     // Pools by name as IIS compares them (case-insensitively): the name as first written, and each
-    // application with its version and the map line that decides it.
-    type Pool = (String, Vec<(KeyId, String, Span)>);
-    let mut by_pool: HashMap<String, Pool> = HashMap::new();
+    // application with its version and the map line that decides it. An AppPoolId as written is
+    // looked up by its borrowed text; only a new spelling is trimmed and folded.
+    let mut pool_of_text: HashMap<&str, usize> = HashMap::new();
+    let mut pool_of_name: HashMap<String, usize> = HashMap::new();
+    type Pool = (String, Vec<(KeyId, u32, Span)>);
+    let mut pools: Vec<Pool> = Vec::new();
     for app in &ctx.server.applications {
         let Some((_, maps)) = mb.effective(app.key, props::SCRIPT_MAPS) else {
             continue;
         };
-        let version = versions.get(&maps).cloned();
-        let (Some((version, span)), Some((_, pool))) = (version, app.app_pool) else {
+        let (Some(&(version, span)), Some((_, pool))) = (versions.get(&maps), app.app_pool) else {
             continue;
         };
-        let name = mb.attr_value(pool).trim().to_string();
-        by_pool
-            .entry(name.to_lowercase())
-            .or_insert_with(|| (name, Vec::new()))
-            .1
-            .push((app.key, version, span));
+        let raw = mb.slice(mb.attr(pool).value);
+        let at = *pool_of_text.entry(raw).or_insert_with(|| {
+            let name = crate::metabase::model::unescape(raw).trim().to_string();
+            *pool_of_name.entry(name.to_lowercase()).or_insert_with(|| {
+                pools.push((name, Vec::new()));
+                pools.len() - 1
+            })
+        });
+        pools[at].1.push((app.key, version, span));
     }
-    let mut pools: Vec<_> = by_pool.into_values().collect();
-    pools.sort();
+    // By name: no two pools share one (names are distinct as written, folded even more so).
+    pools.sort_by(|a, b| a.0.cmp(&b.0));
     for (pool, apps) in pools {
         let first = &apps[0];
         let Some(other) = apps.iter().find(|a| a.1 != first.1) else {
             continue;
         };
-        let count = |v: &str| apps.iter().filter(|a| a.1 == v).count();
+        let count = |v: u32| apps.iter().filter(|a| a.1 == v).count();
+        let (first_version, other_version) = (&names[first.1 as usize], &names[other.1 as usize]);
         out.push(
             RULE.diagnostic(other.2,
                 format!(
                     "application pool `{pool}` runs applications of two ASP.NET versions: {} ({} application(s), e.g. {}) and {} ({}, e.g. {}); one worker process hosts one CLR, so whichever loads second fails with ASP.NET event 1062 \"It is not possible to run two different versions of ASP.NET in the same IIS process\"",
-                    first.1,
-                    count(&first.1),
+                    first_version,
+                    count(first.1),
                     mb.location(first.0),
-                    other.1,
-                    count(&other.1),
+                    other_version,
+                    count(other.1),
                     mb.location(other.0)
                 ),
             )
-            .label(format!("ASP.NET {} for {}", other.1, mb.location(other.0)))
-            .related(first.2, format!("ASP.NET {} for {}", first.1, mb.location(first.0)))
+            .label(format!("ASP.NET {} for {}", other_version, mb.location(other.0)))
+            .related(first.2, format!("ASP.NET {} for {}", first_version, mb.location(first.0)))
             .at(mb, other.0, None)
             .help("give each ASP.NET version its own application pool (a new IIsApplicationPool and AppPoolId on the applications of one version)"),
         );

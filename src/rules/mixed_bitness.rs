@@ -36,7 +36,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     if !ctx.worker.switchable() {
         return;
     }
-    let bits: Vec<Option<Bitness>> = (0..ctx.isapi.entries.len()).map(|i| ctx.bits(i)).collect();
+    let bits = ctx.all_bits();
     let first = |b: Bitness| bits.iter().position(|&x| x == Some(b));
     let (Some(first32), Some(first64)) = (first(Bitness::Bits32), first(Bitness::Bits64)) else {
         return;
@@ -57,7 +57,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         ctx.isapi
             .entries
             .iter()
-            .zip(&bits)
+            .zip(bits)
             .filter(move |(_, x)| **x == Some(b))
             .map(|(e, _)| e)
     };

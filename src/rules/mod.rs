@@ -9,6 +9,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Evidence, Fix, Metabase
 use crate::metabase::isapi::{IsapiRef, IsapiSet, Role, WorkerBitness};
 use crate::metabase::server::ServerConfig;
 use crate::metabase::{AttrId, KeyId, Metabase, Span};
+use crate::resolve::addr::{AddrMap, addr};
 use crate::resolve::images::Images;
 use crate::resolve::pe::{ImageError, ImageInfo};
 use crate::resolve::resolver::{Found, Resolution};
@@ -75,11 +76,84 @@ pub struct Context<'a> {
     /// rule at (`[[per-location]]`). Asked once per place, as the rules report it.
     pub keep: &'a Keep<'a>,
     /// The cause of each distinct (role, DLL), once: see [`Context::cause`].
-    pub(crate) causes: std::cell::RefCell<HashMap<(Role, usize), Arc<str>>>,
+    pub(crate) causes: std::cell::RefCell<AddrMap<(Role, usize), Arc<str>>>,
     /// The repoint fix's words per distinct (DLL, target): see [`plan::repoint_fix`].
-    pub(crate) repoint_words: std::cell::RefCell<HashMap<usize, RepointMemo>>,
+    pub(crate) repoint_words: std::cell::RefCell<AddrMap<usize, RepointMemo>>,
     /// The shared Location and property-name strings of places: see [`Context::place`].
     pub(crate) names: std::cell::RefCell<Names>,
+    /// The entries' distinct paths (built on first use): see [`Context::distinct_paths`].
+    pub(crate) distinct: std::cell::OnceCell<DistinctPaths<'a>>,
+    /// Every entry's bitness (built on first use): see [`Context::bits`].
+    pub(crate) bits: std::cell::OnceCell<Vec<Option<Bitness>>>,
+}
+
+/// Per DLL (by its interned path's address), the targets it is repointed to and the repoint
+/// fix's words for each.
+pub(crate) type RepointMemo = Vec<(Arc<str>, Arc<plan::RepointWords>)>;
+
+/// The distinct paths the ISAPI set's entries name, and which one each entry names: what a rule
+/// works out once per distinct path, and then reads per entry by index, with no lookup by text.
+pub struct DistinctPaths<'a> {
+    /// Index for index with the entries: the entry's path's index in `paths`.
+    pub of_entry: Vec<u32>,
+    /// Each distinct path, once, in the order the entries first name it.
+    pub paths: Vec<&'a str>,
+    /// Per distinct path, per role ([`slot`]), the first entry naming the path in that role
+    /// (`u32::MAX`: none).
+    firsts: Vec<[u32; ROLES]>,
+}
+
+/// How many [`Role`]s there are.
+const ROLES: usize = 6;
+
+/// A role's slot in [`DistinctPaths`]: a new role fails to compile here until it has one.
+fn slot(role: Role) -> usize {
+    match role {
+        Role::GlobalFilter => 0,
+        Role::SiteFilter => 1,
+        Role::ScriptMap => 2,
+        Role::WildcardMap => 3,
+        Role::CompressionScheme => 4,
+        Role::DirectUrl => 5,
+    }
+}
+
+impl<'a> DistinctPaths<'a> {
+    fn of(isapi: &'a IsapiSet) -> DistinctPaths<'a> {
+        // Entries that name one text share it: its address names the path.
+        let mut ids: AddrMap<usize, u32> = AddrMap::default();
+        let mut paths = Vec::new();
+        let mut firsts: Vec<[u32; ROLES]> = Vec::new();
+        let mut of_entry = Vec::with_capacity(isapi.entries.len());
+        for (index, e) in isapi.entries.iter().enumerate() {
+            let id = *ids.entry(addr(&e.path)).or_insert_with(|| {
+                paths.push(&*e.path);
+                firsts.push([u32::MAX; ROLES]);
+                paths.len() as u32 - 1
+            });
+            let first = &mut firsts[id as usize][slot(e.role)];
+            if *first == u32::MAX {
+                *first = index as u32;
+            }
+            of_entry.push(id);
+        }
+        DistinctPaths {
+            of_entry,
+            paths,
+            firsts,
+        }
+    }
+
+    /// The first entry naming each distinct (path, role), by index: a rule whose verdict on an entry
+    /// follows from its path and role alone asks these first, and walks every entry only when one
+    /// of them has something to report.
+    pub fn representatives(&self) -> impl Iterator<Item = usize> + '_ {
+        self.firsts
+            .iter()
+            .flatten()
+            .filter(|&&i| i != u32::MAX)
+            .map(|&i| i as usize)
+    }
 }
 
 impl<'a> Context<'a> {
@@ -108,6 +182,8 @@ impl<'a> Context<'a> {
             causes: Default::default(),
             repoint_words: Default::default(),
             names: Default::default(),
+            distinct: Default::default(),
+            bits: Default::default(),
         }
     }
 }
@@ -138,11 +214,19 @@ pub struct EntryImage<'a> {
     pub image: &'a Result<ImageInfo, ImageError>,
 }
 
-/// `a`, `b`, `c` and 2 more: paths sorted and de-duplicated case-insensitively, at most `limit`
-/// shown, each as its file name or in full. Returns how many distinct paths there are, and the list.
+/// `a`, `b`, `c` and 2 more: paths sorted and de-duplicated case-insensitively (ASCII letters), at
+/// most `limit` shown, each as its file name or in full; of spellings that differ only in case, the
+/// first given. Returns how many distinct paths there are, and the list. A million entries naming
+/// ten shared texts cost a million address lookups and a sort of ten.
 pub fn path_list<'a>(paths: impl IntoIterator<Item = &'a str>, limit: usize, file_names: bool) -> (usize, String) {
-    let mut paths: Vec<&str> = paths.into_iter().collect();
-    paths.sort_unstable_by_key(|p| p.to_ascii_lowercase());
+    // Each distinct text once, first seen first (texts at one address are one text).
+    let mut seen: AddrMap<(usize, usize), ()> = AddrMap::default();
+    let mut paths: Vec<&str> = paths
+        .into_iter()
+        .filter(|p| seen.insert((addr(p), p.len()), ()).is_none())
+        .collect();
+    // A stable sort keeps the first spelling of each case-insensitive run first.
+    paths.sort_by_cached_key(|p| p.to_ascii_lowercase());
     paths.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     let shown: Vec<String> = paths
         .iter()
@@ -173,13 +257,13 @@ pub struct EntryBitness {
     pub basis: String,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     /// The cause of a per-entry finding: the DLL in its role ([`cause_of`]), made once per distinct
     /// pair: paths are shared, so a path's address names it.
     pub fn cause(&self, entry: &IsapiRef) -> Arc<str> {
         self.causes
             .borrow_mut()
-            .entry((entry.role, entry.path.as_ptr() as usize))
+            .entry((entry.role, addr(&entry.path)))
             .or_insert_with(|| cause_of(entry))
             .clone()
     }
@@ -270,19 +354,44 @@ impl Context<'_> {
     }
 
     /// Just the bitness of entry `index`, as [`Context::entry_bitness`] decides it, without
-    /// building its evidence: what a rule asks of every one of a million entries.
+    /// building its evidence: what a rule asks of every one of a million entries, worked out for
+    /// them all once.
     pub fn bits(&self, index: usize) -> Option<Bitness> {
-        if let Some(images) = self.images {
-            match &*images.current[index] {
-                Resolution::Resolved {
-                    found: Found::Image { image, .. },
-                    ..
-                } => return image.as_ref().as_ref().ok()?.bitness_on(self.worker.platform),
-                Resolution::Resolved { .. } => return None,
-                Resolution::Unresolvable(_) => {}
+        self.all_bits()[index]
+    }
+
+    /// [`Context::bits`] of every entry, index for index.
+    pub fn all_bits(&self) -> &[Option<Bitness>] {
+        self.bits.get_or_init(|| {
+            let platform = self.worker.platform;
+            match self.images {
+                Some(images) => self
+                    .isapi
+                    .entries
+                    .iter()
+                    .zip(&images.current)
+                    .map(|(entry, resolution)| match &**resolution {
+                        Resolution::Resolved {
+                            found: Found::Image { image, .. },
+                            ..
+                        } => image.as_ref().as_ref().ok()?.bitness_on(platform),
+                        Resolution::Resolved { .. } => None,
+                        Resolution::Unresolvable(_) => entry.evidence.map(|e| e.bitness),
+                    })
+                    .collect(),
+                None => self
+                    .isapi
+                    .entries
+                    .iter()
+                    .map(|e| e.evidence.map(|e| e.bitness))
+                    .collect(),
             }
-        }
-        self.isapi.entries[index].evidence.map(|e| e.bitness)
+        })
+    }
+
+    /// The distinct paths of the entries, and each entry's (built once).
+    pub fn distinct_paths(&self) -> &DistinctPaths<'a> {
+        self.distinct.get_or_init(|| DistinctPaths::of(self.isapi))
     }
 
     /// The bitness of entry `index`: the image's when a drive is mapped and the image was read;
@@ -358,63 +467,87 @@ pub(crate) struct Names {
     attributes: HashMap<Box<str>, Arc<str>>,
 }
 
-/// A grouped finding's fix, indexed for joining: its edits by span and its operations by hash,
-/// each to the indexes of those in the fix (almost always one). Built when a second place joins.
-#[derive(Default)]
-struct MergedFix {
-    edits: HashMap<(u32, u32), Slots>,
-    ops: HashMap<u64, Slots>,
-}
-
-/// One index, or the rare several (edits at the same span with other words; ops whose hashes
-/// collide): no allocation for the common case.
-enum Slots {
-    One(u32),
-    Many(Vec<u32>),
-}
-
-impl Slots {
-    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        let (one, many) = match self {
-            Slots::One(i) => (Some(*i), &[][..]),
-            Slots::Many(v) => (None, &v[..]),
-        };
-        one.into_iter().chain(many.iter().copied()).map(|i| i as usize)
-    }
-
-    fn push(&mut self, i: usize) {
-        let i = i as u32;
-        *self = match std::mem::replace(self, Slots::Many(Vec::new())) {
-            Slots::One(j) => Slots::Many(vec![j, i]),
-            Slots::Many(mut v) => {
-                v.push(i);
-                Slots::Many(v)
-            }
-        };
-    }
-}
-
-/// Adds `i` under `key`.
-fn slot<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Slots>, key: K, i: usize) {
-    match map.entry(key) {
-        std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().push(i),
-        std::collections::hash_map::Entry::Vacant(e) => {
-            e.insert(Slots::One(i as u32));
-        }
-    }
-}
-
-/// An operation's hash, for [`MergedFix::ops`].
-fn op_hash(op: &MetabaseOp, state: &std::hash::RandomState) -> u64 {
-    use std::hash::BuildHasher;
-    state.hash_one(op)
-}
-
-/// The repoint words of one DLL (by its interned path's address), by target.
-pub(crate) type RepointMemo = Vec<(String, Arc<plan::RepointWords>)>;
-
 /// A place's own edits and operations of a fix.
 pub type FixParts = (Vec<Edit>, Vec<MetabaseOp>);
+
+/// A grouped finding's fix, indexed for merging further places into it: its edits by span and its
+/// operations by hash, each as chains of indexes into the fix's own lists, so a place that joins
+/// costs lookups and no copy of what the fix already holds.
+struct MergedFix {
+    /// By span, the last edit added at it; `prev_edit[j]`: the edit added at that span before `j`.
+    edit_at: HashMap<(u32, u32), usize>,
+    prev_edit: Vec<usize>,
+    /// By hash (keyed, as the standard maps are), the last operation added with it; `prev_op[j]`:
+    /// the one added with the same hash before `j`.
+    op_with: AddrMap<u64, usize>,
+    prev_op: Vec<usize>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+/// The end of a chain of [`MergedFix`].
+const NONE: usize = usize::MAX;
+
+impl MergedFix {
+    fn of(fix: &Fix) -> MergedFix {
+        let mut merged = MergedFix {
+            edit_at: HashMap::new(),
+            prev_edit: Vec::new(),
+            op_with: AddrMap::default(),
+            prev_op: Vec::new(),
+            hasher: Default::default(),
+        };
+        for e in &fix.edits {
+            merged.link_edit(e);
+        }
+        for op in &fix.ops {
+            merged.link_op(op);
+        }
+        merged
+    }
+
+    /// Whether `fix` holds an edit like `e` (same span, same content).
+    fn has_edit(&self, fix: &Fix, e: &crate::diagnostic::Edit) -> bool {
+        let mut j = self.edit_at.get(&(e.span.start, e.span.end)).copied().unwrap_or(NONE);
+        while j != NONE {
+            if fix.edits[j].content == e.content {
+                return true;
+            }
+            j = self.prev_edit[j];
+        }
+        false
+    }
+
+    /// Indexes `e`, the fix's next edit.
+    fn link_edit(&mut self, e: &crate::diagnostic::Edit) {
+        let j = self.prev_edit.len();
+        let prev = self.edit_at.insert((e.span.start, e.span.end), j);
+        self.prev_edit.push(prev.unwrap_or(NONE));
+    }
+
+    fn has_op(&self, fix: &Fix, op: &MetabaseOp) -> bool {
+        let mut j = self
+            .op_with
+            .get(&std::hash::BuildHasher::hash_one(&self.hasher, op))
+            .copied()
+            .unwrap_or(NONE);
+        while j != NONE {
+            if fix.ops[j] == *op {
+                return true;
+            }
+            j = self.prev_op[j];
+        }
+        false
+    }
+
+    /// Indexes `op`, the fix's next operation.
+    fn link_op(&mut self, op: &MetabaseOp) {
+        let j = self.prev_op.len();
+        let prev = self
+            .op_with
+            .insert(std::hash::BuildHasher::hash_one(&self.hasher, op), j);
+        self.prev_op.push(prev.unwrap_or(NONE));
+    }
+}
 
 /// Whether a place joined a finding, or the fix to build a new finding with.
 pub enum Joined {
@@ -435,7 +568,6 @@ pub struct Findings<'c> {
     /// By finding, its fix's edits by span (indexes into the edits) and its operations: joining a
     /// place's fix is a lookup, so a cause at 100,000 places stays linear.
     merged: HashMap<usize, MergedFix>,
-    hasher: std::hash::RandomState,
 }
 
 impl<'c> Findings<'c> {
@@ -445,7 +577,6 @@ impl<'c> Findings<'c> {
             keep,
             causes: HashMap::new(),
             merged: HashMap::new(),
-            hasher: std::hash::RandomState::new(),
         }
     }
 
@@ -556,30 +687,16 @@ impl<'c> Findings<'c> {
     /// Adds a joining place's edits and operations to finding `i`'s fix, each once.
     fn merge_fix(&mut self, i: usize, from: Fix) {
         let Some(into) = self.list[i].fix.as_mut() else { return };
-        let hasher = &self.hasher;
-        let merged = self.merged.entry(i).or_insert_with(|| {
-            let mut merged = MergedFix::default();
-            for (j, e) in into.edits.iter().enumerate() {
-                slot(&mut merged.edits, (e.span.start, e.span.end), j);
-            }
-            for (j, op) in into.ops.iter().enumerate() {
-                slot(&mut merged.ops, op_hash(op, hasher), j);
-            }
-            merged
-        });
+        let merged = self.merged.entry(i).or_insert_with(|| MergedFix::of(into));
         for e in from.edits {
-            let key = (e.span.start, e.span.end);
-            let known = merged.edits.get(&key);
-            if known.is_none_or(|slots| slots.iter().all(|j| into.edits[j].content != e.content)) {
-                slot(&mut merged.edits, key, into.edits.len());
+            if !merged.has_edit(into, &e) {
+                merged.link_edit(&e);
                 into.edits.push(e);
             }
         }
         for op in from.ops {
-            let hash = op_hash(&op, hasher);
-            let known = merged.ops.get(&hash);
-            if known.is_none_or(|slots| slots.iter().all(|j| into.ops[j] != op)) {
-                slot(&mut merged.ops, hash, into.ops.len());
+            if !merged.has_op(into, &op) {
+                merged.link_op(&op);
                 into.ops.push(op);
             }
         }
@@ -733,6 +850,25 @@ const SECOND_THREAD: &[&str] = &["MB002", "MB501", "MB502"];
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_lists_sort_once_per_distinct_path_and_keep_the_first_spelling() {
+        let shared: Arc<str> = r"C:\x\B.dll".into();
+        let paths = [
+            &*shared,
+            r"c:\x\a.dll",
+            &*shared,
+            r"C:\X\A.DLL",
+            r"C:\x\c.dll",
+            &*shared,
+        ];
+        assert_eq!(
+            path_list(paths, 2, false),
+            (3, r"`c:\x\a.dll`, `C:\x\B.dll` and 1 more".to_string())
+        );
+        assert_eq!(path_list(paths, 5, true), (3, "`a.dll`, `B.dll`, `c.dll`".to_string()));
+        assert_eq!(path_list([], 3, false), (0, String::new()));
+    }
 
     #[test]
     fn codes_and_names_are_unique_and_well_formed() {

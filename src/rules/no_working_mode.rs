@@ -23,6 +23,19 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         return;
     }
     let mb = ctx.metabase;
+    // Each distinct (path, role) first: unless some DLL loads only as 32-bit and some only as
+    // 64-bit, no entry is walked.
+    let only_at = |index: usize, b: Bitness| {
+        let v = &images.viable[index];
+        v.get(b).is_some() && v.get(b.other()).is_none()
+    };
+    let distinct = ctx.distinct_paths();
+    if ![Bitness::Bits32, Bitness::Bits64]
+        .iter()
+        .all(|&b| distinct.representatives().any(|index| only_at(index, b)))
+    {
+        return;
+    }
     let only = |b: Bitness| {
         ctx.isapi
             .entries

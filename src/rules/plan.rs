@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::Context;
 use super::lockdown::{self, Follow};
@@ -25,6 +26,7 @@ use crate::diagnostic::{Applicability, Edit, Fix, MetabaseOp};
 use crate::fix::edit;
 use crate::metabase::isapi::{APP_POOLS, Role};
 use crate::metabase::props;
+use crate::resolve::addr::{AddrMap, addr};
 
 /// A known component: its path pattern, the bitnesses it exists in, and its other build's pattern.
 #[derive(Debug, Clone, Deserialize)]
@@ -72,7 +74,8 @@ pub fn component(path: &str) -> Option<&'static Component> {
 pub struct Repoint {
     /// Index into the ISAPI set's entries.
     pub entry: usize,
-    pub to: String,
+    /// The path it is repointed to: shared by the entries that name one DLL.
+    pub to: Arc<str>,
     /// Whether the drive shows an image of the right bitness at `to`.
     pub verified: bool,
 }
@@ -94,14 +97,14 @@ pub struct Plan {
     pub switch: Option<Switch>,
     pub repoints: Vec<Repoint>,
     /// Each repointed entry's index in `repoints`.
-    by_entry: HashMap<usize, usize>,
+    by_entry: AddrMap<usize, usize>,
 }
 
 /// What one entry needs in a worker of one bitness.
 #[derive(Clone)]
 enum Need {
     Nothing,
-    Repoint(String, bool),
+    Repoint(Arc<str>, bool),
     Impossible,
 }
 
@@ -122,7 +125,7 @@ fn need_by_path(ctx: &Context<'_>, index: usize, b: Bitness) -> Need {
         let v = &images.viable[index];
         return match (v.get(b), v.get(b.other())) {
             (Some(c), _) if !c.counterpart => Need::Nothing,
-            (Some(c), _) => Need::Repoint(c.path.clone(), true),
+            (Some(c), _) => Need::Repoint(c.path.as_str().into(), true),
             // Missing or unreadable in both bitnesses: other rules' business, not the plan's.
             (None, None) => Need::Nothing,
             (None, Some(_)) => Need::Impossible,
@@ -140,7 +143,7 @@ fn need_by_path(ctx: &Context<'_>, index: usize, b: Bitness) -> Need {
                 let path = normalised(&entry.path);
                 let at = path.find(&c.path.to_ascii_lowercase()).expect("matched");
                 let repointed = format!("{}{}{}", &entry.path[..at], to, &entry.path[at + c.path.len()..]);
-                Need::Repoint(repointed, false)
+                Need::Repoint(repointed.into(), false)
             }
             None => Need::Impossible,
         },
@@ -151,25 +154,32 @@ fn need_by_path(ctx: &Context<'_>, index: usize, b: Bitness) -> Need {
 /// The repoints a bitness needs, or `None` if some DLL cannot load in it.
 pub fn repoints_for(ctx: &Context<'_>, b: Bitness) -> Option<Vec<Repoint>> {
     let mut out = Vec::new();
-    // Without a drive, what an entry needs follows from its path and role alone: worked out once
-    // per distinct pair (paths are shared, so the address names one).
-    let mut by_path: HashMap<(usize, bool), Need> = HashMap::new();
+    // What an entry needs follows from its path and from whether it is a URL's DLL (which cannot
+    // be repointed) or a compression DLL (whose path is expanded before it is resolved): worked
+    // out once per distinct path and kind, then read per entry by index.
+    let distinct = ctx.distinct_paths();
+    let kind = |role: Role| usize::from(role == Role::DirectUrl) * 2 + usize::from(role == Role::CompressionScheme);
+    let slot = |index: usize| distinct.of_entry[index] as usize * 4 + kind(ctx.isapi.entries[index].role);
+    let mut needs: Vec<Option<Need>> = vec![None; distinct.paths.len() * 4];
+    // Each distinct (path, role) first: when none needs a repoint, no entry is walked.
+    let mut repoints = false;
+    for index in distinct.representatives() {
+        match needs[slot(index)].get_or_insert_with(|| need(ctx, index, b)) {
+            Need::Nothing => {}
+            Need::Repoint(..) => repoints = true,
+            Need::Impossible => return None,
+        }
+    }
+    if !repoints {
+        return Some(out);
+    }
     for index in 0..ctx.isapi.entries.len() {
-        let need = if ctx.images.is_none() {
-            let entry = &ctx.isapi.entries[index];
-            by_path
-                .entry((entry.path.as_ptr() as usize, entry.role == Role::DirectUrl))
-                .or_insert_with(|| need(ctx, index, b))
-                .clone()
-        } else {
-            need(ctx, index, b)
-        };
-        match need {
+        match needs[slot(index)].get_or_insert_with(|| need(ctx, index, b)) {
             Need::Nothing => {}
             Need::Repoint(to, verified) => out.push(Repoint {
                 entry: index,
-                to,
-                verified,
+                to: to.clone(),
+                verified: *verified,
             }),
             Need::Impossible => return None,
         }
@@ -223,6 +233,8 @@ pub struct RepointWords {
     message: String,
     /// The restriction list's entry for the target, when the repoint needs one.
     follow: Option<(Edit, MetabaseOp)>,
+    /// The target as the attribute writes it (escaped).
+    escaped: Arc<str>,
 }
 
 /// The fix MB102 offers at ISAPI entry `index` when the plan repoints it (and changes nothing
@@ -250,7 +262,7 @@ pub fn repoint_key(ctx: &Context<'_>, index: usize) -> Option<std::sync::Arc<Rep
     let r = &plan.repoints[*plan.by_entry.get(&index)?];
     let entry = &ctx.isapi.entries[r.entry];
     let mut memo = ctx.repoint_words.borrow_mut();
-    let known = memo.entry(entry.path.as_ptr() as usize).or_default();
+    let known = memo.entry(addr(&entry.path)).or_default();
     Some(match known.iter().find(|(to, _)| *to == r.to) {
         Some((_, words)) => words.clone(),
         None => {
@@ -273,7 +285,7 @@ impl RepointWords {
 pub fn repoint_parts(ctx: &Context<'_>, index: usize, words: &RepointWords) -> Option<super::FixParts> {
     let plan = ctx.plan()?;
     let r = &plan.repoints[*plan.by_entry.get(&index)?];
-    let (edit, op) = repoint_edit(ctx, r)?;
+    let (edit, op) = repoint_edit(ctx, r, &words.escaped)?;
     let (mut edits, mut ops) = (vec![edit], vec![op]);
     if let Some((e, op)) = &words.follow {
         edits.push(e.clone());
@@ -286,7 +298,7 @@ fn repoint_place(ctx: &Context<'_>, index: usize) -> Option<(std::sync::Arc<Repo
     let words = repoint_key(ctx, index)?;
     let plan = ctx.plan()?;
     let r = &plan.repoints[*plan.by_entry.get(&index)?];
-    let (edit, op) = repoint_edit(ctx, r)?;
+    let (edit, op) = repoint_edit(ctx, r, &words.escaped)?;
     Some((words, edit, op))
 }
 
@@ -327,6 +339,7 @@ fn repoint_words(ctx: &Context<'_>, plan: &Plan, r: &Repoint) -> RepointWords {
         applicability,
         message,
         follow: added,
+        escaped: edit::escape(&r.to).into(),
     }
 }
 
@@ -343,27 +356,32 @@ fn property(role: Role) -> &'static str {
 /// The edit that repoints an entry. Where the value is written with XML references (`&amp;`,
 /// `&#65;`), the value or the script-map line is written anew from its decoded text, escaped: the
 /// same text to IIS, with the path replaced.
-fn repoint_edit(ctx: &Context<'_>, r: &Repoint) -> Option<(Edit, MetabaseOp)> {
+fn repoint_edit(ctx: &Context<'_>, r: &Repoint, escaped_to: &str) -> Option<(Edit, MetabaseOp)> {
     let mb = ctx.metabase;
     let entry = &ctx.isapi.entries[r.entry];
     let raw = mb.slice(entry.span);
+    // `escaped_to` is `r.to` escaped, made once per target: the edit of a value that is the path
+    // alone copies it.
     let content = if raw == &*entry.path {
-        r.to.clone()
+        escaped_to.to_string()
     } else {
         let text = crate::metabase::model::unescape(raw);
         if text.trim() == &*entry.path {
-            r.to.clone()
+            escaped_to.to_string()
         } else if entry.line.is_some() {
             // The span is the whole script-map line: the path is its second field.
             let after_extension = text.find(',')? + 1;
             let at = text[after_extension..].find(&*entry.path)? + after_extension;
-            format!("{}{}{}", &text[..at], r.to, &text[at + entry.path.len()..])
+            edit::escape(&format!("{}{}{}", &text[..at], r.to, &text[at + entry.path.len()..]))
         } else {
             return None;
         }
     };
     Some((
-        edit::replace(entry.span, &content),
+        Edit {
+            span: entry.span,
+            content,
+        },
         MetabaseOp::Set {
             location: mb.location(entry.key).into_owned(),
             property: property(entry.role).to_string(),
@@ -459,13 +477,17 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
     let mut added: Vec<String> = Vec::new();
     let mut refused: Vec<String> = Vec::new();
     let mut followed: HashMap<(&str, &str), ()> = HashMap::new();
+    let mut escaped: AddrMap<usize, String> = AddrMap::default();
     for r in &plan.repoints {
         // A repoint that cannot be written exactly leaves the plan incomplete: offer nothing.
-        let Some((edit, op)) = repoint_edit(ctx, r) else { return };
+        let escaped_to = escaped.entry(addr(&r.to)).or_insert_with(|| edit::escape(&r.to));
+        let Some((edit, op)) = repoint_edit(ctx, r, escaped_to) else {
+            return;
+        };
         edits.push(edit);
         push_unique(&mut ops, op);
         let entry = &ctx.isapi.entries[r.entry];
-        if governed(entry.role) && followed.insert((&*entry.path, r.to.as_str()), ()).is_none() {
+        if governed(entry.role) && followed.insert((&*entry.path, &*r.to), ()).is_none() {
             match lockdown::follow(ctx, &entry.path, &r.to) {
                 Follow::Nothing => {}
                 Follow::Add(line) => added.push(line),
@@ -560,9 +582,13 @@ fn governed(role: Role) -> bool {
 
 /// `; the bitness of `a.dll` and 2 more is unknown ...`: the DLLs a switch is unverified for.
 fn unknown_bitness(ctx: &Context<'_>, plan: &Plan) -> String {
-    let repointed: std::collections::HashSet<usize> = plan.repoints.iter().map(|r| r.entry).collect();
+    let mut repointed = vec![false; ctx.isapi.entries.len()];
+    for r in &plan.repoints {
+        repointed[r.entry] = true;
+    }
+    let bits = ctx.all_bits();
     let unknown = (0..ctx.isapi.entries.len())
-        .filter(|i| !repointed.contains(i) && ctx.bits(*i).is_none())
+        .filter(|&i| !repointed[i] && bits[i].is_none())
         .map(|i| &*ctx.isapi.entries[i].path);
     match crate::rules::path_list(unknown, 4, false) {
         (0, _) => String::new(),

@@ -1,8 +1,12 @@
 //! MB502 undefined-app-pool: AppPoolId names a pool that does not exist.
 
+use std::collections::HashMap;
+
 use super::{Context, FixAvailability, Rule, rule_doc};
 use crate::diagnostic::Severity;
+use crate::metabase::Metabase;
 use crate::metabase::props;
+use crate::metabase::server::ServerConfig;
 
 pub static RULE: Rule = Rule {
     code: "MB502",
@@ -14,11 +18,48 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
+/// The pools by name, as `AppPoolId` names them: each pool key's last Location segment (lower
+/// case, as the model keeps Locations). A name is looked up by its borrowed text when it is ASCII
+/// (folded on the stack); anything else goes through [`ServerConfig::pool_named`], which folds as
+/// the model does.
+///
+/// [`ServerConfig::pool_named`]: crate::metabase::server::ServerConfig::pool_named
+struct Pools<'a> {
+    by_name: HashMap<&'a str, ()>,
+}
+
+impl<'a> Pools<'a> {
+    fn of(mb: &'a Metabase, server: &ServerConfig) -> Pools<'a> {
+        let by_name = server
+            .app_pools
+            .iter()
+            .filter_map(|&k| mb.key(k).path.strip_prefix("/lm/w3svc/apppools/"))
+            .map(|name| (name, ()))
+            .collect();
+        Pools { by_name }
+    }
+
+    /// Whether `name` (an AppPoolId as written, references resolved) names a pool.
+    fn has(&self, server: &ServerConfig, name: &str) -> bool {
+        // As the model normalises `/LM/W3SVC/AppPools/<name>`: trimmed, then trailing `/` dropped.
+        let wanted = name.trim().trim_end_matches('/');
+        let mut folded = [0u8; 64];
+        if !wanted.is_ascii() || wanted.len() > folded.len() {
+            return server.pool_named(name).is_some();
+        }
+        let folded = &mut folded[..wanted.len()];
+        folded.copy_from_slice(wanted.as_bytes());
+        folded.make_ascii_lowercase();
+        std::str::from_utf8(folded).is_ok_and(|folded| self.by_name.contains_key(folded))
+    }
+}
+
 fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     if ctx.server.iis5_isolation_on() {
         return; // AppPoolId is ignored in IIS 5.0 isolation mode.
     }
+    let pools = Pools::of(mb, ctx.server);
     for (key, attr) in mb.keys_with(props::APP_POOL_ID) {
         let path = &*mb.key(key).path;
         let served = path == "/lm/w3svc"
@@ -29,7 +70,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
             continue;
         }
         let name = mb.attr_value(attr);
-        if name.trim().is_empty() || ctx.server.pool_named(&name).is_some() {
+        if name.trim().is_empty() || pools.has(ctx.server, &name) {
             continue;
         }
         out.push(
@@ -43,5 +84,53 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
             .at(mb, key, Some(attr))
             .help("create the IIsApplicationPool key, or name an existing pool"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metabase::{SourceFile, parse};
+
+    /// The rule's lookup answers as the model's `pool_named` does, for every spelling.
+    #[test]
+    fn pools_by_name_agree_with_the_model() {
+        let text = concat!(
+            "<configuration>\n<MBProperty>\n",
+            "<IIsApplicationPools Location =\"/LM/W3SVC/AppPools\">\n</IIsApplicationPools>\n",
+            "<IIsApplicationPool Location =\"/LM/W3SVC/AppPools/DefaultAppPool\">\n</IIsApplicationPool>\n",
+            "<IIsApplicationPool Location =\"/LM/W3SVC/AppPools/Caf\u{e9} Pool/\">\n</IIsApplicationPool>\n",
+            "<IIsApplicationPool Location =\"/LM/W3SVC/AppPools/\u{212a}elvin\">\n</IIsApplicationPool>\n",
+            "<IIsApplicationPool Location =\"/LM/W3SVC/AppPools/Nested/Deeper\">\n</IIsApplicationPool>\n",
+            "</MBProperty>\n</configuration>\n"
+        );
+        let mb = parse(SourceFile::from_text("t.xml", text)).unwrap();
+        let server = ServerConfig::of(&mb);
+        let pools = Pools::of(&mb, &server);
+        let long = "a".repeat(100);
+        let names = [
+            "DefaultAppPool",
+            "defaultapppool",
+            " DEFAULTAPPPOOL ",
+            "DefaultAppPool/",
+            "DefaultAppPool //",
+            "DefaultAppPool2",
+            "Default",
+            "",
+            "/",
+            "caf\u{e9} pool",
+            "CAF\u{c9} POOL",
+            "kelvin",
+            "KELVIN",
+            "\u{212a}elvin",
+            "Nested/Deeper",
+            "Nested",
+            long.as_str(),
+        ];
+        for name in names {
+            assert_eq!(pools.has(&server, name), server.pool_named(name).is_some(), "{name:?}");
+        }
+        assert!(pools.has(&server, " defaultAPPpool/"));
+        assert!(!pools.has(&server, "Nested/Deeper"));
     }
 }

@@ -77,13 +77,22 @@ fn expand(ctx: &Context<'_>, entry: &crate::metabase::isapi::IsapiRef) -> Option
 
 fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
-    for entry in &ctx.isapi.entries {
-        // HcCompressionDll is EXPANDSZ: its variables are expanded.
-        // (A URL's DLL is a file on disk: no variable names it.)
-        if matches!(entry.role, Role::CompressionScheme | Role::DirectUrl) {
-            continue;
-        }
-        let Some(name) = variable(&entry.path) else { continue };
+    // The variable a path names, once per distinct path; entries read it by their path's index.
+    let distinct = ctx.distinct_paths();
+    let variables: Vec<Option<&str>> = distinct.paths.iter().map(|p| variable(p)).collect();
+    // HcCompressionDll is EXPANDSZ: its variables are expanded.
+    // (A URL's DLL is a file on disk: no variable names it.)
+    let unexpanded = |index: usize| {
+        let entry = &ctx.isapi.entries[index];
+        let expanded = matches!(entry.role, Role::CompressionScheme | Role::DirectUrl);
+        variables[distinct.of_entry[index] as usize].filter(|_| !expanded)
+    };
+    // Each distinct (path, role) first: when none names a variable, no entry is walked.
+    if !distinct.representatives().any(|index| unexpanded(index).is_some()) {
+        return;
+    }
+    for (index, entry) in ctx.isapi.entries.iter().enumerate() {
+        let Some(name) = unexpanded(index) else { continue };
         let property = if entry.role.is_filter() {
             "FilterPath (a STRING property)"
         } else {

@@ -16,27 +16,36 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
+/// Why an entry's path cannot be followed.
+enum Unresolved<'a> {
+    /// A problem of the path as resolved on the mapped drive.
+    Resolving(&'a PathProblem),
+    /// The path's text alone shows it (no drive mapped).
+    Text(PathProblem),
+    /// Found, but refused or unreadable: why.
+    Refused(&'a str),
+}
+
 fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
-    for (index, entry) in ctx.isapi.entries.iter().enumerate() {
-        let mut help = "use an absolute path on a local drive, and map that drive with --drive X:=DIR so mblint can read the image";
-        let reason = match ctx.images.map(|i| &*i.current[index]) {
+    // Why entry `index` cannot be followed, if it cannot: decided by the entry's path and role
+    // alone (its resolution, or the path's text); the words are built only for a finding's first
+    // place.
+    let unresolved = |index: usize| {
+        let entry = &ctx.isapi.entries[index];
+        match ctx.images.map(|i| &*i.current[index]) {
             Some(Resolution::Unresolvable(problem)) => match problem {
                 // MB204 and MB201 report these.
-                PathProblem::Variable { .. } | PathProblem::SysnativeIn64Bit | PathProblem::SysnativeOnX86 => continue,
-                PathProblem::ShortName { .. } => {
-                    help = "write the folder's long name (`dir /x` on the server lists both), so mblint can follow the path on a copy of the drive";
-                    problem.describe()
-                }
-                other => other.describe(),
+                PathProblem::Variable { .. } | PathProblem::SysnativeIn64Bit | PathProblem::SysnativeOnX86 => None,
+                other => Some(Unresolved::Resolving(other)),
             },
             Some(Resolution::Resolved {
                 found: Found::Refused { reason },
                 ..
-            }) => format!("cannot be examined: {reason}"),
-            Some(_) => continue,
+            }) => Some(Unresolved::Refused(reason)),
+            Some(_) => None,
             // No drive mapped: only what the text alone shows.
-            None if entry.plain => continue,
+            None if entry.plain => None,
             None => match winpath::parse(&entry.path) {
                 Err(
                     p @ (PathProblem::Unc
@@ -45,14 +54,32 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
                     | PathProblem::AboveRoot
                     | PathProblem::Empty
                     | PathProblem::TooLong { .. }),
-                ) => p.describe(),
-                _ => continue,
+                ) => Some(Unresolved::Text(p)),
+                _ => None,
             },
-        };
+        }
+    };
+    // Each distinct (path, role) first: when none is unresolved, no entry is walked.
+    let distinct = ctx.distinct_paths();
+    if !distinct.representatives().any(|index| unresolved(index).is_some()) {
+        return;
+    }
+    for (index, entry) in ctx.isapi.entries.iter().enumerate() {
+        let Some(why) = unresolved(index) else { continue };
         let cause = ctx.cause(entry);
         if out.join_same_fix(RULE.code, &cause, None, || ctx.place(entry)) {
             continue;
         }
+        let mut help = "use an absolute path on a local drive, and map that drive with --drive X:=DIR so mblint can read the image";
+        let reason = match why {
+            Unresolved::Resolving(problem @ PathProblem::ShortName { .. }) => {
+                help = "write the folder's long name (`dir /x` on the server lists both), so mblint can follow the path on a copy of the drive";
+                problem.describe()
+            }
+            Unresolved::Resolving(problem) => problem.describe(),
+            Unresolved::Text(problem) => problem.describe(),
+            Unresolved::Refused(reason) => format!("cannot be examined: {reason}"),
+        };
         out.push(
             RULE.diagnostic(
                 entry.span,
