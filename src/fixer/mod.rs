@@ -111,10 +111,30 @@ impl std::hash::Hash for Identity<'_> {
         self.code.hash(h);
         self.value_line.hash(h);
         for s in [self.location, self.attribute] {
-            // Equal under case folding hashes alike: ASCII letters fold as bytes; anything else as
-            // the characters it folds to (the Kelvin sign is a `k`).
-            for c in folded(s) {
-                h.write_u32(c as u32);
+            // Equal under case folding hashes alike: the UTF-8 of the characters each folds to (the
+            // Kelvin sign is a `k`), fed in blocks rather than a character at a time.
+            let mut block = [0u8; 64];
+            let mut len = 0;
+            let mut flush = |block: &[u8; 64], len: &mut usize| {
+                h.write(&block[..*len]);
+                *len = 0;
+            };
+            if s.is_ascii() {
+                for chunk in s.as_bytes().chunks(64) {
+                    for (i, b) in chunk.iter().enumerate() {
+                        block[i] = b.to_ascii_lowercase();
+                    }
+                    len = chunk.len();
+                    flush(&block, &mut len);
+                }
+            } else {
+                for c in folded(s) {
+                    if len + 4 > block.len() {
+                        flush(&block, &mut len);
+                    }
+                    len += c.encode_utf8(&mut block[len..]).len();
+                }
+                flush(&block, &mut len);
             }
             h.write_u8(0xFF);
         }

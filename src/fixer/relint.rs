@@ -115,22 +115,17 @@ pub struct Touched {
 /// Works out which values `pass` changes, or `None` when it may change more than values.
 fn touched(mb: &Metabase, pass: &ChangeSet) -> Option<Touched> {
     let text = mb.source.text.as_bytes();
-    // Properties by where their values start: in the text's order already, except where a key
-    // mixes attributes and Custom children oddly.
-    let mut by_start: Vec<AttrId> = (0..mb.attrs.len() as AttrId).collect();
-    if !by_start.is_sorted_by_key(|&a| mb.attr(a).value.start) {
-        by_start.sort_by_key(|&a| mb.attr(a).value.start);
-    }
     let mut values: Vec<AttrId> = Vec::new();
     for c in pass.changes() {
         let (start, end) = (c.start as u32, c.end as u32);
-        // The last value starting at or before the edit must hold it whole.
-        let i = by_start.partition_point(|&a| mb.attr(a).value.start <= start);
-        let attr = *by_start.get(i.checked_sub(1)?)?;
+        // The key the edit lies in (keys are in the text's order), then the value that holds it
+        // whole.
+        let k = mb.keys.partition_point(|k| k.span.start <= start).checked_sub(1)?;
+        let attr = mb.keys[k]
+            .attrs
+            .clone()
+            .find(|&a| mb.attr(a).value.start <= start && end <= mb.attr(a).value.end)?;
         let value = mb.attr(attr).value;
-        if end > value.end {
-            return None;
-        }
         // The character that closes the value (a quote) must not appear in the new content.
         let quote = *text.get(value.end as usize)?;
         if !matches!(quote, b'"' | b'\'') || c.content.as_bytes().contains(&quote) {
@@ -260,6 +255,7 @@ pub fn relint(
     }
     // Carried findings, and MB002's on the values the pass did not change, mapped.
     let mut kept: Vec<Diagnostic> = Vec::new();
+    let mapper = Mapper::new(pass);
     for d in &previous.report.diagnostics {
         let partial = by_value.contains(&d.code);
         if !(carried.contains(d.code) || partial) {
@@ -268,7 +264,7 @@ pub fn relint(
         if partial && within_any(d.span, &touched.old_spans) {
             continue;
         }
-        match map_diagnostic(d, pass) {
+        match map_diagnostic(d, &mapper) {
             Some(m) => kept.push(m),
             None => return full(mb, options, TOUCHING),
         }
@@ -417,8 +413,7 @@ impl<'a> Mapper<'a> {
 }
 
 /// A carried finding in the new text, or `None` when any of its places touches a change.
-fn map_diagnostic(d: &Diagnostic, pass: &ChangeSet) -> Option<Diagnostic> {
-    let m = Mapper::new(pass);
+fn map_diagnostic(d: &Diagnostic, m: &Mapper<'_>) -> Option<Diagnostic> {
     let mut out = d.clone();
     out.span = m.span(d.span)?;
     for o in &mut out.occurrences {
