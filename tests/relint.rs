@@ -52,7 +52,7 @@ fn identities(r: &FileReport) -> Vec<(String, String, String, Option<u32>, usize
 fn fixed_view(f: &Fixed) -> String {
     format!(
         "bytes: {:?}\nchanges: {:?}\npasses: {}\napplied: {:#?}\nbefore:\n{}\nafter:\n{}\nidentities after: {:?}\nsummary: {}",
-        String::from_utf8_lossy(&f.bytes),
+        String::from_utf8_lossy(&f.bytes()),
         f.changes,
         f.passes,
         f.applied

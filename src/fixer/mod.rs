@@ -187,8 +187,6 @@ pub struct Fixed {
     pub before: FileReport,
     /// All changes, in the original text's coordinates.
     pub changes: ChangeSet,
-    /// The file with the changes made.
-    pub bytes: Vec<u8>,
     /// The lint of the result; `None` when nothing changed (then it is `before`).
     pub after: Option<FileReport>,
     pub applied: Vec<Applied>,
@@ -338,7 +336,6 @@ fn fix_loop(
     // holds its exact decoded text, so it is not decoded a second time.
     if before.report.diagnostics.iter().any(|d| d.code == "MB001") {
         return Ok(Fixed {
-            bytes: original.clone(),
             after: None,
             original,
             before: before.into_report(),
@@ -433,7 +430,6 @@ fn fix_loop(
     let before = before.into_report();
     let Some(after) = current.map(Linted::into_report) else {
         return Ok(Fixed {
-            bytes: original.clone(),
             original,
             before,
             changes,
@@ -484,12 +480,10 @@ fn fix_loop(
             }
         }
     }
-    let bytes = changes.to_file_bytes(&before.source, &original);
     Ok(Fixed {
         original,
         before,
         changes,
-        bytes,
         after: Some(after),
         applied,
         passes,
@@ -507,6 +501,16 @@ fn too_large(text: &str, pass: &ChangeSet, encoding: crate::metabase::source::En
 }
 
 impl Fixed {
+    /// The file with the changes made (encoded as the original is): made when asked for, so that
+    /// `--diff`, which shows the changes, never builds it.
+    pub fn bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        if self.changes.is_empty() {
+            std::borrow::Cow::Borrowed(&self.original)
+        } else {
+            std::borrow::Cow::Owned(self.changes.to_file_bytes(&self.before.source, &self.original))
+        }
+    }
+
     /// The lint of the result (the original's when nothing changed).
     pub fn after(&self) -> &FileReport {
         self.after.as_ref().unwrap_or(&self.before)
