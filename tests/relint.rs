@@ -51,7 +51,8 @@ fn identities(r: &FileReport) -> Vec<(String, String, String, Option<u32>, usize
 
 fn fixed_view(f: &Fixed) -> String {
     format!(
-        "bytes: {:?}\nchanges: {:?}\npasses: {}\napplied: {:#?}\nbefore:\n{}\nafter:\n{}\nidentities after: {:?}\nsummary: {}",
+        "original: {:?}\nbytes: {:?}\nchanges: {:?}\npasses: {}\napplied: {:#?}\nbefore:\n{}\nafter:\n{}\nidentities after: {:?}\nsummary: {}",
+        f.original,
         String::from_utf8_lossy(&f.bytes()),
         f.changes,
         f.passes,

@@ -295,11 +295,37 @@ pub fn fix_bytes_with(
     request: Request,
     relint: Relint,
 ) -> Result<Fixed, FixError> {
+    if relint == Relint::Limited
+        && let Some(bom) = utf8_file(&bytes)
+    {
+        // The text of a UTF-8 file is the file after its BOM, byte for byte: the lint takes the
+        // bytes over (no copy), and the file as read is made again from the text at the end, so
+        // that it is not held twice while the file is linted and re-linted.
+        let len = bytes.len();
+        let first = relint::lint_owned(name, bytes, options);
+        if first.text().len() + bom != len || first.encoding().bom_len() != bom || first.encoding().is_utf16() {
+            return Err(FixError::Verification(format!(
+                "{name} did not decode as the UTF-8 file it is (this is a bug in mblint)"
+            )));
+        }
+        return fix_loop(name, None, first, options, request, relint, |_| {});
+    }
     let first = match relint {
         Relint::Limited => relint::lint_keeping_model(name, &bytes, options),
         Relint::Full => Linted::from_report(lint_bytes_with(name, bytes.as_slice(), options)),
     };
-    fix_loop(name, bytes, first, options, request, relint, |_| {})
+    fix_loop(name, Some(bytes), first, options, request, relint, |_| {})
+}
+
+/// The length of its BOM, when `bytes` is a UTF-8 file mblint reads (not UTF-16 by its first bytes,
+/// valid UTF-8, not too large): then its decoded text is the rest of it, unchanged.
+fn utf8_file(bytes: &[u8]) -> Option<usize> {
+    let utf16 = [&[0xFF, 0xFE][..], &[0xFE, 0xFF], b"<\0?\0", b"\0<\0?"];
+    if utf16.iter().any(|p| bytes.starts_with(p)) || bytes.len() > crate::metabase::source::MAX_FILE_SIZE {
+        return None;
+    }
+    let bom = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+    std::str::from_utf8(&bytes[bom..]).is_ok().then_some(bom)
 }
 
 /// As [`fix_bytes`], from a lint already made, with a hook that may alter each pass's changes (for
@@ -314,7 +340,7 @@ pub fn fix_from(
 ) -> Result<Fixed, FixError> {
     fix_loop(
         name,
-        original,
+        Some(original),
         Linted::from_report(before),
         options,
         request,
@@ -323,9 +349,11 @@ pub fn fix_from(
     )
 }
 
+/// `original`: the file as read; `None` for a UTF-8 file whose bytes the first lint took over
+/// (made again from its text when needed).
 fn fix_loop(
     name: &str,
-    original: Vec<u8>,
+    original: Option<Vec<u8>>,
     mut before: Linted,
     options: &Options,
     request: Request,
@@ -335,10 +363,11 @@ fn fix_loop(
     // A file that does not decode or parse (MB001) has nothing to fix; otherwise the lint already
     // holds its exact decoded text, so it is not decoded a second time.
     if before.report.diagnostics.iter().any(|d| d.code == "MB001") {
+        let before = before.into_report();
         return Ok(Fixed {
             after: None,
-            original,
-            before: before.into_report(),
+            original: original.unwrap_or_else(|| file_of_text(&before)),
+            before,
             changes: ChangeSet::default(),
             applied: Vec::new(),
             passes: 0,
@@ -416,7 +445,10 @@ fn fix_loop(
                 || pass.changes().first().is_some_and(|c| c.start < 4)
                 || too_large(previous.text(), &pass, encoding) =>
             {
-                let bytes = changes.to_file_bytes(&before.report.source, &original);
+                let bytes = match &original {
+                    Some(original) => changes.to_file_bytes(&before.report.source, original),
+                    None => changes.to_file_bytes(&before.report.source, &file_of_text(&before.report)),
+                };
                 match mode {
                     Relint::Full => Linted::from_report(lint_bytes_with(name, bytes, options)),
                     Relint::Limited => relint::lint_keeping_model(name, &bytes, options),
@@ -428,6 +460,7 @@ fn fix_loop(
         current = Some(next);
     }
     let before = before.into_report();
+    let original = original.unwrap_or_else(|| file_of_text(&before));
     let Some(after) = current.map(Linted::into_report) else {
         return Ok(Fixed {
             original,
@@ -489,6 +522,19 @@ fn fix_loop(
         passes,
         relints,
     })
+}
+
+/// A UTF-8 file made again from its decoded text: the BOM, then the text.
+fn file_of_text(report: &FileReport) -> Vec<u8> {
+    let bom: &[u8] = if report.source.encoding.bom_len() == 3 {
+        &[0xEF, 0xBB, 0xBF]
+    } else {
+        &[]
+    };
+    let mut out = Vec::with_capacity(bom.len() + report.source.text.len());
+    out.extend_from_slice(bom);
+    out.extend_from_slice(report.source.text.as_bytes());
+    out
 }
 
 /// Whether the text `pass` makes of `text` might not fit in a file mblint reads (then it is made as

@@ -64,6 +64,14 @@ impl Linted {
         }
     }
 
+    /// The file's encoding.
+    pub fn encoding(&self) -> Encoding {
+        match &self.model {
+            Some(m) => m.mb.source.encoding,
+            None => self.report.source.encoding,
+        }
+    }
+
     /// Lets the model go, after working out what `pass` (made on this text) touches.
     pub fn release(&mut self, pass: &ChangeSet) -> Option<Touched> {
         let model = self.model.take()?;
@@ -181,6 +189,28 @@ pub fn lint_keeping_model(name: &str, bytes: &[u8], options: &Options) -> Linted
         return Linted::from_report(crate::lint::lint_bytes_with(name, bytes, options));
     };
     lint_source(source, options)
+}
+
+/// As [`lint_keeping_model`], taking the bytes over: for a UTF-8 file, its text is made in them.
+pub fn lint_owned(name: &str, bytes: Vec<u8>, options: &Options) -> Linted {
+    match SourceFile::decode(name, bytes) {
+        Ok(source) => lint_source(source, options),
+        Err(err) => {
+            // Decoding checks what the caller checked: this is the error the full lint reports.
+            let source = SourceFile::with_encoding(name, err.encoding, err.valid_prefix);
+            let at = source.text.len();
+            Linted::from_report(FileReport {
+                diagnostics: vec![rules::malformed_metabase::diagnostic(Span::new(at, at), &err.message)],
+                drives: drive_summaries(&options.drives),
+                source,
+                worker: None,
+                server: None,
+                edit_while_running: None,
+                isapi_count: 0,
+                dll_map: None,
+            })
+        }
+    }
 }
 
 fn lint_source(source: SourceFile, options: &Options) -> Linted {
