@@ -5,7 +5,11 @@
 //! wait for the next pass), and composes their edits into one change set to the original text.
 //! It stops when a pass finds nothing to apply, and fails loudly if that takes more than
 //! [`MAX_PASSES`]. Then it verifies: the result parses, the findings whose fixes were applied are
-//! gone, and no finding appeared that the original did not have. Nothing is written here.
+//! gone, and no finding appeared that the original did not have (findings compared by identity,
+//! never by their words). Each pass's result is linted by the limited re-lint ([`relint`]), which
+//! runs again only the rules the pass's edits can reach and lints in full whenever that is not
+//! certain; linting every pass in full ([`Relint::Full`]) is kept as its oracle. Nothing is
+//! written here.
 
 pub mod relint;
 pub mod script;
