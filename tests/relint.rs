@@ -397,7 +397,7 @@ fn platform() -> impl Strategy<Value = Option<Platform>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
 
     /// Generated metabases, every fix mode, with and without a drive: the same verdict both ways.
     #[test]
