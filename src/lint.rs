@@ -301,21 +301,30 @@ fn lint_decoded(name: &str, decoded: Result<SourceFile, DecodeError>, options: &
         },
         Ok(mb) => {
             let linted = lint_metabase(&mb, options);
-            let summary = worker_summary(&mb, &linted);
-            let edit_while_running = mb
-                .effective_at("/LM", crate::metabase::props::ENABLE_EDIT_WHILE_RUNNING)
-                .and_then(|(_, attr)| crate::metabase::props::parse_bool(&mb.attr_value(attr)));
-            FileReport {
-                drives: drive_summaries(&linted.drives),
-                edit_while_running,
-                worker: Some(summary),
-                isapi_count: linted.isapi.entries.len(),
-                dll_map: linted.dll_map,
-                diagnostics: linted.diagnostics,
-                server: Some(linted.model),
-                source: mb.source,
-            }
+            let mut report = report_of(&mb, linted);
+            report.source = mb.source;
+            report
         }
+    }
+}
+
+/// The report of a parsed metabase's lint, with the model left to the caller: its `source` is an
+/// empty stand-in (same name and encoding) until the caller moves the metabase's own into it. The
+/// fix loop maps a pass's edits onto the model before letting the model go.
+pub fn report_of(mb: &Metabase, linted: Linted) -> FileReport {
+    let summary = worker_summary(mb, &linted);
+    let edit_while_running = mb
+        .effective_at("/LM", crate::metabase::props::ENABLE_EDIT_WHILE_RUNNING)
+        .and_then(|(_, attr)| crate::metabase::props::parse_bool(&mb.attr_value(attr)));
+    FileReport {
+        drives: drive_summaries(&linted.drives),
+        edit_while_running,
+        worker: Some(summary),
+        isapi_count: linted.isapi.entries.len(),
+        dll_map: linted.dll_map,
+        diagnostics: linted.diagnostics,
+        server: Some(linted.model),
+        source: SourceFile::with_encoding(mb.source.name.clone(), mb.source.encoding, String::new()),
     }
 }
 

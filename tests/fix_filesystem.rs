@@ -99,7 +99,7 @@ fn a_symlinked_metabase_is_written_through_to_its_target() {
         Request { unsafe_fixes: false },
     )
     .unwrap();
-    assert_ne!(fixed.bytes, original, "the fixture needs a fix");
+    assert_ne!(fixed.bytes(), original, "the fixture needs a fix");
     mblint()
         .args(["check", "--fix", "--backup", link.to_str().unwrap()])
         .assert()
@@ -109,7 +109,7 @@ fn a_symlinked_metabase_is_written_through_to_its_target() {
         "the link stays a link"
     );
     assert!(fs::symlink_metadata(&link2).unwrap().file_type().is_symlink());
-    assert_eq!(fs::read(&target).unwrap(), fixed.bytes, "the target is fixed");
+    assert_eq!(fs::read(&target).unwrap(), *fixed.bytes(), "the target is fixed");
     assert_eq!(
         names(links.path()),
         ["MetaBase.xml", "second.xml"],
@@ -126,7 +126,7 @@ fn a_symlinked_metabase_is_written_through_to_its_target() {
     let lock = write::lock(&link).unwrap();
     assert!(lock.through_link());
     assert_eq!(lock.target(), fs::canonicalize(&target).unwrap());
-    let written = lock.replace(&fixed.bytes, b"again", false, &mut Disk).unwrap();
+    let written = lock.replace(&fixed.bytes(), b"again", false, &mut Disk).unwrap();
     assert!(written.through_link);
     assert_eq!(written.path, fs::canonicalize(&target).unwrap());
     assert_eq!(fs::read(&target).unwrap(), b"again");

@@ -211,10 +211,10 @@ fn fixes_keep_every_other_byte_in_every_encoding() {
             Request { unsafe_fixes: false },
         )
         .unwrap();
-        assert_eq!(fixed.bytes, expected, "{label}");
+        assert_eq!(fixed.bytes(), expected, "{label}");
         let again = fix_bytes(
             "m.xml",
-            fixed.bytes.clone(),
+            fixed.bytes().into_owned(),
             &Options::default(),
             Request { unsafe_fixes: false },
         )
@@ -290,7 +290,7 @@ fn a_file_changed_since_it_was_read_is_not_overwritten() {
     )
     .unwrap();
     std::fs::write(&path, b"IIS saved the metabase meanwhile").unwrap();
-    let err = mblint::fixer::write::replace(&path, &original, &fixed.bytes, false, &mut mblint::fixer::write::Disk)
+    let err = mblint::fixer::write::replace(&path, &original, &fixed.bytes(), false, &mut mblint::fixer::write::Disk)
         .unwrap_err();
     assert!(err.to_string().contains("changed on disk"), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), b"IIS saved the metabase meanwhile");
@@ -404,7 +404,7 @@ mod generated {
             let bytes = with_lockdown(&sites, mode, false, true, true, Some((unknown_allowed, &entries)));
             let options = Options { forced_bitness: forced, platform, ..Options::default() };
             let fixed = fix_bytes("m.xml", bytes.clone(), &options, Request { unsafe_fixes }).unwrap();
-            let (before, after) = (restrictions(&bytes), restrictions(&fixed.bytes));
+            let (before, after) = (restrictions(&bytes), restrictions(&fixed.bytes()));
             for (allowed, key) in before.iter().filter(|(a, _)| !a) {
                 prop_assert!(
                     after.iter().any(|(a, k)| k == key && a == allowed),
@@ -441,14 +441,14 @@ mod generated {
             // suffix after the last are the original's.
             if let (Some(first), Some(last)) = (fixed.changes.changes().first(), fixed.changes.changes().last()) {
                 let bom_len = if bom { 3 } else { 0 };
-                prop_assert_eq!(&fixed.bytes[..bom_len + first.start], &bytes[..bom_len + first.start]);
+                prop_assert_eq!(&fixed.bytes()[..bom_len + first.start], &bytes[..bom_len + first.start]);
                 let tail = bytes.len() - (bom_len + last.end);
-                prop_assert_eq!(&fixed.bytes[fixed.bytes.len() - tail..], &bytes[bytes.len() - tail..]);
+                prop_assert_eq!(&fixed.bytes()[fixed.bytes().len() - tail..], &bytes[bytes.len() - tail..]);
             } else {
-                prop_assert_eq!(&fixed.bytes, &bytes);
+                prop_assert_eq!(&fixed.bytes(), &bytes);
             }
             // A second run changes nothing.
-            let again = fix_bytes("m.xml", fixed.bytes.clone(), &options, request).unwrap();
+            let again = fix_bytes("m.xml", fixed.bytes().into_owned(), &options, request).unwrap();
             prop_assert!(again.changes.is_empty());
             // The diff applies with patch and gives the same bytes.
             if !fixed.changes.is_empty() && patch_available() {
@@ -469,7 +469,7 @@ mod generated {
                     })
                     .unwrap();
                 prop_assert!(out.status.success(), "patch failed: {}\n{}", String::from_utf8_lossy(&out.stderr), diff);
-                prop_assert_eq!(std::fs::read(dir.path().join("m.xml")).unwrap(), fixed.bytes.clone());
+                prop_assert_eq!(std::fs::read(dir.path().join("m.xml")).unwrap(), fixed.bytes().into_owned());
             }
         }
     }

@@ -71,6 +71,24 @@ impl ChangeSet {
         if later.is_empty() {
             return self.clone();
         }
+        if self.is_empty() {
+            // The first pass: its changes are already on the original. Merged and dropped as below
+            // (touching changes form one region; one that leaves the text as it was goes), without
+            // making the whole text twice.
+            let mut out: Vec<Change> = Vec::with_capacity(later.changes.len());
+            for c in &later.changes {
+                match out.last_mut() {
+                    Some(last) if c.start <= last.end => {
+                        last.content.push_str(&original[last.end..c.start]);
+                        last.content.push_str(&c.content);
+                        last.end = c.end;
+                    }
+                    _ => out.push(c.clone()),
+                }
+            }
+            out.retain(|c| original[c.start..c.end] != c.content);
+            return ChangeSet { changes: out };
+        }
         let current = self.apply(original);
         let after = later.apply(&current);
         // Intervals in the current text: this set's contents, and the later changes. Touching or
@@ -346,6 +364,34 @@ mod tests {
             Err(Overlap)
         );
         assert!(ChangeSet::from_edits(vec![edit(5, 5, "a"), edit(5, 7, "b")]).is_ok());
+    }
+
+    #[test]
+    fn composing_a_first_pass_merges_touching_changes_and_drops_no_ops() {
+        let original = "abcdef";
+        let later =
+            ChangeSet::from_edits(vec![edit(1, 2, "X"), edit(2, 3, "Y"), edit(4, 5, "e"), edit(6, 6, "!")]).unwrap();
+        let composed = ChangeSet::default().compose(original, &later);
+        assert_eq!(composed.apply(original), later.apply(original));
+        assert_eq!(
+            composed.changes(),
+            [
+                Change {
+                    start: 1,
+                    end: 3,
+                    content: "XY".into()
+                },
+                Change {
+                    start: 6,
+                    end: 6,
+                    content: "!".into()
+                }
+            ]
+        );
+        // The same as composing it onto a set that is not empty and then taking that back out:
+        // one region per group of touching changes, whichever way it was composed.
+        let none = ChangeSet::from_edits(vec![edit(0, 0, "")]).unwrap();
+        assert_eq!(none.compose(original, &later), composed);
     }
 
     #[test]

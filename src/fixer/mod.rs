@@ -5,8 +5,13 @@
 //! wait for the next pass), and composes their edits into one change set to the original text.
 //! It stops when a pass finds nothing to apply, and fails loudly if that takes more than
 //! [`MAX_PASSES`]. Then it verifies: the result parses, the findings whose fixes were applied are
-//! gone, and no finding appeared that the original did not have. Nothing is written here.
+//! gone, and no finding appeared that the original did not have (findings compared by identity,
+//! never by their words). Each pass's result is linted by the limited re-lint ([`relint`]), which
+//! runs again only the rules the pass's edits can reach and lints in full whenever that is not
+//! certain; linting every pass in full ([`Relint::Full`]) is kept as its oracle. Nothing is
+//! written here.
 
+pub mod relint;
 pub mod script;
 pub mod write;
 
@@ -16,6 +21,7 @@ use crate::diagnostic::Diagnostic;
 use crate::diagnostic::{Applicability, Fix};
 use crate::fix::changes::ChangeSet;
 use crate::lint::{FileReport, Options, lint_bytes_with};
+use relint::Linted;
 
 /// Passes before fixing is declared not to converge.
 pub const MAX_PASSES: usize = 10;
@@ -44,11 +50,137 @@ pub struct Applied {
     pub location: Option<String>,
     pub fix: Fix,
     /// The finding's identity, and how many findings had it when the fix was taken.
-    identity: Identity,
+    identity: OwnedIdentity,
     count: usize,
 }
 
-type Identity = (&'static str, String, String, Option<u32>);
+/// An [`Identity`] kept across passes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct OwnedIdentity {
+    code: &'static str,
+    location: String,
+    attribute: String,
+    value_line: Option<u32>,
+}
+
+impl OwnedIdentity {
+    fn borrow(&self) -> Identity<'_> {
+        Identity {
+            code: self.code,
+            location: &self.location,
+            attribute: &self.attribute,
+            value_line: self.value_line,
+        }
+    }
+}
+
+/// A finding's identity across passes: rule, key, property and the line of its value, the key
+/// and property compared without regard to case (as IIS compares them). Never the message: a
+/// finding that existed before a fix is not new because its words name another path (a DLL
+/// missing from system32 and SysWOW64 alike, named by where each bitness looks). Borrowed from
+/// the finding: counting 680,000 places makes no string.
+#[derive(Debug, Clone, Copy)]
+struct Identity<'a> {
+    code: &'static str,
+    location: &'a str,
+    attribute: &'a str,
+    value_line: Option<u32>,
+}
+
+fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().flat_map(char::to_lowercase)
+}
+
+fn same_folded(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        folded(a).eq(folded(b))
+    }
+}
+
+impl PartialEq for Identity<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code
+            && self.value_line == other.value_line
+            && same_folded(self.location, other.location)
+            && same_folded(self.attribute, other.attribute)
+    }
+}
+
+impl Eq for Identity<'_> {}
+
+impl std::hash::Hash for Identity<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.code.hash(h);
+        self.value_line.hash(h);
+        for s in [self.location, self.attribute] {
+            // Equal under case folding hashes alike: the UTF-8 of the characters each folds to (the
+            // Kelvin sign is a `k`), fed in blocks rather than a character at a time.
+            let mut block = [0u8; 64];
+            let mut len = 0;
+            let mut flush = |block: &[u8; 64], len: &mut usize| {
+                h.write(&block[..*len]);
+                *len = 0;
+            };
+            if s.is_ascii() {
+                for chunk in s.as_bytes().chunks(64) {
+                    for (i, b) in chunk.iter().enumerate() {
+                        block[i] = b.to_ascii_lowercase();
+                    }
+                    len = chunk.len();
+                    flush(&block, &mut len);
+                }
+            } else {
+                for c in folded(s) {
+                    if len + 4 > block.len() {
+                        flush(&block, &mut len);
+                    }
+                    len += c.encode_utf8(&mut block[len..]).len();
+                }
+                flush(&block, &mut len);
+            }
+            h.write_u8(0xFF);
+        }
+    }
+}
+
+impl<'a> Identity<'a> {
+    fn of(d: &'a Diagnostic) -> Identity<'a> {
+        Identity::at(d.code, d.location.as_deref(), d.attribute.as_deref(), d.value_line)
+    }
+
+    fn at(code: &'static str, location: Option<&'a str>, attribute: Option<&'a str>, value_line: Option<u32>) -> Self {
+        Identity {
+            code,
+            location: location.unwrap_or_default(),
+            attribute: attribute.unwrap_or_default(),
+            value_line,
+        }
+    }
+
+    fn to_owned(self) -> OwnedIdentity {
+        OwnedIdentity {
+            code: self.code,
+            location: self.location.to_lowercase(),
+            attribute: self.attribute.to_lowercase(),
+            value_line: self.value_line,
+        }
+    }
+}
+
+/// Findings counted per place: a grouped finding counts once for each place it shows.
+fn counts(report: &FileReport) -> HashMap<Identity<'_>, usize> {
+    let mut map = HashMap::new();
+    for d in &report.diagnostics {
+        *map.entry(Identity::of(d)).or_insert(0) += 1;
+        for o in &d.occurrences {
+            let id = Identity::at(d.code, o.location.as_deref(), o.attribute.as_deref(), o.value_line);
+            *map.entry(id).or_insert(0) += 1;
+        }
+    }
+    map
+}
 
 /// The outcome of fixing one file in memory.
 #[derive(Debug)]
@@ -59,12 +191,13 @@ pub struct Fixed {
     pub before: FileReport,
     /// All changes, in the original text's coordinates.
     pub changes: ChangeSet,
-    /// The file with the changes made.
-    pub bytes: Vec<u8>,
     /// The lint of the result; `None` when nothing changed (then it is `before`).
     pub after: Option<FileReport>,
     pub applied: Vec<Applied>,
     pub passes: usize,
+    /// For each pass, how its result was linted: `None` by the limited re-lint, else in full and
+    /// why (see [`relint`]).
+    pub relints: Vec<Option<&'static str>>,
 }
 
 /// Why fixing stopped without a result to write.
@@ -76,6 +209,17 @@ pub enum FixError {
     Verification(String),
 }
 
+/// How each pass's result is linted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Relint {
+    /// Only the rules the pass's edits can reach run again ([`relint`]); anything uncertain is
+    /// linted in full.
+    #[default]
+    Limited,
+    /// Every pass's file is linted from its bytes, as `check` would lint it: the oracle the limited
+    /// re-lint is held to (`tests/relint.rs`).
+    Full,
+}
 /// The edits taken in one pass, by span: whether a fix's edits fit beside them is a lookup, not a
 /// scan, so a pass with an edit on each of 50,000 sites stays linear.
 #[derive(Default)]
@@ -142,39 +286,50 @@ impl TakenEdits {
     }
 }
 
-/// A finding's identity across passes: rule, key, property and the line of its value. Never the
-/// message: a finding that existed before a fix is not new because its words name another path (a
-/// DLL missing from system32 and SysWOW64 alike, named by where each bitness looks).
-fn identity(d: &Diagnostic) -> Identity {
-    (
-        d.code,
-        d.location.clone().unwrap_or_default().to_lowercase(),
-        d.attribute.clone().unwrap_or_default().to_lowercase(),
-        d.value_line,
-    )
-}
-
-/// Findings counted per place: a grouped finding counts once for each place it shows.
-fn counts(report: &FileReport) -> HashMap<Identity, usize> {
-    let mut map = HashMap::new();
-    for d in &report.diagnostics {
-        for place in d.places() {
-            let id = (
-                d.code,
-                place.location.unwrap_or_default().to_lowercase(),
-                place.attribute.unwrap_or_default().to_lowercase(),
-                place.value_line,
-            );
-            *map.entry(id).or_insert(0) += 1;
-        }
-    }
-    map
-}
-
 /// Fixes `bytes` (named `name`) in memory, under `options`.
 pub fn fix_bytes(name: &str, bytes: Vec<u8>, options: &Options, request: Request) -> Result<Fixed, FixError> {
-    let before = lint_bytes_with(name, bytes.as_slice(), options);
-    fix_from(name, bytes, before, options, request, |_| {})
+    fix_bytes_with(name, bytes, options, request, Relint::Limited)
+}
+
+/// As [`fix_bytes`], re-linting each pass's result as `relint` says.
+pub fn fix_bytes_with(
+    name: &str,
+    bytes: Vec<u8>,
+    options: &Options,
+    request: Request,
+    relint: Relint,
+) -> Result<Fixed, FixError> {
+    if relint == Relint::Limited
+        && let Some(bom) = utf8_file(&bytes)
+    {
+        // The text of a UTF-8 file is the file after its BOM, byte for byte: the lint takes the
+        // bytes over (no copy), and the file as read is made again from the text at the end, so
+        // that it is not held twice while the file is linted and re-linted.
+        let len = bytes.len();
+        let first = relint::lint_owned(name, bytes, options);
+        if first.text().len() + bom != len || first.encoding().bom_len() != bom || first.encoding().is_utf16() {
+            return Err(FixError::Verification(format!(
+                "{name} did not decode as the UTF-8 file it is (this is a bug in mblint)"
+            )));
+        }
+        return fix_loop(name, None, first, options, request, relint, |_| {});
+    }
+    let first = match relint {
+        Relint::Limited => relint::lint_keeping_model(name, &bytes, options),
+        Relint::Full => Linted::from_report(lint_bytes_with(name, bytes.as_slice(), options)),
+    };
+    fix_loop(name, Some(bytes), first, options, request, relint, |_| {})
+}
+
+/// The length of its BOM, when `bytes` is a UTF-8 file mblint reads (not UTF-16 by its first bytes,
+/// valid UTF-8, not too large): then its decoded text is the rest of it, unchanged.
+fn utf8_file(bytes: &[u8]) -> Option<usize> {
+    let utf16 = [&[0xFF, 0xFE][..], &[0xFE, 0xFF], b"<\0?\0", b"\0<\0?"];
+    if utf16.iter().any(|p| bytes.starts_with(p)) || bytes.len() > crate::metabase::source::MAX_FILE_SIZE {
+        return None;
+    }
+    let bom = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+    std::str::from_utf8(&bytes[bom..]).is_ok().then_some(bom)
 }
 
 /// As [`fix_bytes`], from a lint already made, with a hook that may alter each pass's changes (for
@@ -185,28 +340,51 @@ pub fn fix_from(
     before: FileReport,
     options: &Options,
     request: Request,
+    tamper: impl FnMut(&mut ChangeSet),
+) -> Result<Fixed, FixError> {
+    fix_loop(
+        name,
+        Some(original),
+        Linted::from_report(before),
+        options,
+        request,
+        Relint::Limited,
+        tamper,
+    )
+}
+
+/// `original`: the file as read; `None` for a UTF-8 file whose bytes the first lint took over
+/// (made again from its text when needed).
+fn fix_loop(
+    name: &str,
+    original: Option<Vec<u8>>,
+    mut before: Linted,
+    options: &Options,
+    request: Request,
+    mode: Relint,
     mut tamper: impl FnMut(&mut ChangeSet),
 ) -> Result<Fixed, FixError> {
     // A file that does not decode or parse (MB001) has nothing to fix; otherwise the lint already
     // holds its exact decoded text, so it is not decoded a second time.
-    if before.diagnostics.iter().any(|d| d.code == "MB001") {
+    if before.report.diagnostics.iter().any(|d| d.code == "MB001") {
+        let before = before.into_report();
         return Ok(Fixed {
-            bytes: original.clone(),
             after: None,
-            original,
+            original: original.unwrap_or_else(|| file_of_text(&before)),
             before,
             changes: ChangeSet::default(),
             applied: Vec::new(),
             passes: 0,
+            relints: Vec::new(),
         });
     }
-    let old = counts(&before);
     let mut changes = ChangeSet::default();
     let mut applied: Vec<Applied> = Vec::new();
-    let mut report_owned: Option<FileReport> = None;
+    let mut current: Option<Linted> = None;
     let mut passes = 0;
+    let mut relints = Vec::new();
     loop {
-        let report = report_owned.as_ref().unwrap_or(&before);
+        let report = &current.as_ref().unwrap_or(&before).report;
         if passes > 0 && report.diagnostics.iter().any(|d| d.code == "MB001") {
             return Err(FixError::Verification(format!(
                 "the fixed file would not parse: {}",
@@ -244,79 +422,145 @@ pub fn fix_from(
             return Err(FixError::NoConvergence(passes));
         }
         passes += 1;
-        // The first pass lints the original, whose findings are already counted.
-        let counted;
-        let now = if passes == 1 {
-            &old
-        } else {
-            counted = counts(report);
-            &counted
-        };
-        applied.extend(taken.iter().map(|(d, f)| {
-            let identity = identity(d);
-            Applied {
-                code: d.code,
-                location: d.location.clone(),
-                fix: (*f).clone(),
-                count: now[&identity],
-                identity,
-            }
-        }));
+        {
+            let now = counts(report);
+            applied.extend(taken.iter().map(|(d, f)| {
+                let identity = Identity::of(d);
+                Applied {
+                    code: d.code,
+                    location: d.location.clone(),
+                    fix: (*f).clone(),
+                    count: now[&identity],
+                    identity: identity.to_owned(),
+                }
+            }));
+        }
         let mut pass = ChangeSet::from_edits(edits).expect("checked above");
         tamper(&mut pass);
-        changes = changes.compose(&before.source.text, &pass);
-        let bytes = changes.to_file_bytes(&before.source, &original);
-        report_owned = Some(lint_bytes_with(name, bytes, options));
+        // What the pass touches is read off the model of the text it was made on, which then goes.
+        let touched = current.as_mut().unwrap_or(&mut before).release(&pass);
+        changes = changes.compose(&before.report.source.text, &pass);
+        let encoding = before.report.source.encoding;
+        let previous = current.as_ref().unwrap_or(&before);
+        let next = match mode {
+            // The new text as the file's bytes decode to it: a pass that starts at the file's
+            // first characters (which tell its encoding) or would outgrow a file goes that way too.
+            _ if mode == Relint::Full
+                || pass.changes().first().is_some_and(|c| c.start < 4)
+                || too_large(previous.text(), &pass, encoding) =>
+            {
+                let bytes = match &original {
+                    Some(original) => changes.to_file_bytes(&before.report.source, original),
+                    None => changes.to_file_bytes(&before.report.source, &file_of_text(&before.report)),
+                };
+                match mode {
+                    Relint::Full => Linted::from_report(lint_bytes_with(name, bytes, options)),
+                    Relint::Limited => relint::lint_keeping_model(name, &bytes, options),
+                }
+            }
+            _ => relint::relint(previous, touched, &pass, encoding, options),
+        };
+        relints.push(next.full_because);
+        current = Some(next);
     }
-    let Some(after) = report_owned else {
+    let before = before.into_report();
+    let original = original.unwrap_or_else(|| file_of_text(&before));
+    let Some(after) = current.map(Linted::into_report) else {
         return Ok(Fixed {
-            bytes: original.clone(),
             original,
             before,
             changes,
             after: None,
             applied,
             passes,
+            relints,
         });
     };
     // Verification.
-    let new = counts(&after);
-    for (id, n) in &new {
-        if *n > old.get(id).copied().unwrap_or(0) {
-            return Err(FixError::Verification(format!(
-                "the fixes would introduce a new {} finding ({}): {}",
-                id.0,
-                if id.1.is_empty() { "no location" } else { id.1.as_str() },
-                after
-                    .diagnostics
+    {
+        let old = counts(&before);
+        let new = counts(&after);
+        // In file order, so that the finding named is the first, whatever the hashing.
+        let places = after.diagnostics.iter().flat_map(|d| {
+            std::iter::once(Identity::of(d)).chain(
+                d.occurrences
                     .iter()
-                    .find(|d| identity(d) == *id)
-                    .map_or("", |d| d.message.as_str())
-            )));
+                    .map(|o| Identity::at(d.code, o.location.as_deref(), o.attribute.as_deref(), o.value_line)),
+            )
+        });
+        for id in places {
+            let n = new[&id];
+            if n > old.get(&id).copied().unwrap_or(0) {
+                return Err(FixError::Verification(format!(
+                    "the fixes would introduce a new {} finding ({}): {}",
+                    id.code,
+                    if id.location.is_empty() {
+                        "no location"
+                    } else {
+                        id.location
+                    },
+                    after
+                        .diagnostics
+                        .iter()
+                        .find(|d| Identity::of(d) == id)
+                        .map_or("", |d| d.message.as_str())
+                )));
+            }
+        }
+        for a in &applied {
+            if new.get(&a.identity.borrow()).copied().unwrap_or(0) >= a.count {
+                return Err(FixError::Verification(format!(
+                    "the {} finding at {} that a fix addressed is still there",
+                    a.code,
+                    a.location.as_deref().unwrap_or("?")
+                )));
+            }
         }
     }
-    for a in &applied {
-        if new.get(&a.identity).copied().unwrap_or(0) >= a.count {
-            return Err(FixError::Verification(format!(
-                "the {} finding at {} that a fix addressed is still there",
-                a.code,
-                a.location.as_deref().unwrap_or("?")
-            )));
-        }
-    }
-    let bytes = changes.to_file_bytes(&before.source, &original);
     Ok(Fixed {
         original,
         before,
         changes,
-        bytes,
         after: Some(after),
         applied,
         passes,
+        relints,
     })
 }
 
+/// A UTF-8 file made again from its decoded text: the BOM, then the text.
+fn file_of_text(report: &FileReport) -> Vec<u8> {
+    let bom: &[u8] = if report.source.encoding.bom_len() == 3 {
+        &[0xEF, 0xBB, 0xBF]
+    } else {
+        &[]
+    };
+    let mut out = Vec::with_capacity(bom.len() + report.source.text.len());
+    out.extend_from_slice(bom);
+    out.extend_from_slice(report.source.text.as_bytes());
+    out
+}
+
+/// Whether the text `pass` makes of `text` might not fit in a file mblint reads (then it is made as
+/// bytes and decoded, which says so).
+fn too_large(text: &str, pass: &ChangeSet, encoding: crate::metabase::source::Encoding) -> bool {
+    let grown: usize = pass.changes().iter().map(|c| c.content.len()).sum();
+    // A UTF-8 byte is at most one UTF-16 unit.
+    let per_byte = if encoding.is_utf16() { 2 } else { 1 };
+    (text.len() + grown) * per_byte + encoding.bom_len() > crate::metabase::source::MAX_FILE_SIZE
+}
+
 impl Fixed {
+    /// The file with the changes made (encoded as the original is): made when asked for, so that
+    /// `--diff`, which shows the changes, never builds it.
+    pub fn bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        if self.changes.is_empty() {
+            std::borrow::Cow::Borrowed(&self.original)
+        } else {
+            std::borrow::Cow::Owned(self.changes.to_file_bytes(&self.before.source, &self.original))
+        }
+    }
+
     /// The lint of the result (the original's when nothing changed).
     pub fn after(&self) -> &FileReport {
         self.after.as_ref().unwrap_or(&self.before)

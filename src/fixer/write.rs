@@ -278,9 +278,9 @@ impl Lock {
     /// same bytes as `original`.
     fn unchanged(&self, original: &[u8]) -> Result<(), WriteError> {
         let shown = self.given.display().to_string();
-        match fs::read(&self.target) {
-            Ok(now) if now == original => {}
-            Ok(_) => return Err(WriteError::Changed { path: shown }),
+        match same_content(&self.target, original) {
+            Ok(true) => {}
+            Ok(false) => return Err(WriteError::Changed { path: shown }),
             Err(source) => return Err(WriteError::Io { path: shown, source }),
         }
         match fs::symlink_metadata(&self.target) {
@@ -439,6 +439,29 @@ fn clean_strays(dir: &Path) -> Vec<PathBuf> {
     removed
 }
 
+/// Whether the file at `path` holds exactly `expected`, read a block at a time: the check before a
+/// write does not hold a second copy of a 127 MB metabase.
+fn same_content(path: &Path, expected: &[u8]) -> io::Result<bool> {
+    use std::io::Read;
+    let mut file = fs::File::open(path)?;
+    let mut block = vec![0u8; 1 << 16];
+    let mut at = 0;
+    loop {
+        let n = match file.read(&mut block) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok(at == expected.len());
+        }
+        if expected.get(at..at + n) != Some(&block[..n]) {
+            return Ok(false);
+        }
+        at += n;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,6 +472,29 @@ mod tests {
             file.write_all(&bytes[..bytes.len().min(3)])?;
             Err(io::Error::new(io::ErrorKind::StorageFull, "no space left on device"))
         }
+    }
+
+    #[test]
+    fn content_is_compared_a_block_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.xml");
+        let content: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        fs::write(&path, &content).unwrap();
+        assert!(same_content(&path, &content).unwrap());
+        assert!(
+            !same_content(&path, &content[..content.len() - 1]).unwrap(),
+            "the file is longer"
+        );
+        let mut longer = content.clone();
+        longer.push(0);
+        assert!(!same_content(&path, &longer).unwrap(), "the file is shorter");
+        let mut other = content.clone();
+        other[150_000] ^= 1;
+        assert!(
+            !same_content(&path, &other).unwrap(),
+            "a byte in the third block differs"
+        );
+        assert!(same_content(&dir.path().join("none"), b"").is_err());
     }
 
     fn setup() -> (tempfile::TempDir, PathBuf) {

@@ -10,7 +10,7 @@ use super::{Context, FixAvailability, Rule, rule_doc};
 use crate::diagnostic::Severity;
 use crate::metabase::props::{self, PropType, is_canonical_bool};
 use crate::metabase::schema_table::{SCHEMA, SchemaProp};
-use crate::metabase::{AttrKind, Span};
+use crate::metabase::{AttrId, AttrKind, KeyId, Span};
 use crate::resolve::addr::{AddrHasher, AddrMap};
 
 pub static RULE: Rule = Rule {
@@ -114,14 +114,27 @@ fn suggestion(value: &str) -> Option<&'static str> {
 }
 
 fn check(ctx: &Context<'_>, out: &mut super::Findings) {
+    check_values(ctx, None, out)
+}
+
+/// The check on some values only (`only`: (key, property) pairs sorted by property; `None`: every
+/// value), in the order the whole check reports them: for the fix loop's limited re-lint, which
+/// re-runs this value-local rule on the values a pass changed.
+pub fn check_values(ctx: &Context<'_>, only: Option<&[(KeyId, AttrId)]>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     // A hosting metabase writes the same values on every site. A boolean or a plain number is
     // judged in place (cheaper than any lookup); a flag list, and any value that is not valid, is
     // judged once per distinct (property, value) and its words made once: every further place is
     // a lookup by the borrowed text.
     let mut verdicts: HashMap<(usize, &str), Verdict> = HashMap::new();
-    for key in 0..mb.keys.len() as u32 {
-        for attr in mb.key(key).attrs.clone() {
+    let in_scope = |attr: AttrId| only.is_none_or(|o| o.binary_search_by_key(&attr, |&(_, a)| a).is_ok());
+    let all = || (0..mb.keys.len() as u32).flat_map(|key| mb.key(key).attrs.clone().map(move |attr| (key, attr)));
+    let pairs: Box<dyn Iterator<Item = (KeyId, AttrId)>> = match only {
+        None => Box::new(all()),
+        Some(o) => Box::new(o.iter().copied()),
+    };
+    {
+        for (key, attr) in pairs {
             let a = mb.attr(attr);
             let name = mb.slice(a.name);
             let verdict = match a.kind {
@@ -201,7 +214,9 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         );
     };
     for (key, attr, span, message) in &ctx.isapi.bad_script_maps {
-        entry(*key, *attr, *span, message.clone());
+        if in_scope(*attr) {
+            entry(*key, *attr, *span, message.clone());
+        }
     }
     let svc = mb.find("/LM/W3SVC");
     for (prop, list) in [
@@ -222,7 +237,10 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
                 .collect(),
         ),
     ] {
-        let Some((key, attr)) = svc.and_then(|k| mb.own(k, prop).map(|a| (k, a))) else {
+        let Some((key, attr)) = svc
+            .and_then(|k| mb.own(k, prop).map(|a| (k, a)))
+            .filter(|&(_, a)| in_scope(a))
+        else {
             continue;
         };
         for (span, error) in list {

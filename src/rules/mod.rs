@@ -20,6 +20,8 @@ pub mod lockdown;
 pub mod plan;
 // The ISAPI DLL map (for the HTML page), from the same contexts and findings.
 pub mod map;
+// What each rule reads, for the fix loop's limited re-lint.
+pub mod reads;
 
 // One module a rule.
 pub mod conflicting_evidence;

@@ -1,0 +1,528 @@
+//! The fix loop's limited re-lint: after a pass's edits, only the rules whose reads the edits can
+//! reach are run again; every other finding is carried over, its spans mapped into the new text.
+//!
+//! Sound by construction, and checked against the full re-lint (`tests/relint.rs`):
+//! - The pass's edits must each lie inside one property value and must not contain that value's
+//!   quote character, so no edit can add, remove or rename a key or a property; the new text is
+//!   parsed in full and must have as many keys and properties as the old (the same ids, then).
+//!   Anything else (an edit of a Location, a tag, a Custom child's ID) re-lints in full.
+//! - A changed property is matched, by name or Custom ID, against each rule's declaration
+//!   ([`crate::rules::reads`]); a rule with no declaration is re-run.
+//! - The server model's decisions (platform, isolation mode, Windows folder, and what decided
+//!   each) must come out the same, and one platform must be open before and after (with several,
+//!   MB107 is made from every rule's runs); the ISAPI DLL map for the HTML page is built in full.
+//! - A carried finding must not touch an edit anywhere (its span, occurrences, related places,
+//!   fix edits); one that does re-lints in full.
+//!
+//! The new text is still parsed whole. Measured on the 50,000-site edits file, that parse is 11% of
+//! `--diff`, a third of the re-lint; parsing only the keys the edits touch would still shift every
+//! later span of the model, and would rest the model on a splice rather than on the text IIS reads.
+//! The ISAPI set, the images and the rules that read what the edits change cost more.
+
+use std::collections::HashSet;
+
+use crate::diagnostic::Diagnostic;
+use crate::fix::changes::ChangeSet;
+use crate::host::ServerModel;
+use crate::lint::{FileReport, Options, drive_summaries, lint_metabase, report_of};
+use crate::metabase::props::{self, Prop};
+use crate::metabase::server::ServerConfig;
+use crate::metabase::source::Encoding;
+use crate::metabase::{AttrId, AttrKind, KeyId, Metabase, SourceFile, Span, parse};
+use crate::rules::reads::{self, Reads};
+use crate::rules::{self, Context};
+
+/// A report, and while the fix loop still needs it, the parsed metabase it was made from (whose
+/// source the report gets when the model is let go).
+pub struct Linted {
+    pub report: FileReport,
+    model: Option<Model>,
+    /// How it was made: `None` limited (some findings carried over); else in full, and why.
+    pub full_because: Option<&'static str>,
+}
+
+struct Model {
+    mb: Metabase,
+    /// Whether one platform was open (one run of the rules).
+    single: bool,
+}
+
+impl Linted {
+    /// A report made elsewhere, without a model: its first re-lint is in full.
+    pub fn from_report(report: FileReport) -> Linted {
+        Linted {
+            report,
+            model: None,
+            full_because: Some(FIRST),
+        }
+    }
+
+    /// The decoded text the report is of.
+    pub fn text(&self) -> &str {
+        match &self.model {
+            Some(m) => &m.mb.source.text,
+            None => &self.report.source.text,
+        }
+    }
+
+    /// The file's encoding.
+    pub fn encoding(&self) -> Encoding {
+        match &self.model {
+            Some(m) => m.mb.source.encoding,
+            None => self.report.source.encoding,
+        }
+    }
+
+    /// Lets the model go, after working out what `pass` (made on this text) touches.
+    pub fn release(&mut self, pass: &ChangeSet) -> Option<Touched> {
+        let model = self.model.take()?;
+        let touched = model.single.then(|| touched(&model.mb, pass)).flatten();
+        self.report.source = model.mb.source;
+        touched
+    }
+
+    /// The report, with the model let go.
+    pub fn into_report(mut self) -> FileReport {
+        if let Some(model) = self.model.take() {
+            self.report.source = model.mb.source;
+        }
+        self.report
+    }
+}
+
+// Why a lint was made in full.
+/// The first lint, or one from the file's bytes.
+pub const FIRST: &str = "the file as read";
+/// The pass may change more than values, or several platforms were open before it.
+pub const UNTOUCHED: &str = "an edit outside a property value, or several platforms open";
+/// The new text has other keys or properties, or the HTML map is wanted.
+pub const STRUCTURE: &str = "keys or properties added or removed, or the ISAPI DLL map wanted";
+/// A value-local rule without a partial check.
+pub const VALUE_LOCAL: &str = "a value-local rule without a check on some values";
+/// Several platforms open after the pass.
+pub const PLATFORMS: &str = "several platforms open";
+/// The server model decided otherwise.
+pub const DECISIONS: &str = "the server model's decisions changed";
+/// A finding to carry over touches an edit: a rule reads less than it declares. The oracle
+/// (`tests/relint.rs`) requires that this never happens.
+pub const TOUCHING: &str = "a carried finding touches an edit";
+
+/// What a pass's edits change: property values only.
+pub struct Touched {
+    /// The changed values, as (key, property) of the old model, sorted by property.
+    values: Vec<(KeyId, AttrId)>,
+    /// Their old value spans, sorted.
+    old_spans: Vec<Span>,
+    /// The properties they are, as the rules' declarations name them (by name or Custom ID).
+    props: Vec<Prop>,
+    /// A property none of [`props::ALL`] is changed: only rules that read nothing are carried.
+    unknown: bool,
+    keys: usize,
+    attrs: usize,
+}
+
+/// Works out which values `pass` changes, or `None` when it may change more than values.
+fn touched(mb: &Metabase, pass: &ChangeSet) -> Option<Touched> {
+    let text = mb.source.text.as_bytes();
+    let mut values: Vec<AttrId> = Vec::new();
+    for c in pass.changes() {
+        let (start, end) = (c.start as u32, c.end as u32);
+        // The key the edit lies in (keys are in the text's order), then the value that holds it
+        // whole.
+        let k = mb.keys.partition_point(|k| k.span.start <= start).checked_sub(1)?;
+        let attr = mb.keys[k]
+            .attrs
+            .clone()
+            .find(|&a| mb.attr(a).value.start <= start && end <= mb.attr(a).value.end)?;
+        let value = mb.attr(attr).value;
+        // The character that closes the value (a quote) must not appear in the new content.
+        let quote = *text.get(value.end as usize)?;
+        if !matches!(quote, b'"' | b'\'') || c.content.as_bytes().contains(&quote) {
+            return None;
+        }
+        values.push(attr);
+    }
+    values.sort_unstable();
+    values.dedup();
+    // Keys hold ranges of properties in order; checked, not assumed.
+    let key_of = |attr: AttrId| -> Option<KeyId> {
+        let k = mb.keys.partition_point(|k| k.attrs.end <= attr);
+        mb.keys
+            .get(k)
+            .filter(|key| key.attrs.contains(&attr))
+            .map(|_| k as KeyId)
+    };
+    let mut props: Vec<Prop> = Vec::new();
+    let mut unknown = false;
+    for &attr in &values {
+        let a = mb.attr(attr);
+        let name = mb.attr_name(attr);
+        let mut known = false;
+        for p in props::ALL {
+            let by_id = matches!(a.kind, AttrKind::Custom { id, .. } if id == p.id);
+            if by_id || p.name.eq_ignore_ascii_case(&name) {
+                known = true;
+                if !props.contains(p) {
+                    props.push(*p);
+                }
+            }
+        }
+        unknown |= !known;
+    }
+    let mut old_spans: Vec<Span> = values.iter().map(|&a| mb.attr(a).value).collect();
+    old_spans.sort_by_key(|s| (s.start, s.end));
+    Some(Touched {
+        values: values
+            .iter()
+            .map(|&a| key_of(a).map(|k| (k, a)))
+            .collect::<Option<_>>()?,
+        old_spans,
+        props,
+        unknown,
+        keys: mb.keys.len(),
+        attrs: mb.attrs.len(),
+    })
+}
+
+/// Lints a metabase's bytes as [`crate::lint::lint_bytes_with`] does, keeping the model.
+pub fn lint_keeping_model(name: &str, bytes: &[u8], options: &Options) -> Linted {
+    let Ok(source) = SourceFile::decode(name, bytes) else {
+        return Linted::from_report(crate::lint::lint_bytes_with(name, bytes, options));
+    };
+    lint_source(source, options)
+}
+
+/// As [`lint_keeping_model`], taking the bytes over: for a UTF-8 file, its text is made in them.
+pub fn lint_owned(name: &str, bytes: Vec<u8>, options: &Options) -> Linted {
+    match SourceFile::decode(name, bytes) {
+        Ok(source) => lint_source(source, options),
+        Err(err) => {
+            // Decoding checks what the caller checked: this is the error the full lint reports.
+            let source = SourceFile::with_encoding(name, err.encoding, err.valid_prefix);
+            let at = source.text.len();
+            Linted::from_report(FileReport {
+                diagnostics: vec![rules::malformed_metabase::diagnostic(Span::new(at, at), &err.message)],
+                drives: drive_summaries(&options.drives),
+                source,
+                worker: None,
+                server: None,
+                edit_while_running: None,
+                isapi_count: 0,
+                dll_map: None,
+            })
+        }
+    }
+}
+
+fn lint_source(source: SourceFile, options: &Options) -> Linted {
+    match parse(source) {
+        Err(failure) => lint_source_failed(*failure, options),
+        Ok(mb) => {
+            let linted = lint_metabase(&mb, options);
+            let single = linted.workers.len() == 1;
+            Linted {
+                report: report_of(&mb, linted),
+                model: Some(Model { mb, single }),
+                full_because: Some(FIRST),
+            }
+        }
+    }
+}
+
+/// The text `pass` makes of `previous`'s, re-linted: limited to what `touched` can reach when it
+/// is known, in full otherwise. `encoding` is the file's; the new text is linted as the file the
+/// changes would write (the caller checks that it fits the size a file may have).
+pub fn relint(
+    previous: &Linted,
+    touched: Option<Touched>,
+    pass: &ChangeSet,
+    encoding: Encoding,
+    options: &Options,
+) -> Linted {
+    let name = previous.report.source.name.clone();
+    let source = SourceFile::with_encoding(name, encoding, pass.apply(previous.text()));
+    let (mb, touched) = match (parse(source), touched) {
+        (Err(failure), _) => return lint_source_failed(*failure, options),
+        (Ok(mb), None) => return full(mb, options, UNTOUCHED),
+        (Ok(mb), Some(t)) => (mb, t),
+    };
+    if options.dll_map || mb.keys.len() != touched.keys || mb.attrs.len() != touched.attrs {
+        return full(mb, options, STRUCTURE);
+    }
+    // Which rules run again, which carry their findings, and which re-run on the changed values.
+    let mut carried: HashSet<&'static str> = HashSet::new();
+    let mut by_value: Vec<&'static str> = Vec::new();
+    for rule in rules::RULES
+        .iter()
+        .filter(|r| r.check.is_some() && options.settings.enabled(r.code))
+    {
+        match reads::of(rule.code) {
+            None | Some(Reads::Everything) => {}
+            Some(Reads::Values) => by_value.push(rule.code),
+            Some(r @ Reads::Props(_)) => {
+                let reached = touched.props.iter().any(|p| r.reads(p))
+                    || (touched.unknown && matches!(r, Reads::Props(sets) if sets.iter().any(|s| !s.is_empty())));
+                if !reached {
+                    carried.insert(rule.code);
+                }
+            }
+        }
+    }
+    // Only MB002 is value-local; a second such rule needs its own partial check here.
+    if by_value.iter().any(|&c| c != "MB002") {
+        return full(mb, options, VALUE_LOCAL);
+    }
+    let mut restricted = options.clone();
+    restricted
+        .settings
+        .ignore
+        .extend(carried.iter().chain(&by_value).map(|c| c.to_string()));
+    let mut linted = lint_metabase(&mb, &restricted);
+    let (Some(old_model), true) = (previous.report.server.as_ref(), linted.workers.len() == 1) else {
+        return full(mb, options, PLATFORMS);
+    };
+    if !same_decisions(old_model, &linted.model) {
+        return full(mb, options, DECISIONS);
+    }
+    // Carried findings, and MB002's on the values the pass did not change, mapped.
+    let mut kept: Vec<Diagnostic> = Vec::new();
+    let mapper = Mapper::new(pass);
+    for d in &previous.report.diagnostics {
+        let partial = by_value.contains(&d.code);
+        if !(carried.contains(d.code) || partial) {
+            continue;
+        }
+        if partial && within_any(d.span, &touched.old_spans) {
+            continue;
+        }
+        match map_diagnostic(d, &mapper) {
+            Some(m) => kept.push(m),
+            None => return full(mb, options, TOUCHING),
+        }
+    }
+    let mut fresh = std::mem::take(&mut linted.diagnostics);
+    if !by_value.is_empty() {
+        let server = ServerConfig::of(&mb);
+        let keep = |code: &str, location: Option<&str>| options.settings.keeps(code, location);
+        let ctx = Context::new(
+            &mb,
+            &linted.isapi,
+            &server,
+            linted.workers[0],
+            None,
+            options.forced_bitness,
+            &linted.model,
+            &keep,
+        );
+        let mut findings = rules::Findings::new(&keep);
+        rules::invalid_property_value::check_values(&ctx, Some(&touched.values), &mut findings);
+        let mut values = findings.into_vec();
+        values.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
+        options.settings.apply(&mut values);
+        fresh = merge_sorted(fresh, values);
+    }
+    linted.diagnostics = merge_sorted(kept, fresh);
+    let report = report_of(&mb, linted);
+    Linted {
+        report,
+        model: Some(Model { mb, single: true }),
+        full_because: None,
+    }
+}
+
+fn full(mb: Metabase, options: &Options, why: &'static str) -> Linted {
+    let linted = lint_metabase(&mb, options);
+    let single = linted.workers.len() == 1;
+    Linted {
+        report: report_of(&mb, linted),
+        model: Some(Model { mb, single }),
+        full_because: Some(why),
+    }
+}
+
+fn lint_source_failed(failure: crate::metabase::parse::ParseFailure, options: &Options) -> Linted {
+    Linted::from_report(FileReport {
+        diagnostics: vec![rules::malformed_metabase::diagnostic(
+            failure.error.span,
+            &failure.error.message,
+        )],
+        drives: drive_summaries(&options.drives),
+        source: failure.source,
+        worker: None,
+        server: None,
+        edit_while_running: None,
+        isapi_count: 0,
+        dll_map: None,
+    })
+}
+
+/// Two lists each in report order (position, then code) as one. A code is in one list only, or
+/// (MB002) on different values in each, so no two findings tie across the lists.
+fn merge_sorted(a: Vec<Diagnostic>, b: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if a.is_empty() {
+        return b;
+    }
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => (x.span.start, x.code) <= (y.span.start, y.code),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        out.push(if take_a { a.next() } else { b.next() }.expect("peeked"));
+    }
+    out
+}
+
+/// Whether `span` lies within one of `spans` (sorted).
+fn within_any(span: Span, spans: &[Span]) -> bool {
+    let i = spans.partition_point(|s| s.start <= span.start);
+    spans[..i]
+        .iter()
+        .rev()
+        .take_while(|s| s.start <= span.start)
+        .any(|s| span.end <= s.end)
+}
+
+/// Maps offsets of the text a pass was made on into the text it makes.
+struct Mapper<'a> {
+    changes: &'a [crate::fix::changes::Change],
+    /// Before change `i`, how far offsets have moved.
+    shift_before: Vec<isize>,
+}
+
+impl<'a> Mapper<'a> {
+    fn new(pass: &'a ChangeSet) -> Mapper<'a> {
+        let changes = pass.changes();
+        let mut shift = 0isize;
+        let shift_before = changes
+            .iter()
+            .map(|c| {
+                let before = shift;
+                shift += c.content.len() as isize - (c.end - c.start) as isize;
+                before
+            })
+            .chain(std::iter::once(0))
+            .collect::<Vec<_>>();
+        let mut m = Mapper { changes, shift_before };
+        if let Some(last) = m.shift_before.last_mut() {
+            *last = shift;
+        }
+        m
+    }
+
+    /// The span in the new text, or `None` when it touches a change: it overlaps one, or is empty
+    /// (or meets one with an empty side) where a change starts or ends.
+    fn span(&self, span: Span) -> Option<Span> {
+        let (a, b) = (span.start as usize, span.end as usize);
+        // Changes ending at or before `a`, except those that meet an empty span at `a`.
+        let i = self.changes.partition_point(|c| c.end <= a);
+        if let Some(c) = self.changes.get(i) {
+            // `c.end > a`: it touches unless it starts after the span, or at a non-empty span's
+            // end with text of its own to replace.
+            if !(c.start > b || (c.start == b && a < b && c.start < c.end)) {
+                return None;
+            }
+        }
+        if i > 0 {
+            let c = &self.changes[i - 1];
+            if c.end == a && (a == b || c.start == c.end) {
+                return None;
+            }
+        }
+        let shift = self.shift_before[i];
+        Some(Span {
+            start: (a as isize + shift) as u32,
+            end: (b as isize + shift) as u32,
+        })
+    }
+}
+
+/// A carried finding in the new text, or `None` when any of its places touches a change.
+fn map_diagnostic(d: &Diagnostic, m: &Mapper<'_>) -> Option<Diagnostic> {
+    let mut out = d.clone();
+    out.span = m.span(d.span)?;
+    for o in &mut out.occurrences {
+        o.span = m.span(o.span)?;
+    }
+    for r in &mut out.related {
+        if r.file.is_none() {
+            r.span = m.span(r.span)?;
+        }
+    }
+    if let Some(fix) = &mut out.fix {
+        for e in &mut fix.edits {
+            e.span = m.span(e.span)?;
+        }
+    }
+    Some(out)
+}
+
+/// Whether the model's decisions came out the same: each fact's value and what decided it (its
+/// clues may differ: MB108, which reads them, is re-run on every change).
+fn same_decisions(old: &ServerModel, new: &ServerModel) -> bool {
+    old.platform.value == new.platform.value
+        && old.platform.source == new.platform.source
+        && old.isolation.value == new.isolation.value
+        && old.isolation.source == new.isolation.source
+        && old.windir.value == new.windir.value
+        && old.windir.source == new.windir.source
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Edit;
+
+    fn pass(edits: &[(usize, usize, &str)]) -> ChangeSet {
+        ChangeSet::from_edits(
+            edits
+                .iter()
+                .map(|&(s, e, c)| Edit {
+                    span: Span::new(s, e),
+                    content: c.into(),
+                })
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn spans_map_past_changes_and_refuse_to_touch_them() {
+        // "aaaa|bb|cccc": bb (4..6) becomes "XXXX".
+        let p = pass(&[(4, 6, "XXXX")]);
+        let m = Mapper::new(&p);
+        assert_eq!(
+            m.span(Span::new(0, 4)),
+            Some(Span::new(0, 4)),
+            "ends where the change starts"
+        );
+        assert_eq!(m.span(Span::new(6, 8)), Some(Span::new(8, 10)), "starts where it ends");
+        assert_eq!(m.span(Span::new(9, 12)), Some(Span::new(11, 14)));
+        assert_eq!(m.span(Span::new(3, 5)), None, "overlaps");
+        assert_eq!(m.span(Span::new(4, 6)), None, "is the change");
+        assert_eq!(m.span(Span::new(4, 4)), None, "empty where it starts");
+        assert_eq!(m.span(Span::new(6, 6)), None, "empty where it ends");
+        // An insertion at 4.
+        let p = pass(&[(4, 4, "ZZ")]);
+        let m = Mapper::new(&p);
+        assert_eq!(m.span(Span::new(0, 4)), None, "meets an insertion");
+        assert_eq!(m.span(Span::new(4, 8)), None, "meets an insertion");
+        assert_eq!(m.span(Span::new(5, 8)), Some(Span::new(7, 10)));
+        assert_eq!(m.span(Span::new(0, 3)), Some(Span::new(0, 3)));
+    }
+
+    #[test]
+    fn within_any_finds_the_holding_span() {
+        let spans = [Span::new(0, 10), Span::new(20, 30)];
+        assert!(within_any(Span::new(2, 5), &spans));
+        assert!(within_any(Span::new(20, 30), &spans));
+        assert!(!within_any(Span::new(8, 12), &spans));
+        assert!(!within_any(Span::new(15, 16), &spans));
+    }
+}

@@ -1,0 +1,149 @@
+//! What each rule reads, for the fix loop's limited re-lint ([`crate::fixer::relint`]).
+//!
+//! Between two passes of the fix loop only property values change (an edit that adds or removes a
+//! key or a property makes the loop re-lint in full), and the drive, the options and the server
+//! model are held to be the same (the re-lint compares the model it builds with the previous one,
+//! and re-lints in full when they differ). So a rule's findings can change only when a value it
+//! reads changes: its declaration lists those properties, directly or through the structures it
+//! reads (the ISAPI set, the server configuration, the worker bitness, the bitness plan), each of
+//! which lists the properties its builder reads. The server model's decisions (platform, isolation
+//! mode, Windows folder, and what decided each) must come out the same, or the re-lint is made in
+//! full; its clues may change (a repointed path is a clue), so the one rule that reads them re-runs
+//! on every change. A rule with no declaration is re-run on every change too; the oracle
+//! (`tests/relint.rs`) holds the limited re-lint to the full one.
+
+use crate::metabase::props::{self, Prop};
+
+/// What a rule's findings depend on.
+#[derive(Debug, Clone, Copy)]
+pub enum Reads {
+    /// Each finding stands on one property value and depends on that value alone (with its
+    /// property's name and, for a Custom child, its element): after an edit, the rule is re-run
+    /// on the changed values only, and its other findings stand. MB002.
+    Values,
+    /// The values of these properties, wherever they are set (and the metabase's keys and
+    /// properties, which do not change between the passes a limited re-lint compares).
+    Props(&'static [&'static [Prop]]),
+    /// Anything: re-run on every change. MB108 reads the server model's clues, which come from
+    /// every value of /LM/W3SVC and the ISAPI set's paths; it is cheap to run again.
+    Everything,
+}
+
+/// What `IsapiSet::of` (`metabase/isapi.rs`) reads: every ISAPI reference, filter, CGI and
+/// malformed script map, and the host process of each entry.
+pub const ISAPI_SET: &[Prop] = &[
+    props::ACCESS_FLAGS,
+    props::APP_ISOLATED,
+    props::APP_ROOT,
+    props::ENABLE_32BIT_APP_ON_WIN64,
+    props::FILTER_ENABLED,
+    props::FILTER_LOAD_ORDER,
+    props::FILTER_PATH,
+    props::HC_COMPRESSION_DLL,
+    props::IN_PROCESS_ISAPI_APPS,
+    props::PATH,
+    props::SCRIPT_MAPS,
+    props::WEB_SVC_EXT_RESTRICTION_LIST,
+];
+
+/// What `ServerConfig::of` (`metabase/server.rs`) reads.
+pub const SERVER: &[Prop] = &[
+    props::APPLICATION_DEPENDENCIES,
+    props::APP_POOL_ID,
+    props::APP_ROOT,
+    props::ENABLE_EDIT_WHILE_RUNNING,
+    props::ENABLE_HISTORY,
+    props::IIS5_ISOLATION_MODE_ENABLED,
+    props::MAX_HISTORY_FILES,
+    props::WEB_SVC_EXT_RESTRICTION_LIST,
+];
+
+/// What `WorkerBitness::of` reads (the platform and isolation mode come from the server model).
+/// The images on the drive are the ISAPI set's entries opened by this worker: a rule that reads
+/// images declares [`ISAPI_SET`] and [`WORKER`].
+pub const WORKER: &[Prop] = &[props::ENABLE_32BIT_APP_ON_WIN64, props::IIS5_ISOLATION_MODE_ENABLED];
+
+/// What the bitness planner (`plan.rs`) and the restriction list it keeps (`lockdown.rs`) read on
+/// top of the ISAPI set, the server configuration, the worker and the images.
+pub const PLAN: &[Prop] = &[
+    props::ENABLE_32BIT_APP_ON_WIN64,
+    props::FILTER_FLAGS,
+    props::FILTER_PATH,
+    props::HC_COMPRESSION_DLL,
+    props::IIS5_ISOLATION_MODE_ENABLED,
+    props::IN_PROCESS_ISAPI_APPS,
+    props::SCRIPT_MAPS,
+    props::WEB_SVC_EXT_RESTRICTION_LIST,
+];
+
+/// Rules whose fixes come from the plan: `plan::attach` puts the server-wide switch on the first
+/// MB101 or MB102, so these two are always re-run together.
+const PLANNED: Reads = Reads::Props(&[ISAPI_SET, SERVER, WORKER, PLAN]);
+/// Rules that read the images the worker opens, or the ISAPI set with the worker.
+const IMAGES: Reads = Reads::Props(&[ISAPI_SET, WORKER]);
+
+/// Every rule with a per-file check, by code. MB001 (the parser) and MB107 (made from the runs of
+/// every platform) have no check; a limited re-lint is only made when one platform is open.
+pub static READS: &[(&str, Reads)] = &[
+    ("MB002", Reads::Values),
+    // Keys and their Locations only.
+    ("MB003", Reads::Props(&[])),
+    ("MB004", Reads::Props(&[SERVER])),
+    ("MB101", PLANNED),
+    ("MB102", PLANNED),
+    ("MB103", IMAGES),
+    ("MB104", IMAGES),
+    ("MB105", Reads::Props(&[WORKER])),
+    ("MB106", Reads::Props(&[SERVER, WORKER])),
+    ("MB108", Reads::Everything),
+    ("MB201", IMAGES),
+    ("MB202", IMAGES),
+    ("MB203", IMAGES),
+    ("MB204", Reads::Props(&[ISAPI_SET])),
+    ("MB205", IMAGES),
+    ("MB301", Reads::Props(&[ISAPI_SET])),
+    ("MB302", Reads::Props(&[ISAPI_SET])),
+    ("MB303", Reads::Props(&[ISAPI_SET])),
+    ("MB401", Reads::Props(&[ISAPI_SET, SERVER])),
+    ("MB402", Reads::Props(&[SERVER])),
+    ("MB501", Reads::Props(&[ISAPI_SET, SERVER])),
+    ("MB502", Reads::Props(&[SERVER])),
+];
+
+/// The declaration of rule `code`, if it has one.
+pub fn of(code: &str) -> Option<Reads> {
+    READS.iter().find(|(c, _)| *c == code).map(|(_, r)| *r)
+}
+
+impl Reads {
+    /// Whether the rule reads property `prop`'s values.
+    pub fn reads(&self, prop: &Prop) -> bool {
+        match self {
+            Reads::Values | Reads::Everything => true,
+            Reads::Props(sets) => sets.iter().flat_map(|s| s.iter()).any(|p| p == prop),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_with_a_check_is_declared_once() {
+        for rule in super::super::RULES.iter().filter(|r| r.check.is_some()) {
+            assert_eq!(
+                READS.iter().filter(|(c, _)| *c == rule.code).count(),
+                1,
+                "{} has a check: declare what it reads",
+                rule.code
+            );
+        }
+        for (code, _) in READS {
+            assert!(
+                super::super::by_code(code).is_some_and(|r| r.check.is_some()),
+                "{code} is declared but has no check"
+            );
+        }
+    }
+}
