@@ -260,8 +260,15 @@ impl SourceFile {
     pub fn decode_mapped(name: impl Into<String>, map: memmap2::Mmap) -> Result<SourceFile, DecodeError> {
         let name = name.into();
         let encoding = sniff(&map);
-        if map.len() > MAX_FILE_SIZE || encoding.is_utf16() {
+        if map.len() > MAX_FILE_SIZE {
             return SourceFile::decode(name, map.to_vec());
+        }
+        if encoding.is_utf16() {
+            // Decoded straight from the map, which is let go after: the file's bytes are never
+            // copied into a buffer of their own as well.
+            let text = decode_utf16(&map[encoding.bom_len()..], encoding)?;
+            drop(map);
+            return Ok(SourceFile::with_encoding(name, encoding, text));
         }
         let start = encoding.bom_len();
         if std::str::from_utf8(&map[start..]).is_err() {
