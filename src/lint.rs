@@ -268,22 +268,7 @@ fn lint_decoded(name: &str, decoded: Result<SourceFile, DecodeError>, options: &
     let drives = drive_summaries(&options.drives);
     let source = match decoded {
         Ok(source) => source,
-        Err(err) => {
-            // Show the fault at the end of the text that did decode, in the file's own encoding:
-            // its end maps back to the fault's byte offset in the file.
-            let source = SourceFile::with_encoding(name, err.encoding, err.valid_prefix);
-            let at = source.text.len();
-            return FileReport {
-                diagnostics: vec![malformed_metabase::diagnostic(Span::new(at, at), &err.message)],
-                drives,
-                source,
-                worker: None,
-                server: None,
-                edit_while_running: None,
-                isapi_count: 0,
-                dll_map: None,
-            };
-        }
+        Err(err) => return undecodable(name, err, drives),
     };
     match parse(source) {
         Err(failure) => FileReport {
@@ -325,6 +310,23 @@ pub fn report_of(mb: &Metabase, linted: Linted) -> FileReport {
         diagnostics: linted.diagnostics,
         server: Some(linted.model),
         source: SourceFile::with_encoding(mb.source.name.clone(), mb.source.encoding, String::new()),
+    }
+}
+
+/// The report of a file that does not decode: MB001 at the end of the text that did decode, in the
+/// file's own encoding, whose end maps back to the fault's byte offset in the file.
+pub fn undecodable(name: &str, err: DecodeError, drives: Vec<DriveSummary>) -> FileReport {
+    let source = SourceFile::with_encoding(name, err.encoding, err.valid_prefix);
+    let at = source.text.len();
+    FileReport {
+        diagnostics: vec![malformed_metabase::diagnostic(Span::new(at, at), &err.message)],
+        drives,
+        source,
+        worker: None,
+        server: None,
+        edit_while_running: None,
+        isapi_count: 0,
+        dll_map: None,
     }
 }
 

@@ -196,21 +196,8 @@ pub fn lint_keeping_model(name: &str, bytes: &[u8], options: &Options) -> Linted
 pub fn lint_owned(name: &str, bytes: Vec<u8>, options: &Options) -> Linted {
     match SourceFile::decode(name, bytes) {
         Ok(source) => lint_source(source, options),
-        Err(err) => {
-            // Decoding checks what the caller checked: this is the error the full lint reports.
-            let source = SourceFile::with_encoding(name, err.encoding, err.valid_prefix);
-            let at = source.text.len();
-            Linted::from_report(FileReport {
-                diagnostics: vec![rules::malformed_metabase::diagnostic(Span::new(at, at), &err.message)],
-                drives: drive_summaries(&options.drives),
-                source,
-                worker: None,
-                server: None,
-                edit_while_running: None,
-                isapi_count: 0,
-                dll_map: None,
-            })
-        }
+        // Decoding checks what the caller checked: this is the error the full lint reports.
+        Err(err) => Linted::from_report(crate::lint::undecodable(name, err, drive_summaries(&options.drives))),
     }
 }
 
