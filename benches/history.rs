@@ -213,11 +213,7 @@ fn metabase(s: &State, version: usize) -> String {
 /// A 64-bit drive: every DLL resolves, 64-bit builds in system32 and Framework64, the rewrite
 /// filter 32-bit.
 fn drive(root: &Path, images: &Path) {
-    let put = |path: &str, image: &str| {
-        let full = root.join(path);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::copy(images.join(image), full).unwrap();
-    };
+    let put = |path: &str, image: &str| common::put(root, path, images, image);
     for dll in ["asp.dll", "httpodbc.dll", "ssinc.dll"] {
         put(&format!("WINDOWS/system32/inetsrv/{dll}"), "x64/isapi-extension.dll");
         put(&format!("WINDOWS/SysWOW64/inetsrv/{dll}"), "x86/isapi-extension.dll");

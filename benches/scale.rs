@@ -269,11 +269,7 @@ fn metabase(sites: usize, variant: Variant) -> String {
 
 /// A drive on which every DLL the metabases name resolves, as 32-bit images where the worker looks.
 fn drive(root: &Path, images: &Path) {
-    let put = |path: &str, image: &str| {
-        let full = root.join(path);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::copy(images.join(image), full).unwrap();
-    };
+    let put = |path: &str, image: &str| common::put(root, path, images, image);
     for dll in ["asp.dll", "httpodbc.dll", "ssinc.dll"] {
         put(&format!("WINDOWS/SysWOW64/inetsrv/{dll}"), "x86/isapi-extension.dll");
         put(&format!("WINDOWS/system32/inetsrv/{dll}"), "x64/isapi-extension.dll");

@@ -413,6 +413,11 @@ pub enum Loaded {
 /// address. A link named on the command line is followed: the user named it.
 pub fn read_metabase(path: &Path) -> Result<Vec<u8>, InputError> {
     let (file, shown, cap) = open_metabase(path)?;
+    read_opened(file, shown, cap)
+}
+
+/// Reads an opened metabase whole, up to `cap` bytes.
+fn read_opened(file: std::fs::File, shown: String, cap: u64) -> Result<Vec<u8>, InputError> {
     match crate::resolve::fsys::read_capped(file, cap).map_err(|source| InputError::Read {
         path: shown.clone(),
         source,
@@ -430,19 +435,13 @@ pub fn read_metabase(path: &Path) -> Result<Vec<u8>, InputError> {
 /// private and read-only; mblint never writes through it (`--fix` writes a new file and renames it).
 pub fn load_metabase(path: &Path) -> Result<Loaded, InputError> {
     let (file, shown, cap) = open_metabase(path)?;
-    let read_error = |source| InputError::Read {
+    let mapped = crate::resolve::fsys::map_file(&file, cap).map_err(|source| InputError::Read {
         path: shown.clone(),
         source,
-    };
-    if let Some(map) = crate::resolve::fsys::map_file(&file, cap).map_err(read_error)? {
-        return Ok(Loaded::Mapped(map));
-    }
-    match crate::resolve::fsys::read_capped(file, cap).map_err(read_error)? {
-        Some(bytes) => Ok(Loaded::Bytes(bytes)),
-        None => Err(InputError::TooLarge {
-            path: shown,
-            size: cap + 1,
-        }),
+    })?;
+    match mapped {
+        Some(map) => Ok(Loaded::Mapped(map)),
+        None => read_opened(file, shown, cap).map(Loaded::Bytes),
     }
 }
 

@@ -11,6 +11,13 @@ use std::time::Instant;
 pub const INETSRV: &str = "C:\\WINDOWS\\system32\\inetsrv";
 pub const FW64: &str = "C:\\WINDOWS\\Microsoft.NET\\Framework64\\v2.0.50727";
 
+/// Copies test image `image` (under `images`) to `path` on the drive copy at `root`.
+pub fn put(root: &Path, path: &str, images: &Path, image: &str) {
+    let full = root.join(path);
+    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+    std::fs::copy(images.join(image), full).unwrap();
+}
+
 /// A key's attribute lines, sorted by name as IIS writes them.
 pub fn attr_lines(out: &mut String, attrs: &[(&str, String)]) {
     let mut sorted: Vec<&(&str, String)> = attrs.iter().collect();

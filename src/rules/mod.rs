@@ -469,6 +469,11 @@ pub(crate) struct Names {
     attributes: HashMap<Box<str>, Arc<str>>,
 }
 
+/// What a finding's fix is matched by when a place joins it: its applicability and message.
+fn words(fix: &Fix) -> (Applicability, &str) {
+    (fix.applicability, fix.message.as_str())
+}
+
 /// A place's own edits and operations of a fix.
 pub type FixParts = (Vec<Edit>, Vec<MetabaseOp>);
 
@@ -607,17 +612,10 @@ impl<'c> Findings<'c> {
         fix: Option<Fix>,
         place: impl FnOnce() -> Occurrence,
     ) -> Joined {
-        let Some(i) = self.finding_of(code, cause, fix.as_ref()) else {
+        let Some(i) = self.finding_of(code, cause, fix.as_ref().map(words)) else {
             return Joined::No(fix);
         };
-        let place = place();
-        if !(self.keep)(code, place.location.as_deref()) {
-            return Joined::Yes;
-        }
-        self.list[i].occurrences.push(place);
-        if let Some(from) = fix {
-            self.merge_fix(i, from);
-        }
+        self.add_place(i, code, place, fix.map(|f| (f.edits, f.ops, f.restart)));
         Joined::Yes
     }
 
@@ -631,28 +629,10 @@ impl<'c> Findings<'c> {
         fix: Option<((Applicability, &str), FixParts)>,
         place: impl FnOnce() -> Occurrence,
     ) -> bool {
-        let Some(candidates) = self.causes.get(&(code, cause.clone())) else {
+        let Some(i) = self.finding_of(code, cause, fix.as_ref().map(|(words, _)| *words)) else {
             return false;
         };
-        let words = fix.as_ref().map(|(words, _)| *words);
-        let Some(i) = candidates
-            .iter()
-            .copied()
-            .find(|&i| self.list[i].fix.as_ref().map(|f| (f.applicability, f.message.as_str())) == words)
-        else {
-            return false;
-        };
-        let place = place();
-        if !(self.keep)(code, place.location.as_deref()) {
-            return true;
-        }
-        self.list[i].occurrences.push(place);
-        if let Some((_, (edits, ops))) = fix {
-            let mut from = Fix::new(Applicability::Safe, String::new());
-            from.edits = edits;
-            from.ops = ops;
-            self.merge_fix(i, from);
-        }
+        self.add_place(i, code, place, fix.map(|(_, (edits, ops))| (edits, ops, false)));
         true
     }
 
@@ -666,54 +646,56 @@ impl<'c> Findings<'c> {
         fix: Option<&Fix>,
         place: impl FnOnce() -> Occurrence,
     ) -> bool {
-        let Some(i) = self.finding_of(code, cause, fix) else {
+        let Some(i) = self.finding_of(code, cause, fix.map(words)) else {
             return false;
         };
-        let place = place();
-        if (self.keep)(code, place.location.as_deref()) {
-            self.list[i].occurrences.push(place);
-        }
+        self.add_place(i, code, place, None);
         true
     }
 
-    /// The finding of rule `code` for `cause` whose fix has the kind and words of `fix`.
-    fn finding_of(&self, code: &'static str, cause: &Arc<str>, fix: Option<&Fix>) -> Option<usize> {
+    /// The finding of rule `code` for `cause` whose fix has these words (`None`: no fix).
+    fn finding_of(&self, code: &'static str, cause: &Arc<str>, key: Option<(Applicability, &str)>) -> Option<usize> {
         let candidates = self.causes.get(&(code, cause.clone()))?;
-        let key = fix.map(|f| (f.applicability, f.message.as_str()));
         candidates
             .iter()
             .copied()
-            .find(|&i| self.list[i].fix.as_ref().map(|f| (f.applicability, f.message.as_str())) == key)
+            .find(|&i| self.list[i].fix.as_ref().map(words) == key)
     }
 
-    /// Adds a joining place's edits and operations to finding `i`'s fix, each once.
-    fn merge_fix(&mut self, i: usize, from: Fix) {
-        let Some(into) = self.list[i].fix.as_mut() else { return };
+    /// Adds a place to finding `i` (unless its Location is ignored for the rule), and the place's
+    /// edits and operations to the finding's fix, each once.
+    fn add_place(
+        &mut self,
+        i: usize,
+        code: &'static str,
+        place: impl FnOnce() -> Occurrence,
+        parts: Option<(Vec<Edit>, Vec<MetabaseOp>, bool)>,
+    ) {
+        let place = place();
+        if !(self.keep)(code, place.location.as_deref()) {
+            return;
+        }
+        self.list[i].occurrences.push(place);
+        let (Some((edits, ops, restart)), Some(into)) = (parts, self.list[i].fix.as_mut()) else {
+            return;
+        };
         let merged = self.merged.entry(i).or_insert_with(|| MergedFix::of(into));
-        for e in from.edits {
+        for e in edits {
             if !merged.has_edit(into, &e) {
                 merged.link_edit(&e);
                 into.edits.push(e);
             }
         }
-        for op in from.ops {
+        for op in ops {
             if !merged.has_op(into, &op) {
                 merged.link_op(&op);
                 into.ops.push(op);
             }
         }
-        into.restart |= from.restart;
+        into.restart |= restart;
     }
 
-    /// The findings so far, in the order reported.
-    pub fn as_slice(&self) -> &[Diagnostic] {
-        &self.list
-    }
-
-    pub fn as_mut_slice(&mut self) -> &mut [Diagnostic] {
-        &mut self.list
-    }
-
+    /// The findings, in the order reported.
     pub fn into_vec(self) -> Vec<Diagnostic> {
         self.list
     }
