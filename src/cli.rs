@@ -593,6 +593,21 @@ fn fix_one(
             .map_err(|e| (e.to_string(), None))?;
         return Ok((fixed.before, Some(script)));
     }
+    // A DLL that could not be read has no verdict: a fix decided without it (a switch of every
+    // worker's bitness, say) could break it, so nothing is written.
+    if !fixed.before.unread.is_empty() {
+        let n = fixed.before.unread.len();
+        return Err((
+            format!(
+                "{name}: the fixes were not written: {n} ISAPI DLL{} on the drive could not be read, and a fix decided without {} could break {}; make {} readable to mblint and run again",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "it" } else { "them" },
+                if n == 1 { "it" } else { "them" },
+                if n == 1 { "it" } else { "them" },
+            ),
+            Some(Box::new(fixed.before)),
+        ));
+    }
     // Not written: the file's findings stand, and are reported with the error.
     let lock = lock.expect("--fix locks the file before reading it");
     let written = lock.and_then(|lock| lock.replace(&fixed.original, &fixed.bytes(), args.backup, &mut write::Disk));
@@ -836,6 +851,7 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
                 if let Some(extra) = extra {
                     fix_output.push_str(&extra);
                 }
+                unread_dlls(&report, &mut failures);
                 reports.push(report)
             }
             Err((error, report)) => {
@@ -845,7 +861,10 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
                     path: path.display().to_string(),
                     error,
                 });
-                reports.extend(report.map(|r| *r));
+                if let Some(report) = report {
+                    unread_dlls(&report, &mut failures);
+                    reports.push(*report);
+                }
             }
         }
     }
@@ -958,6 +977,15 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
     // The process ends here: freeing every finding and source one by one would only cost time.
     std::mem::forget(reports);
     Ok(code)
+}
+
+/// The DLLs a report's lint could not read, as inputs not checked (said on stderr too): the run
+/// exits 2 and every format lists them.
+fn unread_dlls(report: &FileReport, failures: &mut Vec<InputFailure>) {
+    for f in &report.unread {
+        say!("mblint: error: {}: {}", f.path, f.error);
+        failures.push(f.clone());
+    }
 }
 
 /// Writes a file through `render` into a temporary file in the same folder, then renames it over
@@ -1391,7 +1419,10 @@ fn compare(args: &CompareArgs) -> std::io::Result<u8> {
         say!("mblint: error: {}", f.error);
     }
     early.append(&mut outcome.failures);
-    let failures = early;
+    let mut failures = early;
+    for report in &outcome.reports {
+        unread_dlls(report, &mut failures);
+    }
     outcome.comparison.not_compared.extend(skipped);
     let reports = outcome.reports;
     let comparison = outcome.comparison;

@@ -71,6 +71,9 @@ pub struct FileReport {
     /// Every ISAPI DLL by role and host process, and whether it loads: with [`Options::dll_map`],
     /// when the file parsed.
     pub dll_map: Option<crate::rules::map::DllMap>,
+    /// The DLLs a worker would load that were found on a mapped drive but could not be read or
+    /// examined: each is an input not checked (exit 2, listed in every format).
+    pub unread: Vec<InputFailure>,
 }
 
 /// An input that could not be read at all (as opposed to one that reads but is malformed).
@@ -116,6 +119,53 @@ pub struct Linted {
     pub drives: Drives,
     /// With [`Options::dll_map`].
     pub dll_map: Option<crate::rules::map::DllMap>,
+    /// The DLLs on the mapped drives that a worker would load and that could not be read or
+    /// examined: inputs the verdict needs, so the run cannot pass ([`unread_images`]).
+    pub unread: Vec<InputFailure>,
+}
+
+/// Every DLL a worker would load that was found on a mapped drive but could not be read or examined
+/// (permission denied, a folder, a FIFO or device, a link leading out of the drive copy): one
+/// failure per file, naming where the metabase names it. The verdict on such a DLL is unknown, so
+/// the run exits 2 in every format, whatever MB205 (which marks the places) is set to.
+fn unread_images(mb: &Metabase, isapi: &IsapiSet, images: &Images, out: &mut Vec<InputFailure>) {
+    use crate::resolve::resolver::{Found, Resolution};
+    for (index, resolution) in images.current.iter().enumerate() {
+        let Resolution::Resolved {
+            found: Found::Refused { reason, file, .. },
+            ..
+        } = &**resolution
+        else {
+            continue;
+        };
+        let path = file.display().to_string();
+        if out.iter().any(|f| f.path == path) {
+            continue;
+        }
+        // How many places name the same file, for the message.
+        let places = images
+            .current
+            .iter()
+            .filter(|r| std::sync::Arc::ptr_eq(r, resolution))
+            .count();
+        let entry = &isapi.entries[index];
+        let configured = &entry.path;
+        let (line, _) = mb.source.line_col(entry.span.start as usize);
+        let more = match places {
+            1 => String::new(),
+            2 => " and 1 more place".to_string(),
+            n => format!(" and {} more places", n - 1),
+        };
+        out.push(InputFailure {
+            path,
+            error: format!(
+                "an ISAPI DLL a worker loads was not examined: {reason} (the path {configured} in {} of {} at {}:{line}{more}); its bitness and exports are unknown",
+                mb.attr_name(entry.attr),
+                mb.location(entry.key),
+                mb.source.name,
+            ),
+        });
+    }
 }
 
 /// Lints every rule over a parsed metabase, reading images from the mapped drives when any are.
@@ -168,9 +218,13 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
     let keep = |code: &str, location: Option<&str>| options.settings.keeps(code, location);
     let mut runs: Vec<(WorkerBitness, Vec<Diagnostic>)> = Vec::new();
     let mut run_images: Vec<Option<Images>> = Vec::new();
+    let mut unread: Vec<InputFailure> = Vec::new();
     for platform in model.candidates(with_drive) {
         let worker = WorkerBitness::of(mb, platform, iis5);
         let images = resolver.as_mut().map(|r| Images::of(&isapi, worker.process(), r));
+        if let Some(images) = &images {
+            unread_images(mb, &isapi, images, &mut unread);
+        }
         let ctx = Context::new(
             mb,
             &isapi,
@@ -212,6 +266,7 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
     });
     Linted {
         dll_map,
+        unread,
         diagnostics,
         isapi,
         workers,
@@ -283,6 +338,7 @@ fn lint_decoded(name: &str, decoded: Result<SourceFile, DecodeError>, options: &
             edit_while_running: None,
             isapi_count: 0,
             dll_map: None,
+            unread: Vec::new(),
         },
         Ok(mb) => {
             let linted = lint_metabase(&mb, options);
@@ -307,6 +363,7 @@ pub fn report_of(mb: &Metabase, linted: Linted) -> FileReport {
         worker: Some(summary),
         isapi_count: linted.isapi.entries.len(),
         dll_map: linted.dll_map,
+        unread: linted.unread,
         diagnostics: linted.diagnostics,
         server: Some(linted.model),
         source: SourceFile::with_encoding(mb.source.name.clone(), mb.source.encoding, String::new()),
@@ -327,6 +384,7 @@ pub fn undecodable(name: &str, err: DecodeError, drives: Vec<DriveSummary>) -> F
         edit_while_running: None,
         isapi_count: 0,
         dll_map: None,
+        unread: Vec::new(),
     }
 }
 

@@ -154,6 +154,18 @@ fn nothing_outside_the_root_is_read() {
         "{}",
         d.message
     );
+    // The refused DLL is an input not checked: the run cannot pass.
+    assert_eq!(report.unread.len(), 1, "{:?}", report.unread);
+    assert!(
+        report.unread[0].path.ends_with("Windows/System32/InetSrv/escapee.dll"),
+        "{:?}",
+        report.unread[0]
+    );
+    assert!(
+        report.unread[0].error.contains("MetaBase.xml:96"),
+        "{:?}",
+        report.unread[0]
+    );
     // An absolute link to a real DLL outside the root: refused, not classified.
     let dir = tempfile::tempdir().unwrap();
     let drive = dir.path().join("drive");

@@ -458,11 +458,13 @@ fn into_report(node: Node, drift: Vec<Diagnostic>) -> FileReport {
         model,
         drives,
         dll_map,
+        unread,
         ..
     } = linted;
     diagnostics.extend(drift);
     FileReport {
         dll_map,
+        unread,
         drives: lint::drive_summaries(&drives),
         edit_while_running,
         worker: Some(worker),
@@ -589,7 +591,7 @@ fn state_of<'r>(
                     opened_as,
                     missing: missing.clone(),
                 },
-                Found::Refused { reason } => ImageState::Refused {
+                Found::Refused { reason, .. } => ImageState::Refused {
                     opened_as,
                     reason: reason.clone(),
                 },

@@ -340,6 +340,7 @@ fn lint_source_failed(failure: crate::metabase::parse::ParseFailure, options: &O
         edit_while_running: None,
         isapi_count: 0,
         dll_map: None,
+        unread: Vec::new(),
     })
 }
 

@@ -294,6 +294,7 @@ pub fn annotated(history: &History, current: &FileReport) -> (FileReport, Vec<In
         edit_while_running: current.edit_while_running,
         isapi_count: current.isapi_count,
         dll_map: None,
+        unread: current.unread.clone(),
     };
     for f in &history.findings {
         let d = &mut report.diagnostics[f.diagnostic];

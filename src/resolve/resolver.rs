@@ -37,8 +37,27 @@ pub enum Found {
     },
     /// Nothing there: `missing` is the first component (as a Windows path) that does not exist.
     Missing { missing: String },
-    /// Refused for safety, or unreadable: why.
-    Refused { reason: String },
+    /// Refused for safety, or unreadable: why, and the host path of what was refused (the link, the
+    /// folder, the special file or the file that could not be read).
+    Refused {
+        reason: String,
+        file: PathBuf,
+        kind: Refusal,
+    },
+}
+
+/// Why a file on a mapped drive was not examined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The file system refused: permission denied, a folder that cannot be listed, an I/O error,
+    /// a file that changed while it was read.
+    Unreadable,
+    /// A FIFO, device or socket stands where the DLL is named: never opened (it could block).
+    Special,
+    /// A folder stands where the DLL is named.
+    Folder,
+    /// A link (or `..`) that leads out of the mapped folder, or a link loop: never followed.
+    Confined,
 }
 
 /// The outcome of resolving one configured path for one worker bitness.
@@ -145,6 +164,13 @@ impl Resolver {
                     .map_or(file.clone(), |rel| shown_root.join(rel)),
                 image,
             },
+            Found::Refused { reason, file, kind } => Found::Refused {
+                file: file
+                    .strip_prefix(&root)
+                    .map_or(file.clone(), |rel| shown_root.join(rel)),
+                reason,
+                kind,
+            },
             // A short name not on the copy may well exist on the server: unknown, not missing.
             Found::Missing { missing } if missing.rsplit('\\').next().is_some_and(winpath::looks_short) => {
                 return Resolution::Unresolvable(PathProblem::ShortName { path: missing });
@@ -211,6 +237,7 @@ impl Resolver {
         let mut links = 0;
         // The last link followed, as `C:\path\link -> target`, to name it when its target escapes.
         let mut last_link: Option<String> = None;
+        let mut last_link_file: Option<PathBuf> = None;
         let here = |below: &[OsString]| below.iter().fold(root.to_path_buf(), |p, c| p.join(c));
         let windows = |shown: &[String]| format!("{}:\\{}", path.drive, shown.join("\\"));
         while let Some(step) = pending.pop() {
@@ -219,6 +246,8 @@ impl Resolver {
                     if below_root.pop().is_none() {
                         let link = last_link.unwrap_or_else(|| windows(&shown));
                         return Found::Refused {
+                            file: last_link_file.unwrap_or_else(|| here(&below_root)),
+                            kind: Refusal::Confined,
                             reason: format!("{link} climbs above the mapped drive root"),
                         };
                     }
@@ -236,7 +265,13 @@ impl Resolver {
                         missing: windows(&shown),
                     };
                 }
-                Err(reason) => return Found::Refused { reason },
+                Err(reason) => {
+                    return Found::Refused {
+                        reason,
+                        file: dir.clone(),
+                        kind: Refusal::Unreadable,
+                    };
+                }
             };
             let next = dir.join(&real);
             shown.push(real.to_string_lossy().into_owned());
@@ -244,6 +279,8 @@ impl Resolver {
                 Ok(kind) => kind,
                 Err(e) => {
                     return Found::Refused {
+                        file: next.clone(),
+                        kind: Refusal::Unreadable,
                         reason: format!("{} cannot be examined: {e}", windows(&shown)),
                     };
                 }
@@ -254,6 +291,8 @@ impl Resolver {
                     links += 1;
                     if links > MAX_LINKS {
                         return Found::Refused {
+                            file: next.clone(),
+                            kind: Refusal::Confined,
                             reason: format!(
                                 "more than {MAX_LINKS} symbolic links (a link loop?) at {}",
                                 windows(&shown)
@@ -264,11 +303,14 @@ impl Resolver {
                         Ok(t) => t,
                         Err(e) => {
                             return Found::Refused {
+                                file: next.clone(),
+                                kind: Refusal::Unreadable,
                                 reason: format!("the link {} cannot be read: {e}", windows(&shown)),
                             };
                         }
                     };
                     last_link = Some(format!("the symbolic link {} -> {}", windows(&shown), target.display()));
+                    last_link_file = Some(next.clone());
                     shown.pop();
                     let relative = if target.is_absolute() {
                         match target.strip_prefix(root) {
@@ -279,6 +321,8 @@ impl Resolver {
                             }
                             Err(_) => {
                                 return Found::Refused {
+                                    file: next.clone(),
+                                    kind: Refusal::Confined,
                                     reason: format!(
                                         "{}\\{} is a symbolic link to {}, outside the mapped drive root",
                                         windows(&shown),
@@ -298,6 +342,8 @@ impl Resolver {
                             Component::CurDir => {}
                             Component::RootDir | Component::Prefix(_) => {
                                 return Found::Refused {
+                                    file: next.clone(),
+                                    kind: Refusal::Confined,
                                     reason: format!(
                                         "the link target {} cannot be confined to the mapped root",
                                         target.display()
@@ -317,12 +363,16 @@ impl Resolver {
                 }
                 EntryKind::Special(what) => {
                     return Found::Refused {
+                        file: next.clone(),
+                        kind: Refusal::Special,
                         reason: format!("{} is {what}, not a file: it is not opened", windows(&shown)),
                     };
                 }
             }
         }
         Found::Refused {
+            file: here(&below_root),
+            kind: Refusal::Folder,
             reason: format!("{}{FOLDER_NOT_DLL}", windows(&shown)),
         }
     }
@@ -332,7 +382,13 @@ impl Resolver {
         let Some((root, _)) = self.root(path.drive) else {
             return false;
         };
-        matches!(self.locate(&root, path), Found::Refused { reason } if reason.ends_with(FOLDER_NOT_DLL))
+        matches!(
+            self.locate(&root, path),
+            Found::Refused {
+                kind: Refusal::Folder,
+                ..
+            }
+        )
     }
 
     /// The folders at the root of a mapped drive that hold a `system32` folder: where Windows is.
@@ -390,6 +446,8 @@ impl Resolver {
             Ok(Some(bytes)) => bytes,
             Ok(None) => {
                 return Found::Refused {
+                    file: file.clone(),
+                    kind: Refusal::Unreadable,
                     reason: format!(
                         "{} grew past {} bytes while it was read",
                         file.display(),
@@ -399,6 +457,8 @@ impl Resolver {
             }
             Err(e) => {
                 return Found::Refused {
+                    file: file.clone(),
+                    kind: Refusal::Unreadable,
                     reason: format!("{} cannot be read: {e}", file.display()),
                 };
             }
@@ -567,7 +627,7 @@ mod tests {
         }
         match &*r.resolve(r"C:\WINDOWS", on_x64(Bitness::Bits64)) {
             Resolution::Resolved {
-                found: Found::Refused { reason },
+                found: Found::Refused { reason, .. },
                 ..
             } => assert!(reason.contains("folder")),
             other => panic!("{other:?}"),
@@ -607,7 +667,7 @@ mod tests {
         ] {
             match &*r.resolve(path, on_x64(Bitness::Bits64)) {
                 Resolution::Resolved {
-                    found: Found::Refused { reason },
+                    found: Found::Refused { reason, .. },
                     ..
                 } => assert!(reason.contains(expected), "{path}: {reason}"),
                 other => panic!("{path}: {other:?}"),
@@ -627,7 +687,7 @@ mod tests {
         assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
         match &*r.resolve(r"C:\fifo.dll", on_x64(Bitness::Bits64)) {
             Resolution::Resolved {
-                found: Found::Refused { reason },
+                found: Found::Refused { reason, .. },
                 ..
             } => assert!(reason.contains("FIFO")),
             other => panic!("{other:?}"),

@@ -154,7 +154,7 @@ fn basis(ctx: &Context<'_>, index: usize) -> (String, Option<Bitness>) {
                 );
             }
             Resolution::Resolved {
-                found: Found::Refused { reason },
+                found: Found::Refused { reason, .. },
                 ..
             } => return (format!("not read: {reason}"), None),
             Resolution::Unresolvable(problem) => unresolvable = Some(problem.describe()),

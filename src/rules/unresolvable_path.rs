@@ -3,7 +3,7 @@
 use super::worker_bitness_mismatch::subject;
 use super::{Context, FixAvailability, Rule, rule_doc};
 use crate::diagnostic::Severity;
-use crate::resolve::resolver::{Found, Resolution};
+use crate::resolve::resolver::{Found, Refusal, Resolution};
 use crate::winpath::{self, PathProblem};
 
 pub static RULE: Rule = Rule {
@@ -23,7 +23,7 @@ enum Unresolved<'a> {
     /// The path's text alone shows it (no drive mapped).
     Text(PathProblem),
     /// Found, but refused or unreadable: why.
-    Refused(&'a str),
+    Refused(&'a str, Refusal),
 }
 
 fn check(ctx: &Context<'_>, out: &mut super::Findings) {
@@ -40,9 +40,9 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
                 other => Some(Unresolved::Resolving(other)),
             },
             Some(Resolution::Resolved {
-                found: Found::Refused { reason },
+                found: Found::Refused { reason, kind, .. },
                 ..
-            }) => Some(Unresolved::Refused(reason)),
+            }) => Some(Unresolved::Refused(reason, *kind)),
             Some(_) => None,
             // No drive mapped: only what the text alone shows.
             None if entry.plain => None,
@@ -78,7 +78,23 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
             }
             Unresolved::Resolving(problem) => problem.describe(),
             Unresolved::Text(problem) => problem.describe(),
-            Unresolved::Refused(reason) => format!("cannot be examined: {reason}"),
+            Unresolved::Refused(reason, kind) => {
+                help = match kind {
+                    Refusal::Unreadable => {
+                        "mblint could not read this file (a CIFS mount under a restricted account, say): give the account mblint runs as read access to it, or copy the drive with its files readable; until then the run exits 2"
+                    }
+                    Refusal::Special => {
+                        "the drive copy holds a FIFO, device or socket where the DLL should be: copy the real file from the server; until then the run exits 2"
+                    }
+                    Refusal::Folder => {
+                        "a folder stands where the DLL is named: IIS cannot load a folder; name the DLL inside it, or check the copy against the server; until then the run exits 2"
+                    }
+                    Refusal::Confined => {
+                        "mblint follows no link out of the drive copy and no `..` above its root: copy the file itself into the drive copy; until then the run exits 2"
+                    }
+                };
+                format!("cannot be examined: {reason}")
+            }
         };
         out.push(
             RULE.diagnostic(

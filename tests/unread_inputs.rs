@@ -1,0 +1,191 @@
+//! A DLL that the metabase names and the drive copy holds, but that mblint could not read or
+//! examine (permission denied, a folder, a FIFO, a link out of the copy), is an input not checked:
+//! exit 2 in every format, listed with its reason, never an info finding in a passing run.
+#![cfg(unix)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+
+const FORMATS: [&str; 6] = ["text", "concise", "json", "sarif", "github", "html"];
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A copy of `clean-64bit`, its script maps and lockdown entry pointed at `framework`
+/// (`Framework64` as shipped, or `Framework`, the 32-bit folder), readable by every account.
+fn server(framework: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("c");
+    copy_tree(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/servers/clean-64bit")),
+        &root,
+    );
+    let metabase = root.join("Windows/System32/InetSrv/MetaBase.xml");
+    let text = std::fs::read_to_string(&metabase).unwrap();
+    std::fs::write(&metabase, text.replace(r"\Framework64\", &format!(r"\{framework}\"))).unwrap();
+    // Another account may have to read it (see `as_unprivileged`).
+    std::process::Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    (dir, root)
+}
+
+fn aspnet_isapi(root: &Path, framework: &str) -> PathBuf {
+    root.join(format!("Windows/Microsoft.NET/{framework}/v2.0.50727/aspnet_isapi.dll"))
+}
+
+fn is_root() -> bool {
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// mblint, as an account that a file with mode 000 denies: this one, or `nobody` when the tests
+/// run as root (root reads any file).
+fn mblint_unprivileged() -> Command {
+    let mut std = std::process::Command::new(assert_cmd::cargo::cargo_bin("mblint"));
+    if is_root() {
+        use std::os::unix::process::CommandExt;
+        std.uid(65534).gid(65534);
+    }
+    let mut c = Command::from_std(std);
+    c.timeout(Duration::from_secs(60));
+    c
+}
+
+fn mblint() -> Command {
+    let mut c = Command::cargo_bin("mblint").unwrap();
+    c.timeout(Duration::from_secs(60));
+    c
+}
+
+/// Checks `root` in every format: exit 2 each time, and the DLL named in each output.
+fn fails_closed_in_every_format(run: impl Fn() -> Command, root: &Path, dll: &str) {
+    for format in FORMATS {
+        let out = run().args(["check", "--format", format]).arg(root).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{format}: {stdout}\n{stderr}");
+        assert!(stdout.contains(dll), "{format}: the output names {dll}:\n{stdout}");
+        match format {
+            "json" => {
+                let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                assert_eq!(json["failed_inputs"], 1, "{json}");
+                let failed = json["files"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|f| f["path"].as_str().unwrap().ends_with(dll))
+                    .unwrap_or_else(|| panic!("{json}"));
+                assert_eq!(failed["parsed"], false);
+                assert!(failed["error"].as_str().unwrap().contains("MetaBase.xml:"), "{failed}");
+            }
+            "sarif" => {
+                let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                let invocation = &sarif["runs"][0]["invocations"][0];
+                assert_eq!(invocation["executionSuccessful"], false);
+                assert_eq!(invocation["toolExecutionNotifications"][0]["level"], "error");
+            }
+            "github" => assert!(stdout.contains("::error file="), "{stdout}"),
+            "text" => {
+                assert!(stdout.contains("this is no pass"), "{stdout}");
+                assert!(!stdout.contains("No problems found in 1 file"), "{stdout}");
+            }
+            _ => {}
+        }
+        assert!(stderr.contains(dll), "{format}: stderr names {dll}: {stderr}");
+    }
+}
+
+#[test]
+fn a_32bit_dll_is_judged_by_its_image_or_its_path() {
+    let (_dir, root) = server("Framework");
+    // Readable: a 32-bit image in a 64-bit worker.
+    mblint().arg("check").arg(&root).assert().code(1);
+    // No drive at all: the path alone says 32-bit.
+    mblint()
+        .arg("check")
+        .arg(root.join("Windows/System32/InetSrv/MetaBase.xml"))
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn a_dll_that_cannot_be_read_fails_closed() {
+    for framework in ["Framework", "Framework64"] {
+        let (_dir, root) = server(framework);
+        let dll = aspnet_isapi(&root, framework);
+        std::fs::set_permissions(&dll, std::fs::Permissions::from_mode(0o000)).unwrap();
+        fails_closed_in_every_format(mblint_unprivileged, &root, "aspnet_isapi.dll");
+        // The finding's advice is about reading the file, not about mapping a drive.
+        let out = mblint_unprivileged().arg("check").arg(&root).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("read access"), "{stdout}");
+        assert!(!stdout.contains("map that drive"), "{stdout}");
+    }
+}
+
+#[test]
+fn a_folder_where_the_dll_is_named_fails_closed() {
+    for framework in ["Framework", "Framework64"] {
+        let (_dir, root) = server(framework);
+        let dll = aspnet_isapi(&root, framework);
+        std::fs::remove_file(&dll).unwrap();
+        std::fs::create_dir(&dll).unwrap();
+        fails_closed_in_every_format(mblint, &root, "aspnet_isapi.dll");
+    }
+}
+
+#[test]
+fn a_fifo_where_the_dll_is_named_fails_closed_without_blocking() {
+    let (_dir, root) = server("Framework64");
+    let dll = aspnet_isapi(&root, "Framework64");
+    std::fs::remove_file(&dll).unwrap();
+    let c = std::ffi::CString::new(dll.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    fails_closed_in_every_format(mblint, &root, "aspnet_isapi.dll");
+}
+
+#[test]
+fn a_link_out_of_the_drive_copy_fails_closed() {
+    let (dir, root) = server("Framework64");
+    let dll = aspnet_isapi(&root, "Framework64");
+    let outside = dir.path().join("outside.dll");
+    std::fs::rename(&dll, &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, &dll).unwrap();
+    fails_closed_in_every_format(mblint, &root, "aspnet_isapi.dll");
+}
+
+#[test]
+fn a_fix_is_not_written_while_a_dll_cannot_be_read() {
+    // The switch to 32-bit workers would fix the readable 32-bit DLLs, but nothing says what it does
+    // to the one that could not be read.
+    let (_dir, root) = server("Framework");
+    let metabase = root.join("Windows/System32/InetSrv/MetaBase.xml");
+    let before = std::fs::read(&metabase).unwrap();
+    let dll = aspnet_isapi(&root, "Framework");
+    std::fs::remove_file(&dll).unwrap();
+    std::fs::create_dir(&dll).unwrap();
+    let out = mblint()
+        .args(["check", "--fix", "--unsafe-fixes"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not written"), "{stderr}");
+    assert_eq!(std::fs::read(&metabase).unwrap(), before, "the metabase is unchanged");
+}
