@@ -10,7 +10,7 @@ use crate::metabase::server::ServerConfig;
 use crate::metabase::source::DecodeError;
 use crate::metabase::{Metabase, SourceFile, Span, parse};
 use crate::platform::Platform;
-use crate::resolve::drive::{Drives, find_metabase};
+use crate::resolve::drive::{Drives, FindError, find_metabase};
 use crate::resolve::images::Images;
 use crate::resolve::resolver::Resolver;
 use crate::rules::{self, Context, malformed_metabase};
@@ -97,6 +97,10 @@ pub enum InputError {
         "{path}: {found} is a symbolic link; in a copy of a server's drive mblint follows no link to find the metabase (give the MetaBase.xml itself, or a real copy)"
     )]
     LinkInDriveCopy { path: String, found: String },
+    #[error(
+        "{path} is an ambiguous copy of a drive: {names} differ only in letter case, which no NTFS volume can hold, so which one the server has is unknown (keep the one the server has, or name the MetaBase.xml to check)"
+    )]
+    AmbiguousDriveCopy { path: String, names: String },
 }
 
 /// An input that could not be checked, and why: every output format lists it, and the exit code is 2.
@@ -422,9 +426,19 @@ pub fn input(path: &Path) -> Result<Input, InputError> {
         });
     }
     let (metabase, windir) = find_metabase(path)
-        .map_err(|found| InputError::LinkInDriveCopy {
-            path: path.display().to_string(),
-            found: found.display().to_string(),
+        .map_err(|e| match e {
+            FindError::Link(found) => InputError::LinkInDriveCopy {
+                path: path.display().to_string(),
+                found: found.display().to_string(),
+            },
+            FindError::Ambiguous(names) => InputError::AmbiguousDriveCopy {
+                path: path.display().to_string(),
+                names: names
+                    .iter()
+                    .map(|n| n.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+            },
         })?
         .ok_or(InputError::NoMetabase {
             path: path.display().to_string(),

@@ -81,7 +81,7 @@ def base_drive_windows_on_d(root):
         put(root, f"{system}/SSINC.DLL", f"{arch}/isapi-extension.dll")
         put(root, f"{system}/gzip.dll", f"{arch}/compression.dll")
         put(root, f"{system}/UrlScan/UrlScan.dll", f"{arch}/isapi-filter.dll")
-    for arch, fw in (("x64", "microsoft.net/FRAMEWORK64"), ("x86", "Microsoft.Net/framework")):
+    for arch, fw in (("x64", "microsoft.net/FRAMEWORK64"), ("x86", "microsoft.net/framework")):
         put(root, f"WINDOWS/{fw}/V2.0.50727/aspnet_isapi.dll", f"{arch}/isapi-extension.dll")
         put(root, f"WINDOWS/{fw}/V2.0.50727/ASPNET_FILTER.DLL", f"{arch}/isapi-filter.dll")
 

@@ -189,3 +189,43 @@ fn a_fix_is_not_written_while_a_dll_cannot_be_read() {
     assert!(stderr.contains("not written"), "{stderr}");
     assert_eq!(std::fs::read(&metabase).unwrap(), before, "the metabase is unchanged");
 }
+
+#[test]
+fn two_metabases_that_differ_only_in_case_are_an_ambiguous_copy() {
+    // `MetaBase.xml` (clean) and `metabase.xml` (broken) side by side: NTFS cannot hold both.
+    let (_dir, root) = server("Framework64");
+    let inetsrv = root.join("Windows/System32/InetSrv");
+    std::fs::write(inetsrv.join("metabase.xml"), "<configuration><MBProperty>").unwrap();
+    for format in FORMATS {
+        let out = mblint()
+            .args(["check", "--format", format])
+            .arg(&root)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{format}: {stdout}\n{stderr}");
+        assert!(stderr.contains("ambiguous"), "{stderr}");
+        assert!(stdout.contains("ambiguous"), "{format}: {stdout}");
+    }
+    // Named directly, either file is checked as given.
+    mblint().arg("check").arg(inetsrv.join("MetaBase.xml")).assert().code(0);
+    // A second spelling of a folder on the way is as ambiguous.
+    std::fs::remove_file(inetsrv.join("metabase.xml")).unwrap();
+    std::fs::create_dir_all(root.join("Windows/system32/inetsrv")).unwrap();
+    mblint().arg("check").arg(&root).assert().code(2);
+}
+
+#[test]
+fn two_dlls_that_differ_only_in_case_fail_closed() {
+    // `ASP.DLL` as shipped, and an `asp.dll` of the other bitness beside it: which one the server has
+    // decides the verdict, and the copy cannot say.
+    let (_dir, root) = server("Framework64");
+    let inetsrv = root.join("Windows/System32/InetSrv");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/images/x86/isapi-extension.dll"),
+        inetsrv.join("asp.dll"),
+    )
+    .unwrap();
+    fails_closed_in_every_format(mblint, &root, "asp.dll");
+}

@@ -98,7 +98,21 @@ pub fn layout(path: &Path, metabase: Option<&Path>) -> Result<Layout, LayoutErro
             }),
         };
     }
-    if let Some((current, _)) = find_metabase(path).map_err(|found| link(&found))? {
+    let found = find_metabase(path).map_err(|e| match e {
+        crate::resolve::drive::FindError::Link(found) => link(&found),
+        crate::resolve::drive::FindError::Ambiguous(names) => LayoutError::Read {
+            path: shown.clone(),
+            message: format!(
+                "an ambiguous copy of a drive: {} differ only in letter case, which no NTFS volume can hold",
+                names
+                    .iter()
+                    .map(|n| n.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+        },
+    })?;
+    if let Some((current, _)) = found {
         let inetsrv = current.parent().expect("a metabase found in a folder");
         return match child(inetsrv, "History") {
             Some((folder, EntryKind::Dir)) => Ok(Layout {

@@ -80,13 +80,39 @@ pub fn child_any_case(dir: &Path, name: &str) -> Option<(PathBuf, super::fsys::E
     Some((path, kind))
 }
 
+/// Why a drive copy's metabase could not be found unambiguously.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FindError {
+    /// A symbolic link on the way (never followed in a drive copy).
+    Link(PathBuf),
+    /// Two or more entries of one folder that NTFS would take for one name (`MetaBase.xml` and
+    /// `metabase.xml`): a case-sensitive copy holds what no NTFS volume can, so which one the server
+    /// has is unknown.
+    Ambiguous(Vec<PathBuf>),
+}
+
+/// Every entry of `dir` named `name` in any letter case, sorted, without following any. More than
+/// one means the copy is not faithful to an NTFS volume, where names differ by more than case.
+pub fn children_any_case(dir: &Path, name: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let wanted = super::upcase::upcase(name);
+    let mut names: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| super::upcase::upcase(&e.file_name().to_string_lossy()) == wanted)
+        .map(|e| e.path())
+        .collect();
+    names.sort();
+    names
+}
+
 /// Finds `<windir>\\system32\\inetsrv\\MetaBase.xml` on a copy of a system drive, in any letter case.
 /// Returns the host path and the Windows folder's name as found (`WINDOWS`, `WINNT`). A drive copy is
-/// input from the server: no symbolic link on the way is followed (`Err` names the first one met),
-/// so nothing outside the folder given is read or written through it.
-pub fn find_metabase(root: &Path) -> Result<Option<(PathBuf, String)>, PathBuf> {
+/// input from the server: no symbolic link on the way is followed, and two spellings of one name in a
+/// folder (which NTFS cannot hold) make the copy ambiguous: `Err` names them.
+pub fn find_metabase(root: &Path) -> Result<Option<(PathBuf, String)>, FindError> {
     use super::fsys::{EntryKind, entry_kind};
-    let child = |dir: &Path, name: &str| child_any_case(dir, name).map(|(path, _)| path);
     for candidate in ["WINDOWS", "WINNT"] {
         let mut here = root.to_path_buf();
         let mut found = true;
@@ -94,12 +120,16 @@ pub fn find_metabase(root: &Path) -> Result<Option<(PathBuf, String)>, PathBuf> 
             .into_iter()
             .enumerate()
         {
-            let Some(next) = child(&here, part) else {
+            let mut all = children_any_case(&here, part);
+            if all.len() > 1 {
+                return Err(FindError::Ambiguous(all));
+            }
+            let Some(next) = all.pop() else {
                 found = false;
                 break;
             };
             match entry_kind(&next) {
-                Ok(EntryKind::Symlink) => return Err(next),
+                Ok(EntryKind::Symlink) => return Err(FindError::Link(next)),
                 Ok(EntryKind::Dir) if i < 3 => here = next,
                 Ok(EntryKind::File { .. }) if i == 3 => here = next,
                 _ => {
@@ -155,5 +185,14 @@ mod tests {
         assert!(path.ends_with("Windows/System32/InetSrv/metabase.XML"));
         assert_eq!(windir, "Windows");
         assert!(find_metabase(&inetsrv).unwrap().is_none());
+        // A second spelling of any name on the way: the copy is ambiguous (NTFS holds one).
+        std::fs::write(inetsrv.join("MetaBase.xml"), "y").unwrap();
+        match find_metabase(dir.path()) {
+            Err(FindError::Ambiguous(names)) => assert_eq!(names.len(), 2, "{names:?}"),
+            other => panic!("{other:?}"),
+        }
+        std::fs::remove_file(inetsrv.join("MetaBase.xml")).unwrap();
+        std::fs::create_dir_all(dir.path().join("windows/system32/inetsrv")).unwrap();
+        assert!(matches!(find_metabase(dir.path()), Err(FindError::Ambiguous(_))));
     }
 }

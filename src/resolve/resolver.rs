@@ -58,6 +58,8 @@ pub enum Refusal {
     Folder,
     /// A link (or `..`) that leads out of the mapped folder, or a link loop: never followed.
     Confined,
+    /// Two names in one folder that differ only in letter case: the copy holds what NTFS cannot.
+    Ambiguous,
 }
 
 /// The outcome of resolving one configured path for one worker bitness.
@@ -216,18 +218,32 @@ impl Resolver {
         listing
     }
 
-    /// The real name of `wanted` in `dir`: the exact spelling if present, else any spelling.
-    fn find_name(&mut self, dir: &Path, wanted: &str) -> Result<Option<OsString>, String> {
-        let listing = self
-            .listing(dir)
-            .ok_or_else(|| format!("the folder {} cannot be listed", dir.display()))?;
-        Ok(listing.get(&fold(wanted)).map(|names| {
-            names
-                .iter()
-                .find(|n| n.to_string_lossy() == wanted)
-                .unwrap_or(&names[0])
-                .clone()
-        }))
+    /// The real name of `wanted` in `dir`, in any letter case. Two names that NTFS would take for one
+    /// (`asp.dll` and `ASP.DLL` on a case-sensitive copy) make the lookup ambiguous: no NTFS volume
+    /// holds both, so which one the server has is unknown.
+    fn find_name(&mut self, dir: &Path, wanted: &str) -> Result<Option<OsString>, (String, Refusal)> {
+        let listing = self.listing(dir).ok_or_else(|| {
+            (
+                format!("the folder {} cannot be listed", dir.display()),
+                Refusal::Unreadable,
+            )
+        })?;
+        match listing.get(&fold(wanted)).map(Vec::as_slice) {
+            None => Ok(None),
+            Some([one]) => Ok(Some(one.clone())),
+            Some(names) => Err((
+                format!(
+                    "{} holds {}, names no NTFS volume can hold side by side (they differ only in letter case): which one the server has is unknown",
+                    dir.display(),
+                    names
+                        .iter()
+                        .map(|n| n.to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ),
+                Refusal::Ambiguous,
+            )),
+        }
     }
 
     fn locate(&mut self, root: &Path, path: &WinPath) -> Found {
@@ -265,11 +281,16 @@ impl Resolver {
                         missing: windows(&shown),
                     };
                 }
-                Err(reason) => {
+                Err((reason, kind)) => {
                     return Found::Refused {
                         reason,
-                        file: dir.clone(),
-                        kind: Refusal::Unreadable,
+                        // The folder that cannot be listed, or the name two entries share.
+                        file: if kind == Refusal::Ambiguous {
+                            dir.join(&name)
+                        } else {
+                            dir.clone()
+                        },
+                        kind,
                     };
                 }
             };

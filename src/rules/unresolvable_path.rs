@@ -89,6 +89,9 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
                     Refusal::Folder => {
                         "a folder stands where the DLL is named: IIS cannot load a folder; name the DLL inside it, or check the copy against the server; until then the run exits 2"
                     }
+                    Refusal::Ambiguous => {
+                        "the drive copy holds two files (or folders) whose names differ only in letter case, which no NTFS volume can: keep the one the server has; until then the run exits 2"
+                    }
                     Refusal::Confined => {
                         "mblint follows no link out of the drive copy and no `..` above its root: copy the file itself into the drive copy; until then the run exits 2"
                     }
