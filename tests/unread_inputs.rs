@@ -229,3 +229,26 @@ fn two_dlls_that_differ_only_in_case_fail_closed() {
     .unwrap();
     fails_closed_in_every_format(mblint, &root, "asp.dll");
 }
+
+#[test]
+fn a_metabase_without_keys_is_no_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, text) in [
+        "\u{feff}<?xml version =\"1.0\"?>\r\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\r\n<MBProperty/>\r\n</configuration>\r\n",
+        "<?xml version =\"1.0\"?>\r\n<configuration>\r\n<MBProperty>\r\n<!--<IIS_Global\tLocation =\".\"\r\n\t>\r\n</IIS_Global>-->\r\n</MBProperty>\r\n</configuration>\r\n",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let path = dir.path().join(format!("{i}.xml"));
+        std::fs::write(&path, text).unwrap();
+        let out = mblint().args(["check", "--format", "json"]).arg(&path).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let d = &json["diagnostics"][0];
+        assert_eq!(d["code"], "MB001", "{json}");
+        assert!(d["message"].as_str().unwrap().contains("holds no key"), "{d}");
+        // Reported at the <MBProperty> tag, line 3.
+        assert_eq!(d["line"], 3, "{d}");
+    }
+}

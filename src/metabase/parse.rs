@@ -57,6 +57,8 @@ struct Parser<'a> {
     stack: Vec<Open>,
     seen_root: bool,
     seen_mbproperty: bool,
+    /// The name of the `<MBProperty>` tag, once seen: where a metabase without keys is reported.
+    mbproperty: Option<Span>,
     /// The second part of a split parse ([`parse_split`]) starts inside `<configuration>` and
     /// `<MBProperty>`: so many frames at the bottom of the stack stand for tags opened before it,
     /// whose names the first part knows.
@@ -68,6 +70,9 @@ struct Parser<'a> {
 
 /// What parsing yields before the model is built: keys, attributes and the namespace.
 type Parsed = (Vec<Key>, Vec<Attr>, Option<Span>);
+
+/// How the message for a metabase without a single key begins.
+pub const NO_KEYS: &str = "an empty metabase";
 
 /// Files below this size are parsed on one thread: a second one does not pay for itself.
 const SPLIT_MIN: usize = 4 << 20;
@@ -85,6 +90,11 @@ pub fn parse(source: SourceFile) -> Result<Metabase, Box<ParseFailure>> {
         Some(parsed) => Ok(parsed),
         None => parse_whole(text),
     };
+    // A split parse always reads keys (the second part starts at one); one pass judges a file without.
+    let result = match result {
+        Ok((keys, ..)) if keys.is_empty() => parse_whole(text),
+        other => other,
+    };
     match result {
         Ok((keys, attrs, namespace)) => Ok(Metabase::new(source, keys, attrs, namespace)),
         Err(error) => Err(Box::new(ParseFailure { source, error })),
@@ -101,6 +111,7 @@ impl<'a> Parser<'a> {
             stack: Vec::new(),
             seen_root: false,
             seen_mbproperty: false,
+            mbproperty: None,
             seeded: 0,
             seeded_closes: Vec::new(),
         }
@@ -379,6 +390,15 @@ impl<'a> Parser<'a> {
                 "not a metabase: <configuration> holds no <MBProperty> element",
             ));
         }
+        // The second part of a split parse starts after keys the first part read.
+        if self.keys.is_empty() && self.seeded == 0 {
+            return Err(Malformed {
+                span: self.mbproperty.unwrap_or(Span::new(end, end)),
+                message: format!(
+                    "{NO_KEYS}: <MBProperty> holds no key (none outside comments), so IIS has no configuration to start from"
+                ),
+            });
+        }
         Ok(())
     }
 
@@ -411,6 +431,7 @@ impl<'a> Parser<'a> {
             Some(Frame::Configuration) if local_name(name) == "MBProperty" => {
                 self.attributes(e)?;
                 self.seen_mbproperty = true;
+                self.mbproperty.get_or_insert(name_span);
                 Frame::MbProperty
             }
             Some(Frame::MbProperty) => self.key(e, name_span, start, end)?,
@@ -773,6 +794,11 @@ mod tests {
             ("<!DOCTYPE x [<!ENTITY a \"b\">]><configuration/>", "DOCTYPE"),
             ("<root/>", "not a metabase"),
             ("<configuration/>", "no <MBProperty>"),
+            ("<configuration><MBProperty/></configuration>", "holds no key"),
+            (
+                "<configuration><MBProperty><!--<A Location=\"/\"></A>--></MBProperty></configuration>",
+                "holds no key",
+            ),
             ("", "the file is empty"),
             ("\r\n ", "only 3 byte(s) of white space"),
             ("<?xml version=\"1.0\"?>", "no <configuration>"),

@@ -21,6 +21,8 @@ pub static RULE: Rule = Rule {
 pub fn diagnostic(span: Span, message: &str) -> Diagnostic {
     let help = if message.starts_with(NOT_A_METABASE) {
         "this is not an IIS 6.0 metabase: MetaBase.xml has a <configuration> root element holding <MBProperty>, which holds the keys (MBSchema.xml, beside it, is the schema, not the metabase). Give the path of MetaBase.xml, or a copy of the server's system drive"
+    } else if message.starts_with(crate::metabase::parse::NO_KEYS) {
+        "a MetaBase.xml without keys is what a hand edit or a broken export leaves: IIS 6 reads its whole configuration from this file, and has nothing to start from. Restore MetaBase.xml from the History folder (%windir%\\system32\\inetsrv\\History) or a backup"
     } else if message.starts_with(EMPTY) {
         "an empty MetaBase.xml is what a failed or interrupted save leaves; IIS refuses to start with it. Restore MetaBase.xml from the History folder (%windir%\\system32\\inetsrv\\History) or a backup"
     } else {
@@ -60,5 +62,6 @@ mod tests {
             assert!(help(empty).contains("empty MetaBase.xml"), "{empty:?}");
         }
         assert!(help("<configuration><MBProperty><A Location=\"/\">").contains("History folder"));
+        assert!(help("<configuration><MBProperty/></configuration>").contains("without keys"));
     }
 }
