@@ -819,3 +819,75 @@ fn a_cause_leaves_out_the_places_a_location_ignore_covers() {
     options.settings.location_ignores = vec![("/lm/w3svc/1".into(), vec!["MB102".into()])];
     assert_eq!(places(&mb102(&options)), ["/LM/W3SVC/2/ROOT", "/LM/W3SVC/3/ROOT"]);
 }
+
+/// The lockdown decision (rules/MB102.md, "The restriction list and ASP.NET's registration"): the
+/// repointed DLL is Allowed by its own entry, its counterpart has no entry and is prohibited by "All
+/// Unknown ISAPI Extensions", and another script map already uses the counterpart (it answers 404.2
+/// today). An Allowed entry for the counterpart would let that map run too: the repoint is shown,
+/// never applied, under any flag, and says why. Without the other map, the entry is added.
+#[test]
+fn a_repoint_never_allows_maps_the_lockdown_denies_today() {
+    let fw32 = r"C:\WINDOWS\Microsoft.NET\Framework\v2.0.50727\aspnet_isapi.dll";
+    let scenario = "framework64-32bit-lockdown";
+    let input = input(Path::new(&format!("testdata/servers/{scenario}"))).unwrap();
+    let options = mblint::lint::effective_options(&input, &Options::default());
+    let original = std::fs::read_to_string(&input.metabase).unwrap();
+    let root = "\t\tPath=\"D:\\Sites\\Default Web Site\"\r\n";
+    assert!(original.contains(root));
+    let with_user = original.replacen(
+        root,
+        &format!("{root}\t\tScriptMaps=\".aspx,{fw32},5,GET,HEAD,POST,DEBUG\"\r\n"),
+        1,
+    );
+    let allowed_entry = format!("1,{fw32},");
+    for unsafe_fixes in [false, true] {
+        let fixed = fix_bytes(
+            scenario,
+            with_user.clone().into_bytes(),
+            &options,
+            Request { unsafe_fixes },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let after = &fixed.after().source.text;
+        assert!(
+            !after.contains(&allowed_entry),
+            "{unsafe_fixes}: the counterpart was allowed"
+        );
+        assert!(
+            !fixed.applied.iter().any(|a| a.fix.message.contains("Framework\\v2")),
+            "no repoint to Framework is applied"
+        );
+        // The repoint is shown with its reason: the counterpart, and that other maps answer 404.2 today.
+        let shown = fixed
+            .before
+            .diagnostics
+            .iter()
+            .filter_map(|d| d.fix.as_ref())
+            .find(|f| f.message.contains("Not applied"))
+            .unwrap_or_else(|| panic!("{:#?}", fixed.before.diagnostics));
+        assert_eq!(shown.applicability, mblint::diagnostic::Applicability::DisplayOnly);
+        assert!(
+            shown
+                .message
+                .contains(&format!("`{fw32}` is prohibited as an unknown extension")),
+            "{}",
+            shown.message
+        );
+        assert!(
+            shown
+                .message
+                .contains("other script maps that use it answer 404.2 today"),
+            "{}",
+            shown.message
+        );
+    }
+    // The same server without the other map: the entry is added, mirroring the 64-bit one.
+    let fixed = fix_bytes(
+        scenario,
+        original.into_bytes(),
+        &options,
+        Request { unsafe_fixes: false },
+    )
+    .unwrap();
+    assert!(fixed.after().source.text.contains(&allowed_entry));
+}

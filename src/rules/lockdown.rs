@@ -88,6 +88,13 @@ pub fn follow(ctx: &Context<'_>, from: &str, to: &str) -> Follow {
         (Some(_), None) if !before.allowed && in_use(ctx, to) => Follow::Refused(format!(
             "`{from}` is Prohibited in WebSvcExtRestrictionList, and `{to}`, which other script maps use, is allowed as an unknown extension: the repoint would either let requests run that are denied today or deny those maps"
         )),
+        // Allowed before, denied by "All Unknown" after, and other maps already use the target: an
+        // Allowed entry for it (what `aspnet_regiis -i -enable` of the target Framework writes, KB894435)
+        // would also let those maps run, which answer 404.2 today. Microsoft's procedure allows them;
+        // mblint does not decide that for the administrator (rules/MB102.md, "The restriction list").
+        (Some(_), None) if in_use(ctx, to) => Follow::Refused(format!(
+            "`{to}` is prohibited as an unknown extension (\"All Unknown ISAPI Extensions\"), and other script maps that use it answer 404.2 today: an Allowed entry for it would let those run too, and allowing them is the administrator's decision (IIS Manager, Web Service Extensions, or `aspnet_regiis -i -enable` of that Framework)"
+        )),
         // The target has no entry of its own: mirror the source's.
         (Some(own), None) => Follow::Add(format!(
             "{},{},{},{},{}",
