@@ -252,3 +252,38 @@ fn a_metabase_without_keys_is_no_pass() {
         assert_eq!(d["line"], 3, "{d}");
     }
 }
+
+#[test]
+fn history_and_compare_fail_closed_on_a_dll_that_cannot_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("c");
+    copy_tree(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/history/fpse-64bit")),
+        &root,
+    );
+    let dll = aspnet_isapi(&root, "Framework64");
+    std::fs::remove_file(&dll).unwrap();
+    std::fs::create_dir(&dll).unwrap();
+    for format in ["text", "json", "sarif", "github", "html"] {
+        let out = mblint()
+            .args(["history", "--exit-zero", "--format", format])
+            .arg(&root)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "history {format}: {stdout}");
+        assert!(stdout.contains("aspnet_isapi.dll"), "history {format}: {stdout}");
+    }
+    let (_other, node) = server("Framework64");
+    for format in ["text", "json", "sarif"] {
+        let out = mblint()
+            .args(["compare", "--exit-zero", "--format", format])
+            .arg(format!("a={}", root.display()))
+            .arg(format!("b={}", node.display()))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "compare {format}: {stdout}");
+        assert!(stdout.contains("aspnet_isapi.dll"), "compare {format}: {stdout}");
+    }
+}

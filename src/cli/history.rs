@@ -1,16 +1,18 @@
 //! `mblint history PATH`: the command line of [`crate::history`]. Exit codes as for `check`, on the
-//! current file's findings: 0 none at the fail level, 1 some, 2 the current file, the History
-//! folder or the configuration could not be read. A history file that cannot be read is listed and
-//! skipped, never fatal.
+//! current file's findings: 0 none at the fail level, 1 some, 2 when anything could not be read:
+//! the History folder, the current file (or one that does not show it is current), the
+//! configuration, or a history file. Whatever fails, a report in the format asked for says what
+//! and why. History files that read but are not whole metabases, and files named like a version
+//! that are not one, are skipped and listed (warnings).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{
     Charset, CheckArgs, Color, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Format, PlatformArg, drives_for, settings_for,
 };
 use crate::diagnostic::Severity;
-use crate::lint::Options;
+use crate::lint::{InputFailure, Options};
 use crate::report::{github, history as render, sarif};
 
 #[derive(Debug, clap::Args)]
@@ -20,7 +22,9 @@ pub struct HistoryArgs {
     #[arg(value_name = "PATH")]
     pub path: PathBuf,
     /// The current MetaBase.xml (default: the drive copy's, or the one beside the History folder;
-    /// with neither, the newest history file that reads).
+    /// only when there is none, the newest history file that reads stands in, and the report says
+    /// so). A file other than the MetaBase.xml beside the History folder must carry a
+    /// HistoryMajorVersionNumber at least the newest history file's, or it is refused (exit 2).
     #[arg(long, value_name = "FILE")]
     pub metabase: Option<PathBuf>,
     /// Map a Windows drive to a folder, to read the DLLs the metabase names (repeatable): -d D:=/mnt/d.
@@ -91,66 +95,56 @@ pub fn run(args: &HistoryArgs) -> std::io::Result<u8> {
         say!("mblint: error: history has no concise format: use text, json, sarif or github");
         return Ok(EXIT_ERROR);
     }
-    let check = as_check(args);
-    let prepared = crate::history::layout(&args.path, args.metabase.as_deref())
-        .map_err(|e| e.to_string())
-        .and_then(|layout| {
-            // The configuration of the current file (none is looked for inside a drive copy).
-            let anchor = layout
-                .current
-                .clone()
-                .unwrap_or_else(|| layout.folder.join("MetaBase.xml"));
-            let in_copy = layout.drive.is_some() || layout.current.is_none();
-            let settings =
-                settings_for(&check, &anchor, in_copy.then_some(layout.folder.as_path())).map_err(|e| e.to_string())?;
-            let options = Options {
-                drives: drives_for(&check, &settings)?,
-                platform: args.platform.map(Into::into).or(settings.platform),
-                drive_copy: layout.drive.clone(),
-                settings,
-                forced_bitness: None,
-                dll_map: false,
-            };
-            Ok((layout, options))
-        });
-    let (layout, options) = match prepared {
-        Ok(p) => p,
-        Err(e) => {
-            say!("mblint: error: {e}");
-            return failure_page(args, e);
+    let result = match judge(args) {
+        Ok(result) => result,
+        Err(failure) => {
+            say!("mblint: error: {}", failure.error);
+            return failure_report(args.format, &failure);
         }
     };
-    let result = match crate::history::run(&layout, &options) {
-        Ok(r) => r,
-        Err(e) => {
-            say!("mblint: error: {e}");
-            return failure_page(args, e.to_string());
-        }
-    };
-    for skipped in result.history.skipped() {
+    let history = &result.history;
+    for w in &history.warnings {
+        say!("mblint: warning: {}", w.message);
+    }
+    for x in history.skipped() {
         say!(
             "mblint: warning: history file {} skipped: {}",
-            skipped.path,
-            skipped.error.as_deref().unwrap_or_default()
+            x.path,
+            x.error.as_deref().unwrap_or_default()
+        );
+    }
+    for m in &history.misnamed {
+        say!("mblint: warning: history file {} skipped: {}", m.path, m.reason);
+    }
+    for x in history.failed() {
+        say!(
+            "mblint: error: history file {} could not be read: {}",
+            x.path,
+            x.error.as_deref().unwrap_or_default()
         );
     }
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
-        Format::Text | Format::Concise => {
-            stdout.write_all(render::text(&result.history, &result.current).as_bytes())?
-        }
-        Format::Json => render::json(&result.history, &result.current, &mut stdout)?,
+        Format::Text | Format::Concise => stdout.write_all(render::text(history, &result.current).as_bytes())?,
+        Format::Json => render::json(history, &result.current, &mut stdout)?,
         Format::Sarif => {
-            let (report, skipped) = render::annotated(&result.history, &result.current);
-            sarif::write(std::slice::from_ref(&report), &skipped, &mut stdout)?
+            let (report, failures, notes) = render::annotated(history, &result.current);
+            sarif::write_with_warnings(std::slice::from_ref(&report), &failures, &notes, &mut stdout)?
         }
         Format::Github => {
-            let (report, skipped) = render::annotated(&result.history, &result.current);
-            github::write(std::slice::from_ref(&report), &skipped, &mut stdout)?
+            let (report, failures, notes) = render::annotated(history, &result.current);
+            github::write_with_warnings(std::slice::from_ref(&report), &failures, &notes, &mut stdout)?
         }
-        Format::Html => crate::report::html::history::write(&result.history, &result.current, &mut stdout)?,
+        Format::Html => crate::report::html::history::write(history, &result.current, &mut stdout)?,
     }
     stdout.flush()?;
+    for f in &history.unread {
+        say!("mblint: error: {}: {}", f.path, f.error);
+    }
+    if !history.failures().is_empty() {
+        // A version or a DLL that could not be read: no pass, whatever the current file holds.
+        return Ok(EXIT_ERROR);
+    }
     let failing = result.current.diagnostics.iter().any(|d| d.severity >= args.fail_on);
     Ok(if failing && !args.exit_zero {
         EXIT_FINDINGS
@@ -159,16 +153,48 @@ pub fn run(args: &HistoryArgs) -> std::io::Result<u8> {
     })
 }
 
-/// Exit 2; with `--format html`, a page that says the history could not be read (never fail open).
-fn failure_page(args: &HistoryArgs, error: String) -> std::io::Result<u8> {
-    if args.format == Format::Html {
-        let failure = crate::lint::InputFailure {
-            path: args.path.display().to_string(),
-            error,
-        };
-        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-        crate::report::html::history::write_failure(&failure, &mut stdout)?;
-        stdout.flush()?;
+/// Finds the history, reads its configuration and lints it; or the input that could not be read.
+fn judge(args: &HistoryArgs) -> Result<crate::history::HistoryRun, InputFailure> {
+    let check = as_check(args);
+    let failure = |path: &str, error: String| InputFailure {
+        path: path.to_string(),
+        error,
+    };
+    let given = args.path.display().to_string();
+    let layout =
+        crate::history::layout(&args.path, args.metabase.as_deref()).map_err(|e| failure(e.path(), e.to_string()))?;
+    // The configuration of the current file (none is looked for inside a drive copy).
+    let anchor = layout
+        .current
+        .path()
+        .map_or_else(|| layout.folder.join("MetaBase.xml"), Path::to_path_buf);
+    let in_copy = layout.drive.is_some() || layout.current.path().is_none();
+    let settings = settings_for(&check, &anchor, in_copy.then_some(layout.folder.as_path()))
+        .map_err(|e| failure(&given, e.to_string()))?;
+    let options = Options {
+        drives: drives_for(&check, &settings).map_err(|e| failure(&given, e))?,
+        platform: args.platform.map(Into::into).or(settings.platform),
+        drive_copy: layout.drive.clone(),
+        settings,
+        forced_bitness: None,
+        dll_map: false,
+    };
+    crate::history::run(&layout, &options).map_err(|e| failure(e.path(), e.to_string()))
+}
+
+/// The report of a history that could not be judged, in the format asked for: the input that could
+/// not be read and why, as `check` lists one (never an empty file: a job that uploads the report
+/// whatever happened uploads this). Exit 2.
+fn failure_report(format: Format, failure: &InputFailure) -> std::io::Result<u8> {
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let failures = std::slice::from_ref(failure);
+    match format {
+        Format::Text | Format::Concise => render::failure_text(failure, &mut stdout)?,
+        Format::Json => render::failure_json(failure, &mut stdout)?,
+        Format::Sarif => sarif::write(&[], failures, &mut stdout)?,
+        Format::Github => github::write(&[], failures, &mut stdout)?,
+        Format::Html => crate::report::html::history::write_failure(failure, &mut stdout)?,
     }
+    stdout.flush()?;
     Ok(EXIT_ERROR)
 }

@@ -12,6 +12,7 @@
 //! rules do not declare what they read, so no finding can be carried over from an unchanged key.
 
 pub mod diff;
+pub mod layout;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -21,182 +22,14 @@ use serde::Serialize;
 
 use crate::baseline::{Identity, place_identity};
 use crate::diagnostic::Diagnostic;
-use crate::lint::{FileReport, InputError, Options, lint_bytes_with, lint_metabase, read_metabase};
+use crate::lint::{FileReport, InputError, InputFailure, Options, lint_bytes_with, lint_metabase};
 use crate::metabase::{Metabase, SourceFile, parse};
-use crate::resolve::drive::find_metabase;
-use crate::resolve::fsys::{self, EntryKind};
 use diff::{KeyDiff, KeyTable};
+pub use layout::{Current, HistoryFile, Layout, LayoutError, Listing, Misnamed, layout, list, version_of};
+use layout::{Refusal, read_regular};
 
 /// The version of the `history` part of the JSON document.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// Where the history is and which file is current.
-#[derive(Debug, Clone)]
-pub struct Layout {
-    /// The History folder.
-    pub folder: PathBuf,
-    /// The current MetaBase.xml; `None`: the newest history version that reads stands for it.
-    pub current: Option<PathBuf>,
-    /// The drive copy, when the path given is one: it stands for the system drive.
-    pub drive: Option<PathBuf>,
-}
-
-/// Why the history could not be found.
-#[derive(Debug, thiserror::Error)]
-pub enum LayoutError {
-    #[error("cannot read {path}: {message}")]
-    Read { path: String, message: String },
-    #[error(
-        "{path} is neither a copy of a server's system drive (with WINDOWS\\system32\\inetsrv\\MetaBase.xml) nor a History folder (with MetaBase_<major>_<minor>.xml files)"
-    )]
-    NotHistory { path: String },
-    #[error(
-        "{path} has no History folder beside its MetaBase.xml ({metabase}): metabase history is off, or was not copied"
-    )]
-    NoHistoryFolder { path: String, metabase: String },
-    #[error(
-        "{path}: {found} is a symbolic link; in a copy of a server's drive mblint follows no link (give the History folder itself, or a real copy)"
-    )]
-    Link { path: String, found: String },
-}
-
-/// The entry of `dir` named `name` in any letter case, without following it.
-fn child(dir: &Path, name: &str) -> Option<(PathBuf, EntryKind)> {
-    crate::resolve::drive::child_any_case(dir, name)
-}
-
-/// Works out what `path` is: a drive copy (its History folder is beside the MetaBase.xml found as
-/// `check` finds it), a History folder (the current file is `metabase` if given, else a
-/// MetaBase.xml in the folder above it, else none), or a MetaBase.xml with its History folder
-/// beside it. `metabase` overrides the current file in every form.
-pub fn layout(path: &Path, metabase: Option<&Path>) -> Result<Layout, LayoutError> {
-    let shown = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| LayoutError::Read {
-        path: shown.clone(),
-        message: e.to_string(),
-    })?;
-    let link = |found: &Path| LayoutError::Link {
-        path: shown.clone(),
-        found: found.display().to_string(),
-    };
-    if !meta.is_dir() {
-        // A MetaBase.xml with its History folder beside it.
-        let up = match path.parent() {
-            Some(up) if !up.as_os_str().is_empty() => up.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        return match child(&up, "History") {
-            Some((folder, EntryKind::Dir)) => Ok(Layout {
-                folder,
-                current: Some(metabase.unwrap_or(path).to_path_buf()),
-                drive: None,
-            }),
-            Some((found, EntryKind::Symlink)) => Err(link(&found)),
-            _ => Err(LayoutError::NoHistoryFolder {
-                path: shown.clone(),
-                metabase: shown,
-            }),
-        };
-    }
-    let found = find_metabase(path).map_err(|e| match e {
-        crate::resolve::drive::FindError::Link(found) => link(&found),
-        crate::resolve::drive::FindError::Ambiguous(names) => LayoutError::Read {
-            path: shown.clone(),
-            message: format!(
-                "an ambiguous copy of a drive: {} differ only in letter case, which no NTFS volume can hold",
-                names
-                    .iter()
-                    .map(|n| n.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            ),
-        },
-    })?;
-    if let Some((current, _)) = found {
-        let inetsrv = current.parent().expect("a metabase found in a folder");
-        return match child(inetsrv, "History") {
-            Some((folder, EntryKind::Dir)) => Ok(Layout {
-                folder,
-                current: Some(metabase.map_or(current, Path::to_path_buf)),
-                drive: Some(path.to_path_buf()),
-            }),
-            Some((found, EntryKind::Symlink)) => Err(link(&found)),
-            _ => Err(LayoutError::NoHistoryFolder {
-                path: shown,
-                metabase: current.display().to_string(),
-            }),
-        };
-    }
-    let listed = list(path).map_err(|e| LayoutError::Read {
-        path: shown.clone(),
-        message: e.to_string(),
-    })?;
-    if listed.is_empty() {
-        return Err(LayoutError::NotHistory { path: shown });
-    }
-    let current = match metabase {
-        Some(m) => Some(m.to_path_buf()),
-        // Beside the History folder, as IIS keeps it; a link there is not followed.
-        None => child(&folder_above(path), "MetaBase.xml")
-            .and_then(|(p, kind)| matches!(kind, EntryKind::File { .. }).then_some(p)),
-    };
-    Ok(Layout {
-        folder: path.to_path_buf(),
-        current,
-        drive: None,
-    })
-}
-
-/// The folder above `history`, as written (`a/History` -> `a`, `History` and `.` -> `History/..`).
-fn folder_above(history: &Path) -> PathBuf {
-    match history.parent() {
-        Some(up) if !up.as_os_str().is_empty() && history.file_name().is_some() => up.to_path_buf(),
-        _ => history.join(".."),
-    }
-}
-
-/// One history file: `MetaBase_<major>_<minor>.xml`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryFile {
-    pub path: PathBuf,
-    pub name: String,
-    pub major: u64,
-    pub minor: u64,
-}
-
-/// `MetaBase_0000000062_0000000000.xml` (any letter case; IIS pads both numbers to ten digits)
-/// -> (62, 0).
-pub fn version_of(name: &str) -> Option<(u64, u64)> {
-    let lower = name.to_ascii_lowercase();
-    let rest = lower.strip_prefix("metabase_")?.strip_suffix(".xml")?;
-    let (major, minor) = rest.split_once('_')?;
-    let number = |s: &str| {
-        (!s.is_empty() && s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse::<u64>().ok())
-            .flatten()
-    };
-    Some((number(major)?, number(minor)?))
-}
-
-/// The history files of a folder in version order (major, then minor). MBSchema_*.xml and anything
-/// else is not a metabase version and is left out.
-pub fn list(folder: &Path) -> std::io::Result<Vec<HistoryFile>> {
-    let mut files: Vec<HistoryFile> = std::fs::read_dir(folder)?
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let name = e.file_name().to_str()?.to_string();
-            let (major, minor) = version_of(&name)?;
-            Some(HistoryFile {
-                path: e.path(),
-                name,
-                major,
-                minor,
-            })
-        })
-        .collect();
-    files.sort_by(|a, b| (a.major, a.minor, &a.name).cmp(&(b.major, b.minor, &b.name)));
-    Ok(files)
-}
 
 /// A finding as it is recognised across versions: the baseline's identity without the file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -236,9 +69,13 @@ pub struct Version {
     pub major: Option<u64>,
     pub minor: Option<u64>,
     pub current: bool,
-    /// Why the file was skipped (unreadable, not decodable, truncated or malformed); `null` when it
-    /// was read.
+    /// Why the file was not used (it could not be read, or it is not decodable, truncated or
+    /// malformed); `null` when it was read.
     pub error: Option<String>,
+    /// It could not be read at all (not a regular file, a link, too large, permission denied): an
+    /// input that failed, which makes the exit code 2. A file that was read but is not a whole
+    /// metabase is only skipped.
+    pub failed: bool,
     /// The index in `versions` of the readable version this one is compared with.
     pub previous: Option<usize>,
     /// The same text as `previous` but for ChangeNumber and HistoryMajorVersionNumber: not linted
@@ -298,16 +135,67 @@ pub struct History {
     pub versions: Vec<Version>,
     /// Index in `versions` of the current file.
     pub current: usize,
-    /// The current file is the newest readable history file (no MetaBase.xml was given or found).
+    /// The current file is the newest readable history file (there is no MetaBase.xml).
     pub current_from_history: bool,
     pub findings: Vec<CurrentFinding>,
     pub gone: Vec<Episode>,
+    /// Files of the History folder named like a version that are not one: skipped, never read.
+    pub misnamed: Vec<Misnamed>,
+    /// What the reader must know to trust the report: that a history file stands in for a missing
+    /// current file, or that the current file is not where IIS keeps it, or older than the history.
+    pub warnings: Vec<Warning>,
+    /// The ISAPI DLLs of the current file that were found on the drive but could not be read or
+    /// examined: inputs not checked, like a failed version.
+    #[serde(skip)]
+    pub unread: Vec<InputFailure>,
+}
+
+/// A warning about one file of the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// The file it is about, as shown.
+    pub path: String,
+    pub message: String,
 }
 
 impl History {
-    /// The history files that could not be read, with why.
+    /// The history files that were read but are not a whole metabase, with why: skipped.
     pub fn skipped(&self) -> impl Iterator<Item = &Version> {
-        self.versions.iter().filter(|v| v.error.is_some())
+        self.versions.iter().filter(|v| v.error.is_some() && !v.failed)
+    }
+
+    /// The history files that could not be read, with why: failed inputs (exit 2).
+    pub fn failed(&self) -> impl Iterator<Item = &Version> {
+        self.versions.iter().filter(|v| v.failed)
+    }
+
+    /// The failed history files, and the current file's DLLs that could not be read, as inputs
+    /// that could not be checked, for every report.
+    pub fn failures(&self) -> Vec<InputFailure> {
+        self.failed()
+            .map(|v| InputFailure {
+                path: v.path.clone(),
+                error: format!("history file not read: {}", v.error.as_deref().unwrap_or_default()),
+            })
+            .chain(self.unread.iter().cloned())
+            .collect()
+    }
+
+    /// Every file not used but not failed (skipped or misnamed), and every warning, each with its
+    /// file and a sentence that reads alone: what SARIF and GitHub show as warnings.
+    pub fn notes(&self) -> Vec<InputFailure> {
+        self.skipped()
+            .map(|v| (&v.path, v.error.as_deref().unwrap_or_default()))
+            .chain(self.misnamed.iter().map(|m| (&m.path, m.reason.as_str())))
+            .map(|(path, why)| InputFailure {
+                path: path.clone(),
+                error: format!("history file {path} skipped: {why}"),
+            })
+            .chain(self.warnings.iter().map(|w| InputFailure {
+                path: w.path.clone(),
+                error: w.message.clone(),
+            }))
+            .collect()
     }
 }
 
@@ -317,28 +205,114 @@ pub struct HistoryRun {
     pub current: FileReport,
 }
 
-/// Reads, decodes and parses a history file; any failure is a reason to skip it. A history file is
-/// in the drive copy or the History folder: opened without following a link.
-fn load(path: &Path, name: &str) -> Result<Metabase, String> {
-    let kind = fsys::entry_kind(path).map_err(|e| format!("cannot read: {e}"))?;
-    match kind {
-        EntryKind::File { .. } => {}
-        EntryKind::Symlink => return Err("a symbolic link: not followed".into()),
-        EntryKind::Dir => return Err("a folder".into()),
-        EntryKind::Special(what) => return Err(format!("{what}: not opened")),
-    }
-    let file = fsys::open_regular(path).map_err(|e| format!("cannot read: {e}"))?;
-    let bytes = fsys::read_capped(file, crate::metabase::source::MAX_FILE_SIZE as u64)
-        .map_err(|e| format!("cannot read: {e}"))?
-        .ok_or_else(|| "larger than mblint reads (4 GiB)".to_string())?;
-    let source = SourceFile::decode(name, bytes).map_err(|e| format!("not decodable: {}", e.message))?;
+/// Why a version was not used: it could not be read (a failed input), or it was read and is not a
+/// whole metabase (skipped; the timeline goes on without it).
+#[derive(Debug)]
+enum NotLoaded {
+    Unread(String),
+    Malformed(String),
+}
+
+/// Reads, decodes and parses a history file. A history file is in the drive copy or the History
+/// folder: opened without following a link, and refused by its size before it is read.
+fn load(path: &Path, name: &str) -> Result<Metabase, NotLoaded> {
+    let bytes = read_regular(path, false).map_err(|r| NotLoaded::Unread(r.reason()))?;
+    let source =
+        SourceFile::decode(name, bytes).map_err(|e| NotLoaded::Malformed(format!("not decodable: {}", e.message)))?;
     parse(source).map_err(|failure| {
         let (line, col) = failure.source.line_col(failure.error.span.start as usize);
-        format!(
+        NotLoaded::Malformed(format!(
             "truncated or malformed at line {line}, column {col}: {}",
             failure.error.message
-        )
+        ))
     })
+}
+
+/// `HistoryMajorVersionNumber` on `IIS_Global` (Location `.`), when it holds a number.
+fn history_major(mb: &Metabase) -> Option<u64> {
+    let global = mb.find(".")?;
+    let attr = mb
+        .key(global)
+        .attrs
+        .clone()
+        .find(|&a| mb.attr_name(a).eq_ignore_ascii_case("HistoryMajorVersionNumber"))?;
+    mb.attr_value(attr).trim().parse().ok()
+}
+
+/// Why `mblint history` could not judge the current file: the report lists only this (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot read {path}: {source}")]
+    List {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The current file could not be read.
+    #[error("{error}")]
+    Current { path: String, error: InputError },
+    #[error("{folder}: there is no MetaBase.xml beside it, and no history file that reads to stand in for it")]
+    NothingReads { folder: String },
+    /// A file named as current that is not the MetaBase.xml beside the History folder, and does not
+    /// show it is the current version ([`belongs`]).
+    #[error("{path} is not the current version of the history in {folder}: {reason}")]
+    NotCurrent {
+        path: String,
+        folder: String,
+        reason: String,
+    },
+}
+
+impl RunError {
+    /// The path at fault: what a report lists as the input that could not be checked.
+    pub fn path(&self) -> &str {
+        match self {
+            RunError::List { path, .. } | RunError::Current { path, .. } | RunError::NotCurrent { path, .. } => path,
+            RunError::NothingReads { folder } => folder,
+        }
+    }
+}
+
+/// Whether a current file named on the command line that is not the MetaBase.xml beside the
+/// History folder is the current version of this history: its `HistoryMajorVersionNumber` must be
+/// at least the newest history file's, since IIS raises the number on every save and names each
+/// history copy after it. The warning that says what it was taken on; the error when it is not
+/// shown to belong.
+fn belongs(path: &Path, bytes: &[u8], listing: &Listing, folder: &Path) -> Result<String, RunError> {
+    let shown = path.display().to_string();
+    let home = layout::folder_above(folder).display().to_string();
+    let Some(newest) = listing.versions.last() else {
+        return Ok(format!(
+            "{shown} is not the MetaBase.xml in the folder the History folder sits in ({home}), and the History folder holds no version to hold it to: it is taken as the current file as named"
+        ));
+    };
+    let major = SourceFile::decode(&shown, bytes.to_vec())
+        .ok()
+        .and_then(|s| parse(s).ok())
+        .map(|mb| history_major(&mb));
+    let not_current = |why: String| RunError::NotCurrent {
+        path: shown.clone(),
+        folder: folder.display().to_string(),
+        reason: format!(
+            "it is not the MetaBase.xml in the folder the History folder sits in ({home}), the file IIS reads, and {why} (name the MetaBase.xml kept beside this History folder)"
+        ),
+    };
+    match major {
+        None => Err(not_current(
+            "it does not parse, so its HistoryMajorVersionNumber cannot show that it is".into(),
+        )),
+        Some(None) => Err(not_current(
+            "it has no HistoryMajorVersionNumber on IIS_Global to show that it is".into(),
+        )),
+        Some(Some(n)) if n < newest.major => Err(not_current(format!(
+            "its HistoryMajorVersionNumber is {n}, below the newest history file's ({}, {}): IIS raises the number on every save, so this file is older than the history, or another server's",
+            newest.major, newest.name
+        ))),
+        Some(Some(n)) => Ok(format!(
+            "{shown} is not the MetaBase.xml in the folder the History folder sits in ({home}); it is taken as the current version because its HistoryMajorVersionNumber ({n}) is at least the newest history file's ({}, {})",
+            newest.major, newest.name
+        )),
+    }
 }
 
 /// What a worker is given: a version to read and parse (and hash its keys), or to lint.
@@ -351,7 +325,7 @@ enum Job {
 
 /// A loaded version: parsed and its keys hashed, or why it was skipped (empty for a current file
 /// that does not parse: its MB001 says why).
-type Loaded = Result<(Arc<Metabase>, KeyTable), String>;
+type Loaded = Result<(Arc<Metabase>, KeyTable), NotLoaded>;
 
 enum Done {
     Loaded {
@@ -385,7 +359,7 @@ fn work(job: Job, options: &Options) -> Done {
                 .ok()
                 .and_then(|s| parse(s).ok())
                 .map(table)
-                .ok_or_else(String::new),
+                .ok_or(NotLoaded::Malformed(String::new())),
         },
         Job::Lint { at, mb } => {
             let linted = lint_metabase(&mb, options);
@@ -413,13 +387,17 @@ fn workers() -> usize {
 }
 
 /// Lints the history of `layout` with `options` (a drive copy's folder already in
-/// `options.drive_copy`). The current file must read (else the error, exit 2 as for `check`);
-/// history files that do not are skipped and listed.
-pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, InputError> {
-    let files = list(&layout.folder).map_err(|source| InputError::Read {
+/// `options.drive_copy`). The current file must read (else the error, exit 2 as for `check`), and
+/// one named from elsewhere must show it is the current version ([`belongs`]); history files that
+/// cannot be read are failed inputs, those that are not whole metabases are skipped, and files
+/// named like a version that are not one are listed.
+pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
+    let listing = list(&layout.folder).map_err(|source| RunError::List {
         path: layout.folder.display().to_string(),
         source,
     })?;
+    let files = &listing.versions;
+    let mut warnings: Vec<Warning> = Vec::new();
     let mut versions: Vec<Version> = Vec::new();
     let version = |name: String, path: String, major, minor, current| Version {
         name,
@@ -428,6 +406,7 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, InputError>
         minor,
         current,
         error: None,
+        failed: false,
         previous: None,
         unchanged: false,
         findings: None,
@@ -436,7 +415,7 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, InputError>
         removed: Vec::new(),
         changes: None,
     };
-    for f in &files {
+    for f in files {
         versions.push(version(
             f.name.clone(),
             f.path.display().to_string(),
@@ -445,23 +424,34 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, InputError>
             false,
         ));
     }
-    // The current file: read first, so that an unreadable one stops everything (exit 2).
-    let (current_path, current_from_history) = match &layout.current {
-        Some(p) => (p.clone(), false),
-        None => {
-            // The newest history file that parses stands for the current file.
+    // The current file: read first, so that an unreadable one stops everything (exit 2). One found
+    // beside the History folder is not reached through a link; one named on the command line is.
+    let (current_path, current_from_history, follow) = match &layout.current {
+        Current::Found(p) => (p.clone(), false, false),
+        Current::NamedBeside(p) | Current::NamedElsewhere(p) => (p.clone(), false, true),
+        Current::Absent { looked_in } => {
+            // The newest history file that parses stands for the current file, and says so.
             let at = files
                 .iter()
                 .rposition(|f| load(&f.path, &f.name).is_ok())
-                .ok_or_else(|| InputError::Read {
-                    path: layout.folder.display().to_string(),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        "no MetaBase.xml beside the History folder, and no history file that reads",
-                    ),
+                .ok_or_else(|| RunError::NothingReads {
+                    folder: layout.folder.display().to_string(),
                 })?;
+            let newer = files.len() - 1 - at;
+            warnings.push(Warning {
+                path: files[at].path.display().to_string(),
+                message: format!(
+                    "no current metabase: nothing named MetaBase.xml, in any letter case, is in {}; the newest history file that reads, {}, stands in for it, so the findings and the exit code are that version's{}",
+                    looked_in.display(),
+                    files[at].name,
+                    match newer {
+                        0 => String::new(),
+                        n => format!(" ({n} newer history file{} did not read)", if n == 1 { "" } else { "s" }),
+                    }
+                ),
+            });
             versions.remove(at);
-            (files[at].path.clone(), true)
+            (files[at].path.clone(), true, false)
         }
     };
     let history_paths: Vec<PathBuf> = files
@@ -469,7 +459,16 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, InputError>
         .filter(|f| f.path != current_path || !current_from_history)
         .map(|f| f.path.clone())
         .collect();
-    let current_bytes = read_metabase(&current_path)?;
+    let current_bytes = read_regular(&current_path, follow).map_err(|r: Refusal| RunError::Current {
+        path: current_path.display().to_string(),
+        error: r.into_input_error(&current_path),
+    })?;
+    if let Current::NamedElsewhere(path) = &layout.current {
+        warnings.push(Warning {
+            path: path.display().to_string(),
+            message: belongs(path, &current_bytes, &listing, &layout.folder)?,
+        });
+    }
     let current_shown = current_path.display().to_string();
     let current_name = current_path
         .file_name()
@@ -485,6 +484,7 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, InputError>
     let mut keys: Vec<Option<Vec<FindingKey>>> = vec![None; versions.len()];
     let mut causes: Vec<usize> = vec![0; versions.len()];
     let mut current_report: Option<FileReport> = None;
+    let mut current_major: Option<u64> = None;
     // A version the same as the next (but for bookkeeping) takes the next one's findings.
     let mut same_as_next: Vec<usize> = Vec::new();
     let mut takes_from: HashMap<usize, usize> = HashMap::new();
@@ -576,10 +576,18 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, InputError>
                                 lint(p, pmb, &mut same_as_next);
                             }
                         } else {
-                            versions[at].error = Some(error);
+                            let (failed, why) = match error {
+                                NotLoaded::Unread(why) => (true, why),
+                                NotLoaded::Malformed(why) => (false, why),
+                            };
+                            versions[at].failed = failed;
+                            versions[at].error = Some(why);
                         }
                     }
                     Ok((mb, table)) => {
+                        if at == current_at {
+                            current_major = history_major(&mb);
+                        }
                         if let Some((p, pmb, ptable)) = previous.take() {
                             versions[at].previous = Some(p);
                             if ptable.same_document(pmb.text(), &table, mb.text()) {
@@ -628,8 +636,26 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, InputError>
     for (v, n) in versions.iter_mut().zip(&causes) {
         v.findings = v.error.is_none().then_some(*n);
     }
+    // A current file older than the history: put back by hand from an older copy, most likely.
+    if !current_from_history
+        && let (Some(n), Some(newest)) = (current_major, files.last())
+        && n < newest.major
+    {
+        warnings.push(Warning {
+            path: current_path.display().to_string(),
+            message: format!(
+                "the current file {} has HistoryMajorVersionNumber {n}, below the newest history file's ({}, {}): IIS raises the number on every save, so it was put back from an older copy (a restore by hand?) and the newer history files are not its past",
+                current_path.display(),
+                newest.major,
+                newest.name
+            ),
+        });
+    }
     let current = current_report.expect("the current file is always linted");
-    let history = timeline(layout, versions, keys, current_at, current_from_history, &current);
+    let mut history = timeline(layout, versions, keys, current_at, current_from_history, &current);
+    history.misnamed = listing.misnamed;
+    history.warnings = warnings;
+    history.unread = current.unread.clone();
     Ok(HistoryRun { history, current })
 }
 
@@ -722,44 +748,8 @@ fn timeline(
         current_from_history,
         findings,
         gone,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn history_file_names() {
-        assert_eq!(version_of("MetaBase_0000000062_0000000001.xml"), Some((62, 1)));
-        assert_eq!(version_of("metabase_7_0.XML"), Some((7, 0)));
-        assert_eq!(version_of("MBSchema_0000000062_0000000000.xml"), None);
-        assert_eq!(version_of("MetaBase_00000000062_0000000000.xml"), None);
-        assert_eq!(version_of("MetaBase_62.xml"), None);
-        assert_eq!(version_of("MetaBase__0.xml"), None);
-        assert_eq!(version_of("MetaBase_x_0.xml"), None);
-    }
-
-    #[test]
-    fn versions_sort_by_number_not_name() {
-        let dir = tempfile::tempdir().unwrap();
-        for name in [
-            "MetaBase_10_0.xml",
-            "MetaBase_0000000009_0000000002.xml",
-            "MetaBase_0000000009_0000000000.xml",
-            "MBSchema_0000000009_0000000000.xml",
-            "notes.txt",
-        ] {
-            std::fs::write(dir.path().join(name), "x").unwrap();
-        }
-        let names: Vec<String> = list(dir.path()).unwrap().into_iter().map(|f| f.name).collect();
-        assert_eq!(
-            names,
-            [
-                "MetaBase_0000000009_0000000000.xml",
-                "MetaBase_0000000009_0000000002.xml",
-                "MetaBase_10_0.xml"
-            ]
-        );
+        misnamed: Vec::new(),
+        warnings: Vec::new(),
+        unread: Vec::new(),
     }
 }

@@ -24,6 +24,26 @@ fn property(s: &str) -> String {
 /// One annotation per finding, and one `::error` per input that could not be checked (on the file,
 /// with no line), so a workflow never shows a clean run for an input it did not read.
 pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl Write) -> std::io::Result<()> {
+    write_with_warnings(reports, failures, &[], out)
+}
+
+/// [`write`], and a `::warning` on the file for each of `warnings` (inputs passed over on purpose,
+/// or what the reader must know about one; each `error` a sentence that reads alone).
+pub fn write_with_warnings(
+    reports: &[FileReport],
+    failures: &[InputFailure],
+    warnings: &[InputFailure],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    for w in warnings {
+        writeln!(
+            out,
+            "::warning file={},title={}::{}",
+            property(&escape(&w.path.replace('\\', "/"))),
+            property("mblint: about an input"),
+            data(&escape(&w.error))
+        )?;
+    }
     for f in failures {
         writeln!(
             out,

@@ -94,26 +94,36 @@ pub fn text(history: &History, current: &FileReport) -> String {
     let v = &history.versions;
     let mut out = String::new();
     let cur = &v[history.current];
+    let skipped = history.skipped().count() + history.misnamed.len();
+    let failed: Vec<&Version> = history.failed().collect();
     out.push_str(&format!(
-        "History of {} ({} read, {} skipped), then {}{}\n\n",
+        "History of {} ({} read, {skipped} skipped{}), then {}{}\n",
         escape(&history.folder),
         plural(
             v.iter().filter(|x| !x.current && x.error.is_none()).count(),
             "history file"
         ),
-        history.skipped().count(),
+        if failed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} could not be read", failed.len())
+        },
         escape(&cur.path),
         if history.current_from_history {
-            " (the newest history file: no MetaBase.xml was given or found beside the folder)"
+            " (standing in: there is no current MetaBase.xml)"
         } else {
             ""
         }
     ));
-    out.push_str("Versions, oldest first:\n");
+    for w in &history.warnings {
+        out.push_str(&format!("warning: {}\n", escape(&w.message)));
+    }
+    out.push_str("\nVersions, oldest first:\n");
     let width = v.iter().map(|x| short(x).len()).max().unwrap_or(0);
     for x in v {
         let what = if let Some(error) = &x.error {
-            format!("skipped: {}", escape(error))
+            let state = if x.failed { "COULD NOT BE READ" } else { "skipped" };
+            format!("{state}: {}", escape(error))
         } else {
             let mut parts = vec![plural(x.findings.unwrap_or(0), "finding")];
             match &x.changes {
@@ -232,10 +242,9 @@ pub fn text(history: &History, current: &FileReport) -> String {
             ));
         }
     }
-    let skipped: Vec<&Version> = history.skipped().collect();
-    if !skipped.is_empty() {
-        out.push_str("\nHistory files skipped (not read, or not a whole metabase):\n");
-        for x in &skipped {
+    if !failed.is_empty() {
+        out.push_str("\nHistory files that could not be read (inputs not checked: exit code 2):\n");
+        for x in &failed {
             out.push_str(&format!(
                 "  {}: {}\n",
                 escape(&x.path),
@@ -243,19 +252,74 @@ pub fn text(history: &History, current: &FileReport) -> String {
             ));
         }
     }
+    if !history.unread.is_empty() {
+        out.push_str("\nISAPI DLLs of the current file that could not be read (inputs not checked: exit code 2):\n");
+        for f in &history.unread {
+            out.push_str(&format!("  {}: {}\n", escape(&f.path), escape(&f.error)));
+        }
+    }
+    if skipped > 0 {
+        out.push_str("\nHistory files skipped (named like a version but not one, or not a whole metabase):\n");
+        let listed = history
+            .skipped()
+            .map(|x| (&x.path, x.error.as_deref().unwrap_or("")))
+            .chain(history.misnamed.iter().map(|m| (&m.path, m.reason.as_str())));
+        for (path, why) in listed {
+            out.push_str(&format!("  {}: {}\n", escape(path), escape(why)));
+        }
+    }
     let counts = super::Counts::of(&current.diagnostics);
     let introduced_versions = groups.iter().filter(|g| g.0.is_some()).count();
     out.push_str(&format!(
-        "\n{} in the current file ({} errors, {} warnings, {} info); introduced in {}; {} came and went; {} skipped.\n",
+        "\n{} in the current file ({} errors, {} warnings, {} info); introduced in {}; {} came and went; {} skipped{}.\n",
         plural(counts.total(), "finding"),
         counts.error,
         counts.warning,
         counts.info,
         plural(introduced_versions, "version"),
         plural(history.gone.len(), "finding"),
-        plural(skipped.len(), "history file"),
+        plural(skipped, "history file"),
+        match (failed.len(), history.unread.len()) {
+            (0, 0) => String::new(),
+            (0, dlls) => format!("; {} could not be read: this is no pass", plural(dlls, "ISAPI DLL")),
+            (versions, 0) => format!(
+                "; {} could not be read: this is no pass",
+                plural(versions, "history file")
+            ),
+            (versions, dlls) => format!(
+                "; {} and {} could not be read: this is no pass",
+                plural(versions, "history file"),
+                plural(dlls, "ISAPI DLL")
+            ),
+        }
     ));
     out
+}
+
+/// The text report of a history that could not be judged at all: what could not be read, and why.
+pub fn failure_text(failure: &InputFailure, out: &mut impl Write) -> std::io::Result<()> {
+    out.write_all(b"mblint history: nothing was checked.\n")?;
+    super::text::write(&[], std::slice::from_ref(failure), Default::default(), out)
+}
+
+/// The JSON document of a history that could not be judged at all: `history` is null, and `check`
+/// lists the input that could not be read, as `check --format json` lists one.
+pub fn failure_json(failure: &InputFailure, out: &mut impl Write) -> std::io::Result<()> {
+    let mut p = super::pretty::Pretty::new(&mut *out);
+    p.begin_object();
+    p.key("tool");
+    p.value(&json::Tool {
+        name: "mblint",
+        version: env!("CARGO_PKG_VERSION"),
+    })?;
+    p.key("history");
+    p.null();
+    p.key("check");
+    json::write_object(&mut p, &[], std::slice::from_ref(failure))?;
+    p.end_object();
+    p.raw(b"\n");
+    p.finish()?;
+    Ok(())
 }
 
 /// The JSON document: the history, and the current file as `check --format json` reports it
@@ -271,7 +335,7 @@ pub fn json(history: &History, current: &FileReport, out: &mut impl Write) -> st
     p.key("history");
     p.value(history)?;
     p.key("check");
-    json::write_object(&mut p, std::slice::from_ref(current), &[])?;
+    json::write_object(&mut p, std::slice::from_ref(current), &history.failures())?;
     p.end_object();
     p.raw(b"\n");
     p.finish()?;
@@ -279,8 +343,9 @@ pub fn json(history: &History, current: &FileReport, out: &mut impl Write) -> st
 }
 
 /// The current file's report with each finding's help saying when it appeared, for SARIF and
-/// GitHub; and the skipped history files as inputs not checked.
-pub fn annotated(history: &History, current: &FileReport) -> (FileReport, Vec<InputFailure>) {
+/// GitHub; the history files that could not be read, as inputs not checked; and the files skipped
+/// and the warnings, as notes ([`History::notes`]).
+pub fn annotated(history: &History, current: &FileReport) -> (FileReport, Vec<InputFailure>, Vec<InputFailure>) {
     let mut report = FileReport {
         source: crate::metabase::SourceFile::with_encoding(
             current.source.name.clone(),
@@ -317,12 +382,5 @@ pub fn annotated(history: &History, current: &FileReport) -> (FileReport, Vec<In
             None => when,
         });
     }
-    let failures = history
-        .skipped()
-        .map(|x| InputFailure {
-            path: x.path.clone(),
-            error: format!("history file skipped: {}", x.error.as_deref().unwrap_or_default()),
-        })
-        .collect();
-    (report, failures)
+    (report, history.failures(), history.notes())
 }

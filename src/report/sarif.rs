@@ -364,6 +364,18 @@ fn related<W: Write>(
 /// that could not be checked is a `toolExecutionNotifications` entry saying why, and makes
 /// `executionSuccessful` false.
 pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl std::io::Write) -> std::io::Result<()> {
+    write_with_warnings(reports, failures, &[], out)
+}
+
+/// [`write`], and a `warning` notification for each of `warnings`: inputs passed over on purpose,
+/// or what the reader must know about one, each `error` a sentence that reads alone. Warnings leave
+/// `executionSuccessful` as the failures make it.
+pub fn write_with_warnings(
+    reports: &[FileReport],
+    failures: &[InputFailure],
+    warnings: &[InputFailure],
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let successful = failures.is_empty();
     let file_artifacts: Vec<Artifact> = reports.iter().map(|r| Artifact::of(&r.source.name)).collect();
     // Each file's server model (platform, isolation mode, Windows folder, with their evidence) and
@@ -392,6 +404,13 @@ pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl s
                 "locations": [{ "physicalLocation": { "artifactLocation": artifact_location(&f.path) } }],
             })
         })
+        .chain(warnings.iter().map(|w| {
+            json!({
+                "level": "warning",
+                "message": { "text": w.error },
+                "locations": [{ "physicalLocation": { "artifactLocation": artifact_location(&w.path) } }],
+            })
+        }))
         .collect();
     let invocations = json!([{ "executionSuccessful": successful, "toolExecutionNotifications": notifications }]);
     let original_uri_base_ids = json!({

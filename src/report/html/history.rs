@@ -1,6 +1,8 @@
 //! The page of `mblint history`: whether the current file was read (first: an unreadable one is
-//! the red banner and the page says nothing else), the history files skipped (amber: warnings,
-//! not failures), a timeline of the versions in order, the current file's findings grouped by the
+//! the red banner and the page says nothing else), the history files that could not be read (red:
+//! inputs not checked, exit 2), what the reader must know (amber: a history file standing in for a
+//! missing current file, a current file older than the history or not where IIS keeps it), the
+//! history files skipped (amber: warnings, not failures), a timeline of the versions in order, the current file's findings grouped by the
 //! version that introduced them under that version's key diff (the findings collapsed, with their
 //! source lines and fixes inside), each version's introduced and removed
 //! findings (collapsed), the findings that appeared and went again, and the current server.
@@ -104,7 +106,7 @@ fn changes_summary(d: &KeyDiff) -> String {
 /// What a version is, in a few words.
 fn state(v: &Version) -> (Tone, String) {
     if let Some(error) = &v.error {
-        return (Tone::Warn, error.clone());
+        return (if v.failed { Tone::Bad } else { Tone::Warn }, error.clone());
     }
     let tone = if !v.introduced.is_empty() {
         Tone::Bad
@@ -128,24 +130,53 @@ pub fn render(history: &History, current: &FileReport) -> String {
     let v = &history.versions;
     let cur = &v[history.current];
     let read = v.iter().filter(|x| !x.current && x.error.is_none()).count();
-    let skipped: Vec<&Version> = history.skipped().collect();
+    let skipped: Vec<(&str, &str)> = history
+        .skipped()
+        .map(|x| (x.path.as_str(), x.error.as_deref().unwrap_or("")))
+        .chain(history.misnamed.iter().map(|m| (m.path.as_str(), m.reason.as_str())))
+        .collect();
+    let failures = history.failures();
     let counts = Counts::of(&current.diagnostics);
     let mut h = Html::new();
     header(
         &mut h,
         &format!(
-            "History of {}: {} read, {} skipped, then {} · mblint {}",
+            "History of {}: {} read, {} skipped{}, then {} · mblint {}",
             history.folder,
             plural(read, "history file", "history files"),
             kit::grouped(skipped.len()),
+            if failures.is_empty() {
+                String::new()
+            } else {
+                format!(", {} could not be read", kit::grouped(failures.len()))
+            },
             cur.path,
             env!("CARGO_PKG_VERSION")
         ),
         Some(counts),
     );
 
-    // First: whether the current file was read (it was, or there would be no history) and parsed.
-    if current.worker.is_some() {
+    // First: what could not be read (never fail open), then whether the current file was read (it
+    // was, or there would be no history) and parsed.
+    if !failures.is_empty() {
+        check::inputs_banner(&mut h, read + 1, &failures);
+    }
+    if history.current_from_history {
+        kit::banner(
+            &mut h,
+            Tone::Warn,
+            None,
+            "There is no current MetaBase.xml: the newest history file that reads stands in for it",
+            |h| {
+                h.open("p", "").el("code", "", &cur.path);
+                h.text(&format!(
+                    " was checked as the current file, with {}: the findings and the exit code are that version's.",
+                    plural(read, "history file", "history files")
+                ));
+                h.close("p");
+            },
+        );
+    } else if current.worker.is_some() {
         kit::banner(
             &mut h,
             Tone::Good,
@@ -155,13 +186,7 @@ pub fn render(history: &History, current: &FileReport) -> String {
                 plural(read, "history file", "history files")
             ),
             |h| {
-                h.open("p", "").el("code", "", &cur.path);
-                if history.current_from_history {
-                    h.text(
-                        " (the newest history file that reads: no MetaBase.xml was given or found beside the folder)",
-                    );
-                }
-                h.close("p");
+                h.open("p", "").el("code", "", &cur.path).close("p");
             },
         );
     } else {
@@ -175,24 +200,38 @@ pub fn render(history: &History, current: &FileReport) -> String {
             },
         );
     }
+    if !history.warnings.is_empty() {
+        kit::banner(
+            &mut h,
+            Tone::Warn,
+            Some(&Anchor::new("warnings", &[])),
+            &format!(
+                "{} about what was checked",
+                plural(history.warnings.len(), "warning", "warnings")
+            ),
+            |h| {
+                h.open("ul", "");
+                for w in &history.warnings {
+                    h.el("li", "", &w.message);
+                }
+                h.close("ul");
+            },
+        );
+    }
     if !skipped.is_empty() {
         kit::banner(
             &mut h,
             Tone::Warn,
             Some(&Anchor::new("skipped", &[])),
             &format!(
-                "{} skipped: not read, or not a whole metabase (a warning: the timeline goes on without {})",
+                "{} skipped: named like a version but not one, or not a whole metabase (a warning: the timeline goes on without {})",
                 plural(skipped.len(), "history file", "history files"),
                 if skipped.len() == 1 { "it" } else { "them" }
             ),
             |h| {
                 h.open("ul", "");
-                for x in skipped.iter().take(OCCURRENCES_SHOWN * 5) {
-                    h.open("li", "")
-                        .el("code", "", &x.path)
-                        .text(": ")
-                        .text(x.error.as_deref().unwrap_or(""))
-                        .close("li");
+                for (path, why) in skipped.iter().take(OCCURRENCES_SHOWN * 5) {
+                    h.open("li", "").el("code", "", path).text(": ").text(why).close("li");
                 }
                 if skipped.len() > OCCURRENCES_SHOWN * 5 {
                     h.el(
@@ -243,6 +282,7 @@ fn timeline(h: &mut Html, history: &History) {
                 &[
                     (Tone::Bad, "introduced findings"),
                     (Tone::Good, "removed findings only"),
+                    (Tone::Bad, "not read (exit 2)"),
                     (Tone::Warn, "skipped"),
                     (Tone::Unknown, "no finding came or went"),
                 ],
@@ -268,7 +308,10 @@ fn timeline(h: &mut Html, history: &History) {
                                 .close("code")
                                 .close("td");
                             h.open("td", "");
-                            if x.error.is_some() {
+                            if x.failed {
+                                kit::badge(h, Tone::Bad, "not read");
+                                h.raw(" ");
+                            } else if x.error.is_some() {
                                 kit::badge(h, Tone::Warn, "skipped");
                                 h.raw(" ");
                             } else if x.current {
@@ -606,7 +649,9 @@ fn versions(h: &mut Html, history: &History) {
                     h.el("span", "mono", &short(x)).raw(" ");
                     h.el("span", "muted", if x.current { &x.path } else { &x.name });
                     h.raw(" ");
-                    if x.error.is_some() {
+                    if x.failed {
+                        kit::badge(h, Tone::Bad, "not read");
+                    } else if x.error.is_some() {
                         kit::badge(h, Tone::Warn, "skipped");
                     } else {
                         if !x.introduced.is_empty() {
@@ -633,7 +678,12 @@ fn versions(h: &mut Html, history: &History) {
                     }
                     h.close("p");
                     if let Some(error) = &x.error {
-                        h.el("p", "notice", &format!("Skipped (a warning, not a failure): {error}"));
+                        let what = if x.failed {
+                            "Could not be read (an input not checked: exit code 2)"
+                        } else {
+                            "Skipped (a warning, not a failure)"
+                        };
+                        h.el("p", "notice", &format!("{what}: {error}"));
                         return;
                     }
                     h.el("p", "", &what);
