@@ -588,6 +588,7 @@ mod tests {
         assert_eq!(literal("C:\\a.dll"), "\"C:\\a.dll\"");
         // No escape character: a trailing backslash is itself, however many.
         assert_eq!(literal("C:\\dir\\"), "\"C:\\dir\\\"");
+        assert_eq!(literal("C:\\dir\\\\"), "\"C:\\dir\\\\\"");
         assert_eq!(literal("C:\\dir\\\\\\"), "\"C:\\dir\\\\\\\"");
         assert_eq!(literal("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(literal("\" & Run(\"x\") & \""), "\"\"\" & Run(\"\"x\"\") & \"\"\"");
