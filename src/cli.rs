@@ -193,7 +193,8 @@ pub struct CheckArgs {
     /// Print the fixes as a unified diff (for patch -p1 or git apply); write nothing.
     #[arg(long, conflicts_with = "script")]
     pub diff: bool,
-    /// Print the fixes as commands that apply them to the live metabase; write nothing.
+    /// Print the fixes as a VBScript that makes them in the live metabase (cscript //nologo FILE.vbs);
+    /// write nothing.
     #[arg(long, value_enum, value_name = "KIND")]
     pub script: Option<ScriptKind>,
     /// With --fix: keep the original beside the file (<name>.bak).
@@ -286,8 +287,11 @@ impl From<PlatformArg> for crate::platform::Platform {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScriptKind {
-    /// `cscript adsutil.vbs SET ...` commands, then `iisreset` if the worker bitness changes.
-    Adsutil,
+    /// A VBScript that makes the changes in the live metabase through ADSI, as adsutil.vbs does, then
+    /// runs iisreset if the worker bitness changes; run it with `cscript //nologo FILE.vbs` (`adsutil`
+    /// is the same).
+    #[value(alias = "adsutil")]
+    Vbs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -568,7 +572,7 @@ fn fix_one(
         let output = match (args.diff, args.script) {
             (true, _) => Some(String::new()),
             (false, Some(_)) => {
-                Some(script::adsutil(&name, "nothing to fix", "", &[]).map_err(|e| (e.to_string(), None))?)
+                Some(script::vbscript(&name, "nothing to fix", "", &[]).map_err(|e| (e.to_string(), None))?)
             }
             (false, None) => None,
         };
@@ -589,7 +593,7 @@ fn fix_one(
     }
     if args.script.is_some() {
         // Refused whole when any value cannot be carried safely: never a partial script.
-        let script = script::adsutil(&name, &fixed.summary(), &fixed.after().source.text, &fixed.applied)
+        let script = script::vbscript(&name, &fixed.summary(), &fixed.after().source.text, &fixed.applied)
             .map_err(|e| (e.to_string(), None))?;
         return Ok((fixed.before, Some(script)));
     }
@@ -634,7 +638,7 @@ fn fix_one(
     }
     if fixed.before.edit_while_running != Some(true) {
         say!(
-            "mblint: warning: EnableEditWhileRunning is off in {name}: a running IIS keeps the metabase in memory and saves it over this file. Stop IIS (iisreset /stop) and start it again after the edit, or apply the same changes through the live metabase with --script adsutil"
+            "mblint: warning: EnableEditWhileRunning is off in {name}: a running IIS keeps the metabase in memory and saves it over this file. Stop IIS (iisreset /stop) and start it again after the edit, or apply the same changes through the live metabase with --script vbs"
         );
     }
     if fixed.applied.iter().any(|a| a.fix.restart) {

@@ -321,13 +321,9 @@ fn the_fix_summary_and_the_script_header_agree() {
             &format!("C:={drive}"),
             copy.to_str().unwrap(),
         ];
-        let script = mblint().args(common).args(["--script", "adsutil"]).output().unwrap();
+        let script = mblint().args(common).args(["--script", "vbs"]).output().unwrap();
         let script = String::from_utf8_lossy(&script.stdout).into_owned();
-        let header = script
-            .lines()
-            .find(|l| l.starts_with("rem mblint:"))
-            .unwrap()
-            .to_string();
+        let header = script.lines().find(|l| l.starts_with("' mblint:")).unwrap().to_string();
         let fixed = mblint().args(common).arg("--fix").output().unwrap();
         let summary = stderr_of(&fixed);
         let summary = summary.lines().find(|l| l.contains(" fixed ")).unwrap().to_string();

@@ -126,10 +126,14 @@ fn diffs_of_every_fixable_fixture() {
             shown.push_str(&format!("remaining: {left:?}\n"));
             if !fixed.changes.is_empty() {
                 // The same changes as the script that applies them to the live metabase.
-                let script =
-                    mblint::fixer::script::adsutil(&name, &fixed.summary(), &fixed.after().source.text, &fixed.applied)
-                        .unwrap_or_else(|e| format!("refused: {e}\n"));
-                shown.push_str("--script adsutil:\n");
+                let script = mblint::fixer::script::vbscript(
+                    &name,
+                    &fixed.summary(),
+                    &fixed.after().source.text,
+                    &fixed.applied,
+                )
+                .unwrap_or_else(|e| format!("refused: {e}\n"));
+                shown.push_str("--script vbs:\n");
                 shown.push_str(&script.replace("\r\n", "\n"));
             }
         }
@@ -140,32 +144,6 @@ fn diffs_of_every_fixable_fixture() {
         }
     }
     assert!(fixable >= 10, "only {fixable} fixable fixtures");
-}
-
-#[test]
-fn adsutil_script_for_the_fpse_server() {
-    let out = mblint()
-        .args([
-            "check",
-            "--script",
-            "adsutil",
-            "--unsafe-fixes",
-            "testdata/servers/fpse2002-64bit",
-        ])
-        .output()
-        .unwrap();
-    let script = String::from_utf8(out.stdout).unwrap();
-    assert!(script.contains(
-        "adsutil.vbs\" SET \"W3SVC/AppPools/Enable32bitAppOnWin64\" \"TRUE\"\r\nif errorlevel 1 goto failed\r\n"
-    ));
-    assert!(script.contains(
-        "adsutil.vbs\" SET \"W3SVC/ScriptMaps\" \".asp,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,5,GET,HEAD,POST,TRACE\" "
-    ));
-    assert!(script.contains("Framework\\v2.0.50727\\aspnet_isapi.dll,5,GET,HEAD,POST,DEBUG\""));
-    assert!(!script.contains("Framework64"), "the new list, not the old one");
-    assert!(script.contains("\r\niisreset\r\nif errorlevel 1 goto failed\r\n"));
-    assert!(script.trim_end().ends_with("exit /b 1"));
-    insta::assert_snapshot!("adsutil_fpse2002", script.replace("\r\n", "\n"));
 }
 
 /// A metabase whose one finding has a safe fix (removing an ignored, agreeing Enable32bitAppOnWin64).

@@ -1,5 +1,5 @@
 //! Runs fixes to a verified fixed point, in memory; `write` puts the result in place and `script`
-//! prints it as adsutil commands. It sits beside [`crate::lint`] at the top: it lints each pass.
+//! prints it as a VBScript for the live metabase. It sits beside [`crate::lint`] at the top: it lints each pass.
 //!
 //! Each pass lints the current text, takes the fixes the request allows (non-overlapping; the rest
 //! wait for the next pass), and composes their edits into one change set to the original text.
@@ -567,7 +567,7 @@ impl Fixed {
     }
 
     /// `fixed 2 problem(s) with 1 fix(es) in 1 pass(es), 0 remain`: what `--fix` says on standard
-    /// error and an adsutil script's header says, from one place so that they agree.
+    /// error and the script's header says, from one place so that they agree.
     pub fn summary(&self) -> String {
         let remaining = self.after().diagnostics.len();
         format!(

@@ -1,121 +1,394 @@
-//! The applied fixes as a batch of `cscript adsutil.vbs` commands, for administrators who change the
-//! live metabase rather than the file (IIS saves its in-memory metabase over hand edits unless
-//! edit-while-running is on). Values are read from the fixed file: a multi-string is set whole.
+//! The applied fixes as a VBScript that makes them in the live metabase through ADSI, the interface
+//! adsutil.vbs itself uses, for administrators who change the running server rather than the file
+//! (IIS saves its in-memory metabase over hand edits unless edit-while-running is on). Values are
+//! read from the fixed file: a multi-string is set whole.
+//!
+//! Why a `.vbs` and not a batch of `cscript adsutil.vbs` commands: cmd.exe reads at most 8,191
+//! characters of a batch-file line (KB830473), and a multi-string set whole on one adsutil command
+//! line exceeds that (133 ScriptMaps entries make a 12,219-character line): the batch stops half
+//! applied, or sets a cut list. A script has no command line: a list is built one entry per line in
+//! a VBScript array (`ReDim`, then `entries(i) = ...`) and set with one `Put` and `SetInfo`, so no
+//! line grows with the metabase. Every line is at most [`MAX_LINE`] characters.
 //!
 //! The metabase is input from whoever last changed the server, and the script runs on it as an
-//! administrator, so no text from the metabase ever reaches cmd.exe as syntax:
-//! - every argument of every command is one double-quoted token, `%` doubled, delayed expansion off;
-//! - a value that cannot be written that way (a `"`, a line break or another control character)
-//!   refuses the whole script, naming the value: never a partial script;
-//! - `rem` lines carry only characters cmd.exe gives no meaning to in a comment;
-//! - the batch stops at the first command that fails, before any `iisreset`.
+//! administrator, so no text from the metabase ever becomes VBScript syntax or reaches a console raw:
+//! - the script is printable ASCII and CRLF only. WSH reads a script file in the ANSI code page
+//!   unless it is UTF-16 (Eric Lippert, "Unicode output and the Windows Script Host", 2004: WSH
+//!   "calls IsTextUnicode and then does whatever is necessary ... call MultiByteToWideChar"), so
+//!   any other byte could reach the server as a different character;
+//! - a value is a string expression: runs of printable ASCII in double quotes, a `"` written `""`
+//!   (the VBScript literal rule: "To insert a double quotation mark into a string, it should be
+//!   duplicated"), every other UTF-16 code unit as `ChrW(n)` ("Its argument is a Unicode (wide)
+//!   character code", VBScript Chr Function, learn.microsoft.com ws6aa3sf). VBScript has no escape
+//!   character, so a backslash is itself, at the end of a string too;
+//! - comments and progress messages show such characters as `\u{hex}`, as the reports do: control
+//!   characters, bidirectional controls and U+2028/U+2029 never reach an editor or a console;
+//! - a value that cannot be set faithfully (a line break inside one entry, which MetaBase.xml reads
+//!   as the end of the entry; a type mblint does not know) refuses the whole script, naming the
+//!   value: never a partial script;
+//! - the script stops at the first failing call, before any `iisreset`, and exits 1. It does not
+//!   rely on cscript's own handling of a run-time error ("the host running the code determines the
+//!   exact behavior", VBScript On Error Statement, learn.microsoft.com 53f3k80h; cscript can exit 0
+//!   after one): the changes run in `Main`, which has no error handling, called from global code
+//!   that has `On Error Resume Next`, so the first error ends `Main` and is reported
+//!   ("control is passed back through the call stack until a procedure with error-handling enabled
+//!   is found", same page).
+//!
+//! Saved as a `.cmd` by habit (the output of `--script adsutil` once was a batch file), its first
+//! line is a VBScript comment that cmd.exe runs as: fail quietly, say what the file is, `exit /b 2`.
 
 use super::Applied;
 use crate::diagnostic::MetabaseOp;
+use crate::metabase::props::{self, PropType};
+use crate::metabase::schema_table::SCHEMA;
 use crate::metabase::{Metabase, SourceFile, parse};
+use std::fmt::Write as _;
 
-const ADSUTIL: &str = "cscript //nologo \"%SystemDrive%\\Inetpub\\AdminScripts\\adsutil.vbs\"";
-/// After each command: stop the batch if it failed.
-const STOP_ON_FAILURE: &str = "if errorlevel 1 goto failed\r\n";
+/// The longest line the script has, CRLF not counted. VBScript documents no limit; the classic Visual
+/// Basic editor refused lines past 1,023 characters, and a reviewer reads shorter ones. Far below
+/// cmd.exe's 8,191, should the file ever be read by it.
+pub const MAX_LINE: usize = 1000;
 
-/// A value the script cannot carry safely.
+/// The longest progress message (the full text is in the comment above it).
+const MAX_MESSAGE: usize = 200;
+
+const INDENT: &str = "    ";
+
+/// The first line: a comment to VBScript; to cmd.exe, a failing command `'` (its error hidden),
+/// an `echo` of what the file is, and `exit /b 2` before the second line is read.
+pub const CMD_GUARD: &str = "' 2>nul & echo mblint: this file is a VBScript, not a batch file: save it as FILE.vbs and run cscript //nologo FILE.vbs & exit /b 2";
+
+/// A value the script cannot carry faithfully.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "cannot write an adsutil script for {name}: {what} holds {why}, which no cmd.exe argument can carry safely; nothing was printed. Apply the fix with --fix, or set the value in IIS Manager"
+    "cannot write the script for {name}: {what} {why}; nothing was printed. Apply the fix with --fix, or make the change in IIS Manager"
 )]
 pub struct Inexpressible {
     pub name: String,
-    /// `the value of ScriptMaps at /LM/W3SVC (".pl,...")`.
+    /// `the value of ScriptMaps at "/LM/W3SVC" (".pl,...")`.
     pub what: String,
+    /// `holds a line break, ...`.
     pub why: &'static str,
 }
 
-/// `/LM/W3SVC/AppPools` -> `W3SVC/AppPools`: adsutil's paths are below `/LM`.
-fn adsutil_path(location: &str) -> String {
-    let trimmed = location.trim_start_matches('/');
-    match trimmed.get(..3) {
-        Some(lm) if lm.eq_ignore_ascii_case("LM/") => trimmed[3..].to_string(),
-        _ => trimmed.to_string(),
+const LINE_BREAK: &str = "holds a line break, which MetaBase.xml reads as the end of a list entry: the live value could differ from the file's";
+
+/// `/LM/W3SVC/AppPools` -> `IIS://localhost/W3SVC/AppPools`: IIS://localhost is /LM (IIS ADSI
+/// provider, "ADsPath IIS://MachineName/W3SVC"). `None` outside /LM.
+fn ads_path(location: &str) -> Option<String> {
+    let trimmed = location.trim_end_matches('/');
+    let lm = trimmed.get(..3)?;
+    if !lm.eq_ignore_ascii_case("/LM") {
+        return None;
+    }
+    match &trimmed[3..] {
+        "" => Some("IIS://localhost".to_string()),
+        rest if rest.starts_with('/') => Some(format!("IIS://localhost{rest}")),
+        _ => None,
     }
 }
 
-/// Why a text cannot be one quoted cmd.exe argument, if it cannot.
-fn unsafe_for_cmd(value: &str) -> Option<&'static str> {
-    if value.contains('"') {
-        Some("a double quote")
-    } else if value.contains(['\r', '\n']) {
-        Some("a line break")
-    } else if value.chars().any(char::is_control) {
-        Some("a control character")
-    } else {
-        None
+/// Whether a character is written as itself in the script: printable ASCII.
+fn plain(c: char) -> bool {
+    matches!(c, ' '..='~')
+}
+
+/// Text for a comment or a message: printable ASCII as itself, every other character (controls,
+/// bidirectional controls, U+2028/U+2029, any non-ASCII) as `\u{hex}`, the reports' notation.
+fn shown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if plain(c) {
+            out.push(c);
+        } else {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+    out
+}
+
+fn quote(run: &str) -> String {
+    format!("\"{}\"", run.replace('"', "\"\""))
+}
+
+/// Appends `target = <value>` as lines of at most [`MAX_LINE`] characters: the first assigns, the
+/// next append (`target = target & ...`). A quoted run is split wherever the line is full (never
+/// between the two quotes of a `""`), a `ChrW(n)` is never split.
+fn assign(out: &mut String, target: &str, value: &str) {
+    let first = format!("{INDENT}{target} = ");
+    let more = format!("{INDENT}{target} = {target} & ");
+    let mut line = first;
+    let mut empty = true;
+    let flush = |out: &mut String, line: &mut String, empty: &mut bool| {
+        out.push_str(line);
+        out.push_str("\r\n");
+        line.clone_from(&more);
+        *empty = true;
+    };
+    let mut rest = value;
+    while let Some(c) = rest.chars().next() {
+        if plain(c) {
+            let end = rest.find(|c| !plain(c)).unwrap_or(rest.len());
+            let mut run = &rest[..end];
+            rest = &rest[end..];
+            while !run.is_empty() {
+                let separator = if empty { 0 } else { 3 };
+                let room = MAX_LINE.saturating_sub(line.len() + separator + 2);
+                let mut take = 0;
+                let mut width = 0;
+                for b in run.bytes() {
+                    let w = if b == b'"' { 2 } else { 1 };
+                    if width + w > room {
+                        break;
+                    }
+                    width += w;
+                    take += 1;
+                }
+                // Start a new line rather than leave a sliver of a run at the end of this one.
+                if !empty && (take == 0 || (take < run.len() && take < 16)) {
+                    flush(out, &mut line, &mut empty);
+                    continue;
+                }
+                if !empty {
+                    line.push_str(" & ");
+                }
+                line.push_str(&quote(&run[..take]));
+                empty = false;
+                run = &run[take..];
+                if !run.is_empty() {
+                    flush(out, &mut line, &mut empty);
+                }
+            }
+        } else {
+            rest = &rest[c.len_utf8()..];
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let piece = format!("ChrW({unit})");
+                let separator = if empty { 0 } else { 3 };
+                if !empty && line.len() + separator + piece.len() > MAX_LINE {
+                    flush(out, &mut line, &mut empty);
+                }
+                if !empty {
+                    line.push_str(" & ");
+                }
+                line.push_str(&piece);
+                empty = false;
+            }
+        }
+    }
+    if value.is_empty() {
+        line.push_str("\"\"");
+        empty = false;
+    }
+    if !empty {
+        out.push_str(&line);
+        out.push_str("\r\n");
     }
 }
 
-/// One argument for cmd.exe: quoted (inside quotes `&`, `|`, `<`, `>`, `^` are plain characters),
-/// `%` doubled for a batch file. `None` if it cannot be carried (see [`unsafe_for_cmd`]).
-fn argument(value: &str) -> Option<String> {
-    unsafe_for_cmd(value)
-        .is_none()
-        .then(|| format!("\"{}\"", value.replace('%', "%%")))
+/// Appends `text` as comment lines (`' ...`) of at most [`MAX_LINE`] characters, characters shown
+/// as [`shown`] says; an escape is never split, and no line ends in `_` (Visual Basic's line
+/// continuation).
+fn comment(out: &mut String, indent: &str, text: &str) {
+    let prefix = format!("{indent}' ");
+    let mut line = prefix.clone();
+    let mut piece = String::new();
+    for c in text.chars() {
+        piece.clear();
+        if plain(c) {
+            piece.push(c);
+        } else {
+            let _ = write!(piece, "\\u{{{:x}}}", c as u32);
+        }
+        if line.len() + piece.len() > MAX_LINE {
+            // At the last space, if there is one in the last fifth of the line (an escape has none).
+            let carried = match line[prefix.len()..].rfind(' ') {
+                Some(space) if prefix.len() + space > MAX_LINE * 4 / 5 => {
+                    let tail = line[prefix.len() + space + 1..].to_string();
+                    line.truncate(prefix.len() + space);
+                    tail
+                }
+                _ => String::new(),
+            };
+            end_comment_line(out, &mut line);
+            line.clone_from(&prefix);
+            line.push_str(&carried);
+        }
+        line.push_str(&piece);
+    }
+    end_comment_line(out, &mut line);
 }
 
-/// Text for a `rem` line: what cmd.exe could read as syntax even in a comment (`%` expansion, `^`
-/// joining the next line, redirection and command separators, line breaks) becomes `_`.
-fn comment(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '%' | '^' | '&' | '|' | '<' | '>' | '!' | '"' => '_',
-            c if c.is_control() => ' ',
-            c => c,
-        })
-        .collect()
+fn end_comment_line(out: &mut String, line: &mut String) {
+    if line.ends_with('_') {
+        line.pop();
+        line.push_str("\\u{5f}");
+    }
+    out.push_str(line);
+    out.push_str("\r\n");
 }
 
-/// The batch file for `applied`, given the fixed file's text; refused whole if any value cannot be
+/// `Doing "..."`: the progress line, and what the failure message names.
+fn doing(out: &mut String, what: &str) {
+    let mut text = shown(what);
+    if text.len() > MAX_MESSAGE {
+        let mut cut = MAX_MESSAGE - 3;
+        // Not inside an escape: cut before its backslash.
+        if let Some(open) = text[..cut].rfind("\\u{")
+            && !text[open..cut].contains('}')
+        {
+            cut = open;
+        }
+        text.truncate(cut);
+        text.push_str("...");
+    }
+    let _ = write!(out, "{INDENT}Doing {}\r\n", quote(&text));
+}
+
+/// Which helper procedures the script calls.
+#[derive(Default)]
+struct Uses {
+    set: bool,
+    delete: bool,
+    create: bool,
+    restart: bool,
+}
+
+/// The VBScript for `applied`, given the fixed file's text; refused whole if any value cannot be
 /// carried. `summary` is the fixer's account of what the fixes do ([`Fixed::summary`](super::Fixed::summary),
 /// the words `--fix` prints).
-pub fn adsutil(name: &str, summary: &str, fixed_text: &str, applied: &[Applied]) -> Result<String, Inexpressible> {
-    let mut out = format!(
-        "@echo off\r\nsetlocal DisableDelayedExpansion\r\nrem mblint: {}: {}; applied through the live metabase with adsutil.vbs.\r\nrem Review before running; run as an administrator on the IIS server. It stops at the first command that fails.\r\n",
-        comment(name),
-        comment(summary)
-    );
+pub fn vbscript(name: &str, summary: &str, fixed_text: &str, applied: &[Applied]) -> Result<String, Inexpressible> {
     let fixed: Option<Metabase> = parse(SourceFile::from_text(name, fixed_text)).ok();
-    let mut restart = false;
+    let mut main = String::new();
+    let mut uses = Uses::default();
+    let mut changes = 0usize;
     let mut seen: Vec<&MetabaseOp> = Vec::new();
     for a in applied {
         let ops: Vec<&MetabaseOp> = a.fix.ops.iter().filter(|op| !seen.contains(op)).collect();
-        restart |= a.fix.restart;
+        uses.restart |= a.fix.restart;
         let about = format!(
-            "rem {} at {}: {}\r\n",
+            "{} at {}: {}",
             a.code,
-            comment(a.location.as_deref().unwrap_or("?")),
-            comment(&a.fix.message)
+            a.location.as_deref().unwrap_or("?"),
+            a.fix.message
         );
         if ops.is_empty() {
-            // Its changes are made by an earlier fix's commands.
-            out.push_str(&about);
-            out.push_str("rem   (made by the command above)\r\n");
+            comment(&mut main, INDENT, &about);
+            comment(&mut main, INDENT, "  (its changes are made above)");
             continue;
         }
         for (i, op) in ops.into_iter().enumerate() {
             seen.push(op);
-            // Each rem stands right above its own command.
+            // Each comment stands right above its own change.
             if i == 0 {
-                out.push_str(&about);
+                comment(&mut main, INDENT, &about);
             } else {
-                out.push_str(&format!("rem   and: {}\r\n", comment(&describe(op))));
+                comment(&mut main, INDENT, &format!("  and: {}", describe(op)));
             }
-            out.push_str(&command(name, op, fixed.as_ref())?);
-            out.push_str(STOP_ON_FAILURE);
+            change(&mut main, &mut uses, name, op, fixed.as_ref())?;
+            changes += 1;
         }
     }
-    if restart {
-        out.push_str("rem Restart IIS for the change of worker processes to take effect.\r\niisreset\r\n");
-        out.push_str(STOP_ON_FAILURE);
+    if uses.restart {
+        comment(
+            &mut main,
+            INDENT,
+            "Restart IIS for the change of worker processes to take effect.",
+        );
+        doing(&mut main, "restart IIS (iisreset)");
+        main.push_str(&format!("{INDENT}RestartIis\r\n"));
     }
-    out.push_str("endlocal\r\nexit /b 0\r\n:failed\r\necho mblint: a command failed; the commands after it were not run. 1>&2\r\nendlocal\r\nexit /b 1\r\n");
+
+    let mut out = String::with_capacity(main.len() + 2048);
+    out.push_str(CMD_GUARD);
+    out.push_str("\r\n");
+    comment(&mut out, "", &format!("mblint: {name}: {summary}."));
+    out.push_str(concat!(
+        "' It makes the changes in the live metabase through ADSI, the interface adsutil.vbs uses.\r\n",
+        "' Review it, then run it as an administrator on the IIS server: cscript //nologo FILE.vbs\r\n",
+        "' It stops at the first change that fails, before any restart of IIS.\r\n",
+        "' Exit code: 0 every change made, 1 a change failed (those before it were made), 2 not run.\r\n",
+        "Option Explicit\r\n",
+        "Dim doingNow\r\n",
+        "doingNow = \"start\"\r\n",
+        "If LCase(Right(WScript.FullName, 12)) <> \"\\cscript.exe\" Then\r\n",
+        "    WScript.Echo \"mblint: run this script with cscript //nologo FILE.vbs\"\r\n",
+        "    WScript.Quit 2\r\n",
+        "End If\r\n",
+        "On Error Resume Next\r\n",
+        "Main\r\n",
+        "If Err.Number <> 0 Then\r\n",
+        "    WScript.StdErr.WriteLine \"mblint: could not \" & doingNow & \": error 0x\" & Hex(Err.Number) & \" \" & Err.Description\r\n",
+        "    WScript.StdErr.WriteLine \"mblint: the changes after it were not made; those before it were.\"\r\n",
+        "    WScript.Quit 1\r\n",
+        "End If\r\n",
+    ));
+    let _ = write!(
+        out,
+        "WScript.Echo \"mblint: done: {changes} change(s) made{}\"\r\nWScript.Quit 0\r\n\r\n",
+        if uses.restart { ", IIS restarted" } else { "" }
+    );
+    out.push_str("Sub Main()\r\n");
+    out.push_str(&format!(
+        "{INDENT}Dim adsPath, propName, keyType, keyName, newValue, entries()\r\n"
+    ));
+    out.push_str(&main);
+    out.push_str("End Sub\r\n\r\n");
+    out.push_str(concat!(
+        "Sub Doing(what)\r\n",
+        "    doingNow = what\r\n",
+        "    WScript.Echo \"mblint: \" & what\r\n",
+        "End Sub\r\n",
+    ));
+    if uses.set {
+        out.push_str(concat!(
+            "\r\n",
+            "Sub SetValue(adsPath, propName, newValue)\r\n",
+            "    Dim key\r\n",
+            "    Set key = GetObject(adsPath)\r\n",
+            "    key.Put propName, newValue\r\n",
+            "    key.SetInfo\r\n",
+            "End Sub\r\n",
+        ));
+    }
+    if uses.delete {
+        out.push_str(concat!(
+            "\r\n",
+            "' PutEx 1 (ADS_PROPERTY_CLEAR) removes the property from the key, so that it inherits.\r\n",
+            "Sub DeleteValue(adsPath, propName)\r\n",
+            "    Dim key\r\n",
+            "    Set key = GetObject(adsPath)\r\n",
+            "    key.PutEx 1, propName, \"\"\r\n",
+            "    key.SetInfo\r\n",
+            "End Sub\r\n",
+        ));
+    }
+    if uses.create {
+        out.push_str(concat!(
+            "\r\n",
+            "Sub CreateKey(adsPath, keyType, keyName)\r\n",
+            "    Dim key\r\n",
+            "    Set key = GetObject(adsPath).Create(keyType, keyName)\r\n",
+            "    key.SetInfo\r\n",
+            "End Sub\r\n",
+        ));
+    }
+    if uses.restart {
+        out.push_str(concat!(
+            "\r\n",
+            "Sub RestartIis()\r\n",
+            "    Dim run\r\n",
+            "    Set run = CreateObject(\"WScript.Shell\").Exec(\"iisreset\")\r\n",
+            "    Do While Not run.StdOut.AtEndOfStream\r\n",
+            "        WScript.Echo run.StdOut.ReadLine\r\n",
+            "    Loop\r\n",
+            "    Do While run.Status = 0\r\n",
+            "        WScript.Sleep 100\r\n",
+            "    Loop\r\n",
+            "    If run.ExitCode <> 0 Then Err.Raise vbObjectError + 1, \"iisreset\", \"iisreset exited with code \" & run.ExitCode\r\n",
+            "End Sub\r\n",
+        ));
+    }
     Ok(out)
 }
 
@@ -127,90 +400,427 @@ fn describe(op: &MetabaseOp) -> String {
     }
 }
 
-fn quoted(name: &str, what: impl Fn() -> String, value: &str) -> Result<String, Inexpressible> {
-    argument(value).ok_or_else(|| Inexpressible {
-        name: name.to_string(),
-        what: what(),
-        why: unsafe_for_cmd(value).unwrap_or("a character cmd.exe reads as syntax"),
+/// The schema type of a property, from mblint's tables; `None` for one they do not hold.
+fn property_type(property: &str) -> Option<PropType> {
+    props::by_name(property).map(|p| p.ty).or_else(|| {
+        SCHEMA
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(property))
+            .map(|p| p.ty)
     })
 }
 
-fn command(name: &str, op: &MetabaseOp, fixed: Option<&Metabase>) -> Result<String, Inexpressible> {
+fn refuse(name: &str, what: String, why: &'static str) -> Inexpressible {
+    Inexpressible {
+        name: name.to_string(),
+        what,
+        why,
+    }
+}
+
+/// The statements that make one change, after its `Doing` line.
+fn change(
+    out: &mut String,
+    uses: &mut Uses,
+    name: &str,
+    op: &MetabaseOp,
+    fixed: Option<&Metabase>,
+) -> Result<(), Inexpressible> {
+    let location = match op {
+        MetabaseOp::CreateKey { location, .. }
+        | MetabaseOp::Delete { location, .. }
+        | MetabaseOp::Set { location, .. } => location,
+    };
+    let path = ads_path(location).ok_or_else(|| {
+        refuse(
+            name,
+            format!("the Location {location:?}"),
+            "is not under /LM, where ADSI's IIS://localhost paths lead",
+        )
+    })?;
     match op {
-        MetabaseOp::CreateKey { location, key_type } => Ok(format!(
-            "{ADSUTIL} CREATE {} {}\r\n",
-            quoted(name, || format!("the Location {location:?}"), &adsutil_path(location))?,
-            quoted(name, || format!("the key type {key_type:?}"), key_type)?
-        )),
-        MetabaseOp::Delete { location, property } => Ok(format!(
-            "{ADSUTIL} DELETE {}\r\n",
-            quoted(
-                name,
-                || format!("the Location {location:?}"),
-                &format!("{}/{property}", adsutil_path(location))
-            )?
-        )),
-        MetabaseOp::Set { location, property } => {
-            let path = quoted(
-                name,
-                || format!("the Location {location:?}"),
-                &format!("{}/{property}", adsutil_path(location)),
-            )?;
-            let lines = fixed
-                .and_then(|mb| {
-                    let key = mb.find(location)?;
-                    let attr = mb
-                        .key(key)
-                        .attrs
-                        .clone()
-                        .find(|&a| mb.attr_name(a).eq_ignore_ascii_case(property))?;
-                    Some(
-                        mb.attr_lines(attr)
-                            .map(|l| l.text().into_owned())
-                            .filter(|l| !l.is_empty())
-                            .collect::<Vec<String>>(),
+        MetabaseOp::CreateKey { key_type, .. } => {
+            let (parent, child) = path
+                .rsplit_once('/')
+                .filter(|(parent, _)| parent.len() >= "IIS://localhost".len())
+                .ok_or_else(|| {
+                    refuse(
+                        name,
+                        format!("the Location {location:?}"),
+                        "is /LM itself, which cannot be created",
                     )
-                })
-                .ok_or_else(|| Inexpressible {
-                    name: name.to_string(),
-                    what: format!("the new value of {property} at {location:?}"),
-                    why: "nothing mblint could read back from the fixed file",
                 })?;
-            let mut args = Vec::with_capacity(lines.len());
-            for line in &lines {
-                args.push(quoted(
+            doing(out, &describe(op));
+            assign(out, "adsPath", parent);
+            assign(out, "keyType", key_type);
+            assign(out, "keyName", child);
+            out.push_str(&format!("{INDENT}CreateKey adsPath, keyType, keyName\r\n"));
+            uses.create = true;
+        }
+        MetabaseOp::Delete { property, .. } => {
+            doing(out, &describe(op));
+            assign(out, "adsPath", &path);
+            assign(out, "propName", property);
+            out.push_str(&format!("{INDENT}DeleteValue adsPath, propName\r\n"));
+            uses.delete = true;
+        }
+        MetabaseOp::Set { property, .. } => {
+            let ty = property_type(property).ok_or_else(|| {
+                refuse(
                     name,
-                    || format!("the value of {property} at {location:?} ({line:?})"),
-                    line,
-                )?);
+                    format!("the property {property:?} at {location:?}"),
+                    "is of a type mblint's property tables do not give",
+                )
+            })?;
+            let attr = fixed.and_then(|mb| {
+                let key = mb.find(location)?;
+                let attr = mb
+                    .key(key)
+                    .attrs
+                    .clone()
+                    .find(|&a| mb.attr_name(a).eq_ignore_ascii_case(property))?;
+                Some((mb, attr))
+            });
+            let Some((mb, attr)) = attr else {
+                return Err(refuse(
+                    name,
+                    format!("the new value of {property} at {location:?}"),
+                    "is nothing mblint could read back from the fixed file",
+                ));
+            };
+            let what = |value: &str| format!("the value of {property} at {location:?} ({value:?})");
+            if ty == PropType::MultiSz {
+                let entries: Vec<String> = mb
+                    .attr_lines(attr)
+                    .map(|l| l.text().into_owned())
+                    .filter(|l| !l.is_empty())
+                    .collect();
+                if entries.is_empty() {
+                    return Err(refuse(
+                        name,
+                        format!("the new value of {property} at {location:?}"),
+                        "is an empty list, which ADSI is not documented to set",
+                    ));
+                }
+                if let Some(bad) = entries.iter().find(|e| e.contains(['\r', '\n'])) {
+                    return Err(refuse(name, what(bad), LINE_BREAK));
+                }
+                doing(out, &format!("{} ({} entries)", describe(op), entries.len()));
+                assign(out, "adsPath", &path);
+                assign(out, "propName", property);
+                out.push_str(&format!("{INDENT}ReDim entries({})\r\n", entries.len() - 1));
+                for (i, entry) in entries.iter().enumerate() {
+                    assign(out, &format!("entries({i})"), entry);
+                }
+                out.push_str(&format!("{INDENT}SetValue adsPath, propName, entries\r\n"));
+            } else {
+                let value = mb.attr_value(attr);
+                if value.contains(['\r', '\n']) {
+                    return Err(refuse(name, what(&value), LINE_BREAK));
+                }
+                doing(out, &describe(op));
+                assign(out, "adsPath", &path);
+                assign(out, "propName", property);
+                match ty {
+                    PropType::Bool => {
+                        let on = props::parse_bool(&value)
+                            .ok_or_else(|| refuse(name, what(&value), "is not a boolean (TRUE, FALSE or a number)"))?;
+                        let _ = write!(out, "{INDENT}newValue = {}\r\n", if on { "True" } else { "False" });
+                    }
+                    PropType::Dword => {
+                        let n = value.trim().parse::<i32>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                            refuse(
+                                name,
+                                what(&value),
+                                "is not a decimal number from 0 to 2147483647 (flag names are not converted)",
+                            )
+                        })?;
+                        let _ = write!(out, "{INDENT}newValue = {n}\r\n");
+                    }
+                    PropType::String | PropType::ExpandSz | PropType::MultiSz => assign(out, "newValue", &value),
+                }
+                out.push_str(&format!("{INDENT}SetValue adsPath, propName, newValue\r\n"));
             }
-            Ok(format!("{ADSUTIL} SET {path} {}\r\n", args.join(" ")))
+            uses.set = true;
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn paths_and_arguments() {
-        assert_eq!(adsutil_path("/LM/W3SVC/AppPools"), "W3SVC/AppPools");
-        assert_eq!(adsutil_path("/lm/w3svc/1/ROOT"), "w3svc/1/ROOT");
-        assert_eq!(
-            argument("C:\\Program Files (x86)\\a.dll"),
-            Some("\"C:\\Program Files (x86)\\a.dll\"".into())
-        );
-        assert_eq!(argument("50%"), Some("\"50%%\"".into()));
-        assert_eq!(argument("a&echo X"), Some("\"a&echo X\"".into()));
-        assert_eq!(argument("say \"hi\""), None);
-        assert_eq!(argument("a\r\nb"), None);
-        assert_eq!(argument("a\u{1b}]0;x"), None);
+    /// The code points that reorder or break what an editor shows (report/escape.rs's list).
+    const BIDI_AND_SEPARATORS: &[char] = &[
+        '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}',
+        '\u{2067}', '\u{2068}', '\u{2069}', '\u{2028}', '\u{2029}',
+    ];
+
+    /// The expression [`assign`] writes for a short value, which must fit one line.
+    fn literal(value: &str) -> String {
+        let mut out = String::new();
+        assign(&mut out, "newValue", value);
+        let line = out.strip_suffix("\r\n").unwrap();
+        assert!(!line.contains("\r\n"), "more than one line: {out}");
+        line.strip_prefix("    newValue = ").unwrap().to_string()
     }
 
     #[test]
-    fn comments_carry_no_syntax() {
-        assert_eq!(comment("a&echo X|y>z^"), "a_echo X_y_z_");
-        assert_eq!(comment("%PATH%\r\nnext"), "_PATH_  next");
+    fn ads_paths_are_under_lm() {
+        assert_eq!(
+            ads_path("/LM/W3SVC/AppPools").as_deref(),
+            Some("IIS://localhost/W3SVC/AppPools")
+        );
+        assert_eq!(
+            ads_path("/lm/w3svc/1/ROOT/").as_deref(),
+            Some("IIS://localhost/w3svc/1/ROOT")
+        );
+        assert_eq!(ads_path("/LM").as_deref(), Some("IIS://localhost"));
+        assert_eq!(ads_path("/LMX/W3SVC"), None);
+        assert_eq!(ads_path("."), None);
+        assert_eq!(ads_path("/"), None);
+    }
+
+    #[test]
+    fn literals_follow_the_vbscript_rules() {
+        assert_eq!(literal(""), "\"\"");
+        assert_eq!(literal("C:\\a.dll"), "\"C:\\a.dll\"");
+        // No escape character: a trailing backslash is itself, however many.
+        assert_eq!(literal("C:\\dir\\"), "\"C:\\dir\\\"");
+        assert_eq!(literal("C:\\dir\\\\"), "\"C:\\dir\\\\\"");
+        assert_eq!(literal("C:\\dir\\\\\\"), "\"C:\\dir\\\\\\\"");
+        assert_eq!(literal("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(literal("\" & Run(\"x\") & \""), "\"\"\" & Run(\"\"x\"\") & \"\"\"");
+        assert_eq!(literal("a\u{1b}]0;x\u{7}"), "\"a\" & ChrW(27) & \"]0;x\" & ChrW(7)");
+        assert_eq!(literal("caf\u{e9}"), "\"caf\" & ChrW(233)");
+        // Beyond the BMP: its two UTF-16 code units.
+        assert_eq!(literal("\u{1F600}"), "ChrW(55357) & ChrW(56832)");
+        assert_eq!(literal("\t"), "ChrW(9)");
+    }
+
+    #[test]
+    fn every_bidirectional_control_and_separator_is_escaped_in_values_comments_and_messages() {
+        for &c in BIDI_AND_SEPARATORS {
+            let text = format!("evil{c}lld.exe");
+            let unit = c as u32;
+            assert_eq!(
+                literal(&text),
+                format!("\"evil\" & ChrW({unit}) & \"lld.exe\""),
+                "{unit:x}"
+            );
+            let mut out = String::new();
+            comment(&mut out, "", &format!("at /LM/W3SVC/{text}"));
+            assert_eq!(out, format!("' at /LM/W3SVC/evil\\u{{{unit:x}}}lld.exe\r\n"));
+            let mut out = String::new();
+            doing(&mut out, &text);
+            assert_eq!(out, format!("    Doing \"evil\\u{{{unit:x}}}lld.exe\"\r\n"));
+            assert!(!out.contains(c));
+        }
+    }
+
+    #[test]
+    fn comments_carry_no_line_break_and_no_continuation() {
+        let mut out = String::new();
+        comment(&mut out, "", "a\r\nMsgBox 1\u{85}b\u{2028}c");
+        assert_eq!(out, "' a\\u{d}\\u{a}MsgBox 1\\u{85}b\\u{2028}c\r\n");
+        let mut out = String::new();
+        comment(&mut out, "", "ends in _");
+        assert_eq!(out, "' ends in \\u{5f}\r\n");
+        let mut out = String::new();
+        comment(&mut out, "    ", &"\u{202e}".repeat(400));
+        for line in out.split_terminator("\r\n") {
+            assert!(line.len() <= MAX_LINE && line.starts_with("    ' "), "{line}");
+            assert!(line.ends_with('}'), "an escape split: {line}");
+        }
+        assert_eq!(out.matches("\\u{202e}").count(), 400);
+        // Words are wrapped whole.
+        let mut out = String::new();
+        comment(&mut out, "    ", &"aspnet_regiis.exe ".repeat(120));
+        let lines: Vec<&str> = out.split_terminator("\r\n").collect();
+        assert_eq!(lines.len(), 3, "{out}");
+        for line in &lines {
+            assert!(line.len() <= MAX_LINE);
+            assert!(line.trim_end().ends_with("aspnet_regiis.exe"), "{line}");
+        }
+        assert_eq!(out.matches("aspnet_regiis.exe").count(), 120);
+    }
+
+    #[test]
+    fn long_values_become_bounded_lines_that_join_to_the_value() {
+        let value = format!("{}\"{}\u{202e}{}", "x".repeat(2500), "\"".repeat(700), "y".repeat(10));
+        let mut out = String::new();
+        assign(&mut out, "entries(12)", &value);
+        let lines: Vec<&str> = out.split_terminator("\r\n").collect();
+        assert!(lines.len() > 3, "{out}");
+        assert!(lines[0].starts_with("    entries(12) = \""));
+        for line in &lines[1..] {
+            assert!(line.starts_with("    entries(12) = entries(12) & "), "{line}");
+        }
+        for line in &lines {
+            assert!(line.len() <= MAX_LINE, "{} characters", line.len());
+        }
+        // Joined: the same pieces as one literal.
+        let joined: Vec<&str> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == 0 {
+                    l.trim_start_matches("    entries(12) = ")
+                } else {
+                    l.trim_start_matches("    entries(12) = entries(12) & ")
+                }
+            })
+            .collect();
+        assert_eq!(unquote_all(&joined.join(" & ")), value);
+    }
+
+    /// Evaluates an expression [`assign`] writes (tests/script.rs has the reader of whole scripts).
+    fn unquote_all(expr: &str) -> String {
+        let mut out = String::new();
+        let mut units: Vec<u16> = Vec::new();
+        let mut rest = expr;
+        loop {
+            if let Some(r) = rest.strip_prefix('"') {
+                let mut i = 0;
+                let b = r.as_bytes();
+                loop {
+                    if b[i] == b'"' {
+                        if b.get(i + 1) == Some(&b'"') {
+                            units.push(u16::from(b'"'));
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    units.push(u16::from(b[i]));
+                    i += 1;
+                }
+                rest = &r[i + 1..];
+            } else if let Some(r) = rest.strip_prefix("ChrW(") {
+                let close = r.find(')').unwrap();
+                units.push(r[..close].parse().unwrap());
+                rest = &r[close + 1..];
+            } else {
+                panic!("not an expression: {rest}");
+            }
+            match rest.strip_prefix(" & ") {
+                Some(r) => rest = r,
+                None => break,
+            }
+        }
+        assert!(rest.is_empty(), "{rest}");
+        out.push_str(&String::from_utf16(&units).unwrap());
+        out
+    }
+
+    #[test]
+    fn long_messages_are_cut_outside_an_escape() {
+        let mut out = String::new();
+        doing(&mut out, &format!("{}\u{202e}{}", "a".repeat(190), "b".repeat(50)));
+        assert_eq!(out, format!("    Doing \"{}...\"\r\n", "a".repeat(190)));
+    }
+
+    /// The statements for one operation on a key at /LM/W3SVC holding `attrs`.
+    fn change_of(attrs: &str, op: MetabaseOp) -> Result<String, Inexpressible> {
+        let text = format!(
+            "<configuration>\r\n<MBProperty>\r\n<IIsWebService\tLocation =\"/LM/W3SVC\"\r\n{attrs}\t>\r\n</IIsWebService>\r\n</MBProperty>\r\n</configuration>\r\n"
+        );
+        let mb = parse(SourceFile::from_text("t.xml", &text)).unwrap();
+        let mut out = String::new();
+        change(&mut out, &mut Uses::default(), "t.xml", &op, Some(&mb))?;
+        Ok(out)
+    }
+
+    fn set(location: &str, property: &str) -> MetabaseOp {
+        MetabaseOp::Set {
+            location: location.into(),
+            property: property.into(),
+        }
+    }
+
+    #[test]
+    fn values_are_typed_by_the_schema() {
+        let out = change_of("\t\tAccessFlags=\"513\"\r\n", set("/LM/W3SVC", "AccessFlags")).unwrap();
+        assert!(
+            out.contains("    newValue = 513\r\n    SetValue adsPath, propName, newValue\r\n"),
+            "{out}"
+        );
+        let out = change_of(
+            "\t\tIIs5IsolationModeEnabled=\"0\"\r\n",
+            set("/LM/W3SVC", "IIs5IsolationModeEnabled"),
+        )
+        .unwrap();
+        assert!(out.contains("    newValue = False\r\n"), "{out}");
+        let out = change_of(
+            "\t\tHcCompressionDll=\"%windir%\\gzip.dll\"\r\n",
+            set("/LM/W3SVC", "HcCompressionDll"),
+        )
+        .unwrap();
+        assert!(out.contains("    newValue = \"%windir%\\gzip.dll\"\r\n"), "{out}");
+        let out = change_of(
+            "\t\tInProcessIsapiApps=\"C:\\a.dll\r\n\t\t\tC:\\b &amp; c.dll\"\r\n",
+            set("/LM/W3SVC", "InProcessIsapiApps"),
+        )
+        .unwrap();
+        assert!(
+            out.contains(
+                "    ReDim entries(1)\r\n    entries(0) = \"C:\\a.dll\"\r\n    entries(1) = \"C:\\b & c.dll\"\r\n"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_set_faithfully_is_refused_with_its_reason() {
+        let why = |attrs: &str, op: MetabaseOp| change_of(attrs, op).unwrap_err().why;
+        assert!(why("", set("/Schema/x", "ScriptMaps")).contains("not under /LM"));
+        assert!(why("", set("/LMX", "ScriptMaps")).contains("not under /LM"));
+        assert!(why("\t\tNoSuch=\"1\"\r\n", set("/LM/W3SVC", "NoSuch")).contains("type"));
+        assert!(why("", set("/LM/W3SVC", "ScriptMaps")).contains("read back"));
+        assert!(why("\t\tScriptMaps=\"\"\r\n", set("/LM/W3SVC", "ScriptMaps")).contains("empty list"));
+        assert!(
+            why(
+                "\t\tAccessFlags=\"AccessRead | AccessScript\"\r\n",
+                set("/LM/W3SVC", "AccessFlags")
+            )
+            .contains("decimal")
+        );
+        assert!(why("\t\tAccessFlags=\"4294967295\"\r\n", set("/LM/W3SVC", "AccessFlags")).contains("decimal"));
+        assert!(
+            why(
+                "\t\tIIs5IsolationModeEnabled=\"yes\"\r\n",
+                set("/LM/W3SVC", "IIs5IsolationModeEnabled")
+            )
+            .contains("boolean")
+        );
+        assert_eq!(
+            why(
+                "\t\tHcCompressionDll=\"a&#13;&#10;b.dll\"\r\n",
+                set("/LM/W3SVC", "HcCompressionDll")
+            ),
+            LINE_BREAK
+        );
+        assert_eq!(
+            why("\t\tScriptMaps=\".a,b&#10;c,1\"\r\n", set("/LM/W3SVC", "ScriptMaps")),
+            LINE_BREAK
+        );
+        let create = MetabaseOp::CreateKey {
+            location: "/LM".into(),
+            key_type: "IIsComputer".into(),
+        };
+        assert!(why("", create).contains("cannot be created"));
+    }
+
+    #[test]
+    fn the_cmd_guard_is_a_comment_with_no_other_cmd_syntax() {
+        assert!(CMD_GUARD.starts_with("' 2>nul & echo "));
+        assert!(CMD_GUARD.ends_with(" & exit /b 2"));
+        let echoed = &CMD_GUARD["' 2>nul & echo ".len()..CMD_GUARD.len() - " & exit /b 2".len()];
+        assert!(
+            !echoed.contains(['&', '|', '<', '>', '^', '%', '"', '(', ')']),
+            "{echoed}"
+        );
+        assert!(CMD_GUARD.len() < 200);
     }
 }
