@@ -776,15 +776,14 @@ pub const STDIN_NAME: &str = "<stdin>";
 /// configuration found from the working folder. Only checked: there is no file to fix.
 fn check_stdin(args: &CheckArgs) -> Checked {
     let cap = crate::metabase::source::MAX_FILE_SIZE as u64;
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), cap + 1), &mut bytes)
-        .map_err(|e| (format!("{STDIN_NAME}: cannot read standard input: {e}"), None))?;
-    if bytes.len() as u64 > cap {
-        return Err((
-            format!("{STDIN_NAME}: more than {cap} bytes, larger than a metabase can be"),
-            None,
-        ));
-    }
+    let bytes = read_stdin(std::io::stdin().lock(), cap)
+        .map_err(|e| (format!("{STDIN_NAME}: cannot read standard input: {e}"), None))?
+        .ok_or_else(|| {
+            (
+                format!("{STDIN_NAME}: more than {cap} bytes, larger than a metabase can be"),
+                None,
+            )
+        })?;
     let anchor = std::env::current_dir()
         .map_err(|e| (format!("{STDIN_NAME}: the working folder cannot be read: {e}"), None))?
         .join("MetaBase.xml");
@@ -793,6 +792,48 @@ fn check_stdin(args: &CheckArgs) -> Checked {
     let report = crate::lint::lint_bytes_with(STDIN_NAME, bytes, &options);
     warn_unmatched_locations(&options.settings, &report);
     Ok((report, None))
+}
+
+/// Reads a metabase from a stream, stopping as it streams in: past `cap` bytes (`None`: no metabase
+/// is that large), or as soon as the first bytes show it cannot be one (a text whose first
+/// character, after a byte order mark and white space, is not `<`: `yes | mblint check -`), with
+/// what was read, which the parser then refuses as MB001. Never more than `cap` + 64 KiB in memory.
+fn read_stdin(mut input: impl std::io::Read, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    const CHUNK: usize = 64 * 1024;
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut judged = false;
+    loop {
+        let at = bytes.len();
+        bytes.resize(at + CHUNK, 0);
+        let read = input.read(&mut bytes[at..]);
+        bytes.truncate(at + *read.as_ref().unwrap_or(&0));
+        match read {
+            Ok(0) => return Ok(Some(bytes)),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+        if bytes.len() as u64 > cap {
+            return Ok(None);
+        }
+        if !judged && let Some(starts) = starts_like_xml(&bytes) {
+            judged = true;
+            if !starts {
+                return Ok(Some(bytes));
+            }
+        }
+    }
+}
+
+/// Whether text starts as XML does (`<` first, after a UTF-8 byte order mark and white space);
+/// `None` until a character other than white space has been read. UTF-16 (a byte order mark, or a
+/// NUL beside the first `<`) is left to the decoder.
+fn starts_like_xml(bytes: &[u8]) -> Option<bool> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) || bytes.starts_with(b"\0<") {
+        return Some(true);
+    }
+    let text = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    text.iter().find(|b| !b.is_ascii_whitespace()).map(|&b| b == b'<')
 }
 
 fn check_usage(args: &CheckArgs) -> Result<(), String> {
@@ -1498,4 +1539,32 @@ fn compare(args: &CompareArgs) -> std::io::Result<u8> {
     } else {
         EXIT_CLEAN
     })
+}
+
+#[cfg(test)]
+mod stdin_tests {
+    use super::{read_stdin, starts_like_xml};
+
+    #[test]
+    fn standard_input_stops_at_the_cap_and_at_a_start_no_metabase_has() {
+        let xml = b"\xEF\xBB\xBF \r\n<configuration>".repeat(10_000);
+        assert_eq!(read_stdin(&xml[..], 1 << 20).unwrap().unwrap(), xml);
+        // One byte over the cap: refused, whatever follows.
+        assert!(read_stdin(&xml[..], xml.len() as u64 - 1).unwrap().is_none());
+        // Not XML: stopped after the first chunk, however long the stream.
+        let junk = b"y\n".repeat(1 << 20);
+        let read = read_stdin(&junk[..], 1 << 30).unwrap().unwrap();
+        assert!(read.len() <= 64 * 1024, "{}", read.len());
+        assert!(!read.is_empty());
+    }
+
+    #[test]
+    fn what_starts_like_xml() {
+        assert_eq!(starts_like_xml(b"  \r\n"), None);
+        assert_eq!(starts_like_xml(b"\xEF\xBB\xBF<?xml"), Some(true));
+        assert_eq!(starts_like_xml(b" \t<c"), Some(true));
+        assert_eq!(starts_like_xml(b"\xFF\xFE<\0"), Some(true));
+        assert_eq!(starts_like_xml(b"y\n"), Some(false));
+        assert_eq!(starts_like_xml(b"\xEF\xBB\xBFx"), Some(false));
+    }
 }

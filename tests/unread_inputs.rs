@@ -287,3 +287,86 @@ fn history_and_compare_fail_closed_on_a_dll_that_cannot_be_read() {
         assert!(stdout.contains("aspnet_isapi.dll"), "compare {format}: {stdout}");
     }
 }
+
+/// A copy refreshed under a running gate (`cp` over the file: truncated, then written) is an
+/// ordinary event: every run ends with an exit code and, when the file changed while it was read,
+/// exit 2 and a message; never a signal (a memory-mapped file cut short killed mblint with SIGBUS).
+#[test]
+fn a_metabase_rewritten_while_it_is_checked_never_kills_mblint() {
+    let base = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/metabases/clean-64bit.xml"
+    ))
+    .unwrap();
+    let mut sites = String::new();
+    for i in 0..12_000 {
+        sites.push_str(&format!(
+            "<IIsWebVirtualDir\tLocation =\"/LM/W3SVC/1/ROOT/app{i}\"\n\t\tAppFriendlyName=\"app{i}\"\n\t\tPath=\"D:\\Sites\\app{i}\"\n\t>\n</IIsWebVirtualDir>\n"
+        ));
+    }
+    let content = base.replacen("</MBProperty>", &format!("{sites}</MBProperty>"), 1);
+    assert!(content.len() > 1_000_000, "{}", content.len());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("MetaBase.xml");
+    std::fs::write(&path, &content).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (stop, path, content) = (stop.clone(), path.clone(), content.clone());
+        std::thread::spawn(move || {
+            let mut rewrites = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                std::fs::write(&path, &content).unwrap();
+                rewrites += 1;
+            }
+            rewrites
+        })
+    };
+    let mut changed = 0;
+    for _ in 0..8 {
+        let out = mblint().args(["check", "--isolated"]).arg(&path).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let code = out.status.code();
+        assert!(code.is_some(), "killed by a signal: {:?}\n{stderr}", out.status);
+        if code == Some(2) {
+            assert!(stderr.contains("changed while it was read"), "{stderr}");
+            changed += 1;
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let rewrites = writer.join().unwrap();
+    assert!(
+        rewrites > 8,
+        "the file was rewritten during the runs ({rewrites} times)"
+    );
+    eprintln!("{changed} of 8 runs saw the file change while it was read ({rewrites} rewrites)");
+}
+
+/// Standard input is read as it streams in: an endless stream that cannot be a metabase is refused
+/// after its first bytes (MB001), not buffered up to the 4 GiB a metabase may have.
+#[test]
+fn endless_standard_input_that_is_no_metabase_is_refused_at_once() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mblint"))
+        .args(["check", "--isolated", "--format", "json", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        let chunk = b"y\n".repeat(32 * 1024);
+        let mut written = 0u64;
+        // Until mblint closes the pipe (or 1 GiB, so a broken mblint cannot keep the test running).
+        while written < 1 << 30 && stdin.write_all(&chunk).is_ok() {
+            written += chunk.len() as u64;
+        }
+        written
+    });
+    let out = child.wait_with_output().unwrap();
+    let written = feeder.join().unwrap();
+    assert!(written < 64 << 20, "{written} bytes were taken in");
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["diagnostics"][0]["code"], "MB001", "{json}");
+}

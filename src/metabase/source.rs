@@ -99,54 +99,32 @@ pub struct DecodeError {
 /// The largest file mblint reads: spans are 32-bit.
 pub const MAX_FILE_SIZE: usize = u32::MAX as usize - 1;
 
-/// The decoded text of a file: owned, or the file's own bytes memory-mapped (a UTF-8 file read
-/// from disk), so that a 100 MB metabase is neither copied nor read through a buffer. Either way it
-/// is a `str`, checked as UTF-8 once, when it was made.
-pub struct Text(TextRepr);
-
-enum TextRepr {
-    Owned(String),
-    /// The mapped file and where the text starts in it (after a UTF-8 byte order mark).
-    Mapped {
-        map: memmap2::Mmap,
-        start: usize,
-    },
-}
+/// The decoded text of a file, checked as UTF-8 once, when it was made. (It was once also the
+/// memory-mapped file itself; a file rewritten under a map faults the reader, and is undefined
+/// behaviour for a `str` over it, so every file is read: issue 19.)
+pub struct Text(String);
 
 impl Text {
-    /// The text as an owned `String` (a copy when the text is mapped).
+    /// The text as an owned `String`.
     pub fn into_string(self) -> String {
-        match self.0 {
-            TextRepr::Owned(s) => s,
-            TextRepr::Mapped { .. } => self.as_str().to_string(),
-        }
+        self.0
     }
 
     pub fn as_str(&self) -> &str {
         self
-    }
-
-    /// Whether the text is the memory-mapped file itself.
-    pub fn is_mapped(&self) -> bool {
-        matches!(self.0, TextRepr::Mapped { .. })
     }
 }
 
 impl std::ops::Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {
-        match &self.0 {
-            TextRepr::Owned(s) => s,
-            // SAFETY: checked as UTF-8 when the text was made (`SourceFile::decode_mapped`), and the
-            // map is read-only.
-            TextRepr::Mapped { map, start } => unsafe { std::str::from_utf8_unchecked(&map[*start..]) },
-        }
+        &self.0
     }
 }
 
 impl From<String> for Text {
     fn from(s: String) -> Text {
-        Text(TextRepr::Owned(s))
+        Text(s)
     }
 }
 
@@ -250,35 +228,6 @@ impl SourceFile {
             name,
             encoding,
             text: text.into(),
-            line_starts: OnceLock::new(),
-            line_units: OnceLock::new(),
-        })
-    }
-
-    /// Decodes a memory-mapped file: UTF-8 text is used where it lies in the map, never copied;
-    /// UTF-16 is decoded into an owned text and the map let go.
-    pub fn decode_mapped(name: impl Into<String>, map: memmap2::Mmap) -> Result<SourceFile, DecodeError> {
-        let name = name.into();
-        let encoding = sniff(&map);
-        if map.len() > MAX_FILE_SIZE {
-            return SourceFile::decode(name, map.to_vec());
-        }
-        if encoding.is_utf16() {
-            // Decoded straight from the map, which is let go after: the file's bytes are never
-            // copied into a buffer of their own as well.
-            let text = decode_utf16(&map[encoding.bom_len()..], encoding)?;
-            drop(map);
-            return Ok(SourceFile::with_encoding(name, encoding, text));
-        }
-        let start = encoding.bom_len();
-        if std::str::from_utf8(&map[start..]).is_err() {
-            // The owned path words the fault; the copy is made only for a file that is refused.
-            return SourceFile::decode(name, map.to_vec());
-        }
-        Ok(SourceFile {
-            name,
-            encoding,
-            text: Text(TextRepr::Mapped { map, start }),
             line_starts: OnceLock::new(),
             line_units: OnceLock::new(),
         })

@@ -100,54 +100,6 @@ pub fn read_capped(mut file: File, cap: u64) -> io::Result<Option<Vec<u8>>> {
     Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
 
-/// Maps an open regular file read-only when that is safe and it holds 1 to `cap` bytes; `None`
-/// otherwise, for the caller to read the file instead.
-///
-/// The map shares the file's pages: no copy, no buffer. It is made only on a local Linux file
-/// system ([`local_file_system`]). On a network share (a CIFS mount of `\\server\c$`, NFS, FUSE)
-/// the server's own IIS may rewrite MetaBase.xml while it is mapped (it writes the in-memory
-/// metabase to a temporary file and overwrites MetaBase.xml with it: "Writing the In-Memory
-/// Metabase and Schema to Disk", technet cc758342), and a mapped file cut short under the map
-/// faults the reader (SIGBUS) instead of returning an error; on Windows an open user-mapped
-/// section would make that overwrite itself fail. Reading takes a few percent longer and has
-/// neither hazard.
-pub fn map_file(file: &File, cap: u64) -> io::Result<Option<memmap2::Mmap>> {
-    let len = file.metadata()?.len();
-    if len == 0 || len > cap || !local_file_system(file) {
-        return Ok(None);
-    }
-    // SAFETY: a private read-only map of a regular file on a local file system, read once.
-    let map = unsafe { memmap2::MmapOptions::new().len(len as usize).map(file)? };
-    Ok(Some(map))
-}
-
-/// Whether a file lies on a local Linux file system that mblint maps: ext2-4, XFS, Btrfs, tmpfs,
-/// overlayfs (containers), ZFS, F2FS. Anything else, and any platform but Linux, is read.
-#[cfg(target_os = "linux")]
-fn local_file_system(file: &File) -> bool {
-    use std::os::fd::AsRawFd;
-    const LOCAL: [i64; 7] = [
-        0xEF53,      // ext2, ext3, ext4
-        0x5846_5342, // XFS
-        0x9123_683E, // Btrfs
-        0x0102_1994, // tmpfs
-        0x794C_7630, // overlayfs
-        0x2FC1_2FC1, // ZFS
-        0xF2F5_2010, // F2FS
-    ];
-    let mut fs: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: fstatfs writes one statfs into `fs`; the descriptor is open for as long as `file`.
-    if unsafe { libc::fstatfs(file.as_raw_fd(), &mut fs) } != 0 {
-        return false;
-    }
-    LOCAL.contains(&(fs.f_type as i64))
-}
-
-#[cfg(not(target_os = "linux"))]
-fn local_file_system(_: &File) -> bool {
-    false
-}
-
 // ---------------------------------------------------------------------------------------------
 // Writing: the platform seam of `fixer::write`. Each function is small, with a `#[cfg(unix)]` body
 // and a plain fallback elsewhere (Windows), which keeps less but never does anything unsafe.
@@ -481,37 +433,6 @@ pub fn process_alive(_: u32) -> Option<bool> {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_local_file_is_mapped_whole_and_an_empty_or_oversized_one_is_not() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("MetaBase.xml");
-        std::fs::write(&path, b"<configuration/>").unwrap();
-        let file = File::open(&path).unwrap();
-        let local = local_file_system(&file);
-        match map_file(&file, 100).unwrap() {
-            Some(map) => {
-                assert!(local);
-                assert_eq!(&map[..], b"<configuration/>");
-            }
-            // Only where the temporary folder is not on a file system mblint maps.
-            None => assert!(!local, "a local file must be mapped"),
-        }
-        assert!(
-            map_file(&file, 5).unwrap().is_none(),
-            "over the cap: read, and refused there"
-        );
-        std::fs::write(&path, b"").unwrap();
-        assert!(map_file(&File::open(&path).unwrap(), 100).unwrap().is_none());
-    }
-
-    #[test]
-    #[cfg(target_os = "linux")]
-    fn proc_is_not_a_file_system_mblint_maps() {
-        // procfs stands for any file system not on the local list (a CIFS or NFS mount).
-        let file = File::open("/proc/self/status").unwrap();
-        assert!(!local_file_system(&file));
-    }
 
     #[test]
     fn kinds_and_refusals() {
