@@ -89,6 +89,43 @@ impl Resolution {
     }
 }
 
+/// What a confined walk from a drive root ends on.
+enum Located {
+    /// A regular file, not yet opened.
+    File { file: PathBuf, len: u64 },
+    /// Nothing there: the first component, as a Windows path, that does not exist.
+    Missing { missing: String },
+    /// Something not opened, and why.
+    Refused {
+        reason: String,
+        file: PathBuf,
+        kind: Refusal,
+    },
+}
+
+/// A host path under the canonical `root`, shown under the root as given.
+fn shown(root: &Path, shown_root: &Path, file: PathBuf) -> PathBuf {
+    file.strip_prefix(root).map_or(file.clone(), |rel| shown_root.join(rel))
+}
+
+/// What reading a file on a mapped drive found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DriveFile {
+    /// The file, whole: its host path (under the root as given) and its bytes.
+    Read { file: PathBuf, bytes: Vec<u8> },
+    /// Nothing there: the first component, as a Windows path, that does not exist.
+    Missing { missing: String },
+    /// Not read: a link out of the drive, a folder, a FIFO, a device, a file that cannot be read
+    /// or is larger than the cap.
+    Refused {
+        reason: String,
+        file: PathBuf,
+        kind: Refusal,
+    },
+    /// The path is on a drive no mapping covers.
+    Unmapped { drive: char },
+}
+
 /// A folder's entries by NTFS upper-cased name: every real spelling that upper-cases to it.
 type Listing = Arc<HashMap<String, Vec<OsString>>>;
 
@@ -159,17 +196,18 @@ impl Resolver {
         let Some((root, shown_root)) = self.root(effective.drive) else {
             return Resolution::Unresolvable(PathProblem::UnmappedDrive { drive: effective.drive });
         };
-        let found = match self.locate(&root, &effective) {
+        let located = match self.locate(&root, &effective) {
+            Located::File { file, len } => self.image(file, len),
+            Located::Missing { missing } => Found::Missing { missing },
+            Located::Refused { reason, file, kind } => Found::Refused { reason, file, kind },
+        };
+        let found = match located {
             Found::Image { file, image } => Found::Image {
-                file: file
-                    .strip_prefix(&root)
-                    .map_or(file.clone(), |rel| shown_root.join(rel)),
+                file: shown(&root, &shown_root, file),
                 image,
             },
             Found::Refused { reason, file, kind } => Found::Refused {
-                file: file
-                    .strip_prefix(&root)
-                    .map_or(file.clone(), |rel| shown_root.join(rel)),
+                file: shown(&root, &shown_root, file),
                 reason,
                 kind,
             },
@@ -246,7 +284,9 @@ impl Resolver {
         }
     }
 
-    fn locate(&mut self, root: &Path, path: &WinPath) -> Found {
+    /// Walks `path` from the drive root, confined to it: the regular file it names and its length,
+    /// or why there is none.
+    fn locate(&mut self, root: &Path, path: &WinPath) -> Located {
         let mut pending: Vec<Step> = path.components.iter().rev().map(|c| Step::Name(c.clone())).collect();
         let mut below_root: Vec<OsString> = Vec::new();
         let mut shown: Vec<String> = Vec::new();
@@ -261,7 +301,7 @@ impl Resolver {
                 Step::Parent => {
                     if below_root.pop().is_none() {
                         let link = last_link.unwrap_or_else(|| windows(&shown));
-                        return Found::Refused {
+                        return Located::Refused {
                             file: last_link_file.unwrap_or_else(|| here(&below_root)),
                             kind: Refusal::Confined,
                             reason: format!("{link} climbs above the mapped drive root"),
@@ -277,12 +317,12 @@ impl Resolver {
                 Ok(Some(real)) => real,
                 Ok(None) => {
                     shown.push(name);
-                    return Found::Missing {
+                    return Located::Missing {
                         missing: windows(&shown),
                     };
                 }
                 Err((reason, kind)) => {
-                    return Found::Refused {
+                    return Located::Refused {
                         reason,
                         // The folder that cannot be listed, or the name two entries share.
                         file: if kind == Refusal::Ambiguous {
@@ -299,7 +339,7 @@ impl Resolver {
             let kind = match fsys::entry_kind(&next) {
                 Ok(kind) => kind,
                 Err(e) => {
-                    return Found::Refused {
+                    return Located::Refused {
                         file: next.clone(),
                         kind: Refusal::Unreadable,
                         reason: format!("{} cannot be examined: {e}", windows(&shown)),
@@ -311,7 +351,7 @@ impl Resolver {
                 EntryKind::Symlink => {
                     links += 1;
                     if links > MAX_LINKS {
-                        return Found::Refused {
+                        return Located::Refused {
                             file: next.clone(),
                             kind: Refusal::Confined,
                             reason: format!(
@@ -323,7 +363,7 @@ impl Resolver {
                     let target = match std::fs::read_link(&next) {
                         Ok(t) => t,
                         Err(e) => {
-                            return Found::Refused {
+                            return Located::Refused {
                                 file: next.clone(),
                                 kind: Refusal::Unreadable,
                                 reason: format!("the link {} cannot be read: {e}", windows(&shown)),
@@ -341,7 +381,7 @@ impl Resolver {
                                 rest.to_path_buf()
                             }
                             Err(_) => {
-                                return Found::Refused {
+                                return Located::Refused {
                                     file: next.clone(),
                                     kind: Refusal::Confined,
                                     reason: format!(
@@ -362,7 +402,7 @@ impl Resolver {
                             Component::ParentDir => pending.push(Step::Parent),
                             Component::CurDir => {}
                             Component::RootDir | Component::Prefix(_) => {
-                                return Found::Refused {
+                                return Located::Refused {
                                     file: next.clone(),
                                     kind: Refusal::Confined,
                                     reason: format!(
@@ -376,14 +416,14 @@ impl Resolver {
                 }
                 EntryKind::File { len } => {
                     if !pending.is_empty() {
-                        return Found::Missing {
+                        return Located::Missing {
                             missing: windows(&shown) + "\\...",
                         };
                     }
-                    return self.image(next, len);
+                    return Located::File { file: next, len };
                 }
                 EntryKind::Special(what) => {
-                    return Found::Refused {
+                    return Located::Refused {
                         file: next.clone(),
                         kind: Refusal::Special,
                         reason: format!("{} is {what}, not a file: it is not opened", windows(&shown)),
@@ -391,10 +431,46 @@ impl Resolver {
                 }
             }
         }
-        Found::Refused {
+        Located::Refused {
             file: here(&below_root),
             kind: Refusal::Folder,
             reason: format!("{}{FOLDER_NOT_DLL}", windows(&shown)),
+        }
+    }
+
+    /// Reads the file a Windows path names on a mapped drive, up to `cap` bytes, looked up as a DLL
+    /// is: in any letter case, through no link out of the drive, never opening a FIFO or device.
+    /// Nothing is cached: each call reads the file again.
+    pub fn read_file(&mut self, path: &WinPath, cap: u64) -> DriveFile {
+        let Some((root, shown_root)) = self.root(path.drive) else {
+            return DriveFile::Unmapped { drive: path.drive };
+        };
+        let (opened, len) = match self.locate(&root, path) {
+            Located::File { file, len } => (file, len),
+            Located::Missing { missing } => return DriveFile::Missing { missing },
+            Located::Refused { reason, file, kind } => {
+                return DriveFile::Refused {
+                    reason,
+                    file: shown(&root, &shown_root, file),
+                    kind,
+                };
+            }
+        };
+        let file = shown(&root, &shown_root, opened.clone());
+        let refused = |reason: String| DriveFile::Refused {
+            reason,
+            file: file.clone(),
+            kind: Refusal::Unreadable,
+        };
+        if len > cap {
+            return refused(format!(
+                "{path} is {len} bytes, more than the {cap} bytes mblint reads of it"
+            ));
+        }
+        match fsys::open_regular(&opened).and_then(|f| fsys::read_capped(f, cap)) {
+            Ok(Some(bytes)) => DriveFile::Read { file, bytes },
+            Ok(None) => refused(format!("{path} grew past {cap} bytes while it was read")),
+            Err(e) => refused(format!("{path} cannot be read: {e}")),
         }
     }
 
@@ -405,7 +481,7 @@ impl Resolver {
         };
         matches!(
             self.locate(&root, path),
-            Found::Refused {
+            Located::Refused {
                 kind: Refusal::Folder,
                 ..
             }
@@ -698,6 +774,52 @@ mod tests {
             *r.resolve(r"C:\..\secret.dll", on_x64(Bitness::Bits64)),
             Resolution::Unresolvable(PathProblem::AboveRoot)
         );
+    }
+
+    #[test]
+    fn files_are_read_as_confined_as_dlls() {
+        let (dir, mut r) = drive_with(&[("WINDOWS/system32/config/system", b"hive bytes")]);
+        let path = |s: &str| winpath::parse(s).unwrap();
+        match r.read_file(&path(r"C:\Windows\System32\CONFIG\SYSTEM"), 100) {
+            DriveFile::Read { file, bytes } => {
+                assert_eq!(bytes, b"hive bytes");
+                assert!(file.ends_with("WINDOWS/system32/config/system"), "{}", file.display());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            r.read_file(&path(r"C:\WINDOWS\system32\config\SYSTEM"), 5),
+            DriveFile::Refused { kind: Refusal::Unreadable, ref reason, .. } if reason.contains("more than the 5 bytes")
+        ));
+        assert_eq!(
+            r.read_file(&path(r"C:\WINDOWS\system32\config\SOFTWARE"), 100),
+            DriveFile::Missing {
+                missing: r"C:\WINDOWS\system32\config\SOFTWARE".into()
+            }
+        );
+        assert_eq!(r.read_file(&path(r"D:\x"), 100), DriveFile::Unmapped { drive: 'D' });
+        assert!(matches!(
+            r.read_file(&path(r"C:\WINDOWS\system32"), 100),
+            DriveFile::Refused {
+                kind: Refusal::Folder,
+                ..
+            }
+        ));
+        // A link out of the drive is not followed.
+        std::fs::write(dir.path().join("secret"), b"outside").unwrap();
+        let config = dir.path().join("c/WINDOWS/system32/config");
+        std::fs::remove_file(config.join("system")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret"), config.join("SYSTEM")).unwrap();
+        let mut drives = Drives::default();
+        drives.insert('C', dir.path().join("c"));
+        let mut r = Resolver::new(drives);
+        match r.read_file(&path(r"C:\WINDOWS\system32\config\SYSTEM"), 100) {
+            DriveFile::Refused { kind, reason, .. } => {
+                assert_eq!(kind, Refusal::Confined);
+                assert!(reason.contains("outside the mapped drive root"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
