@@ -3,6 +3,7 @@
 pub mod addr;
 pub mod drive;
 pub mod fsys;
+pub mod hive;
 pub mod images;
 pub mod pe;
 pub mod resolver;
