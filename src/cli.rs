@@ -598,15 +598,16 @@ fn fix_one(
         return Ok((fixed.before, Some(script)));
     }
     // A DLL that could not be read has no verdict: a fix decided without it (a switch of every
-    // worker's bitness, say) could break it, so nothing is written.
+    // worker's bitness, say) could break it, so nothing is written. Likewise a SYSTEM hive that
+    // could not be read: the DLL searches the verdicts rest on are unknown.
     if !fixed.before.unread.is_empty() {
         let n = fixed.before.unread.len();
         return Err((
             format!(
-                "{name}: the fixes were not written: {n} ISAPI DLL{} on the drive could not be read, and a fix decided without {} could break {}; make {} readable to mblint and run again",
+                "{name}: the fixes were not written: {n} input{} on the drive could not be read (an ISAPI DLL, or the SYSTEM hive the DLL searches rest on; each is named as an error), and a fix decided without {} could break what {} would have shown; make {} readable to mblint and run again",
                 if n == 1 { "" } else { "s" },
                 if n == 1 { "it" } else { "them" },
-                if n == 1 { "it" } else { "them" },
+                if n == 1 { "it" } else { "they" },
                 if n == 1 { "it" } else { "them" },
             ),
             Some(Box::new(fixed.before)),

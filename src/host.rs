@@ -10,6 +10,8 @@
 //!   the metabase (`<windir>\system32\...`, `<windir>\help\iisHelp\...`, `<windir>\Microsoft.NET\...`),
 //!   else `C:\WINDOWS`, said to be assumed.
 //! - Isolation mode: `IIs5IsolationModeEnabled` at `/LM/W3SVC`, else [`ABSENT_ISOLATION`].
+//! - The loader's facts (known DLLs, SafeDllSearchMode, the system PATH), when a drive is mapped:
+//!   the drive's SYSTEM hive, else Server 2003's defaults with PATH unknown ([`loader_facts`]).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,6 +22,7 @@ use crate::metabase::isapi::IsapiSet;
 use crate::metabase::server::ServerConfig;
 use crate::metabase::{Metabase, Span};
 use crate::platform::{Platform, Platforms, Process};
+use crate::resolve::loader_facts::{self, LoaderFacts};
 use crate::resolve::pe::Machine;
 use crate::resolve::resolver::Resolver;
 use crate::winpath::{self, WinPath};
@@ -105,6 +108,10 @@ pub struct ServerModel {
     pub isolation: Fact<IsolationMode>,
     /// `%windir%`; `source: default` when nothing said where Windows is.
     pub windir: Fact<WinPath>,
+    /// What the loader's DLL search rests on: `source: drive` when read from the drive's SYSTEM
+    /// hive, `default` for Server 2003's defaults. `None` when no drive is mapped (nothing is
+    /// searched then).
+    pub loader: Option<Fact<LoaderFacts>>,
 }
 
 impl Serialize for Platforms {
@@ -464,6 +471,37 @@ pub fn decide_isolation(mb: &Metabase, server: &ServerConfig) -> Fact<IsolationM
     }
 }
 
+/// Decides the loader's facts from the drive's SYSTEM hive under `windir` (see [`loader_facts`]):
+/// read from the hive, else the defaults. The second value is a hive that is there but could not be
+/// read: its host path and why, an input not checked.
+pub fn decide_loader(
+    resolver: &mut Resolver,
+    windir: &WinPath,
+) -> (Fact<LoaderFacts>, Option<(std::path::PathBuf, String)>) {
+    let reading = loader_facts::read(resolver, windir);
+    let source = if reading.facts.from_hive() {
+        Source::Drive
+    } else {
+        Source::Default
+    };
+    let fact = Fact {
+        value: reading.facts,
+        source,
+        evidence: reading
+            .clues
+            .into_iter()
+            .map(|(says, detail)| Clue {
+                source,
+                says,
+                detail,
+                span: None,
+            })
+            .collect(),
+        conflict: None,
+    };
+    (fact, reading.failure)
+}
+
 impl ServerModel {
     /// The platforms verdicts must be worked out for: the one known, or each one left open. Without
     /// a drive, x64 and IA64 differ in nothing mblint can see, and one stands for both.
@@ -490,8 +528,20 @@ impl ServerModel {
             ),
             _ => self.isolation.value.describe().to_string(),
         };
+        let loader = match &self.loader {
+            None => String::new(),
+            Some(fact) => match &fact.value.origin {
+                loader_facts::Origin::Hive { file, control_set } => format!(
+                    ", DLL search: {} (read from {file}, ControlSet{control_set:03})",
+                    fact.value.summary()
+                ),
+                loader_facts::Origin::Defaults { reason } => {
+                    format!(", DLL search: Server 2003 defaults, PATH unknown ({reason})")
+                }
+            },
+        };
         format!(
-            "{platform}, {isolation}, Windows in {} ({})",
+            "{platform}, {isolation}, Windows in {} ({}){loader}",
             self.windir.value,
             self.windir.source.describe()
         )

@@ -71,8 +71,9 @@ pub struct FileReport {
     /// Every ISAPI DLL by role and host process, and whether it loads: with [`Options::dll_map`],
     /// when the file parsed.
     pub dll_map: Option<crate::rules::map::DllMap>,
-    /// The DLLs a worker would load that were found on a mapped drive but could not be read or
-    /// examined: each is an input not checked (exit 2, listed in every format).
+    /// What the verdict needs from a mapped drive and could not be read or examined: the DLLs a
+    /// worker would load, the SYSTEM hive. Each is an input not checked (exit 2, listed in every
+    /// format).
     pub unread: Vec<InputFailure>,
 }
 
@@ -127,8 +128,9 @@ pub struct Linted {
     pub drives: Drives,
     /// With [`Options::dll_map`].
     pub dll_map: Option<crate::rules::map::DllMap>,
-    /// The DLLs on the mapped drives that a worker would load and that could not be read or
-    /// examined: inputs the verdict needs, so the run cannot pass ([`unread_images`]).
+    /// The inputs on the mapped drives the verdict needs that could not be read or examined: the
+    /// DLLs a worker would load ([`unread_images`]) and the SYSTEM hive the loader's facts come
+    /// from ([`host::decide_loader`]). The run cannot pass.
     pub unread: Vec<InputFailure>,
 }
 
@@ -206,12 +208,20 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         None => Vec::new(),
     };
     let windir = host::decide_windir(drive_windirs, windir_clues);
-    let drive_platform = match resolver.as_mut() {
+    let mut unread: Vec<InputFailure> = Vec::new();
+    let (drive_platform, loader) = match resolver.as_mut() {
         Some(r) => {
             r.set_windir(windir.value.clone());
-            host::drive_platform_clues(r, &windir.value)
+            let (loader, failure) = host::decide_loader(r, &windir.value);
+            if let Some((file, error)) = failure {
+                unread.push(InputFailure {
+                    path: file.display().to_string(),
+                    error,
+                });
+            }
+            (host::drive_platform_clues(r, &windir.value), Some(loader))
         }
-        None => Vec::new(),
+        None => (Vec::new(), None),
     };
     let model = ServerModel {
         platform: host::decide_platform(
@@ -221,12 +231,12 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         ),
         isolation: host::decide_isolation(mb, &server),
         windir,
+        loader,
     };
     let iis5 = model.isolation.value == host::IsolationMode::Iis5;
     let keep = |code: &str, location: Option<&str>| options.settings.keeps(code, location);
     let mut runs: Vec<(WorkerBitness, Vec<Diagnostic>)> = Vec::new();
     let mut run_images: Vec<Option<Images>> = Vec::new();
-    let mut unread: Vec<InputFailure> = Vec::new();
     for platform in model.candidates(with_drive) {
         let worker = WorkerBitness::of(mb, platform, iis5);
         let images = resolver.as_mut().map(|r| Images::of(&isapi, worker.process(), r));

@@ -240,6 +240,14 @@ def main():
     server("windows-on-d", drive=base_drive_windows_on_d, metabase_at="WINDOWS/system32/inetsrv/MetaBase.xml",
            **mm.spec_windows_on_d())
 
+    # A clean 64-bit server whose copy holds its SYSTEM hive (testdata/hives/system-full.hiv, made by
+    # hives/make_hives.py), as `config\system` in the case Server 2003 writes it. Correct verdict: clean,
+    # and the server model's DLL search read from the hive (ControlSet001, SafeDllSearchMode 0).
+    root = server("system-hive", mm.aspnet_maps(mm.FW64_20),
+                  [("ASP.NET_2.0.50727", f"{mm.FW64_20}\\aspnet_filter.dll", {})], drive=base_drive_x64)
+    os.makedirs(os.path.join(root, "Windows/System32/config"), exist_ok=True)
+    shutil.copyfile(os.path.join(HERE, "hives", "system-full.hiv"), os.path.join(root, "Windows/System32/config/system"))
+
     # The 32-bit server of x86-aspnet20 plus a filter whose only image is an x64 build. Correct verdict:
     # AcmeAuth cannot load on 32-bit Windows (no mode or switch fixes it).
     acme = ("AcmeAuth", "C:\\Program Files\\Acme\\Auth Filter\\acmeauth.dll", {})

@@ -51,6 +51,8 @@ fn every_scenario_gives_its_findings() {
         ("fpse-no-gzip", &["MB101", "MB102", "MB201"]),
         // FrontPage's _vti_bin DLLs, called by URL: 32-bit in a 64-bit w3wp.exe.
         ("fpse-vti-bin-64bit", &["MB101", "MB102"]),
+        // A clean 64-bit server whose copy holds its SYSTEM hive: the DLL search read from it.
+        ("system-hive", &[]),
     ];
     let on_disk: BTreeSet<String> = std::fs::read_dir("testdata/servers")
         .unwrap()

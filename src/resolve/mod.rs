@@ -5,6 +5,7 @@ pub mod drive;
 pub mod fsys;
 pub mod hive;
 pub mod images;
+pub mod loader_facts;
 pub mod pe;
 pub mod resolver;
 pub mod upcase;

@@ -402,6 +402,14 @@ pub fn server_cards(h: &mut Html, report: &FileReport) {
         h.close("div");
     }
     fact_card(h, "Windows folder", &server.windir.value.to_string(), &server.windir);
+    if let Some(loader) = &server.loader {
+        let value = if loader.value.from_hive() {
+            loader.value.summary()
+        } else {
+            "Server 2003 defaults, PATH unknown".to_string()
+        };
+        fact_card(h, "DLL search", &value, loader);
+    }
     h.open("div", "card");
     h.el("h4", "", "Drives read");
     if report.drives.is_empty() {
