@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::bitness::Bitness;
-use crate::config::{ConfigError, Origin, Settings};
+use crate::config::{ConfigError, Configs, Settings};
 use crate::diagnostic::Severity;
 use crate::fixer::{self, Request};
 use crate::fixer::{script, write};
@@ -449,28 +449,33 @@ fn show_rule(args: &RuleArgs) -> std::io::Result<u8> {
     output(&text).map(|()| EXIT_CLEAN)
 }
 
-/// The settings for one metabase: the configuration file that applies (unless `--isolated`), then
-/// the command line over it.
+/// The settings for one metabase (as [`settings_in`]), in a run of its own: for a command that
+/// checks one metabase.
 fn settings_for(
     args: &CheckArgs,
     metabase: &std::path::Path,
     drive: Option<&std::path::Path>,
-) -> Result<Settings, ConfigError> {
-    let file = if args.isolated {
-        None
-    } else if let Some(config) = &args.config {
-        Some((config.clone(), Origin::Named))
-    } else {
-        Settings::discover(metabase, drive.is_some()).map(|p| (p, Origin::Discovered))
-    };
-    let settings = match &file {
-        Some((path, origin)) => Settings::load(path, *origin)?,
-        None => Settings::default(),
-    };
-    let file = file.map(|(path, _)| path);
+) -> Result<Settings, String> {
+    let mut configs = configs_of(args).map_err(|e| e.to_string())?;
+    settings_in(args, &mut configs, metabase, drive)
+}
+
+/// The configurations of a `check` run; an error if `--select` or `--ignore` names no rule.
+fn configs_of(args: &CheckArgs) -> Result<Configs, ConfigError> {
+    Configs::new(&args.select, &args.ignore, args.isolated, args.config.as_deref())
+}
+
+/// The settings for one metabase: the configuration file that applies (unless `--isolated`), then
+/// the command line over it; with `--verbose`, says which file that is.
+fn settings_in(
+    args: &CheckArgs,
+    configs: &mut Configs,
+    metabase: &std::path::Path,
+    drive: Option<&std::path::Path>,
+) -> Result<Settings, String> {
     if args.verbose {
-        match &file {
-            Some(path) => say!(
+        match configs.file_for(metabase, drive.is_some()) {
+            Some((path, _)) => say!(
                 "mblint: {} checked with configuration {}",
                 metabase.display(),
                 path.display()
@@ -478,7 +483,7 @@ fn settings_for(
             None => say!("mblint: {} checked with no configuration file", metabase.display()),
         }
     }
-    settings.with_command_line(&args.select, &args.ignore)
+    configs.settings(metabase, drive.is_some())
 }
 
 /// The drives for one metabase: the configuration's, then `--drive` over them. None by default, on
@@ -714,10 +719,10 @@ pub fn auto_ascii(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
 type Checked = Result<(FileReport, Option<String>), (String, Option<Box<FileReport>>)>;
 
 /// Checks (or fixes) one PATH: a MetaBase.xml or a copy of a server's system drive.
-fn check_path(args: &CheckArgs, path: &std::path::Path) -> Checked {
+fn check_path(args: &CheckArgs, configs: &mut Configs, path: &std::path::Path) -> Checked {
     input(path).map_err(|e| (e.to_string(), None)).and_then(|input| {
         let drive = input.drive.as_ref().map(|(folder, _)| folder.as_path());
-        let settings = settings_for(args, &input.metabase, drive).map_err(|e| (e.to_string(), None))?;
+        let settings = settings_in(args, configs, &input.metabase, drive).map_err(|e| (e, None))?;
         let options = options_for(args, settings).map_err(|e| (e, None))?;
         let options = effective_options(&input, &options);
         let result = if args.fix || args.diff || args.script.is_some() {
@@ -755,7 +760,7 @@ pub const STDIN_NAME: &str = "<stdin>";
 
 /// Checks a metabase read from standard input (`-`): up to the size a metabase may have, with the
 /// configuration found from the working folder. Only checked: there is no file to fix.
-fn check_stdin(args: &CheckArgs) -> Checked {
+fn check_stdin(args: &CheckArgs, configs: &mut Configs) -> Checked {
     let cap = crate::metabase::source::MAX_FILE_SIZE as u64;
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), cap + 1), &mut bytes)
@@ -769,7 +774,7 @@ fn check_stdin(args: &CheckArgs) -> Checked {
     let anchor = std::env::current_dir()
         .map_err(|e| (format!("{STDIN_NAME}: the working folder cannot be read: {e}"), None))?
         .join("MetaBase.xml");
-    let settings = settings_for(args, &anchor, None).map_err(|e| (e.to_string(), None))?;
+    let settings = settings_in(args, configs, &anchor, None).map_err(|e| (e, None))?;
     let options = options_for(args, settings).map_err(|e| (e, None))?;
     let report = crate::lint::lint_bytes_with(STDIN_NAME, bytes, &options);
     warn_unmatched_locations(&options.settings, &report);
@@ -822,14 +827,24 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
         );
         return Ok(EXIT_ERROR);
     }
+    let mut configs = match configs_of(args) {
+        Ok(configs) => configs,
+        Err(e) => {
+            say!("mblint: error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
     let mut reports: Vec<FileReport> = Vec::new();
     let mut failures: Vec<InputFailure> = Vec::new();
     let mut fix_output = String::new();
+    // Each error is said once: inputs that share a configuration file share its one error (every
+    // input is still listed in the report).
+    let mut said: std::collections::HashSet<String> = std::collections::HashSet::new();
     for path in &args.paths {
         let result = if path.as_os_str() == "-" {
-            check_stdin(args)
+            check_stdin(args, &mut configs)
         } else {
-            check_path(args, path)
+            check_path(args, &mut configs, path)
         };
         match result {
             Ok((report, extra)) => {
@@ -838,14 +853,29 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
                 }
                 reports.push(report)
             }
-            Err((error, report)) => {
+            Err((error, None)) => {
                 // The error may quote a path from the drive copy or the command line: escaped.
-                say!("mblint: error: {error}");
+                if said.insert(error.clone()) {
+                    say!("mblint: error: {error}");
+                }
                 failures.push(InputFailure {
                     path: path.display().to_string(),
                     error,
                 });
-                reports.extend(report.map(|r| *r));
+            }
+            Err((error, Some(report))) => {
+                // Checked, and its fixes not written: the failure goes under the report's name
+                // (the metabase found in a drive copy, not the folder), which is how every format
+                // tells it from an input that could not be checked.
+                say!(
+                    "mblint: error: {}: checked, but its fixes were not written: {error}",
+                    report.source.name
+                );
+                failures.push(InputFailure {
+                    path: report.source.name.clone(),
+                    error,
+                });
+                reports.push(*report);
             }
         }
     }
@@ -1274,26 +1304,6 @@ fn compare_mapping(text: &str) -> Result<(Option<String>, char, PathBuf), String
     Ok((None, letter, root))
 }
 
-/// The settings for one node's metabase: the configuration file that applies, then the command line.
-fn compare_settings(
-    args: &CompareArgs,
-    metabase: &std::path::Path,
-    in_drive_copy: bool,
-) -> Result<Settings, ConfigError> {
-    let file = if args.isolated {
-        None
-    } else if let Some(config) = &args.config {
-        Some((config.clone(), Origin::Named))
-    } else {
-        Settings::discover(metabase, in_drive_copy).map(|p| (p, Origin::Discovered))
-    };
-    let settings = match &file {
-        Some((path, origin)) => Settings::load(path, *origin)?,
-        None => Settings::default(),
-    };
-    settings.with_command_line(&args.select, &args.ignore)
-}
-
 /// The JSON document of `compare`: the JSON report of every node, and the comparison.
 #[derive(serde::Serialize)]
 struct CompareJson<'a> {
@@ -1339,12 +1349,21 @@ fn compare(args: &CompareArgs) -> std::io::Result<u8> {
             }
         }
     }
+    let mut configs = match Configs::new(&args.select, &args.ignore, args.isolated, args.config.as_deref()) {
+        Ok(configs) => configs,
+        Err(e) => {
+            say!("mblint: error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
     let mut early: Vec<InputFailure> = Vec::new();
     let mut specs: Vec<NodeSpec> = Vec::new();
     let mut skipped: Vec<String> = Vec::new();
+    // Each error once, naming every node it stopped: a shared configuration file fails once.
+    let mut said: Vec<(String, Vec<String>)> = Vec::new();
     for (name, path) in names.iter().zip(&paths) {
         let options = input(path).map_err(|e| e.to_string()).and_then(|input| {
-            let settings = compare_settings(args, &input.metabase, input.drive.is_some()).map_err(|e| e.to_string())?;
+            let settings = configs.settings(&input.metabase, input.drive.is_some())?;
             let mut drives = Drives::default();
             let mappings = settings
                 .drives
@@ -1377,13 +1396,22 @@ fn compare(args: &CompareArgs) -> std::io::Result<u8> {
                 options,
             }),
             Err(error) => {
-                say!("mblint: error: node {name}: {error}");
+                match said.iter_mut().find(|(e, _)| *e == error) {
+                    Some((_, nodes)) => nodes.push(name.clone()),
+                    None => said.push((error.clone(), vec![name.clone()])),
+                }
                 early.push(InputFailure {
                     path: path.display().to_string(),
                     error: format!("node {name}: {error}"),
                 });
                 skipped.push(name.clone());
             }
+        }
+    }
+    for (error, nodes) in &said {
+        match nodes.as_slice() {
+            [node] => say!("mblint: error: node {node}: {error}"),
+            nodes => say!("mblint: error: nodes {}: {error}", nodes.join(", ")),
         }
     }
     let mut outcome = crate::compare::compare(&specs);

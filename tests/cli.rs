@@ -553,3 +553,96 @@ fn min_severity_filters_what_is_shown_not_the_verdict() {
     assert_eq!(doc["diagnostics"].as_array().unwrap().len(), 0);
     assert_eq!(out.status.code(), Some(1), "the hidden warnings still fail the gate");
 }
+
+#[test]
+fn a_bad_rule_selector_is_one_usage_error_before_any_input_is_read() {
+    // Two inputs, one of them missing: the selector is refused first, once, and nothing is read.
+    let farm = format!("{}/testdata/farms/web-farm", env!("CARGO_MANIFEST_DIR"));
+    for (option, pattern, message) in [
+        (
+            "--select",
+            "MB999",
+            "mblint: error: --select `MB999` matches no rule code or name (see `mblint rules`)\n",
+        ),
+        (
+            "--ignore",
+            "MB001",
+            "mblint: error: --ignore `MB001`: MB001 (malformed-metabase) cannot be ignored: a file mblint cannot read as a metabase must never look clean\n",
+        ),
+    ] {
+        for format in ["text", "json"] {
+            mblint()
+                .args(["check", "--format", format, option, pattern])
+                .args([fixture("clean-64bit.xml").as_str(), "no/such/MetaBase.xml"])
+                .args([fixture("fpse2002-64bit.xml")])
+                .assert()
+                .code(2)
+                .stdout("")
+                .stderr(message);
+        }
+        mblint()
+            .args(["compare", option, pattern])
+            .args([format!("{farm}/web1"), format!("{farm}/web2"), format!("{farm}/web3")])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(message);
+    }
+}
+
+#[test]
+fn a_bad_configuration_is_said_once_and_every_input_sharing_it_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "bogus = 1\n").unwrap();
+    let error = format!(
+        "{}: line 1, column 1: unknown field `bogus`, expected one of `select`, `ignore`, `severity`, `drives`, `per-location`, `platform`",
+        config.display()
+    );
+    let (a, b) = (fixture("clean-64bit.xml"), fixture("fpse2002-64bit.xml"));
+    let out = mblint()
+        .args(["check", "--format", "json", "--config"])
+        .arg(&config)
+        .args([&a, &b])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!("mblint: error: {error}\n")
+    );
+    // Never fail open: the report lists both inputs as not checked, each with the error.
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["failed_inputs"], 2);
+    for (file, path) in json["files"].as_array().unwrap().iter().zip([&a, &b]) {
+        assert_eq!(
+            (&file["path"], &file["error"]),
+            (&serde_json::json!(path), &serde_json::json!(error))
+        );
+    }
+    // Two metabases beside one discovered mblint.toml: also said once.
+    for name in ["a.xml", "b.xml"] {
+        std::fs::copy(&a, dir.path().join(name)).unwrap();
+    }
+    std::fs::write(dir.path().join("mblint.toml"), "bogus = 1\n").unwrap();
+    let out = mblint()
+        .args(["check", "--format", "concise"])
+        .args([dir.path().join("a.xml"), dir.path().join("b.xml")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.matches("unknown field `bogus`").count(), 1, "{stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.matches(".xml: could not be checked: ").count(), 2, "{stdout}");
+    // compare: once, naming every node it stopped.
+    let farm = format!("{}/testdata/farms/web-farm", env!("CARGO_MANIFEST_DIR"));
+    mblint()
+        .args(["compare", "--format", "json", "--config"])
+        .arg(&config)
+        .args([format!("{farm}/web1"), format!("{farm}/web2")])
+        .assert()
+        .code(2)
+        .stderr(format!("mblint: error: nodes web1, web2: {error}\n"))
+        .stdout(predicate::str::contains("\"failed_inputs\": 2"));
+}
