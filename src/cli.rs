@@ -1072,7 +1072,7 @@ pub fn statistics(reports: &[FileReport], failures: &[InputFailure]) -> String {
             rule.map_or("", |r| r.severity.as_str())
         );
     }
-    out + &text::summary(reports, failures) + &text::fixable(reports)
+    out + &text::summary(reports, failures) + &text::fixable(reports, failures)
 }
 
 /// `--statistics --format json`: the same per rule, and the inputs that failed.

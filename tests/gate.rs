@@ -306,6 +306,155 @@ fn a_fix_not_written_keeps_its_findings_and_the_others_are_written() {
 }
 
 #[test]
+fn a_run_that_checked_nothing_never_says_no_problems_found() {
+    for (missing, summary) in [
+        (
+            &["no-such-dir/MetaBase.xml"][..],
+            "1 input could not be checked: this is no pass.\n",
+        ),
+        (
+            &["no-such-dir/MetaBase.xml", "no-such-dir/other.xml"][..],
+            "2 inputs could not be checked: this is no pass.\n",
+        ),
+    ] {
+        for extra in [&["--format", "text"][..], &["--format", "concise"], &["--statistics"]] {
+            let out = mblint()
+                .args(["check", "--color", "never"])
+                .args(extra)
+                .args(missing)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2));
+            let stdout = String::from_utf8(out.stdout).unwrap();
+            assert!(stdout.ends_with(summary), "{extra:?}: {stdout}");
+            assert!(!stdout.contains("No problems found"), "{extra:?}: {stdout}");
+        }
+    }
+}
+
+/// The words every format uses for a read-only metabase that `--fix` checked and could not write.
+fn not_written(path: &str) -> String {
+    format!(
+        "{path} is read-only; nothing written (make it writable and run --fix again, or print the fixes with --diff, or as commands for the live metabase with --script adsutil)"
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fix_that_cannot_be_written_says_the_file_was_checked_and_what_can_work() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let metabase = dir.path().join("MetaBase.xml");
+    std::fs::copy(fixture("enable32bit-misplaced-agreeing.xml"), &metabase).unwrap();
+    std::fs::set_permissions(&metabase, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let name = metabase.display().to_string();
+    let out = mblint()
+        .args(["check", "--isolated", "--fix", "--color", "never"])
+        .arg(&metabase)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        format!(
+            "mblint: error: {name}: checked, but its fixes were not written: {}\n",
+            not_written(&name)
+        )
+    );
+    // What was found (the finding, and its count), that the fixes were not written and why, and
+    // what can work; never "could not be checked", nor the advice to run --fix again as it was.
+    assert!(stdout.contains("MB105(misplaced-enable32bit)"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "{name}: checked (1 warning), but its fixes were not written: {}\n",
+            not_written(&name)
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with(
+            "Found 1 problem (1 warning) in 1 of 1 file; the fixes to 1 of 1 file could not be written: this is no pass.\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("could not be checked") && !stdout.contains("fixable with --fix"),
+        "{stdout}"
+    );
+    // GitHub and SARIF say the same.
+    let out = mblint()
+        .args(["check", "--isolated", "--fix", "--format", "github"])
+        .arg(&metabase)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let github = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        github.starts_with(&format!(
+            "::error file={},title=mblint%3A fixes not written::{name} was checked, but its fixes were not written: ",
+            name.replace(':', "%3A").replace(',', "%2C")
+        )),
+        "{github}"
+    );
+    assert!(github.contains("title=MB105 misplaced-enable32bit"), "{github}");
+    let out = mblint()
+        .args(["check", "--isolated", "--fix", "--format", "sarif"])
+        .arg(&metabase)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let sarif = json_of(&out);
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(
+        invocation["toolExecutionNotifications"][0]["message"]["text"],
+        format!(
+            "{name} was checked, but its fixes were not written: {}",
+            not_written(&name)
+        )
+    );
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fix_not_written_in_a_drive_copy_is_one_input_not_two() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("server");
+    let inetsrv = root.join("WINDOWS/system32/inetsrv");
+    std::fs::create_dir_all(&inetsrv).unwrap();
+    let metabase = inetsrv.join("MetaBase.xml");
+    std::fs::copy(fixture("enable32bit-misplaced-agreeing.xml"), &metabase).unwrap();
+    std::fs::set_permissions(&metabase, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = mblint()
+        .args(["check", "--isolated", "--fix", "--format", "json"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let json = json_of(&out);
+    assert_eq!(json["failed_inputs"], 1);
+    let files = json["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0]["path"], metabase.display().to_string());
+    assert!(files[0]["error"].as_str().unwrap().contains("read-only"));
+    assert_eq!(files[0]["counts"]["warning"], 1);
+    let out = mblint()
+        .args(["check", "--isolated", "--fix", "--format", "concise"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("in 1 of 1 file; the fixes to 1 of 1 file could not be written: this is no pass.")
+    );
+}
+
+#[test]
 fn a_baseline_reports_only_what_is_new_and_fails_closed() {
     let dir = tempfile::tempdir().unwrap();
     let metabase = dir.path().join("MetaBase.xml");

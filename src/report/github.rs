@@ -25,12 +25,22 @@ fn property(s: &str) -> String {
 /// with no line), so a workflow never shows a clean run for an input it did not read.
 pub fn write(reports: &[FileReport], failures: &[InputFailure], out: &mut impl Write) -> std::io::Result<()> {
     for f in failures {
+        let (title, message) = match super::checked_report(f, reports) {
+            Some(_) => (
+                "mblint: fixes not written",
+                format!("{} was checked, but its fixes were not written: {}", f.path, f.error),
+            ),
+            None => (
+                "mblint: input not checked",
+                format!("{} could not be checked: {}", f.path, f.error),
+            ),
+        };
         writeln!(
             out,
             "::error file={},title={}::{}",
             property(&escape(&f.path.replace('\\', "/"))),
-            property("mblint: input not checked"),
-            data(&escape(&format!("{} could not be checked: {}", f.path, f.error)))
+            property(title),
+            data(&escape(&message))
         )?;
     }
     for report in reports {
