@@ -204,7 +204,8 @@ pub struct CheckArgs {
     #[arg(long, value_parser = ["32", "64"], value_name = "BITS", requires = "fixing")]
     pub worker_bitness: Option<String>,
     /// Record today's findings in FILE (by rule, file, Location, property and cause, not by line), for
-    /// `--baseline`; exits 0 once written.
+    /// `--baseline`; exits 0 once written (1 if a malformed metabase, MB001, was found: it is never
+    /// recorded).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "fix", "diff", "script"])]
     pub write_baseline: Option<PathBuf>,
     /// Report only findings that FILE (written by `--write-baseline`) does not hold: what is new.
@@ -881,8 +882,10 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
     }
     if let Some(path) = &args.write_baseline {
         let baseline = crate::baseline::Baseline::of(&reports);
-        if let Err(e) = baseline.write(path) {
-            say!("mblint: error: {e}");
+        let mut text = Vec::new();
+        baseline.write_to(&mut text)?;
+        if let Err(e) = std::fs::write(path, text) {
+            say!("mblint: error: cannot write the baseline {}: {e}", path.display());
             return Ok(EXIT_ERROR);
         }
         say!(
@@ -891,10 +894,24 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
             path.display(),
             path.display()
         );
+        if baseline.never_baselined() > 0 {
+            say!(
+                "mblint: warning: {} MB001 finding(s) (malformed-metabase) not recorded in {}: a baseline never accepts a file mblint cannot read as a metabase; it fails this run and every `--baseline` run until the file is fixed",
+                baseline.never_baselined(),
+                path.display()
+            );
+        }
     }
     if let Some(path) = &args.baseline {
         match crate::baseline::Baseline::read(path) {
             Ok(baseline) => {
+                if baseline.never_baselined() > 0 {
+                    say!(
+                        "mblint: warning: the baseline {} holds {} MB001 finding(s) (malformed-metabase): ignored, a baseline never hides a malformed metabase",
+                        path.display(),
+                        baseline.never_baselined()
+                    );
+                }
                 let known = baseline.filter(&mut reports);
                 if known > 0 {
                     say!(
@@ -1021,14 +1038,12 @@ fn exit_code(args: &CheckArgs, reports: &[FileReport], failed: bool) -> u8 {
     if failed {
         return EXIT_ERROR;
     }
-    // Writing a baseline accepts today's findings.
-    if args.write_baseline.is_some() {
-        return EXIT_CLEAN;
-    }
+    // Writing a baseline accepts today's findings, but for those no baseline accepts (MB001).
+    let accepted = |code: &str| args.write_baseline.is_some() && code != crate::baseline::NEVER_BASELINED;
     let failing = reports
         .iter()
         .flat_map(|r| &r.diagnostics)
-        .any(|d| d.severity >= args.fail_on);
+        .any(|d| d.severity >= args.fail_on && !accepted(d.code));
     if failing && !args.exit_zero {
         EXIT_FINDINGS
     } else {

@@ -502,6 +502,73 @@ fn a_baseline_reports_only_what_is_new_and_fails_closed() {
 }
 
 #[test]
+fn a_baseline_never_holds_or_hides_a_malformed_metabase() {
+    let dir = tempfile::tempdir().unwrap();
+    let metabase = dir.path().join("MetaBase.xml");
+    let baseline = dir.path().join("baseline.json");
+    // Written while the file was cut short: MB001 is not recorded, and the run says so and fails.
+    let whole = std::fs::read(fixture("fpse2002-64bit.xml")).unwrap();
+    std::fs::write(&metabase, &whole[..3000]).unwrap();
+    let out = mblint()
+        .args(["check", "--isolated", "--write-baseline"])
+        .arg(&baseline)
+        .arg(&metabase)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "mblint: warning: 1 MB001 finding(s) (malformed-metabase) not recorded in {}: a baseline never accepts a file mblint cannot read as a metabase",
+            baseline.display()
+        )),
+        "{stderr}"
+    );
+    let held: serde_json::Value = serde_json::from_slice(&std::fs::read(&baseline).unwrap()).unwrap();
+    assert_eq!(held["findings"], serde_json::json!([]));
+    // 3,000 random bytes later, the gate fails.
+    let noise: Vec<u8> = (0u32..3000)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&metabase, &noise).unwrap();
+    mblint()
+        .args(["check", "--isolated", "--color", "never", "--baseline"])
+        .arg(&baseline)
+        .arg(&metabase)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("MB001(malformed-metabase)"));
+    // A baseline that holds an MB001 (written by hand, or by an older mblint) hides none.
+    let old = serde_json::json!({
+        "mblint_baseline": 1,
+        "findings": [{
+            "code": "MB001", "file": metabase.display().to_string(),
+            "location": "", "attribute": "", "cause": ""
+        }]
+    });
+    std::fs::write(&baseline, old.to_string()).unwrap();
+    for format in ["concise", "json", "sarif", "github"] {
+        let out = mblint()
+            .args(["check", "--isolated", "--format", format, "--baseline"])
+            .arg(&baseline)
+            .arg(&metabase)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("MB001"), "{format}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!(
+                "mblint: warning: the baseline {} holds 1 MB001 finding(s) (malformed-metabase): ignored, a baseline never hides a malformed metabase",
+                baseline.display()
+            )),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("in the baseline"), "{stderr}");
+    }
+}
+
+#[test]
 fn errors_on_stderr_carry_no_control_character() {
     // A name with an OSC sequence in it, as a drive copy's file name could have: every line on stderr
     // (here --verbose's) shows it escaped.
