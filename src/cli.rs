@@ -31,6 +31,8 @@ macro_rules! say {
 
 // `mblint history`: its arguments and command (issue 14).
 mod history;
+// Where `check` and `compare` write, guarded against the files they read (issue 19).
+mod outputs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -835,6 +837,17 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
             return Ok(EXIT_ERROR);
         }
     };
+    // An output (-o, --write-baseline) that could not be written: exit 2, the rest still written.
+    let mut not_written = false;
+    // Before any input is read: no output is a file the run reads, or anything but a file, a
+    // device or a FIFO.
+    let guard = match outputs::for_check(args, &configs) {
+        Ok(guard) => guard,
+        Err(e) => {
+            say!("mblint: error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
     let mut reports: Vec<FileReport> = Vec::new();
     let mut failures: Vec<InputFailure> = Vec::new();
     let mut fix_output = String::new();
@@ -882,18 +895,18 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
     }
     if let Some(path) = &args.write_baseline {
         let baseline = crate::baseline::Baseline::of(&reports);
-        let mut text = Vec::new();
-        baseline.write_to(&mut text)?;
-        if let Err(e) = std::fs::write(path, text) {
-            say!("mblint: error: cannot write the baseline {}: {e}", path.display());
-            return Ok(EXIT_ERROR);
+        if let Err(e) = guard.write("--write-baseline", path, |out| baseline.write_to(out)) {
+            // The report is still written, and the run fails.
+            say!("mblint: error: {e}; no baseline written");
+            not_written = true;
+        } else {
+            say!(
+                "mblint: recorded {} finding(s) in {}; `--baseline {}` reports only new ones",
+                baseline.len(),
+                path.display(),
+                path.display()
+            );
         }
-        say!(
-            "mblint: recorded {} finding(s) in {}; `--baseline {}` reports only new ones",
-            baseline.len(),
-            path.display(),
-            path.display()
-        );
         if baseline.never_baselined() > 0 {
             say!(
                 "mblint: warning: {} MB001 finding(s) (malformed-metabase) not recorded in {}: a baseline never accepts a file mblint cannot read as a metabase; it fails this run and every `--baseline` run until the file is fixed",
@@ -930,7 +943,7 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
             }
         }
     }
-    let failed = !failures.is_empty();
+    let failed = !failures.is_empty() || not_written;
     if args.diff || args.script.is_some() {
         // The diff or the script is the output; the files are unchanged, so their findings remain.
         output(&fix_output)?;
@@ -991,46 +1004,21 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
     match &args.output_file {
         None => render(args.format, &mut stdout)?,
         Some(path) => {
-            // Streamed to a temporary file beside it, renamed over it when whole: a SARIF of a
-            // million places is never one buffer, and a failed write never leaves half a report.
-            if let Err(e) = write_whole(path, |out| render(args.format, out)) {
-                say!("mblint: error: cannot write {}: {e}", path.display());
-                return Ok(EXIT_ERROR);
+            // Streamed to a temporary file beside it, renamed over it when whole (or written to a
+            // device or a FIFO): a SARIF of a million places is never one buffer, and a failed
+            // write never leaves half a report.
+            if let Err(e) = guard.write("-o", path, |out| render(args.format, out)) {
+                say!("mblint: error: {e}");
+                not_written = true;
             }
-            // The console gets the findings in brief.
+            // The console gets the findings in brief, whether or not the file was written.
             render(Format::Concise, &mut stdout)?;
         }
     }
     stdout.flush()?;
     // The process ends here: freeing every finding and source one by one would only cost time.
     std::mem::forget(reports);
-    Ok(code)
-}
-
-/// Writes a file through `render` into a temporary file in the same folder, then renames it over
-/// `path`; the temporary file is removed when anything fails.
-fn write_whole(
-    path: &std::path::Path,
-    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(name);
-    temp_name.push(format!(".{}.mblint-tmp", std::process::id()));
-    let temp = path.with_file_name(temp_name);
-    let result = (|| {
-        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
-        let mut out = std::io::BufWriter::new(file);
-        render(&mut out)?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+    Ok(if not_written { EXIT_ERROR } else { code })
 }
 
 /// 2 if an input failed, else 1 if a finding at the fail level remains (unless --exit-zero), else 0.
@@ -1371,6 +1359,14 @@ fn compare(args: &CompareArgs) -> std::io::Result<u8> {
             return Ok(EXIT_ERROR);
         }
     };
+    let nodes: Vec<(String, PathBuf)> = names.iter().cloned().zip(paths.iter().cloned()).collect();
+    let guard = match outputs::for_compare(&nodes, args.config.as_deref(), args.output_file.as_deref(), &configs) {
+        Ok(guard) => guard,
+        Err(e) => {
+            say!("mblint: error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
     let mut early: Vec<InputFailure> = Vec::new();
     let mut specs: Vec<NodeSpec> = Vec::new();
     let mut skipped: Vec<String> = Vec::new();
@@ -1481,20 +1477,19 @@ fn compare(args: &CompareArgs) -> std::io::Result<u8> {
         }
     };
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut not_written = false;
     match &args.output_file {
         None => render(args.format, &mut stdout)?,
         Some(path) => {
-            let mut file = Vec::new();
-            render(args.format, &mut file)?;
-            if let Err(e) = std::fs::write(path, &file) {
-                say!("mblint: error: cannot write {}: {e}", path.display());
-                return Ok(EXIT_ERROR);
+            if let Err(e) = guard.write("-o", path, |out| render(args.format, out)) {
+                say!("mblint: error: {e}");
+                not_written = true;
             }
             render(Format::Concise, &mut stdout)?;
         }
     }
     stdout.flush()?;
-    if !failures.is_empty() {
+    if !failures.is_empty() || not_written {
         return Ok(EXIT_ERROR);
     }
     let failing = reports
