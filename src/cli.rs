@@ -74,7 +74,7 @@ pub enum Command {
 }
 
 // Every subcommand's help ends with its exit codes (the contract scripts rely on).
-const CHECK_EXIT_CODES: &str = "Exit codes:\n  0  no finding at or above --fail-on (or --exit-zero)\n  1  findings at or above --fail-on remain (--diff, --script: nothing written)\n  2  usage error, unreadable input, a fix not written, or an internal error";
+const CHECK_EXIT_CODES: &str = "Exit codes:\n  0  no finding at or above --fail-on (or --exit-zero)\n  1  findings at or above --fail-on remain (--diff, --script: nothing written)\n  2  usage error, unreadable input, a fix, report (-o) or baseline not written, or an internal error";
 const INSPECT_EXIT_CODES: &str = "Exit codes:\n  0  every file is a readable PE image\n  1  some files are not valid PE images\n  2  usage error, or a file or folder could not be read";
 const LIST_EXIT_CODES: &str =
     "Exit codes:\n  0  the rules were listed\n  2  usage error, or the output could not be written";
@@ -182,7 +182,8 @@ pub struct CheckArgs {
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub min_severity: Option<Severity>,
     /// Write the report in --format to FILE, and a concise summary to the console (SARIF for code
-    /// scanning and text for the log, in one run).
+    /// scanning and text for the log, in one run). FILE is never a file the run reads; a device or
+    /// a FIFO is written to, not replaced; a folder or a link to a file is refused.
     #[arg(short, long, value_name = "FILE", conflicts_with_all = ["diff", "script"])]
     pub output_file: Option<PathBuf>,
     /// Apply safe fixes to the files (after verifying the result), then report what remains.
@@ -259,7 +260,8 @@ pub struct CompareArgs {
     /// Text and concise formats: the findings only, no node table and no summary.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Write the report in --format to FILE, and the findings in brief to the console.
+    /// Write the report in --format to FILE, and the findings in brief to the console (FILE is
+    /// never a node's metabase or configuration; a device or a FIFO is written to, not replaced).
     #[arg(short, long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
     /// Every node's platform, above what its drive and metabase say.
