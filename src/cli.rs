@@ -1433,7 +1433,18 @@ fn compare(args: &CompareArgs) -> std::io::Result<u8> {
         }
     };
     let nodes: Vec<(String, PathBuf)> = names.iter().cloned().zip(paths.iter().cloned()).collect();
-    let guard = match outputs::for_compare(&nodes, args.config.as_deref(), args.output_file.as_deref(), &configs) {
+    let mapped: Vec<PathBuf> = global
+        .iter()
+        .map(|(_, r)| r.clone())
+        .chain(per_node.iter().map(|(_, _, r)| r.clone()))
+        .collect();
+    let guard = match outputs::for_compare(
+        &nodes,
+        &mapped,
+        args.config.as_deref(),
+        args.output_file.as_deref(),
+        &configs,
+    ) {
         Ok(guard) => guard,
         Err(e) => {
             say!("mblint: error: {e}");

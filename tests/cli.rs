@@ -1060,3 +1060,60 @@ fn a_folder_a_link_or_a_missing_folder_is_refused_before_anything_is_read() {
             .starts_with("{\n  \"schema_version\"")
     );
 }
+
+#[test]
+fn an_output_is_never_written_into_a_drive_copy_nor_over_a_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    // A drive copy: a DLL in it is read, so nothing is written anywhere inside it.
+    let copy = dir.path().join("c");
+    let inetsrv = copy.join("WINDOWS/system32/inetsrv");
+    std::fs::create_dir_all(&inetsrv).unwrap();
+    metabase_in(&inetsrv, "clean-64bit.xml");
+    let dll = inetsrv.join("asp.dll");
+    std::fs::write(&dll, b"MZ").unwrap();
+    let copy_arg = copy.as_os_str();
+    refused(
+        &[os("check"), os("-o"), dll.as_os_str(), copy_arg],
+        "is inside the drive copy",
+        &[&dll],
+    );
+    let new = inetsrv.join("report.sarif");
+    refused(
+        &[os("check"), os("-o"), new.as_os_str(), copy_arg],
+        "is inside the drive copy",
+        &[],
+    );
+    assert!(!new.exists());
+    // A mapped drive, as for any metabase.
+    let lone = dir.path().join("lone");
+    std::fs::create_dir_all(&lone).unwrap();
+    let metabase = metabase_in(&lone, "clean-64bit.xml");
+    let mapping = format!("C:={}", copy.display());
+    refused(
+        &[
+            os("check"),
+            os("-d"),
+            os(&mapping),
+            os("-o"),
+            dll.as_os_str(),
+            metabase.as_os_str(),
+        ],
+        "is inside drive C:",
+        &[&dll],
+    );
+    // --fix --backup: the backup's name is never the report's.
+    let bak = lone.join("MetaBase.xml.bak");
+    refused(
+        &[
+            os("check"),
+            os("--fix"),
+            os("--backup"),
+            os("-o"),
+            bak.as_os_str(),
+            metabase.as_os_str(),
+        ],
+        "--backup may give the backup",
+        &[&metabase],
+    );
+    assert!(!bak.exists());
+}

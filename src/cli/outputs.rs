@@ -176,7 +176,25 @@ struct Output {
 #[derive(Debug, Default)]
 pub struct Guard {
     reads: Vec<Read>,
+    /// Folders the run reads as a whole (a drive copy, a mapped drive: any DLL in them may be read),
+    /// canonical, with their description.
+    trees: Vec<(PathBuf, String)>,
+    /// Names `--fix --backup` may create: (canonical folder, the metabase's file name); its backups
+    /// are `<name>.bak`, `<name>.bak.1`, ...
+    backups: Vec<(PathBuf, String)>,
     outputs: Vec<Output>,
+}
+
+/// A path made canonical as far as it exists: its folder's canonical path and its own name.
+fn canonical_place(path: &Path) -> Option<PathBuf> {
+    if let Ok(full) = std::fs::canonicalize(path) {
+        return Some(full);
+    }
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    Some(std::fs::canonicalize(folder).ok()?.join(path.file_name()?))
 }
 
 impl Guard {
@@ -186,6 +204,24 @@ impl Guard {
     pub fn reads(&mut self, what: String, path: &Path) {
         if let Some(id) = identity_of(path) {
             self.reads.push(Read { what, id });
+        }
+    }
+
+    /// Records a folder the run reads as a whole: a drive copy or a mapped drive, where any DLL the
+    /// metabase names may be read. Nothing is written inside it.
+    pub fn reads_tree(&mut self, what: String, folder: &Path) {
+        if let Ok(canonical) = std::fs::canonicalize(folder) {
+            self.trees.push((canonical, what));
+        }
+    }
+
+    /// Records that `--fix --backup` may create backups of `metabase` beside it.
+    pub fn backs_up(&mut self, metabase: &Path) {
+        if let (Some(place), Some(name)) = (canonical_place(metabase), metabase.file_name())
+            && let Some(folder) = place.parent()
+        {
+            self.backups
+                .push((folder.to_path_buf(), name.to_string_lossy().into_owned()));
         }
     }
 
@@ -258,6 +294,26 @@ impl Guard {
                 path.display(),
                 read.what
             ));
+        }
+        if let Some(place) = canonical_place(path) {
+            if let Some((_, what)) = self.trees.iter().find(|(tree, _)| place.starts_with(tree)) {
+                return Err(format!(
+                    "{flag} {} is inside {what}, which this run reads as the server's drive: mblint never writes into it; write to a file outside it",
+                    path.display()
+                ));
+            }
+            let name = place.file_name().map(|n| n.to_string_lossy().to_lowercase());
+            if let Some((_, metabase)) = self.backups.iter().find(|(folder, metabase)| {
+                place.parent() == Some(folder.as_path())
+                    && name
+                        .as_deref()
+                        .is_some_and(|n| n.starts_with(&format!("{}.bak", metabase.to_lowercase())))
+            }) {
+                return Err(format!(
+                    "{flag} {} is a name --backup may give the backup of {metabase}: one would replace the other; write to another file",
+                    path.display()
+                ));
+            }
         }
         kind(path).map_err(|why| format!("{flag} {} {why}", path.display()))
     }
@@ -406,6 +462,15 @@ pub fn for_check(args: &super::CheckArgs, configs: &Configs) -> Result<Guard, St
         };
         guard.reads_metabase(&input, None);
         guard.reads_configuration(configs, &input.metabase, input.drive.is_some());
+        if let Some((folder, _)) = &input.drive {
+            guard.reads_tree(format!("the drive copy {}", folder.display()), folder);
+        }
+        if args.fix && args.backup {
+            guard.backs_up(&input.metabase);
+        }
+    }
+    for (letter, root) in &args.drives {
+        guard.reads_tree(format!("drive {letter}: (mapped to {})", root.display()), root);
     }
     guard.reads_named(args.config.as_deref(), args.baseline.as_deref());
     if let Some(path) = &args.output_file {
@@ -420,6 +485,7 @@ pub fn for_check(args: &super::CheckArgs, configs: &Configs) -> Result<Guard, St
 /// The guard of a `compare` run: every node's metabase and configuration against `-o`.
 pub fn for_compare(
     nodes: &[(String, PathBuf)],
+    mapped: &[PathBuf],
     config: Option<&Path>,
     output: Option<&Path>,
     configs: &Configs,
@@ -431,6 +497,12 @@ pub fn for_compare(
         };
         guard.reads_metabase(&input, Some(name));
         guard.reads_configuration(configs, &input.metabase, input.drive.is_some());
+        if let Some((folder, _)) = &input.drive {
+            guard.reads_tree(format!("node {name}'s drive copy {}", folder.display()), folder);
+        }
+    }
+    for root in mapped {
+        guard.reads_tree(format!("the mapped drive {}", root.display()), root);
     }
     guard.reads_named(config, None);
     if let Some(path) = output {
