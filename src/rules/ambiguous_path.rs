@@ -32,7 +32,7 @@ enum Known<'a> {
     /// Both readings looked for on the drive.
     Drive(&'a Readings),
     /// The text alone: no drive, or Win32's reading names nothing mblint can look for there.
-    Text(Opened),
+    Text(std::borrow::Cow<'a, Opened>),
 }
 
 impl Known<'_> {
@@ -60,6 +60,10 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         .metabase
         .find("/LM/W3SVC")
         .and_then(|svc| ctx.metabase.own(svc, props::WEB_SVC_EXT_RESTRICTION_LIST));
+    // What the text of each distinct path shows (compression schemes' own: their `%windir%` is
+    // expanded), worked out once per path however many entries name it.
+    let distinct = ctx.distinct_paths();
+    let texts: Vec<Option<Opened>> = distinct.paths.iter().map(|p| winpath::opened(p)).collect();
     let known = |index: usize| -> Option<Known<'_>> {
         let entry = &ctx.isapi.entries[index];
         // A URL's DLL listed in the restriction list is that list's entry (below).
@@ -80,9 +84,13 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         if entry.plain {
             return None;
         }
-        winpath::opened(&load_path(entry, &windir)).map(Known::Text)
+        if entry.role == Role::CompressionScheme {
+            return winpath::opened(&load_path(entry, &windir)).map(|o| Known::Text(std::borrow::Cow::Owned(o)));
+        }
+        texts[distinct.of_entry[index] as usize]
+            .as_ref()
+            .map(|o| Known::Text(std::borrow::Cow::Borrowed(o)))
     };
-    let distinct = ctx.distinct_paths();
     if distinct.representatives().any(|index| known(index).is_some()) {
         let mut words: HashMap<Arc<str>, Words> = HashMap::new();
         for (index, entry) in ctx.isapi.entries.iter().enumerate() {

@@ -180,14 +180,21 @@ pub fn as_opened(path: &str) -> String {
 /// Whether a name is one Win32 opens as a DOS device: `CON`, `PRN`, `AUX`, `NUL`, `COM1`-`COM9` or
 /// `LPT1`-`LPT9`, before its first dot, trailing spaces and a colon (`nul.dll`, `COM1.x.y`, `AUX:`).
 pub fn is_dos_device(name: &str) -> bool {
-    let base = name.split('.').next().unwrap_or(name).trim_end_matches([' ', ':']);
-    let upper = base.to_ascii_uppercase();
-    match upper.as_str() {
-        "CON" | "PRN" | "AUX" | "NUL" => true,
-        _ => {
-            let b = upper.as_bytes();
-            b.len() == 4 && (upper.starts_with("COM") || upper.starts_with("LPT")) && (b'1'..=b'9').contains(&b[3])
+    let base = name
+        .split('.')
+        .next()
+        .unwrap_or(name)
+        .trim_end_matches([' ', ':'])
+        .as_bytes();
+    match base.len() {
+        3 => ["CON", "PRN", "AUX", "NUL"]
+            .iter()
+            .any(|d| base.eq_ignore_ascii_case(d.as_bytes())),
+        4 => {
+            (base[..3].eq_ignore_ascii_case(b"COM") || base[..3].eq_ignore_ascii_case(b"LPT"))
+                && (b'1'..=b'9').contains(&base[3])
         }
+        _ => false,
     }
 }
 
@@ -392,6 +399,10 @@ mod tests {
         assert_eq!(names_as_written(r"C:\isapi\aux.dll"), ["isapi", "aux.dll"]);
         assert!(kinds(r"C:\isapi\com10.dll").is_empty());
         assert!(kinds(r"C:\isapi\console.dll").is_empty());
+        assert!(kinds(r"C:\isapi\lpt0.dll").is_empty());
+        for device in ["AUX", "aux.dll", "Con", "PRN.x.y", "nul :", "lpt9.dll", "COM1"] {
+            assert!(is_dos_device(device), "{device}");
+        }
         // The one invalid difference decides over the others, whatever order they come in.
         assert_eq!(literal(r" C:/a/..\x.dll."), Literal::Invalid(LeadingSpace));
         assert_eq!(literal(r"C:/a\..\x.dll."), Literal::Invalid(ForwardSlash));
