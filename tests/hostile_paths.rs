@@ -285,3 +285,22 @@ fn a_respelling_never_lets_run_what_the_list_prohibits_by_name() {
     assert_eq!(fix.applicability, Unsafe, "{}", fix.message);
     assert_eq!(fix.edits[0].content, asp);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_name_as_written_that_cannot_be_examined_is_an_input_not_checked() {
+    // `f.dll` is a healthy filter, but the drive holds a FIFO spelled `f.dll.`: what IIS 6 opens as
+    // written cannot be examined, so the run cannot pass on the Win32 reading's image.
+    let dir = drive(&["Filters/f.dll"], r"C:\Filters\f.dll.");
+    let fifo = std::ffi::CString::new(dir.path().join("Filters/f.dll.").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let report = lint(dir.path());
+    assert_eq!(report.unread.len(), 1, "{:#?}", report.diagnostics);
+    assert!(
+        report.unread[0].path.ends_with("Filters/f.dll."),
+        "{:?}",
+        report.unread[0]
+    );
+    let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["MB205", "MB206"]);
+}
