@@ -5,6 +5,10 @@
 //! DLL path, the script-map line), never its line number, which moves whenever a key is added above
 //! it. Identities are counted: two sites mapping the same DLL are two findings, and a third one is
 //! new.
+//!
+//! MB001 (malformed metabase) is never baselined: its identity is its rule and file, so one recorded
+//! while a file was truncated would match whatever broke the file later. It is not recorded, and a
+//! baseline that holds one (written by hand, or by an older mblint) filters none.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,6 +22,8 @@ use crate::lint::FileReport;
 const VERSION: u32 = 1;
 /// The largest baseline file read.
 const MAX_SIZE: u64 = 256 * 1024 * 1024;
+/// The rule no baseline accepts: a file mblint cannot read as a metabase.
+pub const NEVER_BASELINED: &str = "MB001";
 
 /// One recorded finding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -43,12 +49,6 @@ struct File {
 pub enum BaselineError {
     #[error("cannot read the baseline {path}: {message}")]
     Read { path: String, message: String },
-    #[error("cannot write the baseline {path}: {source}")]
-    Write {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
 }
 
 fn identity(report: &FileReport, d: &Diagnostic, place: &Occurrence) -> Identity {
@@ -75,19 +75,36 @@ pub fn place_identity(file: &str, text: &str, d: &Diagnostic, place: &Occurrence
 #[derive(Debug, Default)]
 pub struct Baseline {
     counts: HashMap<Identity, usize>,
+    /// MB001 places left out: found today and not recorded ([`Baseline::of`]), or held by the file
+    /// and ignored ([`Baseline::read`]).
+    never_baselined: usize,
 }
 
 impl Baseline {
+    /// Today's findings, but MB001's (counted in [`Baseline::never_baselined`]).
     pub fn of(reports: &[FileReport]) -> Baseline {
         let mut counts = HashMap::new();
+        let mut never_baselined = 0;
         for r in reports {
             for d in &r.diagnostics {
+                if d.code == NEVER_BASELINED {
+                    never_baselined += d.places().count();
+                    continue;
+                }
                 for place in d.places() {
                     *counts.entry(identity(r, d, &place)).or_insert(0) += 1;
                 }
             }
         }
-        Baseline { counts }
+        Baseline {
+            counts,
+            never_baselined,
+        }
+    }
+
+    /// How many MB001 places were left out (see the module documentation).
+    pub fn never_baselined(&self) -> usize {
+        self.never_baselined
     }
 
     pub fn len(&self) -> usize {
@@ -98,8 +115,8 @@ impl Baseline {
         self.counts.is_empty()
     }
 
-    /// Writes the baseline (sorted, so that it diffs well under version control).
-    pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
+    /// Writes the baseline file (sorted, so that it diffs well under version control).
+    pub fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let mut findings: Vec<Identity> = self
             .counts
             .iter()
@@ -120,10 +137,7 @@ impl Baseline {
         })
         .expect("serialisable")
             + "\n";
-        std::fs::write(path, text).map_err(|source| BaselineError::Write {
-            path: path.display().to_string(),
-            source,
-        })
+        out.write_all(text.as_bytes())
     }
 
     pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
@@ -144,13 +158,22 @@ impl Baseline {
             )));
         }
         let mut counts = HashMap::new();
+        let mut never_baselined = 0;
         for id in file.findings {
+            if id.code == NEVER_BASELINED {
+                never_baselined += 1;
+                continue;
+            }
             *counts.entry(id).or_insert(0) += 1;
         }
-        Ok(Baseline { counts })
+        Ok(Baseline {
+            counts,
+            never_baselined,
+        })
     }
 
-    /// Removes from `reports` the findings the baseline holds; returns how many were removed.
+    /// Removes from `reports` the findings the baseline holds, never an MB001; returns how many
+    /// were removed.
     pub fn filter(&self, reports: &mut [FileReport]) -> usize {
         let mut left = self.counts.clone();
         let mut removed = 0;
@@ -158,6 +181,9 @@ impl Baseline {
             // Per place: a finding stays with the places the baseline does not hold.
             let mut diagnostics = std::mem::take(&mut r.diagnostics);
             diagnostics.retain_mut(|d| {
+                if d.code == NEVER_BASELINED {
+                    return true;
+                }
                 let ids: Vec<Identity> = d.places().map(|p| identity(r, d, &p)).collect();
                 let mut ids = ids.into_iter();
                 d.retain_places(|_| match left.get_mut(&ids.next().expect("one per place")) {
@@ -224,12 +250,59 @@ mod tests {
         let baseline = Baseline::of(std::slice::from_ref(&report));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("baseline.json");
-        baseline.write(&path).unwrap();
+        let mut file = Vec::new();
+        baseline.write_to(&mut file).unwrap();
+        std::fs::write(&path, file).unwrap();
         let read = Baseline::read(&path).unwrap();
         assert_eq!(read.counts, baseline.counts);
         std::fs::write(&path, "{\"mblint_baseline\": 9, \"findings\": []}").unwrap();
         assert!(Baseline::read(&path).unwrap_err().to_string().contains("version 9"));
         std::fs::write(&path, "not json").unwrap();
         assert!(Baseline::read(&path).unwrap_err().to_string().contains("line 1"));
+    }
+
+    #[test]
+    fn mb001_is_never_recorded_nor_filtered() {
+        // A truncated metabase: its MB001 is not recorded, its other findings are.
+        let truncated = &FIXTURE[..FIXTURE.len() / 2];
+        let before = lint_bytes("m.xml", truncated);
+        assert!(before.diagnostics.iter().any(|d| d.code == "MB001"));
+        let baseline = Baseline::of(std::slice::from_ref(&before));
+        assert_eq!(baseline.never_baselined(), 1);
+        assert!(
+            baseline.counts.keys().all(|id| id.code != "MB001"),
+            "{:?}",
+            baseline.counts
+        );
+        let mut again = [lint_bytes("m.xml", truncated)];
+        baseline.filter(&mut again);
+        assert_eq!(
+            again[0].diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(),
+            ["MB001"]
+        );
+        // A baseline file that holds one (by hand, or from an older mblint) filters none: its identity
+        // (rule and file, no cause) would match any later malformation of the file.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baseline.json");
+        let held: Vec<Identity> = before
+            .diagnostics
+            .iter()
+            .flat_map(|d| d.places().map(|p| identity(&before, d, &p)))
+            .collect();
+        assert!(held.iter().any(|id| id.code == "MB001" && id.cause.is_empty()));
+        std::fs::write(
+            &path,
+            serde_json::to_string(&File {
+                mblint_baseline: VERSION,
+                findings: held,
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        let read = Baseline::read(&path).unwrap();
+        assert_eq!(read.never_baselined(), 1);
+        let mut later = [lint_bytes("m.xml", &FIXTURE[..100])];
+        read.filter(&mut later);
+        assert!(later[0].diagnostics.iter().any(|d| d.code == "MB001"));
     }
 }

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::bitness::Bitness;
-use crate::config::{ConfigError, Origin, Settings};
+use crate::config::{ConfigError, Configs, Settings};
 use crate::diagnostic::Severity;
 use crate::fixer::{self, Request};
 use crate::fixer::{script, write};
@@ -31,6 +31,8 @@ macro_rules! say {
 
 // `mblint history`: its arguments and command (issue 14).
 mod history;
+// Where `check` and `compare` write, guarded against the files they read (issue 19).
+mod outputs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -72,7 +74,7 @@ pub enum Command {
 }
 
 // Every subcommand's help ends with its exit codes (the contract scripts rely on).
-const CHECK_EXIT_CODES: &str = "Exit codes:\n  0  no finding at or above --fail-on (or --exit-zero)\n  1  findings at or above --fail-on remain (--diff, --script: nothing written)\n  2  usage error, unreadable input, a fix not written, or an internal error";
+const CHECK_EXIT_CODES: &str = "Exit codes:\n  0  no finding at or above --fail-on (or --exit-zero)\n  1  findings at or above --fail-on remain (--diff, --script: nothing written)\n  2  usage error, unreadable input, a fix, report (-o) or baseline not written, or an internal error";
 const INSPECT_EXIT_CODES: &str = "Exit codes:\n  0  every file is a readable PE image\n  1  some files are not valid PE images\n  2  usage error, or a file or folder could not be read";
 const LIST_EXIT_CODES: &str =
     "Exit codes:\n  0  the rules were listed\n  2  usage error, or the output could not be written";
@@ -180,7 +182,8 @@ pub struct CheckArgs {
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub min_severity: Option<Severity>,
     /// Write the report in --format to FILE, and a concise summary to the console (SARIF for code
-    /// scanning and text for the log, in one run).
+    /// scanning and text for the log, in one run). FILE is never a file the run reads; a device or
+    /// a FIFO is written to, not replaced; a folder or a link to a file is refused.
     #[arg(short, long, value_name = "FILE", conflicts_with_all = ["diff", "script"])]
     pub output_file: Option<PathBuf>,
     /// Apply safe fixes to the files (after verifying the result), then report what remains.
@@ -205,7 +208,8 @@ pub struct CheckArgs {
     #[arg(long, value_parser = ["32", "64"], value_name = "BITS", requires = "fixing")]
     pub worker_bitness: Option<String>,
     /// Record today's findings in FILE (by rule, file, Location, property and cause, not by line), for
-    /// `--baseline`; exits 0 once written.
+    /// `--baseline`; exits 0 once written (1 if a malformed metabase, MB001, was found: it is never
+    /// recorded).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "fix", "diff", "script"])]
     pub write_baseline: Option<PathBuf>,
     /// Report only findings that FILE (written by `--write-baseline`) does not hold: what is new.
@@ -257,7 +261,8 @@ pub struct CompareArgs {
     /// Text and concise formats: the findings only, no node table and no summary.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Write the report in --format to FILE, and the findings in brief to the console.
+    /// Write the report in --format to FILE, and the findings in brief to the console (FILE is
+    /// never a node's metabase or configuration; a device or a FIFO is written to, not replaced).
     #[arg(short, long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
     /// Every node's platform, above what its drive and metabase say.
@@ -453,28 +458,33 @@ fn show_rule(args: &RuleArgs) -> std::io::Result<u8> {
     output(&text).map(|()| EXIT_CLEAN)
 }
 
-/// The settings for one metabase: the configuration file that applies (unless `--isolated`), then
-/// the command line over it.
+/// The settings for one metabase (as [`settings_in`]), in a run of its own: for a command that
+/// checks one metabase.
 fn settings_for(
     args: &CheckArgs,
     metabase: &std::path::Path,
     drive: Option<&std::path::Path>,
-) -> Result<Settings, ConfigError> {
-    let file = if args.isolated {
-        None
-    } else if let Some(config) = &args.config {
-        Some((config.clone(), Origin::Named))
-    } else {
-        Settings::discover(metabase, drive.is_some()).map(|p| (p, Origin::Discovered))
-    };
-    let settings = match &file {
-        Some((path, origin)) => Settings::load(path, *origin)?,
-        None => Settings::default(),
-    };
-    let file = file.map(|(path, _)| path);
+) -> Result<Settings, String> {
+    let mut configs = configs_of(args).map_err(|e| e.to_string())?;
+    settings_in(args, &mut configs, metabase, drive)
+}
+
+/// The configurations of a `check` run; an error if `--select` or `--ignore` names no rule.
+fn configs_of(args: &CheckArgs) -> Result<Configs, ConfigError> {
+    Configs::new(&args.select, &args.ignore, args.isolated, args.config.as_deref())
+}
+
+/// The settings for one metabase: the configuration file that applies (unless `--isolated`), then
+/// the command line over it; with `--verbose`, says which file that is.
+fn settings_in(
+    args: &CheckArgs,
+    configs: &mut Configs,
+    metabase: &std::path::Path,
+    drive: Option<&std::path::Path>,
+) -> Result<Settings, String> {
     if args.verbose {
-        match &file {
-            Some(path) => say!(
+        match configs.file_for(metabase, drive.is_some()) {
+            Some((path, _)) => say!(
                 "mblint: {} checked with configuration {}",
                 metabase.display(),
                 path.display()
@@ -482,7 +492,7 @@ fn settings_for(
             None => say!("mblint: {} checked with no configuration file", metabase.display()),
         }
     }
-    settings.with_command_line(&args.select, &args.ignore)
+    configs.settings(metabase, drive.is_some())
 }
 
 /// The drives for one metabase: the configuration's, then `--drive` over them. None by default, on
@@ -734,10 +744,10 @@ pub fn auto_ascii(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
 type Checked = Result<(FileReport, Option<String>), (String, Option<Box<FileReport>>)>;
 
 /// Checks (or fixes) one PATH: a MetaBase.xml or a copy of a server's system drive.
-fn check_path(args: &CheckArgs, path: &std::path::Path) -> Checked {
+fn check_path(args: &CheckArgs, configs: &mut Configs, path: &std::path::Path) -> Checked {
     input(path).map_err(|e| (e.to_string(), None)).and_then(|input| {
         let drive = input.drive.as_ref().map(|(folder, _)| folder.as_path());
-        let settings = settings_for(args, &input.metabase, drive).map_err(|e| (e.to_string(), None))?;
+        let settings = settings_in(args, configs, &input.metabase, drive).map_err(|e| (e, None))?;
         let options = options_for(args, settings).map_err(|e| (e, None))?;
         let options = effective_options(&input, &options);
         let result = if args.fix || args.diff || args.script.is_some() {
@@ -775,7 +785,7 @@ pub const STDIN_NAME: &str = "<stdin>";
 
 /// Checks a metabase read from standard input (`-`): up to the size a metabase may have, with the
 /// configuration found from the working folder. Only checked: there is no file to fix.
-fn check_stdin(args: &CheckArgs) -> Checked {
+fn check_stdin(args: &CheckArgs, configs: &mut Configs) -> Checked {
     let cap = crate::metabase::source::MAX_FILE_SIZE as u64;
     let bytes = read_stdin(std::io::stdin().lock(), cap)
         .map_err(|e| (format!("{STDIN_NAME}: cannot read standard input: {e}"), None))?
@@ -788,7 +798,7 @@ fn check_stdin(args: &CheckArgs) -> Checked {
     let anchor = std::env::current_dir()
         .map_err(|e| (format!("{STDIN_NAME}: the working folder cannot be read: {e}"), None))?
         .join("MetaBase.xml");
-    let settings = settings_for(args, &anchor, None).map_err(|e| (e.to_string(), None))?;
+    let settings = settings_in(args, configs, &anchor, None).map_err(|e| (e, None))?;
     let options = options_for(args, settings).map_err(|e| (e, None))?;
     let report = crate::lint::lint_bytes_with(STDIN_NAME, bytes, &options);
     warn_unmatched_locations(&options.settings, &report);
@@ -883,14 +893,35 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
         );
         return Ok(EXIT_ERROR);
     }
+    let mut configs = match configs_of(args) {
+        Ok(configs) => configs,
+        Err(e) => {
+            say!("mblint: error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    // An output (-o, --write-baseline) that could not be written: exit 2, the rest still written.
+    let mut not_written = false;
+    // Before any input is read: no output is a file the run reads, or anything but a file, a
+    // device or a FIFO.
+    let guard = match outputs::for_check(args, &configs) {
+        Ok(guard) => guard,
+        Err(e) => {
+            say!("mblint: error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
     let mut reports: Vec<FileReport> = Vec::new();
     let mut failures: Vec<InputFailure> = Vec::new();
     let mut fix_output = String::new();
+    // Each error is said once: inputs that share a configuration file share its one error (every
+    // input is still listed in the report).
+    let mut said: std::collections::HashSet<String> = std::collections::HashSet::new();
     for path in &args.paths {
         let result = if path.as_os_str() == "-" {
-            check_stdin(args)
+            check_stdin(args, &mut configs)
         } else {
-            check_path(args, path)
+            check_path(args, &mut configs, path)
         };
         match result {
             Ok((report, extra)) => {
@@ -900,36 +931,65 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
                 unread_dlls(&report, &mut failures);
                 reports.push(report)
             }
-            Err((error, report)) => {
+            Err((error, None)) => {
                 // The error may quote a path from the drive copy or the command line: escaped.
-                say!("mblint: error: {error}");
+                if said.insert(error.clone()) {
+                    say!("mblint: error: {error}");
+                }
                 failures.push(InputFailure {
                     path: path.display().to_string(),
                     error,
                 });
-                if let Some(report) = report {
-                    unread_dlls(&report, &mut failures);
-                    reports.push(*report);
-                }
+            }
+            Err((error, Some(report))) => {
+                // Checked, and its fixes not written: the failure goes under the report's name
+                // (the metabase found in a drive copy, not the folder), which is how every format
+                // tells it from an input that could not be checked.
+                say!(
+                    "mblint: error: {}: checked, but its fixes were not written: {error}",
+                    report.source.name
+                );
+                failures.push(InputFailure {
+                    path: report.source.name.clone(),
+                    error,
+                });
+                unread_dlls(&report, &mut failures);
+                reports.push(*report);
             }
         }
     }
     if let Some(path) = &args.write_baseline {
         let baseline = crate::baseline::Baseline::of(&reports);
-        if let Err(e) = baseline.write(path) {
-            say!("mblint: error: {e}");
-            return Ok(EXIT_ERROR);
+        if let Err(e) = guard.write("--write-baseline", path, |out| baseline.write_to(out)) {
+            // The report is still written, and the run fails.
+            say!("mblint: error: {e}; no baseline written");
+            not_written = true;
+        } else {
+            say!(
+                "mblint: recorded {} finding(s) in {}; `--baseline {}` reports only new ones",
+                baseline.len(),
+                path.display(),
+                path.display()
+            );
         }
-        say!(
-            "mblint: recorded {} finding(s) in {}; `--baseline {}` reports only new ones",
-            baseline.len(),
-            path.display(),
-            path.display()
-        );
+        if baseline.never_baselined() > 0 {
+            say!(
+                "mblint: warning: {} MB001 finding(s) (malformed-metabase) not recorded in {}: a baseline never accepts a file mblint cannot read as a metabase; it fails this run and every `--baseline` run until the file is fixed",
+                baseline.never_baselined(),
+                path.display()
+            );
+        }
     }
     if let Some(path) = &args.baseline {
         match crate::baseline::Baseline::read(path) {
             Ok(baseline) => {
+                if baseline.never_baselined() > 0 {
+                    say!(
+                        "mblint: warning: the baseline {} holds {} MB001 finding(s) (malformed-metabase): ignored, a baseline never hides a malformed metabase",
+                        path.display(),
+                        baseline.never_baselined()
+                    );
+                }
                 let known = baseline.filter(&mut reports);
                 if known > 0 {
                     say!(
@@ -948,7 +1008,7 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
             }
         }
     }
-    let failed = !failures.is_empty();
+    let failed = !failures.is_empty() || not_written;
     if args.diff || args.script.is_some() {
         // The diff or the script is the output; the files are unchanged, so their findings remain.
         output(&fix_output)?;
@@ -1009,20 +1069,21 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
     match &args.output_file {
         None => render(args.format, &mut stdout)?,
         Some(path) => {
-            // Streamed to a temporary file beside it, renamed over it when whole: a SARIF of a
-            // million places is never one buffer, and a failed write never leaves half a report.
-            if let Err(e) = write_whole(path, |out| render(args.format, out)) {
-                say!("mblint: error: cannot write {}: {e}", path.display());
-                return Ok(EXIT_ERROR);
+            // Streamed to a temporary file beside it, renamed over it when whole (or written to a
+            // device or a FIFO): a SARIF of a million places is never one buffer, and a failed
+            // write never leaves half a report.
+            if let Err(e) = guard.write("-o", path, |out| render(args.format, out)) {
+                say!("mblint: error: {e}");
+                not_written = true;
             }
-            // The console gets the findings in brief.
+            // The console gets the findings in brief, whether or not the file was written.
             render(Format::Concise, &mut stdout)?;
         }
     }
     stdout.flush()?;
     // The process ends here: freeing every finding and source one by one would only cost time.
     std::mem::forget(reports);
-    Ok(code)
+    Ok(if not_written { EXIT_ERROR } else { code })
 }
 
 /// The DLLs a report's lint could not read, as inputs not checked (said on stderr too): the run
@@ -1034,45 +1095,17 @@ fn unread_dlls(report: &FileReport, failures: &mut Vec<InputFailure>) {
     }
 }
 
-/// Writes a file through `render` into a temporary file in the same folder, then renames it over
-/// `path`; the temporary file is removed when anything fails.
-fn write_whole(
-    path: &std::path::Path,
-    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(name);
-    temp_name.push(format!(".{}.mblint-tmp", std::process::id()));
-    let temp = path.with_file_name(temp_name);
-    let result = (|| {
-        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
-        let mut out = std::io::BufWriter::new(file);
-        render(&mut out)?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
-}
-
 /// 2 if an input failed, else 1 if a finding at the fail level remains (unless --exit-zero), else 0.
 fn exit_code(args: &CheckArgs, reports: &[FileReport], failed: bool) -> u8 {
     if failed {
         return EXIT_ERROR;
     }
-    // Writing a baseline accepts today's findings.
-    if args.write_baseline.is_some() {
-        return EXIT_CLEAN;
-    }
+    // Writing a baseline accepts today's findings, but for those no baseline accepts (MB001).
+    let accepted = |code: &str| args.write_baseline.is_some() && code != crate::baseline::NEVER_BASELINED;
     let failing = reports
         .iter()
         .flat_map(|r| &r.diagnostics)
-        .any(|d| d.severity >= args.fail_on);
+        .any(|d| d.severity >= args.fail_on && !accepted(d.code));
     if failing && !args.exit_zero {
         EXIT_FINDINGS
     } else {
@@ -1116,7 +1149,7 @@ pub fn statistics(reports: &[FileReport], failures: &[InputFailure]) -> String {
             rule.map_or("", |r| r.severity.as_str())
         );
     }
-    out + &text::summary(reports, failures) + &text::fixable(reports)
+    out + &text::summary(reports, failures) + &text::fixable(reports, failures)
 }
 
 /// `--statistics --format json`: the same per rule, and the inputs that failed.
@@ -1348,26 +1381,6 @@ fn compare_mapping(text: &str) -> Result<(Option<String>, char, PathBuf), String
     Ok((None, letter, root))
 }
 
-/// The settings for one node's metabase: the configuration file that applies, then the command line.
-fn compare_settings(
-    args: &CompareArgs,
-    metabase: &std::path::Path,
-    in_drive_copy: bool,
-) -> Result<Settings, ConfigError> {
-    let file = if args.isolated {
-        None
-    } else if let Some(config) = &args.config {
-        Some((config.clone(), Origin::Named))
-    } else {
-        Settings::discover(metabase, in_drive_copy).map(|p| (p, Origin::Discovered))
-    };
-    let settings = match &file {
-        Some((path, origin)) => Settings::load(path, *origin)?,
-        None => Settings::default(),
-    };
-    settings.with_command_line(&args.select, &args.ignore)
-}
-
 /// The JSON document of `compare`: the JSON report of every node, and the comparison.
 #[derive(serde::Serialize)]
 struct CompareJson<'a> {
@@ -1413,12 +1426,40 @@ fn compare(args: &CompareArgs) -> std::io::Result<u8> {
             }
         }
     }
+    let mut configs = match Configs::new(&args.select, &args.ignore, args.isolated, args.config.as_deref()) {
+        Ok(configs) => configs,
+        Err(e) => {
+            say!("mblint: error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let nodes: Vec<(String, PathBuf)> = names.iter().cloned().zip(paths.iter().cloned()).collect();
+    let mapped: Vec<PathBuf> = global
+        .iter()
+        .map(|(_, r)| r.clone())
+        .chain(per_node.iter().map(|(_, _, r)| r.clone()))
+        .collect();
+    let guard = match outputs::for_compare(
+        &nodes,
+        &mapped,
+        args.config.as_deref(),
+        args.output_file.as_deref(),
+        &configs,
+    ) {
+        Ok(guard) => guard,
+        Err(e) => {
+            say!("mblint: error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
     let mut early: Vec<InputFailure> = Vec::new();
     let mut specs: Vec<NodeSpec> = Vec::new();
     let mut skipped: Vec<String> = Vec::new();
+    // Each error once, naming every node it stopped: a shared configuration file fails once.
+    let mut said: Vec<(String, Vec<String>)> = Vec::new();
     for (name, path) in names.iter().zip(&paths) {
         let options = input(path).map_err(|e| e.to_string()).and_then(|input| {
-            let settings = compare_settings(args, &input.metabase, input.drive.is_some()).map_err(|e| e.to_string())?;
+            let settings = configs.settings(&input.metabase, input.drive.is_some())?;
             let mut drives = Drives::default();
             let mappings = settings
                 .drives
@@ -1451,13 +1492,22 @@ fn compare(args: &CompareArgs) -> std::io::Result<u8> {
                 options,
             }),
             Err(error) => {
-                say!("mblint: error: node {name}: {error}");
+                match said.iter_mut().find(|(e, _)| *e == error) {
+                    Some((_, nodes)) => nodes.push(name.clone()),
+                    None => said.push((error.clone(), vec![name.clone()])),
+                }
                 early.push(InputFailure {
                     path: path.display().to_string(),
                     error: format!("node {name}: {error}"),
                 });
                 skipped.push(name.clone());
             }
+        }
+    }
+    for (error, nodes) in &said {
+        match nodes.as_slice() {
+            [node] => say!("mblint: error: node {node}: {error}"),
+            nodes => say!("mblint: error: nodes {}: {error}", nodes.join(", ")),
         }
     }
     let mut outcome = crate::compare::compare(&specs);
@@ -1515,20 +1565,19 @@ fn compare(args: &CompareArgs) -> std::io::Result<u8> {
         }
     };
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut not_written = false;
     match &args.output_file {
         None => render(args.format, &mut stdout)?,
         Some(path) => {
-            let mut file = Vec::new();
-            render(args.format, &mut file)?;
-            if let Err(e) = std::fs::write(path, &file) {
-                say!("mblint: error: cannot write {}: {e}", path.display());
-                return Ok(EXIT_ERROR);
+            if let Err(e) = guard.write("-o", path, |out| render(args.format, out)) {
+                say!("mblint: error: {e}");
+                not_written = true;
             }
             render(Format::Concise, &mut stdout)?;
         }
     }
     stdout.flush()?;
-    if !failures.is_empty() {
+    if !failures.is_empty() || not_written {
         return Ok(EXIT_ERROR);
     }
     let failing = reports

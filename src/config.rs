@@ -119,6 +119,85 @@ fn place(text: &str, span: std::ops::Range<usize>) -> String {
     format!("line {line}, column {column}: ")
 }
 
+/// `--select` and `--ignore` as the codes or prefixes they stand for: validated once per run,
+/// before any input is read, so that a bad pattern is one usage error, not one per input.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommandLine {
+    select: Vec<String>,
+    ignore: Vec<String>,
+}
+
+impl CommandLine {
+    /// A pattern that names no rule, or an ignore of MB001 alone, is a usage error.
+    pub fn parse(select: &[String], ignore: &[String]) -> Result<CommandLine, ConfigError> {
+        let select = select
+            .iter()
+            .map(|p| resolve_pattern(p).map_err(|e| ConfigError::Usage(format!("--select {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ignore = ignore
+            .iter()
+            .map(|p| resolve_ignore(p).map_err(|e| ConfigError::Usage(format!("--ignore {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(CommandLine { select, ignore })
+    }
+}
+
+/// The settings of every input of one run: the command line's rule selection over the
+/// configuration file that applies to each input (the one named with `--config`, the one found
+/// beside the metabase, or none with `--isolated`). Each file is read once however many inputs
+/// share it, so they share its settings, or its one error.
+#[derive(Debug)]
+pub struct Configs {
+    command_line: CommandLine,
+    isolated: bool,
+    named: Option<PathBuf>,
+    read: std::collections::HashMap<PathBuf, Result<Settings, String>>,
+}
+
+impl Configs {
+    /// An error if `--select` or `--ignore` names no rule (or ignores MB001 alone): a usage error,
+    /// before any input is read.
+    pub fn new(
+        select: &[String],
+        ignore: &[String],
+        isolated: bool,
+        named: Option<&Path>,
+    ) -> Result<Configs, ConfigError> {
+        Ok(Configs {
+            command_line: CommandLine::parse(select, ignore)?,
+            isolated,
+            named: named.map(Path::to_path_buf),
+            read: Default::default(),
+        })
+    }
+
+    /// The configuration file that applies to a metabase, and how it came to apply; none with
+    /// `--isolated`, or when none is named and none is beside it (or it is in a drive copy).
+    pub fn file_for(&self, metabase: &Path, in_drive_copy: bool) -> Option<(PathBuf, Origin)> {
+        if self.isolated {
+            None
+        } else if let Some(named) = &self.named {
+            Some((named.clone(), Origin::Named))
+        } else {
+            Settings::discover(metabase, in_drive_copy).map(|p| (p, Origin::Discovered))
+        }
+    }
+
+    /// The settings for a metabase: its configuration file's (read the first time a metabase
+    /// needs it), then the command line over them. The error names the file.
+    pub fn settings(&mut self, metabase: &Path, in_drive_copy: bool) -> Result<Settings, String> {
+        let settings = match self.file_for(metabase, in_drive_copy) {
+            None => Settings::default(),
+            Some((path, origin)) => self
+                .read
+                .entry(path)
+                .or_insert_with_key(|path| Settings::load(path, origin).map_err(|e| e.to_string()))
+                .clone()?,
+        };
+        Ok(settings.with(&self.command_line))
+    }
+}
+
 impl Settings {
     /// Whether a rule runs. MB001 always does: a file that does not parse must never look clean.
     pub fn enabled(&self, code: &str) -> bool {
@@ -158,20 +237,17 @@ impl Settings {
     /// Applies command-line options over the file's: `--select` replaces, `--ignore` adds. Codes,
     /// prefixes and rule names are taken; a pattern that names no rule, or an ignore of MB001 alone,
     /// is a usage error.
-    pub fn with_command_line(mut self, select: &[String], ignore: &[String]) -> Result<Settings, ConfigError> {
-        let select = select
-            .iter()
-            .map(|p| resolve_pattern(p).map_err(|e| ConfigError::Usage(format!("--select {e}"))))
-            .collect::<Result<Vec<_>, _>>()?;
-        let ignore = ignore
-            .iter()
-            .map(|p| resolve_ignore(p).map_err(|e| ConfigError::Usage(format!("--ignore {e}"))))
-            .collect::<Result<Vec<_>, _>>()?;
-        if !select.is_empty() {
-            self.select = select;
+    pub fn with_command_line(self, select: &[String], ignore: &[String]) -> Result<Settings, ConfigError> {
+        Ok(self.with(&CommandLine::parse(select, ignore)?))
+    }
+
+    /// Applies the command line's rule selection, already validated, over the file's.
+    pub fn with(mut self, command_line: &CommandLine) -> Settings {
+        if !command_line.select.is_empty() {
+            self.select = command_line.select.clone();
         }
-        self.ignore.extend(ignore);
-        Ok(self)
+        self.ignore.extend(command_line.ignore.iter().cloned());
+        self
     }
 
     /// The `[[per-location]]` Locations that match no key of `mb` (neither a key at the Location nor
@@ -563,5 +639,32 @@ ignore = ["MB102"]
         ))
         .unwrap();
         assert_eq!(s.unmatched_locations(&mb), ["/lm/w3svc/9/root"]);
+    }
+
+    #[test]
+    fn a_run_reads_each_configuration_file_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("mblint.toml");
+        std::fs::write(&config, "ignore = [\"MB205\"]\n").unwrap();
+        let mut configs = Configs::new(&["MB2".into()], &[], false, None).unwrap();
+        let first = configs.settings(&dir.path().join("a.xml"), false).unwrap();
+        assert_eq!(
+            (first.select.as_slice(), first.ignore.as_slice()),
+            (&["MB2".to_string()][..], &["MB205".to_string()][..])
+        );
+        // The file changes between two inputs of one run: both are checked with what was read.
+        std::fs::write(&config, "bogus = 1\n").unwrap();
+        assert_eq!(configs.settings(&dir.path().join("b.xml"), false), Ok(first));
+        // A new run reads it again, and its error is the same for every input.
+        let mut configs = Configs::new(&[], &[], false, None).unwrap();
+        let error = configs.settings(&dir.path().join("a.xml"), false).unwrap_err();
+        assert!(error.contains("unknown field `bogus`"), "{error}");
+        assert_eq!(configs.settings(&dir.path().join("b.xml"), false), Err(error));
+        // Nothing is read with --isolated, or in a drive copy.
+        assert_eq!(
+            Configs::new(&[], &[], true, None).unwrap().settings(&config, false),
+            Ok(Settings::default())
+        );
+        assert_eq!(configs.settings(&config, true), Ok(Settings::default()));
     }
 }

@@ -154,16 +154,17 @@ ASPNET_WSERL = [
 ]
 
 
-def server_document(maps, filters, pools_extra=None, extra_keys=(), wserl=None, service_extra=None, windir=WIN):
+def server_document(maps, filters, pools_extra=None, extra_keys=(), wserl=None, service_extra=None, windir=WIN,
+                    urlscan=f"{INETSRV}\\urlscan\\urlscan.dll"):
     """The metabase of a drive copy in testdata/servers/ (see make_servers.server): ASP's maps plus
-    `maps`, UrlScan plus `filters`. With another `windir` (D:\\WINDOWS) every C:\\WINDOWS\\ path in it
-    is written under that folder instead; %windir% stays as it is."""
+    `maps`, UrlScan (at `urlscan`) plus `filters`. With another `windir` (D:\\WINDOWS) every C:\\WINDOWS\\
+    path in it is written under that folder instead; %windir% stays as it is."""
     text = document(
         header()
         + [web_service(asp_maps() + maps, WSERL_BASE + ASPNET_WSERL if wserl is None else wserl, DEPS_BASE,
                        service_extra)]
         + site(1, "Default Web Site") + list(extra_keys) + pools(pools_extra)
-        + global_filters([("UrlScan", f"{INETSRV}\\urlscan\\urlscan.dll", {})] + list(filters))
+        + global_filters([("UrlScan", urlscan, {})] + list(filters))
         + templates())
     if windir != WIN:
         text = text.replace(WIN + "\\", windir + "\\")
@@ -205,6 +206,27 @@ def spec_windows_on_d():
             "filters": [("ASP.NET_2.0.50727", f"{FW20}\\aspnet_filter.dll", {})],
             "pools_extra": {"Enable32bitAppOnWin64": "TRUE"},
             "windir": "D:\\WINDOWS"}
+
+
+# asp.dll spelled four ways Win32 reads as C:\WINDOWS\system32\inetsrv\asp.dll and IIS 6, which opens
+# `\\?\` and the text as written, does not: a trailing dot, a trailing space, forward slashes, `..`.
+ODD_ASP_MAPS = [
+    f".dot,{INETSRV}\\asp.dll.,5,GET,HEAD,POST",
+    f".spc,{INETSRV}\\asp.dll ,5,GET,HEAD,POST",
+    f".fsl,{INETSRV.replace(chr(92), '/')}/asp.dll,5,GET,HEAD,POST",
+    f".par,{INETSRV}\\..\\inetsrv\\asp.dll,5,GET,HEAD,POST",
+]
+# WebDAV allowed, in an entry spelled with a trailing dot: compared as written, httpext.dll falls
+# under "All Unknown ISAPI Extensions", which is prohibited.
+ODD_WSERL = [f"1,{INETSRV}\\httpext.dll.,0,WEBDAV,WebDAV"]
+
+
+def spec_ambiguous_paths():
+    """A 64-bit server whose metabase spells ASP four ways (ODD_ASP_MAPS), loads UrlScan through a
+    folder name with a trailing dot, and lists WebDAV in the restriction list with a trailing dot."""
+    return {"maps": ODD_ASP_MAPS, "filters": [],
+            "wserl": WSERL_BASE + ODD_WSERL,
+            "urlscan": f"{WIN}\\system32\\inetsrv\\urlscan.\\urlscan.dll"}
 
 
 def write(name, text, crlf=True, bom=True):
@@ -425,6 +447,19 @@ def rule_fixtures():
         + site(2, "Legacy", root_extra={"ScriptMaps": aspnet_maps(FW11)})
         + site(3, "Lost", site_extra={"AppPoolId": "NoSuchPool"}, root_extra={"AppPoolId": "NoSuchPool"})
         + pools({"Enable32bitAppOnWin64": "TRUE"}) + global_filters([]) + templates()))
+
+    # MB206: the drive copy's metabase (make_servers.py, ambiguous-paths) read without a drive, plus
+    # what only the text can show: a DOS device name, a path longer than MAX_PATH, a value with a
+    # leading space, and one that already carries `\\?\`.
+    long_folder = "C:\\Program Files\\Acme\\" + "\\".join(["Deeply Nested Component Folder"] * 8)
+    write("rules/MB206-ambiguous-paths.xml", server_document(
+        **{**spec_ambiguous_paths(),
+           "maps": ODD_ASP_MAPS + [".nul,C:\\Tools\\nul.dll,1,GET",
+                                   f".lng,{long_folder}\\handler.dll,1,GET"],
+           "wserl": WSERL_BASE + ODD_WSERL + ["1,C:\\Tools\\nul.dll,1,TOOLS,Tools",
+                                              f"1,{long_folder}\\handler.dll,1,ACME,Acme handler"],
+           "filters": [("Spaced", " C:\\Filters\\spaced.dll", {}),
+                       ("Prefixed", "\\\\?\\C:\\Filters\\prefixed.dll", {})]}))
 
     # Near misses: everything here is right, and no rule may fire.
     write("rules/near-misses.xml", document(

@@ -94,13 +94,14 @@ def write_metabase(root, text, at="Windows/System32/InetSrv/MetaBase.xml"):
 
 
 def server(name, maps, filters, pools_extra=None, extra_keys=(), drive=base_drive, windir=mm.WIN,
-           metabase_at="Windows/System32/InetSrv/MetaBase.xml", wserl=None, service_extra=None):
+           metabase_at="Windows/System32/InetSrv/MetaBase.xml", wserl=None, service_extra=None, **document):
     """A drive copy made by `drive`, with the metabase mm.server_document writes (on `windir`, the
     Windows folder as the metabase names it, C:\\WINDOWS by default) at `metabase_at`."""
     root = os.path.join(SERVERS, name)
     shutil.rmtree(root, ignore_errors=True)
     drive(root)
-    write_metabase(root, mm.server_document(maps, filters, pools_extra, extra_keys, wserl, service_extra, windir),
+    write_metabase(root, mm.server_document(maps, filters, pools_extra, extra_keys, wserl, service_extra, windir,
+                                            **document),
                    metabase_at)
     return root
 
@@ -247,6 +248,16 @@ def main():
                   [("ASP.NET_2.0.50727", f"{mm.FW64_20}\\aspnet_filter.dll", {})], drive=base_drive_x64)
     os.makedirs(os.path.join(root, "Windows/System32/config"), exist_ok=True)
     shutil.copyfile(os.path.join(HERE, "hives", "system-full.hiv"), os.path.join(root, "Windows/System32/config/system"))
+
+    # A 64-bit server (x64 images, 64-bit workers) whose metabase spells ASP four ways Win32 reads as
+    # system32\\inetsrv\\asp.dll (trailing dot, trailing space, `/`, `..`), loads UrlScan through
+    # `inetsrv\\urlscan.\\` (a folder name with a trailing dot), and lists WebDAV with a trailing dot.
+    # Every file is on the drive as Win32 reads the paths; none as written. Correct verdict: MB206 for
+    # each (IIS 6 opens `\\?\` and the text as written; whether it canonicalises first, no source
+    # says), with safe fixes that write the drive's spelling for the maps and the filter and a
+    # display-only one for the restriction entry; no image finding, since the image each canonical
+    # path names is healthy.
+    server("ambiguous-paths", drive=base_drive_x64, **mm.spec_ambiguous_paths())
 
     # The 32-bit server of x86-aspnet20 plus a filter whose only image is an x64 build. Correct verdict:
     # AcmeAuth cannot load on 32-bit Windows (no mode or switch fixes it).

@@ -553,3 +553,567 @@ fn min_severity_filters_what_is_shown_not_the_verdict() {
     assert_eq!(doc["diagnostics"].as_array().unwrap().len(), 0);
     assert_eq!(out.status.code(), Some(1), "the hidden warnings still fail the gate");
 }
+
+#[test]
+fn a_bad_rule_selector_is_one_usage_error_before_any_input_is_read() {
+    // Two inputs, one of them missing: the selector is refused first, once, and nothing is read.
+    let farm = format!("{}/testdata/farms/web-farm", env!("CARGO_MANIFEST_DIR"));
+    for (option, pattern, message) in [
+        (
+            "--select",
+            "MB999",
+            "mblint: error: --select `MB999` matches no rule code or name (see `mblint rules`)\n",
+        ),
+        (
+            "--ignore",
+            "MB001",
+            "mblint: error: --ignore `MB001`: MB001 (malformed-metabase) cannot be ignored: a file mblint cannot read as a metabase must never look clean\n",
+        ),
+    ] {
+        for format in ["text", "json"] {
+            mblint()
+                .args(["check", "--format", format, option, pattern])
+                .args([fixture("clean-64bit.xml").as_str(), "no/such/MetaBase.xml"])
+                .args([fixture("fpse2002-64bit.xml")])
+                .assert()
+                .code(2)
+                .stdout("")
+                .stderr(message);
+        }
+        mblint()
+            .args(["compare", option, pattern])
+            .args([format!("{farm}/web1"), format!("{farm}/web2"), format!("{farm}/web3")])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(message);
+    }
+}
+
+#[test]
+fn a_bad_configuration_is_said_once_and_every_input_sharing_it_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "bogus = 1\n").unwrap();
+    let error = format!(
+        "{}: line 1, column 1: unknown field `bogus`, expected one of `select`, `ignore`, `severity`, `drives`, `per-location`, `platform`",
+        config.display()
+    );
+    let (a, b) = (fixture("clean-64bit.xml"), fixture("fpse2002-64bit.xml"));
+    let out = mblint()
+        .args(["check", "--format", "json", "--config"])
+        .arg(&config)
+        .args([&a, &b])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!("mblint: error: {error}\n")
+    );
+    // Never fail open: the report lists both inputs as not checked, each with the error.
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["failed_inputs"], 2);
+    for (file, path) in json["files"].as_array().unwrap().iter().zip([&a, &b]) {
+        assert_eq!(
+            (&file["path"], &file["error"]),
+            (&serde_json::json!(path), &serde_json::json!(error))
+        );
+    }
+    // Two metabases beside one discovered mblint.toml: also said once.
+    for name in ["a.xml", "b.xml"] {
+        std::fs::copy(&a, dir.path().join(name)).unwrap();
+    }
+    std::fs::write(dir.path().join("mblint.toml"), "bogus = 1\n").unwrap();
+    let out = mblint()
+        .args(["check", "--format", "concise"])
+        .args([dir.path().join("a.xml"), dir.path().join("b.xml")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.matches("unknown field `bogus`").count(), 1, "{stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.matches(".xml: could not be checked: ").count(), 2, "{stdout}");
+    // compare: once, naming every node it stopped.
+    let farm = format!("{}/testdata/farms/web-farm", env!("CARGO_MANIFEST_DIR"));
+    mblint()
+        .args(["compare", "--format", "json", "--config"])
+        .arg(&config)
+        .args([format!("{farm}/web1"), format!("{farm}/web2")])
+        .assert()
+        .code(2)
+        .stderr(format!("mblint: error: nodes web1, web2: {error}\n"))
+        .stdout(predicate::str::contains("\"failed_inputs\": 2"));
+}
+
+// Outputs: -o and --write-baseline never replace a file mblint reads, nor anything but a file. ----
+
+/// A folder holding a copy of `fixture`, as MetaBase.xml.
+fn metabase_in(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let path = dir.join("MetaBase.xml");
+    std::fs::copy(fixture(name), &path).unwrap();
+    path
+}
+
+/// Runs `check` with `args`; asserts a usage error (exit 2, nothing on standard output: no input
+/// was read) whose message contains `message`, and that every file in `kept` is unchanged.
+fn refused(args: &[&std::ffi::OsStr], message: &str, kept: &[&std::path::Path]) {
+    let before: Vec<Vec<u8>> = kept.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    let out = mblint().args(args).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(stderr.contains(message), "{args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?}");
+    for (path, before) in kept.iter().zip(before) {
+        assert_eq!(std::fs::read(path).unwrap(), before, "{}", path.display());
+        assert!(std::fs::symlink_metadata(path).unwrap().is_file(), "{}", path.display());
+    }
+}
+
+fn os(s: &str) -> &std::ffi::OsStr {
+    std::ffi::OsStr::new(s)
+}
+
+#[test]
+fn an_output_never_replaces_a_file_the_run_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let metabase = metabase_in(dir.path(), "fpse2002-64bit.xml");
+    let m = metabase.as_os_str();
+    let reads = |what: &str| format!("is {what}, which this run reads: a file mblint reads is never its output");
+    let named = format!("the metabase {}", metabase.display());
+    // The metabase itself, by -o or --write-baseline, as given or through `./`.
+    let dotted = dir.path().join(".").join("MetaBase.xml");
+    for flag in ["-o", "--write-baseline"] {
+        for out in [m, dotted.as_os_str()] {
+            refused(
+                &[os("check"), os("--isolated"), os(flag), out, m],
+                &format!("{flag} {} {}", out.to_string_lossy(), reads(&named)),
+                &[&metabase],
+            );
+        }
+    }
+    #[cfg(unix)]
+    {
+        // Through a symbolic link, or a hard link: the same file.
+        let link = dir.path().join("link.xml");
+        std::os::unix::fs::symlink(&metabase, &link).unwrap();
+        let hard = dir.path().join("hard.xml");
+        std::fs::hard_link(&metabase, &hard).unwrap();
+        for out in [&link, &hard] {
+            refused(
+                &[os("check"), os("--isolated"), os("-o"), out.as_os_str(), m],
+                &reads(&named),
+                &[&metabase],
+            );
+        }
+        // Standard input, when it is the file (`mblint check -o MetaBase.xml - < MetaBase.xml`).
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("mblint"))
+            .args(["check", "--isolated", "-o"])
+            .arg(&metabase)
+            .arg("-")
+            .stdin(std::fs::File::open(&metabase).unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(&reads("standard input (a file)")));
+        assert_eq!(
+            std::fs::read(&metabase).unwrap(),
+            std::fs::read(fixture("fpse2002-64bit.xml")).unwrap()
+        );
+    }
+    // The baseline, the named configuration and the one found beside the metabase.
+    let baseline = dir.path().join("baseline.json");
+    mblint()
+        .args(["check", "--isolated", "--write-baseline"])
+        .arg(&baseline)
+        .arg(&metabase)
+        .assert()
+        .code(0);
+    refused(
+        &[
+            os("check"),
+            os("--isolated"),
+            os("--baseline"),
+            baseline.as_os_str(),
+            os("-o"),
+            baseline.as_os_str(),
+            m,
+        ],
+        &reads(&format!("the --baseline file {}", baseline.display())),
+        &[&baseline, &metabase],
+    );
+    let config = dir.path().join("gate.toml");
+    std::fs::write(&config, "select = [\"MB1\"]\n").unwrap();
+    refused(
+        &[
+            os("check"),
+            os("--config"),
+            config.as_os_str(),
+            os("--write-baseline"),
+            config.as_os_str(),
+            m,
+        ],
+        &reads(&format!("the --config file {}", config.display())),
+        &[&config, &metabase],
+    );
+    let beside = dir.path().join("mblint.toml");
+    std::fs::write(&beside, "select = [\"MB1\"]\n").unwrap();
+    refused(
+        &[os("check"), os("-o"), beside.as_os_str(), m],
+        &reads(&format!("the configuration {}", beside.display())),
+        &[&beside, &metabase],
+    );
+    // -o and --write-baseline naming one file (not yet there): one would replace the other.
+    let report = dir.path().join("report.json");
+    refused(
+        &[
+            os("check"),
+            os("--isolated"),
+            os("-o"),
+            report.as_os_str(),
+            os("--write-baseline"),
+            report.as_os_str(),
+            m,
+        ],
+        "name the same file: one would replace the other",
+        &[&metabase],
+    );
+    assert!(!report.exists());
+}
+
+#[test]
+fn an_output_never_replaces_the_metabase_of_a_drive_copy_or_a_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = format!("{}/testdata/servers/clean-64bit", env!("CARGO_MANIFEST_DIR"));
+    let copy = dir.path().join("web1");
+    let inetsrv = copy.join("WINDOWS/system32/inetsrv");
+    std::fs::create_dir_all(&inetsrv).unwrap();
+    let found = std::fs::read_dir(format!("{server}/WINDOWS/system32/inetsrv"))
+        .or_else(|_| std::fs::read_dir(format!("{server}/Windows/System32/InetSrv")))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().eq_ignore_ascii_case("MetaBase.xml"))
+        .unwrap();
+    let metabase = inetsrv.join("MetaBase.xml");
+    std::fs::copy(found, &metabase).unwrap();
+    let message = format!(
+        "-o {} is the metabase {} (in the drive copy {}), which this run reads",
+        metabase.display(),
+        metabase.display(),
+        copy.display()
+    );
+    refused(
+        &[
+            os("check"),
+            os("--isolated"),
+            os("-o"),
+            metabase.as_os_str(),
+            copy.as_os_str(),
+        ],
+        &message,
+        &[&metabase],
+    );
+    // compare: a node's metabase.
+    let other = dir.path().join("web2.xml");
+    std::fs::copy(fixture("clean-64bit.xml"), &other).unwrap();
+    let before = std::fs::read(&other).unwrap();
+    mblint()
+        .args(["compare", "--isolated", "-o"])
+        .arg(&other)
+        .arg(&copy)
+        .arg(format!("web2={}", other.display()))
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(format!(
+            "-o {} is node web2's metabase {}, which this run reads",
+            other.display(),
+            other.display()
+        )));
+    assert_eq!(std::fs::read(&other).unwrap(), before);
+}
+
+#[cfg(unix)]
+fn is_char_device(path: &str) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path).unwrap().file_type().is_char_device()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_device_is_written_to_never_replaced() {
+    let fpse = fixture("fpse2002-64bit.xml");
+    // /dev/null takes the report (and a baseline), and stays a device; the exit code is the
+    // findings'. Any user may write to /dev/null.
+    for flag in ["-o", "--write-baseline"] {
+        mblint()
+            .args(["check", "--isolated", flag, "/dev/null", &fpse])
+            .assert()
+            .code(if flag == "-o" { 1 } else { 0 });
+        assert!(is_char_device("/dev/null"));
+    }
+    // /dev/full: the write fails, said as such (exit 2), and the console still gets the findings.
+    mblint()
+        .args(["check", "--isolated", "--format", "sarif", "-o", "/dev/full", &fpse])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot write -o /dev/full: No space left on device",
+        ))
+        .stdout(predicate::str::contains(": MB102 "));
+    assert!(is_char_device("/dev/full"));
+    mblint()
+        .args([
+            "check",
+            "--isolated",
+            "--color",
+            "never",
+            "--write-baseline",
+            "/dev/full",
+            &fpse,
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot write --write-baseline /dev/full: No space left on device (os error 28); no baseline written",
+        ))
+        .stdout(predicate::str::contains("MB102(worker-bitness-mismatch)"));
+    assert!(is_char_device("/dev/full"));
+    // /dev/stdout on a pipe (as here): the report, then the findings in brief.
+    let out = mblint()
+        .args(["check", "--isolated", "--format", "json", "-o", "/dev/stdout", &fpse])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with("{\n  \"schema_version\""), "{stdout}");
+    assert!(stdout.contains(": MB102 "), "{stdout}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_device_node_is_never_turned_into_a_file() {
+    // A device node of its own (root only: mknod), so that the old behaviour, had it come back,
+    // would replace this one and not the system's /dev/null.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: making device nodes needs root");
+        return;
+    }
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let null = dir.path().join("null");
+    let disk = dir.path().join("loop");
+    let c = |p: &std::path::Path| std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+    assert_eq!(
+        unsafe { libc::mknod(c(&null).as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) },
+        0
+    );
+    assert_eq!(
+        unsafe { libc::mknod(c(&disk).as_ptr(), libc::S_IFBLK | 0o600, libc::makedev(7, 200)) },
+        0
+    );
+    let fpse = fixture("fpse2002-64bit.xml");
+    for flag in ["-o", "--write-baseline"] {
+        mblint()
+            .args(["check", "--isolated", flag])
+            .arg(&null)
+            .arg(&fpse)
+            .assert()
+            .code(if flag == "-o" { 1 } else { 0 });
+        assert!(std::fs::symlink_metadata(&null).unwrap().file_type().is_char_device());
+        // A block device is a disk: refused before anything is read.
+        mblint()
+            .args(["check", "--isolated", flag])
+            .arg(&disk)
+            .arg(&fpse)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains("is a block device"));
+        assert!(std::fs::symlink_metadata(&disk).unwrap().file_type().is_block_device());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_written_to_and_one_nobody_reads_is_an_error_not_a_hang() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    // The reader waits in its own thread, given up (not joined) if mblint never writes the FIFO.
+    let (sent, report) = std::sync::mpsc::channel();
+    {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || sent.send(std::fs::read_to_string(fifo).unwrap()));
+    }
+    mblint()
+        .args(["check", "--isolated", "--format", "json", "-o"])
+        .arg(&fifo)
+        .arg(fixture("clean-64bit.xml"))
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(0);
+    let report = report
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the report, written to the FIFO");
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["failed_inputs"], 0);
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    // No reader: an error after a bounded wait, and the FIFO stays one.
+    mblint()
+        .args(["check", "--isolated", "-o"])
+        .arg(&fifo)
+        .arg(fixture("clean-64bit.xml"))
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "a FIFO that no process opened for reading in 5 s",
+        ));
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+}
+
+#[test]
+fn a_folder_a_link_or_a_missing_folder_is_refused_before_anything_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let metabase = metabase_in(dir.path(), "clean-64bit.xml");
+    let m = metabase.as_os_str();
+    let folder = dir.path().join("reports");
+    std::fs::create_dir(&folder).unwrap();
+    for flag in ["-o", "--write-baseline"] {
+        refused(
+            &[os("check"), os("--isolated"), os(flag), folder.as_os_str(), m],
+            &format!("{flag} {} is a folder: name a file", folder.display()),
+            &[&metabase],
+        );
+        assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 0);
+        let missing = dir.path().join("no-such-folder/report.sarif");
+        refused(
+            &[os("check"), os("--isolated"), os(flag), missing.as_os_str(), m],
+            &format!(
+                "cannot be created: the folder {} does not exist",
+                dir.path().join("no-such-folder").display()
+            ),
+            &[&metabase],
+        );
+    }
+    #[cfg(unix)]
+    {
+        // A link to a regular file is refused (a planted link would aim the write anywhere), and
+        // stays a link to the untouched file; so is one that leads nowhere.
+        let target = dir.path().join("precious.txt");
+        std::fs::write(&target, "keep me").unwrap();
+        let link = dir.path().join("report.sarif");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        refused(
+            &[os("check"), os("--isolated"), os("-o"), link.as_os_str(), m],
+            &format!(
+                "-o {} is a symbolic link to {}, a regular file: mblint writes no report or baseline through a link",
+                link.display(),
+                target.canonicalize().unwrap().display()
+            ),
+            &[&target, &metabase],
+        );
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        let dangling = dir.path().join("dangling.sarif");
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
+        refused(
+            &[
+                os("check"),
+                os("--isolated"),
+                os("--write-baseline"),
+                dangling.as_os_str(),
+                m,
+            ],
+            "is a symbolic link that leads nowhere",
+            &[&metabase],
+        );
+        assert!(!dir.path().join("nowhere").exists());
+        // A link to a device is written through: the link and the device stay what they are.
+        let null = dir.path().join("null-link");
+        std::os::unix::fs::symlink("/dev/null", &null).unwrap();
+        mblint()
+            .args(["check", "--isolated", "-o"])
+            .arg(&null)
+            .arg(m)
+            .assert()
+            .code(0);
+        assert!(std::fs::symlink_metadata(&null).unwrap().file_type().is_symlink());
+        assert!(is_char_device("/dev/null"));
+    }
+    // A regular file is replaced by the report, as before.
+    let report = dir.path().join("report.json");
+    std::fs::write(&report, "old").unwrap();
+    mblint()
+        .args(["check", "--isolated", "--format", "json", "-o"])
+        .arg(&report)
+        .arg(m)
+        .assert()
+        .code(0);
+    assert!(
+        std::fs::read_to_string(&report)
+            .unwrap()
+            .starts_with("{\n  \"schema_version\"")
+    );
+}
+
+#[test]
+fn an_output_is_never_written_into_a_drive_copy_nor_over_a_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    // A drive copy: a DLL in it is read, so nothing is written anywhere inside it.
+    let copy = dir.path().join("c");
+    let inetsrv = copy.join("WINDOWS/system32/inetsrv");
+    std::fs::create_dir_all(&inetsrv).unwrap();
+    metabase_in(&inetsrv, "clean-64bit.xml");
+    let dll = inetsrv.join("asp.dll");
+    std::fs::write(&dll, b"MZ").unwrap();
+    let copy_arg = copy.as_os_str();
+    refused(
+        &[os("check"), os("-o"), dll.as_os_str(), copy_arg],
+        "is inside the drive copy",
+        &[&dll],
+    );
+    let new = inetsrv.join("report.sarif");
+    refused(
+        &[os("check"), os("-o"), new.as_os_str(), copy_arg],
+        "is inside the drive copy",
+        &[],
+    );
+    assert!(!new.exists());
+    // A mapped drive, as for any metabase.
+    let lone = dir.path().join("lone");
+    std::fs::create_dir_all(&lone).unwrap();
+    let metabase = metabase_in(&lone, "clean-64bit.xml");
+    let mapping = format!("C:={}", copy.display());
+    refused(
+        &[
+            os("check"),
+            os("-d"),
+            os(&mapping),
+            os("-o"),
+            dll.as_os_str(),
+            metabase.as_os_str(),
+        ],
+        "is inside drive C:",
+        &[&dll],
+    );
+    // --fix --backup: the backup's name is never the report's.
+    let bak = lone.join("MetaBase.xml.bak");
+    refused(
+        &[
+            os("check"),
+            os("--fix"),
+            os("--backup"),
+            os("-o"),
+            bak.as_os_str(),
+            metabase.as_os_str(),
+        ],
+        "--backup may give the backup",
+        &[&metabase],
+    );
+    assert!(!bak.exists());
+}

@@ -869,3 +869,60 @@ fn a_repoint_never_allows_maps_the_lockdown_denies_today() {
     .unwrap();
     assert!(fixed.after().source.text.contains(&allowed_entry));
 }
+
+#[test]
+fn ambiguous_paths_are_respelled_by_safe_fixes_and_the_list_entry_is_left_to_the_administrator() {
+    let (_dir, root, metabase) = server_copy("ambiguous-paths");
+    // Six warnings: exit 1.
+    mblint()
+        .args(["check", "--color", "never", root.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("MB206").and(predicate::str::contains("6 warnings")));
+    // --fix writes the drive's spelling of the four script maps and the filter, and leaves the
+    // restriction-list entry (display-only): one warning remains.
+    mblint()
+        .args(["check", "--fix", "--color", "never", root.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("Found 1 problem (1 warning)"));
+    let after = String::from_utf8(std::fs::read(&metabase).unwrap()).unwrap();
+    for ext in [".dot", ".spc", ".fsl", ".par"] {
+        assert!(
+            after.contains(&format!(
+                "{ext},C:\\Windows\\System32\\InetSrv\\ASP.DLL,5,GET,HEAD,POST"
+            )),
+            "{ext}: {after}"
+        );
+    }
+    assert!(after.contains(r#"FilterPath="C:\Windows\System32\InetSrv\urlscan\UrlScan.dll""#));
+    assert!(after.contains(r"1,C:\WINDOWS\system32\inetsrv\httpext.dll.,0,WEBDAV,WebDAV"));
+    // Nothing else moved: the diff is those five lines.
+    let before =
+        std::fs::read_to_string("testdata/servers/ambiguous-paths/Windows/System32/InetSrv/MetaBase.xml").unwrap();
+    let changed = before.lines().zip(after.lines()).filter(|(a, b)| a != b).count();
+    assert_eq!((changed, before.lines().count()), (5, after.lines().count()));
+    // Without a drive, a trailing dot or space may name a file spelled so: --fix leaves them, and
+    // --unsafe-fixes writes them.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("MetaBase.xml");
+    std::fs::copy("testdata/metabases/rules/MB206-ambiguous-paths.xml", &file).unwrap();
+    mblint().args(["check", "--fix"]).arg(&file).assert().code(1);
+    let safe = std::fs::read_to_string(&file).unwrap();
+    assert!(safe.contains(r".dot,C:\WINDOWS\system32\inetsrv\asp.dll.,5"), "{safe}");
+    assert!(safe.contains(r".fsl,C:\WINDOWS\system32\inetsrv\asp.dll,5"), "{safe}");
+    mblint()
+        .args(["check", "--fix", "--unsafe-fixes"])
+        .arg(&file)
+        .assert()
+        .code(1);
+    let unsafe_too = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        unsafe_too.contains(r".dot,C:\WINDOWS\system32\inetsrv\asp.dll,5"),
+        "{unsafe_too}"
+    );
+    assert!(
+        unsafe_too.contains(r".spc,C:\WINDOWS\system32\inetsrv\asp.dll,5"),
+        "{unsafe_too}"
+    );
+}

@@ -306,6 +306,155 @@ fn a_fix_not_written_keeps_its_findings_and_the_others_are_written() {
 }
 
 #[test]
+fn a_run_that_checked_nothing_never_says_no_problems_found() {
+    for (missing, summary) in [
+        (
+            &["no-such-dir/MetaBase.xml"][..],
+            "1 input could not be checked: this is no pass.\n",
+        ),
+        (
+            &["no-such-dir/MetaBase.xml", "no-such-dir/other.xml"][..],
+            "2 inputs could not be checked: this is no pass.\n",
+        ),
+    ] {
+        for extra in [&["--format", "text"][..], &["--format", "concise"], &["--statistics"]] {
+            let out = mblint()
+                .args(["check", "--color", "never"])
+                .args(extra)
+                .args(missing)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2));
+            let stdout = String::from_utf8(out.stdout).unwrap();
+            assert!(stdout.ends_with(summary), "{extra:?}: {stdout}");
+            assert!(!stdout.contains("No problems found"), "{extra:?}: {stdout}");
+        }
+    }
+}
+
+/// The words every format uses for a read-only metabase that `--fix` checked and could not write.
+fn not_written(path: &str) -> String {
+    format!(
+        "{path} is read-only; nothing written (make it writable and run --fix again, or print the fixes with --diff, or as commands for the live metabase with --script adsutil)"
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fix_that_cannot_be_written_says_the_file_was_checked_and_what_can_work() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let metabase = dir.path().join("MetaBase.xml");
+    std::fs::copy(fixture("enable32bit-misplaced-agreeing.xml"), &metabase).unwrap();
+    std::fs::set_permissions(&metabase, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let name = metabase.display().to_string();
+    let out = mblint()
+        .args(["check", "--isolated", "--fix", "--color", "never"])
+        .arg(&metabase)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        format!(
+            "mblint: error: {name}: checked, but its fixes were not written: {}\n",
+            not_written(&name)
+        )
+    );
+    // What was found (the finding, and its count), that the fixes were not written and why, and
+    // what can work; never "could not be checked", nor the advice to run --fix again as it was.
+    assert!(stdout.contains("MB105(misplaced-enable32bit)"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "{name}: checked (1 warning), but its fixes were not written: {}\n",
+            not_written(&name)
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with(
+            "Found 1 problem (1 warning) in 1 of 1 file; the fixes to 1 of 1 file could not be written: this is no pass.\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("could not be checked") && !stdout.contains("fixable with --fix"),
+        "{stdout}"
+    );
+    // GitHub and SARIF say the same.
+    let out = mblint()
+        .args(["check", "--isolated", "--fix", "--format", "github"])
+        .arg(&metabase)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let github = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        github.starts_with(&format!(
+            "::error file={},title=mblint%3A fixes not written::{name} was checked, but its fixes were not written: ",
+            name.replace(':', "%3A").replace(',', "%2C")
+        )),
+        "{github}"
+    );
+    assert!(github.contains("title=MB105 misplaced-enable32bit"), "{github}");
+    let out = mblint()
+        .args(["check", "--isolated", "--fix", "--format", "sarif"])
+        .arg(&metabase)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let sarif = json_of(&out);
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(
+        invocation["toolExecutionNotifications"][0]["message"]["text"],
+        format!(
+            "{name} was checked, but its fixes were not written: {}",
+            not_written(&name)
+        )
+    );
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fix_not_written_in_a_drive_copy_is_one_input_not_two() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("server");
+    let inetsrv = root.join("WINDOWS/system32/inetsrv");
+    std::fs::create_dir_all(&inetsrv).unwrap();
+    let metabase = inetsrv.join("MetaBase.xml");
+    std::fs::copy(fixture("enable32bit-misplaced-agreeing.xml"), &metabase).unwrap();
+    std::fs::set_permissions(&metabase, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = mblint()
+        .args(["check", "--isolated", "--fix", "--format", "json"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let json = json_of(&out);
+    assert_eq!(json["failed_inputs"], 1);
+    let files = json["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0]["path"], metabase.display().to_string());
+    assert!(files[0]["error"].as_str().unwrap().contains("read-only"));
+    assert_eq!(files[0]["counts"]["warning"], 1);
+    let out = mblint()
+        .args(["check", "--isolated", "--fix", "--format", "concise"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("in 1 of 1 file; the fixes to 1 of 1 file could not be written: this is no pass.")
+    );
+}
+
+#[test]
 fn a_baseline_reports_only_what_is_new_and_fails_closed() {
     let dir = tempfile::tempdir().unwrap();
     let metabase = dir.path().join("MetaBase.xml");
@@ -350,6 +499,73 @@ fn a_baseline_reports_only_what_is_new_and_fails_closed() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("not a baseline"));
+}
+
+#[test]
+fn a_baseline_never_holds_or_hides_a_malformed_metabase() {
+    let dir = tempfile::tempdir().unwrap();
+    let metabase = dir.path().join("MetaBase.xml");
+    let baseline = dir.path().join("baseline.json");
+    // Written while the file was cut short: MB001 is not recorded, and the run says so and fails.
+    let whole = std::fs::read(fixture("fpse2002-64bit.xml")).unwrap();
+    std::fs::write(&metabase, &whole[..3000]).unwrap();
+    let out = mblint()
+        .args(["check", "--isolated", "--write-baseline"])
+        .arg(&baseline)
+        .arg(&metabase)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "mblint: warning: 1 MB001 finding(s) (malformed-metabase) not recorded in {}: a baseline never accepts a file mblint cannot read as a metabase",
+            baseline.display()
+        )),
+        "{stderr}"
+    );
+    let held: serde_json::Value = serde_json::from_slice(&std::fs::read(&baseline).unwrap()).unwrap();
+    assert_eq!(held["findings"], serde_json::json!([]));
+    // 3,000 random bytes later, the gate fails.
+    let noise: Vec<u8> = (0u32..3000)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&metabase, &noise).unwrap();
+    mblint()
+        .args(["check", "--isolated", "--color", "never", "--baseline"])
+        .arg(&baseline)
+        .arg(&metabase)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("MB001(malformed-metabase)"));
+    // A baseline that holds an MB001 (written by hand, or by an older mblint) hides none.
+    let old = serde_json::json!({
+        "mblint_baseline": 1,
+        "findings": [{
+            "code": "MB001", "file": metabase.display().to_string(),
+            "location": "", "attribute": "", "cause": ""
+        }]
+    });
+    std::fs::write(&baseline, old.to_string()).unwrap();
+    for format in ["concise", "json", "sarif", "github"] {
+        let out = mblint()
+            .args(["check", "--isolated", "--format", format, "--baseline"])
+            .arg(&baseline)
+            .arg(&metabase)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("MB001"), "{format}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!(
+                "mblint: warning: the baseline {} holds 1 MB001 finding(s) (malformed-metabase): ignored, a baseline never hides a malformed metabase",
+                baseline.display()
+            )),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("in the baseline"), "{stderr}");
+    }
 }
 
 #[test]

@@ -1,6 +1,6 @@
-//! Configured DLL paths read as Windows reads them, on a copy of the drive: Win32's trailing dot
-//! and space stripping, NTFS's upper-case table (not Unicode case folding), 8.3 short names a copy
-//! does not carry, and paths longer than Windows opens. Each case builds a small drive copy with a
+//! Configured DLL paths read as Windows reads them, on a copy of the drive: IIS 6's `\\?\` beside
+//! Win32's trailing dot and space stripping, NTFS's upper-case table (not Unicode case folding), 8.3
+//! short names a copy does not carry, and paths longer than MAX_PATH or than Windows opens. Each case builds a small drive copy with a
 //! MetaBase.xml whose one filter names the path, and lints it on a known x64 platform.
 
 use std::path::Path;
@@ -75,9 +75,18 @@ fn the_drive_copy_lints_clean() {
     );
 }
 
+/// The codes of the image and path findings (MB2xx), sorted.
+fn codes(files: &[&str], path: &str) -> Vec<&'static str> {
+    let mut codes: Vec<&str> = findings(files, path).into_iter().map(|(c, _)| c).collect();
+    codes.sort();
+    codes
+}
+
 #[test]
-fn trailing_dots_and_spaces_are_stripped_as_win32_does() {
+fn spellings_win32_reads_otherwise_are_in_doubt_not_clean() {
     let files = &["Filters/f.dll"];
+    // IIS 6 opens `\\?\` and the text as written; Win32 (what a canonicalising IIS would open)
+    // finds the image. The image is judged (no MB201), and MB206 names the doubt: never clean.
     for path in [
         r"C:\Filters\f.dll.",
         r"C:\Filters\f.dll...",
@@ -86,21 +95,53 @@ fn trailing_dots_and_spaces_are_stripped_as_win32_does() {
         r"C:\Filters.\f.dll.",
         r"C:\WINDOWS.\..\Filters.\f.dll",
         r"\\.\C:\Filters.\f.dll.",
+        "C:/Filters/f.dll",
+        r"C:\Filters\\f.dll",
+        r"C:\Filters\.\f.dll",
+        r"C:\Filters\f.dll\",
+        r" C:\Filters\f.dll",
+        r"\\?\C:\Filters\f.dll",
     ] {
-        found(files, path);
+        one(files, path, "MB206", "IIS 6 opens it as");
     }
-    // What Win32 keeps: a folder's trailing space, a folder's second dot, and anything at all
-    // after `\\?\`.
+    // What Win32 keeps: a folder's trailing space (both readings look for `Filters `).
     one(files, r"C:\Filters \f.dll", "MB201", r"C:\Filters  is missing");
-    one(files, r"C:\Filters..\f.dll", "MB201", r"C:\Filters. is missing");
-    one(
-        files,
-        r"\\?\C:\Filters\f.dll.",
-        "MB201",
-        r"C:\Filters\f.dll. is missing",
+    // A folder's second dot: Win32 looks for `Filters.`, IIS 6 for `Filters..`; neither is there.
+    assert_eq!(codes(files, r"C:\Filters..\f.dll"), ["MB201", "MB206"]);
+    // After exactly `\\?\` Win32 strips nothing either: missing both ways, and the prefix in doubt.
+    assert_eq!(codes(files, r"\\?\C:\Filters\f.dll."), ["MB201", "MB206"]);
+}
+
+#[test]
+fn a_file_spelled_as_written_is_what_iis_6_loads() {
+    // The drive holds `f.dll.` (a 32-bit build, made through `\\?\`) beside `f.dll` (64-bit): IIS 6
+    // opens the one spelled as written, which a 64-bit worker cannot load.
+    let dir = drive(&["Filters/f.dll"], r"C:\Filters\f.dll.");
+    std::fs::write(
+        dir.path().join("Filters/f.dll."),
+        std::fs::read("testdata/images/x86/isapi-filter.dll").unwrap(),
+    )
+    .unwrap();
+    let report = lint(dir.path());
+    let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["MB102", "MB206"], "{:#?}", report.diagnostics);
+    let mb206 = &report.diagnostics[1];
+    assert!(
+        mb206
+            .message
+            .contains("the drive holds a file spelled that way, and IIS 6 loads it"),
+        "{}",
+        mb206.message
     );
-    one(files, r"\\?\C:\Filters.\f.dll", "MB201", r"C:\Filters. is missing");
-    found(files, r"\\?\C:\Filters\f.dll");
+    // Writing `f.dll` would load another file: shown, never applied.
+    let fix = mb206.fix.as_ref().unwrap();
+    assert_eq!(fix.applicability, mblint::diagnostic::Applicability::DisplayOnly);
+    // Without it, the canonical spelling names the only file: a safe fix.
+    let dir = drive(&["Filters/f.dll"], r"C:\Filters\f.dll.");
+    let report = lint(dir.path());
+    let fix = report.diagnostics[0].fix.as_ref().unwrap();
+    assert_eq!(fix.applicability, mblint::diagnostic::Applicability::Safe);
+    assert_eq!(fix.edits[0].content, r"C:\Filters\f.dll");
 }
 
 #[test]
@@ -158,19 +199,17 @@ fn short_names_a_copy_does_not_carry_are_unknown_not_missing() {
 }
 
 #[test]
-fn paths_longer_than_max_path_need_the_literal_prefix() {
+fn paths_longer_than_max_path_are_opened_and_in_doubt() {
+    // IIS 6 opens every path with `\\?\`, which lifts MAX_PATH: the image is found and judged, and
+    // MB206 names what no source settles (whether the Server 2003 loader takes so long a path).
     let deep = format!("{}/{}/{}", "d".repeat(100), "e".repeat(100), "f".repeat(100));
     let files = [format!("{deep}/f.dll")];
     let files: Vec<&str> = files.iter().map(String::as_str).collect();
     let windows = deep.replace('/', "\\");
-    one(
-        &files,
-        &format!(r"C:\{windows}\f.dll"),
-        "MB205",
-        "is longer than 259 characters (MAX_PATH",
-    );
-    found(&files, &format!(r"\\?\C:\{windows}\f.dll"));
-    // At 259 characters it is opened, at 260 not.
+    one(&files, &format!(r"C:\{windows}\f.dll"), "MB206", "longer than MAX_PATH");
+    one(&files, &format!(r"C:\{windows}\g.dll"), "MB201", "is missing");
+    assert_eq!(codes(&files, &format!(r"C:\{windows}\g.dll")), ["MB201"]);
+    // At 259 characters it is plain, at 260 in doubt.
     let at = |len: usize| format!("{}/{}.dll", "n".repeat(150), "m".repeat(len - 3 - 151 - 4));
     let name = at(259);
     found(&[&name], &format!(r"C:\{}", name.replace('/', "\\")));
@@ -178,8 +217,8 @@ fn paths_longer_than_max_path_need_the_literal_prefix() {
     one(
         &[&name],
         &format!(r"C:\{}", name.replace('/', "\\")),
-        "MB205",
-        "MAX_PATH",
+        "MB206",
+        "is 260 UTF-16 code units",
     );
 }
 
@@ -191,10 +230,77 @@ fn a_multi_megabyte_path_is_refused_by_its_length() {
     let components = format!(r"C:\{}f.dll", "a\\".repeat(2 * 1024 * 1024));
     let climbs = format!(r"\\?\C:\{}f.dll", "..\\".repeat(1024 * 1024));
     for path in [&components, &climbs] {
-        one(&["Filters/f.dll"], path, "MB205", "longer than 32767 UTF-16 code units");
+        one(&["Filters/f.dll"], path, "MB205", "a Windows path can hold");
     }
     // With no drive to look on, the text alone says so.
     let report = lint_bytes("long.xml", metabase(&components).into_bytes());
     let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
     assert!(codes.contains(&"MB205"), "{codes:?}");
+}
+
+/// A metabase whose one script map names `processor`, with these restriction-list lines.
+fn with_lockdown(processor: &str, wserl: &[&str]) -> String {
+    let lines = wserl.join("\r\n\t\t\t");
+    format!(
+        "\u{feff}<?xml version =\"1.0\"?>\r\n<configuration>\r\n<MBProperty>\r\n<IIsWebService\tLocation =\"/LM/W3SVC\"\r\n\t\tIIs5IsolationModeEnabled=\"FALSE\"\r\n\t\tScriptMaps=\".odd,{processor},1,GET\"\r\n\t\tWebSvcExtRestrictionList=\"{lines}\"\r\n\t>\r\n</IIsWebService>\r\n</MBProperty>\r\n</configuration>\r\n"
+    )
+}
+
+fn mb206_fix(text: String) -> mblint::diagnostic::Fix {
+    let report = lint_bytes("lockdown.xml", text.into_bytes());
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "MB206")
+        .unwrap_or_else(|| panic!("{:#?}", report.diagnostics));
+    d.fix.clone().unwrap()
+}
+
+#[test]
+fn a_respelling_never_lets_run_what_the_list_prohibits_by_name() {
+    use mblint::diagnostic::Applicability::*;
+    let asp = r"C:\WINDOWS\system32\inetsrv\asp.dll";
+    let allowed = format!("1,{asp},0,ASP,Active Server Pages");
+    // `/` names no file as written: writing the canonical path is safe, and the list allows it by name.
+    let fix = mb206_fix(with_lockdown(
+        "C:/WINDOWS/system32/inetsrv/asp.dll",
+        &["0,*.dll", &allowed],
+    ));
+    assert_eq!(fix.applicability, Safe, "{}", fix.message);
+    // But if the list prohibits the spelling as written by an entry of its own, an IIS that compares
+    // paths as written denies it today: respelling it to the allowed path is the administrator's call.
+    let prohibited = "0,C:/WINDOWS/system32/inetsrv/asp.dll,0,ODD,Odd";
+    let fix = mb206_fix(with_lockdown(
+        "C:/WINDOWS/system32/inetsrv/asp.dll",
+        &["1,*.dll", prohibited, &allowed],
+    ));
+    assert_eq!(fix.applicability, DisplayOnly, "{}", fix.message);
+    assert!(
+        fix.message.contains("could let requests run that are denied today"),
+        "{}",
+        fix.message
+    );
+    // With no drive, a trailing dot might name a file spelled so: unsafe, not safe.
+    let fix = mb206_fix(with_lockdown(&format!("{asp}."), &["0,*.dll", &allowed]));
+    assert_eq!(fix.applicability, Unsafe, "{}", fix.message);
+    assert_eq!(fix.edits[0].content, asp);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_name_as_written_that_cannot_be_examined_is_an_input_not_checked() {
+    // `f.dll` is a healthy filter, but the drive holds a FIFO spelled `f.dll.`: what IIS 6 opens as
+    // written cannot be examined, so the run cannot pass on the Win32 reading's image.
+    let dir = drive(&["Filters/f.dll"], r"C:\Filters\f.dll.");
+    let fifo = std::ffi::CString::new(dir.path().join("Filters/f.dll.").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let report = lint(dir.path());
+    assert_eq!(report.unread.len(), 1, "{:#?}", report.diagnostics);
+    assert!(
+        report.unread[0].path.ends_with("Filters/f.dll."),
+        "{:?}",
+        report.unread[0]
+    );
+    let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["MB205", "MB206"]);
 }

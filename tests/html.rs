@@ -720,11 +720,24 @@ fn a_file_whose_fix_was_not_written_says_so_at_the_top_and_in_its_section() {
     };
     let page = check::render(&[report], &[failure]);
     let html = parse(&page);
-    assert!(html.by_id("failed").text.contains("1 input could not be checked"));
+    // It was checked: the page does not say otherwise, and says its fixes were not written.
+    assert!(!page.contains("could not be checked: this page"), "{page}");
+    let top = html.by_id("not-written");
+    assert!(
+        top.text.contains(
+            "The fixes to 1 file could not be written: it was checked, and stays as found below (exit code 2)"
+        ),
+        "{}",
+        top.text
+    );
+    assert!(page.find("id=\"not-written\"").unwrap() < page.find("id=\"file-1\"").unwrap());
     let file = html.by_id("file-1");
     let banner = file.find(|n| n.has_class("banner"));
     assert_eq!(banner.len(), 1);
-    assert!(banner[0].text.contains("This file failed") && banner[0].text.contains("read-only: <not written>"));
+    assert!(
+        banner[0].text.contains("Checked, but its fixes were not written")
+            && banner[0].text.contains("read-only: <not written>")
+    );
     assert!(page.contains("read-only: &lt;not written&gt;"));
 }
 

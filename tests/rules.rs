@@ -31,6 +31,7 @@ const POSITIVE: &[(&str, &str)] = &[
     ("MB203", "testdata/servers/no-isapi-exports"),
     ("MB204", "testdata/servers/missing-dll"),
     ("MB205", "testdata/servers/link-outside"),
+    ("MB206", "testdata/servers/ambiguous-paths"),
     ("MB301", "testdata/metabases/rules/MB3xx-filters.xml"),
     ("MB302", "testdata/metabases/rules/MB3xx-filters.xml"),
     ("MB303", "testdata/metabases/rules/MB3xx-filters.xml"),
@@ -79,6 +80,7 @@ fn positive_rule_fixtures_show_only_their_own_rules() {
         ("testdata/metabases/rules/MB004-edit-while-running.xml", &["MB004"]),
         ("testdata/metabases/rules/MB106-iis5-isolation-32bit.xml", &["MB106"]),
         ("testdata/metabases/rules/MB108-conflicting-windir.xml", &["MB108"]),
+        ("testdata/metabases/rules/MB206-ambiguous-paths.xml", &["MB206"]),
         ("testdata/metabases/x86-aspnet20.xml", &["MB107"]),
         (
             "testdata/metabases/rules/MB3xx-filters.xml",

@@ -32,6 +32,9 @@ fn every_scenario_gives_its_findings() {
         ("no-isapi-exports", &["MB203", "MB401"]),
         ("missing-dll", &["MB201", "MB202", "MB204", "MB205", "MB401"]),
         ("link-outside", &["MB205"]),
+        // asp.dll spelled four ways IIS 6 opens as written and Win32 reads as asp.dll, UrlScan through
+        // `urlscan.\`, WebDAV allowed as `httpext.dll.`: each in doubt, and no image finding.
+        ("ambiguous-paths", &["MB206"]),
         // 32-bit Windows (read from system32's images): ASP.NET from Framework is healthy there.
         ("x86-aspnet20", &[]),
         // A 64-bit-only filter cannot load on 32-bit Windows.

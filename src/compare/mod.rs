@@ -584,6 +584,7 @@ fn state_of<'r>(
             effective,
             redirected,
             found,
+            ..
         } => {
             let opened_as = effective.to_string();
             match found {

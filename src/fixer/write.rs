@@ -39,7 +39,9 @@ use crate::resolve::fsys::{self, FileId, Ownership};
 pub enum WriteError {
     #[error("{path} changed on disk since mblint read it; nothing written (run mblint again)")]
     Changed { path: String },
-    #[error("{path} is read-only; nothing written")]
+    #[error(
+        "{path} is read-only; nothing written (make it writable and run --fix again, or print the fixes with --diff, or as commands for the live metabase with --script adsutil)"
+    )]
     ReadOnly { path: String },
     #[error("{path} is being fixed by another mblint (still locked after {secs} s); nothing written")]
     Locked { path: String, secs: u64 },

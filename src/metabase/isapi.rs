@@ -422,7 +422,8 @@ impl IsapiSet {
                 let (Some(key), Some(attr)) = (def.key, def.path) else {
                     continue;
                 };
-                let (path, evidence, plain) = self.intern(mb.attr_value(attr).trim());
+                // As IIS holds it, white space and all (MB206 names what that may do).
+                let (path, evidence, plain) = self.intern(&mb.attr_value(attr));
                 let filter_name = Some(self.intern_name(&def.name));
                 self.entries.push(IsapiRef {
                     role: if global { Role::GlobalFilter } else { Role::SiteFilter },
@@ -585,7 +586,7 @@ impl IsapiSet {
             if value.trim().is_empty() {
                 continue;
             }
-            let (path, evidence, plain) = self.intern(value.trim());
+            let (path, evidence, plain) = self.intern(&value);
             self.entries.push(IsapiRef {
                 role: Role::CompressionScheme,
                 key,

@@ -74,7 +74,7 @@ impl ScriptMap {
             return Some(Err(ValueError(format!("script map `{text}` has an empty extension"))));
         }
         let (within, processor, arguments) = split_processor(processor_field);
-        if processor.is_empty() {
+        if processor.trim().is_empty() {
             return Some(Err(ValueError(format!(
                 "script map `{text}` has an empty processor path"
             ))));
@@ -85,7 +85,7 @@ impl ScriptMap {
         } else {
             line.span
         };
-        let kind = if processor.to_ascii_lowercase().ends_with(".exe") {
+        let kind = if processor.trim_end().to_ascii_lowercase().ends_with(".exe") {
             ProcessorKind::Cgi
         } else {
             ProcessorKind::Isapi
@@ -117,6 +117,8 @@ fn split_fields(text: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// Separates a processor field into (offset of the path within the field, path, CGI arguments).
 /// `"C:\Perl\perl.exe" "%s" %s` and `C:\php\php-cgi.exe %s` both give the bare executable path.
+/// A path with no quotes and no arguments is the whole field, white space and all: IIS 6 opens the
+/// text it holds (whether it trims the field first is not documented; MB206 names the doubt).
 fn split_processor(field: &str) -> (usize, &str, Option<&str>) {
     let leading = field.len() - field.trim_start().len();
     let trimmed = field.trim();
@@ -139,7 +141,7 @@ fn split_processor(field: &str) -> (usize, &str, Option<&str>) {
             Some(_) => search = end,
         }
     }
-    (leading, trimmed, None)
+    (0, field, None)
 }
 
 /// The filter names of a `FilterLoadOrder` value, each with its span (when offsets are exact).
@@ -176,9 +178,16 @@ pub struct Restriction {
 }
 
 /// A path (or a CGI command line) as WebSvcExtRestrictionList compares it: case-insensitive, quotes
-/// and repeated spaces ignored, WOW64-neutral (`SysWOW64` is `system32`). A CGI entry keeps its
-/// arguments: `cmd.exe %s %s` is another entry than `cmd.exe` (cc779909).
+/// and repeated spaces ignored, WOW64-neutral (`SysWOW64` is `system32`), and a path IIS 6 and
+/// Win32 read differently compared as Win32 reads it (`asp.dll.` is `asp.dll`): the reading whose
+/// image the rules judge. Whether IIS compares paths as written is not documented; MB206 names that
+/// doubt. A CGI entry keeps its arguments: `cmd.exe %s %s` is another entry than `cmd.exe` (cc779909).
 pub fn restriction_key(path: &str) -> String {
+    let canonical = crate::winpath::opened(path)
+        .filter(|o| o.spelling())
+        .and_then(|_| crate::winpath::parse(path).ok())
+        .map(|p| p.to_string());
+    let path = canonical.as_deref().unwrap_or(path);
     let unquoted: String = path.chars().filter(|&c| c != '"').collect();
     unquoted
         .split_whitespace()
@@ -289,9 +298,11 @@ mod tests {
 
     #[test]
     fn spaces_in_paths_and_after_commas() {
-        let text = ".fp, C:\\Program Files (x86)\\Common Files\\fp.dll, 1, GET, POST";
+        let text = ".fp, C:\\Program Files (x86)\\Common Files\\fp.dll , 1, GET, POST";
         let m = map(text);
-        assert_eq!(m.processor, "C:\\Program Files (x86)\\Common Files\\fp.dll");
+        // The path is the field as written: whether IIS trims it is not documented (MB206).
+        assert_eq!(m.processor, " C:\\Program Files (x86)\\Common Files\\fp.dll ");
+        assert_eq!(m.kind, ProcessorKind::Isapi);
         assert_eq!(&text[m.processor_span.range()], m.processor);
         assert_eq!(m.verbs, ["GET", "POST"]);
     }

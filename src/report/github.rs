@@ -45,12 +45,22 @@ pub fn write_with_warnings(
         )?;
     }
     for f in failures {
+        let (title, message) = match super::checked_report(f, reports) {
+            Some(_) => (
+                "mblint: fixes not written",
+                format!("{} was checked, but its fixes were not written: {}", f.path, f.error),
+            ),
+            None => (
+                "mblint: input not checked",
+                format!("{} could not be checked: {}", f.path, f.error),
+            ),
+        };
         writeln!(
             out,
             "::error file={},title={}::{}",
             property(&escape(&f.path.replace('\\', "/"))),
-            property("mblint: input not checked"),
-            data(&escape(&format!("{} could not be checked: {}", f.path, f.error)))
+            property(title),
+            data(&escape(&message))
         )?;
     }
     for report in reports {

@@ -14,7 +14,15 @@ pub mod sarif;
 pub mod text;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::FileReport;
+use crate::lint::{FileReport, InputFailure};
+
+/// The report of a failed input that was checked all the same (its fixes could not be written),
+/// filed under the failure's path; `None` for an input that could not be checked. Every format
+/// tells the two apart: a file that was checked is never said to be unchecked, and what it was
+/// found to hold is reported.
+pub fn checked_report<'a>(failure: &InputFailure, reports: &'a [FileReport]) -> Option<&'a FileReport> {
+    reports.iter().find(|r| r.source.name == failure.path)
+}
 
 /// Counts of findings by severity.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -43,5 +51,25 @@ impl Counts {
 
     pub fn of_reports(reports: &[FileReport]) -> Counts {
         Counts::of(reports.iter().flat_map(|r| &r.diagnostics))
+    }
+
+    /// `2 errors, 1 warning, 3 info`, or `no problems`.
+    pub fn words(self) -> String {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let mut parts = Vec::new();
+        if self.error > 0 {
+            parts.push(plural(self.error, "error"));
+        }
+        if self.warning > 0 {
+            parts.push(plural(self.warning, "warning"));
+        }
+        if self.info > 0 {
+            parts.push(format!("{} info", self.info));
+        }
+        if parts.is_empty() {
+            "no problems".into()
+        } else {
+            parts.join(", ")
+        }
     }
 }

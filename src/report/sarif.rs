@@ -398,9 +398,13 @@ pub fn write_with_warnings(
     let notifications: Vec<Value> = failures
         .iter()
         .map(|f| {
+            let text = match super::checked_report(f, reports) {
+                Some(_) => format!("{} was checked, but its fixes were not written: {}", f.path, f.error),
+                None => format!("{} could not be checked: {}", f.path, f.error),
+            };
             json!({
                 "level": "error",
-                "message": { "text": format!("{} could not be checked: {}", f.path, f.error) },
+                "message": { "text": text },
                 "locations": [{ "physicalLocation": { "artifactLocation": artifact_location(&f.path) } }],
             })
         })

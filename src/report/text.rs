@@ -13,8 +13,8 @@ use miette::{
     SpanContents,
 };
 
-use super::Counts;
 use super::escape::{escape, push_escaped};
+use super::{Counts, checked_report};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::{FileReport, InputFailure};
 use crate::metabase::SourceFile;
@@ -523,7 +523,16 @@ fn tail(
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
     for f in failures {
-        writeln!(out, "{}: could not be checked: {}", escape(&f.path), escape(&f.error))?;
+        match checked_report(f, reports) {
+            Some(report) => writeln!(
+                out,
+                "{}: checked ({}), but its fixes were not written: {}",
+                escape(&f.path),
+                Counts::of(&report.diagnostics).words(),
+                escape(&f.error)
+            )?,
+            None => writeln!(out, "{}: could not be checked: {}", escape(&f.path), escape(&f.error))?,
+        }
     }
     if quiet {
         return Ok(());
@@ -534,7 +543,7 @@ fn tail(
         }
     }
     out.write_all(summary(reports, failures).as_bytes())?;
-    out.write_all(fixable(reports).as_bytes())
+    out.write_all(fixable(reports, failures).as_bytes())
 }
 
 /// The marker a finding gets in the concise format: `[*]` for a fix `--fix` applies, `[~]` for one
@@ -547,10 +556,13 @@ fn marker(d: &Diagnostic) -> &'static str {
     }
 }
 
-/// `[*] 3 fixable with --fix (2 more with --unsafe-fixes).`, or nothing when nothing is.
-pub fn fixable(reports: &[FileReport]) -> String {
+/// `[*] 3 fixable with --fix (2 more with --unsafe-fixes).`, or nothing when nothing is. The
+/// findings of a file whose fixes `--fix` could not write are left out: running it again would
+/// fail again (the line about that file says what can work).
+pub fn fixable(reports: &[FileReport], failures: &[InputFailure]) -> String {
     let (mut safe, mut unsafe_) = (0, 0);
-    for d in reports.iter().flat_map(|r| &r.diagnostics) {
+    let not_written = |r: &FileReport| failures.iter().any(|f| f.path == r.source.name);
+    for d in reports.iter().filter(|r| !not_written(r)).flat_map(|r| &r.diagnostics) {
         match d.fix.as_ref().map(|f| f.applicability) {
             Some(crate::diagnostic::Applicability::Safe) => safe += 1,
             Some(crate::diagnostic::Applicability::Unsafe) => unsafe_ += 1,
@@ -613,30 +625,44 @@ pub fn render(reports: &[FileReport], options: TextOptions) -> String {
 }
 
 /// `Found 3 problems (2 errors, 1 warning) in 1 of 2 files.` or `No problems found in 2 files.`;
-/// with inputs that could not be checked it never reads as a pass:
-/// `No problems found in the 1 file checked; 1 of 2 files could not be checked.`
+/// with inputs that could not be checked, or fixes that could not be written, it never reads as a
+/// pass: `No problems found in the 1 file checked; 1 of 2 files could not be checked: this is no
+/// pass.`, and `1 input could not be checked: this is no pass.` when none was.
 pub fn summary(reports: &[FileReport], failures: &[InputFailure]) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    // An input that failed after it was linted (a fix not written) has a report too.
-    let unreported = failures
-        .iter()
-        .filter(|f| !reports.iter().any(|r| r.source.name == f.path))
-        .count();
-    let inputs = reports.len() + unreported;
-    let head = found(reports, inputs);
+    // An input that failed after it was checked (its fixes not written) has a report too.
+    let not_written = failures.iter().filter(|f| checked_report(f, reports).is_some()).count();
+    let not_checked = failures.len() - not_written;
+    let inputs = reports.len() + not_checked;
     if failures.is_empty() {
-        return format!("{head}.\n");
+        return format!("{}.\n", found(reports, inputs));
+    }
+    if reports.is_empty() {
+        // Nothing was checked: that comes first, and nothing reads as a pass.
+        return format!(
+            "{} could not be checked: this is no pass.\n",
+            plural(not_checked, "input")
+        );
     }
     let found_part = if Counts::of_reports(reports).total() == 0 {
         format!("No problems found in the {} checked", plural(reports.len(), "file"))
     } else {
-        head
+        found(reports, inputs)
     };
-    format!(
-        "{found_part}; {} of {} could not be checked: this is no pass.\n",
-        failures.len(),
-        plural(inputs, "file")
-    )
+    let mut failed = Vec::new();
+    if not_checked > 0 {
+        failed.push(format!(
+            "{not_checked} of {} could not be checked",
+            plural(inputs, "file")
+        ));
+    }
+    if not_written > 0 {
+        failed.push(format!(
+            "the fixes to {not_written} of {} could not be written",
+            plural(inputs, "file")
+        ));
+    }
+    format!("{found_part}; {}: this is no pass.\n", failed.join("; "))
 }
 
 /// `Found 3 problems (2 errors, 1 warning) in 1 of 2 files` or `No problems found in 2 files`.
@@ -646,21 +672,11 @@ fn found(reports: &[FileReport], files: usize) -> String {
     if counts.total() == 0 {
         return format!("No problems found in {}", plural(files, "file"));
     }
-    let mut parts = Vec::new();
-    if counts.error > 0 {
-        parts.push(plural(counts.error, "error"));
-    }
-    if counts.warning > 0 {
-        parts.push(plural(counts.warning, "warning"));
-    }
-    if counts.info > 0 {
-        parts.push(format!("{} info", counts.info));
-    }
     let with = reports.iter().filter(|r| !r.diagnostics.is_empty()).count();
     format!(
         "Found {} ({}) in {with} of {}",
         plural(counts.total(), "problem"),
-        parts.join(", "),
+        counts.words(),
         plural(files, "file")
     )
 }

@@ -8,6 +8,11 @@
 //! sites that name the same ten DLLs cost ten resolutions. A path too long for Windows is refused
 //! before it is copied, and a missing 8.3 short name (`PROGRA~2`) is reported as unknown rather
 //! than missing: a copy of the drive does not carry short names.
+//!
+//! A path IIS 6 and Win32 read differently ([`winpath::opened`]) is looked for both ways: as Win32
+//! reads it, and as written (what `\\?\` opens). The image the other rules judge is the one a name
+//! as written leads to when the drive has something by that name (IIS 6 opens that), and otherwise
+//! Win32's (what an IIS that canonicalised the path would open); both are kept for MB206.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -72,8 +77,38 @@ pub enum Resolution {
         effective: WinPath,
         /// Whether WOW64 redirection changed it.
         redirected: bool,
+        /// What is there: the judged reading's ([`Readings`]).
         found: Found,
+        /// For a path IIS 6 and Win32 read differently: both readings, and which one `found` is.
+        readings: Option<Arc<Readings>>,
     },
+}
+
+/// Both readings of a path IIS 6 and Win32 read differently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readings {
+    /// How they differ, and what the name as written leads to.
+    pub opened: winpath::Opened,
+    /// Win32's reading: the path opened (after redirection) and what is there; `None` when it names
+    /// nothing mblint can look for (a `Sysnative` path in a 64-bit worker, say).
+    pub win32: Option<(WinPath, Found)>,
+    /// The name as written, when it is a path of its own ([`winpath::Literal::Names`] other than
+    /// Win32's): the path opened and what is there.
+    pub literal: Option<(WinPath, Found)>,
+    /// The path as Win32 reads it, each name spelled as the drive spells it where Win32's reading
+    /// found the image (the configured spelling elsewhere, and for names WOW64 redirects): the
+    /// spelling both readings open alike.
+    pub canonical: String,
+}
+
+impl Readings {
+    /// Whether the drive holds something by the name as written: then IIS 6 opens that, and
+    /// `found` is it.
+    pub fn literal_exists(&self) -> bool {
+        self.literal
+            .as_ref()
+            .is_some_and(|(_, found)| !matches!(found, Found::Missing { .. }))
+    }
 }
 
 impl Resolution {
@@ -148,8 +183,52 @@ fn fold(name: &str) -> String {
 }
 
 enum Step {
+    /// A name of the path itself.
+    Own(String),
+    /// A name of a link's target.
     Name(String),
     Parent,
+}
+
+/// The path as Win32 reads it (`parsed`), with each name spelled as the drive spells it when Win32's
+/// reading found the image there (`spelled`, the names of `effective`); a name WOW64 redirection
+/// replaced keeps its configured spelling (`system32` stays `system32`), and the drive letter is
+/// written as configured.
+fn canonical_spelling(
+    configured: &str,
+    parsed: &WinPath,
+    effective: Option<&WinPath>,
+    spelled: Option<Vec<String>>,
+) -> String {
+    let text = configured.trim().trim_matches('"').trim();
+    let text = text
+        .strip_prefix("\\\\?\\")
+        .or_else(|| text.strip_prefix("\\\\.\\"))
+        .or_else(|| text.strip_prefix("//?/"))
+        .or_else(|| text.strip_prefix("//./"))
+        .unwrap_or(text);
+    let drive = text
+        .chars()
+        .next()
+        .filter(|c| c.eq_ignore_ascii_case(&parsed.drive))
+        .unwrap_or(parsed.drive);
+    let names: Vec<&str> = match (effective, &spelled) {
+        (Some(effective), Some(spelled)) if effective.components.len() == parsed.components.len() => parsed
+            .components
+            .iter()
+            .zip(&effective.components)
+            .zip(spelled)
+            .map(|((configured, opened), real)| {
+                if configured.eq_ignore_ascii_case(opened) {
+                    real.as_str()
+                } else {
+                    configured.as_str()
+                }
+            })
+            .collect(),
+        _ => parsed.components.iter().map(String::as_str).collect(),
+    };
+    format!("{drive}:\\{}", names.join("\\"))
 }
 
 impl Resolver {
@@ -189,19 +268,57 @@ impl Resolver {
             Ok(p) => p,
             Err(problem) => return Resolution::Unresolvable(problem),
         };
-        let effective = match winpath::redirect(&parsed, process, &self.drives.windir) {
+        let (win32, spelled) = self.open(&parsed, process);
+        let Some(opened) = winpath::opened(configured) else {
+            return win32;
+        };
+        let literal = match &opened.literal {
+            winpath::Literal::Names(names) if *names != parsed => match self.open(names, process).0 {
+                Resolution::Resolved { effective, found, .. } => Some((effective, found)),
+                Resolution::Unresolvable(_) => None,
+            },
+            _ => None,
+        };
+        let win32_found = match &win32 {
+            Resolution::Resolved { effective, found, .. } => Some((effective.clone(), found.clone())),
+            Resolution::Unresolvable(_) => None,
+        };
+        let canonical = canonical_spelling(configured, &parsed, win32_found.as_ref().map(|(e, _)| e), spelled);
+        let readings = Readings {
+            opened,
+            win32: win32_found,
+            literal,
+            canonical,
+        };
+        let (effective, found) = match (&readings.literal, &win32) {
+            (Some((effective, found)), _) if readings.literal_exists() => (effective.clone(), found.clone()),
+            (_, Resolution::Resolved { effective, found, .. }) => (effective.clone(), found.clone()),
+            // Neither reading leads to anything mblint can look at: Win32's reason stands.
+            (_, Resolution::Unresolvable(_)) => return win32,
+        };
+        Resolution::Resolved {
+            redirected: effective != parsed,
+            effective,
+            found,
+            readings: Some(Arc::new(readings)),
+        }
+    }
+
+    /// Opens a parsed path as `process` does (WOW64 redirection, then the drive), with the drive's
+    /// spelling of each name when an image was found.
+    fn open(&mut self, parsed: &WinPath, process: Process) -> (Resolution, Option<Vec<String>>) {
+        let effective = match winpath::redirect(parsed, process, &self.drives.windir) {
             Ok(p) => p,
-            Err(problem) => return Resolution::Unresolvable(problem),
+            Err(problem) => return (Resolution::Unresolvable(problem), None),
         };
         let Some((root, shown_root)) = self.root(effective.drive) else {
-            return Resolution::Unresolvable(PathProblem::UnmappedDrive { drive: effective.drive });
+            return (
+                Resolution::Unresolvable(PathProblem::UnmappedDrive { drive: effective.drive }),
+                None,
+            );
         };
-        let located = match self.locate(&root, &effective) {
-            Located::File { file, len } => self.image(file, len),
-            Located::Missing { missing } => Found::Missing { missing },
-            Located::Refused { reason, file, kind } => Found::Refused { reason, file, kind },
-        };
-        let found = match located {
+        let (found, spelled) = self.locate_spelled(&root, &effective);
+        let found = match found {
             Found::Image { file, image } => Found::Image {
                 file: shown(&root, &shown_root, file),
                 image,
@@ -213,15 +330,19 @@ impl Resolver {
             },
             // A short name not on the copy may well exist on the server: unknown, not missing.
             Found::Missing { missing } if missing.rsplit('\\').next().is_some_and(winpath::looks_short) => {
-                return Resolution::Unresolvable(PathProblem::ShortName { path: missing });
+                return (Resolution::Unresolvable(PathProblem::ShortName { path: missing }), None);
             }
             other => other,
         };
-        Resolution::Resolved {
-            redirected: effective != parsed,
-            effective,
-            found,
-        }
+        (
+            Resolution::Resolved {
+                redirected: effective != *parsed,
+                effective,
+                found,
+                readings: None,
+            },
+            spelled,
+        )
     }
 
     /// The canonical host root of a drive and the root as given, once per drive.
@@ -287,7 +408,26 @@ impl Resolver {
     /// Walks `path` from the drive root, confined to it: the regular file it names and its length,
     /// or why there is none.
     fn locate(&mut self, root: &Path, path: &WinPath) -> Located {
-        let mut pending: Vec<Step> = path.components.iter().rev().map(|c| Step::Name(c.clone())).collect();
+        self.walk(root, path, &mut Vec::new())
+    }
+
+    /// Finds the image `path` names: [`Resolver::locate`], the file read as an image, and when it is
+    /// one, the real name of each of `path`'s components on the drive (the name of the entry each
+    /// one matched, links not followed for it).
+    fn locate_spelled(&mut self, root: &Path, path: &WinPath) -> (Found, Option<Vec<String>>) {
+        let mut spelled = Vec::with_capacity(path.components.len());
+        let found = match self.walk(root, path, &mut spelled) {
+            Located::File { file, len } => self.image(file, len),
+            Located::Missing { missing } => Found::Missing { missing },
+            Located::Refused { reason, file, kind } => Found::Refused { reason, file, kind },
+        };
+        let spelled =
+            (matches!(found, Found::Image { .. }) && spelled.len() == path.components.len()).then_some(spelled);
+        (found, spelled)
+    }
+
+    fn walk(&mut self, root: &Path, path: &WinPath, spelled: &mut Vec<String>) -> Located {
+        let mut pending: Vec<Step> = path.components.iter().rev().map(|c| Step::Own(c.clone())).collect();
         let mut below_root: Vec<OsString> = Vec::new();
         let mut shown: Vec<String> = Vec::new();
         let mut links = 0;
@@ -297,7 +437,7 @@ impl Resolver {
         let here = |below: &[OsString]| below.iter().fold(root.to_path_buf(), |p, c| p.join(c));
         let windows = |shown: &[String]| format!("{}:\\{}", path.drive, shown.join("\\"));
         while let Some(step) = pending.pop() {
-            let name = match step {
+            let (name, own) = match step {
                 Step::Parent => {
                     if below_root.pop().is_none() {
                         let link = last_link.unwrap_or_else(|| windows(&shown));
@@ -310,7 +450,8 @@ impl Resolver {
                     shown.pop();
                     continue;
                 }
-                Step::Name(name) => name,
+                Step::Name(name) => (name, false),
+                Step::Own(name) => (name, true),
             };
             let dir = here(&below_root);
             let real = match self.find_name(&dir, &name) {
@@ -335,6 +476,9 @@ impl Resolver {
                 }
             };
             let next = dir.join(&real);
+            if own {
+                spelled.push(real.to_string_lossy().into_owned());
+            }
             shown.push(real.to_string_lossy().into_owned());
             let kind = match fsys::entry_kind(&next) {
                 Ok(kind) => kind,
@@ -692,9 +836,70 @@ mod tests {
         let long = format!(r"C:\{}.dll", "a".repeat(4 * 1024 * 1024));
         assert_eq!(
             *r.resolve(&long, on_x64(Bitness::Bits64)),
-            Resolution::Unresolvable(PathProblem::TooLong { limit: 32_767 })
+            Resolution::Unresolvable(PathProblem::TooLong { limit: 32_763 })
         );
         assert!(r.results.is_empty(), "no 4 MB cache key");
+    }
+
+    fn readings(r: &mut Resolver, path: &str, bits: Bitness) -> (WinPath, Found, Arc<Readings>) {
+        match &*r.resolve(path, on_x64(bits)) {
+            Resolution::Resolved {
+                effective,
+                found,
+                readings: Some(readings),
+                ..
+            } => (effective.clone(), found.clone(), readings.clone()),
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_path_read_two_ways_is_judged_by_what_the_drive_holds() {
+        let x64 = image("x64/isapi-extension.dll");
+        let x86 = image("x86/isapi-extension.dll");
+        let (dir, mut r) = drive_with(&[
+            ("Windows/System32/InetSrv/ASP.DLL", &x64),
+            ("Windows/SysWOW64/InetSrv/Asp.Dll", &x86),
+        ]);
+        // Nothing answers to the name as written: Win32's image is judged, both readings kept.
+        let (effective, found, read) = readings(&mut r, r"C:\WINDOWS\system32\inetsrv\asp.dll.", Bitness::Bits64);
+        assert_eq!(effective.to_string(), r"C:\WINDOWS\system32\inetsrv\asp.dll");
+        assert!(matches!(found, Found::Image { .. }));
+        assert!(!read.literal_exists());
+        assert!(matches!(&read.literal, Some((p, Found::Missing { .. })) if p.components[3] == "asp.dll."));
+        // The canonical spelling is the drive's, but for the name WOW64 redirects.
+        assert_eq!(read.canonical, r"C:\Windows\System32\InetSrv\ASP.DLL");
+        let (effective, _, read) = readings(&mut r, "c:/WINDOWS/system32/inetsrv/asp.dll", Bitness::Bits32);
+        assert_eq!(effective.to_string(), r"C:\WINDOWS\SysWOW64\inetsrv\asp.dll");
+        assert_eq!(read.canonical, r"c:\Windows\system32\InetSrv\Asp.Dll");
+        // `/` and `..`: the name as written is no path of its own, so nothing else is looked for.
+        let (_, _, read) = readings(
+            &mut r,
+            r"C:\WINDOWS\system32\..\system32\inetsrv\asp.dll",
+            Bitness::Bits64,
+        );
+        assert_eq!(read.literal, None);
+        assert_eq!(
+            read.opened.literal,
+            winpath::Literal::Invalid(winpath::Difference::ParentFolder)
+        );
+        // A file spelled as written is what IIS 6 opens: it is judged, and Win32's kept beside it.
+        std::fs::write(dir.path().join("c/Windows/System32/InetSrv/asp.dll."), &x86).unwrap();
+        let mut drives = Drives::default();
+        drives.insert('C', dir.path().join("c"));
+        let mut r = Resolver::new(drives);
+        let (effective, found, read) = readings(&mut r, r"C:\WINDOWS\system32\inetsrv\asp.dll.", Bitness::Bits64);
+        assert_eq!(effective.to_string(), r"C:\WINDOWS\system32\inetsrv\asp.dll.");
+        assert!(read.literal_exists());
+        match found {
+            Found::Image { image, .. } => assert_eq!(image.as_ref().as_ref().unwrap().bitness(), Some(Bitness::Bits32)),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(&read.win32, Some((_, Found::Image { .. }))));
+        // Nothing found either way: Win32's missing name is the finding.
+        let (_, found, read) = readings(&mut r, r"C:\WINDOWS\system32\inetsrv\gone.dll ", Bitness::Bits64);
+        assert!(matches!(found, Found::Missing { missing } if missing.ends_with("gone.dll")));
+        assert_eq!(read.canonical, r"C:\WINDOWS\system32\inetsrv\gone.dll");
     }
 
     #[test]

@@ -44,6 +44,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
                 effective,
                 redirected,
                 found: Found::Missing { missing },
+                ..
             }) => Some(Missing::File {
                 effective,
                 redirected: *redirected,

@@ -45,6 +45,42 @@ fn status<'a>(ctx: &'a Context<'_>, path: &str) -> Option<Status<'a>> {
         })
 }
 
+/// A path as the restriction list would compare it if IIS took the text as written: letter case and
+/// WOW64 (`SysWOW64` is `system32`) aside, nothing canonicalised.
+fn written_key(path: &str) -> String {
+    path.trim().to_lowercase().replace("\\syswow64\\", "\\system32\\")
+}
+
+/// Whether the list allows `path` when compared as written, and whether by an entry of its own
+/// (else by the "All Unknown" wildcard of its kind); `None` with no list, or nothing that governs it.
+fn allowed_as_written(ctx: &Context<'_>, path: &str) -> Option<(bool, bool)> {
+    let key = written_key(path);
+    let entries = || ctx.server.restrictions.iter().filter_map(|e| e.entry.as_ref().ok());
+    if let Some(own) = entries().find(|r| !r.is_wildcard() && written_key(&r.path) == key) {
+        return Some((own.allowed, true));
+    }
+    let wildcard = if restriction_key(path).ends_with(".exe") {
+        "*.exe"
+    } else {
+        "*.dll"
+    };
+    entries()
+        .find(|r| r.path.eq_ignore_ascii_case(wildcard))
+        .map(|r| (r.allowed, false))
+}
+
+/// Whether writing `to` where a script map names `from` would let requests run that the list
+/// prohibits by name if IIS compares paths as written (no source says it does not: MB206): `from`
+/// has a Prohibited entry of its own, spelled as written, and `to` is allowed. (A DLL denied only
+/// as an unknown extension that becomes one the list allows by name runs by the administrator's
+/// own entry.) mblint's own comparison reads both as Win32 does, where a respelling changes nothing.
+pub fn loosens_as_written(ctx: &Context<'_>, from: &str, to: &str) -> bool {
+    matches!(
+        (allowed_as_written(ctx, from), allowed_as_written(ctx, to)),
+        (Some((false, true)), Some((true, _)))
+    )
+}
+
 /// The description aspnet_regiis gives the target's entry: the 32-bit ASP.NET build on 64-bit
 /// Windows is listed as `ASP.NET v2.0.50727 (32-bit)` (KB894435), the 64-bit one without a suffix.
 fn description(source: &str, to: &str) -> String {

@@ -129,6 +129,7 @@ fn basis(ctx: &Context<'_>, index: usize) -> (String, Option<Bitness>) {
                 effective,
                 redirected,
                 found: Found::Image { image, .. },
+                ..
             } => {
                 let opened = if *redirected {
                     format!(" (opened as {effective} by a {} worker)", ctx.worker.bitness)

@@ -24,6 +24,7 @@ pub mod map;
 pub mod reads;
 
 // One module a rule.
+pub mod ambiguous_path;
 pub mod conflicting_evidence;
 // The MB6xx family: drift between nodes, reported by `mblint compare` (no per-file check).
 pub mod drift;
@@ -343,6 +344,7 @@ impl<'a> Context<'a> {
                         effective,
                         redirected,
                         found: Found::Image { file, image },
+                        ..
                     } => Some(EntryImage {
                         entry,
                         effective,
@@ -750,6 +752,7 @@ pub static RULES: &[&Rule] = &[
     &missing_isapi_exports::RULE,
     &unexpanded_variable::RULE,
     &unresolvable_path::RULE,
+    &ambiguous_path::RULE,
     &filter_not_defined::RULE,
     &filter_not_in_load_order::RULE,
     &duplicate_filter::RULE,
@@ -928,6 +931,7 @@ mod tests {
                 "MB203 missing-isapi-exports error",
                 "MB204 unexpanded-variable warning",
                 "MB205 unresolvable-path info",
+                "MB206 ambiguous-path warning",
                 "MB301 filter-not-defined error",
                 "MB302 filter-not-in-load-order warning",
                 "MB303 duplicate-filter warning",

@@ -24,7 +24,7 @@ use crate::bitness::Bitness;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::{Applicability, Edit, Fix, MetabaseOp};
 use crate::fix::edit;
-use crate::metabase::isapi::{APP_POOLS, Role};
+use crate::metabase::isapi::{APP_POOLS, IsapiRef, Role};
 use crate::metabase::props;
 use crate::resolve::addr::{AddrMap, addr};
 
@@ -357,22 +357,28 @@ fn property(role: Role) -> &'static str {
 /// `&#65;`), the value or the script-map line is written anew from its decoded text, escaped: the
 /// same text to IIS, with the path replaced.
 fn repoint_edit(ctx: &Context<'_>, r: &Repoint, escaped_to: &str) -> Option<(Edit, MetabaseOp)> {
+    path_edit(ctx, &ctx.isapi.entries[r.entry], &r.to, escaped_to)
+}
+
+/// The edit that writes `to` (escaped: `escaped_to`) where an entry names its path, and the
+/// property it sets: the value when it is the path alone, or the path's field of a script-map line.
+/// What MB102's repoints and MB206's canonical spellings write.
+pub(crate) fn path_edit(ctx: &Context<'_>, entry: &IsapiRef, to: &str, escaped_to: &str) -> Option<(Edit, MetabaseOp)> {
     let mb = ctx.metabase;
-    let entry = &ctx.isapi.entries[r.entry];
     let raw = mb.slice(entry.span);
-    // `escaped_to` is `r.to` escaped, made once per target: the edit of a value that is the path
+    // `escaped_to` is `to` escaped, made once per target: the edit of a value that is the path
     // alone copies it.
     let content = if raw == &*entry.path {
         escaped_to.to_string()
     } else {
         let text = crate::metabase::model::unescape(raw);
-        if text.trim() == &*entry.path {
+        if text == *entry.path || text.trim() == entry.path.trim() {
             escaped_to.to_string()
         } else if entry.line.is_some() {
             // The span is the whole script-map line: the path is its second field.
             let after_extension = text.find(',')? + 1;
             let at = text[after_extension..].find(&*entry.path)? + after_extension;
-            edit::escape(&format!("{}{}{}", &text[..at], r.to, &text[at + entry.path.len()..]))
+            edit::escape(&format!("{}{}{}", &text[..at], to, &text[at + entry.path.len()..]))
         } else {
             return None;
         }

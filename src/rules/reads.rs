@@ -101,6 +101,8 @@ pub static READS: &[(&str, Reads)] = &[
     ("MB203", IMAGES),
     ("MB204", Reads::Props(&[ISAPI_SET])),
     ("MB205", IMAGES),
+    // The images both readings open, and the restriction list (its entries, and its verdict on a fix).
+    ("MB206", Reads::Props(&[ISAPI_SET, SERVER, WORKER])),
     ("MB301", Reads::Props(&[ISAPI_SET])),
     ("MB302", Reads::Props(&[ISAPI_SET])),
     ("MB303", Reads::Props(&[ISAPI_SET])),

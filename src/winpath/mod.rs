@@ -2,14 +2,21 @@
 //!
 //! Pure functions of text: no file-system access here, so every rule is unit-tested on any platform.
 //!
-//! A path is read as Win32 reads it before the loader opens it (`RtlGetFullPathName_U`, which
-//! `GetFullPathName`, `CreateFile` and `LoadLibraryEx` go through): `/` is `\`, runs of separators
-//! are one, `.` and `..` are applied, a folder name loses one trailing `.`, and the last name loses
-//! all trailing dots and spaces (`asp.dll.` and `asp.dll ` are `asp.dll`; `Windows.\` is `Windows\`,
-//! but `Windows \` keeps its space). A path that starts exactly `\\?\` is passed to the file system
-//! as written: nothing is stripped. Its length is checked first, before anything is allocated.
+//! Two readings of a configured path. IIS 6 opens every path with `\\?\` before it, which turns
+//! Win32's string parsing off ([`opened`] has the sources): the names are taken as written. [`parse`]
+//! is Win32's reading (`RtlGetFullPathName_U`, which `GetFullPathName`, `CreateFile` and
+//! `LoadLibraryEx` go through for a path without the prefix): `/` is `\`, runs of separators are one,
+//! `.` and `..` are applied, a folder name loses one trailing `.`, and the last name loses all
+//! trailing dots and spaces (`asp.dll.` and `asp.dll ` are `asp.dll`; `Windows.\` is `Windows\`, but
+//! `Windows \` keeps its space); a path that starts exactly `\\?\` is passed on as written. It is
+//! what an IIS that canonicalised a path before prefixing it would open. No source says whether IIS 6
+//! does, so where the two differ [`opened`] says how, and rules name the doubt (MB206) while judging
+//! the image the Win32 reading finds. Lengths are checked first, before anything is allocated.
 
 pub mod evidence;
+pub mod opened;
+
+pub use opened::{Difference, Literal, Opened, opened};
 
 use crate::platform::Process;
 
@@ -53,8 +60,8 @@ pub enum PathProblem {
     /// `%windir%\Sysnative\...` on 32-bit Windows, which has no WOW64 and no such alias.
     SysnativeOnX86,
     Empty,
-    /// Longer than Windows can open: `limit` UTF-16 code units are the most it takes (32,767 for
-    /// any path, [`MAX_PATH`] - 1 for one without the `\\?\` prefix).
+    /// Longer than Windows can open: with the `\\?\` IIS 6 puts before it, more than the 32,767
+    /// UTF-16 code units of any path; `limit` is the most the configured text may hold.
     TooLong {
         limit: usize,
     },
@@ -80,11 +87,8 @@ impl PathProblem {
             PathProblem::SysnativeIn64Bit => "goes through Sysnative, an alias that exists only for 32-bit processes (and on Server 2003 only after hotfix KB942589): a 64-bit worker cannot open it".into(),
             PathProblem::SysnativeOnX86 => "goes through Sysnative, an alias that exists only for 32-bit processes on 64-bit Windows: 32-bit Windows has no such folder".into(),
             PathProblem::Empty => "is empty".into(),
-            PathProblem::TooLong { limit } if *limit == MAX_UNICODE_PATH => format!(
-                "is longer than {MAX_UNICODE_PATH} UTF-16 code units, the most a Windows path can hold (the limit of a UNICODE_STRING): no process can open it"
-            ),
             PathProblem::TooLong { limit } => format!(
-                "is longer than {limit} characters (MAX_PATH, {MAX_PATH} with the terminating NUL) and has no \\\\?\\ prefix: the Win32 loader (LoadLibraryEx) on Windows Server 2003 fails to open it"
+                "is longer than {limit} UTF-16 code units: with the `\\\\?\\` IIS 6 puts before it, longer than the {MAX_UNICODE_PATH} a Windows path can hold (the limit of a UNICODE_STRING): no process can open it"
             ),
             PathProblem::ShortName { path } => format!(
                 "goes through {path}, a short 8.3 name mblint cannot map on a copy of the drive (a copy keeps only the long names, and which long name NTFS gave that short name is not recorded)"
@@ -110,25 +114,40 @@ fn utf16_longer_than(s: &str, limit: usize) -> bool {
     s.len() > limit && s.encode_utf16().nth(limit).is_some()
 }
 
+/// The prefix IIS 6 puts before every path it opens.
+pub const LITERAL_PREFIX: &str = "\\\\?\\";
+
 /// Whether a path starts exactly `\\?\` (backslashes only): Win32 passes it on as written.
 fn is_literal(path: &str) -> bool {
-    path.starts_with("\\\\?\\")
+    path.starts_with(LITERAL_PREFIX)
 }
 
-/// Why a configured path is too long for Windows to open, if it is: more than 32,767 UTF-16 code
-/// units, or, without the `\\?\` prefix, more than `MAX_PATH` - 1. Checked on the text as given,
-/// in time bounded by the limit and with no allocation, before any parsing.
+/// The most UTF-16 code units the text of a path may hold: the path IIS 6 opens is `\\?\` and the
+/// text, and must fit [`MAX_UNICODE_PATH`] (a text that carries the prefix already is counted as it is).
+fn max_text(path: &str) -> usize {
+    if is_literal(path) {
+        MAX_UNICODE_PATH
+    } else {
+        MAX_UNICODE_PATH - LITERAL_PREFIX.len()
+    }
+}
+
+/// Why a configured path is too long for Windows to open, if it is: with the `\\?\` IIS 6 puts
+/// before every path, more than 32,767 UTF-16 code units. `\\?\` lifts `MAX_PATH` ("Maximum Path
+/// Length Limitation", Microsoft Learn), so a longer path is no longer refused here: whether the
+/// Windows Server 2003 loader takes one over `MAX_PATH` is a doubt MB206 names ([`Difference::LongerThanMaxPath`]).
+/// Checked on the text as given, in time bounded by the limit and with no allocation, before any parsing.
 pub fn length_problem(path: &str) -> Option<PathProblem> {
     let path = unquoted(path);
-    if utf16_longer_than(path, MAX_UNICODE_PATH) {
-        return Some(PathProblem::TooLong {
-            limit: MAX_UNICODE_PATH,
-        });
-    }
-    if !is_literal(path) && utf16_longer_than(path, MAX_PATH - 1) {
-        return Some(PathProblem::TooLong { limit: MAX_PATH - 1 });
-    }
-    None
+    let limit = max_text(path);
+    utf16_longer_than(path, limit).then_some(PathProblem::TooLong { limit })
+}
+
+/// Whether a path, without its own `\\?\`, is longer than `MAX_PATH` - 1 (259) UTF-16 code units:
+/// what Win32 refuses without the prefix.
+pub fn beyond_max_path(path: &str) -> bool {
+    let path = unquoted(path);
+    utf16_longer_than(path.strip_prefix(LITERAL_PREFIX).unwrap_or(path), MAX_PATH - 1)
 }
 
 /// Whether a file name has the shape of a generated 8.3 short name: a base of at most 8
@@ -161,9 +180,10 @@ pub fn variable(path: &str) -> Option<&str> {
 }
 
 /// Whether a path is a plain absolute path on a drive (`X:\...`) with nothing [`parse`] or
-/// [`redirect`] could object to: no variable, `..`, `/`, quotes, UNC or device prefix, or
-/// `Sysnative`, and not too long ([`length_problem`]). Cheap: what a rule asks of a million script
-/// maps before parsing any.
+/// [`redirect`] could object to, and that IIS 6 and Win32 read alike ([`opened`] finds nothing): no
+/// variable, `..`, `/`, quotes, UNC or device prefix, `Sysnative`, doubled or trailing separator, name
+/// ending in `.`, outer white space or DOS device name, and not longer than `MAX_PATH` - 1. Cheap:
+/// what a rule asks of a million script maps before parsing any.
 pub fn is_plain(path: &str) -> bool {
     let b = path.as_bytes();
     !utf16_longer_than(path, MAX_PATH - 1)
@@ -173,9 +193,12 @@ pub fn is_plain(path: &str) -> bool {
         && b[2] == b'\\'
         && !path.contains(['%', '/', '"'])
         && !path.contains("..")
+        && !path.contains(".\\")
         && !path.contains("\\\\")
+        && !path.ends_with(['.', '\\'])
         && !b.windows(9).any(|w| w.eq_ignore_ascii_case(b"sysnative"))
         && path.trim() == path
+        && !opened::is_dos_device(path.rsplit('\\').next().unwrap_or(path))
 }
 
 /// Parses a configured DLL path as Win32 normalises it (see the module comment). Quotes around it
@@ -192,7 +215,12 @@ pub fn parse(path: &str) -> Result<WinPath, PathProblem> {
     if let Some(name) = variable(path) {
         return Err(PathProblem::Variable { name: name.to_string() });
     }
-    let path = path.replace('/', "\\");
+    // After `\\?\` nothing is parsed: `/` stays a character of a name (which no NTFS name holds).
+    let path = if literal {
+        path.to_string()
+    } else {
+        path.replace('/', "\\")
+    };
     let rest = if let Some(long) = path.strip_prefix("\\\\?\\").or_else(|| path.strip_prefix("\\\\.\\")) {
         if long.len() >= 3 && long.as_bytes()[1] == b':' {
             long.to_string()
@@ -354,6 +382,8 @@ mod tests {
         );
         assert_eq!(p("C:/a/./b/../c.dll").to_string(), r"C:\a\c.dll");
         assert_eq!(p(r"\\?\D:\x.dll").to_string(), r"D:\x.dll");
+        // After `\\?\` a `/` is a character of a name, not a separator.
+        assert_eq!(p(r"\\?\D:\a/b\x.dll").components, ["a/b", "x.dll"]);
         assert_eq!(parse(r"C:\..\x.dll"), Err(PathProblem::AboveRoot));
         assert_eq!(parse(r"\\server\share\x.dll"), Err(PathProblem::Unc));
         assert_eq!(parse(r"\\?\UNC\server\share\x.dll"), Err(PathProblem::Unc));
@@ -404,34 +434,41 @@ mod tests {
     #[test]
     fn too_long_paths_are_refused_before_parsing() {
         let at = |n: usize| format!(r"C:\{}", "a".repeat(n - 3));
-        assert_eq!(at(259).encode_utf16().count(), 259);
-        assert!(parse(&at(259)).is_ok());
+        // IIS 6 opens every path with `\\?\` before it: MAX_PATH is no limit, 32,767 is (with the
+        // four units of the prefix), counted in UTF-16 code units.
+        for n in [259, 260, 4_000, 32_763] {
+            assert_eq!(at(n).encode_utf16().count(), n);
+            assert!(parse(&at(n)).is_ok(), "{n}");
+            assert!(length_problem(&at(n)).is_none(), "{n}");
+        }
+        assert_eq!(parse(&at(32_764)), Err(PathProblem::TooLong { limit: 32_763 }));
+        // But only paths of up to 259 are plain: a longer one is a doubt MB206 names.
         assert!(is_plain(&at(259)));
-        assert_eq!(parse(&at(260)), Err(PathProblem::TooLong { limit: 259 }));
         assert!(!is_plain(&at(260)));
-        // Counted in UTF-16 code units, not bytes: 200 `é` are 400 bytes and 200 code units.
-        assert!(parse(&format!(r"C:\{}", "é".repeat(200))).is_ok());
-        // And a pair is two units: 130 × U+10428 is 260 units.
+        assert!(!beyond_max_path(&at(259)));
+        assert!(beyond_max_path(&at(260)));
+        // Not bytes: 200 `é` are 400 bytes and 200 code units, and a pair is two units.
+        assert!(!beyond_max_path(&format!(r"C:\{}", "é".repeat(200))));
+        assert!(beyond_max_path(&format!(r"C:\{}", "\u{10428}".repeat(130))));
         assert_eq!(
-            parse(&format!(r"C:\{}", "\u{10428}".repeat(130))),
-            Err(PathProblem::TooLong { limit: 259 })
+            parse(&format!(r"C:\{}", "\u{10428}".repeat(16_381))),
+            Err(PathProblem::TooLong { limit: 32_763 })
         );
-        // `\\?\` lifts MAX_PATH but not the 32,767 of any path.
+        // A text with its own `\\?\` is counted as it is.
         let long = format!(r"\\?\C:\{}\x.dll", "a".repeat(30_000));
         assert!(parse(&long).is_ok());
         let too_long = format!(r"\\?\C:\{}\x.dll", "a".repeat(32_767));
         assert_eq!(parse(&too_long), Err(PathProblem::TooLong { limit: 32_767 }));
         // The length comes first: a path that would climb above the root, hold a variable or
         // normalise to something short is refused for its length, before it is split.
-        let climbs = format!(r"C:\{}x.dll", "..\\".repeat(200));
-        assert_eq!(parse(&climbs), Err(PathProblem::TooLong { limit: 259 }));
+        let climbs = format!(r"C:\{}x.dll", "..\\".repeat(20_000));
+        assert_eq!(parse(&climbs), Err(PathProblem::TooLong { limit: 32_763 }));
         let dots = format!(r"C:\{}x.dll", ".\\".repeat(20_000));
-        assert_eq!(parse(&dots), Err(PathProblem::TooLong { limit: 32_767 }));
-        let variable = format!(r"%windir%\{}", "a".repeat(300));
-        assert_eq!(parse(&variable), Err(PathProblem::TooLong { limit: 259 }));
+        assert_eq!(parse(&dots), Err(PathProblem::TooLong { limit: 32_763 }));
+        let variable = format!(r"%windir%\{}", "a".repeat(33_000));
+        assert_eq!(parse(&variable), Err(PathProblem::TooLong { limit: 32_763 }));
         // Quotes and outer spaces are not counted.
-        assert!(parse(&format!("  \"{}\"  ", at(259))).is_ok());
-        assert!(length_problem(&at(259)).is_none());
+        assert!(parse(&format!("  \"{}\"  ", at(32_763))).is_ok());
     }
 
     #[test]

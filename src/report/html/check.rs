@@ -122,16 +122,43 @@ pub fn render(reports: &[FileReport], failures: &[InputFailure]) -> String {
     h.open("header", "");
     h.el("h1", "", "mblint check");
     h.open("p", "meta");
+    // A file whose fixes were not written was checked: it has a banner of its own.
+    let (not_written, not_checked): (Vec<InputFailure>, Vec<InputFailure>) = failures
+        .iter()
+        .cloned()
+        .partition(|f| crate::report::checked_report(f, reports).is_some());
     h.text(&format!(
         "{} checked, {} could not be checked · mblint {} · ",
         plural(reports.len(), "file", "files"),
-        kit::grouped(failures.len()),
+        kit::grouped(not_checked.len()),
         env!("CARGO_PKG_VERSION")
     ));
     counts_badges(&mut h, totals);
     h.close("p").close("header");
 
-    inputs_banner(&mut h, reports.len(), failures);
+    inputs_banner(&mut h, reports.len(), &not_checked);
+    if !not_written.is_empty() {
+        h.open_id("div", "banner", &Anchor::new("not-written", &[]));
+        h.el(
+            "h2",
+            "",
+            &format!(
+                "The fixes to {} could not be written: {} checked, and {} as found below (exit code 2)",
+                plural(not_written.len(), "file", "files"),
+                if not_written.len() == 1 { "it was" } else { "they were" },
+                if not_written.len() == 1 { "stays" } else { "stay" }
+            ),
+        );
+        h.open("ul", "");
+        for f in &not_written {
+            h.open("li", "")
+                .el("code", "", &f.path)
+                .text(": ")
+                .text(&f.error)
+                .close("li");
+        }
+        h.close("ul").close("div");
+    }
 
     let mut rest = Html::after(&h);
     rule_summary(&mut rest, reports);
@@ -284,7 +311,7 @@ pub fn file_section(h: &mut Html, n: usize, report: &FileReport, failures: &[Inp
         h.close("p");
         if let Some(f) = failures.iter().find(|f| f.path == report.source.name) {
             h.open("div", "banner");
-            h.el("h2", "", "This file failed");
+            h.el("h2", "", "Checked, but its fixes were not written");
             h.el("p", "", &f.error);
             h.close("div");
         }
