@@ -12,8 +12,8 @@ cd "$(dirname "$0")"
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(parse_metabase fix_roundtrip classify_pe)
-[ -d corpus/parse_metabase ] || ./seed.sh
+[ ${#targets[@]} -gt 0 ] || targets=(parse_metabase fix_roundtrip classify_pe read_hive)
+[ -d corpus/parse_metabase ] && [ -d corpus/read_hive ] || ./seed.sh
 status=0
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t"
