@@ -1279,7 +1279,7 @@ fn inspect_file(file: &std::path::Path) -> InspectResult {
             Ok(info) => InspectResult::Image {
                 bitness: info.bitness(),
                 isapi: isapi_roles(&info),
-                info,
+                info: Box::new(info),
             },
             Err(error) => InspectResult::Invalid { error },
         },

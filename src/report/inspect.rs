@@ -17,7 +17,7 @@ pub struct Inspected {
 pub enum InspectResult {
     Image {
         #[serde(flatten)]
-        info: ImageInfo,
+        info: Box<ImageInfo>,
         /// 32 or 64: the worker bitness that can load it; null: none can.
         bitness: Option<crate::bitness::Bitness>,
         /// `filter`, `extension`, both, or neither, by its exports.
