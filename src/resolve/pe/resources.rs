@@ -4,7 +4,7 @@
 //! RT_MANIFEST within 1-16. Windows will refuse to load such binary in Windows XP/Windows Server
 //! 2003". ID 2 (ISOLATIONAWARE_MANIFEST_RESOURCE_ID) is the one LoadLibrary reads "before loading
 //! the dependencies of the dll" to create the activation context its static imports are found in;
-//! "if the dll has a resource of type RT_MANIFEST, ID CREATEPROCESS_MANIFEST_RESOURCE_ID [1],
+//! "if the dll has a resource of type RT_MANIFEST, ID CREATEPROCESS_MANIFEST_RESOURCE_ID (1),
 //! Windows will use that manifest as the dependency" too (Junfeng Zhang, "RT_MANIFEST resource,
 //! and ISOLATION_AWARE_ENABLED", https://learn.microsoft.com/archive/blogs/junfeng/rt_manifest-resource-and-isolation_aware_enabled).
 //! ID 3 (ISOLATIONAWARE_NOSTATICIMPORT) is not used for static imports ("Using Side-by-Side
