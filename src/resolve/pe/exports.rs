@@ -1,7 +1,7 @@
 //! The export table, read as the loader resolves an import against it.
 //!
 //! Layout: PE/COFF specification, "The .edata Section (Image Only)"
-//! (https://learn.microsoft.com/windows/win32/debug/pe-format#the-edata-section-image-only).
+//! (<https://learn.microsoft.com/windows/win32/debug/pe-format#the-edata-section-image-only>).
 //! Resolution follows ReactOS `LdrpSnapThunk` and `LdrpNameToOrdinal` (reactos/reactos
 //! dll/ntdll/ldr/ldrpe.c, a reimplementation of the NT 5.2 loader), where no Microsoft document
 //! says more:

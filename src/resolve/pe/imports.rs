@@ -17,7 +17,7 @@
 //! delay-loaded module does not stop the image from loading. Its descriptors run until one with no
 //! name or the end of the directory. With `grAttrs & 1` (`dlattrRva`, Visual C++ 7 and later) the
 //! fields are RVAs; without, as Visual C++ 6 wrote them, they and the name table's entries are VAs
-//! (https://learn.microsoft.com/cpp/build/reference/understanding-the-helper-function).
+//! (<https://learn.microsoft.com/cpp/build/reference/understanding-the-helper-function>).
 
 use std::fmt;
 

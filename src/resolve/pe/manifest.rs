@@ -4,9 +4,9 @@
 //! three, as they share one schema: `<assembly>` holding an `<assemblyIdentity>`, `<file name=>`
 //! entries, and `<dependency><dependentAssembly><assemblyIdentity/>` entries, each with optional
 //! `<bindingRedirect oldVersion= newVersion=>` (Assembly Manifests, Application Manifests and
-//! Publisher Configuration Files: https://learn.microsoft.com/windows/win32/sbscs/assembly-manifests,
-//! https://learn.microsoft.com/windows/win32/sbscs/application-manifests,
-//! https://learn.microsoft.com/windows/win32/sbscs/publisher-configuration-files).
+//! Publisher Configuration Files: <https://learn.microsoft.com/windows/win32/sbscs/assembly-manifests>,
+//! <https://learn.microsoft.com/windows/win32/sbscs/application-manifests>,
+//! <https://learn.microsoft.com/windows/win32/sbscs/publisher-configuration-files>).
 //!
 //! The text comes from a drive copy or an image: the read is bounded (size, depth, counts),
 //! elements are matched by local name whatever their namespace prefix, a UTF-8 byte-order mark is

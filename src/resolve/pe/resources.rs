@@ -6,9 +6,9 @@
 //! the dependencies of the dll" to create the activation context its static imports are found in;
 //! "if the dll has a resource of type RT_MANIFEST, ID CREATEPROCESS_MANIFEST_RESOURCE_ID (1),
 //! Windows will use that manifest as the dependency" too (Junfeng Zhang, "RT_MANIFEST resource,
-//! and ISOLATION_AWARE_ENABLED", https://learn.microsoft.com/archive/blogs/junfeng/rt_manifest-resource-and-isolation_aware_enabled).
+//! and ISOLATION_AWARE_ENABLED", <https://learn.microsoft.com/archive/blogs/junfeng/rt_manifest-resource-and-isolation_aware_enabled>).
 //! ID 3 (ISOLATIONAWARE_NOSTATICIMPORT) is not used for static imports ("Using Side-by-Side
-//! Assemblies as a Resource", https://learn.microsoft.com/windows/win32/sbscs/using-side-by-side-assemblies-as-a-resource).
+//! Assemblies as a Resource", <https://learn.microsoft.com/windows/win32/sbscs/using-side-by-side-assemblies-as-a-resource>).
 //!
 //! The resource tree is read three levels deep (type, name, language) and no deeper, so a tree
 //! that loops cannot make the reader loop: an entry that leads to a directory where a data entry
