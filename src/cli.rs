@@ -305,7 +305,8 @@ pub struct InspectArgs {
     /// (links that lead outside the folder are not followed, and are listed as not read).
     #[arg(required = true, value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
-    /// Output format: a table, or JSON with every export and import.
+    /// Output format: a table (each image's imports, delay-loads, forwarders and manifest under
+    /// its row), or JSON with the export table, every imported function and the manifest.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
 }
@@ -1313,7 +1314,7 @@ fn inspect_file(file: &std::path::Path) -> InspectResult {
             Ok(info) => InspectResult::Image {
                 bitness: info.bitness(),
                 isapi: isapi_roles(&info),
-                info,
+                info: Box::new(info),
             },
             Err(error) => InspectResult::Invalid { error },
         },

@@ -252,6 +252,95 @@ fn inspect_prints_a_table_or_json_and_exits_by_what_it_found() {
 }
 
 #[test]
+fn inspect_shows_what_an_image_needs_to_load() {
+    let images = format!("{}/testdata/images", env!("CARGO_MANIFEST_DIR"));
+    let out = mblint()
+        .args([
+            "inspect",
+            &format!("{images}/x86/deps/ext-vc80.dll"),
+            &format!("{images}/x86/deps/delay-vc6.dll"),
+            &format!("{images}/x64/deps/ext-ordinal.dll"),
+            &format!("{images}/x64/deps/forwarder.dll"),
+            &format!("{images}/hostile/manifest-two-ids.dll"),
+            &format!("{images}/hostile/resource-loop.dll"),
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for line in [
+        "    imports MSVCR80.dll: free, malloc\n",
+        "    manifest (RT_MANIFEST 2): depends on Microsoft.VC80.CRT 8.0.50727.762 x86 1fc8b3b9a1e18e3b\n",
+        "    imports KERNEL32.dll: GetTickCount\n    delay-loads helper.dll: HelperFunc, #5\n",
+        "    imports helper.dll: #5, #99\n",
+        "    forwards GetTickCount to KERNEL32.GetTickCount, HeapAlloc to KERNEL32.HeapAlloc, HelperFunc to helper.HelperFunc\n",
+        "    manifests with reserved IDs 1, 2: Windows Server 2003 refuses to load an image with more than one\n",
+        "    manifest not read: the RT_MANIFEST 2 language entry leads to a directory where its data belongs\n",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+
+    let out = mblint()
+        .args([
+            "inspect",
+            "--format",
+            "json",
+            &format!("{images}/x86/deps/delay-vc6.dll"),
+            &format!("{images}/x64/deps/forward-ordinal.dll"),
+            &format!("{images}/x64/deps/ext-vc80.dll"),
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    // The fields that were there keep their meaning: static import names, export names.
+    assert_eq!(v[0]["imports"], serde_json::json!(["KERNEL32.dll"]));
+    assert_eq!(v[0]["exports"][0], "GetExtensionVersion");
+    assert_eq!(
+        v[0]["import_modules"],
+        serde_json::json!([
+            {"name": "KERNEL32.dll", "delay": false, "functions": [{"name": "GetTickCount", "hint": 0}]},
+            {"name": "helper.dll", "delay": true, "functions": [{"name": "HelperFunc", "hint": 0}, {"ordinal": 5}]},
+        ])
+    );
+    assert_eq!(v[0]["delay_load_error"], serde_json::Value::Null);
+    assert_eq!(v[0]["manifest"], serde_json::Value::Null);
+    assert_eq!(
+        v[1]["export_table"]["forwarders"],
+        serde_json::json!([{"ordinal": 1, "to": "helper.#5"}, {"ordinal": 3, "to": "absent.Func"}])
+    );
+    assert_eq!(v[1]["export_table"]["ordinal_base"], 1);
+    assert_eq!(v[2]["manifest"]["resource_id"], 2);
+    assert_eq!(
+        v[2]["manifest"]["dependencies"][0]["identity"]["processor_architecture"],
+        "amd64"
+    );
+}
+
+#[test]
+fn inspect_escapes_names_from_the_image() {
+    // An imported function whose name holds an escape sequence that clears the screen.
+    let mut bytes = std::fs::read(format!(
+        "{}/testdata/images/x86/deps/ext-helper.dll",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let at = bytes.windows(10).position(|w| w == b"HelperFunc").unwrap();
+    bytes[at..at + 10].copy_from_slice(b"Hel\x1b[2Jxxx");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ext.dll");
+    std::fs::write(&path, &bytes).unwrap();
+    let out = mblint().arg("inspect").arg(&path).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\x1b'), "{text:?}");
+    assert!(text.contains("imports helper.dll: Hel\\u{1b}[2Jxxx"), "{text}");
+}
+
+#[test]
 fn an_undeclared_platform_fails_closed_until_declared() {
     // ASP.NET 2.0 from Framework, nothing that says 64-bit: fine on x86, a 500 on x64.
     mblint()

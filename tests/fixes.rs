@@ -879,7 +879,8 @@ fn ambiguous_paths_are_respelled_by_safe_fixes_and_the_list_entry_is_left_to_the
         .assert()
         .code(1)
         .stdout(predicate::str::contains("MB206").and(predicate::str::contains("6 warnings")));
-    // --fix writes the drive's spelling of the four script maps and the filter, and leaves the
+    // --fix writes the Win32 reading of the four script maps and the filter (letter case as
+    // configured), and leaves the
     // restriction-list entry (display-only): one warning remains.
     mblint()
         .args(["check", "--fix", "--color", "never", root.to_str().unwrap()])
@@ -890,12 +891,12 @@ fn ambiguous_paths_are_respelled_by_safe_fixes_and_the_list_entry_is_left_to_the
     for ext in [".dot", ".spc", ".fsl", ".par"] {
         assert!(
             after.contains(&format!(
-                "{ext},C:\\Windows\\System32\\InetSrv\\ASP.DLL,5,GET,HEAD,POST"
+                "{ext},C:\\WINDOWS\\system32\\inetsrv\\asp.dll,5,GET,HEAD,POST"
             )),
             "{ext}: {after}"
         );
     }
-    assert!(after.contains(r#"FilterPath="C:\Windows\System32\InetSrv\urlscan\UrlScan.dll""#));
+    assert!(after.contains(r#"FilterPath="C:\WINDOWS\system32\inetsrv\urlscan\urlscan.dll""#));
     assert!(after.contains(r"1,C:\WINDOWS\system32\inetsrv\httpext.dll.,0,WEBDAV,WebDAV"));
     // Nothing else moved: the diff is those five lines.
     let before =

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::resolve::pe::{ImageError, ImageInfo};
+use crate::resolve::pe::{EmbeddedManifest, ImageError, ImageInfo};
 
 /// One inspected file.
 #[derive(Debug, Serialize)]
@@ -17,7 +17,7 @@ pub struct Inspected {
 pub enum InspectResult {
     Image {
         #[serde(flatten)]
-        info: ImageInfo,
+        info: Box<ImageInfo>,
         /// 32 or 64: the worker bitness that can load it; null: none can.
         bitness: Option<crate::bitness::Bitness>,
         /// `filter`, `extension`, both, or neither, by its exports.
@@ -79,13 +79,85 @@ fn isapi_cell(info: &ImageInfo, isapi: &[&str]) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
+/// The lines under an image's row: what it imports from each module, function by function (by
+/// name, or `#5` by ordinal), what it delay-loads, its forwarders, its manifest's dependencies,
+/// and what could not be read.
+fn details(info: &ImageInfo) -> Vec<String> {
+    let mut lines = Vec::new();
+    for module in &info.import_modules {
+        let functions: Vec<String> = module.functions.iter().map(ToString::to_string).collect();
+        lines.push(format!(
+            "{} {}: {}",
+            if module.delay { "delay-loads" } else { "imports" },
+            module.name,
+            if functions.is_empty() {
+                "no functions".to_string()
+            } else {
+                functions.join(", ")
+            }
+        ));
+    }
+    if let Some(why) = &info.delay_load_error {
+        lines.push(format!("delay-load table not read in full: {why}"));
+    }
+    let names: std::collections::HashMap<u32, &str> = info.export_table.names().map(|(n, o)| (o, n)).collect();
+    let forwards: Vec<String> = info
+        .export_table
+        .forwarders()
+        .map(|(ordinal, text)| {
+            let export = names
+                .get(&ordinal)
+                .map_or_else(|| format!("#{ordinal}"), |n| n.to_string());
+            match text {
+                Ok(to) => format!("{export} to {to}"),
+                Err(why) => format!("{export} (unreadable: {why})"),
+            }
+        })
+        .collect();
+    if !forwards.is_empty() {
+        lines.push(format!("forwards {}", forwards.join(", ")));
+    }
+    match &info.manifest {
+        EmbeddedManifest::None => {}
+        EmbeddedManifest::Present(m) => {
+            let deps: Vec<String> = m.dependencies().iter().map(|d| d.identity.to_string()).collect();
+            lines.push(format!(
+                "manifest (RT_MANIFEST {}{}): {}",
+                m.resource_id,
+                if m.applies_to_static_imports() {
+                    ""
+                } else {
+                    ", not read for static imports"
+                },
+                if deps.is_empty() {
+                    "no dependent assemblies".to_string()
+                } else {
+                    format!("depends on {}", deps.join("; "))
+                }
+            ));
+        }
+        EmbeddedManifest::Several { resource_ids } => lines.push(format!(
+            "manifests with reserved IDs {}: Windows Server 2003 refuses to load an image with more than one",
+            resource_ids
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        EmbeddedManifest::Unreadable { unreadable } => lines.push(format!("manifest not read: {unreadable}")),
+    }
+    lines.extend(info.notes.iter().map(|n| format!("note: {n}")));
+    lines
+}
+
 pub fn json(items: &[Inspected]) -> String {
     let mut out = serde_json::to_string_pretty(items).expect("serialisable");
     out.push('\n');
     out
 }
 
-/// The table for people, every cell escaped (see [`super::escape`]).
+/// The table for people, every cell escaped (see [`super::escape`]); under an image's row, indented,
+/// the [`details`] of what it imports, forwards and depends on.
 pub fn table(items: &[Inspected]) -> String {
     let rows: Vec<[String; 7]> = items
         .iter()
@@ -138,7 +210,15 @@ pub fn table(items: &[Inspected]) -> String {
         }
     }
     let mut out = String::new();
-    for row in std::iter::once(&header).chain(&rows) {
+    let no_details = Vec::new();
+    let details: Vec<Vec<String>> = items
+        .iter()
+        .map(|item| match &item.result {
+            InspectResult::Image { info, .. } => details(info),
+            _ => Vec::new(),
+        })
+        .collect();
+    for (row, lines) in std::iter::once((&header, &no_details)).chain(rows.iter().zip(&details)) {
         let cells: Vec<String> = row
             .iter()
             .zip(widths)
@@ -147,6 +227,12 @@ pub fn table(items: &[Inspected]) -> String {
             .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
+        for line in lines {
+            // Names come from the image: escaped like the cells.
+            out.push_str("    ");
+            out.push_str(&super::escape::escape(line));
+            out.push('\n');
+        }
     }
     out
 }

@@ -1,10 +1,23 @@
-//! Classifies a PE image: machine, PE32 or PE32+, DLL or not, exports, imports, CLR flags.
+//! Reads a PE image: machine, PE32 or PE32+, DLL or not, CLR flags, and what it needs to load:
+//! its imports by module and function (and its delay-loaded ones), its export table as the loader
+//! resolves it (ordinals, names, forwarders), and its embedded side-by-side manifest.
 //!
-//! Two readers look at every image. A small bounded reader of our own checks the headers (it decides
-//! whether the file is a PE image at all, and reads the CLR flags and, as a cross-check, the export
-//! names); goblin, in permissive mode with certificates, TLS and resources switched off, reads exports
-//! and imports. A goblin error or panic, or an empty export list from goblin where ours finds names,
-//! falls back to our reader and says so in `notes`.
+//! Two readers look at every image. A bounded reader of our own reads everything, as the Windows
+//! loader maps the file (an RVA in a section's zero-filled tail reads as zeros): the headers
+//! (whether the file is a PE image at all), the CLR flags, the import and delay-import tables
+//! ([`imports`]), the export table ([`exports`]) and the RT_MANIFEST resource ([`resources`],
+//! parsed by [`manifest`]). goblin, in permissive mode with certificates, TLS and resources switched
+//! off and run under `catch_unwind`, reads the exports and imports again as a cross-check: where the
+//! two disagree, or goblin fails, `notes` says so and our reading stands. Every reader is bounded
+//! (counts, string lengths, a fixed resource depth), so a hostile image costs at most a few
+//! megabytes and never loops.
+
+pub mod exports;
+pub mod imports;
+pub mod manifest;
+pub mod resources;
+#[cfg(test)]
+mod testing;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -13,12 +26,19 @@ use serde::Serialize;
 use crate::bitness::Bitness;
 use crate::platform::{Platform, Process};
 
+pub use exports::{ExportTable, ExportTarget};
+pub use imports::{ImportRef, ImportedModule};
+pub use manifest::{
+    AssemblyIdentity, AssemblyManifest, BindingRedirect, DependentAssembly, ManifestError, parse_assembly_manifest,
+};
+pub use resources::{EmbeddedManifest, Manifest};
+
 /// The largest image mblint reads. ISAPI DLLs are kilobytes to a few megabytes.
 pub const MAX_IMAGE_SIZE: u64 = 256 * 1024 * 1024;
 /// The PE loader refuses images with more sections than this (PE/COFF specification).
 const MAX_SECTIONS: usize = 96;
-/// Bounds on what the export reader follows.
-const MAX_EXPORT_NAMES: usize = 65_536;
+/// The longest name (module, function, forwarder) the readers follow; the loader has no such bound,
+/// but no real name comes near it.
 const MAX_NAME_LEN: usize = 4096;
 
 /// The COFF machine type.
@@ -94,13 +114,26 @@ pub struct ImageInfo {
     pub machine: Machine,
     pub format: PeFormat,
     pub is_dll: bool,
-    /// Export names exactly as exported (decorations kept).
+    /// Export names exactly as exported (decorations kept), in the export table's order.
     pub exports: Vec<String>,
-    /// Names of the DLLs it imports.
+    /// Names of the DLLs it imports statically (not delay-loaded), as the image writes them.
     pub imports: Vec<String>,
     pub clr: Option<ClrFlags>,
-    /// How the facts were read when goblin could not read them alone.
+    /// What the two readers disagreed on, or what goblin could not read; and what the readers
+    /// noticed that the loader might read otherwise (see each note).
     pub notes: Vec<String>,
+    /// Every module the image imports, with the functions it imports from each: the static imports
+    /// first, in the import table's order, then the delay-loaded ones (`delay`), which do not stop
+    /// the image from loading.
+    pub import_modules: Vec<ImportedModule>,
+    /// Why the delay-load table could not be read, if it could not: the delay-loaded modules listed
+    /// are then only those before the fault. The static imports are read in full or the image is
+    /// an error ([`ImageError::Corrupt`]).
+    pub delay_load_error: Option<String>,
+    /// The export table as the loader resolves imports against it.
+    pub export_table: ExportTable,
+    /// The side-by-side manifest in its resources, if any.
+    pub manifest: EmbeddedManifest,
 }
 
 impl ImageInfo {
@@ -153,6 +186,16 @@ impl ImageInfo {
     pub fn exports(&self, name: &str) -> bool {
         self.exports.iter().any(|e| e == name)
     }
+
+    /// The modules it imports statically: the ones that must load for this image to load.
+    pub fn static_imports(&self) -> impl Iterator<Item = &ImportedModule> {
+        self.import_modules.iter().filter(|m| !m.delay)
+    }
+
+    /// The modules it delay-loads: needed only when a function of theirs is first called.
+    pub fn delay_imports(&self) -> impl Iterator<Item = &ImportedModule> {
+        self.import_modules.iter().filter(|m| m.delay)
+    }
 }
 
 /// Why a file is not a loadable PE image.
@@ -175,6 +218,10 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
 }
 
+fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(at..at.checked_add(8)?)?.try_into().ok()?))
+}
+
 struct Section {
     va: u32,
     size: u32,
@@ -182,11 +229,41 @@ struct Section {
     raw_size: u32,
 }
 
-/// What our own reader makes of the headers.
+/// A run of image bytes from an RVA on, as the loader maps them: file bytes, or the zeros of a
+/// section's tail beyond its raw data.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    /// Where the run starts in the file; `None`: it is zeros.
+    file: Option<usize>,
+    /// How many bytes the run holds.
+    len: usize,
+}
+
+/// Why a string could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StrFault {
+    /// Part of it is not in the image (or the file ends first).
+    Unmapped,
+    /// No NUL within [`MAX_NAME_LEN`] bytes.
+    TooLong,
+}
+
+impl StrFault {
+    fn describe(self, what: &str, rva: u32) -> String {
+        match self {
+            StrFault::Unmapped => format!("{what} (RVA {rva:#x}) lies outside the file"),
+            StrFault::TooLong => format!("{what} (RVA {rva:#x}) has no end within {MAX_NAME_LEN} bytes"),
+        }
+    }
+}
+
+/// What our own reader makes of the headers, and the image as the loader maps it.
 struct Headers {
     machine: Machine,
     format: PeFormat,
     characteristics: u16,
+    image_base: u64,
+    size_of_image: u32,
     directories: Vec<(u32, u32)>,
     sections: Vec<Section>,
     size_of_headers: u32,
@@ -232,6 +309,11 @@ impl Headers {
                 "FileAlignment is {file_alignment}; it must be a power of two"
             )));
         }
+        let image_base = match format {
+            PeFormat::Pe32 => u64::from(u32_at(b, opt + 28).ok_or_else(short)?),
+            PeFormat::Pe32Plus => u64_at(b, opt + 24).ok_or_else(short)?,
+        };
+        let size_of_image = u32_at(b, opt + 56).ok_or_else(short)?;
         let size_of_headers = u32_at(b, opt + 60).ok_or_else(short)?;
         let (count_at, dirs_at) = match format {
             PeFormat::Pe32 => (opt + 92, opt + 96),
@@ -266,25 +348,116 @@ impl Headers {
             machine,
             format,
             characteristics,
+            image_base,
+            size_of_image,
             directories,
             sections,
             size_of_headers,
         })
     }
 
-    /// The file offset of an RVA, if it lies in the file.
-    fn offset(&self, rva: u32, file_len: usize) -> Option<usize> {
+    /// The run of image bytes that starts at `rva`: the headers, a section's raw data, or the
+    /// zero-filled rest of a section (as far as its virtual size or raw size reaches, whichever is
+    /// larger). `None` where nothing is mapped, or the file ends before the raw data does.
+    fn span(&self, rva: u32, file_len: usize) -> Option<Span> {
         if rva < self.size_of_headers {
-            return Some(rva as usize).filter(|&o| o < file_len);
+            let end = (self.size_of_headers as usize).min(file_len);
+            return ((rva as usize) < end).then(|| Span {
+                file: Some(rva as usize),
+                len: end - rva as usize,
+            });
         }
         self.sections.iter().find_map(|s| {
+            let into = rva.checked_sub(s.va)?;
             let extent = s.size.max(s.raw_size);
-            (rva >= s.va && rva - s.va < extent && rva - s.va < s.raw_size)
-                .then(|| s.raw_ptr as usize + (rva - s.va) as usize)
-                .filter(|&o| o < file_len)
+            if into >= extent {
+                return None;
+            }
+            if into < s.raw_size {
+                let at = (s.raw_ptr as usize).checked_add(into as usize)?;
+                let end = (s.raw_ptr as usize).saturating_add(s.raw_size as usize).min(file_len);
+                return (at < end).then(|| Span {
+                    file: Some(at),
+                    len: end - at,
+                });
+            }
+            Some(Span {
+                file: None,
+                len: (extent - into) as usize,
+            })
         })
     }
 
+    /// Copies the mapped bytes at `rva` into `out`; false when any of them is not mapped.
+    fn read_into(&self, b: &[u8], rva: u32, out: &mut [u8]) -> bool {
+        let mut done = 0;
+        while done < out.len() {
+            let Some(at) = u32::try_from(done).ok().and_then(|d| rva.checked_add(d)) else {
+                return false;
+            };
+            let Some(span) = self.span(at, b.len()) else {
+                return false;
+            };
+            let n = span.len.min(out.len() - done);
+            match span.file {
+                Some(offset) => out[done..done + n].copy_from_slice(&b[offset..offset + n]),
+                None => out[done..done + n].fill(0),
+            }
+            done += n;
+        }
+        true
+    }
+
+    /// The mapped bytes at `rva`, `len` of them (a bounded `len`: the callers bound their counts).
+    fn bytes(&self, b: &[u8], rva: u32, len: usize) -> Option<Vec<u8>> {
+        let mut out = vec![0; len];
+        self.read_into(b, rva, &mut out).then_some(out)
+    }
+
+    fn u16(&self, b: &[u8], rva: u32) -> Option<u16> {
+        let mut out = [0; 2];
+        self.read_into(b, rva, &mut out).then(|| u16::from_le_bytes(out))
+    }
+
+    fn u32(&self, b: &[u8], rva: u32) -> Option<u32> {
+        let mut out = [0; 4];
+        self.read_into(b, rva, &mut out).then(|| u32::from_le_bytes(out))
+    }
+
+    /// The NUL-terminated string at `rva` (not UTF-8: shown with U+FFFD; see [`ImportRef`]).
+    fn c_string(&self, b: &[u8], rva: u32) -> Result<String, StrFault> {
+        let mut bytes: Vec<u8> = Vec::new();
+        loop {
+            let at = u32::try_from(bytes.len())
+                .ok()
+                .and_then(|d| rva.checked_add(d))
+                .ok_or(StrFault::Unmapped)?;
+            let span = self.span(at, b.len()).ok_or(StrFault::Unmapped)?;
+            let room = MAX_NAME_LEN - bytes.len();
+            let run = span.len.min(room);
+            match span.file {
+                // Zeros: the string ends here.
+                None => break,
+                Some(offset) => {
+                    let chunk = &b[offset..offset + run];
+                    if let Some(end) = chunk.iter().position(|&c| c == 0) {
+                        bytes.extend_from_slice(&chunk[..end]);
+                        break;
+                    }
+                    bytes.extend_from_slice(chunk);
+                }
+            }
+            if bytes.len() >= MAX_NAME_LEN {
+                return Err(StrFault::TooLong);
+            }
+        }
+        Ok(match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        })
+    }
+
+    /// A data directory that is present: RVA and size both non-zero.
     fn directory(&self, index: usize) -> Option<(u32, u32)> {
         self.directories
             .get(index)
@@ -294,8 +467,7 @@ impl Headers {
 
     fn clr(&self, b: &[u8]) -> Option<ClrFlags> {
         let (rva, _) = self.directory(14)?;
-        let at = self.offset(rva, b.len())?;
-        let raw = u32_at(b, at + 16)?;
+        let raw = self.u32(b, rva.checked_add(16)?)?;
         Some(ClrFlags {
             raw,
             il_only: raw & 0x1 != 0,
@@ -303,50 +475,15 @@ impl Headers {
             prefers_32bit: raw & 0x20000 != 0,
         })
     }
-
-    fn c_string(&self, b: &[u8], rva: u32) -> Option<String> {
-        let at = self.offset(rva, b.len())?;
-        let bytes = &b[at..b.len().min(at + MAX_NAME_LEN)];
-        let end = bytes.iter().position(|&c| c == 0)?;
-        Some(String::from_utf8_lossy(&bytes[..end]).into_owned())
-    }
-
-    /// Export names from the export directory; `Err` says why they cannot be read.
-    fn exports(&self, b: &[u8]) -> Result<Vec<String>, String> {
-        let Some((rva, _)) = self.directory(0) else {
-            return Ok(Vec::new());
-        };
-        let dir = self
-            .offset(rva, b.len())
-            .ok_or_else(|| format!("the export directory (RVA {rva:#x}) lies outside the file"))?;
-        let count = u32_at(b, dir + 24).ok_or("the export directory is cut short")? as usize;
-        let names_rva = u32_at(b, dir + 32).ok_or("the export directory is cut short")?;
-        if count > MAX_EXPORT_NAMES {
-            return Err(format!("the export directory claims {count} names"));
-        }
-        if count == 0 {
-            return Ok(Vec::new());
-        }
-        let names = self
-            .offset(names_rva, b.len())
-            .ok_or_else(|| format!("the export name table (RVA {names_rva:#x}) lies outside the file"))?;
-        (0..count)
-            .map(|i| {
-                let name_rva = u32_at(b, names + 4 * i).ok_or("the export name table is cut short")?;
-                self.c_string(b, name_rva)
-                    .ok_or_else(|| format!("export name {i} (RVA {name_rva:#x}) lies outside the file"))
-            })
-            .collect()
-    }
 }
 
-/// Classifies an image's bytes.
-pub fn classify(bytes: &[u8]) -> Result<ImageInfo, ImageError> {
-    let headers = Headers::read(bytes)?;
-    let mut notes = Vec::new();
-    // An export directory that cannot be read is a corrupt image whatever a permissive parser makes
-    // of it: an empty list from goblin would otherwise read as "no ISAPI exports".
-    let own_exports = headers.exports(bytes).map_err(ImageError::Corrupt)?;
+/// What goblin reads of an image: export names, and each static import as (module, function).
+struct GoblinView {
+    exports: Vec<String>,
+    imports: Vec<(String, String)>,
+}
+
+fn goblin_view(bytes: &[u8]) -> Result<GoblinView, String> {
     let mut options = goblin::pe::options::ParseOptions::default()
         .with_parse_mode(goblin::options::ParseMode::Permissive)
         .with_parse_tls_data(false)
@@ -354,33 +491,95 @@ pub fn classify(bytes: &[u8]) -> Result<ImageInfo, ImageError> {
         .with_parse_imports(true);
     options.parse_attribute_certificates = false;
     let parsed = catch_unwind(AssertUnwindSafe(|| {
-        goblin::pe::PE::parse_with_opts(bytes, &options).map(|pe| {
-            let exports: Vec<String> = pe.exports.iter().filter_map(|e| e.name.map(str::to_string)).collect();
-            let mut imports: Vec<String> = pe.libraries.iter().map(|l| l.to_string()).collect();
-            imports.dedup();
-            (exports, imports)
+        goblin::pe::PE::parse_with_opts(bytes, &options).map(|pe| GoblinView {
+            exports: pe.exports.iter().filter_map(|e| e.name.map(str::to_string)).collect(),
+            imports: pe
+                .imports
+                .iter()
+                .map(|i| (i.dll.to_ascii_lowercase(), i.name.to_string()))
+                .collect(),
         })
     }));
-    let (exports, imports) = match parsed {
-        Ok(Ok((exports, imports))) if exports.is_empty() && !own_exports.is_empty() => {
-            notes.push(
-                "goblin found no exports where the export directory lists some; names read by mblint's own reader"
-                    .into(),
-            );
-            (own_exports, imports)
+    match parsed {
+        Ok(Ok(view)) => Ok(view),
+        Ok(Err(e)) => Err(format!("goblin could not read the image ({e})")),
+        Err(_) => Err("goblin panicked on this image".into()),
+    }
+}
+
+/// What goblin says of the imports, in its words: `ORDINAL 5` for an import by ordinal.
+fn goblin_words(modules: &[ImportedModule]) -> Vec<(String, String)> {
+    modules
+        .iter()
+        .filter(|m| !m.delay)
+        .flat_map(|m| {
+            m.functions.iter().map(|f| {
+                let name = match f {
+                    ImportRef::Name { name, .. } => name.to_string(),
+                    ImportRef::Ordinal { ordinal } => format!("ORDINAL {ordinal}"),
+                };
+                (m.name.to_ascii_lowercase(), name)
+            })
+        })
+        .collect()
+}
+
+/// Reads an image's bytes.
+pub fn classify(bytes: &[u8]) -> Result<ImageInfo, ImageError> {
+    let headers = Headers::read(bytes)?;
+    let mut notes = Vec::new();
+    // An export or import table that cannot be read is a corrupt image whatever a permissive parser
+    // makes of it: an empty list would otherwise read as "no ISAPI exports" or "imports nothing".
+    let export_table = exports::read(&headers, bytes).map_err(ImageError::Corrupt)?;
+    let mut import_modules = imports::read_static(&headers, bytes).map_err(ImageError::Corrupt)?;
+    let delay_load_error = match imports::read_delay(&headers, bytes) {
+        Ok(delay) => {
+            import_modules.extend(delay);
+            None
         }
-        Ok(Ok((exports, imports))) => (exports, imports),
-        Ok(Err(e)) => {
-            notes.push(format!(
-                "goblin could not read the image ({e}); exports read by mblint's own reader, imports not read"
-            ));
-            (own_exports, Vec::new())
-        }
-        Err(_) => {
-            notes.push("goblin panicked on this image; exports read by mblint's own reader, imports not read".into());
-            (own_exports, Vec::new())
+        Err((delay, why)) => {
+            import_modules.extend(delay);
+            Some(why)
         }
     };
+    let manifest = resources::embedded_manifest(&headers, bytes, &mut notes);
+    if !export_table.names_sorted() {
+        notes.push(
+            "the export name table is not in order: the loader's binary search may miss names that it lists".into(),
+        );
+    }
+    let exports: Vec<String> = export_table.names().map(|(name, _)| name.to_string()).collect();
+    let mut imports: Vec<String> = import_modules
+        .iter()
+        .filter(|m| !m.delay)
+        .map(|m| m.name.to_string())
+        .collect();
+    imports.dedup();
+    match goblin_view(bytes) {
+        Ok(view) => {
+            let (mut ours, mut theirs) = (exports.clone(), view.exports);
+            ours.sort();
+            theirs.sort();
+            if ours != theirs {
+                notes.push(format!(
+                    "goblin reads {} export name(s) where mblint's reader reads {}; mblint's reading is used",
+                    theirs.len(),
+                    ours.len()
+                ));
+            }
+            let (mut ours, mut theirs) = (goblin_words(&import_modules), view.imports);
+            ours.sort();
+            theirs.sort();
+            if ours != theirs {
+                notes.push(format!(
+                    "goblin reads {} imported function(s) where mblint's reader reads {}; mblint's reading is used",
+                    theirs.len(),
+                    ours.len()
+                ));
+            }
+        }
+        Err(why) => notes.push(format!("{why}; read by mblint's own reader alone")),
+    }
     Ok(ImageInfo {
         machine: headers.machine,
         format: headers.format,
@@ -389,6 +588,10 @@ pub fn classify(bytes: &[u8]) -> Result<ImageInfo, ImageError> {
         imports,
         clr: headers.clr(bytes),
         notes,
+        import_modules,
+        delay_load_error,
+        export_table,
+        manifest,
     })
 }
 
@@ -471,5 +674,266 @@ mod tests {
         for len in 0..bytes.len() {
             let _ = classify(&bytes[..len]);
         }
+        // Every table the readers follow, cut anywhere (every 3rd length: each table's fields
+        // span several), in both bitnesses: an error or a reading, never a panic.
+        for path in [
+            "x86/deps/ext-vc80.dll",
+            "x64/deps/ext-delay.dll",
+            "x86/deps/delay-vc6.dll",
+            "x64/deps/forwarder.dll",
+            "x86/system/kernel32.dll",
+            "hostile/resource-loop.dll",
+        ] {
+            let bytes = image(path);
+            for len in (0..bytes.len()).step_by(3) {
+                let _ = classify(&bytes[..len]);
+            }
+        }
+    }
+
+    fn info(path: &str) -> ImageInfo {
+        classify(&image(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn name(name: &str, hint: u16) -> ImportRef {
+        ImportRef::Name {
+            name: name.into(),
+            hint: Some(hint),
+        }
+    }
+
+    #[test]
+    fn imports_by_module_and_function() {
+        for arch in ["x86", "x64"] {
+            let ext = info(&format!("{arch}/deps/ext-helper.dll"));
+            assert_eq!(
+                ext.import_modules,
+                [ImportedModule {
+                    name: "helper.dll".into(),
+                    delay: false,
+                    functions: vec![name("HelperFunc", 1)],
+                }],
+                "{arch}"
+            );
+            assert_eq!(ext.imports, ["helper.dll"]);
+            let helper = info(&format!("{arch}/deps/helper.dll"));
+            assert_eq!(helper.imports, ["helper2.dll"]);
+            let ordinal = info(&format!("{arch}/deps/ext-ordinal.dll"));
+            assert_eq!(
+                ordinal.import_modules[0].functions,
+                [ImportRef::by_ordinal(5), ImportRef::by_ordinal(99)]
+            );
+            let vista = info(&format!("{arch}/deps/ext-vista-kernel32.dll"));
+            let mut functions: Vec<&str> = vista.import_modules[0]
+                .functions
+                .iter()
+                .filter_map(ImportRef::name)
+                .collect();
+            functions.sort();
+            assert_eq!(functions, ["GetTickCount", "GetTickCount64", "InitializeSRWLock"]);
+            assert!(vista.notes.is_empty(), "{:?}", vista.notes);
+        }
+    }
+
+    #[test]
+    fn delay_loads_do_not_count_as_static_imports() {
+        for arch in ["x86", "x64"] {
+            let delay = info(&format!("{arch}/deps/ext-delay.dll"));
+            assert_eq!(delay.imports, Vec::<String>::new(), "{arch}");
+            assert_eq!(delay.static_imports().count(), 0);
+            assert_eq!(
+                delay.delay_imports().collect::<Vec<_>>(),
+                [&ImportedModule {
+                    name: "helper.dll".into(),
+                    delay: true,
+                    functions: vec![name("HelperFunc", 1)],
+                }]
+            );
+            assert_eq!(delay.delay_load_error, None);
+        }
+        let vc6 = info("x86/deps/delay-vc6.dll");
+        assert_eq!(vc6.imports, ["KERNEL32.dll"]);
+        assert_eq!(
+            vc6.delay_imports().next().map(|m| &m.functions),
+            Some(&vec![name("HelperFunc", 0), ImportRef::by_ordinal(5)])
+        );
+    }
+
+    #[test]
+    fn exports_resolve_as_the_loader_resolves_them() {
+        for arch in ["x86", "x64"] {
+            let helper = info(&format!("{arch}/deps/helper.dll")).export_table;
+            // HelperByOrdinal is exported by ordinal 5 only (NONAME); ld puts the base at 4.
+            assert_eq!(helper.ordinal_base(), 4);
+            assert!(matches!(
+                helper.resolve(&name("HelperFunc", 1)),
+                Some(ExportTarget::Here { ordinal: 4, .. })
+            ));
+            assert!(matches!(
+                helper.resolve(&ImportRef::by_ordinal(5)),
+                Some(ExportTarget::Here { ordinal: 5, .. })
+            ));
+            assert_eq!(helper.resolve(&ImportRef::by_name("HelperByOrdinal")), None);
+            assert_eq!(helper.ordinal_only(), [5]);
+            // What ext-ordinal.dll imports from it: 5 is there, 99 is not (error 127).
+            let wanted = &info(&format!("{arch}/deps/ext-ordinal.dll")).import_modules[0].functions;
+            let found: Vec<bool> = wanted.iter().map(|f| helper.resolve(f).is_some()).collect();
+            assert_eq!(found, [true, false], "{arch}");
+        }
+    }
+
+    #[test]
+    fn the_kernel32_stand_in_is_server_2003s() {
+        for arch in ["x86", "x64"] {
+            let k32 = info(&format!("{arch}/system/kernel32.dll"));
+            let wanted = &info(&format!("{arch}/deps/ext-vista-kernel32.dll")).import_modules[0].functions;
+            let mut found: Vec<(&str, bool)> = wanted
+                .iter()
+                .map(|f| (f.name().unwrap(), k32.export_table.resolve(f).is_some()))
+                .collect();
+            found.sort();
+            // GetTickCount is there; GetTickCount64 and InitializeSRWLock came with Vista.
+            assert_eq!(
+                found,
+                [
+                    ("GetTickCount", true),
+                    ("GetTickCount64", false),
+                    ("InitializeSRWLock", false)
+                ],
+                "{arch}"
+            );
+            for vista in [
+                "InitializeConditionVariable",
+                "AcquireSRWLockExclusive",
+                "CreateEventExW",
+            ] {
+                assert_eq!(k32.export_table.resolve(&ImportRef::by_name(vista)), None, "{vista}");
+            }
+            // HeapAlloc is a forwarder to ntdll, which exports its target.
+            let Some(ExportTarget::Forwarded { dll, import, .. }) =
+                k32.export_table.resolve(&ImportRef::by_name("HeapAlloc"))
+            else {
+                panic!("HeapAlloc")
+            };
+            assert_eq!((&*dll, import.name()), ("NTDLL.dll", Some("RtlAllocateHeap")));
+            let ntdll = info(&format!("{arch}/system/ntdll.dll"));
+            assert!(matches!(
+                ntdll.export_table.resolve(&import),
+                Some(ExportTarget::Here { .. })
+            ));
+            assert_eq!(k32.imports, ["ntdll.dll"]);
+            assert!(k32.export_table.names_sorted());
+            let crt = info(&format!("{arch}/system/msvcr80.dll"));
+            assert!(crt.exports("malloc") && crt.exports("free"));
+        }
+        // Only the 32-bit kernel32 exports the Interlocked functions.
+        let interlocked = ImportRef::by_name("InterlockedIncrement");
+        assert!(
+            info("x86/system/kernel32.dll")
+                .export_table
+                .resolve(&interlocked)
+                .is_some()
+        );
+        assert!(
+            info("x64/system/kernel32.dll")
+                .export_table
+                .resolve(&interlocked)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn forwarded_exports() {
+        for arch in ["x86", "x64"] {
+            let fwd = info(&format!("{arch}/deps/forwarder.dll")).export_table;
+            let to = |f: &str| match fwd.resolve(&ImportRef::by_name(f)) {
+                Some(ExportTarget::Forwarded { dll, import, .. }) => format!("{dll}!{import}"),
+                other => format!("{other:?}"),
+            };
+            assert_eq!(to("HelperFunc"), "helper.dll!HelperFunc");
+            assert_eq!(to("GetTickCount"), "KERNEL32.dll!GetTickCount");
+            assert_eq!(to("HeapAlloc"), "KERNEL32.dll!HeapAlloc");
+            assert!(matches!(
+                fwd.resolve(&ImportRef::by_name("HttpExtensionProc")),
+                Some(ExportTarget::Here { .. })
+            ));
+            assert_eq!(fwd.forwarders().count(), 3);
+        }
+        let by_ordinal = info("x64/deps/forward-ordinal.dll").export_table;
+        assert_eq!(
+            by_ordinal.resolve(&ImportRef::by_name("ByOrdinal")),
+            Some(ExportTarget::Forwarded {
+                ordinal: 1,
+                dll: "helper.dll".into(),
+                import: ImportRef::by_ordinal(5)
+            })
+        );
+        // Each of the looping pair forwards to the other; following the loop is the loader model's.
+        let a = info("hostile/forward-loop-a.dll").export_table;
+        let b = info("hostile/forward-loop-b.dll").export_table;
+        let func = ImportRef::by_name("Func");
+        assert!(matches!(a.resolve(&func), Some(ExportTarget::Forwarded { dll, .. }) if &*dll == "forward-loop-b.dll"));
+        assert!(matches!(b.resolve(&func), Some(ExportTarget::Forwarded { dll, .. }) if &*dll == "forward-loop-a.dll"));
+    }
+
+    #[test]
+    fn embedded_manifests() {
+        for (arch, processor) in [("x86", "x86"), ("x64", "amd64")] {
+            let ext = info(&format!("{arch}/deps/ext-vc80.dll"));
+            let EmbeddedManifest::Present(m) = &ext.manifest else {
+                panic!("{arch}: {:?}", ext.manifest)
+            };
+            assert_eq!(m.resource_id, 2);
+            assert!(m.applies_to_static_imports());
+            assert_eq!(
+                m.dependencies()[0].identity.to_string(),
+                format!("Microsoft.VC80.CRT 8.0.50727.762 {processor} 1fc8b3b9a1e18e3b")
+            );
+            assert_eq!(ext.imports, ["MSVCR80.dll"]);
+        }
+        // A version resource and no manifest; no resources at all.
+        assert_eq!(info("x64/filter-v1.0.dll").manifest, EmbeddedManifest::None);
+        assert_eq!(info("x86/isapi-filter.dll").manifest, EmbeddedManifest::None);
+        assert_eq!(
+            info("hostile/manifest-two-ids.dll").manifest,
+            EmbeddedManifest::Several {
+                resource_ids: vec![1, 2]
+            }
+        );
+        assert!(matches!(
+            info("hostile/resource-loop.dll").manifest,
+            EmbeddedManifest::Unreadable { unreadable } if unreadable.contains("where its data belongs")
+        ));
+    }
+
+    #[test]
+    fn hostile_export_tables() {
+        let beyond = info("hostile/export-ordinal-beyond.dll");
+        assert_eq!(beyond.export_table.resolve(&ImportRef::by_name("Beyond")), None);
+        assert_eq!(beyond.export_table.resolve(&ImportRef::by_name("Empty")), None);
+        assert!(
+            beyond
+                .export_table
+                .resolve(&ImportRef::by_name("HttpExtensionProc"))
+                .is_some()
+        );
+        // goblin reads the table otherwise: the note says so, and mblint's reading stands.
+        assert!(beyond.notes.iter().any(|n| n.contains("goblin")), "{:?}", beyond.notes);
+        let selfish = info("hostile/export-self.dll");
+        assert_eq!(selfish.exports, ["MZ", "MZ", "MZ"]);
+        assert!(matches!(
+            selfish.export_table.resolve(&ImportRef::by_ordinal(1)),
+            Some(ExportTarget::Forwarded { dll, import, .. }) if &*dll == "export-self.dll" && import.name() == Some("dll")
+        ));
+    }
+
+    #[test]
+    fn corrupt_import_tables_are_errors() {
+        assert!(
+            matches!(classify(&image("corrupt/imports-unterminated.dll")), Err(ImageError::Corrupt(m)) if m.contains("import descriptor 12"))
+        );
+        assert!(
+            matches!(classify(&image("corrupt/import-name-outside.dll")), Err(ImageError::Corrupt(m)) if m.contains("the name of imported module 0"))
+        );
     }
 }

@@ -183,23 +183,16 @@ fn fold(name: &str) -> String {
 }
 
 enum Step {
-    /// A name of the path itself.
-    Own(String),
-    /// A name of a link's target.
     Name(String),
     Parent,
 }
 
-/// The path as Win32 reads it (`parsed`), with each name spelled as the drive spells it when Win32's
-/// reading found the image there (`spelled`, the names of `effective`); a name WOW64 redirection
-/// replaced keeps its configured spelling (`system32` stays `system32`), and the drive letter is
-/// written as configured.
-fn canonical_spelling(
-    configured: &str,
-    parsed: &WinPath,
-    effective: Option<&WinPath>,
-    spelled: Option<Vec<String>>,
-) -> String {
+/// The path as Win32 reads it (`parsed`), each name spelled as configured: NTFS compares names
+/// without regard to case under `\\?\` as under Win32 (CreateFile opens case-insensitively unless
+/// asked for POSIX semantics), and the restriction list and the rest of the file name the DLL in
+/// the configured spelling, so a fix that respells only what Win32 changes is the smallest edit
+/// both readings agree on. The drive letter is written as configured.
+fn canonical_spelling(configured: &str, parsed: &WinPath) -> String {
     let text = configured.trim().trim_matches('"').trim();
     let text = text
         .strip_prefix("\\\\?\\")
@@ -212,23 +205,7 @@ fn canonical_spelling(
         .next()
         .filter(|c| c.eq_ignore_ascii_case(&parsed.drive))
         .unwrap_or(parsed.drive);
-    let names: Vec<&str> = match (effective, &spelled) {
-        (Some(effective), Some(spelled)) if effective.components.len() == parsed.components.len() => parsed
-            .components
-            .iter()
-            .zip(&effective.components)
-            .zip(spelled)
-            .map(|((configured, opened), real)| {
-                if configured.eq_ignore_ascii_case(opened) {
-                    real.as_str()
-                } else {
-                    configured.as_str()
-                }
-            })
-            .collect(),
-        _ => parsed.components.iter().map(String::as_str).collect(),
-    };
-    format!("{drive}:\\{}", names.join("\\"))
+    format!("{drive}:\\{}", parsed.components.join("\\"))
 }
 
 impl Resolver {
@@ -268,12 +245,12 @@ impl Resolver {
             Ok(p) => p,
             Err(problem) => return Resolution::Unresolvable(problem),
         };
-        let (win32, spelled) = self.open(&parsed, process);
+        let win32 = self.open(&parsed, process);
         let Some(opened) = winpath::opened(configured) else {
             return win32;
         };
         let literal = match &opened.literal {
-            winpath::Literal::Names(names) if *names != parsed => match self.open(names, process).0 {
+            winpath::Literal::Names(names) if *names != parsed => match self.open(names, process) {
                 Resolution::Resolved { effective, found, .. } => Some((effective, found)),
                 Resolution::Unresolvable(_) => None,
             },
@@ -283,7 +260,7 @@ impl Resolver {
             Resolution::Resolved { effective, found, .. } => Some((effective.clone(), found.clone())),
             Resolution::Unresolvable(_) => None,
         };
-        let canonical = canonical_spelling(configured, &parsed, win32_found.as_ref().map(|(e, _)| e), spelled);
+        let canonical = canonical_spelling(configured, &parsed);
         let readings = Readings {
             opened,
             win32: win32_found,
@@ -306,18 +283,19 @@ impl Resolver {
 
     /// Opens a parsed path as `process` does (WOW64 redirection, then the drive), with the drive's
     /// spelling of each name when an image was found.
-    fn open(&mut self, parsed: &WinPath, process: Process) -> (Resolution, Option<Vec<String>>) {
+    fn open(&mut self, parsed: &WinPath, process: Process) -> Resolution {
         let effective = match winpath::redirect(parsed, process, &self.drives.windir) {
             Ok(p) => p,
-            Err(problem) => return (Resolution::Unresolvable(problem), None),
+            Err(problem) => return Resolution::Unresolvable(problem),
         };
         let Some((root, shown_root)) = self.root(effective.drive) else {
-            return (
-                Resolution::Unresolvable(PathProblem::UnmappedDrive { drive: effective.drive }),
-                None,
-            );
+            return Resolution::Unresolvable(PathProblem::UnmappedDrive { drive: effective.drive });
         };
-        let (found, spelled) = self.locate_spelled(&root, &effective);
+        let found = match self.locate(&root, &effective) {
+            Located::File { file, len } => self.image(file, len),
+            Located::Missing { missing } => Found::Missing { missing },
+            Located::Refused { reason, file, kind } => Found::Refused { reason, file, kind },
+        };
         let found = match found {
             Found::Image { file, image } => Found::Image {
                 file: shown(&root, &shown_root, file),
@@ -330,19 +308,16 @@ impl Resolver {
             },
             // A short name not on the copy may well exist on the server: unknown, not missing.
             Found::Missing { missing } if missing.rsplit('\\').next().is_some_and(winpath::looks_short) => {
-                return (Resolution::Unresolvable(PathProblem::ShortName { path: missing }), None);
+                return Resolution::Unresolvable(PathProblem::ShortName { path: missing });
             }
             other => other,
         };
-        (
-            Resolution::Resolved {
-                redirected: effective != *parsed,
-                effective,
-                found,
-                readings: None,
-            },
-            spelled,
-        )
+        Resolution::Resolved {
+            redirected: effective != *parsed,
+            effective,
+            found,
+            readings: None,
+        }
     }
 
     /// The canonical host root of a drive and the root as given, once per drive.
@@ -408,26 +383,7 @@ impl Resolver {
     /// Walks `path` from the drive root, confined to it: the regular file it names and its length,
     /// or why there is none.
     fn locate(&mut self, root: &Path, path: &WinPath) -> Located {
-        self.walk(root, path, &mut Vec::new())
-    }
-
-    /// Finds the image `path` names: [`Resolver::locate`], the file read as an image, and when it is
-    /// one, the real name of each of `path`'s components on the drive (the name of the entry each
-    /// one matched, links not followed for it).
-    fn locate_spelled(&mut self, root: &Path, path: &WinPath) -> (Found, Option<Vec<String>>) {
-        let mut spelled = Vec::with_capacity(path.components.len());
-        let found = match self.walk(root, path, &mut spelled) {
-            Located::File { file, len } => self.image(file, len),
-            Located::Missing { missing } => Found::Missing { missing },
-            Located::Refused { reason, file, kind } => Found::Refused { reason, file, kind },
-        };
-        let spelled =
-            (matches!(found, Found::Image { .. }) && spelled.len() == path.components.len()).then_some(spelled);
-        (found, spelled)
-    }
-
-    fn walk(&mut self, root: &Path, path: &WinPath, spelled: &mut Vec<String>) -> Located {
-        let mut pending: Vec<Step> = path.components.iter().rev().map(|c| Step::Own(c.clone())).collect();
+        let mut pending: Vec<Step> = path.components.iter().rev().map(|c| Step::Name(c.clone())).collect();
         let mut below_root: Vec<OsString> = Vec::new();
         let mut shown: Vec<String> = Vec::new();
         let mut links = 0;
@@ -437,7 +393,7 @@ impl Resolver {
         let here = |below: &[OsString]| below.iter().fold(root.to_path_buf(), |p, c| p.join(c));
         let windows = |shown: &[String]| format!("{}:\\{}", path.drive, shown.join("\\"));
         while let Some(step) = pending.pop() {
-            let (name, own) = match step {
+            let name = match step {
                 Step::Parent => {
                     if below_root.pop().is_none() {
                         let link = last_link.unwrap_or_else(|| windows(&shown));
@@ -450,8 +406,7 @@ impl Resolver {
                     shown.pop();
                     continue;
                 }
-                Step::Name(name) => (name, false),
-                Step::Own(name) => (name, true),
+                Step::Name(name) => name,
             };
             let dir = here(&below_root);
             let real = match self.find_name(&dir, &name) {
@@ -476,9 +431,6 @@ impl Resolver {
                 }
             };
             let next = dir.join(&real);
-            if own {
-                spelled.push(real.to_string_lossy().into_owned());
-            }
             shown.push(real.to_string_lossy().into_owned());
             let kind = match fsys::entry_kind(&next) {
                 Ok(kind) => kind,
@@ -867,11 +819,11 @@ mod tests {
         assert!(matches!(found, Found::Image { .. }));
         assert!(!read.literal_exists());
         assert!(matches!(&read.literal, Some((p, Found::Missing { .. })) if p.components[3] == "asp.dll."));
-        // The canonical spelling is the drive's, but for the name WOW64 redirects.
-        assert_eq!(read.canonical, r"C:\Windows\System32\InetSrv\ASP.DLL");
+        // The canonical spelling is the configured one with only what Win32 changes changed.
+        assert_eq!(read.canonical, r"C:\WINDOWS\system32\inetsrv\asp.dll");
         let (effective, _, read) = readings(&mut r, "c:/WINDOWS/system32/inetsrv/asp.dll", Bitness::Bits32);
         assert_eq!(effective.to_string(), r"C:\WINDOWS\SysWOW64\inetsrv\asp.dll");
-        assert_eq!(read.canonical, r"c:\Windows\system32\InetSrv\Asp.Dll");
+        assert_eq!(read.canonical, r"c:\WINDOWS\system32\inetsrv\asp.dll");
         // `/` and `..`: the name as written is no path of its own, so nothing else is looked for.
         let (_, _, read) = readings(
             &mut r,

@@ -332,12 +332,7 @@ fn opened_fix(
     if winpath::opened(canonical).is_some_and(|o| o.spelling()) {
         return None;
     }
-    let spelled = if readings.is_some_and(|r| matches!(r.win32, Some((_, Found::Image { .. })))) {
-        " (each name as the drive spells it)"
-    } else {
-        ""
-    };
-    let mut message = format!("write `{canonical}`{spelled}, the spelling IIS 6 and Win32 open alike");
+    let mut message = format!("write `{canonical}`, the spelling IIS 6 and Win32 open alike");
     let applicability = match readings {
         Some(r) if r.literal_exists() => {
             message += &format!(
