@@ -95,9 +95,8 @@ pub struct Readings {
     /// The name as written, when it is a path of its own ([`winpath::Literal::Names`] other than
     /// Win32's): the path opened and what is there.
     pub literal: Option<(WinPath, Found)>,
-    /// The path as Win32 reads it, each name spelled as the drive spells it where Win32's reading
-    /// found the image (the configured spelling elsewhere, and for names WOW64 redirects): the
-    /// spelling both readings open alike.
+    /// The path as Win32 reads it, each name in its configured letter case (see
+    /// `canonical_spelling`): the spelling both readings open alike.
     pub canonical: String,
 }
 
@@ -281,8 +280,8 @@ impl Resolver {
         }
     }
 
-    /// Opens a parsed path as `process` does (WOW64 redirection, then the drive), with the drive's
-    /// spelling of each name when an image was found.
+    /// Opens a parsed path as `process` does (WOW64 redirection, then the drive); the file found is
+    /// shown under the root as the user gave it.
     fn open(&mut self, parsed: &WinPath, process: Process) -> Resolution {
         let effective = match winpath::redirect(parsed, process, &self.drives.windir) {
             Ok(p) => p,
