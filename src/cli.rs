@@ -38,7 +38,8 @@ mod outputs;
 #[command(
     name = "mblint",
     version,
-    about = "Lint an IIS 6.0 metabase (MetaBase.xml) for ISAPI DLLs that worker processes cannot load"
+    about = "Lint an IIS 6.0 metabase (MetaBase.xml) for ISAPI DLLs that worker processes cannot load",
+    after_help = TOP_EXIT_CODES
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -52,6 +53,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Compare the nodes of a farm or cluster: lint each, then report what differs in what decides
     /// whether DLLs load (MB6xx).
+    #[command(after_help = COMPARE_EXIT_CODES)]
     Compare(CompareArgs),
     /// Show what PE images are: machine, PE32/PE32+, DLL, exports, imports, CLR flags.
     #[command(after_help = INSPECT_EXIT_CODES)]
@@ -70,10 +72,15 @@ pub enum Command {
     Man(ManArgs),
     /// Lint every saved version of a metabase (its History folder) and tell which change introduced
     /// each finding of the current file.
+    #[command(after_help = HISTORY_EXIT_CODES)]
     History(history::HistoryArgs),
 }
 
-// Every subcommand's help ends with its exit codes (the contract scripts rely on).
+// Every subcommand's help ends with its exit codes (the contract scripts rely on), and so does the
+// top-level help; the manual pages show them under EXIT STATUS (`man`).
+const TOP_EXIT_CODES: &str = "Exit codes (each subcommand's --help gives its own):\n  0  no finding at or above the fail level (--fail-on), or the command did what was asked\n  1  findings at or above the fail level remain\n  2  usage error, an input not read or checked, an output not written, or an internal error";
+const COMPARE_EXIT_CODES: &str = "Exit codes:\n  0  every node was read, and no drift or finding at or above --fail-on (or --exit-zero)\n  1  drift (MB6xx) or a node's findings at or above --fail-on\n  2  a node that could not be read or does not parse (also with --exit-zero), a usage error, a\n     report (-o) or baseline not written, or an internal error";
+const HISTORY_EXIT_CODES: &str = "Exit codes:\n  0  no finding of the current file at or above --fail-on (or --exit-zero)\n  1  findings of the current file at or above --fail-on\n  2  anything that could not be read, a version included (also with --exit-zero), a usage\n     error, or an internal error";
 const CHECK_EXIT_CODES: &str = "Exit codes:\n  0  no finding at or above --fail-on (or --exit-zero)\n  1  findings at or above --fail-on remain (--diff, --script: nothing written)\n  2  usage error, unreadable input, a fix, report (-o) or baseline not written, or an internal error";
 const INSPECT_EXIT_CODES: &str = "Exit codes:\n  0  every file is a readable PE image\n  1  some files are not valid PE images\n  2  usage error, or a file or folder could not be read";
 const LIST_EXIT_CODES: &str =
@@ -1192,15 +1199,16 @@ fn completions(args: &CompletionsArgs) -> std::io::Result<u8> {
 /// `mblint man`: mblint(1) in roff on standard output, or with `--out-dir` every page
 /// (mblint.1, mblint-check.1, ...) written into a folder.
 fn man(args: &ManArgs) -> std::io::Result<u8> {
-    let command = <Cli as clap::CommandFactory>::command();
+    let mut command = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    command.build();
     match &args.out_dir {
         None => {
             let mut out = Vec::new();
-            clap_mangen::Man::new(command).render(&mut out)?;
+            man_page(command, &mut out)?;
             output(&String::from_utf8_lossy(&out)).map(|()| EXIT_CLEAN)
         }
         Some(dir) => {
-            if let Err(e) = std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(command, dir)) {
+            if let Err(e) = std::fs::create_dir_all(dir).and_then(|()| man_pages(command, dir)) {
                 say!(
                     "mblint: error: cannot write the manual pages into {}: {e}",
                     dir.display()
@@ -1209,6 +1217,97 @@ fn man(args: &ManArgs) -> std::io::Result<u8> {
             }
             Ok(EXIT_CLEAN)
         }
+    }
+}
+
+/// One page per command and subcommand (mblint.1, mblint-check.1, ...), as `clap_mangen::generate_to`
+/// names them.
+fn man_pages(command: clap::Command, dir: &std::path::Path) -> std::io::Result<()> {
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
+        man_pages(sub, dir)?;
+    }
+    let name = clap_mangen::Man::new(command.clone()).get_filename();
+    let mut out = Vec::new();
+    man_page(command, &mut out)?;
+    std::fs::write(dir.join(name), out)
+}
+
+/// A manual page as clap_mangen renders it, but with the help's closing exit codes under the
+/// conventional EXIT STATUS heading (man-pages(7)) instead of clap_mangen's EXTRA.
+fn man_page(command: clap::Command, out: &mut Vec<u8>) -> std::io::Result<()> {
+    let codes = command.get_after_help().map(ToString::to_string);
+    let has_args = command.get_arguments().any(|a| !a.is_hide_set());
+    let has_subs = command.get_subcommands().any(|s| !s.is_hide_set());
+    let has_version = command.get_version().or(command.get_long_version()).is_some();
+    let has_author = command.get_author().is_some();
+    let man = clap_mangen::Man::new(command);
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    if has_args {
+        man.render_options_section(out)?;
+    }
+    if has_subs {
+        man.render_subcommands_section(out)?;
+    }
+    if let Some(codes) = codes {
+        out.extend_from_slice(exit_status_roff(&codes).as_bytes());
+    }
+    if has_version {
+        man.render_version_section(out)?;
+    }
+    if has_author {
+        man.render_authors_section(out)?;
+    }
+    Ok(())
+}
+
+/// The `Exit codes:` block of a help text (`  N  meaning`, continued on lines indented further) as
+/// a roff EXIT STATUS section: one tagged paragraph per code.
+fn exit_status_roff(help: &str) -> String {
+    let mut roff = String::from(".SH \"EXIT STATUS\"\n");
+    let mut lines = help.lines();
+    if let Some(first) = lines.next() {
+        // "Exit codes (each subcommand's --help gives its own):" keeps its note.
+        if let Some(note) = first.strip_prefix("Exit codes").and_then(|r| r.strip_suffix(':')) {
+            let note = note.trim().trim_start_matches('(').trim_end_matches(')');
+            if !note.is_empty() {
+                roff.push_str(&roff_text(&format!("{}{}.", note[..1].to_uppercase(), &note[1..])));
+                roff.push('\n');
+            }
+        }
+    }
+    for line in lines {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        match trimmed.split_once("  ") {
+            Some((code, meaning))
+                if code.len() == 1
+                    && code.bytes().all(|b| b.is_ascii_digit())
+                    && line.starts_with("  ")
+                    && !line.starts_with("   ") =>
+            {
+                roff.push_str(&format!(".TP\n\\fB{code}\\fR\n{}\n", roff_text(meaning.trim())));
+            }
+            _ => {
+                roff.push_str(&roff_text(trimmed));
+                roff.push('\n');
+            }
+        }
+    }
+    roff
+}
+
+/// Text as a roff line: backslashes and hyphens escaped, and a leading `.` or `'` guarded.
+fn roff_text(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with('.') || escaped.starts_with('\'') {
+        format!("\\&{escaped}")
+    } else {
+        escaped
     }
 }
 

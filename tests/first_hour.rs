@@ -488,11 +488,22 @@ fn diff_of_a_utf16_file_says_it_is_for_reading() {
 
 #[test]
 fn every_subcommand_help_ends_with_the_exit_codes() {
-    for sub in ["check", "inspect", "rules", "rule", "completions", "man"] {
-        let out = mblint().args([sub, "--help"]).output().unwrap();
+    for sub in [
+        "",
+        "check",
+        "compare",
+        "history",
+        "inspect",
+        "rules",
+        "rule",
+        "completions",
+        "man",
+    ] {
+        let args: &[&str] = if sub.is_empty() { &["--help"] } else { &[sub, "--help"] };
+        let out = mblint().args(args).output().unwrap();
         let help = String::from_utf8_lossy(&out.stdout).into_owned();
         let at = help
-            .rfind("Exit codes:")
+            .rfind("Exit codes")
             .unwrap_or_else(|| panic!("`{sub} --help` has no exit codes:\n{help}"));
         let tail: Vec<&str> = help[at..].lines().skip(1).filter(|l| !l.trim().is_empty()).collect();
         assert!(!tail.is_empty(), "{sub}");
@@ -689,9 +700,28 @@ fn a_man_page_from_the_command_line_definition() {
         assert!(text.contains(".TH"), "{page}");
     }
     let check = std::fs::read_to_string(dir.path().join("mblint-check.1")).unwrap();
+    assert!(check.contains("worker\\-bitness"), "{check}");
+    // The exit codes stand under EXIT STATUS (man-pages(7)), one tagged paragraph per code, in
+    // every page, and never under clap_mangen's EXTRA.
+    for page in std::fs::read_dir(dir.path()).unwrap() {
+        let page = page.unwrap().path();
+        let text = std::fs::read_to_string(&page).unwrap();
+        let name = page.display();
+        assert!(!text.contains(".SH EXTRA"), "{name}");
+        let status = text
+            .find(".SH \"EXIT STATUS\"")
+            .unwrap_or_else(|| panic!("{name} has no EXIT STATUS"));
+        for code in ["0", "2"] {
+            assert!(
+                text[status..].contains(&format!(".TP\n\\fB{code}\\fR\n")),
+                "{name}: exit code {code}"
+            );
+        }
+    }
+    let top = std::fs::read_to_string(dir.path().join("mblint.1")).unwrap();
     assert!(
-        check.contains("worker\\-bitness") && check.contains("Exit codes"),
-        "{check}"
+        top.contains("\\fB1\\fR\nfindings at or above the fail level remain"),
+        "{top}"
     );
 }
 
@@ -701,6 +731,15 @@ fn a_pre_commit_hook_and_the_sarif_upload_are_documented() {
     for expected in ["- id: mblint", "entry: mblint check", "language: rust", "(?i)"] {
         assert!(hooks.contains(expected), "{expected}:\n{hooks}");
     }
+    // The installed-binary hook: the same check, no toolchain (`language: system`).
+    let system = hooks
+        .split("\n- id: ")
+        .find(|h| h.starts_with("mblint-system"))
+        .unwrap_or_else(|| panic!("no mblint-system hook:\n{hooks}"));
+    for expected in ["entry: mblint check", "args: [--isolated]", "language: system", "(?i)"] {
+        assert!(system.contains(expected), "{expected}:\n{system}");
+    }
+    assert!(readme().contains("- id: mblint-system") || readme().contains("`mblint-system`"));
     let readme = readme();
     assert!(readme.contains("github/codeql-action/upload-sarif"));
     assert!(readme.contains("security-events: write"));
