@@ -927,3 +927,263 @@ fn ambiguous_paths_are_respelled_by_safe_fixes_and_the_list_entry_is_left_to_the
         "{unsafe_too}"
     );
 }
+
+const FW32: &str = r"C:\WINDOWS\Microsoft.NET\Framework\v2.0.50727\aspnet_isapi.dll";
+const FW64: &str = r"C:\WINDOWS\Microsoft.NET\Framework64\v2.0.50727\aspnet_isapi.dll";
+const LOCKDOWN: &str = "framework64-32bit-lockdown";
+
+/// The `framework64-32bit-lockdown` server (32-bit workers, ASP.NET mapped to Framework64 and allowed
+/// by its own entry, "All Unknown ISAPI Extensions" prohibited, both builds on the drive) with its
+/// metabase text edited: each `(from, to)` replaced once.
+fn lockdown_server(edits: &[(&str, &str)]) -> (Options, String) {
+    let input = input(Path::new(&format!("testdata/servers/{LOCKDOWN}"))).unwrap();
+    let options = mblint::lint::effective_options(&input, &Options::default());
+    let mut text = std::fs::read_to_string(&input.metabase).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from}");
+        text = text.replacen(from, to, 1);
+    }
+    (options, text)
+}
+
+/// The one fix MB102 offers for the script maps that name Framework64's `aspnet_isapi.dll`.
+fn aspnet_repoint(options: &Options, text: &str) -> mblint::diagnostic::Fix {
+    let report = lint_bytes_with(LOCKDOWN, text.as_bytes(), options);
+    let repoint = format!("repoint to `{FW32}`");
+    let mut fixes: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "MB102")
+        .filter_map(|d| d.fix.clone())
+        .filter(|f| f.message.starts_with(&repoint))
+        .collect();
+    fixes.dedup_by(|a, b| a.message == b.message);
+    assert_eq!(fixes.len(), 1, "{:#?}", report.diagnostics);
+    fixes.remove(0)
+}
+
+/// Edits of the lockdown server's restriction list and maps.
+const SOURCE_PROHIBITED: (&str, &str) = (
+    r"1,C:\WINDOWS\Microsoft.NET\Framework64\v2.0.50727\aspnet_isapi.dll,",
+    r"0,C:\WINDOWS\Microsoft.NET\Framework64\v2.0.50727\aspnet_isapi.dll,",
+);
+const UNKNOWN_ALLOWED: (&str, &str) = (
+    "WebSvcExtRestrictionList=\"0,*.dll",
+    "WebSvcExtRestrictionList=\"1,*.dll",
+);
+const ROOT: &str = "\t\tPath=\"D:\\Sites\\Default Web Site\"\r\n";
+
+/// The site's root maps `.aspx` to the 32-bit build already: the repoint's target is in use.
+fn target_in_use() -> (&'static str, String) {
+    (
+        ROOT,
+        format!("{ROOT}\t\tScriptMaps=\".aspx,{FW32},5,GET,HEAD,POST,DEBUG\"\r\n"),
+    )
+}
+
+/// A target's own entry in the list, after `0,*.exe`.
+fn target_entry(allowed: bool) -> (&'static str, String) {
+    (
+        "0,*.exe",
+        format!(
+            "0,*.exe\r\n\t\t\t{},{FW32},0,ASP.NET v2.0.50727,ASP.NET v2.0.50727 (32-bit)",
+            u8::from(allowed)
+        ),
+    )
+}
+
+/// A DLL prohibited by its own entry, repointed to one that only "All Unknown" would allow and no
+/// other map uses: the repoint is safe, and the list gains a Prohibited entry for the target, so
+/// the maps stay denied as they were.
+#[test]
+fn a_prohibited_dll_is_repointed_with_its_prohibition_mirrored() {
+    let (options, text) = lockdown_server(&[SOURCE_PROHIBITED, UNKNOWN_ALLOWED]);
+    let mirrored = format!("0,{FW32},0,ASP.NET v2.0.50727,ASP.NET v2.0.50727 (32-bit)");
+    let fix = aspnet_repoint(&options, &text);
+    assert_eq!(
+        fix.applicability,
+        mblint::diagnostic::Applicability::Safe,
+        "{}",
+        fix.message
+    );
+    assert_eq!(
+        fix.message,
+        format!(
+            "repoint to `{FW32}`, its 32-bit build (found on the drive), and allow it in WebSvcExtRestrictionList as the DLL it replaces was (`{mirrored}`)"
+        )
+    );
+    let fixed = fix_bytes(LOCKDOWN, text.into_bytes(), &options, Request { unsafe_fixes: false })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let after = &fixed.after().source.text;
+    assert!(after.contains(&mirrored), "{after}");
+    assert!(!after.contains(&format!("1,{FW32}")), "{after}");
+    assert!(
+        !fixed.after().diagnostics.iter().any(|d| d.code == "MB102"),
+        "{:#?}",
+        fixed.after().diagnostics
+    );
+}
+
+/// Every way a repoint is refused names the entry the administrator would have to change, in its
+/// own words: allowing the wrong DLL is not a harmless slip.
+#[test]
+fn each_refused_repoint_says_which_entry_blocks_it() {
+    let (entry_prohibited, entry_allowed, in_use) = (target_entry(false), target_entry(true), target_in_use());
+    /// A case: what it is, the edits of the lockdown server, and the reason the repoint is refused.
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, String);
+    let cases: [Case; 3] = [
+        (
+            "the target is Prohibited by its own entry",
+            vec![(entry_prohibited.0, &entry_prohibited.1)],
+            format!(
+                "`{FW32}` is Prohibited in WebSvcExtRestrictionList: after the repoint its requests would get 404.2, and allowing it is the administrator's decision (IIS Manager, Web Service Extensions)"
+            ),
+        ),
+        (
+            "the source is Prohibited and the target Allowed by its own entry",
+            vec![SOURCE_PROHIBITED, (entry_allowed.0, &entry_allowed.1)],
+            format!(
+                "`{FW64}` is Prohibited in WebSvcExtRestrictionList and `{FW32}` is Allowed: the repoint would let requests run that are denied today"
+            ),
+        ),
+        (
+            "the source is Prohibited, and the target, used by another map, allowed as unknown",
+            vec![SOURCE_PROHIBITED, UNKNOWN_ALLOWED, (in_use.0, &in_use.1)],
+            format!(
+                "`{FW64}` is Prohibited in WebSvcExtRestrictionList, and `{FW32}`, which other script maps use, is allowed as an unknown extension: the repoint would either let requests run that are denied today or deny those maps"
+            ),
+        ),
+    ];
+    for (case, edits, reason) in cases {
+        let (options, text) = lockdown_server(&edits);
+        let fix = aspnet_repoint(&options, &text);
+        assert_eq!(
+            fix.applicability,
+            mblint::diagnostic::Applicability::DisplayOnly,
+            "{case}"
+        );
+        assert!(
+            fix.message.ends_with(&format!(". Not applied: {reason}")),
+            "{case}: {}",
+            fix.message
+        );
+        assert!(
+            fix.ops.iter().all(
+                |op| matches!(op, mblint::diagnostic::MetabaseOp::Set { property, .. } if property == "ScriptMaps")
+            ),
+            "{case}: only the maps' own edits are shown: {:?}",
+            fix.ops
+        );
+    }
+}
+
+/// A filter is no Web Service Extension: IIS never consults the restriction list for it, so its
+/// repoint leaves the list alone, even where the list happens to name the filter's DLL.
+#[test]
+fn a_filter_repoint_leaves_the_restriction_list_alone() {
+    let filter64 = r"C:\WINDOWS\Microsoft.NET\Framework64\v2.0.50727\aspnet_filter.dll";
+    let filter32 = r"C:\WINDOWS\Microsoft.NET\Framework\v2.0.50727\aspnet_filter.dll";
+    let urlscan = "<IIsFilter\tLocation =\"/LM/W3SVC/Filters/UrlScan\"";
+    let key = format!(
+        "<IIsFilter\tLocation =\"/LM/W3SVC/Filters/ASP.NET_2.0.50727\"\r\n\t\tFilterDescription=\"ASP.NET 2.0.50727\"\r\n\t\tFilterPath=\"{filter64}\"\r\n\t>\r\n</IIsFilter>\r\n{urlscan}"
+    );
+    let listed = format!("0,*.exe\r\n\t\t\t1,{filter64},0,ASPNETFILTER,ASP.NET filter");
+    let (options, text) = lockdown_server(&[
+        (
+            "FilterLoadOrder=\"UrlScan\"",
+            "FilterLoadOrder=\"ASP.NET_2.0.50727,UrlScan\"",
+        ),
+        (urlscan, &key),
+        ("0,*.exe", &listed),
+    ]);
+    let report = lint_bytes_with(LOCKDOWN, text.as_bytes(), &options);
+    let fix = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "MB102")
+        .find_map(|d| d.fix.as_ref().filter(|f| f.message.contains("aspnet_filter.dll")))
+        .unwrap_or_else(|| panic!("{:#?}", report.diagnostics));
+    assert_eq!(
+        fix.message,
+        format!("repoint to `{filter32}`, its 32-bit build (found on the drive)")
+    );
+    assert_eq!(fix.applicability, mblint::diagnostic::Applicability::Safe);
+    let fixed = fix_bytes(LOCKDOWN, text.into_bytes(), &options, Request { unsafe_fixes: false })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let after = &fixed.after().source.text;
+    assert_eq!(after.matches(filter32).count(), 1, "only FilterPath names it: {after}");
+}
+
+/// A DLL called by URL is named by the URL itself: a repoint in the metabase cannot move it. With
+/// a 64-bit build of FrontPage's `_vti_bin` DLLs installed elsewhere on the drive, the 64-bit
+/// workers still cannot serve those URLs, and the plan is the switch to 32-bit workers.
+#[test]
+fn a_dll_called_by_url_is_never_repointed() {
+    let (_dir, root, _) = server_copy("fpse-vti-bin-64bit");
+    let image64 = root.join("Windows/Microsoft.NET/Framework64/v2.0.50727/aspnet_isapi.dll");
+    let isapi64 = root.join("Program Files/Common Files/Microsoft Shared/Web Server Extensions/50/isapi");
+    std::fs::create_dir_all(isapi64.join("_vti_aut")).unwrap();
+    std::fs::copy(&image64, isapi64.join("shtml.dll")).unwrap();
+    std::fs::copy(&image64, isapi64.join("_vti_aut/author.dll")).unwrap();
+    let report = mblint::lint::lint_path(&root, &Options::default()).unwrap();
+    let fixes: Vec<_> = report.diagnostics.iter().filter_map(|d| d.fix.as_ref()).collect();
+    assert!(
+        !fixes
+            .iter()
+            .any(|f| f.message.contains(r"C:\Program Files\Common Files")),
+        "{fixes:#?}"
+    );
+    assert!(
+        fixes
+            .iter()
+            .any(|f| f.restart && f.message.contains("switch every worker process to 32-bit")),
+        "{fixes:#?}"
+    );
+}
+
+/// The planner when the server's first ISAPI DLL is a compression scheme's (no filter and no
+/// script map comes before it): it plans, and does not stumble over its own bookkeeping.
+#[test]
+fn a_plan_whose_first_dll_is_a_compression_dll() {
+    let metabase = r#"<?xml version ="1.0"?>
+<configuration xmlns="urn:microsoft-catalog:XML_Metabase_V64_0">
+<MBProperty>
+<IIsWebService	Location ="/LM/W3SVC"
+		IIs5IsolationModeEnabled="FALSE"
+	>
+</IIsWebService>
+<IIsApplicationPools	Location ="/LM/W3SVC/AppPools"
+		Enable32bitAppOnWin64="TRUE"
+	>
+</IIsApplicationPools>
+<IIsCompressionScheme	Location ="/LM/W3SVC/Filters/Compression/gzip"
+		HcCompressionDll="C:\WINDOWS\Microsoft.NET\Framework64\v2.0.50727\gzip.dll"
+	>
+</IIsCompressionScheme>
+</MBProperty>
+</configuration>
+"#;
+    let options = Options {
+        platform: Some(mblint::platform::Platform::X64),
+        ..Options::default()
+    };
+    let report = lint_bytes_with("compression-first.xml", metabase, &options);
+    let mb102 = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "MB102")
+        .unwrap_or_else(|| panic!("{:#?}", report.diagnostics));
+    assert!(
+        mb102.message.starts_with("compression scheme DLL is 64-bit"),
+        "{}",
+        mb102.message
+    );
+    // rules/components.toml knows the Framework64 folder's 32-bit counterpart: the plan repoints.
+    let fix = mb102.fix.as_ref().unwrap_or_else(|| panic!("{mb102:#?}"));
+    assert!(
+        fix.message
+            .starts_with(r"repoint to `C:\WINDOWS\Microsoft.NET\Framework\v2.0.50727\gzip.dll`, its 32-bit build"),
+        "{}",
+        fix.message
+    );
+}

@@ -92,3 +92,26 @@ fn positive_rule_fixtures_show_only_their_own_rules() {
         assert_eq!(codes(fixture), own.iter().copied().collect(), "{fixture}");
     }
 }
+
+/// On 32-bit Windows every process is 32-bit, in IIS 5.0 isolation mode too: MB102's help says so,
+/// and does not send the administrator to Enable32bitAppOnWin64, which 32-bit Windows does not have.
+#[test]
+fn mb102_on_x86_in_iis5_mode_advises_no_64bit_switch() {
+    let options = Options {
+        platform: Some(mblint::platform::Platform::X86),
+        ..Options::default()
+    };
+    let report = lint_path(Path::new("testdata/metabases/iis5-mode-framework64.xml"), &options).unwrap();
+    let helps: BTreeSet<&str> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "MB102")
+        .filter_map(|d| d.help.as_deref())
+        .collect();
+    assert_eq!(
+        helps.into_iter().collect::<Vec<_>>(),
+        [
+            "ISAPI DLLs load into 32-bit processes: 32-bit Windows runs no others. Point this entry at a 32-bit build of the DLL, or remove the component"
+        ]
+    );
+}

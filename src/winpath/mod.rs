@@ -616,4 +616,43 @@ mod tests {
         );
         assert!(counterparts(r"C:\Apps\Framework\x.dll").is_empty());
     }
+
+    #[test]
+    fn a_drive_letter_is_one_letter_and_a_colon() {
+        // `v2\isapi.dll` is relative, not `V:\isapi.dll`; a one-character path is relative too,
+        // and reading its second byte must not panic.
+        for relative in [r"v2\isapi.dll", "x", "C", r"\", r"ab\x.dll"] {
+            assert_eq!(parse(relative), Err(PathProblem::Relative), "{relative}");
+        }
+        assert_eq!(p(r"v:\isapi.dll").to_string(), r"V:\isapi.dll");
+    }
+
+    #[test]
+    fn only_lastgood_system32_is_redirected_beside_system32() {
+        let windir = p(r"C:\WINDOWS");
+        let r = |s: &str, b| redirect(&p(s), x64(b), &windir).unwrap().to_string();
+        // Another folder's `system32` is itself, in either bitness.
+        for b in [Bitness::Bits32, Bitness::Bits64] {
+            for path in [
+                r"C:\WINDOWS\Acme\system32\x.dll",
+                r"C:\WINDOWS\lastgood\Acme\x.dll",
+                r"C:\WINDOWS\lastgood",
+            ] {
+                assert_eq!(r(path, b), path, "{path} {b:?}");
+            }
+        }
+        // `lastgood\system32` is redirected for a 32-bit process only.
+        let lastgood = r"C:\WINDOWS\lastgood\system32\x.dll";
+        assert_eq!(r(lastgood, Bitness::Bits64), lastgood);
+        assert_eq!(r(lastgood, Bitness::Bits32), r"C:\WINDOWS\lastgood\SysWOW64\x.dll");
+    }
+
+    #[test]
+    fn a_framework_folder_at_the_root_has_no_counterpart() {
+        // `Framework` pairs with `Framework64` only under `Microsoft.NET`; at the drive root there is
+        // no parent to look at, and looking must not panic.
+        assert!(counterparts(r"C:\Framework\x.dll").is_empty());
+        assert!(counterparts(r"C:\Framework64\x.dll").is_empty());
+        assert_eq!(counterparts(r"C:\system32\x.dll"), [r"C:\SysWOW64\x.dll"]);
+    }
 }

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Mutation testing: do the tests catch faults in the code that decides verdicts and fixes?
+#
+#   scripts/mutants.sh [BASE]              mutants in the lines changed since BASE (default: main)
+#   scripts/mutants.sh --full [FILE...]    every mutant in src/rules/, src/host.rs, src/winpath/,
+#                                          src/resolve/ and src/fixer/, or only in the FILEs given
+#
+# Extra arguments after `--` go to cargo-mutants (`-- --list`, `-- --re 'in_use'`).
+# Environment:
+#   MUTANTS_JOBS      parallel builds (default 1: every mutant builds the crate)
+#   MUTANTS_TIMEOUT   seconds a mutant's tests may take (default 600)
+#   MUTANTS_TESTS     cargo test selection for every mutant, e.g. "--lib --test fixes"
+#                     (default: the whole suite; a mutant missed under a selection is re-checked
+#                     with the whole suite before it is called missed)
+#   MUTANTS_OUT       where cargo-mutants writes mutants.out (default target/mutants)
+#   MUTANTS_TMP       where the tree is copied to build each mutant (default target/mutants-tmp;
+#                     deleted afterwards)
+#
+# Needs cargo-mutants (`cargo install --locked cargo-mutants`, 27 or later). Configuration,
+# exclusions and their reasons: .cargo/mutants.toml. Results: $MUTANTS_OUT/mutants.out/
+# (caught.txt, missed.txt, timeout.txt, unviable.txt, outcomes.json).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+if ! cargo mutants --version >/dev/null 2>&1; then
+    echo "cargo-mutants is not installed: cargo install --locked cargo-mutants" >&2
+    exit 2
+fi
+
+FULL=0
+BASE=main
+FILES=()
+EXTRA=()
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --full) FULL=1 ;;
+        --) shift; EXTRA=("$@"); break ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) if [[ $FULL == 1 ]]; then FILES+=("$1"); else BASE=$1; fi ;;
+    esac
+    shift
+done
+
+OUT=${MUTANTS_OUT:-$ROOT/target/mutants}
+TMP=${MUTANTS_TMP:-$ROOT/target/mutants-tmp}
+mkdir -p "$OUT" "$TMP"
+# cargo-mutants copies the tree (without target/) into a fresh folder under TMPDIR for each job;
+# keep those copies in one place and delete them when done, whatever happens.
+export TMPDIR=$TMP
+trap 'rm -rf "$TMP"' EXIT
+
+# A mutant that breaks a property test makes proptest save the failing seed beside the test
+# (tests/*.proptest-regressions). Those seeds belong to a mutant, not to the code: never persist them.
+export PROPTEST_DISABLE_FAILURE_PERSISTENCE=1
+# Snapshots: a mutant's output is a failure, never a new snapshot.
+export INSTA_UPDATE=no INSTA_FORCE_PASS=0
+
+ARGS=(--jobs "${MUTANTS_JOBS:-1}" --timeout "${MUTANTS_TIMEOUT:-600}" --output "$OUT" --no-shuffle)
+if [[ $FULL == 1 ]]; then
+    for f in "${FILES[@]}"; do ARGS+=(--file "$f"); done
+else
+    DIFF=$OUT/since-base.diff
+    git diff "$BASE" -- src/ >"$DIFF"
+    if [[ ! -s $DIFF ]]; then
+        echo "no change in src/ since $BASE: nothing to mutate" >&2
+        exit 0
+    fi
+    ARGS+=(--in-diff "$DIFF")
+fi
+
+before=$(git status --porcelain -- tests/ testdata/)
+status=0
+# shellcheck disable=SC2086 # MUTANTS_TESTS is a list of cargo test arguments
+cargo mutants "${ARGS[@]}" "${EXTRA[@]}" -- ${MUTANTS_TESTS:-} || status=$?
+after=$(git status --porcelain -- tests/ testdata/)
+if [[ $before != "$after" ]]; then
+    echo "error: the mutation run changed files under tests/ or testdata/:" >&2
+    diff <(echo "$before") <(echo "$after") >&2 || true
+    exit 2
+fi
+echo "results: $OUT/mutants.out (missed.txt lists the mutants no test caught)" >&2
+exit $status
