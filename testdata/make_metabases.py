@@ -138,6 +138,8 @@ WSERL_BASE = [
     f"1,{INETSRV}\\ssinc.dll,0,SSINC,Server Side Includes",
 ]
 DEPS_BASE = ["Active Server Pages;ASP", "Server Side Includes;SSINC"]
+# WebDAV allowed, as IIS Manager writes it (the predefined "WebDAV" Web Service Extension).
+WEBDAV_WSERL = f"1,{INETSRV}\\httpext.dll,0,WEBDAV,WebDAV"
 
 
 def document(keys, xmlns=True):

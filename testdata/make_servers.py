@@ -34,6 +34,7 @@ def base_drive(root, native="x64"):
         put(root, f"Windows/{system}/InetSrv/ssinc.dll", f"{arch}/isapi-extension.dll")
         put(root, f"Windows/{system}/InetSrv/gzip.dll", f"{arch}/compression.dll")
         put(root, f"Windows/{system}/InetSrv/urlscan/UrlScan.dll", f"{arch}/isapi-filter.dll")
+        put(root, f"Windows/{system}/InetSrv/httpext.dll", f"{arch}/isapi-extension.dll")
     for arch, fw in ((native, "Framework64"), ("x86", "Framework")):
         put(root, f"Windows/Microsoft.NET/{fw}/v2.0.50727/aspnet_isapi.dll", f"{arch}/isapi-extension.dll")
         put(root, f"Windows/Microsoft.NET/{fw}/v2.0.50727/aspnet_filter.dll", f"{arch}/isapi-filter.dll")
@@ -60,6 +61,7 @@ def base_drive_x86(root):
     put(root, "Windows/System32/InetSrv/ssinc.dll", "x86/isapi-extension.dll")
     put(root, "Windows/System32/InetSrv/gzip.dll", "x86/compression.dll")
     put(root, "Windows/System32/InetSrv/urlscan/UrlScan.dll", "x86/isapi-filter.dll")
+    put(root, "Windows/System32/InetSrv/httpext.dll", "x86/isapi-extension.dll")
     system_dlls(root, "Windows/System32", "x86/no-isapi.dll")
     put(root, "Windows/Microsoft.NET/Framework/v2.0.50727/aspnet_isapi.dll", "x86/isapi-extension.dll")
     put(root, "Windows/Microsoft.NET/Framework/v2.0.50727/aspnet_filter.dll", "x86/isapi-filter.dll")
@@ -81,6 +83,7 @@ def base_drive_windows_on_d(root):
         put(root, f"{system}/SSINC.DLL", f"{arch}/isapi-extension.dll")
         put(root, f"{system}/gzip.dll", f"{arch}/compression.dll")
         put(root, f"{system}/UrlScan/UrlScan.dll", f"{arch}/isapi-filter.dll")
+        put(root, f"{system}/HTTPEXT.DLL", f"{arch}/isapi-extension.dll")
     for arch, fw in (("x64", "microsoft.net/FRAMEWORK64"), ("x86", "microsoft.net/framework")):
         put(root, f"WINDOWS/{fw}/V2.0.50727/aspnet_isapi.dll", f"{arch}/isapi-extension.dll")
         put(root, f"WINDOWS/{fw}/V2.0.50727/ASPNET_FILTER.DLL", f"{arch}/isapi-filter.dll")
@@ -264,6 +267,59 @@ def main():
     acme = ("AcmeAuth", "C:\\Program Files\\Acme\\Auth Filter\\acmeauth.dll", {})
     root = server("x86-64bit-filter", drive=base_drive_x86, **mm.spec_x86_aspnet20([acme]))
     put(root, "Program Files/ACME/Auth Filter/AcmeAuth.DLL", "x64/isapi-filter.dll")
+
+    # A 64-bit server in worker process isolation mode (64-bit workers) that kept a filter written for
+    # IIS 5.0, which reads raw data (FilterFlags as IIS wrote them back), in its x64 build. Correct
+    # verdict: MB109 only: the image loads, but IIS refuses the filter (KB327611, event 2261).
+    raw = ("RawLogger", "C:\\Program Files\\Acme\\rawlog.dll",
+           {"FilterFlags": "NotifyReadRawData | NotifySendRawData | NotifyOrderMedium"})
+    root = server("rawdata-filter-worker-isolation", mm.aspnet_maps(mm.FW64_20),
+                  [("ASP.NET_2.0.50727", f"{mm.FW64_20}\\aspnet_filter.dll", {}), raw], drive=base_drive_x64)
+    put(root, "Program Files/Acme/rawlog.dll", "x64/isapi-filter.dll")
+
+    # Tomcat's ISAPI redirector on a 64-bit server with 32-bit workers, installed as its HowTo says:
+    # isapi_redirect.dll (x86) as a global filter, and a virtual directory /jakarta with execute
+    # permission on its folder, to which the filter forwards every request it takes, but with no Web
+    # Service Extension for it under "All Unknown ISAPI Extensions" prohibited. Correct verdict:
+    # MB401 for /jakarta/isapi_redirect.dll (every forwarded request is 404.2); the filter loads.
+    tomcat = "C:\\Program Files\\Apache Software Foundation\\Tomcat 5.5\\bin\\win32\\i386"
+    jakarta = [mm.key("IIsWebVirtualDir", "/LM/W3SVC/1/ROOT/jakarta",
+                      {"AccessFlags": "AccessRead | AccessExecute", "Path": tomcat})]
+    root = server("tomcat-jakarta-prohibited", mm.aspnet_maps(mm.FW20),
+                  [("ASP.NET_2.0.50727", f"{mm.FW20}\\aspnet_filter.dll", {}),
+                   ("jakarta", f"{tomcat}\\isapi_redirect.dll", {"FilterFlags": "NotifyPreProcHeaders | NotifyOrderHigh"})],
+                  {"Enable32bitAppOnWin64": "TRUE"}, extra_keys=jakarta, drive=base_drive_x64)
+    put(root, "Program Files/Apache Software Foundation/Tomcat 5.5/bin/win32/i386/isapi_redirect.dll",
+        "x86/isapi-filter-extension.dll")
+
+    # ColdFusion MX 7 (JRun 4's connector) on a 64-bit server in 32-bit mode, as its Web Server
+    # Configuration Tool writes it: the "JRun Connector Filter" global filter, script maps of .cfm,
+    # .cfml, .cfc, .jsp to jrun.dll, the /JRunScripts virtual directory with execute permission on
+    # the connector's folder, and jrun.dll allowed as a Web Service Extension. Correct verdict: clean.
+    jrun = "C:\\CFusionMX7\\runtime\\lib\\wsconfig\\1"
+    cf_maps = [f"{e},{jrun}\\jrun.dll,1" for e in (".cfm", ".cfml", ".cfc", ".jsp")]
+    jrunscripts = [mm.key("IIsWebVirtualDir", "/LM/W3SVC/1/ROOT/JRunScripts",
+                          {"AccessFlags": "AccessExecute", "Path": jrun})]
+    root = server("coldfusion-jrun", mm.aspnet_maps(mm.FW20) + cf_maps,
+                  [("ASP.NET_2.0.50727", f"{mm.FW20}\\aspnet_filter.dll", {}),
+                   ("JRun Connector Filter", f"{jrun}\\jrun.dll", {"FilterFlags": "NotifyPreProcHeaders | NotifyOrderHigh"})],
+                  {"Enable32bitAppOnWin64": "TRUE"}, extra_keys=jrunscripts, drive=base_drive_x64,
+                  wserl=mm.WSERL_BASE + mm.ASPNET_WSERL + [f"1,{jrun}\\jrun.dll,1,ColdFusion,Macromedia Server Extensions"])
+    put(root, "CFusionMX7/runtime/lib/wsconfig/1/jrun.dll", "x86/isapi-filter-extension.dll")
+
+    # WebDAV allowed (its predefined Web Service Extension) on a 64-bit server with 64-bit workers:
+    # IIS loads system32\inetsrv\httpext.dll, an x64 build. Correct verdict: clean.
+    webdav = mm.WSERL_BASE + mm.ASPNET_WSERL + [mm.WEBDAV_WSERL]
+    server("webdav-64bit", mm.aspnet_maps(mm.FW64_20), [("ASP.NET_2.0.50727", f"{mm.FW64_20}\\aspnet_filter.dll", {})],
+           drive=base_drive_x64, wserl=webdav)
+
+    # The same server switched to 32-bit workers (ASP.NET from Framework), whose copy has no
+    # SysWOW64\inetsrv\httpext.dll (an x64 install where the 32-bit IIS files were removed). Correct
+    # verdict: MB201 for WebDAV (the 32-bit worker opens the SysWOW64 copy): every DAV request fails.
+    root = server("webdav-32bit-no-syswow64", mm.aspnet_maps(mm.FW20),
+                  [("ASP.NET_2.0.50727", f"{mm.FW20}\\aspnet_filter.dll", {})], {"Enable32bitAppOnWin64": "TRUE"},
+                  drive=base_drive_x64, wserl=webdav)
+    os.remove(os.path.join(root, "Windows/SysWOW64/InetSrv/httpext.dll"))
 
 
 # --- Farms and clusters: several nodes of one site, for `mblint compare` ------------------------

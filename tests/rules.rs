@@ -26,6 +26,7 @@ const POSITIVE: &[(&str, &str)] = &[
     ("MB106", "testdata/metabases/rules/MB106-iis5-isolation-32bit.xml"),
     ("MB107", "testdata/metabases/x86-aspnet20.xml"),
     ("MB108", "testdata/metabases/rules/MB108-conflicting-windir.xml"),
+    ("MB109", "testdata/servers/rawdata-filter-worker-isolation"),
     ("MB201", "testdata/servers/missing-dll"),
     ("MB202", "testdata/servers/missing-dll"),
     ("MB203", "testdata/servers/no-isapi-exports"),

@@ -56,6 +56,17 @@ fn every_scenario_gives_its_findings() {
         ("fpse-vti-bin-64bit", &["MB101", "MB102"]),
         // A clean 64-bit server whose copy holds its SYSTEM hive: the DLL search read from it.
         ("system-hive", &[]),
+        // WebDAV allowed: IIS loads httpext.dll itself, the x64 build for 64-bit workers.
+        ("webdav-64bit", &[]),
+        // A filter that reads raw data, in worker process isolation mode: IIS refuses it (event 2261).
+        ("rawdata-filter-worker-isolation", &["MB109"]),
+        // Tomcat's redirector: the filter forwards to /jakarta/isapi_redirect.dll, which no Web Service
+        // Extension allows: every forwarded request is 404.2.
+        ("tomcat-jakarta-prohibited", &["MB401"]),
+        // ColdFusion's JRun connector, filter and /JRunScripts/jrun.dll, allowed and 32-bit as the workers.
+        ("coldfusion-jrun", &[]),
+        // 32-bit workers open SysWOW64\inetsrv\httpext.dll, which the copy lacks.
+        ("webdav-32bit-no-syswow64", &["MB201"]),
     ];
     let on_disk: BTreeSet<String> = std::fs::read_dir("testdata/servers")
         .unwrap()

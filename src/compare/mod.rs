@@ -965,6 +965,8 @@ enum SlotKind {
     Compression,
     /// An extension called by URL, by URL.
     Url,
+    /// WebDAV's extension: one a server.
+    WebDav,
 }
 
 /// Where an ISAPI entry belongs, across nodes: borrowed from the nodes' own text, so that a
@@ -1015,6 +1017,7 @@ impl Slot<'_> {
                 "the ISAPI extension called by URL ({})",
                 entry.extension.as_deref().unwrap_or_default()
             ),
+            SlotKind::WebDav => "the WebDAV extension (allowed in WebSvcExtRestrictionList)".to_string(),
         }
     }
 }
@@ -1030,6 +1033,7 @@ fn slot_of<'a>(node: &'a Node, entry: &'a IsapiRef) -> Slot<'a> {
         Role::ScriptMap | Role::WildcardMap => (SlotKind::Map, path, entry.extension.as_deref().unwrap_or_default()),
         Role::CompressionScheme => (SlotKind::Compression, path, ""),
         Role::DirectUrl => (SlotKind::Url, "", entry.extension.as_deref().unwrap_or_default()),
+        Role::WebDav => (SlotKind::WebDav, "", ""),
     };
     Slot {
         kind,
@@ -1089,6 +1093,16 @@ fn absent<'a>(node: &'a Node, slots: &Slots<'a>, slot: &Slot<'a>) -> (Option<Arc
             (None, place)
         }
         SlotKind::Compression => (None, Place::near(mb, slot.scope)),
+        SlotKind::WebDav => {
+            let place = mb
+                .find("/LM/W3SVC")
+                .and_then(|svc| {
+                    mb.own(svc, props::WEB_SVC_EXT_RESTRICTION_LIST)
+                        .map(|attr| Place::attr(mb, svc, attr))
+                })
+                .unwrap_or_else(|| Place::near(mb, "/LM/W3SVC"));
+            (None, place)
+        }
         SlotKind::Url => {
             let place = mb
                 .find("/LM/W3SVC")

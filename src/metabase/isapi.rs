@@ -84,7 +84,7 @@ impl WorkerBitness {
         match entry.role {
             Role::GlobalFilter | Role::SiteFilter | Role::CompressionScheme => "inetinfo.exe",
             // Called by URL in an application of any protection level.
-            Role::DirectUrl => "inetinfo.exe or dllhost.exe (by the application's AppIsolated)",
+            Role::DirectUrl | Role::WebDav => "inetinfo.exe or dllhost.exe (by the application's AppIsolated)",
             // Script maps written on an application's own key run in that application; written higher
             // up (/LM/W3SVC), they serve applications of every protection level.
             Role::ScriptMap | Role::WildcardMap if mb.own(entry.key, props::APP_ROOT).is_none() => {
@@ -145,6 +145,10 @@ pub enum Role {
     /// restriction list that lies in a virtual directory with execute permission (FrontPage's
     /// `_vti_bin\shtml.dll`, `_vti_aut\author.dll`, `_vti_adm\admin.dll`).
     DirectUrl,
+    /// An ISAPI extension IIS loads itself, for a feature of its own rather than a URL or a
+    /// mapping: WebDAV's `httpext.dll`, run for every request with a WebDAV verb (PROPFIND, PUT,
+    /// MKCOL, ...) when its restriction-list entry allows it. Its path is the entry's.
+    WebDav,
 }
 
 impl Role {
@@ -160,6 +164,7 @@ impl Role {
             Role::WildcardMap => "wildcard script map",
             Role::CompressionScheme => "compression scheme DLL",
             Role::DirectUrl => "ISAPI extension called by URL",
+            Role::WebDav => "WebDAV extension",
         }
     }
 }
@@ -241,6 +246,12 @@ fn executes(mb: &Metabase, key: KeyId) -> bool {
     })
 }
 
+/// Whether a restriction-list path names WebDAV's `httpext.dll` (as the list compares paths).
+pub fn is_webdav(path: &str) -> bool {
+    let key = super::values::restriction_key(path);
+    key.rsplit('\\').next() == Some("httpext.dll")
+}
+
 /// The position of a filters collection: `/lm/w3svc/filters` (global) or `/lm/w3svc/<site>/filters`.
 fn filters_scope(mb: &Metabase, key: KeyId) -> Option<bool> {
     let path = &*mb.key(key).path;
@@ -296,42 +307,87 @@ impl IsapiSet {
         set.collect_script_maps(mb);
         set.collect_compression(mb);
         set.collect_direct_url(mb);
+        set.collect_server_extensions(mb);
         set
     }
 
-    /// DLLs a URL can name directly: each `InProcessIsapiApps` line, and each `.dll` entry of the
-    /// restriction list, that lies in (or below) the folder of a served virtual directory with
-    /// execute permission. Its `extension` is the URL (`site 1: /_vti_bin/shtml.dll`).
+    /// The extensions IIS itself loads, for a feature of its own: the restriction list's allowed
+    /// entry for WebDAV's `httpext.dll` (compared as the list compares paths,
+    /// [`super::values::restriction_key`]). IIS 5 ran `httpext.dll` for every WebDAV verb with no
+    /// script map naming it (windowsitpro.com, "WebDAV and IIS 5.0"); IIS 6 puts it under the
+    /// lockdown as the predefined "WebDAV" Web Service Extension (cc786651, Table 6.3), so an
+    /// allowed entry is a DLL the worker loads at the first WebDAV request. Its `extension` is
+    /// `WebDAV`.
+    fn collect_server_extensions(&mut self, mb: &Metabase) {
+        let Some(service) = mb.find("/LM/W3SVC") else { return };
+        let Some(attr) = mb.own(service, props::WEB_SVC_EXT_RESTRICTION_LIST) else {
+            return;
+        };
+        for (index, line) in mb.attr_lines(attr).enumerate() {
+            let Some(Ok(r)) = super::values::Restriction::parse(&line) else {
+                continue;
+            };
+            if !r.allowed || !is_webdav(&r.path) {
+                continue;
+            }
+            let (path, evidence, plain) = self.intern(&r.path);
+            let extension = Some(self.intern_name("WebDAV"));
+            self.entries.push(IsapiRef {
+                role: Role::WebDav,
+                key: service,
+                attr,
+                line: Some(index as u32),
+                span: line.span,
+                path,
+                evidence,
+                plain,
+                extension,
+                filter_name: None,
+            });
+            // IIS has one WebDAV: the first allowed entry that names it.
+            return;
+        }
+    }
+
+    /// DLLs a URL can name directly: each `InProcessIsapiApps` line, each `.dll` entry of the
+    /// restriction list, and each loaded filter's DLL, that lies in (or below) the folder of a
+    /// served virtual directory with execute permission. Its `extension` is the URL (`site 1:
+    /// /_vti_bin/shtml.dll`). A filter's DLL there is what connectors forward requests to: Tomcat's
+    /// `isapi_redirect.dll` filter hands each request it takes to `/jakarta/isapi_redirect.dll`,
+    /// JRun's connector filter to `/JRunScripts/jrun.dll`: the same DLL, run as an extension.
     fn collect_direct_url(&mut self, mb: &Metabase) {
         let Some(service) = mb.find("/LM/W3SVC") else { return };
-        // (attr, line span, path) of each candidate, in file order, once per path.
-        let mut candidates: Vec<(AttrId, Span, String)> = Vec::new();
+        // (key, attr, place, line, path) of each candidate, in the order below, once per path.
+        let mut candidates: Vec<(KeyId, AttrId, Span, Option<u32>, String)> = Vec::new();
         if let Some(attr) = mb.own(service, props::IN_PROCESS_ISAPI_APPS) {
-            for line in mb.attr_lines(attr) {
+            for (index, line) in mb.attr_lines(attr).enumerate() {
                 let path = line.text().trim().to_string();
                 if !path.is_empty() {
-                    candidates.push((attr, line.span, path));
+                    candidates.push((service, attr, line.span, Some(index as u32), path));
                 }
             }
         }
         if let Some(attr) = mb.own(service, props::WEB_SVC_EXT_RESTRICTION_LIST) {
-            for line in mb.attr_lines(attr) {
+            for (index, line) in mb.attr_lines(attr).enumerate() {
                 if let Some(Ok(r)) = super::values::Restriction::parse(&line)
                     && !r.is_wildcard()
                     && r.path.to_ascii_lowercase().ends_with(".dll")
                 {
-                    candidates.push((attr, line.span, r.path));
+                    candidates.push((service, attr, line.span, Some(index as u32), r.path));
                 }
             }
         }
+        for e in self.entries.iter().filter(|e| e.role.is_filter()) {
+            candidates.push((e.key, e.attr, e.span, None, e.path.to_string()));
+        }
         let folded = |p: &str| p.trim().trim_end_matches('\\').replace('/', "\\").to_lowercase();
-        // Once per DLL: InProcessIsapiApps first, where both name it.
+        // Once per DLL: InProcessIsapiApps first, then the restriction list, then filters.
         let mut seen = std::collections::HashSet::new();
-        candidates.retain(|c| seen.insert(folded(&c.2)));
+        candidates.retain(|c| seen.insert(folded(&c.4)));
         if candidates.is_empty() {
             return;
         }
-        let wanted: Vec<String> = candidates.iter().map(|c| folded(&c.2)).collect();
+        let wanted: Vec<String> = candidates.iter().map(|c| folded(&c.4)).collect();
         // Served virtual directories whose folder holds a candidate: the deepest one serves it.
         let mut best: Vec<Option<(usize, KeyId, String)>> = vec![None; candidates.len()];
         for (key, attr) in mb.keys_with(props::PATH) {
@@ -351,7 +407,7 @@ impl IsapiSet {
                 }
             }
         }
-        for ((attr, span, path), served) in candidates.into_iter().zip(best) {
+        for ((key, attr, span, line, path), served) in candidates.into_iter().zip(best) {
             let Some((len, vdir, _)) = served else { continue };
             if !executes(mb, vdir) {
                 continue;
@@ -369,9 +425,9 @@ impl IsapiSet {
             let extension = Some(self.intern_name(&url));
             self.entries.push(IsapiRef {
                 role: Role::DirectUrl,
-                key: service,
+                key,
                 attr,
-                line: mb.attr_lines(attr).position(|l| l.span == span).map(|i| i as u32),
+                line,
                 span,
                 path: shared,
                 evidence,
@@ -716,6 +772,68 @@ mod tests {
                     "site 1: /_vti_bin/_vti_aut/author.dll"
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn webdav_is_loaded_when_its_restriction_entry_allows_it() {
+        let with = |list: &str| {
+            let mb = metabase(&format!(
+                "<IIsWebService Location =\"/LM/W3SVC\"\n\t\tWebSvcExtRestrictionList=\"{list}\"\n\t>\n</IIsWebService>\n"
+            ));
+            let set = IsapiSet::of(&mb);
+            set.entries
+                .iter()
+                .filter(|e| e.role == Role::WebDav)
+                .map(|e| (e.path.to_string(), e.line, mb.slice(e.span).to_string()))
+                .collect::<Vec<_>>()
+        };
+        // The real default: prohibited, so IIS never loads it.
+        assert!(with("0,*.dll\n\t\t\t0,C:\\WINDOWS\\system32\\inetsrv\\httpext.dll,0,WEBDAV,WebDAV").is_empty());
+        // Allowed: one load site, on its entry's line, whatever the case of the name.
+        assert_eq!(
+            with("0,*.dll\n\t\t\t1,C:\\WINDOWS\\system32\\inetsrv\\HTTPEXT.DLL,0,WEBDAV,WebDAV"),
+            [(
+                "C:\\WINDOWS\\system32\\inetsrv\\HTTPEXT.DLL".to_string(),
+                Some(1),
+                "1,C:\\WINDOWS\\system32\\inetsrv\\HTTPEXT.DLL,0,WEBDAV,WebDAV".to_string()
+            )]
+        );
+        // Another DLL allowed under the WEBDAV group is not WebDAV's handler; nor is `*.dll`.
+        assert!(with("1,*.dll\n\t\t\t1,C:\\dav\\mydav.dll,0,WEBDAV,WebDAV").is_empty());
+    }
+
+    #[test]
+    fn a_connector_filter_in_an_execute_folder_is_also_called_by_url() {
+        let mb = metabase(concat!(
+            "<IIsWebService Location =\"/LM/W3SVC\">\n</IIsWebService>\n",
+            "<IIsWebVirtualDir Location =\"/LM/W3SVC/1/ROOT\" AccessFlags=\"AccessRead | AccessScript\" Path=\"D:\\Sites\">\n</IIsWebVirtualDir>\n",
+            "<IIsWebVirtualDir Location =\"/LM/W3SVC/1/ROOT/jakarta\" AccessFlags=\"AccessRead | AccessExecute\" Path=\"C:\\tomcat\\bin\">\n</IIsWebVirtualDir>\n",
+            "<IIsFilters Location =\"/LM/W3SVC/Filters\" FilterLoadOrder=\"jakarta,other\">\n</IIsFilters>\n",
+            "<IIsFilter Location =\"/LM/W3SVC/Filters/jakarta\" FilterPath=\"C:\\tomcat\\bin\\isapi_redirect.dll\">\n</IIsFilter>\n",
+            "<IIsFilter Location =\"/LM/W3SVC/Filters/other\" FilterPath=\"C:\\other\\f.dll\">\n</IIsFilter>\n",
+        ));
+        let set = IsapiSet::of(&mb);
+        let urls: Vec<_> = set
+            .entries
+            .iter()
+            .filter(|e| e.role == Role::DirectUrl)
+            .map(|e| {
+                (
+                    &*e.path,
+                    e.extension.as_deref().unwrap(),
+                    mb.location(e.key).into_owned(),
+                )
+            })
+            .collect();
+        // Placed on the filter's FilterPath (no InProcessIsapiApps or restriction entry names it).
+        assert_eq!(
+            urls,
+            [(
+                "C:\\tomcat\\bin\\isapi_redirect.dll",
+                "site 1: /jakarta/isapi_redirect.dll",
+                "/LM/W3SVC/Filters/jakarta".to_string()
+            )]
         );
     }
 

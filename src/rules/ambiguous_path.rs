@@ -67,7 +67,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let known = |index: usize| -> Option<Known<'_>> {
         let entry = &ctx.isapi.entries[index];
         // A URL's DLL listed in the restriction list is that list's entry (below).
-        if entry.role == Role::DirectUrl && Some(entry.attr) == restriction_attr {
+        if matches!(entry.role, Role::DirectUrl | Role::WebDav) && Some(entry.attr) == restriction_attr {
             return None;
         }
         if let Some(Resolution::Resolved {
@@ -171,6 +171,7 @@ fn symptom(ctx: &Context<'_>, entry: &IsapiRef) -> &'static str {
         }
         Role::CompressionScheme => "the compression filter cannot load it, so this scheme compresses nothing",
         Role::DirectUrl => "requests for its URL fail",
+        Role::WebDav => "every WebDAV request fails",
     }
 }
 

@@ -1,5 +1,6 @@
-//! MB401 extension-prohibited: a script map whose processor the Web Service Extension restrictions
-//! prohibit.
+//! MB401 extension-prohibited: a script map whose processor, or a DLL called by URL (through an
+//! execute-enabled virtual directory, or forwarded to by a connector filter), the Web Service
+//! Extension restrictions prohibit.
 
 use std::collections::HashMap;
 
@@ -16,7 +17,7 @@ pub static RULE: Rule = Rule {
     name: "extension-prohibited",
     severity: Severity::Info,
     fix: FixAvailability::Always,
-    summary: "A script map whose DLL or EXE WebSvcExtRestrictionList prohibits: requests get 404.2",
+    summary: "A script map, or a DLL called by URL, whose DLL or EXE WebSvcExtRestrictionList prohibits: requests get 404.2",
     doc: rule_doc!("MB401"),
     check: Some(check),
 };
@@ -141,11 +142,11 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let distinct = ctx.distinct_paths();
     let mut by_path: Vec<Option<Decision>> = (0..distinct.paths.len()).map(|_| None).collect();
     let mut by_command: AddrMap<usize, Decision> = AddrMap::default();
+    // IIS checks the list "before loading an ISAPI extension .dll file or CGI .exe file"
+    // (cc759233): a mapped one, and one a URL names. Filters are not Web Service Extensions.
     let governs = |role| {
-        matches!(
-            role,
-            crate::metabase::isapi::Role::ScriptMap | crate::metabase::isapi::Role::WildcardMap
-        )
+        use crate::metabase::isapi::Role;
+        matches!(role, Role::ScriptMap | Role::WildcardMap | Role::DirectUrl)
     };
     // Each distinct (path, role) first: when the list prohibits none of them, no ISAPI entry is
     // walked.

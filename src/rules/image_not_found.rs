@@ -28,6 +28,7 @@ fn symptom(role: Role, iis5: bool) -> &'static str {
         }
         Role::ScriptMap | Role::WildcardMap => "requests it handles fail (Win32 error 2, the file is not found)",
         Role::DirectUrl => "requests for its URL fail (the file is not found)",
+        Role::WebDav => "every WebDAV request (PROPFIND, PUT, MKCOL, ...) fails: the extension is not found",
         Role::CompressionScheme => "the compression filter cannot load it, so this scheme compresses nothing",
     }
 }

@@ -302,6 +302,7 @@ pub fn role_rank(role: Role) -> u8 {
         Role::WildcardMap => 2,
         Role::ScriptMap => 3,
         Role::DirectUrl => 4,
-        Role::CompressionScheme => 5,
+        Role::WebDav => 5,
+        Role::CompressionScheme => 6,
     }
 }

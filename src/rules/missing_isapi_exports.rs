@@ -20,7 +20,9 @@ pub static RULE: Rule = Rule {
 pub fn required_exports(role: Role) -> &'static [&'static str] {
     match role {
         Role::GlobalFilter | Role::SiteFilter => &["GetFilterVersion", "HttpFilterProc"],
-        Role::ScriptMap | Role::WildcardMap | Role::DirectUrl => &["GetExtensionVersion", "HttpExtensionProc"],
+        Role::ScriptMap | Role::WildcardMap | Role::DirectUrl | Role::WebDav => {
+            &["GetExtensionVersion", "HttpExtensionProc"]
+        }
         Role::CompressionScheme => &[],
     }
 }

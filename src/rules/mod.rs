@@ -44,6 +44,7 @@ pub mod mixed_aspnet_versions;
 pub mod mixed_bitness;
 pub mod no_working_mode;
 pub mod platform_unknown;
+pub mod raw_data_filter;
 pub mod undefined_app_pool;
 pub mod unexpanded_variable;
 pub mod unknown_dependency_group;
@@ -107,7 +108,7 @@ pub struct DistinctPaths<'a> {
 }
 
 /// How many [`Role`]s there are.
-const ROLES: usize = 6;
+const ROLES: usize = 7;
 
 /// A role's slot in [`DistinctPaths`]: a new role fails to compile here until it has one.
 fn slot(role: Role) -> usize {
@@ -118,6 +119,7 @@ fn slot(role: Role) -> usize {
         Role::WildcardMap => 3,
         Role::CompressionScheme => 4,
         Role::DirectUrl => 5,
+        Role::WebDav => 6,
     }
 }
 
@@ -747,6 +749,7 @@ pub static RULES: &[&Rule] = &[
     &worker_isolation_required::RULE,
     &platform_unknown::RULE,
     &conflicting_evidence::RULE,
+    &raw_data_filter::RULE,
     &image_not_found::RULE,
     &invalid_image::RULE,
     &missing_isapi_exports::RULE,
@@ -926,6 +929,7 @@ mod tests {
                 "MB106 32bit-needs-worker-isolation warning",
                 "MB107 platform-unknown warning",
                 "MB108 conflicting-evidence warning",
+                "MB109 raw-data-filter-in-worker-isolation error",
                 "MB201 image-not-found error",
                 "MB202 invalid-image error",
                 "MB203 missing-isapi-exports error",

@@ -113,7 +113,7 @@ fn need(ctx: &Context<'_>, index: usize, b: Bitness) -> Need {
     // A URL names the file itself: the DLL can be replaced on disk, not repointed in the metabase.
     let need = need_by_path(ctx, index, b);
     match need {
-        Need::Repoint(..) if entry.role == Role::DirectUrl => Need::Impossible,
+        Need::Repoint(..) if matches!(entry.role, Role::DirectUrl | Role::WebDav) => Need::Impossible,
         other => other,
     }
 }
@@ -158,7 +158,9 @@ pub fn repoints_for(ctx: &Context<'_>, b: Bitness) -> Option<Vec<Repoint>> {
     // be repointed) or a compression DLL (whose path is expanded before it is resolved): worked
     // out once per distinct path and kind, then read per entry by index.
     let distinct = ctx.distinct_paths();
-    let kind = |role: Role| usize::from(role == Role::DirectUrl) * 2 + usize::from(role == Role::CompressionScheme);
+    let kind = |role: Role| {
+        usize::from(matches!(role, Role::DirectUrl | Role::WebDav)) * 2 + usize::from(role == Role::CompressionScheme)
+    };
     let slot = |index: usize| distinct.of_entry[index] as usize * 4 + kind(ctx.isapi.entries[index].role);
     let mut needs: Vec<Option<Need>> = vec![None; distinct.paths.len() * 4];
     // Each distinct (path, role) first: when none needs a repoint, no entry is walked.
@@ -350,6 +352,7 @@ fn property(role: Role) -> &'static str {
         Role::ScriptMap | Role::WildcardMap => props::SCRIPT_MAPS.name,
         Role::CompressionScheme => props::HC_COMPRESSION_DLL.name,
         Role::DirectUrl => props::IN_PROCESS_ISAPI_APPS.name,
+        Role::WebDav => props::WEB_SVC_EXT_RESTRICTION_LIST.name,
     }
 }
 

@@ -96,6 +96,11 @@ pub static READS: &[(&str, Reads)] = &[
     ("MB105", Reads::Props(&[WORKER])),
     ("MB106", Reads::Props(&[SERVER, WORKER])),
     ("MB108", Reads::Everything),
+    // The loaded filters' FilterFlags, and the isolation mode.
+    (
+        "MB109",
+        Reads::Props(&[ISAPI_SET, SERVER, WORKER, &[props::FILTER_FLAGS]]),
+    ),
     ("MB201", IMAGES),
     ("MB202", IMAGES),
     ("MB203", IMAGES),

@@ -84,7 +84,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     // (A URL's DLL is a file on disk: no variable names it.)
     let unexpanded = |index: usize| {
         let entry = &ctx.isapi.entries[index];
-        let expanded = matches!(entry.role, Role::CompressionScheme | Role::DirectUrl);
+        let expanded = matches!(entry.role, Role::CompressionScheme | Role::DirectUrl | Role::WebDav);
         variables[distinct.of_entry[index] as usize].filter(|_| !expanded)
     };
     // Each distinct (path, role) first: when none names a variable, no entry is walked.

@@ -31,6 +31,9 @@ pub fn symptom(role: Role, iis5: bool) -> &'static str {
         Role::DirectUrl => {
             "requests for its URL get HTTP 500 \"%1 is not a valid Win32 application\" (for FrontPage's _vti_bin DLLs: publishing and authoring fail)"
         }
+        Role::WebDav => {
+            "every WebDAV request (PROPFIND, PUT, MKCOL, ...) fails: the worker cannot load httpext.dll (Win32 error 193)"
+        }
         Role::CompressionScheme => {
             "the compression filter cannot load it (Win32 error 193), so responses are not compressed with this scheme"
         }
@@ -42,6 +45,7 @@ pub fn subject(entry: &IsapiRef) -> String {
     match (&entry.filter_name, &entry.extension) {
         (Some(name), _) => format!("{} `{name}`", entry.role.describe()),
         (None, Some(ext)) if entry.role == Role::WildcardMap => format!("{} `{ext}`", entry.role.describe()),
+        (None, _) if entry.role == Role::WebDav => format!("{} `{}`", entry.role.describe(), entry.path),
         (None, Some(url)) if entry.role == Role::DirectUrl => format!("{} ({url})", entry.role.describe()),
         (None, Some(ext)) => format!("{} for `{ext}`", entry.role.describe()),
         (None, None) => entry.role.describe().to_string(),

@@ -57,6 +57,9 @@ for arch in x86 x64; do
   build $arch $arch/isapi-extension.dll "-DEXTENSION -DIMPORTS" $S/extension.def
   build $arch $arch/compression.dll -DCOMPRESSION $S/compression.def
   build $arch $arch/no-isapi.dll -DNO_ISAPI $S/no-isapi.def
+  # A filter that is also an extension, as connectors are (Tomcat's isapi_redirect.dll, JRun's
+  # jrun.dll): the filter hands requests to the same DLL called by URL.
+  build $arch $arch/isapi-filter-extension.dll "-DFILTER -DEXTENSION" $S/connector.def
 done
 # A 32-bit filter built with neither a .def file nor --kill-at: MinGW exports GetFilterVersion@4.
 build x86 x86/mingw-decorated.dll -DFILTER "" -Wl,--export-all-symbols
