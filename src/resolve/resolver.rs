@@ -344,10 +344,49 @@ impl Resolver {
     }
 
     fn locate(&mut self, root: &Path, path: &WinPath) -> Found {
-        self.walk(root, path)
+        self.walk(root, path, |this, file, len| Ok(this.image(file, len)))
+            .unwrap_or_else(|found| found)
     }
 
-    fn walk(&mut self, root: &Path, path: &WinPath) -> Found {
+    /// Reads a file on a mapped drive, looked up as confined as a DLL (any letter case, no link
+    /// out of the drive, no special file): its host path and bytes, or what stands in the way
+    /// ([`Found::Missing`], or [`Found::Refused`] for a file that cannot be read, is larger than
+    /// `cap` bytes, or changed while it was read). `None` when the drive is not mapped.
+    pub fn read_file(&mut self, path: &WinPath, cap: u64) -> Option<Result<(PathBuf, Vec<u8>), Found>> {
+        let (root, _) = self.root(path.drive)?;
+        Some(self.walk(&root, path, |_, file, len| {
+            let refused = |reason: String| Found::Refused {
+                file: file.clone(),
+                kind: Refusal::Unreadable,
+                reason,
+            };
+            if len > cap {
+                return Err(refused(format!(
+                    "{} is {len} bytes, larger than mblint reads ({cap} bytes)",
+                    file.display()
+                )));
+            }
+            let bytes = fsys::open_regular(&file)
+                .and_then(|f| fsys::read_capped(f, cap))
+                .map_err(|e| refused(format!("{} cannot be read: {e}", file.display())))?
+                .ok_or_else(|| refused(format!("{} grew past {cap} bytes while it was read", file.display())))?;
+            if bytes.len() as u64 != len {
+                return Err(refused(format!(
+                    "{} changed while it was read ({len} bytes before, {} after)",
+                    file.display(),
+                    bytes.len()
+                )));
+            }
+            Ok((file, bytes))
+        }))
+    }
+
+    fn walk<T>(
+        &mut self,
+        root: &Path,
+        path: &WinPath,
+        at_file: impl FnOnce(&mut Self, PathBuf, u64) -> Result<T, Found>,
+    ) -> Result<T, Found> {
         let mut pending: Vec<Step> = path.components.iter().rev().map(|c| Step::Name(c.clone())).collect();
         let mut below_root: Vec<OsString> = Vec::new();
         let mut shown: Vec<String> = Vec::new();
@@ -362,11 +401,11 @@ impl Resolver {
                 Step::Parent => {
                     if below_root.pop().is_none() {
                         let link = last_link.unwrap_or_else(|| windows(&shown));
-                        return Found::Refused {
+                        return Err(Found::Refused {
                             file: last_link_file.unwrap_or_else(|| here(&below_root)),
                             kind: Refusal::Confined,
                             reason: format!("{link} climbs above the mapped drive root"),
-                        };
+                        });
                     }
                     shown.pop();
                     continue;
@@ -378,12 +417,12 @@ impl Resolver {
                 Ok(Some(real)) => real,
                 Ok(None) => {
                     shown.push(name);
-                    return Found::Missing {
+                    return Err(Found::Missing {
                         missing: windows(&shown),
-                    };
+                    });
                 }
                 Err((reason, kind)) => {
-                    return Found::Refused {
+                    return Err(Found::Refused {
                         reason,
                         // The folder that cannot be listed, or the name two entries share.
                         file: if kind == Refusal::Ambiguous {
@@ -392,7 +431,7 @@ impl Resolver {
                             dir.clone()
                         },
                         kind,
-                    };
+                    });
                 }
             };
             let next = dir.join(&real);
@@ -400,11 +439,11 @@ impl Resolver {
             let kind = match fsys::entry_kind(&next) {
                 Ok(kind) => kind,
                 Err(e) => {
-                    return Found::Refused {
+                    return Err(Found::Refused {
                         file: next.clone(),
                         kind: Refusal::Unreadable,
                         reason: format!("{} cannot be examined: {e}", windows(&shown)),
-                    };
+                    });
                 }
             };
             match kind {
@@ -412,23 +451,23 @@ impl Resolver {
                 EntryKind::Symlink => {
                     links += 1;
                     if links > MAX_LINKS {
-                        return Found::Refused {
+                        return Err(Found::Refused {
                             file: next.clone(),
                             kind: Refusal::Confined,
                             reason: format!(
                                 "more than {MAX_LINKS} symbolic links (a link loop?) at {}",
                                 windows(&shown)
                             ),
-                        };
+                        });
                     }
                     let target = match std::fs::read_link(&next) {
                         Ok(t) => t,
                         Err(e) => {
-                            return Found::Refused {
+                            return Err(Found::Refused {
                                 file: next.clone(),
                                 kind: Refusal::Unreadable,
                                 reason: format!("the link {} cannot be read: {e}", windows(&shown)),
-                            };
+                            });
                         }
                     };
                     last_link = Some(format!("the symbolic link {} -> {}", windows(&shown), target.display()));
@@ -442,7 +481,7 @@ impl Resolver {
                                 rest.to_path_buf()
                             }
                             Err(_) => {
-                                return Found::Refused {
+                                return Err(Found::Refused {
                                     file: next.clone(),
                                     kind: Refusal::Confined,
                                     reason: format!(
@@ -451,7 +490,7 @@ impl Resolver {
                                         real.to_string_lossy(),
                                         target.display()
                                     ),
-                                };
+                                });
                             }
                         }
                     } else {
@@ -463,40 +502,40 @@ impl Resolver {
                             Component::ParentDir => pending.push(Step::Parent),
                             Component::CurDir => {}
                             Component::RootDir | Component::Prefix(_) => {
-                                return Found::Refused {
+                                return Err(Found::Refused {
                                     file: next.clone(),
                                     kind: Refusal::Confined,
                                     reason: format!(
                                         "the link target {} cannot be confined to the mapped root",
                                         target.display()
                                     ),
-                                };
+                                });
                             }
                         }
                     }
                 }
                 EntryKind::File { len } => {
                     if !pending.is_empty() {
-                        return Found::Missing {
+                        return Err(Found::Missing {
                             missing: windows(&shown) + "\\...",
-                        };
+                        });
                     }
-                    return self.image(next, len);
+                    return at_file(self, next, len);
                 }
                 EntryKind::Special(what) => {
-                    return Found::Refused {
+                    return Err(Found::Refused {
                         file: next.clone(),
                         kind: Refusal::Special,
                         reason: format!("{} is {what}, not a file: it is not opened", windows(&shown)),
-                    };
+                    });
                 }
             }
         }
-        Found::Refused {
+        Err(Found::Refused {
             file: here(&below_root),
             kind: Refusal::Folder,
             reason: format!("{}{FOLDER_NOT_DLL}", windows(&shown)),
-        }
+        })
     }
 
     /// Whether a Windows path names a folder on a mapped drive (looked up as confined as a DLL).
