@@ -234,7 +234,7 @@ fn metabase(sites: usize, variant: Variant) -> String {
         &mut out,
         "IIsApplicationPools",
         "/LM/W3SVC/AppPools",
-        &[("Enable32bitAppOnWin64", "TRUE".into()), ("IdleTimeout", "20".into())],
+        &[("Enable32BitAppOnWin64", "TRUE".into()), ("IdleTimeout", "20".into())],
     );
     key(
         &mut out,

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::metabase::isapi::IsapiSet;
+use crate::metabase::schema::Schema;
 use crate::metabase::server::ServerConfig;
 use crate::metabase::{Metabase, Span};
 use crate::platform::{Platform, Platforms, Process};
@@ -100,6 +101,25 @@ impl IsolationMode {
 /// What IIS 6 runs in when `IIs5IsolationModeEnabled` is absent at /LM/W3SVC: see rules/MB106.md.
 pub const ABSENT_ISOLATION: IsolationMode = IsolationMode::Iis5;
 
+/// Which schema property names and values are checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SchemaSource {
+    /// The server's own `MBSchema.xml`, on the drive copy beside MetaBase.xml, added to IIS 6.0's.
+    Drive,
+    /// IIS 6.0's schema, built into mblint.
+    BuiltIn,
+}
+
+impl SchemaSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            SchemaSource::Drive => "the drive's MBSchema.xml with IIS 6.0's",
+            SchemaSource::BuiltIn => "IIS 6.0's built-in schema",
+        }
+    }
+}
+
 /// The server model of one metabase.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServerModel {
@@ -112,6 +132,12 @@ pub struct ServerModel {
     /// hive, `default` for Server 2003's defaults. `None` when no drive is mapped (nothing is
     /// searched then).
     pub loader: Option<Fact<LoaderFacts>>,
+    /// The schema the metabase's property names and values are checked against: the drive's, when
+    /// a drive holds one that reads, else IIS 6.0's (see [`decide_schema`]).
+    pub schema: Fact<SchemaSource>,
+    /// That schema.
+    #[serde(skip)]
+    pub definitions: Arc<Schema>,
 }
 
 impl Serialize for Platforms {
@@ -435,7 +461,7 @@ pub fn decide_isolation(mb: &Metabase, server: &ServerConfig) -> Fact<IsolationM
     match &server.iis5_isolation {
         Some(setting) => {
             // A value that is not a boolean: IIS reads any non-zero BOOL as TRUE (as KB895976 says
-            // of Enable32bitAppOnWin64); MB002 reports the value itself.
+            // of Enable32BitAppOnWin64); MB002 reports the value itself.
             let iis5 = setting.value.unwrap_or(true);
             Fact {
                 value: if iis5 {
@@ -541,10 +567,86 @@ impl ServerModel {
             },
         };
         format!(
-            "{platform}, {isolation}, Windows in {} ({}){loader}",
+            "{platform}, {isolation}, Windows in {} ({}), {}{loader}",
             self.windir.value,
-            self.windir.source.describe()
+            self.windir.source.describe(),
+            self.schema.value.describe()
         )
+    }
+}
+
+/// What reading a drive's MBSchema.xml gave: the schema, `None` for no such file, or the file
+/// and why it did not read.
+pub type DriveSchema = Result<Option<Schema>, (String, String)>;
+
+/// Where a drive copy holds its server's schema: beside MetaBase.xml.
+pub fn drive_schema_path(windir: &WinPath) -> WinPath {
+    let mut path = windir.clone();
+    path.components
+        .extend(["system32", "inetsrv", "MBSchema.xml"].map(String::from));
+    path
+}
+
+/// Decides the schema: the drive's MBSchema.xml when the drive holds one that reads, else IIS
+/// 6.0's built-in one. `drive`: `None` without a drive holding Windows; else what reading
+/// [`drive_schema_path`] gave (`Ok(None)`: no such file). A file that is there but cannot be read
+/// or parsed is returned as the error to report as an input not checked: the built-in schema then
+/// stands in, and the model says why.
+pub fn decide_schema(
+    drive: Option<(WinPath, DriveSchema)>,
+) -> (Fact<SchemaSource>, Arc<Schema>, Option<(String, String)>) {
+    let builtin = |detail: String, failure: Option<(String, String)>| {
+        (
+            Fact {
+                value: SchemaSource::BuiltIn,
+                source: Source::Default,
+                evidence: vec![Clue {
+                    source: Source::Default,
+                    says: "built-in".into(),
+                    detail,
+                    span: None,
+                }],
+                conflict: None,
+            },
+            Schema::builtin(),
+            failure,
+        )
+    };
+    match drive {
+        None => builtin(
+            "no drive copy holds the server's MBSchema.xml: IIS 6.0's own schema is used".into(),
+            None,
+        ),
+        Some((path, Ok(None))) => builtin(
+            format!("{path} is not on the drive: IIS 6.0's own schema is used"),
+            None,
+        ),
+        Some((path, Err((file, why)))) => builtin(
+            format!("{path} could not be read ({why}): IIS 6.0's own schema stands in, and the check is incomplete"),
+            Some((file, why)),
+        ),
+        Some((path, Ok(Some(schema)))) => (
+            Fact {
+                value: SchemaSource::Drive,
+                source: Source::Drive,
+                evidence: vec![Clue {
+                    source: Source::Drive,
+                    says: "drive".into(),
+                    detail: {
+                        let (p, c) = (schema.properties().len(), schema.classes().len());
+                        format!(
+                            "{path}: {p} propert{}, {c} class{}, added to IIS 6.0's (the server's definition where both define one)",
+                            if p == 1 { "y" } else { "ies" },
+                            if c == 1 { "" } else { "es" }
+                        )
+                    },
+                    span: None,
+                }],
+                conflict: None,
+            },
+            Arc::new(Schema::builtin().with(schema)),
+            None,
+        ),
     }
 }
 

@@ -44,6 +44,10 @@ pub struct WorkerSummary {
     pub reason: String,
     /// The processes that load ISAPI DLLs: `w3wp.exe`, or `inetinfo.exe` and `dllhost.exe`.
     pub processes: Vec<&'static str>,
+    /// The bitness or isolation mode depends on how IIS 6 reads a property name that differs from
+    /// the schema's only in case (MB005): `bitness` is then `null`, and `reason` gives both.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub name_case: bool,
 }
 
 /// A drive mapping, for reports.
@@ -122,6 +126,10 @@ pub struct Linted {
     pub isapi: IsapiSet,
     /// The worker of each platform the model leaves open, in [`ServerModel::candidates`] order.
     pub workers: Vec<WorkerBitness>,
+    /// When the file holds a property name that differs from the schema's only in case (MB005):
+    /// the workers of the same platforms with such names read as names IIS does not know; empty
+    /// otherwise. [`Linted::workers`] reads them as the schema's properties.
+    pub unknown_workers: Vec<WorkerBitness>,
     pub model: ServerModel,
     /// The drives DLL paths were resolved on: the mappings given, and the drive copy under the letter
     /// the metabase gave it.
@@ -178,6 +186,29 @@ fn unread_images(mb: &Metabase, isapi: &IsapiSet, images: &Images, out: &mut Vec
     }
 }
 
+/// The server's own MBSchema.xml, read from the drive that holds Windows, as [`host::decide_schema`]
+/// takes it: `None` when that drive is not mapped.
+fn drive_schema(resolver: &mut Resolver, windir: &winpath::WinPath) -> Option<(winpath::WinPath, host::DriveSchema)> {
+    use crate::metabase::schema::{MAX_SCHEMA_SIZE, Schema};
+    use crate::resolve::resolver::DriveFile;
+    let path = host::drive_schema_path(windir);
+    let read = match resolver.read_file(&path, MAX_SCHEMA_SIZE) {
+        DriveFile::Unmapped { .. } => return None,
+        DriveFile::Missing { .. } => Ok(None),
+        DriveFile::Refused { reason, file, .. } => Err((file.display().to_string(), reason)),
+        DriveFile::Read { file, bytes } => {
+            let shown = file.display().to_string();
+            match SourceFile::decode(shown.clone(), bytes) {
+                Err(e) => Err((shown, format!("{} (byte {})", e.message, e.file_offset))),
+                Ok(source) => Schema::parse(&source.text)
+                    .map(Some)
+                    .map_err(|e| (shown.clone(), format!("{shown}: {e}"))),
+            }
+        }
+    };
+    Some((path, read))
+}
+
 /// Lints every rule over a parsed metabase, reading images from the mapped drives when any are.
 ///
 /// The server model (platform, isolation mode, Windows folder) is decided first. When it leaves more
@@ -223,6 +254,17 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         }
         None => (Vec::new(), None),
     };
+    let mut unread: Vec<InputFailure> = Vec::new();
+    let (schema, definitions, schema_failure) =
+        host::decide_schema(resolver.as_mut().and_then(|r| drive_schema(r, &windir.value)));
+    if let Some((file, why)) = schema_failure {
+        unread.push(InputFailure {
+            path: file,
+            error: format!(
+                "the server's schema was not read: {why}; property names and values were checked against IIS 6.0's built-in schema instead"
+            ),
+        });
+    }
     let model = ServerModel {
         platform: host::decide_platform(
             options.platform,
@@ -232,6 +274,8 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         isolation: host::decide_isolation(mb, &server),
         windir,
         loader,
+        schema,
+        definitions,
     };
     let iis5 = model.isolation.value == host::IsolationMode::Iis5;
     let keep = |code: &str, location: Option<&str>| options.settings.keeps(code, location);
@@ -258,8 +302,51 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
             run_images.push(images);
         }
     }
+    // A property name that differs from the schema's only in case: no source says whether IIS 6
+    // reads it (MB005), so every rule runs again on the file read with such names unknown, and
+    // what the two readings do not agree on is named by MB005 instead of a guess.
+    let unknown_reading = (options.settings.enabled(rules::property_name_case::RULE.code)
+        && rules::property_name_case::has_case_variants(mb, &model.definitions))
+    .then(|| {
+        let other = mb.read_as(crate::metabase::NameReading::Exact);
+        let isapi = IsapiSet::of(&other);
+        let server = ServerConfig::of(&other);
+        let iis5 = host::decide_isolation(&other, &server).value == host::IsolationMode::Iis5;
+        let mut runs: Vec<(WorkerBitness, Vec<Diagnostic>)> = Vec::new();
+        for platform in model.candidates(with_drive) {
+            let worker = WorkerBitness::of(&other, platform, iis5);
+            let images = resolver.as_mut().map(|r| Images::of(&isapi, worker.process(), r));
+            if let Some(images) = &images {
+                unread_images(&other, &isapi, images, &mut unread);
+            }
+            let ctx = Context::new(
+                &other,
+                &isapi,
+                &server,
+                worker,
+                images.as_ref(),
+                options.forced_bitness,
+                &model,
+                &keep,
+            );
+            runs.push((worker, rules::run(&ctx, |code| options.settings.enabled(code))));
+        }
+        let workers: Vec<WorkerBitness> = runs.iter().map(|(w, _)| *w).collect();
+        let diagnostics = rules::platform_unknown::merge(&other, &model, runs, |code| options.settings.enabled(code));
+        (workers, diagnostics)
+    });
     let workers: Vec<WorkerBitness> = runs.iter().map(|(w, _)| *w).collect();
     let mut diagnostics = rules::platform_unknown::merge(mb, &model, runs, |code| options.settings.enabled(code));
+    let mut unknown_workers = Vec::new();
+    if let Some((other_workers, other)) = unknown_reading {
+        let differ = workers
+            .iter()
+            .zip(&other_workers)
+            .any(|(a, b)| a.bitness != b.bitness || a.iis5 != b.iis5);
+        let said = differ.then(|| (workers_said(&workers), workers_said(&other_workers)));
+        diagnostics = rules::property_name_case::merge_readings(mb, &model.definitions, diagnostics, other, said);
+        unknown_workers = other_workers;
+    }
     options.settings.apply(&mut diagnostics);
     // One finding per cause, after the per-Location ignores have dropped the places they cover.
     let diagnostics = crate::diagnostic::group(diagnostics);
@@ -288,9 +375,30 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         diagnostics,
         isapi,
         workers,
+        unknown_workers,
         model,
         drives,
     }
+}
+
+/// The workers' bitness and process in words, for MB005: per platform when more than one is open.
+fn workers_said(workers: &[WorkerBitness]) -> String {
+    workers
+        .iter()
+        .map(|w| {
+            let process = if w.iis5 {
+                "inetinfo.exe and dllhost.exe"
+            } else {
+                "w3wp.exe"
+            };
+            if workers.len() == 1 {
+                format!("{} {process}", w.bitness)
+            } else {
+                format!("{} {process} on {}", w.bitness, w.platform.describe())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The worker summary of a lint: the bitness all platforms agree on, and what decides it.
@@ -307,14 +415,38 @@ pub fn worker_summary(mb: &Metabase, linted: &Linted) -> WorkerSummary {
             .collect::<Vec<_>>()
             .join("; ")
     };
+    // With a property name in the wrong case, both readings (MB005): the bitness only when they
+    // agree, and both in the reason when they do not.
+    let unknown = &linted.unknown_workers;
+    let name_case = unknown
+        .iter()
+        .zip(workers)
+        .any(|(u, w)| u.bitness != w.bitness || u.iis5 != w.iis5);
+    let reason = if name_case {
+        let other = if unknown.len() == 1 {
+            unknown[0].describe(mb)
+        } else {
+            unknown
+                .iter()
+                .map(|w| format!("on {}: {}", w.platform.describe(), w.describe(mb)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        format!(
+            "depends on whether IIS 6 reads property names that differ from the schema's only in case (MB005): if it reads them as the schema's, {reason}; if it ignores them, {other}"
+        )
+    } else {
+        reason
+    };
     WorkerSummary {
-        bitness: agreed.then_some(first.bitness),
+        bitness: (agreed && !name_case).then_some(first.bitness),
         reason,
         processes: if first.iis5 {
             vec!["inetinfo.exe", "dllhost.exe"]
         } else {
             vec!["w3wp.exe"]
         },
+        name_case,
     }
 }
 

@@ -7,7 +7,8 @@ copies MetaBase.xml and MBSchema.xml into the History folder as MetaBase_<major>
 MBSchema_<major>_<minor>.xml, both numbers padded to ten digits; the major number is the file's own
 HistoryMajorVersionNumber (on IIS_Global), the minor one counts hand edits saved while
 edit-while-running is on. ChangeNumber grows with every change. The MBSchema copies here are short
-stand-ins (mblint does not read the schema; a real one is 260 KB).
+stand-ins (a real one is 260 KB): one property definition, as IIS 6.0's own, so that mblint, which adds
+a drive's schema to IIS 6.0's built-in one, reads them as the built-in schema alone.
 
 Run from anywhere: python3 testdata/make_history.py
 """
@@ -22,7 +23,12 @@ HISTORY = os.path.join(HERE, "history")
 INETSRV = "Windows/System32/InetSrv"
 
 MBSCHEMA = ('<?xml version ="1.0"?>\n<MetaData xmlns="x-schema:CatMeta_v6.xml">\n'
-            '<!-- a stand-in for MBSchema.xml: mblint does not read the schema -->\n</MetaData>\n')
+            '<!-- a stand-in for MBSchema.xml: one definition, as IIS 6.0 writes it -->\n'
+            '\t<DatabaseMeta InternalName ="METABASE">\n'
+            '\t\t<Collection InternalName ="IIsConfigObject">\n'
+            '\t\t\t<Property InternalName ="KeyType" ID="1002" Type="STRING" UserType="IIS_MD_UT_SERVER"'
+            ' Attributes="NO_ATTRIBUTES" MetaFlagsEx="CACHE_PROPERTY_MODIFIED" DefaultValue=""/>\n'
+            '\t\t</Collection>\n\t</DatabaseMeta>\n</MetaData>\n')
 
 
 def crlf_bom(text):

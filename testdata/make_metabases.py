@@ -178,18 +178,18 @@ def server_document(maps, filters, pools_extra=None, extra_keys=(), wserl=None, 
 
 def spec_x86_aspnet20(extra_filters=()):
     """32-bit Windows Server 2003: ASP.NET 2.0 from Framework, no 64-bit path anywhere, no
-    Enable32bitAppOnWin64, only the 32-bit ASP.NET 2.0 allowed in the restriction list."""
+    Enable32BitAppOnWin64, only the 32-bit ASP.NET 2.0 allowed in the restriction list."""
     return {"maps": aspnet_maps(FW20),
             "filters": [("ASP.NET_2.0.50727", f"{FW20}\\aspnet_filter.dll", {})] + list(extra_filters),
             "wserl": WSERL_BASE + [f"1,{FW20}\\aspnet_isapi.dll,0,ASP.NET v2.0.50727,ASP.NET v2.0.50727"]}
 
 
 def spec_iis5_mode_framework64(extra_filters=()):
-    """64-bit server in IIS 5.0 isolation mode with Enable32bitAppOnWin64 set (ignored in that mode),
+    """64-bit server in IIS 5.0 isolation mode with Enable32BitAppOnWin64 set (ignored in that mode),
     ASP.NET 2.0 and its filter from Framework64."""
     return {"maps": aspnet_maps(FW64_20),
             "filters": [("ASP.NET_2.0.50727", f"{FW64_20}\\aspnet_filter.dll", {})] + list(extra_filters),
-            "pools_extra": {"Enable32bitAppOnWin64": "TRUE"},
+            "pools_extra": {"Enable32BitAppOnWin64": "TRUE"},
             "service_extra": {"IIs5IsolationModeEnabled": "TRUE"}}
 
 
@@ -206,7 +206,7 @@ def spec_windows_on_d():
     D:\\WINDOWS\\Microsoft.NET\\Framework, and one script map through unexpanded %windir%."""
     return {"maps": aspnet_maps(FW20) + [".var,%windir%\\system32\\inetsrv\\asp.dll,1,GET"],
             "filters": [("ASP.NET_2.0.50727", f"{FW20}\\aspnet_filter.dll", {})],
-            "pools_extra": {"Enable32bitAppOnWin64": "TRUE"},
+            "pools_extra": {"Enable32BitAppOnWin64": "TRUE"},
             "windir": "D:\\WINDOWS"}
 
 
@@ -261,7 +261,7 @@ def scenarios():
         + [web_service(asp_maps() + aspnet_maps(FW20),
                        WSERL_BASE + [f"1,{FW20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727"],
                        DEPS_BASE + ["ASP.NET v2.0.50727;ASP.NET v2.0.50727"])]
-        + site(1, "Default Web Site") + pools({"Enable32bitAppOnWin64": "TRUE"})
+        + site(1, "Default Web Site") + pools({"Enable32BitAppOnWin64": "TRUE"})
         + global_filters([("fpexedll.dll", FPSE, {}),
                           ("ASP.NET_2.0.50727", f"{FW20}\\aspnet_filter.dll", {})])
         + templates(), xmlns=False))
@@ -286,7 +286,7 @@ def scenarios():
         + site(1, "Default Web Site")
         + site(2, "Shop", root_extra={"ScriptMaps": [f".aspx,{FW64_20}\\aspnet_isapi.dll,1,GET,HEAD,POST,DEBUG",
                                                      f"*,{WIN}\\SysWOW64\\inetsrv\\wildcard.dll,0"]})
-        + pools({"Enable32bitAppOnWin64": "1"})
+        + pools({"Enable32BitAppOnWin64": "1"})
         + global_filters([("UrlScan", f"{INETSRV}\\urlscan\\urlscan.dll", {})])
         + templates()))
 
@@ -300,18 +300,18 @@ def scenarios():
         + global_filters([("ASP.NET_1.1.4322", f"{FW11}\\aspnet_filter.dll", {})])
         + templates()))
 
-    # Enable32bitAppOnWin64 on a single pool (the IIS 7 habit), a value on a site, and a 32-bit filter
+    # Enable32BitAppOnWin64 on a single pool (the IIS 7 habit), a value on a site, and a 32-bit filter
     # written as a <Custom> property (ID 2041 = FilterPath) in that site's filters.
     write("pool-enable32bit.xml", document(
         header()
         + [web_service(asp_maps(), WSERL_BASE, DEPS_BASE)]
         + site(1, "Default Web Site")
-        + site(3, "Legacy", site_extra={"AppPoolId": "Legacy", "Enable32bitAppOnWin64": "TRUE"},
+        + site(3, "Legacy", site_extra={"AppPoolId": "Legacy", "Enable32BitAppOnWin64": "TRUE"},
                filters_extra={"FilterLoadOrder": "LegacyAuth"})
         + [key("IIsFilter", "/LM/W3SVC/3/Filters/LegacyAuth", {"FilterDescription": "Legacy SSO"}, customs=[
             {"Name": "UnknownName_2041", "ID": "2041", "Value": "C:\\Program Files (x86)\\Legacy SSO\\ssofilt.dll",
              "Type": "STRING", "UserType": "IIS_MD_UT_SERVER", "Attributes": "NO_ATTRIBUTES"}])]
-        + pools(names=("DefaultAppPool", "Legacy"), pool_extra={"Legacy": {"Enable32bitAppOnWin64": "TRUE"}})
+        + pools(names=("DefaultAppPool", "Legacy"), pool_extra={"Legacy": {"Enable32BitAppOnWin64": "TRUE"}})
         + global_filters([])
         + templates()))
 
@@ -320,24 +320,24 @@ def scenarios():
         header()
         + [web_service(asp_maps() + aspnet_maps(FW20),
                        WSERL_BASE + [f"1,{FW20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727"], DEPS_BASE)]
-        + site(1, "Default Web Site") + pools({"Enable32bitAppOnWin64": "yes"})
+        + site(1, "Default Web Site") + pools({"Enable32BitAppOnWin64": "yes"})
         + global_filters([])
         + templates()))
 
     # A 64-bit server (ASP.NET from Framework64, 64-bit workers) whose DefaultAppPool carries
-    # Enable32bitAppOnWin64="FALSE", which IIS 6 ignores there and which agrees with the server anyway:
+    # Enable32BitAppOnWin64="FALSE", which IIS 6 ignores there and which agrees with the server anyway:
     # removing it is a safe fix that changes nothing (the fixture of the byte-exactness tests).
     write("enable32bit-misplaced-agreeing.xml", document(
         header()
         + [web_service(asp_maps() + aspnet_maps(FW64_20),
                        WSERL_BASE + [f"1,{FW64_20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727"], DEPS_BASE)]
         + site(1, "Default Web Site")
-        + pools(pool_extra={"DefaultAppPool": {"Enable32bitAppOnWin64": "FALSE"}})
+        + pools(pool_extra={"DefaultAppPool": {"Enable32BitAppOnWin64": "FALSE"}})
         + global_filters([])
         + templates()))
 
     # The metabase of the 32-bit server testdata/servers/x86-aspnet20: ASP.NET 2.0 from Framework,
-    # nothing 64-bit anywhere, no Enable32bitAppOnWin64. Without the drive and without a declared
+    # nothing 64-bit anywhere, no Enable32BitAppOnWin64. Without the drive and without a declared
     # platform a correct linter cannot tell x86 from x64 here: it must not claim either, nor report a
     # bitness failure.
     write("x86-aspnet20.xml", server_document(**spec_x86_aspnet20()))
@@ -349,7 +349,7 @@ def scenarios():
 
     # The metabase of testdata/servers/iis5-mode-framework64: IIS 5.0 isolation mode, so everything runs
     # in 64-bit inetinfo/dllhost, with ASP.NET from Framework64. Correct: no DLL fails; only a warning
-    # that Enable32bitAppOnWin64 is ignored in IIS 5.0 isolation mode.
+    # that Enable32BitAppOnWin64 is ignored in IIS 5.0 isolation mode.
     write("iis5-mode-framework64.xml", server_document(**spec_iis5_mode_framework64()))
 
     # The metabase of testdata/servers/iis5-mode-32bit-filter: as above plus the 32-bit FrontPage 2002
@@ -391,6 +391,39 @@ def rule_fixtures():
                        {"AllowKeepAlive": "Yes", "AuthFlags": "AuthAnonymous | AuthBogus", "MaxConnections": "lots"})]
         + site(1, "Default Web Site") + pools() + global_filters([]) + templates()))
 
+    # MB002: numbers outside the schema's range (AppPoolQueueLength 10-65535, MaxProcesses 1 or more),
+    # a secure property typed in clear, bytes that are not hexadecimal, and a flag in another case.
+    write("rules/MB002-schema-ranges.xml", document(
+        header()
+        + [web_service(asp_maps(), WSERL_BASE, DEPS_BASE, {"WAMUserPass": "secret"})]
+        + site(1, "Default Web Site", root_extra={"AccessFlags": "AccessRead | accessscript"},
+               site_extra={"SSLCertHash": "not hex"})
+        + pools({"AppPoolQueueLength": "100000"}, {"DefaultAppPool": {"MaxProcesses": "0"}})
+        + global_filters([]) + templates()))
+
+    # MB005: Enable32bitAppOnWin64 (KB895976's spelling; the schema's is Enable32BitAppOnWin64) on a
+    # 64-bit server (the restriction list names Framework64) in worker process isolation mode, where
+    # the worker bitness depends on whether IIS reads it; and a name in lower case no verdict reads.
+    fw64_wserl = [f"1,{FW64_20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727"]
+    write("rules/MB005-name-case.xml", document(
+        header()
+        + [web_service(asp_maps() + aspnet_maps(FW64_20), WSERL_BASE + fw64_wserl, deps,
+                       {"IIs5IsolationModeEnabled": "FALSE"})]
+        + site(1, "Default Web Site", site_extra={"connectiontimeout": "120"})
+        + pools({"Enable32bitAppOnWin64": "TRUE"}) + global_filters([]) + templates()))
+
+    # MB006: names the schema does not define (with the nearest), a property of another key type,
+    # and a <Custom> property, which stays legal.
+    write("rules/MB006-unknown-properties.xml", document(
+        header()
+        + [web_service(asp_maps(), WSERL_BASE, DEPS_BASE)]
+        + site(1, "Default Web Site", root_extra={"DefaultDocs": "index.php,Default.htm", "MaxProcesses": "2"})
+        + pools(pool_extra={"DefaultAppPool": {"AppPoolIdentiyType": "2"}})
+        + [key("IIsWebVirtualDir", "/LM/W3SVC/1/ROOT/custom", {"Path": "D:\\Sites\\custom"},
+               customs=[{"Name": "MyProductSetting", "ID": "700001", "Value": "on", "Type": "STRING",
+                         "UserType": "IIS_MD_UT_SERVER", "Attributes": "INHERIT"}])]
+        + global_filters([]) + templates()))
+
     # MB003: one Location twice, spelled in another case.
     write("rules/MB003-duplicate-location.xml", document(
         header() + [web_service(asp_maps(), WSERL_BASE, DEPS_BASE)] + site(1, "Default Web Site")
@@ -408,7 +441,7 @@ def rule_fixtures():
     fw64_wserl = [f"1,{FW64_20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727"]
     write("rules/MB106-iis5-isolation-32bit.xml", document(
         header() + [web_service(asp_maps(), WSERL_BASE + fw64_wserl, DEPS_BASE, {"IIs5IsolationModeEnabled": "TRUE"})]
-        + site(1, "Default Web Site") + pools({"Enable32bitAppOnWin64": "TRUE"}) + global_filters([]) + templates()))
+        + site(1, "Default Web Site") + pools({"Enable32BitAppOnWin64": "TRUE"}) + global_filters([]) + templates()))
 
     # MB108: the metabase's own paths put Windows in two places: script maps under C:\WINDOWS, custom
     # error pages under D:\WINNT (a metabase carried over from another installation).
@@ -448,7 +481,7 @@ def rule_fixtures():
         + site(1, "Default Web Site")
         + site(2, "Legacy", root_extra={"ScriptMaps": aspnet_maps(FW11)})
         + site(3, "Lost", site_extra={"AppPoolId": "NoSuchPool"}, root_extra={"AppPoolId": "NoSuchPool"})
-        + pools({"Enable32bitAppOnWin64": "TRUE"}) + global_filters([]) + templates()))
+        + pools({"Enable32BitAppOnWin64": "TRUE"}) + global_filters([]) + templates()))
 
     # MB206: the drive copy's metabase (make_servers.py, ambiguous-paths) read without a drive, plus
     # what only the text can show: a DOS device name, a path longer than MAX_PATH, a value with a
@@ -475,7 +508,7 @@ def rule_fixtures():
         + site(10, "Ten", filters_extra={"FilterLoadOrder": "Shared"}, site_extra={"AppPoolId": "legacy11"},
                root_extra={"AppPoolId": "LEGACY11", "ScriptMaps": aspnet_maps(FW11)})
         + [key("IIsFilter", "/LM/W3SVC/10/Filters/Shared", {"FilterPath": "C:\\Filters\\shared.dll"})]
-        + pools({"Enable32bitAppOnWin64": "TRUE"}, names=("DefaultAppPool", "Legacy11"))
+        + pools({"Enable32BitAppOnWin64": "TRUE"}, names=("DefaultAppPool", "Legacy11"))
         + global_filters([("UrlScan", f"{INETSRV}\\urlscan\\urlscan.dll", {})]) + templates()))
     write("rules/near-misses-iis5.xml", document(
         header() + [web_service(asp_maps(), WSERL_BASE, DEPS_BASE, {"IIs5IsolationModeEnabled": "TRUE"})]

@@ -121,7 +121,7 @@ def main():
     put(root, PF86_FPSE, "x86/isapi-filter.dll")
 
     # The same server switched to 32-bit mode, with ASP.NET still mapped to Framework64: the 500.
-    root = server("framework64-32bit-mode", mm.aspnet_maps(mm.FW64_20), [fpse], {"Enable32bitAppOnWin64": "TRUE"})
+    root = server("framework64-32bit-mode", mm.aspnet_maps(mm.FW64_20), [fpse], {"Enable32BitAppOnWin64": "TRUE"})
     put(root, PF86_FPSE, "x86/isapi-filter.dll")
 
     # ASP.NET 1.1 (32-bit only) beside a filter that exists only as a 64-bit build: no working mode.
@@ -140,7 +140,7 @@ def main():
     root = server("no-isapi-exports", [".chk,C:\\Tools\\checker.dll,1,GET"],
                   [("MinGWFilter", "C:\\Program Files (x86)\\Built With MinGW\\filter.dll", {}),
                    ("MsvcFilter", "C:\\Program Files (x86)\\Built With MSVC\\filter.dll", {})],
-                  {"Enable32bitAppOnWin64": "TRUE"})
+                  {"Enable32BitAppOnWin64": "TRUE"})
     put(root, "Tools/Checker.dll", "x86/no-isapi.dll")
     put(root, "Program Files (x86)/Built With MinGW/filter.dll", "x86/mingw-decorated.dll")
     put(root, "Program Files (x86)/Built With MSVC/filter.dll", "x86/msvc-decorated.dll")
@@ -169,7 +169,7 @@ def main():
 
     # 32-bit workers with ASP.NET still mapped to Framework64, and only the 64-bit aspnet_isapi.dll
     # allowed. Correct verdict: the 500; safe repoints to Framework that also allow its DLL.
-    server("framework64-32bit-lockdown", mm.aspnet_maps(mm.FW64_20), [], {"Enable32bitAppOnWin64": "TRUE"},
+    server("framework64-32bit-lockdown", mm.aspnet_maps(mm.FW64_20), [], {"Enable32BitAppOnWin64": "TRUE"},
            wserl=fw64_only)
 
     # FrontPage 2002 on 64-bit IIS where gzip.dll is missing from system32 and SysWOW64 alike. Correct
@@ -217,12 +217,12 @@ def main():
            [("ASP.NET_2.0.50727", f"{mm.FW64_20}\\aspnet_filter.dll", {})], drive=base_drive_ia64)
 
     # A 64-bit server in IIS 5.0 isolation mode (everything in 64-bit inetinfo/dllhost) with
-    # Enable32bitAppOnWin64 set and ASP.NET from Framework64. Correct verdict: no DLL fails; only a
-    # warning that Enable32bitAppOnWin64 is ignored in IIS 5.0 isolation mode.
+    # Enable32BitAppOnWin64 set and ASP.NET from Framework64. Correct verdict: no DLL fails; only a
+    # warning that Enable32BitAppOnWin64 is ignored in IIS 5.0 isolation mode.
     server("iis5-mode-framework64", drive=base_drive_x64, **mm.spec_iis5_mode_framework64())
 
     # The same plus the 32-bit FrontPage 2002 filter. Correct verdict: that filter fails to load in the
-    # 64-bit inetinfo.exe (Enable32bitAppOnWin64 does not help in IIS 5.0 isolation mode).
+    # 64-bit inetinfo.exe (Enable32BitAppOnWin64 does not help in IIS 5.0 isolation mode).
     root = server("iis5-mode-32bit-filter", drive=base_drive_x64, **mm.spec_iis5_mode_32bit_filter())
     put(root, PF86_FPSE, "x86/isapi-filter.dll")
 
@@ -386,14 +386,14 @@ def farm_base(pools=None):
     return {"maps": mm.aspnet_maps(mm.FW20),
             "filters": [("ASP.NET_2.0.50727", f"{mm.FW20}\\aspnet_filter.dll", {"FilterState": "1"}),
                         ("AcmeAuth", ACME, {"FilterState": "1"})],
-            "pools_extra": {"Enable32bitAppOnWin64": "TRUE"} if pools is None else pools}
+            "pools_extra": {"Enable32BitAppOnWin64": "TRUE"} if pools is None else pools}
 
 
 def farms():
     shutil.rmtree(FARMS, ignore_errors=True)
 
     # Three nodes of one web farm. web1 and web2 agree (they differ only in machine-specific values);
-    # web3 drifted: its workers run 64-bit (Enable32bitAppOnWin64 removed), FrontPage 2002's 32-bit
+    # web3 drifted: its workers run 64-bit (Enable32BitAppOnWin64 removed), FrontPage 2002's 32-bit
     # filter is registered there only, and AcmeAuth's 64-bit build (v1.1) lies under the path where
     # the others hold the 32-bit build (v1.0). Correct verdict: MB603, MB604 and MB606 in web3's file,
     # web3's own MB101/MB102 lint findings, and nothing for web1 and web2.
@@ -424,7 +424,7 @@ def farms():
     # MB601 and MB602 in x86-node's file; both nodes lint clean.
     spec = mm.spec_x86_aspnet20()
     root = farm_node("failover", "x64-node", 1, "CLUSTER1", spec["maps"], spec["filters"],
-                     pools_extra={"Enable32bitAppOnWin64": "TRUE"}, wserl=spec["wserl"])
+                     pools_extra={"Enable32BitAppOnWin64": "TRUE"}, wserl=spec["wserl"])
     root = farm_node("failover", "x86-node", 2, "CLUSTER2", spec["maps"], spec["filters"], drive=base_drive_x86,
                      wserl=spec["wserl"], service_extra={"IIs5IsolationModeEnabled": "TRUE"})
 

@@ -146,7 +146,7 @@ fn diffs_of_every_fixable_fixture() {
     assert!(fixable >= 10, "only {fixable} fixable fixtures");
 }
 
-/// A metabase whose one finding has a safe fix (removing an ignored, agreeing Enable32bitAppOnWin64).
+/// A metabase whose one finding has a safe fix (removing an ignored, agreeing Enable32BitAppOnWin64).
 const SAFE_FIX: &str = "testdata/metabases/enable32bit-misplaced-agreeing.xml";
 
 fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
@@ -165,7 +165,7 @@ fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
 fn fixes_keep_every_other_byte_in_every_encoding() {
     let original = std::fs::read_to_string(SAFE_FIX).unwrap();
     let body = original.trim_start_matches('\u{feff}');
-    let expected_text = body.replacen("\t\tEnable32bitAppOnWin64=\"FALSE\"\r\n", "", 1);
+    let expected_text = body.replacen("\t\tEnable32BitAppOnWin64=\"FALSE\"\r\n", "", 1);
     assert_ne!(expected_text, body);
     let variants: Vec<(&str, Vec<u8>, Vec<u8>)> = vec![
         (
@@ -287,7 +287,7 @@ mod generated {
     ];
 
     /// A metabase with `sites`, each site's root mapping two extensions to a random DLL; the
-    /// worker bitness, a misplaced Enable32bitAppOnWin64, and a few odd values, at random.
+    /// worker bitness, a misplaced Enable32BitAppOnWin64, and a few odd values, at random.
     fn metabase(sites: &[(usize, usize)], mode: Option<&str>, misplaced: bool, crlf: bool, bom: bool) -> Vec<u8> {
         with_lockdown(sites, mode, misplaced, crlf, bom, None)
     }
@@ -324,12 +324,12 @@ mod generated {
         }
         t += "<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\n";
         if let Some(m) = mode {
-            t += &format!("\t\tEnable32bitAppOnWin64=\"{m}\"\n");
+            t += &format!("\t\tEnable32BitAppOnWin64=\"{m}\"\n");
         }
         t += "\t\tIdleTimeout=\"20\"\n\t>\n</IIsApplicationPools>\n";
         t += "<IIsApplicationPool\tLocation =\"/LM/W3SVC/AppPools/DefaultAppPool\"\n";
         if misplaced {
-            t += "\t\tEnable32bitAppOnWin64=\"TRUE\"\n";
+            t += "\t\tEnable32BitAppOnWin64=\"TRUE\"\n";
         }
         t += "\t>\n</IIsApplicationPool>\n</MBProperty>\n</configuration>\n";
         if crlf {
@@ -468,7 +468,7 @@ fn worker_bitness_forces_the_target() {
         .unwrap();
     let diff = String::from_utf8(out.stdout).unwrap();
     assert!(
-        diff.contains("-\t\tEnable32bitAppOnWin64=\"1\"\r\n+\t\tEnable32bitAppOnWin64=\"FALSE\"\r\n"),
+        diff.contains("-\t\tEnable32BitAppOnWin64=\"1\"\r\n+\t\tEnable32BitAppOnWin64=\"FALSE\"\r\n"),
         "{diff}"
     );
     assert!(
@@ -487,7 +487,7 @@ fn worker_bitness_forces_the_target() {
         .output()
         .unwrap();
     let diff = String::from_utf8(out.stdout).unwrap();
-    assert!(!diff.contains("Enable32bitAppOnWin64"), "{diff}");
+    assert!(!diff.contains("Enable32BitAppOnWin64"), "{diff}");
     assert!(
         diff.contains("+\t\t\t.aspx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v2.0.50727\\aspnet_isapi.dll"),
         "{diff}"
@@ -504,7 +504,7 @@ fn worker_bitness_forces_the_target() {
         .output()
         .unwrap();
     let diff = String::from_utf8(out.stdout).unwrap();
-    assert!(!diff.contains("Enable32bitAppOnWin64"), "{diff}");
+    assert!(!diff.contains("Enable32BitAppOnWin64"), "{diff}");
     assert!(
         diff.contains("+\t\t\t.aspx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v2.0.50727\\aspnet_isapi.dll"),
         "{diff}"
@@ -579,7 +579,7 @@ fn no_fix_leaves_a_dll_its_host_cannot_load() {
                 ("iis5-mode-32bit-filter", true) => {
                     assert!(after.is_empty(), "{scenario}: {after:?}");
                     assert!(text.contains("IIs5IsolationModeEnabled=\"FALSE\""));
-                    assert!(text.contains("Enable32bitAppOnWin64=\"TRUE\""));
+                    assert!(text.contains("Enable32BitAppOnWin64=\"TRUE\""));
                 }
                 // A raw-data filter would stop working there: the switch is shown, never applied.
                 ("iis5-mode-rawdata-filter", true) => {
@@ -700,7 +700,7 @@ fn fix_edits_round_trip_through_xml() {
             "\t\tScriptMaps=\".aspx,{fw64},1,GET\r\n\t\t\t.var,%windir%\\system32\\inetsrv\\asp.dll,1,GET\"\r\n",
             "\t\tWebSvcExtRestrictionList=\"0,*.dll\r\n\t\t\t1,{fw64},0,G&amp;&quot;1&quot;,Désc &lt;64&gt; &amp; co\"\r\n",
             "\t>\r\n</IIsWebService>\r\n",
-            "<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\r\n\t\tEnable32bitAppOnWin64=\"TRUE\"\r\n\t>\r\n</IIsApplicationPools>\r\n",
+            "<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\r\n\t\tEnable32BitAppOnWin64=\"TRUE\"\r\n\t>\r\n</IIsApplicationPools>\r\n",
             "</MBProperty>\r\n</configuration>\r\n"
         ),
         fw64 = fw64
@@ -760,7 +760,7 @@ fn a_cause_leaves_out_the_places_a_location_ignore_covers() {
         )
     };
     let text = format!(
-        "<?xml version =\"1.0\"?>\r\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\r\n<MBProperty>\r\n<IIS_Global\tLocation =\".\"\r\n\t>\r\n</IIS_Global>\r\n<IIsWebService\tLocation =\"/LM/W3SVC\"\r\n\t\tIIs5IsolationModeEnabled=\"FALSE\"\r\n\t>\r\n</IIsWebService>\r\n{}{}{}<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\r\n\t\tEnable32bitAppOnWin64=\"TRUE\"\r\n\t>\r\n</IIsApplicationPools>\r\n</MBProperty>\r\n</configuration>\r\n",
+        "<?xml version =\"1.0\"?>\r\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\r\n<MBProperty>\r\n<IIS_Global\tLocation =\".\"\r\n\t>\r\n</IIS_Global>\r\n<IIsWebService\tLocation =\"/LM/W3SVC\"\r\n\t\tIIs5IsolationModeEnabled=\"FALSE\"\r\n\t>\r\n</IIsWebService>\r\n{}{}{}<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\r\n\t\tEnable32BitAppOnWin64=\"TRUE\"\r\n\t>\r\n</IIsApplicationPools>\r\n</MBProperty>\r\n</configuration>\r\n",
         site(1),
         site(2),
         site(3)

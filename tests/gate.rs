@@ -301,7 +301,7 @@ fn a_fix_not_written_keeps_its_findings_and_the_others_are_written() {
     // The writable ones were fixed: the contract is per file.
     for n in ["a.xml", "c.xml"] {
         let text = std::fs::read_to_string(dir.path().join(n)).unwrap();
-        assert!(!text.contains("\t\tEnable32bitAppOnWin64=\"FALSE\""), "{n}");
+        assert!(!text.contains("\t\tEnable32BitAppOnWin64=\"FALSE\""), "{n}");
     }
 }
 

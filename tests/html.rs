@@ -244,7 +244,7 @@ fn the_example_page_shows_the_server_the_dll_map_and_the_findings() {
     assert!(card("Isolation mode").contains("IIs5IsolationModeEnabled=\"FALSE\" at /LM/W3SVC"));
     let worker = card("Worker bitness");
     assert!(
-        worker.contains("64-bit w3wp.exe") && worker.contains("Enable32bitAppOnWin64 is not set"),
+        worker.contains("64-bit w3wp.exe") && worker.contains("Enable32BitAppOnWin64 is not set"),
         "{worker}"
     );
     assert!(card("Windows folder").contains("C:\\WINDOWS"));
@@ -297,7 +297,7 @@ fn the_example_page_shows_the_server_the_dll_map_and_the_findings() {
         .iter()
         .map(|n| n.text.as_str())
         .collect();
-    assert!(added.contains(&"+\t\tEnable32bitAppOnWin64=\"TRUE\""), "{added:?}");
+    assert!(added.contains(&"+\t\tEnable32BitAppOnWin64=\"TRUE\""), "{added:?}");
     assert!(mb101.text.contains("unsafe") && mb101.text.contains("iisreset"));
     let mb102 = body.by_id("f-1-2");
     assert!(mb102.text.contains("503 Service Unavailable"));
@@ -398,7 +398,7 @@ fn hostile_metabase() -> String {
 <IIsFilters\tLocation =\"/LM/W3SVC/Filters\"\r\n\t\tFilterLoadOrder=\"evil\u{9b}2J&#13;spoof&#10;x\u{202e}gpj.exe,&lt;script&gt;\"\r\n\t>\r\n</IIsFilters>\r\n\
 <IIsWebVirtualDir\tLocation =\"/LM/W3SVC/1/ROOT/&lt;/pre&gt;&lt;script&gt;alert('x')&lt;/script&gt;\u{2067}\"\r\n\
 \t\tAppPoolId=\"'&quot;&gt;&lt;svg onload=alert(1)&gt;\"\r\n\t>\r\n</IIsWebVirtualDir>\r\n\
-<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\r\n\t\tEnable32bitAppOnWin64=\"TRUE\"\r\n\t>\r\n</IIsApplicationPools>\r\n\
+<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\r\n\t\tEnable32BitAppOnWin64=\"TRUE\"\r\n\t>\r\n</IIsApplicationPools>\r\n\
 </MBProperty>\r\n</configuration>\r\n"
         .to_string()
 }
@@ -813,7 +813,7 @@ fn the_compare_page_shows_the_nodes_side_by_side_the_matrix_and_the_differences(
         cells(rows[0])[1..].to_vec()
     };
     let bitness = row("Worker bitness");
-    assert!(bitness[0].text.contains("32-bit") && bitness[0].text.contains("Enable32bitAppOnWin64=\"TRUE\""));
+    assert!(bitness[0].text.contains("32-bit") && bitness[0].text.contains("Enable32BitAppOnWin64=\"TRUE\""));
     assert!(bitness[2].text.starts_with("≠ 64-bit"), "{}", bitness[2].text);
     assert_eq!(
         bitness.iter().map(|c| c.has_class("differs")).collect::<Vec<_>>(),
@@ -946,7 +946,7 @@ fn the_compare_page_shows_the_nodes_side_by_side_the_matrix_and_the_differences(
     assert_eq!(sources.len(), 3, "web3's line, then web1's and web2's");
     assert!(sources[0].text.contains("84"));
     assert_eq!(sources[1].find(|n| n.name == "mark")[0].text, "TRUE");
-    assert!(sources[1].text.contains("86") && sources[1].text.contains("Enable32bitAppOnWin64=\"TRUE\""));
+    assert!(sources[1].text.contains("86") && sources[1].text.contains("Enable32BitAppOnWin64=\"TRUE\""));
     let related = mb603.find(|n| n.name == "li" && n.text.starts_with("web1: 32-bit w3wp.exe"));
     assert_eq!(related.len(), 1);
     assert!(
@@ -1227,7 +1227,7 @@ fn names_and_text_in_compare_and_history_pages_are_escaped() {
     }
     std::fs::write(
         dir.path().join("plain/WINDOWS/system32/inetsrv/MetaBase.xml"),
-        hostile_metabase().replace("Enable32bitAppOnWin64=\"TRUE\"", "Enable32bitAppOnWin64=\"FALSE\""),
+        hostile_metabase().replace("Enable32BitAppOnWin64=\"TRUE\"", "Enable32BitAppOnWin64=\"FALSE\""),
     )
     .unwrap();
     let page = html_of(
@@ -1267,7 +1267,7 @@ fn names_and_text_in_compare_and_history_pages_are_escaped() {
     // A history whose change holds markup and control characters: the key diff shows them as text.
     let history = dir.path().join("h<script>\u{1b}]0;x\u{7}").join("History");
     std::fs::create_dir_all(&history).unwrap();
-    let clean = hostile_metabase().replace("Enable32bitAppOnWin64=\"TRUE\"", "Enable32bitAppOnWin64=\"FALSE\"");
+    let clean = hostile_metabase().replace("Enable32BitAppOnWin64=\"TRUE\"", "Enable32BitAppOnWin64=\"FALSE\"");
     std::fs::write(history.join("MetaBase_0000000001_0000000000.xml"), &clean).unwrap();
     std::fs::write(
         history.join("MetaBase_0000000002_0000000000.xml"),

@@ -69,7 +69,7 @@ fn real_metabase_parses_losslessly_and_lints_clean() {
     let root = mb.find("/LM/W3SVC/1/ROOT").unwrap();
     assert_eq!(mb.effective(root, props::SCRIPT_MAPS).map(|e| e.0), Some(svc));
 
-    // The worker's view: a 32-bit server (no Enable32bitAppOnWin64, which would decide nothing there:
+    // The worker's view: a 32-bit server (no Enable32BitAppOnWin64, which would decide nothing there:
     // on x64 the same file would run 64-bit workers), UrlScan loads, the Compression filter key (no
     // FilterPath, not in the load order) does not; the gzip scheme DLLs are listed.
     assert_eq!(WorkerBitness::of(&mb, Platform::X86, false).bitness.bits(), 32);
@@ -148,7 +148,7 @@ fn a_32bit_server_with_aspnet_is_not_a_64bit_failure() {
         c
     };
     // Undeclared: the map is fine on x86 and a 500 on x64 with 64-bit workers. No MB102 and no fix that
-    // sets Enable32bitAppOnWin64: one warning that fails the gate until the platform is declared.
+    // sets Enable32BitAppOnWin64: one warning that fails the gate until the platform is declared.
     let report = lint_bytes("MetaBase.xml", bytes.clone());
     assert_eq!(codes(&report), ["MB401", "MB107", "MB401"], "{:#?}", report.diagnostics);
     let mb107 = report.diagnostics.iter().find(|d| d.code == "MB107").unwrap();
@@ -212,14 +212,7 @@ fn property_table_matches_the_real_schema() {
             line[start..].split('"').next().unwrap().to_string()
         };
         assert_eq!(field("ID"), prop.id.to_string(), "{}", prop.name);
-        let ty = match prop.ty {
-            props::PropType::String => "STRING",
-            props::PropType::ExpandSz => "EXPANDSZ",
-            props::PropType::MultiSz => "MULTISZ",
-            props::PropType::Dword => "DWORD",
-            props::PropType::Bool => "BOOL",
-        };
-        assert_eq!(field("Type"), ty, "{}", prop.name);
+        assert_eq!(field("Type"), prop.ty.name(), "{}", prop.name);
         assert_eq!(field("Attributes").contains("INHERIT"), prop.inherit, "{}", prop.name);
     }
     // Enable32BitAppOnWin64 is legal on the pools collection only, not on a single pool.
@@ -236,4 +229,47 @@ fn property_table_matches_the_real_schema() {
     assert!(collection("IIsApplicationPools").contains("IIsConfigObject:Enable32BitAppOnWin64"));
     assert!(!collection("IIsApplicationPool").contains("IIsConfigObject:Enable32BitAppOnWin64"));
     assert!(collection("IIsWebService").contains("IIsConfigObject:ScriptMaps"));
+}
+
+/// The built-in schema is the real MBSchema.xml: the generated table (gen_schema_table.py) and
+/// mblint's own parse of the file agree on every property and class.
+#[test]
+fn builtin_schema_is_the_real_one() {
+    use mblint::metabase::schema::Schema;
+    let Some(bytes) = real("MBSchema.xml") else { return };
+    let source = SourceFile::decode("MBSchema.xml", bytes.as_slice()).unwrap();
+    let parsed = Schema::parse(&source.text).expect("the real MBSchema.xml reads");
+    let builtin = Schema::builtin();
+    assert_eq!(parsed.properties(), builtin.properties());
+    assert_eq!(parsed.classes(), builtin.classes());
+    assert_eq!(builtin.properties().len(), 507);
+}
+
+/// The real metabase checked against the real schema read from a drive copy: the same verdict as
+/// with the built-in schema (no MB002, MB005 or MB006 on what IIS itself wrote), and the model says
+/// which schema was used.
+#[test]
+fn real_metabase_against_its_drive_schema_has_no_schema_finding() {
+    let (Some(metabase), Some(schema)) = (real("MetaBase.xml"), real("MBSchema.xml")) else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let inetsrv = root.path().join("WINDOWS/system32/inetsrv");
+    std::fs::create_dir_all(&inetsrv).unwrap();
+    std::fs::write(inetsrv.join("MetaBase.xml"), &metabase).unwrap();
+    std::fs::write(inetsrv.join("MBSchema.xml"), &schema).unwrap();
+    let options = Options {
+        drive_copy: Some(root.path().to_path_buf()),
+        ..Options::default()
+    };
+    let report = mblint::lint::lint_bytes_with("MetaBase.xml", metabase, &options);
+    assert!(report.unread.is_empty(), "{:?}", report.unread);
+    let server = report.server.as_ref().unwrap();
+    assert_eq!(server.schema.value, mblint::host::SchemaSource::Drive);
+    let schema_findings: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| matches!(d.code, "MB002" | "MB005" | "MB006"))
+        .collect();
+    assert!(schema_findings.is_empty(), "{schema_findings:#?}");
 }

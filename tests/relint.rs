@@ -247,7 +247,7 @@ fn site() -> impl Strategy<Value = Site> {
 }
 
 /// A server-level setup: the worker mode, the isolation mode, the restriction list, edit while
-/// running, a misplaced Enable32bitAppOnWin64.
+/// running, a misplaced Enable32BitAppOnWin64.
 #[derive(Debug, Clone)]
 struct Server {
     mode: Option<&'static str>,
@@ -370,12 +370,12 @@ fn metabase(server: &Server, sites: &[Site]) -> Vec<u8> {
     }
     t += "<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\n";
     if let Some(m) = server.mode {
-        t += &format!("\t\tEnable32bitAppOnWin64=\"{m}\"\n");
+        t += &format!("\t\tEnable32BitAppOnWin64=\"{m}\"\n");
     }
     t += "\t\tIdleTimeout=\"20\"\n\t>\n</IIsApplicationPools>\n";
     t += "<IIsApplicationPool\tLocation =\"/LM/W3SVC/AppPools/DefaultAppPool\"\n";
     if server.misplaced {
-        t += "\t\tEnable32bitAppOnWin64=\"TRUE\"\n";
+        t += "\t\tEnable32BitAppOnWin64=\"TRUE\"\n";
     }
     t += "\t>\n</IIsApplicationPool>\n";
     t += "<IIsApplicationPool\tLocation =\"/LM/W3SVC/AppPools/Shared\"\n\t>\n</IIsApplicationPool>\n";

@@ -16,6 +16,9 @@ fn codes(path: &str) -> BTreeSet<&'static str> {
 const POSITIVE: &[(&str, &str)] = &[
     ("MB001", "testdata/metabases/malformed/mismatched-tag.xml"),
     ("MB002", "testdata/metabases/rules/MB002-invalid-values.xml"),
+    ("MB002", "testdata/metabases/rules/MB002-schema-ranges.xml"),
+    ("MB005", "testdata/metabases/rules/MB005-name-case.xml"),
+    ("MB006", "testdata/metabases/rules/MB006-unknown-properties.xml"),
     ("MB003", "testdata/metabases/rules/MB003-duplicate-location.xml"),
     ("MB004", "testdata/metabases/rules/MB004-edit-while-running.xml"),
     ("MB101", "testdata/servers/fpse2002-64bit"),

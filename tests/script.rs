@@ -367,7 +367,7 @@ fn framework64_input(dir: &Path, location: &str, extra_lines: &[&str]) -> PathBu
             "\u{feff}<?xml version =\"1.0\"?>\r\n<configuration>\r\n<MBProperty>\r\n",
             "<IIsWebService\tLocation =\"/LM/W3SVC\"\r\n\t\tIIs5IsolationModeEnabled=\"FALSE\"\r\n\t>\r\n</IIsWebService>\r\n",
             "<IIsWebVirtualDir\tLocation =\"{location}\"\r\n\t\tScriptMaps=\".aspx,{fw64},1,GET{extra}\"\r\n\t>\r\n</IIsWebVirtualDir>\r\n",
-            "<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\r\n\t\tEnable32bitAppOnWin64=\"TRUE\"\r\n\t>\r\n</IIsApplicationPools>\r\n",
+            "<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\r\n\t\tEnable32BitAppOnWin64=\"TRUE\"\r\n\t>\r\n</IIsApplicationPools>\r\n",
             "</MBProperty>\r\n</configuration>\r\n",
         ),
         location = location,
@@ -612,7 +612,7 @@ fn the_fpse_server_script_switches_last_and_restarts_after_every_change() {
         script.calls[1],
         Call::Set {
             path: "IIS://localhost/W3SVC/AppPools".into(),
-            name: "Enable32bitAppOnWin64".into(),
+            name: "Enable32BitAppOnWin64".into(),
             value: Value::Bool(true)
         }
     );
@@ -664,7 +664,7 @@ fn a_missing_key_is_created_before_its_value_is_set() {
         script.calls[create + 1],
         Call::Set {
             path: "IIS://localhost/W3SVC/AppPools".into(),
-            name: "Enable32bitAppOnWin64".into(),
+            name: "Enable32BitAppOnWin64".into(),
             value: Value::Bool(true)
         }
     );

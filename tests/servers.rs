@@ -41,7 +41,7 @@ fn every_scenario_gives_its_findings() {
         ("x86-64bit-filter", &["MB102"]),
         // Itanium: IA64 images are native, not "unsupported".
         ("ia64-native", &[]),
-        // IIS 5.0 isolation mode: everything in 64-bit inetinfo/dllhost, Enable32bitAppOnWin64 ignored.
+        // IIS 5.0 isolation mode: everything in 64-bit inetinfo/dllhost, Enable32BitAppOnWin64 ignored.
         ("iis5-mode-framework64", &["MB106"]),
         ("iis5-mode-32bit-filter", &["MB102", "MB106"]),
         ("iis5-mode-rawdata-filter", &["MB102", "MB106"]),

@@ -194,10 +194,10 @@ mod tests {
     fn insert_in_alphabetical_position_with_the_files_line_ending() {
         let mb = parse(SourceFile::from_text("t", TEXT)).unwrap();
         let svc = mb.find("/LM/W3SVC").unwrap();
-        let (edit, _) = set_property(&mb, svc, "Enable32bitAppOnWin64", None, "TRUE");
+        let (edit, _) = set_property(&mb, svc, "Enable32BitAppOnWin64", None, "TRUE");
         let out = apply(edit);
         assert!(
-            out.contains("\t\tAppPoolId=\"DefaultAppPool\"\r\n\t\tEnable32bitAppOnWin64=\"TRUE\"\r\n\t\tScriptMaps="),
+            out.contains("\t\tAppPoolId=\"DefaultAppPool\"\r\n\t\tEnable32BitAppOnWin64=\"TRUE\"\r\n\t\tScriptMaps="),
             "{out}"
         );
         let site = mb.find("/LM/W3SVC/1").unwrap();
@@ -228,10 +228,10 @@ mod tests {
             &mb,
             "IIsApplicationPools",
             "/LM/W3SVC/AppPools",
-            &[("Enable32bitAppOnWin64", "TRUE")],
+            &[("Enable32BitAppOnWin64", "TRUE")],
         );
         let out = apply(edit);
-        let expected = "</IIsWebServer>\r\n<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\r\n\t\tEnable32bitAppOnWin64=\"TRUE\"\r\n\t>\r\n</IIsApplicationPools>\r\n<IIsFilters";
+        let expected = "</IIsWebServer>\r\n<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\r\n\t\tEnable32BitAppOnWin64=\"TRUE\"\r\n\t>\r\n</IIsApplicationPools>\r\n<IIsFilters";
         assert!(out.contains(expected), "{out}");
         assert_eq!(ops.len(), 2);
         assert!(

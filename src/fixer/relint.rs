@@ -45,6 +45,8 @@ struct Model {
     mb: Metabase,
     /// Whether one platform was open (one run of the rules).
     single: bool,
+    /// Whether the rules ran on two readings of the names (MB005).
+    readings: bool,
 }
 
 impl Linted {
@@ -103,6 +105,8 @@ pub const VALUE_LOCAL: &str = "a value-local rule without a check on some values
 pub const PLATFORMS: &str = "several platforms open";
 /// The server model decided otherwise.
 pub const DECISIONS: &str = "the server model's decisions changed";
+/// The file holds a property name that differs from the schema's only in case (MB005).
+pub const READINGS: &str = "two readings of property names";
 /// A finding to carry over touches an edit: a rule reads less than it declares. The oracle
 /// (`tests/relint.rs`) requires that this never happens.
 pub const TOUCHING: &str = "a carried finding touches an edit";
@@ -207,9 +211,10 @@ fn lint_source(source: SourceFile, options: &Options) -> Linted {
         Ok(mb) => {
             let linted = lint_metabase(&mb, options);
             let single = linted.workers.len() == 1;
+            let readings = !linted.unknown_workers.is_empty();
             Linted {
                 report: report_of(&mb, linted),
-                model: Some(Model { mb, single }),
+                model: Some(Model { mb, single, readings }),
                 full_because: Some(FIRST),
             }
         }
@@ -235,6 +240,10 @@ pub fn relint(
     };
     if options.dll_map || mb.keys.len() != touched.keys || mb.attrs.len() != touched.attrs {
         return full(mb, options, STRUCTURE);
+    }
+    // Two readings of the names (MB005) merge every rule's findings: nothing carries over.
+    if previous.model.as_ref().is_some_and(|m| m.readings) {
+        return full(mb, options, READINGS);
     }
     // Which rules run again, which carry their findings, and which re-run on the changed values.
     let mut carried: HashSet<&'static str> = HashSet::new();
@@ -312,7 +321,11 @@ pub fn relint(
     let report = report_of(&mb, linted);
     Linted {
         report,
-        model: Some(Model { mb, single: true }),
+        model: Some(Model {
+            mb,
+            single: true,
+            readings: false,
+        }),
         full_because: None,
     }
 }
@@ -320,9 +333,10 @@ pub fn relint(
 fn full(mb: Metabase, options: &Options, why: &'static str) -> Linted {
     let linted = lint_metabase(&mb, options);
     let single = linted.workers.len() == 1;
+    let readings = !linted.unknown_workers.is_empty();
     Linted {
         report: report_of(&mb, linted),
-        model: Some(Model { mb, single }),
+        model: Some(Model { mb, single, readings }),
         full_because: Some(why),
     }
 }
@@ -460,6 +474,7 @@ fn same_decisions(old: &ServerModel, new: &ServerModel) -> bool {
         && old.isolation.source == new.isolation.source
         && old.windir.value == new.windir.value
         && old.windir.source == new.windir.source
+        && old.schema == new.schema
 }
 
 #[cfg(test)]

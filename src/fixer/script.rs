@@ -40,7 +40,7 @@
 use super::Applied;
 use crate::diagnostic::MetabaseOp;
 use crate::metabase::props::{self, PropType};
-use crate::metabase::schema_table::SCHEMA;
+use crate::metabase::schema::{Lookup, Schema};
 use crate::metabase::{Metabase, SourceFile, parse};
 use std::fmt::Write as _;
 
@@ -403,10 +403,11 @@ fn describe(op: &MetabaseOp) -> String {
 /// The schema type of a property, from mblint's tables; `None` for one they do not hold.
 fn property_type(property: &str) -> Option<PropType> {
     props::by_name(property).map(|p| p.ty).or_else(|| {
-        SCHEMA
-            .iter()
-            .find(|p| p.name.eq_ignore_ascii_case(property))
-            .map(|p| p.ty)
+        let schema = Schema::builtin();
+        match schema.lookup(property) {
+            Lookup::Exact(i) | Lookup::Case(i) => Some(schema.property(i).ty),
+            Lookup::Unknown => None,
+        }
     })
 }
 
@@ -538,6 +539,13 @@ fn change(
                         let _ = write!(out, "{INDENT}newValue = {n}\r\n");
                     }
                     PropType::String | PropType::ExpandSz | PropType::MultiSz => assign(out, "newValue", &value),
+                    PropType::Binary | PropType::NtAcl | PropType::IpSecList | PropType::MimeMap | PropType::Other => {
+                        return Err(refuse(
+                            name,
+                            what(&value),
+                            "is of a type the script does not write (binary, a security descriptor, an IP list or a MIME map)",
+                        ));
+                    }
                 }
                 out.push_str(&format!("{INDENT}SetValue adsPath, propName, newValue\r\n"));
             }

@@ -1,7 +1,7 @@
 //! The worker's view of a metabase: in which bitness its worker processes run, and every ISAPI DLL
 //! they could load, each with the place that configures it.
 //!
-//! IIS 6 on x64 runs all worker processes in one bitness (`Enable32bitAppOnWin64` on
+//! IIS 6 on x64 runs all worker processes in one bitness (`Enable32BitAppOnWin64` on
 //! `/LM/W3SVC/AppPools`), so the ISAPI set is server-wide: global filters, site filters, script-map
 //! and wildcard-map processors, and compression scheme DLLs. Templates under `/LM/W3SVC/Info` are not
 //! served and are left out. A script-map list is listed once, at the key that writes it, however many
@@ -18,17 +18,17 @@ use crate::bitness::Bitness;
 use crate::platform::{Platform, Process};
 use crate::winpath::evidence::{PathEvidence, path_evidence};
 
-/// The Location whose `Enable32bitAppOnWin64` decides the worker bitness.
+/// The Location whose `Enable32BitAppOnWin64` decides the worker bitness.
 pub const APP_POOLS: &str = "/LM/W3SVC/AppPools";
 
 /// The bitness of the processes that load ISAPI DLLs, and what decides it: the platform (32-bit
 /// Windows runs only 32-bit processes), the isolation mode (IIS 5.0 isolation mode loads them into
 /// the native `inetinfo.exe` and `dllhost.exe`), and on 64-bit Windows in worker process isolation
-/// mode, `Enable32bitAppOnWin64` at `/LM/W3SVC/AppPools`.
+/// mode, `Enable32BitAppOnWin64` at `/LM/W3SVC/AppPools`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkerBitness {
     pub bitness: Bitness,
-    /// The effective `Enable32bitAppOnWin64` (key, property), when one is set.
+    /// The effective `Enable32BitAppOnWin64` (key, property), when one is set.
     pub setting: Option<(KeyId, AttrId)>,
     pub platform: Platform,
     /// IIS 5.0 isolation mode.
@@ -36,7 +36,7 @@ pub struct WorkerBitness {
 }
 
 impl WorkerBitness {
-    /// Reads the effective `Enable32bitAppOnWin64` at `/LM/W3SVC/AppPools`: missing or 0 means 64-bit,
+    /// Reads the effective `Enable32BitAppOnWin64` at `/LM/W3SVC/AppPools`: missing or 0 means 64-bit,
     /// anything else 32-bit (KB895976); it decides only on 64-bit Windows in worker process isolation
     /// mode ("only relevant on 64-bit Windows with IIS 6.0 running in Worker Process Isolation mode",
     /// cc739039).
@@ -57,7 +57,7 @@ impl WorkerBitness {
         }
     }
 
-    /// Whether Enable32bitAppOnWin64 chooses the bitness: 64-bit Windows, worker process isolation mode.
+    /// Whether Enable32BitAppOnWin64 chooses the bitness: 64-bit Windows, worker process isolation mode.
     pub fn switchable(&self) -> bool {
         self.platform.is_64bit() && !self.iis5
     }
@@ -107,7 +107,7 @@ impl WorkerBitness {
         }
         if self.iis5 {
             return format!(
-                "IIS runs in IIS 5.0 isolation mode, where ISAPI DLLs load into inetinfo.exe and dllhost.exe, which are {} on 64-bit Windows; Enable32bitAppOnWin64 applies only in worker process isolation mode",
+                "IIS runs in IIS 5.0 isolation mode, where ISAPI DLLs load into inetinfo.exe and dllhost.exe, which are {} on 64-bit Windows; Enable32BitAppOnWin64 applies only in worker process isolation mode",
                 self.bitness
             );
         }
@@ -120,7 +120,7 @@ impl WorkerBitness {
                 mb.location(key)
             ),
             None => format!(
-                "worker processes run {} because Enable32bitAppOnWin64 is not set at {APP_POOLS}",
+                "worker processes run {} because Enable32BitAppOnWin64 is not set at {APP_POOLS}",
                 self.bitness
             ),
         }
@@ -683,7 +683,7 @@ mod tests {
             ("yes", 32),
         ] {
             let mb = metabase(&format!(
-                "<IIsApplicationPools Location =\"/LM/W3SVC/AppPools\"\n\t\tEnable32bitAppOnWin64=\"{value}\"\n\t>\n</IIsApplicationPools>\n"
+                "<IIsApplicationPools Location =\"/LM/W3SVC/AppPools\"\n\t\tEnable32BitAppOnWin64=\"{value}\"\n\t>\n</IIsApplicationPools>\n"
             ));
             assert_eq!(of(&mb).bitness.bits(), bits, "{value}");
         }

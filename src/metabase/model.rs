@@ -52,6 +52,21 @@ pub struct Key {
 /// short strings: every key is looked up again for its parent).
 type KeyIndex = std::collections::HashMap<Box<str>, KeyId, foldhash::fast::RandomState>;
 
+/// How property names written as attributes are matched to the names mblint reads.
+///
+/// No source says whether IIS 6's metabase reader folds the case of a property name
+/// (rules/MB005.md): mblint's verdicts read names without regard to the case of ASCII letters, and
+/// when a file holds a name that differs from the schema's only in case, the rules run again on
+/// the file read as spelled, and MB005 names what that other reading would change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NameReading {
+    /// `scriptmaps` is ScriptMaps.
+    #[default]
+    Caseless,
+    /// Only `ScriptMaps` is ScriptMaps: a name spelled otherwise is a name IIS does not know.
+    Exact,
+}
+
 /// A parsed MetaBase.xml.
 #[derive(Debug)]
 pub struct Metabase {
@@ -70,15 +85,30 @@ pub struct Metabase {
     /// For each property of `props::ALL`, every key that has it, with the attribute: built on first
     /// use, so each rule asking for every ScriptMaps is a slice, not a scan of every attribute.
     with_prop: std::sync::OnceLock<Vec<Vec<(KeyId, AttrId)>>>,
+    /// How attribute names are matched ([`NameReading`]).
+    reading: NameReading,
 }
 
-/// 1 + the index in [`props::ALL`](super::props::ALL) of the property named `name`
-/// (case-insensitive, as IIS matches names), or 0.
-fn known_name(name: &str) -> u8 {
+/// 1 + the index in [`props::ALL`](super::props::ALL) of the property named `name` (as `reading`
+/// matches names), or 0.
+fn known_name(name: &str, reading: NameReading) -> u8 {
     super::props::ALL
         .iter()
-        .position(|p| p.name.len() == name.len() && p.name.eq_ignore_ascii_case(name))
+        .position(|p| match reading {
+            NameReading::Caseless => p.name.len() == name.len() && p.name.eq_ignore_ascii_case(name),
+            NameReading::Exact => p.name == name,
+        })
         .map_or(0, |i| i as u8 + 1)
+}
+
+/// What `known_name` gives a property's name: a Custom child is known by its Name in any case (IIS
+/// reads it by its ID; its Name is what tools wrote), an attribute as `reading` matches names.
+fn known_attr(source: &SourceFile, a: &Attr, reading: NameReading) -> (u8, u8) {
+    let name = &source.text[a.name.range()];
+    match a.kind {
+        AttrKind::Custom { id, .. } => (known_name(name, NameReading::Caseless), known_id(id)),
+        AttrKind::Attribute => (known_name(name, reading), 0),
+    }
 }
 
 /// 1 + the index in [`props::ALL`](super::props::ALL) of the property with this ID, or 0.
@@ -192,14 +222,7 @@ impl Metabase {
         let know_attrs = || -> Vec<(u8, u8)> {
             attrs
                 .iter()
-                .map(|a| {
-                    let name = known_name(&source.text[a.name.range()]);
-                    let id = match a.kind {
-                        AttrKind::Custom { id, .. } => known_id(id),
-                        AttrKind::Attribute => 0,
-                    };
-                    (name, id)
-                })
+                .map(|a| known_attr(&source, a, NameReading::Caseless))
                 .collect()
         };
         // Two independent passes: on two threads for a large file.
@@ -224,6 +247,7 @@ impl Metabase {
             index,
             known,
             with_prop: std::sync::OnceLock::new(),
+            reading: NameReading::Caseless,
         };
         for id in 0..mb.keys.len() {
             let parent = parent_path(&mb.keys[id].path).and_then(|p| mb.nearest_key(p));
@@ -234,6 +258,29 @@ impl Metabase {
 
     pub fn text(&self) -> &str {
         &self.source.text
+    }
+
+    /// How this model matches attribute names to the properties mblint reads.
+    pub fn reading(&self) -> NameReading {
+        self.reading
+    }
+
+    /// The same file read with names matched as `reading` says: a copy of the text and the keys,
+    /// for the second run of the rules that MB005 compares.
+    pub fn read_as(&self, reading: NameReading) -> Metabase {
+        let source = SourceFile::with_encoding(self.source.name.clone(), self.source.encoding, self.text().to_string());
+        let known = self.attrs.iter().map(|a| known_attr(&source, a, reading)).collect();
+        Metabase {
+            source,
+            keys: self.keys.clone(),
+            attrs: self.attrs.clone(),
+            namespace: self.namespace,
+            duplicate_keys: self.duplicate_keys.clone(),
+            index: self.index.clone(),
+            known,
+            with_prop: std::sync::OnceLock::new(),
+            reading,
+        }
     }
 
     pub fn slice(&self, span: Span) -> &str {
@@ -298,9 +345,11 @@ impl Metabase {
         }
         self.key(key).attrs.clone().find(|&a| {
             let attr = self.attr(a);
+            let name = self.slice(attr.name);
             match attr.kind {
-                AttrKind::Custom { id, .. } if id == prop.id => true,
-                _ => self.slice(attr.name).eq_ignore_ascii_case(prop.name),
+                AttrKind::Custom { id, .. } => id == prop.id || name.eq_ignore_ascii_case(prop.name),
+                AttrKind::Attribute if self.reading == NameReading::Exact => name == prop.name,
+                AttrKind::Attribute => name.eq_ignore_ascii_case(prop.name),
             }
         })
     }

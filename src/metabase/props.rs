@@ -13,6 +13,50 @@ pub enum PropType {
     MultiSz,
     Dword,
     Bool,
+    /// Hexadecimal bytes (`SessionKey`, `SSLCertHash`).
+    Binary,
+    /// A security descriptor, as hexadecimal bytes (`AdminACL`).
+    NtAcl,
+    /// An IP restriction list, as hexadecimal bytes (`IPSecurity`).
+    IpSecList,
+    /// `.ext,type` lines (`MimeMap`).
+    MimeMap,
+    /// A type name mblint does not know (a drive's schema may say anything): never judged.
+    Other,
+}
+
+impl PropType {
+    /// The type as MBSchema.xml names it (`DWORD`); `None` for a name mblint does not know.
+    pub fn parse(name: &str) -> Option<PropType> {
+        Some(match name.trim() {
+            "STRING" => PropType::String,
+            "EXPANDSZ" => PropType::ExpandSz,
+            "MULTISZ" => PropType::MultiSz,
+            "DWORD" => PropType::Dword,
+            "BOOL" => PropType::Bool,
+            "BINARY" => PropType::Binary,
+            "NTACL" => PropType::NtAcl,
+            "IPSECLIST" => PropType::IpSecList,
+            "MIMEMAP" => PropType::MimeMap,
+            _ => return None,
+        })
+    }
+
+    /// The type as MBSchema.xml names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PropType::String => "STRING",
+            PropType::ExpandSz => "EXPANDSZ",
+            PropType::MultiSz => "MULTISZ",
+            PropType::Dword => "DWORD",
+            PropType::Bool => "BOOL",
+            PropType::Binary => "BINARY",
+            PropType::NtAcl => "NTACL",
+            PropType::IpSecList => "IPSECLIST",
+            PropType::MimeMap => "MIMEMAP",
+            PropType::Other => "another type",
+        }
+    }
 }
 
 /// A metabase property: its schema name, ID, type, and whether it inherits down the Location tree.

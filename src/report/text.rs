@@ -608,6 +608,9 @@ pub fn server_line(report: &FileReport) -> Option<String> {
     let processes = worker.processes.join(" and ");
     let load = match worker.bitness {
         Some(b) => format!("{b} {processes}"),
+        None if worker.name_case => {
+            format!("{processes}, 32- or 64-bit by how IIS reads a property name's letter case (MB005)")
+        }
         None => format!("{processes}, 32- or 64-bit by the platform"),
     };
     // The Windows folder comes from the metabase or the drive: escaped like the file name.

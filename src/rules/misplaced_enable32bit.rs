@@ -1,4 +1,4 @@
-//! MB105 misplaced-enable32bit: `Enable32bitAppOnWin64` where IIS 6 does not read it, or with a
+//! MB105 misplaced-enable32bit: `Enable32BitAppOnWin64` where IIS 6 does not read it, or with a
 //! value that is not a boolean.
 
 use super::{Context, FixAvailability, Rule, rule_doc};
@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
     name: "misplaced-enable32bit",
     severity: Severity::Warning,
     fix: FixAvailability::Always,
-    summary: "Enable32bitAppOnWin64 set where IIS 6 ignores it, or to a value that is not TRUE/FALSE/1/0",
+    summary: "Enable32BitAppOnWin64 set where IIS 6 ignores it, or to a value that is not TRUE/FALSE/1/0",
     doc: rule_doc!("MB105"),
     check: Some(check),
 };
@@ -46,7 +46,7 @@ fn misplaced_fix(
     let mut fix = Fix::new(
         Applicability::Unsafe,
         format!(
-            "move the setting to {APP_POOLS} (Enable32bitAppOnWin64={target}): every worker process then runs {}, which changes every application on the server",
+            "move the setting to {APP_POOLS} (Enable32BitAppOnWin64={target}): every worker process then runs {}, which changes every application on the server",
             if wants_32 { "32-bit" } else { "64-bit" }
         ),
     );
@@ -55,7 +55,7 @@ fn misplaced_fix(
     match mb.find(APP_POOLS) {
         Some(pools) => {
             let own = mb.own(pools, props::ENABLE_32BIT_APP_ON_WIN64);
-            let (e, op) = edit::set_property(mb, pools, "Enable32bitAppOnWin64", own, target);
+            let (e, op) = edit::set_property(mb, pools, "Enable32BitAppOnWin64", own, target);
             fix.edits.push(e);
             fix.ops.push(op);
         }
@@ -64,7 +64,7 @@ fn misplaced_fix(
                 mb,
                 "IIsApplicationPools",
                 APP_POOLS,
-                &[("Enable32bitAppOnWin64", target)],
+                &[("Enable32BitAppOnWin64", target)],
             );
             fix.edits.push(e);
             fix.ops.extend(ops);
@@ -90,11 +90,11 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
             let in_pool = path.starts_with("/lm/w3svc/apppools/") || mb.key_type(key) == "IIsApplicationPool";
             let message = if in_pool {
                 format!(
-                    "Enable32bitAppOnWin64 is set on the application pool {location}, where IIS 6 ignores it: all worker processes share one bitness, set at {APP_POOLS} (a per-pool setting is IIS 7's)"
+                    "Enable32BitAppOnWin64 is set on the application pool {location}, where IIS 6 ignores it: all worker processes share one bitness, set at {APP_POOLS} (a per-pool setting is IIS 7's)"
                 )
             } else {
                 format!(
-                    "Enable32bitAppOnWin64 is set at {location}, where it decides nothing: IIS 6 reads it at {APP_POOLS} only"
+                    "Enable32BitAppOnWin64 is set at {location}, where it decides nothing: IIS 6 reads it at {APP_POOLS} only"
                 )
             };
             out.push(
@@ -103,7 +103,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
                     .fix(misplaced_fix(ctx, key, attr, &value))
                     .at(mb, key, Some(attr))
                     .help(format!(
-                        "{}. Remove this property; to change the worker bitness, set Enable32bitAppOnWin64 on {APP_POOLS}",
+                        "{}. Remove this property; to change the worker bitness, set Enable32BitAppOnWin64 on {APP_POOLS}",
                         ctx.worker.describe(mb)
                     )),
             );
@@ -111,7 +111,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
             out.push(
                 RULE.diagnostic(span,
                     format!(
-                        "Enable32bitAppOnWin64=\"{value}\" is not TRUE, FALSE, 1 or 0; IIS 6 treats any value other than 0 as TRUE, so worker processes run {}",
+                        "Enable32BitAppOnWin64=\"{value}\" is not TRUE, FALSE, 1 or 0; IIS 6 treats any value other than 0 as TRUE, so worker processes run {}",
                         ctx.worker.bitness
                     ),
                 )

@@ -31,7 +31,7 @@ fn named(entry: &IsapiRef) -> String {
 
 fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
-    // Only where Enable32bitAppOnWin64 chooses: on 32-bit Windows, and in IIS 5.0 isolation mode, the
+    // Only where Enable32BitAppOnWin64 chooses: on 32-bit Windows, and in IIS 5.0 isolation mode, the
     // bitness is fixed, and MB102 reports each DLL that does not fit it.
     if !ctx.worker.switchable() {
         return;
@@ -68,7 +68,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     out.push(
         RULE.diagnostic(failing.0.span,
             format!(
-                "the ISAPI DLLs worker processes load are of both bitnesses: {} and {}; whichever value Enable32bitAppOnWin64 takes, some of them fail to load",
+                "the ISAPI DLLs worker processes load are of both bitnesses: {} and {}; whichever value Enable32BitAppOnWin64 takes, some of them fail to load",
                 names(Bitness::Bits32),
                 names(Bitness::Bits64)
             ),

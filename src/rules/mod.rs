@@ -44,10 +44,12 @@ pub mod mixed_aspnet_versions;
 pub mod mixed_bitness;
 pub mod no_working_mode;
 pub mod platform_unknown;
+pub mod property_name_case;
 pub mod raw_data_filter;
 pub mod undefined_app_pool;
 pub mod unexpanded_variable;
 pub mod unknown_dependency_group;
+pub mod unknown_property;
 pub mod unresolvable_path;
 pub mod unsupported_architecture;
 pub mod worker_bitness_mismatch;
@@ -741,6 +743,8 @@ pub static RULES: &[&Rule] = &[
     &invalid_property_value::RULE,
     &duplicate_location::RULE,
     &edit_while_running_unsafe::RULE,
+    &property_name_case::RULE,
+    &unknown_property::RULE,
     &mixed_bitness::RULE,
     &worker_bitness_mismatch::RULE,
     &unsupported_architecture::RULE,
@@ -921,6 +925,8 @@ mod tests {
                 "MB002 invalid-property-value warning",
                 "MB003 duplicate-location warning",
                 "MB004 edit-while-running-unsafe warning",
+                "MB005 property-name-case warning",
+                "MB006 unknown-property warning",
                 "MB101 mixed-bitness error",
                 "MB102 worker-bitness-mismatch error",
                 "MB103 unsupported-architecture error",

@@ -1,5 +1,5 @@
 //! MB104 no-working-mode: some ISAPI DLLs exist only as 32-bit images and others only as 64-bit
-//! ones, so no value of Enable32bitAppOnWin64 lets every one load.
+//! ones, so no value of Enable32BitAppOnWin64 lets every one load.
 
 use super::worker_bitness_mismatch::subject;
 use super::{Context, FixAvailability, Rule, path_list, rule_doc};
@@ -57,7 +57,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     out.push(
         RULE.diagnostic(here.span,
             format!(
-                "no worker bitness can load every ISAPI DLL: 32-bit only (no 64-bit build on the drive): {}; 64-bit only (no 32-bit build on the drive): {}. With Enable32bitAppOnWin64 either way, one side fails (503 for a filter, 500 for an extension)",
+                "no worker bitness can load every ISAPI DLL: 32-bit only (no 64-bit build on the drive): {}; 64-bit only (no 32-bit build on the drive): {}. With Enable32BitAppOnWin64 either way, one side fails (503 for a filter, 500 for an extension)",
                 list(Bitness::Bits32),
                 list(Bitness::Bits64)
             ),

@@ -7,7 +7,7 @@
 //! fewest edits (the current one on a tie), or none when neither works (MB104) or nothing is wrong.
 //!
 //! Which bitnesses are open depends on the server: on 32-bit Windows only 32-bit; on 64-bit Windows
-//! in worker process isolation mode both, by Enable32bitAppOnWin64; in IIS 5.0 isolation mode the
+//! in worker process isolation mode both, by Enable32BitAppOnWin64; in IIS 5.0 isolation mode the
 //! native 64-bit, or 32-bit only by switching to worker process isolation mode. A repoint to a 32-bit
 //! build is never planned for a process that is 64-bit by its isolation mode.
 
@@ -83,7 +83,7 @@ pub struct Repoint {
 /// A server-wide change the plan needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Switch {
-    /// Flip Enable32bitAppOnWin64 at /LM/W3SVC/AppPools.
+    /// Flip Enable32BitAppOnWin64 at /LM/W3SVC/AppPools.
     Bitness,
     /// Leave IIS 5.0 isolation mode for worker process isolation mode, with 32-bit worker processes.
     ToWorkerIsolation32,
@@ -408,7 +408,7 @@ fn push_unique(ops: &mut Vec<MetabaseOp>, op: MetabaseOp) {
 fn switch_edits(ctx: &Context<'_>, target: Bitness) -> (Vec<Edit>, Vec<MetabaseOp>) {
     let mb = ctx.metabase;
     let value = if target == Bitness::Bits32 { "TRUE" } else { "FALSE" };
-    let name = "Enable32bitAppOnWin64";
+    let name = "Enable32BitAppOnWin64";
     match mb.find(APP_POOLS) {
         Some(key) => {
             let own = mb.own(key, props::ENABLE_32BIT_APP_ON_WIN64);
@@ -536,7 +536,7 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
         Switch::Bitness => Fix::new(
             Applicability::Unsafe,
             format!(
-                "switch every worker process to {} (Enable32bitAppOnWin64={} at {APP_POOLS}){repoints}; this changes every application on the server and takes effect after iisreset",
+                "switch every worker process to {} (Enable32BitAppOnWin64={} at {APP_POOLS}){repoints}; this changes every application on the server and takes effect after iisreset",
                 plan.target,
                 if plan.target == Bitness::Bits32 {
                     "TRUE"
@@ -556,7 +556,7 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
                     Applicability::DisplayOnly
                 },
                 format!(
-                    "leave IIS 5.0 isolation mode for worker process isolation mode (IIs5IsolationModeEnabled=FALSE at /LM/W3SVC) with 32-bit worker processes (Enable32bitAppOnWin64=TRUE at {APP_POOLS}){repoints}. This changes how every application runs: w3wp.exe application pools instead of inetinfo.exe and dllhost.exe, the Network Service identity, AppIsolated no longer applies, ISAPI filters that read raw data (NotifyReadRawData) are not supported, and ASP.NET stops using machine.config's processModel; W3SVC and the HTTP SSL service must be restarted (iisreset){}",
+                    "leave IIS 5.0 isolation mode for worker process isolation mode (IIs5IsolationModeEnabled=FALSE at /LM/W3SVC) with 32-bit worker processes (Enable32BitAppOnWin64=TRUE at {APP_POOLS}){repoints}. This changes how every application runs: w3wp.exe application pools instead of inetinfo.exe and dllhost.exe, the Network Service identity, AppIsolated no longer applies, ISAPI filters that read raw data (NotifyReadRawData) are not supported, and ASP.NET stops using machine.config's processModel; W3SVC and the HTTP SSL service must be restarted (iisreset){}",
                     if raw.is_empty() {
                         String::new()
                     } else {

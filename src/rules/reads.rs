@@ -89,6 +89,10 @@ pub static READS: &[(&str, Reads)] = &[
     // Keys and their Locations only.
     ("MB003", Reads::Props(&[])),
     ("MB004", Reads::Props(&[SERVER])),
+    // Names and key types against the schema: the structure, which a limited re-lint holds the
+    // same, and the schema, one of the model's decisions.
+    ("MB005", Reads::Props(&[])),
+    ("MB006", Reads::Props(&[])),
     ("MB101", PLANNED),
     ("MB102", PLANNED),
     ("MB103", IMAGES),

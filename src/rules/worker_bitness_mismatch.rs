@@ -75,7 +75,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         let host = ctx.host(entry);
         let remedy = if ctx.worker.switchable() {
             format!(
-                "Point this entry at a {worker} build of the DLL, or, if every ISAPI DLL on the server exists as {}, set Enable32bitAppOnWin64 at /LM/W3SVC/AppPools to {}",
+                "Point this entry at a {worker} build of the DLL, or, if every ISAPI DLL on the server exists as {}, set Enable32BitAppOnWin64 at /LM/W3SVC/AppPools to {}",
                 found.bitness,
                 if found.bitness == Bitness::Bits32 {
                     "TRUE"
@@ -85,7 +85,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
             )
         } else if ctx.worker.iis5 && ctx.worker.platform.is_64bit() {
             format!(
-                "Point this entry at a {worker} build of the DLL; 32-bit DLLs load only in worker process isolation mode (IIs5IsolationModeEnabled=\"FALSE\") with Enable32bitAppOnWin64 on"
+                "Point this entry at a {worker} build of the DLL; 32-bit DLLs load only in worker process isolation mode (IIs5IsolationModeEnabled=\"FALSE\") with Enable32BitAppOnWin64 on"
             )
         } else {
             format!("Point this entry at a {worker} build of the DLL, or remove the component")

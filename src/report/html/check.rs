@@ -407,9 +407,14 @@ pub fn server_cards(h: &mut Html, report: &FileReport) {
     if let Some(worker) = &report.worker {
         h.open("div", "card");
         h.el("h4", "", "Worker bitness");
+        let unsettled = if worker.name_case {
+            "depends on a property name's letter case (MB005)"
+        } else {
+            "depends on the platform"
+        };
         let value = match worker.bitness {
             Some(b) => format!("{b} {}", worker.processes.join(", ")),
-            None => format!("depends on the platform ({})", worker.processes.join(", ")),
+            None => format!("{unsettled} ({})", worker.processes.join(", ")),
         };
         h.el("div", "value", &value);
         kit::badge(
@@ -421,6 +426,8 @@ pub fn server_cards(h: &mut Html, report: &FileReport) {
             },
             if worker.bitness.is_some() {
                 "decided"
+            } else if worker.name_case {
+                "name case unknown"
             } else {
                 "platform unknown"
             },
@@ -437,6 +444,7 @@ pub fn server_cards(h: &mut Html, report: &FileReport) {
         };
         fact_card(h, "DLL search", &value, loader);
     }
+    fact_card(h, "Schema", server.schema.value.describe(), &server.schema);
     h.open("div", "card");
     h.el("h4", "", "Drives read");
     if report.drives.is_empty() {

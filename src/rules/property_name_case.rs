@@ -1,0 +1,288 @@
+//! MB005 property-name-case: an attribute whose name differs from a schema property's only in the
+//! letter case (`Enable32bitAppOnWin64` for the schema's `Enable32BitAppOnWin64`).
+//!
+//! No source says whether IIS 6 reads such an attribute as the property: the IIS 6.0 documentation
+//! says "MetaBase.xml is case sensitive" (Writing Changes to MetaBase.xml), and says nothing of
+//! what its reader then does with the name. So mblint never picks one reading silently: when the
+//! file holds such a name, every rule runs on both readings ([`crate::lint`]), the findings both
+//! give stand, and the others are named here, per reading, on an error ([`merge_readings`]).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use super::{Context, FixAvailability, Rule, rule_doc};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, MetabaseOp, Severity};
+use crate::fix::edit;
+use crate::metabase::props;
+use crate::metabase::schema::{Lookup, Schema};
+use crate::metabase::{AttrKind, Metabase, Span};
+
+pub static RULE: Rule = Rule {
+    code: "MB005",
+    name: "property-name-case",
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes,
+    summary: "A property name that differs from the schema's only in letter case: whether IIS 6 reads it is unknown (an error when a verdict depends on it)",
+    doc: rule_doc!("MB005"),
+    check: Some(check),
+};
+
+const HELP: &str = "the IIS 6.0 documentation says MetaBase.xml is case-sensitive, and no source says whether IIS 6 reads an attribute whose name differs from the schema's only in case as the property or ignores it as a name it does not know: write the schema's spelling (the fix), so that the file means the same either way";
+
+/// Whether the file holds an attribute whose name is a case variant of a schema property: then the
+/// rules run on both readings.
+pub fn has_case_variants(mb: &Metabase, schema: &Schema) -> bool {
+    mb.attrs
+        .iter()
+        .any(|a| matches!(a.kind, AttrKind::Attribute) && matches!(schema.lookup(mb.slice(a.name)), Lookup::Case(_)))
+}
+
+fn check(ctx: &Context<'_>, out: &mut super::Findings) {
+    let mb = ctx.metabase;
+    let schema = &*ctx.model.definitions;
+    // Per distinct (written, schema) spelling: the cause, made once.
+    let mut causes: HashMap<&str, Arc<str>> = HashMap::new();
+    for key in 0..mb.keys.len() as u32 {
+        for attr in mb.key(key).attrs.clone() {
+            let a = mb.attr(attr);
+            if !matches!(a.kind, AttrKind::Attribute) {
+                continue;
+            }
+            let written = mb.slice(a.name);
+            let Lookup::Case(i) = schema.lookup(written) else {
+                continue;
+            };
+            let spelled: &str = &schema.property(i).name;
+            // The key holds the schema's spelling (or another variant) too: renaming would write
+            // the attribute twice. Which of the two IIS reads is unknown: the administrator keeps one.
+            let twice = mb
+                .key(key)
+                .attrs
+                .clone()
+                .filter(|&o| o != attr && matches!(mb.attr(o).kind, AttrKind::Attribute))
+                .any(|o| mb.slice(mb.attr(o).name).eq_ignore_ascii_case(spelled));
+            let fix = (!twice).then(|| {
+                let mut fix = Fix::new(
+                    Applicability::Safe,
+                    format!("write the schema's spelling, {spelled}, so that IIS reads the value whichever way it matches names"),
+                );
+                fix.edits.push(edit::replace(a.name, spelled));
+                fix.ops.push(MetabaseOp::Set {
+                    location: mb.location(key).into_owned(),
+                    property: spelled.to_string(),
+                });
+                fix
+            });
+            let cause = causes
+                .entry(written)
+                .or_insert_with(|| Arc::from(format!("{written}|{spelled}|{twice}")))
+                .clone();
+            let fix = match out.join(RULE.code, &cause, fix, || super::place(mb, key, attr, a.name)) {
+                super::Joined::Yes => continue,
+                super::Joined::No(fix) => fix,
+            };
+            let also = if twice {
+                format!(
+                    "; the key also sets {spelled} under another spelling, and which value IIS takes is unknown: keep one"
+                )
+            } else {
+                String::new()
+            };
+            out.push(
+                RULE.diagnostic(
+                    a.name,
+                    format!(
+                        "`{written}` differs from the schema's {spelled} only in letter case: whether IIS 6 reads it as {spelled} or ignores it is unknown{also}"
+                    ),
+                )
+                .label("not the schema's spelling")
+                .at(mb, key, Some(attr))
+                .help(HELP)
+                .fix(fix)
+                .cause(cause),
+            );
+        }
+    }
+}
+
+/// A finding as the readings compare it: rule, place, severity, words, and every other place.
+type Identity = (&'static str, Span, Severity, String, Vec<Span>);
+
+/// How many findings of each reading MB005 names before it counts the rest.
+const SHOWN: usize = 4;
+
+/// Per reading, the findings only it gives: (code, place text) -> places.
+type Only = [BTreeMap<(&'static str, String), usize>; 2];
+
+/// Merges the findings of the two readings of a file that holds case variants: `as_schema` with
+/// each variant read as the schema's property, `as_unknown` with each read as a name IIS does not
+/// know. A finding both give alike stands (its fix only if both offer the same); the others depend
+/// on the reading, and MB005 names them per reading in place of a guess, on the variant they
+/// belong to, raised to an error (or graver, as the gravest of them). A finding at a variant's own
+/// attribute belongs to that variant; any other to the variants of properties mblint's verdicts
+/// read ([`props::ALL`]), or to every variant when none is. `workers`: what the two readings'
+/// workers are, when they differ: writing the schema's spelling of a property that decides them
+/// may switch every worker, so that fix is unsafe and needs a restart.
+pub fn merge_readings(
+    mb: &Metabase,
+    schema: &Schema,
+    as_schema: Vec<Diagnostic>,
+    as_unknown: Vec<Diagnostic>,
+    workers: Option<(String, String)>,
+) -> Vec<Diagnostic> {
+    let key = |d: &Diagnostic| -> Identity {
+        (
+            d.code,
+            d.span,
+            d.severity,
+            d.message.clone(),
+            d.occurrences.iter().map(|o| o.span).collect(),
+        )
+    };
+    // Every variant: its written name, the schema's, and where its attribute lies.
+    let variants: Vec<(&str, &str, Span)> = mb
+        .attrs
+        .iter()
+        .filter(|a| matches!(a.kind, AttrKind::Attribute))
+        .filter_map(|a| match schema.lookup(mb.slice(a.name)) {
+            Lookup::Case(i) => Some((
+                mb.slice(a.name),
+                &*schema.property(i).name,
+                Span::new(a.name.start as usize, a.value.end as usize),
+            )),
+            _ => None,
+        })
+        .collect();
+    let read = |spelled: &str| props::ALL.iter().any(|p| p.name == spelled);
+    let shared_owners: Vec<&str> = {
+        let read_ones: Vec<&str> = variants.iter().filter(|v| read(v.1)).map(|v| v.0).collect();
+        if read_ones.is_empty() {
+            variants.iter().map(|v| v.0).collect()
+        } else {
+            read_ones
+        }
+    };
+    let unknown_index: HashMap<Identity, &Diagnostic> = as_unknown.iter().map(|d| (key(d), d)).collect();
+    let schema_keys: std::collections::HashSet<Identity> = as_schema.iter().map(key).collect();
+    // Per written name: the findings only each reading gives, and the gravest of them.
+    let mut owed: HashMap<&str, (Only, Severity)> = HashMap::new();
+    let mut owe = |d: &Diagnostic, reading: usize| {
+        let owners: Vec<&str> = match variants
+            .iter()
+            .find(|v| v.2.start <= d.span.start && d.span.end <= v.2.end)
+        {
+            Some(v) => vec![v.0],
+            None => shared_owners.clone(),
+        };
+        for owner in owners {
+            let (only, gravest) = owed
+                .entry(owner)
+                .or_insert_with(|| (Default::default(), Severity::Error));
+            *gravest = (*gravest).max(d.severity);
+            *only[reading].entry((d.code, shown(mb, d.span))).or_default() += 1 + d.occurrences.len();
+        }
+    };
+    let mut out = Vec::new();
+    for d in &as_schema {
+        match unknown_index.get(&key(d)) {
+            Some(other) => {
+                let mut d = d.clone();
+                if other.fix != d.fix {
+                    d.fix = None;
+                }
+                out.push(d);
+            }
+            None => owe(d, 0),
+        }
+    }
+    for d in &as_unknown {
+        if !schema_keys.contains(&key(d)) {
+            owe(d, 1);
+        }
+    }
+    let deciding = |spelled: &str| crate::rules::reads::WORKER.iter().any(|p| p.name == spelled);
+    let mut left = owed.len();
+    for d in out.iter_mut().filter(|d| d.code == RULE.code) {
+        let written = mb.slice(d.span);
+        let Some((only, gravest)) = owed.remove(written) else {
+            continue;
+        };
+        left -= 1;
+        d.severity = d.severity.max(gravest);
+        let spelled = variants.iter().find(|v| v.0 == written).map_or("", |v| v.1);
+        let switches = workers.is_some() && deciding(spelled);
+        d.message.push_str(&said(&only, workers.as_ref().filter(|_| switches)));
+        if switches && let Some(fix) = &mut d.fix {
+            fix.applicability = Applicability::Unsafe;
+            fix.restart = true;
+            fix.message.push_str(": the workers then run as the first reading says, which may change every application (iisreset needed)");
+        }
+    }
+    // A variant whose MB005 finding was left out (a per-Location ignore): the dependence is still
+    // reported, never dropped.
+    if left > 0 {
+        let mut rest: Vec<(&str, (Only, Severity))> = owed.into_iter().collect();
+        rest.sort_by_key(|(w, _)| *w);
+        for (written, (only, gravest)) in rest {
+            let span = variants.iter().find(|v| v.0 == written).map_or(Span::new(0, 0), |v| {
+                Span::new(v.2.start as usize, v.2.start as usize + written.len())
+            });
+            let mut d = RULE.diagnostic(
+                span,
+                format!(
+                    "`{written}` differs from the schema's spelling only in letter case{}",
+                    said(&only, workers.as_ref())
+                ),
+            );
+            d.help = Some(HELP.to_string());
+            d.severity = gravest;
+            out.push(d);
+        }
+        out.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
+    }
+    out
+}
+
+/// What each reading gives that the other does not, in words.
+fn said(only: &Only, workers: Option<&(String, String)>) -> String {
+    let list = |m: &BTreeMap<(&'static str, String), usize>| -> String {
+        if m.is_empty() {
+            return "no such finding".into();
+        }
+        let mut items: Vec<String> = m
+            .iter()
+            .take(SHOWN)
+            .map(|((code, what), n)| {
+                let what = if what.is_empty() || what.len() > 120 {
+                    String::new()
+                } else {
+                    format!(" for `{what}`")
+                };
+                let times = if *n > 1 {
+                    format!(" ({n} places)")
+                } else {
+                    String::new()
+                };
+                format!("{code}{what}{times}")
+            })
+            .collect();
+        if m.len() > SHOWN {
+            items.push(format!("{} more", m.len() - SHOWN));
+        }
+        items.join(", ")
+    };
+    let (a, b) = match workers {
+        Some((a, b)) => (format!(" (workers: {a})"), format!(" (workers: {b})")),
+        None => (String::new(), String::new()),
+    };
+    format!(
+        "; the verdict depends on it: read as the schema's property{a}: {}; ignored as an unknown name{b}: {}",
+        list(&only[0]),
+        list(&only[1])
+    )
+}
+
+/// The text at a finding's place, trimmed.
+fn shown(mb: &Metabase, span: Span) -> String {
+    mb.slice(span).trim().to_string()
+}
