@@ -22,6 +22,8 @@ pub mod plan;
 pub mod map;
 // What each rule reads, for the fix loop's limited re-lint.
 pub mod reads;
+// What kinds of fix each rule makes, for the rules table.
+pub mod fixes;
 
 // One module a rule.
 pub mod ambiguous_path;
