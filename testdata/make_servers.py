@@ -320,6 +320,19 @@ def main():
                   wserl=mm.WSERL_BASE + mm.ASPNET_WSERL + [f"0,{fw40}\\aspnet_isapi.dll,1,ASP.NET v4.0.30319,ASP.NET v4.0.30319"])
     put(root, "Windows/Microsoft.NET/Framework/v4.0.30319/aspnet_isapi.dll", "x86/isapi-extension.dll")
 
+    # UrlScan 3.1 and Helicon ISAPI_Rewrite 3 on a 64-bit server (x64 builds of both), the rewriter
+    # listed first, both at high priority (FilterFlags as IIS writes them back). Correct verdict: MB304.
+    rewrite = ("ISAPI_Rewrite", "C:\\Program Files\\Helicon\\ISAPI_Rewrite3\\ISAPI_Rewrite.dll",
+               {"FilterFlags": "NotifyPreProcHeaders | NotifyUrlMap | NotifyOrderHigh"})
+    scan31 = ("UrlScan", f"{mm.INETSRV}\\urlscan\\urlscan.dll", {"FilterFlags": "NotifyPreProcHeaders | NotifyOrderHigh"})
+    root = os.path.join(SERVERS, "urlscan-after-rewriter")
+    shutil.rmtree(root, ignore_errors=True)
+    base_drive_x64(root)
+    write_metabase(root, mm.document(
+        mm.header() + [mm.web_service(mm.asp_maps() + mm.aspnet_maps(mm.FW64_20), mm.WSERL_BASE + mm.ASPNET_WSERL, mm.DEPS_BASE)]
+        + mm.site(1, "Default Web Site") + mm.pools() + mm.global_filters([rewrite, scan31]) + mm.templates()))
+    put(root, "Program Files/Helicon/ISAPI_Rewrite3/ISAPI_Rewrite.dll", "x64/isapi-filter.dll")
+
     # WebDAV allowed (its predefined Web Service Extension) on a 64-bit server with 64-bit workers:
     # IIS loads system32\inetsrv\httpext.dll, an x64 build. Correct verdict: clean.
     webdav = mm.WSERL_BASE + mm.ASPNET_WSERL + [mm.WEBDAV_WSERL]

@@ -36,6 +36,7 @@ const POSITIVE: &[(&str, &str)] = &[
     ("MB301", "testdata/metabases/rules/MB3xx-filters.xml"),
     ("MB302", "testdata/metabases/rules/MB3xx-filters.xml"),
     ("MB303", "testdata/metabases/rules/MB3xx-filters.xml"),
+    ("MB304", "testdata/servers/urlscan-after-rewriter"),
     ("MB401", "testdata/metabases/rules/MB4xx-lockdown.xml"),
     ("MB402", "testdata/metabases/rules/MB4xx-lockdown.xml"),
     ("MB501", "testdata/metabases/rules/MB5xx-pools.xml"),

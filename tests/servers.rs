@@ -67,6 +67,8 @@ fn every_scenario_gives_its_findings() {
         ("coldfusion-jrun", &[]),
         // .NET 4.0 installed: "ASP.NET v4.0.30319" left Prohibited, its application's pages 404.2.
         ("aspnet40-prohibited", &["MB401"]),
+        // ISAPI_Rewrite before UrlScan at high priority: UrlScan checks rewritten URLs.
+        ("urlscan-after-rewriter", &["MB304"]),
         // 32-bit workers open SysWOW64\inetsrv\httpext.dll, which the copy lacks.
         ("webdav-32bit-no-syswow64", &["MB201"]),
     ];
