@@ -416,6 +416,7 @@ fn rule_json(rule: &crate::rules::Rule, with_doc: bool) -> serde_json::Value {
         "name": rule.name,
         "severity": rule.severity.as_str(),
         "fix": fix_name(rule.fix),
+        "fix_kinds": crate::rules::fixes::kinds(rule.code).iter().map(|k| k.as_str()).collect::<Vec<_>>(),
         "summary": rule.summary,
     });
     if with_doc {
@@ -432,17 +433,20 @@ fn list_rules(args: &ListArgs) -> std::io::Result<u8> {
         }
         ListFormat::Text => {
             let width = RULES.iter().map(|r| r.name.len()).max().unwrap_or(0);
+            // What a user gets from the fixes: their kinds, derived from what each rule makes.
+            let fixes: Vec<String> = RULES.iter().map(|r| crate::rules::fixes::describe(r)).collect();
+            let fix_width = fixes.iter().map(String::len).max().unwrap_or(0);
             let mut out = format!(
-                "{:<6} {:<width$}  {:<8} {:<9} SUMMARY\n",
+                "{:<6} {:<width$}  {:<8} {:<fix_width$} SUMMARY\n",
                 "CODE", "NAME", "SEVERITY", "FIX"
             );
-            for r in RULES {
+            for (r, fix) in RULES.iter().zip(&fixes) {
                 out += &format!(
-                    "{:<6} {:<width$}  {:<8} {:<9} {}\n",
+                    "{:<6} {:<width$}  {:<8} {:<fix_width$} {}\n",
                     r.code,
                     r.name,
                     r.severity.as_str(),
-                    fix_name(r.fix),
+                    fix,
                     r.summary
                 );
             }

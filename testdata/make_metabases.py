@@ -443,6 +443,14 @@ def rule_fixtures():
         header() + [web_service(asp_maps(), WSERL_BASE + fw64_wserl, DEPS_BASE, {"IIs5IsolationModeEnabled": "TRUE"})]
         + site(1, "Default Web Site") + pools({"Enable32BitAppOnWin64": "TRUE"}) + global_filters([]) + templates()))
 
+    # MB204: script maps through environment variables on a metabase that names no expanded Windows
+    # path (no templates, no ASP maps): %windir% can only be guessed (its expansion is display-only),
+    # and %ProgramFiles% is not expanded at all (no fix).
+    write("rules/MB204-variables.xml", document(
+        header() + [web_service([".v,%windir%\\system32\\inetsrv\\asp.dll,1,GET",
+                                 ".p,%ProgramFiles%\\Vendor\\ext.dll,1,GET"], ["0,*.dll", "0,*.exe"], [])]
+        + site(1, "Default Web Site") + pools() + global_filters([])))
+
     # MB108: the metabase's own paths put Windows in two places: script maps under C:\WINDOWS, custom
     # error pages under D:\WINNT (a metabase carried over from another installation).
     write("rules/MB108-conflicting-windir.xml", document(

@@ -307,6 +307,32 @@ def main():
                   wserl=mm.WSERL_BASE + mm.ASPNET_WSERL + [f"1,{jrun}\\jrun.dll,1,ColdFusion,Macromedia Server Extensions"])
     put(root, "CFusionMX7/runtime/lib/wsconfig/1/jrun.dll", "x86/isapi-filter-extension.dll")
 
+    # .NET Framework 4.0 installed on a 64-bit server with 32-bit workers running ASP.NET 2.0: setup
+    # registered "ASP.NET v4.0.30319" Prohibited, and one application was moved to 4.0 (its own pool,
+    # its own script maps). Correct verdict: MB401 naming ASP.NET v4.0.30319 and how it is allowed.
+    fw40 = mm.WIN + "\\Microsoft.NET\\Framework\\v4.0.30319"
+    app4 = [mm.key("IIsWebVirtualDir", "/LM/W3SVC/1/ROOT/App4",
+                   {"AppFriendlyName": "App4", "AppIsolated": "2", "AppPoolId": "AspNet4", "AppRoot": "/LM/W3SVC/1/ROOT/App4",
+                    "Path": "D:\\Sites\\App4", "ScriptMaps": mm.asp_maps() + mm.aspnet_maps(fw40)}),
+            mm.key("IIsApplicationPool", "/LM/W3SVC/AppPools/AspNet4", {"AppPoolAutoStart": "TRUE"})]
+    root = server("aspnet40-prohibited", mm.aspnet_maps(mm.FW20), [("ASP.NET_2.0.50727", f"{mm.FW20}\\aspnet_filter.dll", {})],
+                  {"Enable32bitAppOnWin64": "TRUE"}, extra_keys=app4, drive=base_drive_x64,
+                  wserl=mm.WSERL_BASE + mm.ASPNET_WSERL + [f"0,{fw40}\\aspnet_isapi.dll,1,ASP.NET v4.0.30319,ASP.NET v4.0.30319"])
+    put(root, "Windows/Microsoft.NET/Framework/v4.0.30319/aspnet_isapi.dll", "x86/isapi-extension.dll")
+
+    # UrlScan 3.1 and Helicon ISAPI_Rewrite 3 on a 64-bit server (x64 builds of both), the rewriter
+    # listed first, both at high priority (FilterFlags as IIS writes them back). Correct verdict: MB304.
+    rewrite = ("ISAPI_Rewrite", "C:\\Program Files\\Helicon\\ISAPI_Rewrite3\\ISAPI_Rewrite.dll",
+               {"FilterFlags": "NotifyPreProcHeaders | NotifyUrlMap | NotifyOrderHigh"})
+    scan31 = ("UrlScan", f"{mm.INETSRV}\\urlscan\\urlscan.dll", {"FilterFlags": "NotifyPreProcHeaders | NotifyOrderHigh"})
+    root = os.path.join(SERVERS, "urlscan-after-rewriter")
+    shutil.rmtree(root, ignore_errors=True)
+    base_drive_x64(root)
+    write_metabase(root, mm.document(
+        mm.header() + [mm.web_service(mm.asp_maps() + mm.aspnet_maps(mm.FW64_20), mm.WSERL_BASE + mm.ASPNET_WSERL, mm.DEPS_BASE)]
+        + mm.site(1, "Default Web Site") + mm.pools() + mm.global_filters([rewrite, scan31]) + mm.templates()))
+    put(root, "Program Files/Helicon/ISAPI_Rewrite3/ISAPI_Rewrite.dll", "x64/isapi-filter.dll")
+
     # WebDAV allowed (its predefined Web Service Extension) on a 64-bit server with 64-bit workers:
     # IIS loads system32\inetsrv\httpext.dll, an x64 build. Correct verdict: clean.
     webdav = mm.WSERL_BASE + mm.ASPNET_WSERL + [mm.WEBDAV_WSERL]

@@ -136,6 +136,21 @@ fn rules_and_rule() {
         (rule["severity"].as_str(), rule["fix"].as_str()),
         (Some("info"), Some("none"))
     );
+    // The fix column says what a user gets: MB401's fix is only ever shown (issue 21), MB301's needs
+    // --unsafe-fixes, MB102's are of every kind and not always there.
+    let (_, table) = stdout_of(&["rules"]);
+    let row = |code: &str| table.lines().find(|l| l.starts_with(code)).unwrap().to_string();
+    assert!(row("MB401").contains(" display-only "), "{}", row("MB401"));
+    assert!(!row("MB401").contains("always"), "{}", row("MB401"));
+    assert!(row("MB301").contains(" unsafe "), "{}", row("MB301"));
+    assert!(
+        row("MB102").contains(" sometimes: safe, unsafe, display-only "),
+        "{}",
+        row("MB102")
+    );
+    assert!(row("MB201").contains(" none "), "{}", row("MB201"));
+    let mb401 = rules.as_array().unwrap().iter().find(|r| r["code"] == "MB401").unwrap();
+    assert_eq!(mb401["fix_kinds"], serde_json::json!(["display-only"]));
     mblint()
         .args(["rule", "MB999"])
         .assert()

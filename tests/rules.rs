@@ -39,6 +39,7 @@ const POSITIVE: &[(&str, &str)] = &[
     ("MB301", "testdata/metabases/rules/MB3xx-filters.xml"),
     ("MB302", "testdata/metabases/rules/MB3xx-filters.xml"),
     ("MB303", "testdata/metabases/rules/MB3xx-filters.xml"),
+    ("MB304", "testdata/servers/urlscan-after-rewriter"),
     ("MB401", "testdata/metabases/rules/MB4xx-lockdown.xml"),
     ("MB402", "testdata/metabases/rules/MB4xx-lockdown.xml"),
     ("MB501", "testdata/metabases/rules/MB5xx-pools.xml"),
@@ -118,4 +119,91 @@ fn mb102_on_x86_in_iis5_mode_advises_no_64bit_switch() {
             "ISAPI DLLs load into 32-bit processes: 32-bit Windows runs no others. Point this entry at a 32-bit build of the DLL, or remove the component"
         ]
     );
+}
+
+/// Every fixture the rules are tried on: the metabases (malformed ones included) and the drive copies.
+fn all_fixtures() -> Vec<String> {
+    fn walk(dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "xml") {
+                out.push(path.to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(Path::new("testdata/metabases"), &mut out);
+    for entry in std::fs::read_dir("testdata/servers").unwrap() {
+        out.push(entry.unwrap().path().to_string_lossy().into_owned());
+    }
+    out.sort();
+    out
+}
+
+/// `mblint rules` says what a user gets from each rule's fixes (issue 21: it said MB401's fix was
+/// "always" when it is display-only): the column is derived from the kinds each rule declares
+/// ([`mblint::rules::fixes::FIXES`]), and here the declarations are held to the fixes the rules really
+/// make on every fixture. A kind no fixture shows, a fix of a kind not declared, a finding without
+/// a fix where the rule says "always", or one with a fix where it says "none": each fails.
+#[test]
+fn the_fix_column_says_what_the_fixes_are() {
+    use mblint::diagnostic::Applicability;
+    use mblint::rules::FixAvailability;
+    use std::collections::BTreeMap;
+    // Per code: the kinds seen, and how many findings had a fix and how many had none.
+    let mut seen: BTreeMap<&str, (BTreeSet<&str>, usize, usize)> = BTreeMap::new();
+    for fixture in all_fixtures() {
+        let Ok(report) = lint_path(Path::new(&fixture), &Options::default()) else {
+            continue;
+        };
+        for d in &report.diagnostics {
+            let s = seen.entry(d.code).or_default();
+            match &d.fix {
+                Some(fix) => {
+                    s.0.insert(fix.applicability.as_str());
+                    s.1 += 1;
+                }
+                None => s.2 += 1,
+            }
+        }
+    }
+    let mut wrong = Vec::new();
+    for rule in RULES.iter().filter(|r| r.check.is_some() || r.code == "MB001") {
+        let declared: BTreeSet<&str> = mblint::rules::fixes::kinds(rule.code)
+            .iter()
+            .map(|k: &Applicability| k.as_str())
+            .collect();
+        let (kinds, with, without) = seen.get(rule.code).cloned().unwrap_or_default();
+        // Kinds the code makes that no fixture shows, each with why.
+        const UNEXERCISED: &[(&str, &str, &str)] = &[(
+            "MB101",
+            "display-only",
+            "the planner's switch is display-only when a raw-data filter forbids it, and goes on MB101 only when the set is mixed; no fixture has both",
+        )];
+        let declared_seen: BTreeSet<&str> = declared
+            .iter()
+            .copied()
+            .filter(|k| !UNEXERCISED.iter().any(|(c, u, _)| *c == rule.code && u == k))
+            .collect();
+        if kinds != declared_seen {
+            wrong.push(format!(
+                "{}: the fixtures show fixes {kinds:?}, {declared:?} are declared",
+                rule.code
+            ));
+        }
+        let holds = match rule.fix {
+            FixAvailability::None => with == 0,
+            FixAvailability::Always => without == 0,
+            FixAvailability::Sometimes => with > 0 && without > 0,
+        };
+        if !holds {
+            wrong.push(format!(
+                "{}: {:?}, but the fixtures show {with} findings with a fix and {without} without",
+                rule.code, rule.fix
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -65,6 +65,10 @@ fn every_scenario_gives_its_findings() {
         ("tomcat-jakarta-prohibited", &["MB401"]),
         // ColdFusion's JRun connector, filter and /JRunScripts/jrun.dll, allowed and 32-bit as the workers.
         ("coldfusion-jrun", &[]),
+        // .NET 4.0 installed: "ASP.NET v4.0.30319" left Prohibited, its application's pages 404.2.
+        ("aspnet40-prohibited", &["MB401"]),
+        // ISAPI_Rewrite before UrlScan at high priority: UrlScan checks rewritten URLs.
+        ("urlscan-after-rewriter", &["MB304"]),
         // 32-bit workers open SysWOW64\inetsrv\httpext.dll, which the copy lacks.
         ("webdav-32bit-no-syswow64", &["MB201"]),
     ];

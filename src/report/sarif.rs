@@ -79,6 +79,7 @@ fn rules() -> Vec<Value> {
                         FixAvailability::Sometimes => "sometimes",
                         FixAvailability::Always => "always",
                     },
+                    "fixKinds": crate::rules::fixes::kinds(r.code).iter().map(|k| k.as_str()).collect::<Vec<_>>(),
                 },
             })
         })

@@ -71,6 +71,20 @@ fn allow(ctx: &Context<'_>, path: &str, entry: Option<crate::metabase::Span>) ->
     Some(fix)
 }
 
+/// What the message adds for an extension that is prohibited by a known habit of its installer:
+/// .NET Framework 4.0 registers "ASP.NET v4.0.30319" on IIS 6 and leaves it Prohibited, so a
+/// server that had no ASP.NET 4 answers 404.2 for its pages after a plain install (Ran Wolff,
+/// 2011-03-03, "404.2 and ISAPI restriction and Web Service Extension": "ASP.NET 4.0 ISAPI was not
+/// allowed (occurs on machines installed initially without .Net 4.0)").
+fn installer_note(path: &str) -> &'static str {
+    let folded = path.to_ascii_lowercase().replace('/', "\\");
+    if folded.contains("\\v4.0.30319\\") {
+        "; this is \"ASP.NET v4.0.30319\", which the .NET Framework 4.0 setup leaves Prohibited on IIS 6: allow it (IIS Manager, Web Service Extensions, or `aspnet_regiis -i -enable` of that Framework folder) if ASP.NET 4 applications are meant to run"
+    } else {
+        ""
+    }
+}
+
 /// Why the list prohibits a path: its own entry, or the "All Unknown" wildcard of its kind.
 #[derive(Clone, Copy)]
 enum Why {
@@ -190,9 +204,10 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         }
         let mut d = RULE.diagnostic(entry.span,
             format!(
-                "{} runs `{named}`, which WebSvcExtRestrictionList prohibits ({}): its requests get 404.2 \"Denied due to Lockdown Policy\"",
+                "{} runs `{named}`, which WebSvcExtRestrictionList prohibits ({}): its requests get 404.2 \"Denied due to Lockdown Policy\"{}",
                 subject(entry),
                 why.describe(),
+                installer_note(named),
             ),
         )
         .label("prohibited")
@@ -204,5 +219,22 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
             d = d.related(span, "prohibited here");
         }
         out.push(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn aspnet_4_is_named_as_the_installer_leaves_it() {
+        for path in [
+            "C:\\WINDOWS\\Microsoft.NET\\Framework\\v4.0.30319\\aspnet_isapi.dll",
+            "c:/windows/microsoft.net/framework64/V4.0.30319/ASPNET_ISAPI.DLL",
+        ] {
+            assert!(super::installer_note(path).contains("ASP.NET v4.0.30319"), "{path}");
+        }
+        assert_eq!(
+            super::installer_note("C:\\WINDOWS\\Microsoft.NET\\Framework\\v2.0.50727\\aspnet_isapi.dll"),
+            ""
+        );
     }
 }

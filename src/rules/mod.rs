@@ -22,6 +22,8 @@ pub mod plan;
 pub mod map;
 // What each rule reads, for the fix loop's limited re-lint.
 pub mod reads;
+// What kinds of fix each rule makes, for the rules table.
+pub mod fixes;
 
 // One module a rule.
 pub mod ambiguous_path;
@@ -34,6 +36,7 @@ pub mod edit_while_running_unsafe;
 pub mod extension_prohibited;
 pub mod filter_not_defined;
 pub mod filter_not_in_load_order;
+pub mod filter_order;
 pub mod image_not_found;
 pub mod invalid_image;
 pub mod invalid_property_value;
@@ -763,6 +766,7 @@ pub static RULES: &[&Rule] = &[
     &filter_not_defined::RULE,
     &filter_not_in_load_order::RULE,
     &duplicate_filter::RULE,
+    &filter_order::RULE,
     &extension_prohibited::RULE,
     &unknown_dependency_group::RULE,
     &mixed_aspnet_versions::RULE,
@@ -945,6 +949,7 @@ mod tests {
                 "MB301 filter-not-defined error",
                 "MB302 filter-not-in-load-order warning",
                 "MB303 duplicate-filter warning",
+                "MB304 security-filter-after-rewriter warning",
                 "MB401 extension-prohibited info",
                 "MB402 unknown-dependency-group warning",
                 "MB501 mixed-aspnet-versions error",

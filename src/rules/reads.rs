@@ -115,6 +115,7 @@ pub static READS: &[(&str, Reads)] = &[
     ("MB301", Reads::Props(&[ISAPI_SET])),
     ("MB302", Reads::Props(&[ISAPI_SET])),
     ("MB303", Reads::Props(&[ISAPI_SET])),
+    ("MB304", Reads::Props(&[ISAPI_SET, &[props::FILTER_FLAGS]])),
     ("MB401", Reads::Props(&[ISAPI_SET, SERVER])),
     ("MB402", Reads::Props(&[SERVER])),
     ("MB501", Reads::Props(&[ISAPI_SET, SERVER])),
