@@ -39,6 +39,12 @@ const POSITIVE: &[(&str, &str)] = &[
     ("MB402", "testdata/metabases/rules/MB4xx-lockdown.xml"),
     ("MB501", "testdata/metabases/rules/MB5xx-pools.xml"),
     ("MB502", "testdata/metabases/rules/MB5xx-pools.xml"),
+    // The dependency closure needs a drive copy: the scenarios of tests/servers.rs.
+    ("MB207", "testdata/servers/deps-missing-direct"),
+    ("MB208", "testdata/servers/deps-missing-function"),
+    ("MB209", "testdata/servers/deps-beside-dll"),
+    ("MB210", "testdata/servers/deps-delay-missing"),
+    ("MB211", "testdata/servers/deps-partial"),
 ];
 
 /// Fixtures on which no rule may fire: near misses of every rule, and clean servers.

@@ -56,6 +56,28 @@ fn every_scenario_gives_its_findings() {
         ("fpse-vti-bin-64bit", &["MB101", "MB102"]),
         // A clean 64-bit server whose copy holds its SYSTEM hive: the DLL search read from it.
         ("system-hive", &[]),
+        // The dependency closure (issue 20), on a copy with its SYSTEM hive (PATH known) unless said.
+        ("deps-missing-direct", &["MB207"]),
+        ("deps-missing-transitive", &["MB207"]),
+        // No hive: PATH unknown, so the missing helper2.dll is a warning that says so.
+        ("deps-path-unknown", &["MB207"]),
+        ("deps-in-system32", &[]),
+        ("deps-in-inetsrv", &[]),
+        ("deps-beside-dll", &["MB209"]),
+        // 32-bit workers see SysWOW64 as their system folder: the helpers in System32 are not found.
+        ("deps-32bit-system32-only", &["MB207"]),
+        ("deps-wrong-machine", &["MB207"]),
+        ("deps-missing-function", &["MB208"]),
+        ("deps-ordinal", &["MB208"]),
+        ("deps-delay-missing", &["MB210"]),
+        ("deps-vc80-missing", &["MB207"]),
+        ("deps-vc80-winsxs", &[]),
+        ("deps-ucrt-missing", &["MB207"]),
+        ("deps-ucrt-present", &[]),
+        // A copy of kernel32.dll beside the DLL: the known DLL from system32 is what loads.
+        ("deps-knowndll-shadowed", &[]),
+        // The system folders lack kernel32.dll and ntdll.dll: one MB211, no MB207.
+        ("deps-partial", &["MB211"]),
     ];
     let on_disk: BTreeSet<String> = std::fs::read_dir("testdata/servers")
         .unwrap()
