@@ -33,6 +33,8 @@ macro_rules! say {
 mod history;
 // Where `check` and `compare` write, guarded against the files they read (issue 19).
 mod outputs;
+// `mblint inspect --deps`: dependency trees on a drive copy (issue 20).
+mod deps;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -316,6 +318,24 @@ pub struct InspectArgs {
     /// its row), or JSON with the export table, every imported function and the manifest.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+    /// The dependency tree of each DLL as the Windows Server 2003 loader would resolve it on a drive
+    /// copy: where each module is found and why, and why each missing one is missing. FILE is then
+    /// a Windows path (C:\Apps\x.dll) on a drive given with -d.
+    #[arg(long, requires = "drives")]
+    pub deps: bool,
+    /// With --deps: map a Windows drive to a folder holding its copy (repeatable): -d C:=/mnt/c.
+    #[arg(short, long = "drive", value_name = "X:=DIR", value_parser = parse_mapping)]
+    pub drives: Vec<(char, PathBuf)>,
+    /// With --deps: the server's platform, above what the drive says.
+    #[arg(long, value_enum, value_name = "PLATFORM", requires = "deps")]
+    pub platform: Option<PlatformArg>,
+    /// With --deps: the bitness of the process that loads the DLL (default: the platform's native).
+    #[arg(long, value_parser = ["32", "64"], value_name = "BITS", requires = "deps")]
+    pub worker_bitness: Option<String>,
+    /// With --deps: the process that loads the DLL, whose folder is searched first (w3wp.exe and
+    /// inetinfo.exe: system32\inetsrv; dllhost.exe: system32).
+    #[arg(long, value_parser = ["w3wp", "inetinfo", "dllhost"], value_name = "EXE", requires = "deps")]
+    pub host: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -1425,6 +1445,13 @@ fn inspect_file(file: &std::path::Path) -> InspectResult {
 }
 
 fn inspect(args: &InspectArgs) -> std::io::Result<u8> {
+    if args.deps {
+        return deps::run(args);
+    }
+    if !args.drives.is_empty() {
+        say!("mblint: error: -d/--drive is for inspect --deps; without it, give the image files themselves");
+        return Ok(EXIT_ERROR);
+    }
     let mut items: Vec<Inspected> = Vec::new();
     for file in &args.files {
         let folder = std::fs::symlink_metadata(file).is_ok_and(|m| m.is_dir());

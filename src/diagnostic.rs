@@ -50,6 +50,37 @@ pub enum Evidence {
         /// `null` when no x86 or x64 worker can load it.
         bitness: Option<Bitness>,
     },
+    /// A module the DLL needs, directly or through others, that stops (or may stop) its load: the
+    /// chain from the DLL down to it, where it was looked for, and what the loader fails with.
+    Dependency {
+        /// The DLL as configured.
+        configured: std::sync::Arc<str>,
+        /// The process it is loaded into: `64-bit w3wp.exe`.
+        process: String,
+        /// `php5isapi.dll`, `php5ts.dll`: from the DLL down to the module at fault.
+        chain: Vec<String>,
+        /// The module at fault.
+        module: String,
+        /// The function it lacks (`GetTickCount64`, `#99`), for a missing function.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        function: Option<String>,
+        /// The forwarders followed, `kernel32.dll!HeapAlloc -> NTDLL!RtlAllocateHeap`.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        forwards: Vec<String>,
+        /// The Win32 error the load fails with (126, 127, 193, 14001); `null` for a doubt.
+        win32_error: Option<u32>,
+        /// Where the module was found, when it was.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        found: Option<String>,
+        /// The folders searched, in order.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        searched: Vec<String>,
+        /// What the search order holds that was not searched, and why.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        not_searched: Vec<String>,
+        /// Reached only through a delay-load.
+        delay: bool,
+    },
 }
 
 /// A secondary place in the file that explains a finding.

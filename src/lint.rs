@@ -10,8 +10,10 @@ use crate::metabase::server::ServerConfig;
 use crate::metabase::source::DecodeError;
 use crate::metabase::{Metabase, SourceFile, Span, parse};
 use crate::platform::Platform;
+use crate::resolve::deps::Dependencies;
 use crate::resolve::drive::{Drives, FindError, find_metabase};
 use crate::resolve::images::Images;
+use crate::resolve::loader::{Loader, Problem};
 use crate::resolve::resolver::Resolver;
 use crate::rules::{self, Context, malformed_metabase};
 use crate::winpath;
@@ -209,6 +211,29 @@ fn drive_schema(resolver: &mut Resolver, windir: &winpath::WinPath) -> Option<(w
     Some((path, read))
 }
 
+/// Every file on a DLL's dependency search order that was found but could not be read or examined:
+/// whether the DLL loads is unknown, so the run exits 2 (one failure per file).
+fn unread_dependencies(deps: &Dependencies, out: &mut Vec<InputFailure>) {
+    for (_, closure) in deps.closures.iter().flatten() {
+        for fault in &closure.faults {
+            let Problem::Unreadable { file, reason, .. } = &fault.problem else {
+                continue;
+            };
+            let path = file.display().to_string();
+            if out.iter().any(|f| f.path == path) {
+                continue;
+            }
+            out.push(InputFailure {
+                path,
+                error: format!(
+                    "a DLL an ISAPI DLL needs ({}) was not examined: {reason}; whether it loads is unknown",
+                    fault.chain_text()
+                ),
+            });
+        }
+    }
+}
+
 /// Lints every rule over a parsed metabase, reading images from the mapped drives when any are.
 ///
 /// The server model (platform, isolation mode, Windows folder) is decided first. When it leaves more
@@ -281,11 +306,24 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
     let keep = |code: &str, location: Option<&str>| options.settings.keeps(code, location);
     let mut runs: Vec<(WorkerBitness, Vec<Diagnostic>)> = Vec::new();
     let mut run_images: Vec<Option<Images>> = Vec::new();
+    let mut run_deps: Vec<Option<Dependencies>> = Vec::new();
+    // One loader for every platform's run: its caches are per process, so nothing is shared wrongly.
+    let mut loader = model
+        .loader
+        .as_ref()
+        .map(|facts| Loader::new(facts.value.clone(), model.windir.value.clone()));
     for platform in model.candidates(with_drive) {
         let worker = WorkerBitness::of(mb, platform, iis5);
         let images = resolver.as_mut().map(|r| Images::of(&isapi, worker.process(), r));
         if let Some(images) = &images {
             unread_images(mb, &isapi, images, &mut unread);
+        }
+        let deps = match (resolver.as_mut(), loader.as_mut(), images.as_ref()) {
+            (Some(r), Some(l), Some(images)) => Some(Dependencies::of(mb, &isapi, worker, images, r, l)),
+            _ => None,
+        };
+        if let Some(deps) = &deps {
+            unread_dependencies(deps, &mut unread);
         }
         let ctx = Context::new(
             mb,
@@ -296,10 +334,12 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
             options.forced_bitness,
             &model,
             &keep,
-        );
+        )
+        .with_deps(deps.as_ref());
         runs.push((worker, rules::run(&ctx, |code| options.settings.enabled(code))));
         if options.dll_map {
             run_images.push(images);
+            run_deps.push(deps);
         }
     }
     // A property name that differs from the schema's only in case: no source says whether IIS 6
@@ -354,7 +394,8 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         let contexts: Vec<Context> = workers
             .iter()
             .zip(&run_images)
-            .map(|(worker, images)| {
+            .zip(&run_deps)
+            .map(|((worker, images), deps)| {
                 Context::new(
                     mb,
                     &isapi,
@@ -365,6 +406,7 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
                     &model,
                     &keep,
                 )
+                .with_deps(deps.as_ref())
             })
             .collect();
         rules::map::DllMap::build(&contexts, &diagnostics)

@@ -38,19 +38,29 @@ def base_drive(root, native="x64"):
     for arch, fw in ((native, "Framework64"), ("x86", "Framework")):
         put(root, f"Windows/Microsoft.NET/{fw}/v2.0.50727/aspnet_isapi.dll", f"{arch}/isapi-extension.dll")
         put(root, f"Windows/Microsoft.NET/{fw}/v2.0.50727/aspnet_filter.dll", f"{arch}/isapi-filter.dll")
+    # The system's own modules, which every ISAPI DLL's dependencies end in (issue 20): Server 2003-like
+    # kernel32.dll and ntdll.dll stand-ins (images/src/pe_writer.py), the 32-bit ones in SysWOW64.
+    # IA64 has no stand-ins: its test images import nothing.
+    if native == "x64":
+        system_dlls(root, "Windows/System32", "x64/system")
+    system_dlls(root, "Windows/SysWOW64", "x86/system")
 
 
-def system_dlls(root, system, image):
-    """ntdll.dll and kernel32.dll, the images that tell which Windows this is: `image` is a plain DLL
-    of that platform (no ISAPI entry points)."""
-    put(root, f"{system}/ntdll.dll", image)
-    put(root, f"{system}/kernel32.dll", image)
+def system_dlls(root, system, images):
+    """ntdll.dll and kernel32.dll, the images that tell which Windows this is and that the
+    dependency closures end in: `images` is the folder of Server 2003-like stand-ins of that
+    platform (x86/system, x64/system), or a plain DLL of that platform (IA64)."""
+    if images.endswith(".dll"):
+        put(root, f"{system}/ntdll.dll", images)
+        put(root, f"{system}/kernel32.dll", images)
+        return
+    put(root, f"{system}/ntdll.dll", f"{images}/ntdll.dll")
+    put(root, f"{system}/kernel32.dll", f"{images}/kernel32.dll")
 
 
 def base_drive_x64(root):
-    """base_drive plus ntdll.dll and kernel32.dll as x64 images in System32."""
+    """base_drive, with its ntdll.dll and kernel32.dll (x64 in System32, x86 in SysWOW64)."""
     base_drive(root)
-    system_dlls(root, "Windows/System32", "x64/no-isapi.dll")
 
 
 def base_drive_x86(root):
@@ -62,7 +72,7 @@ def base_drive_x86(root):
     put(root, "Windows/System32/InetSrv/gzip.dll", "x86/compression.dll")
     put(root, "Windows/System32/InetSrv/urlscan/UrlScan.dll", "x86/isapi-filter.dll")
     put(root, "Windows/System32/InetSrv/httpext.dll", "x86/isapi-extension.dll")
-    system_dlls(root, "Windows/System32", "x86/no-isapi.dll")
+    system_dlls(root, "Windows/System32", "x86/system")
     put(root, "Windows/Microsoft.NET/Framework/v2.0.50727/aspnet_isapi.dll", "x86/isapi-extension.dll")
     put(root, "Windows/Microsoft.NET/Framework/v2.0.50727/aspnet_filter.dll", "x86/isapi-filter.dll")
 
@@ -87,6 +97,8 @@ def base_drive_windows_on_d(root):
     for arch, fw in (("x64", "microsoft.net/FRAMEWORK64"), ("x86", "microsoft.net/framework")):
         put(root, f"WINDOWS/{fw}/V2.0.50727/aspnet_isapi.dll", f"{arch}/isapi-extension.dll")
         put(root, f"WINDOWS/{fw}/V2.0.50727/ASPNET_FILTER.DLL", f"{arch}/isapi-filter.dll")
+    system_dlls(root, "WINDOWS/system32", "x64/system")
+    system_dlls(root, "WINDOWS/SysWow64", "x86/system")
 
 
 def write_metabase(root, text, at="Windows/System32/InetSrv/MetaBase.xml"):
@@ -288,7 +300,7 @@ def main():
     root = server("tomcat-jakarta-prohibited", mm.aspnet_maps(mm.FW20),
                   [("ASP.NET_2.0.50727", f"{mm.FW20}\\aspnet_filter.dll", {}),
                    ("jakarta", f"{tomcat}\\isapi_redirect.dll", {"FilterFlags": "NotifyPreProcHeaders | NotifyOrderHigh"})],
-                  {"Enable32bitAppOnWin64": "TRUE"}, extra_keys=jakarta, drive=base_drive_x64)
+                  {"Enable32BitAppOnWin64": "TRUE"}, extra_keys=jakarta, drive=base_drive_x64)
     put(root, "Program Files/Apache Software Foundation/Tomcat 5.5/bin/win32/i386/isapi_redirect.dll",
         "x86/isapi-filter-extension.dll")
 
@@ -303,7 +315,7 @@ def main():
     root = server("coldfusion-jrun", mm.aspnet_maps(mm.FW20) + cf_maps,
                   [("ASP.NET_2.0.50727", f"{mm.FW20}\\aspnet_filter.dll", {}),
                    ("JRun Connector Filter", f"{jrun}\\jrun.dll", {"FilterFlags": "NotifyPreProcHeaders | NotifyOrderHigh"})],
-                  {"Enable32bitAppOnWin64": "TRUE"}, extra_keys=jrunscripts, drive=base_drive_x64,
+                  {"Enable32BitAppOnWin64": "TRUE"}, extra_keys=jrunscripts, drive=base_drive_x64,
                   wserl=mm.WSERL_BASE + mm.ASPNET_WSERL + [f"1,{jrun}\\jrun.dll,1,ColdFusion,Macromedia Server Extensions"])
     put(root, "CFusionMX7/runtime/lib/wsconfig/1/jrun.dll", "x86/isapi-filter-extension.dll")
 
@@ -316,7 +328,7 @@ def main():
                     "Path": "D:\\Sites\\App4", "ScriptMaps": mm.asp_maps() + mm.aspnet_maps(fw40)}),
             mm.key("IIsApplicationPool", "/LM/W3SVC/AppPools/AspNet4", {"AppPoolAutoStart": "TRUE"})]
     root = server("aspnet40-prohibited", mm.aspnet_maps(mm.FW20), [("ASP.NET_2.0.50727", f"{mm.FW20}\\aspnet_filter.dll", {})],
-                  {"Enable32bitAppOnWin64": "TRUE"}, extra_keys=app4, drive=base_drive_x64,
+                  {"Enable32BitAppOnWin64": "TRUE"}, extra_keys=app4, drive=base_drive_x64,
                   wserl=mm.WSERL_BASE + mm.ASPNET_WSERL + [f"0,{fw40}\\aspnet_isapi.dll,1,ASP.NET v4.0.30319,ASP.NET v4.0.30319"])
     put(root, "Windows/Microsoft.NET/Framework/v4.0.30319/aspnet_isapi.dll", "x86/isapi-extension.dll")
 
@@ -343,9 +355,102 @@ def main():
     # SysWOW64\inetsrv\httpext.dll (an x64 install where the 32-bit IIS files were removed). Correct
     # verdict: MB201 for WebDAV (the 32-bit worker opens the SysWOW64 copy): every DAV request fails.
     root = server("webdav-32bit-no-syswow64", mm.aspnet_maps(mm.FW20),
-                  [("ASP.NET_2.0.50727", f"{mm.FW20}\\aspnet_filter.dll", {})], {"Enable32bitAppOnWin64": "TRUE"},
+                  [("ASP.NET_2.0.50727", f"{mm.FW20}\\aspnet_filter.dll", {})], {"Enable32BitAppOnWin64": "TRUE"},
                   drive=base_drive_x64, wserl=webdav)
     os.remove(os.path.join(root, "Windows/SysWOW64/InetSrv/httpext.dll"))
+
+    deps_scenarios()
+
+
+# --- Dependencies (issue 20): what an ISAPI DLL needs to load --------------------------------------
+
+DEP = "C:\\Apps\\Dep\\ext.dll"
+DEP_AT = "Apps/Dep/ext.dll"
+
+
+def deps_server(name, ext, files=(), bits=64, hive="system-no-safedll.hiv", drive=base_drive_x64):
+    """A 64-bit Windows Server 2003 (base_drive_x64) with `.dep` mapped to C:\\Apps\\Dep\\ext.dll (the
+    image `ext`, allowed in the restriction list), `files` as (path on the drive, image), 32-bit
+    workers when `bits` is 32, and `hive` as its SYSTEM hive (testdata/hives: system-no-safedll has
+    the default search mode, 20 KnownDLLs and PATH %SystemRoot%\\system32;%SystemRoot%), or none."""
+    pools = {"Enable32BitAppOnWin64": "TRUE"} if bits == 32 else None
+    wserl = mm.WSERL_BASE + [f"1,{DEP},0,Dep,Dependency test"]
+    root = server(name, [f".dep,{DEP},1,GET"], [], pools, wserl=wserl, drive=drive)
+    put(root, DEP_AT, ext)
+    for path, image in files:
+        put(root, path, image)
+    if hive:
+        os.makedirs(os.path.join(root, "Windows/System32/config"), exist_ok=True)
+        shutil.copyfile(os.path.join(HERE, "hives", hive), os.path.join(root, "Windows/System32/config/system"))
+    return root
+
+
+def deps_scenarios():
+    """One scenario per case of the dependency closure. Correct verdicts in tests/servers.rs."""
+    x64, x86 = "x64/deps", "x86/deps"
+    # ext.dll -> helper.dll, which is nowhere: MB207 (126).
+    deps_server("deps-missing-direct", f"{x64}/ext-helper.dll")
+    # ext.dll -> helper.dll (system32) -> helper2.dll, which is nowhere: MB207 with the chain.
+    deps_server("deps-missing-transitive", f"{x64}/ext-helper.dll", [("Windows/System32/helper.dll", f"{x64}/helper.dll")])
+    # The same without a SYSTEM hive: PATH unknown, so not claimed missing (MB207 as a warning).
+    deps_server("deps-path-unknown", f"{x64}/ext-helper.dll", [("Windows/System32/helper.dll", f"{x64}/helper.dll")],
+                hive=None)
+    # Both in system32: clean.
+    deps_server("deps-in-system32", f"{x64}/ext-helper.dll",
+                [("Windows/System32/helper.dll", f"{x64}/helper.dll"), ("Windows/System32/Helper2.DLL", f"{x64}/helper2.dll")])
+    # Both in inetsrv, the folder of w3wp.exe: clean.
+    deps_server("deps-in-inetsrv", f"{x64}/ext-helper.dll",
+                [("Windows/System32/InetSrv/helper.dll", f"{x64}/helper.dll"),
+                 ("Windows/System32/InetSrv/helper2.dll", f"{x64}/helper2.dll")])
+    # Both only beside the DLL: MB209 for each (loads only with LOAD_WITH_ALTERED_SEARCH_PATH).
+    deps_server("deps-beside-dll", f"{x64}/ext-helper.dll",
+                [("Apps/Dep/helper.dll", f"{x64}/helper.dll"), ("Apps/Dep/helper2.dll", f"{x64}/helper2.dll")])
+    # 32-bit workers; the 32-bit helpers copied into System32 only, which a 32-bit process sees as
+    # SysWOW64's: MB207 (126).
+    deps_server("deps-32bit-system32-only", f"{x86}/ext-helper.dll",
+                [("Windows/System32/helper.dll", f"{x86}/helper.dll"), ("Windows/System32/helper2.dll", f"{x86}/helper2.dll")],
+                bits=32)
+    # A 32-bit helper.dll in system32 for a 64-bit worker: MB207 (193).
+    deps_server("deps-wrong-machine", f"{x64}/ext-helper.dll",
+                [("Windows/System32/helper.dll", f"{x86}/helper.dll"), ("Windows/System32/helper2.dll", f"{x64}/helper2.dll")])
+    # GetTickCount64 and InitializeSRWLock, which Server 2003's kernel32.dll lacks: MB208 twice.
+    deps_server("deps-missing-function", f"{x64}/ext-vista-kernel32.dll")
+    # Imports by ordinal: 5 is there, 99 is not: MB208 for #99.
+    deps_server("deps-ordinal", f"{x64}/ext-ordinal.dll",
+                [("Windows/System32/helper.dll", f"{x64}/helper.dll"), ("Windows/System32/helper2.dll", f"{x64}/helper2.dll")])
+    # A delay-loaded helper.dll that is nowhere: MB210 (the DLL loads).
+    deps_server("deps-delay-missing", f"{x64}/ext-delay.dll")
+    # A Visual C++ 2005 SP1 DLL (manifest: Microsoft.VC80.CRT 8.0.50727.762, x86) in a 32-bit worker,
+    # with msvcr80.dll in SysWOW64 but no assembly in WinSxS: MB207 (the side-by-side configuration).
+    deps_server("deps-vc80-missing", f"{x86}/ext-vc80.dll", [("Windows/SysWOW64/msvcr80.dll", "x86/system/msvcr80.dll")],
+                bits=32)
+    # The same with the assembly in WinSxS (manifest, folder, and publisher policy): clean.
+    sxs = "x86_Microsoft.VC80.CRT_1fc8b3b9a1e18e3b_8.0.50727.762_x-ww_6b128700"
+    policy = "x86_policy.8.0.Microsoft.VC80.CRT_1fc8b3b9a1e18e3b_x-ww_77c24773"
+    deps_server("deps-vc80-winsxs", f"{x86}/ext-vc80.dll",
+                [(f"Windows/WinSxS/Manifests/{sxs}.manifest", f"winsxs/Manifests/{sxs}.manifest"),
+                 (f"Windows/WinSxS/Policies/{policy}/8.0.50727.762.policy",
+                  f"winsxs/Policies/{policy}/8.0.50727.762.policy"),
+                 (f"Windows/WinSxS/{sxs}/msvcr80.dll", "x86/system/msvcr80.dll")], bits=32)
+    # A copy of kernel32.dll (some other DLL) beside a DLL that imports kernel32.dll: the known DLL
+    # in system32 is what loads. Clean.
+    deps_server("deps-knowndll-shadowed", "x64/isapi-extension.dll", [("Apps/Dep/KERNEL32.dll", f"{x64}/helper2.dll")])
+    # A partial copy: the system folder without kernel32.dll and ntdll.dll. One MB211, no MB207.
+    root = deps_server("deps-partial", f"{x64}/ext-helper.dll", hive=None)
+    for system in ("System32", "SysWOW64"):
+        for core in ("kernel32.dll", "ntdll.dll"):
+            os.remove(os.path.join(root, f"Windows/{system}/{core}"))
+    ucrt_scenarios()
+
+
+def ucrt_scenarios():
+    """A DLL built against the Universal CRT (api-ms-win-crt-heap-l1-1-0.dll, forwarded to
+    ucrtbase.dll), without and with the redistributable's files in system32."""
+    x64 = "x64/deps"
+    deps_server("deps-ucrt-missing", f"{x64}/ext-ucrt.dll")
+    deps_server("deps-ucrt-present", f"{x64}/ext-ucrt.dll",
+                [("Windows/System32/api-ms-win-crt-heap-l1-1-0.dll", f"{x64}/api-ms-win-crt-heap-l1-1-0.dll"),
+                 ("Windows/System32/ucrtbase.dll", f"{x64}/ucrtbase.dll")])
 
 
 # --- Farms and clusters: several nodes of one site, for `mblint compare` ------------------------

@@ -1153,7 +1153,7 @@ fn a_plan_whose_first_dll_is_a_compression_dll() {
 	>
 </IIsWebService>
 <IIsApplicationPools	Location ="/LM/W3SVC/AppPools"
-		Enable32bitAppOnWin64="TRUE"
+		Enable32BitAppOnWin64="TRUE"
 	>
 </IIsApplicationPools>
 <IIsCompressionScheme	Location ="/LM/W3SVC/Filters/Compression/gzip"

@@ -44,6 +44,12 @@ const POSITIVE: &[(&str, &str)] = &[
     ("MB402", "testdata/metabases/rules/MB4xx-lockdown.xml"),
     ("MB501", "testdata/metabases/rules/MB5xx-pools.xml"),
     ("MB502", "testdata/metabases/rules/MB5xx-pools.xml"),
+    // The dependency closure needs a drive copy: the scenarios of tests/servers.rs.
+    ("MB207", "testdata/servers/deps-missing-direct"),
+    ("MB208", "testdata/servers/deps-missing-function"),
+    ("MB209", "testdata/servers/deps-beside-dll"),
+    ("MB210", "testdata/servers/deps-delay-missing"),
+    ("MB211", "testdata/servers/deps-partial"),
 ];
 
 /// Fixtures on which no rule may fire: near misses of every rule, and clean servers.
@@ -99,7 +105,7 @@ fn positive_rule_fixtures_show_only_their_own_rules() {
 }
 
 /// On 32-bit Windows every process is 32-bit, in IIS 5.0 isolation mode too: MB102's help says so,
-/// and does not send the administrator to Enable32bitAppOnWin64, which 32-bit Windows does not have.
+/// and does not send the administrator to Enable32BitAppOnWin64, which 32-bit Windows does not have.
 #[test]
 fn mb102_on_x86_in_iis5_mode_advises_no_64bit_switch() {
     let options = Options {

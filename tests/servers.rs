@@ -71,6 +71,28 @@ fn every_scenario_gives_its_findings() {
         ("urlscan-after-rewriter", &["MB304"]),
         // 32-bit workers open SysWOW64\inetsrv\httpext.dll, which the copy lacks.
         ("webdav-32bit-no-syswow64", &["MB201"]),
+        // The dependency closure (issue 20), on a copy with its SYSTEM hive (PATH known) unless said.
+        ("deps-missing-direct", &["MB207"]),
+        ("deps-missing-transitive", &["MB207"]),
+        // No hive: PATH unknown, so the missing helper2.dll is a warning that says so.
+        ("deps-path-unknown", &["MB207"]),
+        ("deps-in-system32", &[]),
+        ("deps-in-inetsrv", &[]),
+        ("deps-beside-dll", &["MB209"]),
+        // 32-bit workers see SysWOW64 as their system folder: the helpers in System32 are not found.
+        ("deps-32bit-system32-only", &["MB207"]),
+        ("deps-wrong-machine", &["MB207"]),
+        ("deps-missing-function", &["MB208"]),
+        ("deps-ordinal", &["MB208"]),
+        ("deps-delay-missing", &["MB210"]),
+        ("deps-vc80-missing", &["MB207"]),
+        ("deps-vc80-winsxs", &[]),
+        ("deps-ucrt-missing", &["MB207"]),
+        ("deps-ucrt-present", &[]),
+        // A copy of kernel32.dll beside the DLL: the known DLL from system32 is what loads.
+        ("deps-knowndll-shadowed", &[]),
+        // The system folders lack kernel32.dll and ntdll.dll: one MB211, no MB207.
+        ("deps-partial", &["MB211"]),
     ];
     let on_disk: BTreeSet<String> = std::fs::read_dir("testdata/servers")
         .unwrap()

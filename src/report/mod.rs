@@ -3,6 +3,7 @@
 //! [`crate::lint::FileReport`] values.
 
 pub mod compare;
+pub mod deps;
 pub mod escape;
 pub mod github;
 pub mod history;

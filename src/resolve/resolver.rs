@@ -612,6 +612,41 @@ impl Resolver {
     }
 
     /// Where Windows is, for WOW64 redirection: set once the server model knows it.
+    /// The names in a folder on a mapped drive, found as a DLL path is (any letter case, confined,
+    /// no link out of the drive), sorted; at most `limit` of them. `Err`: why the folder could not
+    /// be listed, or that it holds more than `limit` names (a bound: the caller says it was hit).
+    pub fn list_folder(&mut self, path: &WinPath, limit: usize) -> Result<Option<Vec<String>>, String> {
+        let Some((root, _)) = self.root(path.drive) else {
+            return Err(format!("{path} is on a drive no mapping covers"));
+        };
+        let dir = match self.locate(&root, path) {
+            Located::Refused {
+                kind: Refusal::Folder,
+                file,
+                ..
+            } => file,
+            Located::Missing { .. } => return Ok(None),
+            Located::File { .. } => return Ok(None),
+            Located::Refused { reason, .. } => return Err(reason),
+        };
+        let listing = self
+            .listing(&dir)
+            .ok_or_else(|| format!("the folder {path} cannot be listed"))?;
+        let count: usize = listing.values().map(Vec::len).sum();
+        if count > limit {
+            return Err(format!(
+                "{path} holds {count} entries, more than the {limit} mblint reads"
+            ));
+        }
+        let mut names: Vec<String> = listing
+            .values()
+            .flatten()
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        Ok(Some(names))
+    }
+
     pub fn set_windir(&mut self, windir: WinPath) {
         if self.drives.windir != windir {
             self.drives.windir = windir;

@@ -69,6 +69,11 @@ pub struct DllGroup {
     pub names: Vec<Arc<str>>,
     /// How many more distinct names there are.
     pub more_names: usize,
+    /// What it needs to load, as the loader resolves it (with a drive): each module of its
+    /// dependency closure and where it comes from, or why it does not load; at most
+    /// [`DEPENDENCIES_KEPT`], then how many more.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
     /// Its first place: span of the path, Location and property.
     #[serde(skip)]
     pub first: Span,
@@ -87,6 +92,47 @@ pub struct DllMap {
 
 /// How many distinct names a group keeps.
 const NAMES_KEPT: usize = 8;
+/// How many modules of a DLL's dependency closure a group lists.
+pub const DEPENDENCIES_KEPT: usize = 24;
+
+/// The modules of entry `index`'s dependency closure (in the first process that loads it), one
+/// phrase each: `helper.dll: C:\WINDOWS\system32\helper.dll (the system folder)`, or why it does
+/// not load.
+fn dependencies(ctx: &Context<'_>, index: usize) -> Vec<String> {
+    let Some((_, closure)) = ctx.deps.and_then(|d| d.closures[index].first()) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    let modules = closure.nodes.iter().skip(1).filter(|n| !n.repeated);
+    let total = modules.clone().count();
+    for node in modules.take(DEPENDENCIES_KEPT) {
+        let indent = "  ".repeat(node.depth.saturating_sub(1));
+        let delay = if node.delay { ", delay-loaded" } else { "" };
+        let fault = closure.faults.iter().find(|f| {
+            f.chain
+                .last()
+                .is_some_and(|m| m.eq_ignore_ascii_case(&crate::resolve::loader::shown_module(&node.name)))
+        });
+        out.push(match (&node.path, &node.via, fault) {
+            (_, _, Some(f)) => format!(
+                "{indent}{}: {}{delay}",
+                node.name,
+                f.problem
+                    .win32_error()
+                    .map_or("in doubt".to_string(), |e| format!("fails (Win32 error {e})"))
+            ),
+            (Some(path), Some(via), None) => format!("{indent}{}: {path} ({}){delay}", node.name, via.describe()),
+            _ => format!("{indent}{}: not loaded{delay}", node.name),
+        });
+    }
+    if total > DEPENDENCIES_KEPT {
+        out.push(format!("and {} more", total - DEPENDENCIES_KEPT));
+    }
+    if out.is_empty() {
+        out.push("imports nothing".into());
+    }
+    out
+}
 
 /// An entry's status in one run, and what it rests on (built only when asked: once per group).
 fn status(ctx: &Context<'_>, index: usize) -> LoadStatus {
@@ -241,6 +287,7 @@ impl DllMap {
                     codes: Vec::new(),
                     names: Vec::new(),
                     more_names: 0,
+                    dependencies: dependencies(first, i),
                     first: entry.span,
                     location: mb.location(entry.key).into_owned(),
                     attribute: mb.attr_name(entry.attr).into_owned(),

@@ -57,6 +57,13 @@ pub mod unresolvable_path;
 pub mod unsupported_architecture;
 pub mod worker_bitness_mismatch;
 pub mod worker_isolation_required;
+// MB207-MB211: the dependency closure of each DLL (issue 20), and what they share.
+pub mod delay_load_missing;
+pub mod dependencies_not_judged;
+pub mod dependency;
+pub mod dependency_beside_dll;
+pub mod missing_dependency;
+pub mod missing_function;
 
 /// Whether a rule can offer a fix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -75,6 +82,8 @@ pub struct Context<'a> {
     pub worker: WorkerBitness,
     /// The images on the mapped drives, entry for entry; `None` with no drive mapped.
     pub images: Option<&'a Images>,
+    /// The dependency closures of the entries' DLLs ([`Context::with_deps`]); `None` without a drive.
+    pub deps: Option<&'a crate::resolve::deps::Dependencies>,
     /// `--worker-bitness`: the bitness the planner must aim for.
     pub forced_bitness: Option<Bitness>,
     /// The server's platform, isolation mode and Windows folder, with their evidence. Verdicts are
@@ -185,6 +194,7 @@ impl<'a> Context<'a> {
             server,
             worker,
             images,
+            deps: None,
             forced_bitness,
             model,
             plan: Default::default(),
@@ -195,6 +205,12 @@ impl<'a> Context<'a> {
             distinct: Default::default(),
             bits: Default::default(),
         }
+    }
+
+    /// The context with the entries' dependency closures (the MB207-MB211 rules read them).
+    pub fn with_deps(mut self, deps: Option<&'a crate::resolve::deps::Dependencies>) -> Self {
+        self.deps = deps;
+        self
     }
 }
 
@@ -211,6 +227,7 @@ impl Context<'_> {
             self.model,
             self.keep,
         )
+        .with_deps(self.deps)
     }
 }
 
@@ -763,6 +780,11 @@ pub static RULES: &[&Rule] = &[
     &unexpanded_variable::RULE,
     &unresolvable_path::RULE,
     &ambiguous_path::RULE,
+    &missing_dependency::RULE,
+    &missing_function::RULE,
+    &dependency_beside_dll::RULE,
+    &delay_load_missing::RULE,
+    &dependencies_not_judged::RULE,
     &filter_not_defined::RULE,
     &filter_not_in_load_order::RULE,
     &duplicate_filter::RULE,
@@ -946,6 +968,11 @@ mod tests {
                 "MB204 unexpanded-variable warning",
                 "MB205 unresolvable-path info",
                 "MB206 ambiguous-path warning",
+                "MB207 missing-dependency error",
+                "MB208 missing-function error",
+                "MB209 dependency-beside-dll warning",
+                "MB210 delay-load-missing warning",
+                "MB211 dependencies-not-judged info",
                 "MB301 filter-not-defined error",
                 "MB302 filter-not-in-load-order warning",
                 "MB303 duplicate-filter warning",

@@ -112,6 +112,12 @@ pub static READS: &[(&str, Reads)] = &[
     ("MB205", IMAGES),
     // The images both readings open, and the restriction list (its entries, and its verdict on a fix).
     ("MB206", Reads::Props(&[ISAPI_SET, SERVER, WORKER])),
+    // The dependency closures of the images the worker opens, in the processes the entries name.
+    ("MB207", IMAGES),
+    ("MB208", IMAGES),
+    ("MB209", IMAGES),
+    ("MB210", IMAGES),
+    ("MB211", IMAGES),
     ("MB301", Reads::Props(&[ISAPI_SET])),
     ("MB302", Reads::Props(&[ISAPI_SET])),
     ("MB303", Reads::Props(&[ISAPI_SET])),

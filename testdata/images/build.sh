@@ -94,6 +94,8 @@ x86_64-w64-mingw32-gcc -O2 -s -nostdlib -Wl,--no-insert-timestamp -Wl,--entry,Wi
 #   ext-vc80.dll            imports malloc and free from MSVCR80.dll, with the manifest Visual C++
 #                           2005 SP1 embeds (RT_MANIFEST 2: Microsoft.VC80.CRT 8.0.50727.762, x86 or
 #                           amd64, publicKeyToken 1fc8b3b9a1e18e3b)
+#   ext-ucrt.dll            imports malloc and free from api-ms-win-crt-heap-l1-1-0.dll (the Universal
+#                           CRT); api-ms-win-crt-heap-l1-1-0.dll forwards them to ucrtbase.dll
 #   forwarder.dll           an ISAPI extension that also exports forwarders (src/deps/forwarder.def):
 #                           HelperFunc = helper.HelperFunc, GetTickCount and HeapAlloc = KERNEL32.*
 # These are built with -fno-ident (so they do not depend on the toolchain's thread model) and
@@ -108,7 +110,8 @@ deps() { # arch name define [extra link inputs...]
   local arch=$1 name=$2 define=$3; shift 3
   local out=$arch/deps/$name def=$D/extension.def
   mkdir -p "$arch/deps"
-  case $name in helper.dll) def=$D/helper.def ;; helper2.dll) def=$D/helper2.def ;; forwarder.dll) def=$D/forwarder.def ;; esac
+  case $name in helper.dll) def=$D/helper.def ;; helper2.dll) def=$D/helper2.def ;; forwarder.dll) def=$D/forwarder.def ;;
+    ucrtbase.dll) def=$D/ucrtbase.def ;; api-ms-win-crt-heap-l1-1-0.dll) def=$D/crt-heap.def ;; esac
   if [ "$arch" = x86 ]; then
     i686-w64-mingw32-gcc "${common[@]}" -fno-ident -fno-builtin -D$define -o "$out" $D/deps.c $def -Wl,--entry,_DllMain@12 \
       -Wl,--enable-stdcall-fixup "$@"
@@ -118,7 +121,7 @@ deps() { # arch name define [extra link inputs...]
 }
 for arch in x86 x64; do
   if [ "$arch" = x86 ]; then tool=i686-w64-mingw32; kill=-k; else tool=x86_64-w64-mingw32; kill=; fi
-  for def in helper2-import helper-import helper-ordinal-import msvcr80-import; do
+  for def in helper2-import helper-import helper-ordinal-import msvcr80-import crt-heap-import; do
     # x64 has no stdcall decoration: drop the @n that follows a name (not the " @5" ordinals).
     if [ "$arch" = x86 ]; then cp $D/$def.def "$lib/$def.def"; else sed 's/\([A-Za-z0-9_]\)@[0-9]\+/\1/' $D/$def.def > "$lib/$def.def"; fi
     $tool-dlltool $kill -d "$lib/$def.def" -l "$lib/$arch-$def.a"
@@ -133,6 +136,11 @@ for arch in x86 x64; do
   $tool-windres $([ "$arch" = x64 ] && echo -DX64) -O coff -o "$lib/$arch-vc80.res.o" $D/vc80.rc
   deps $arch ext-vc80.dll EXT_VC80 "$lib/$arch-msvcr80-import.a" "$lib/$arch-vc80.res.o"
   deps $arch forwarder.dll FORWARDER
+  # The Universal CRT: ext-ucrt.dll imports malloc and free from api-ms-win-crt-heap-l1-1-0.dll,
+  # whose exports forward them to ucrtbase.dll (stand-ins of the redistributable's files).
+  deps $arch ucrtbase.dll UCRTBASE
+  deps $arch api-ms-win-crt-heap-l1-1-0.dll CRT_HEAP
+  deps $arch ext-ucrt.dll EXT_UCRT "$lib/$arch-crt-heap-import.a"
   # GNU ld 2.40 writes the delay-load descriptors but leaves data directory 13 empty (Perl's
   # cpan/Win32 build patches it the same way): point it at dlltool's descriptor and the zero one
   # after it (src/deps/nulldelay.c), as Microsoft's linker would.

@@ -629,7 +629,13 @@ fn dll_row(h: &mut Html, file: usize, source: &SourceFile, g: &DllGroup, first_o
             h.el("span", "muted", &format!(" and {} more", kit::grouped(g.more_names)));
         }
         h.close("td");
-        kit::cell(h, "", &g.basis);
+        h.open("td", "").text_max(&g.basis, CELL_BYTES);
+        if !g.dependencies.is_empty() {
+            h.open("div", "muted")
+                .text_max(&format!("needs: {}", g.dependencies.join("; ")), CELL_BYTES)
+                .close("div");
+        }
+        h.close("td");
         h.open("td", "n").num(g.places);
         if g.by_status.iter().filter(|n| **n > 0).count() > 1 {
             h.open("div", "muted");
@@ -893,6 +899,34 @@ fn evidence(e: &Evidence) -> String {
             bitness,
             reason,
         } => format!("path: {path} lies in `{pattern}`, a {bitness} folder: {reason}"),
+        Evidence::Dependency {
+            configured,
+            process,
+            chain,
+            win32_error,
+            found,
+            searched,
+            not_searched,
+            ..
+        } => {
+            let mut text = format!(
+                "dependency chain in the {process}: {} (of {configured})",
+                chain.join(" -> ")
+            );
+            if let Some(code) = win32_error {
+                text.push_str(&format!("; Win32 error {code}"));
+            }
+            if let Some(found) = found {
+                text.push_str(&format!("; found at {found}"));
+            }
+            if !searched.is_empty() {
+                text.push_str(&format!("; searched {}", searched.join(", ")));
+            }
+            if !not_searched.is_empty() {
+                text.push_str(&format!("; not searched: {}", not_searched.join("; ")));
+            }
+            text
+        }
     }
 }
 

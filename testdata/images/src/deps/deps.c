@@ -21,7 +21,7 @@ DWORD __stdcall HelperByOrdinal(DWORD x) { return x; }
 #endif
 
 #if defined(EXT_HELPER) || defined(EXT_ORDINAL) || defined(EXT_DELAY) || defined(EXT_VISTA) \
-    || defined(EXT_VC80) || defined(FORWARDER)
+    || defined(EXT_VC80) || defined(FORWARDER) || defined(EXT_UCRT) || defined(CRT_HEAP)
 BOOL __stdcall GetExtensionVersion(void *version) { return 1; }
 BOOL __stdcall TerminateExtension(DWORD flags) { return 1; }
 #endif
@@ -59,9 +59,10 @@ DWORD __stdcall HttpExtensionProc(void *ecb) {
 }
 #endif
 
-#ifdef EXT_VC80
+#if defined(EXT_VC80) || defined(EXT_UCRT)
 /* What a Visual C++ 2005 SP1 build with /MD imports: the CRT from MSVCR80.dll, found through the
- * manifest (vc80.rc) in WinSxS. */
+ * manifest (vc80.rc) in WinSxS. EXT_UCRT: the same calls against the Universal CRT's
+ * api-ms-win-crt-heap-l1-1-0.dll, as a Visual C++ 2015 or later build imports them. */
 __declspec(dllimport) void *__cdecl malloc(__SIZE_TYPE__ size);
 __declspec(dllimport) void __cdecl free(void *block);
 DWORD __stdcall HttpExtensionProc(void *ecb) {
@@ -73,5 +74,17 @@ DWORD __stdcall HttpExtensionProc(void *ecb) {
 
 #ifdef FORWARDER
 /* forwarder.dll: an extension whose other exports are forwarders (forwarder.def). */
+DWORD __stdcall HttpExtensionProc(void *ecb) { return 1; }
+#endif
+
+#ifdef UCRTBASE
+/* ucrtbase.dll: the functions api-ms-win-crt-heap-l1-1-0.dll forwards to. */
+void *__cdecl malloc(__SIZE_TYPE__ size) { return 0; }
+void __cdecl free(void *block) {}
+#endif
+
+#ifdef CRT_HEAP
+/* api-ms-win-crt-heap-l1-1-0.dll: only forwarders (crt-heap.def); the extension entry points keep
+ * the linker's export table non-empty for both builds. */
 DWORD __stdcall HttpExtensionProc(void *ecb) { return 1; }
 #endif
