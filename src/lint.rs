@@ -279,7 +279,6 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         }
         None => (Vec::new(), None),
     };
-    let mut unread: Vec<InputFailure> = Vec::new();
     let (schema, definitions, schema_failure) =
         host::decide_schema(resolver.as_mut().and_then(|r| drive_schema(r, &windir.value)));
     if let Some((file, why)) = schema_failure {

@@ -403,13 +403,14 @@ def rule_fixtures():
 
     # MB005: Enable32bitAppOnWin64 (KB895976's spelling; the schema's is Enable32BitAppOnWin64) on a
     # 64-bit server (the restriction list names Framework64) in worker process isolation mode, where
-    # the worker bitness depends on whether IIS reads it; and a name in lower case no verdict reads.
+    # the worker bitness depends on whether IIS reads it; a name in lower case no verdict reads; and
+    # a second spelling of a property the key already sets (no fix: which value IIS takes is unknown).
     fw64_wserl = [f"1,{FW64_20}\\aspnet_isapi.dll,1,ASP.NET v2.0.50727,ASP.NET v2.0.50727"]
     write("rules/MB005-name-case.xml", document(
         header()
         + [web_service(asp_maps() + aspnet_maps(FW64_20), WSERL_BASE + fw64_wserl, deps,
                        {"IIs5IsolationModeEnabled": "FALSE"})]
-        + site(1, "Default Web Site", site_extra={"connectiontimeout": "120"})
+        + site(1, "Default Web Site", site_extra={"connectiontimeout": "120", "serverComment": "Old Site"})
         + pools({"Enable32bitAppOnWin64": "TRUE"}) + global_filters([]) + templates()))
 
     # MB006: names the schema does not define (with the nearest), a property of another key type,

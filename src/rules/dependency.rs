@@ -77,6 +77,7 @@ fn symptom(role: Role, host: Host, code: Option<u32>) -> String {
         (Role::ScriptMap | Role::WildcardMap | Role::DirectUrl, _) => {
             format!("requests it handles fail with 500 ({error})")
         }
+        (Role::WebDav, _) => format!("every WebDAV request (PROPFIND, PUT, MKCOL, ...) fails with 500 ({error})"),
         (Role::CompressionScheme, _) => format!("the compression DLL fails to load ({error})"),
     }
 }

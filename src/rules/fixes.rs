@@ -8,7 +8,8 @@ use crate::diagnostic::Applicability::{self, DisplayOnly, Safe, Unsafe};
 
 /// The kinds of each rule's fixes, most applied first. A rule not listed has no fix.
 pub static FIXES: &[(&str, &[Applicability])] = &[
-    ("MB002", &[DisplayOnly]),
+    ("MB002", &[Safe, DisplayOnly]),
+    ("MB005", &[Safe, Unsafe]),
     ("MB101", &[Unsafe, DisplayOnly]),
     ("MB102", &[Safe, Unsafe, DisplayOnly]),
     ("MB105", &[Safe, Unsafe, DisplayOnly]),
