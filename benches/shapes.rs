@@ -185,10 +185,10 @@ impl Shape {
     fn framework(&self, site: usize) -> &'static str {
         match self.mix {
             Mix::Neither => FW32,
-            Mix::Repoints if site % 3 == 0 => FW64,
+            Mix::Repoints if site.is_multiple_of(3) => FW64,
             Mix::Repoints => FW32,
             Mix::Switch => FW64,
-            Mix::Both if site % 3 == 0 => FW32,
+            Mix::Both if site.is_multiple_of(3) => FW32,
             Mix::Both => FW64,
         }
     }
@@ -314,7 +314,7 @@ impl Shape {
                     ("ServerComment", format!("Customer site {site}")),
                 ],
             );
-            let filtered = self.site_filters > 0 && site % self.filter_every == 0;
+            let filtered = self.site_filters > 0 && site.is_multiple_of(self.filter_every);
             let names: Vec<String> = (0..if filtered { self.site_filters } else { 0 })
                 .map(|f| format!("Filter{f}"))
                 .collect();
@@ -368,13 +368,9 @@ impl Shape {
                 &[("AppPoolAutoStart", "TRUE".into())],
             );
         }
-        let globals: Vec<String> = if self.global_filter_sites > 0 {
-            (0..sites / self.global_filter_sites)
-                .map(|g| format!("Global{g}"))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let globals: Vec<String> = (0..sites.checked_div(self.global_filter_sites).unwrap_or(0))
+            .map(|g| format!("Global{g}"))
+            .collect();
         let mut order = vec!["UrlScan".to_string()];
         if matches!(self.mix, Mix::Switch | Mix::Both) {
             order.push("Acme64".into());
@@ -387,11 +383,7 @@ impl Shape {
             &[("FilterLoadOrder", order.join(","))],
         );
         key(&mut out, "IIsFilter", "/LM/W3SVC/Filters/Compression", &[]);
-        let schemes = if self.scheme_sites > 0 {
-            sites / self.scheme_sites
-        } else {
-            2
-        };
+        let schemes = sites.checked_div(self.scheme_sites).unwrap_or(2);
         for s in 0..schemes {
             let name = match s {
                 0 => "gzip".to_string(),
@@ -403,7 +395,7 @@ impl Shape {
                 "IIsCompressionScheme",
                 &format!("/LM/W3SVC/Filters/Compression/{name}"),
                 &[
-                    ("HcCompressionDll", format!("%windir%\\system32\\inetsrv\\gzip.dll")),
+                    ("HcCompressionDll", "%windir%\\system32\\inetsrv\\gzip.dll".to_string()),
                     ("HcFileExtensions", "htm\r\n\t\t\thtml\r\n\t\t\ttxt".into()),
                 ],
             );
