@@ -46,6 +46,8 @@ pub fn spawned(args: &[String]) -> bool {
 /// One measured run: wall seconds, peak resident memory in bytes, and the bytes it wrote to stdout.
 pub struct Sample {
     pub secs: f64,
+    /// User plus system CPU seconds.
+    pub cpu: f64,
     pub peak: u64,
     pub out: u64,
 }
@@ -68,25 +70,27 @@ pub fn measure(cmd: &mut Command, out: &Path) -> Sample {
     let mut fields = text.split_whitespace();
     let secs: f64 = fields.next().unwrap().parse().unwrap();
     let peak: u64 = fields.next().unwrap().parse().unwrap();
+    let cpu: f64 = fields.next().unwrap().parse().unwrap();
     Sample {
         secs,
+        cpu,
         peak,
         out: std::fs::metadata(out).map_or(0, |m| m.len()),
     }
 }
 
-/// The helper: runs PROGRAM ARGS with stdout to OUT, prints wall seconds and peak bytes.
+/// The helper: runs PROGRAM ARGS with stdout to OUT, prints wall seconds, peak bytes and CPU seconds.
 fn spawn(args: &[String]) {
     let out = Path::new(&args[0]);
     let mut cmd = Command::new(&args[1]);
     cmd.args(&args[2..]);
-    let (secs, peak) = run_direct(&mut cmd, out);
-    println!("{secs} {peak}");
+    let (secs, peak, cpu) = run_direct(&mut cmd, out);
+    println!("{secs} {peak} {cpu}");
 }
 
 #[cfg(unix)]
 #[allow(clippy::zombie_processes)] // reaped by wait4, which also reports the child's peak memory
-fn run_direct(cmd: &mut Command, out: &Path) -> (f64, u64) {
+fn run_direct(cmd: &mut Command, out: &Path) -> (f64, u64, f64) {
     let file = std::fs::File::create(out).unwrap();
     let start = Instant::now();
     let child = cmd.stdout(file).stderr(std::process::Stdio::null()).spawn().unwrap();
@@ -99,13 +103,16 @@ fn run_direct(cmd: &mut Command, out: &Path) -> (f64, u64) {
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) <= 1,
         "{cmd:?} failed: status {status}"
     );
-    (secs, usage.ru_maxrss as u64 * 1024)
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+    (secs, usage.ru_maxrss as u64 * 1024, cpu)
 }
 
 #[cfg(not(unix))]
-fn run_direct(cmd: &mut Command, out: &Path) -> (f64, u64) {
+fn run_direct(cmd: &mut Command, out: &Path) -> (f64, u64, f64) {
     let file = std::fs::File::create(out).unwrap();
     let start = Instant::now();
     cmd.stdout(file).stderr(std::process::Stdio::null()).status().unwrap();
-    (start.elapsed().as_secs_f64(), 0)
+    let secs = start.elapsed().as_secs_f64();
+    (secs, 0, secs)
 }

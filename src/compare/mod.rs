@@ -15,7 +15,7 @@
 
 pub mod image;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -1118,14 +1118,17 @@ fn absent<'a>(node: &'a Node, slots: &Slots<'a>, slot: &Slot<'a>) -> (Option<Arc
 
 fn isapi_set(nodes: &[Node], out: &mut [Vec<Diagnostic>], differing: &mut BTreeSet<String>) {
     let per_node: Vec<Slots> = nodes.iter().map(slots).collect();
-    // Every slot any node writes, once, in the order nodes and entries give them.
+    // Every slot any node writes, once, in the order nodes and entries give them: a slot is new
+    // where it is first met, one lookup an entry (looking it up on every earlier node instead made
+    // the comparison grow with the square of the nodes).
+    let mut met: HashSet<&Slot<'_>> = HashSet::new();
     for (first_node, node) in nodes.iter().enumerate() {
         for (first_entry, entry) in node.linted.isapi.entries.iter().enumerate() {
             let slot = slot_of(node, entry);
-            let Some((dll, i)) = per_node[first_node].get(&slot) else {
+            let Some((written, (dll, i))) = per_node[first_node].get_key_value(&slot) else {
                 continue;
             };
-            if *i != first_entry || per_node[..first_node].iter().any(|m| m.contains_key(&slot)) {
+            if *i != first_entry || !met.insert(written) {
                 continue;
             }
             // Most slots agree on every node: tell that with one lookup a node.

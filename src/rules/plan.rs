@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::Context;
@@ -398,10 +398,17 @@ pub(crate) fn path_edit(ctx: &Context<'_>, entry: &IsapiRef, to: &str, escaped_t
     ))
 }
 
-fn push_unique(ops: &mut Vec<MetabaseOp>, op: MetabaseOp) {
-    if !ops.contains(&op) {
-        ops.push(op);
-    }
+/// Keeps the first of each equal operation, in order: what pushing each operation unless already
+/// there gives, in one hashed pass. A switch on a hosting server gathers an operation per repointed
+/// script map (one per site, each site's `Set ScriptMaps` many times over): a linear search for
+/// each was quadratic, 28 s of a `check` at 100,000 sites.
+fn dedup_keep_first(ops: &mut Vec<MetabaseOp>) {
+    let keep: Vec<bool> = {
+        let mut seen: HashSet<&MetabaseOp> = HashSet::with_capacity(ops.len());
+        ops.iter().map(|op| seen.insert(op)).collect()
+    };
+    let mut keep = keep.into_iter();
+    ops.retain(|_| keep.next().unwrap_or(true));
 }
 
 /// The edits that set the worker bitness server-wide.
@@ -494,7 +501,7 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
             return;
         };
         edits.push(edit);
-        push_unique(&mut ops, op);
+        ops.push(op);
         let entry = &ctx.isapi.entries[r.entry];
         if governed(entry.role) && followed.insert((&*entry.path, &*r.to), ()).is_none() {
             match lockdown::follow(ctx, &entry.path, &r.to) {
@@ -506,7 +513,7 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
     }
     if let Some((e, op)) = (!added.is_empty()).then(|| lockdown::append(ctx, &added)).flatten() {
         edits.push(e);
-        push_unique(&mut ops, op);
+        ops.push(op);
     }
     let unknown = unknown_bitness(ctx, plan);
     let regiis = aspnet_regiis(ctx, plan.target);
@@ -574,9 +581,8 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
         fix.applicability = Applicability::DisplayOnly;
     }
     edits.extend(switch_edits);
-    for op in switch_ops {
-        push_unique(&mut ops, op);
-    }
+    ops.extend(switch_ops);
+    dedup_keep_first(&mut ops);
     fix.edits = edits;
     fix.ops = ops;
     fix.restart = true;
@@ -693,5 +699,33 @@ mod tests {
             "FrontPage Server Extensions 2002"
         );
         assert!(component(r"C:\Program Files\Acme\x.dll").is_none());
+    }
+
+    proptest::proptest! {
+        /// The hashed de-duplication keeps what a linear search before each push kept, in order.
+        #[test]
+        fn dedup_keeps_the_first_of_each(picks in proptest::collection::vec((0u8..3, 0u8..6, 0u8..3), 0..60)) {
+            let ops: Vec<MetabaseOp> = picks
+                .iter()
+                .map(|&(kind, location, property)| {
+                    let location = format!("/LM/W3SVC/{location}/ROOT");
+                    let property = ["ScriptMaps", "FilterPath", "Enable32bitAppOnWin64"][property as usize].to_string();
+                    match kind {
+                        0 => MetabaseOp::Set { location, property },
+                        1 => MetabaseOp::Delete { location, property },
+                        _ => MetabaseOp::CreateKey { location, key_type: property },
+                    }
+                })
+                .collect();
+            let mut linear: Vec<MetabaseOp> = Vec::new();
+            for op in &ops {
+                if !linear.contains(op) {
+                    linear.push(op.clone());
+                }
+            }
+            let mut hashed = ops;
+            dedup_keep_first(&mut hashed);
+            proptest::prop_assert_eq!(hashed, linear);
+        }
     }
 }
