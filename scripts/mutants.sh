@@ -9,10 +9,12 @@
 # Environment:
 #   MUTANTS_JOBS      parallel builds (default 1: every mutant builds the crate)
 #   MUTANTS_TIMEOUT   seconds a mutant's tests may take (default 600)
-#   MUTANTS_TESTS     cargo test selection for every mutant, e.g. "--lib --test fixes"
-#                     (default: the whole suite; a mutant missed under a selection is re-checked
-#                     with the whole suite before it is called missed)
+#   MUTANTS_TESTS     the targets every mutant builds and tests, as cargo arguments, e.g.
+#                     "--lib --test fixes" (default: the whole suite). A mutant missed under a
+#                     selection is re-checked with the whole suite before it is called missed.
 #   MUTANTS_OUT       where cargo-mutants writes mutants.out (default target/mutants)
+#   MUTANTS_IN_PLACE  1: mutate this tree and build in its target/ (fast on a warm tree; build or
+#                     edit nothing here meanwhile)
 #   MUTANTS_TMP       where the tree is copied to build each mutant (default target/mutants-tmp;
 #                     deleted afterwards)
 #
@@ -57,9 +59,17 @@ export PROPTEST_DISABLE_FAILURE_PERSISTENCE=1
 # Snapshots: a mutant's output is a failure, never a new snapshot.
 export INSTA_UPDATE=no INSTA_FORCE_PASS=0
 
-ARGS=(--jobs "${MUTANTS_JOBS:-1}" --timeout "${MUTANTS_TIMEOUT:-600}" --output "$OUT" --no-shuffle)
+ARGS=(--timeout "${MUTANTS_TIMEOUT:-600}" --output "$OUT" --no-shuffle)
+if [[ ${MUTANTS_IN_PLACE:-0} == 1 ]]; then
+    # Mutate the working tree itself and build in its warm target/: no copy, no cold build, but
+    # nothing else may build or edit here until the run ends (cargo-mutants restores each file).
+    ARGS+=(--in-place)
+else
+    ARGS+=(--jobs "${MUTANTS_JOBS:-1}")
+fi
 if [[ $FULL == 1 ]]; then
-    for f in "${FILES[@]}"; do ARGS+=(--file "$f"); done
+    # --file would add to the configuration's examine_globs; a name regex narrows them instead.
+    for f in "${FILES[@]}"; do ARGS+=(--re "^${f//./\\.}"); done
 else
     DIFF=$OUT/since-base.diff
     git diff "$BASE" -- src/ >"$DIFF"
@@ -70,10 +80,13 @@ else
     ARGS+=(--in-diff "$DIFF")
 fi
 
+# The test selection goes to every cargo command, so the build too makes only what the tests run.
+# shellcheck disable=SC2086 # MUTANTS_TESTS is a list of cargo arguments
+for arg in ${MUTANTS_TESTS:-}; do ARGS+=("--cargo-arg=$arg"); done
+
 before=$(git status --porcelain -- tests/ testdata/)
 status=0
-# shellcheck disable=SC2086 # MUTANTS_TESTS is a list of cargo test arguments
-cargo mutants "${ARGS[@]}" "${EXTRA[@]}" -- ${MUTANTS_TESTS:-} || status=$?
+cargo mutants "${ARGS[@]}" "${EXTRA[@]}" || status=$?
 after=$(git status --porcelain -- tests/ testdata/)
 if [[ $before != "$after" ]]; then
     echo "error: the mutation run changed files under tests/ or testdata/:" >&2

@@ -618,6 +618,25 @@ mod tests {
     }
 
     #[test]
+    fn each_problem_says_what_is_wrong_with_the_path() {
+        // The words are what the administrator reads of a path mblint cannot follow: each names
+        // its own problem.
+        assert_eq!(
+            PathProblem::Relative.describe(),
+            "is not an absolute path: the worker process has no defined current directory to resolve it against"
+        );
+        assert!(
+            PathProblem::Variable { name: "windir".into() }
+                .describe()
+                .starts_with("contains %windir%, which IIS 6 does not expand")
+        );
+        assert_eq!(
+            PathProblem::UnmappedDrive { drive: 'E' }.describe(),
+            "is on drive E:, which no --drive mapping covers"
+        );
+    }
+
+    #[test]
     fn a_drive_letter_is_one_letter_and_a_colon() {
         // `v2\isapi.dll` is relative, not `V:\isapi.dll`; a one-character path is relative too,
         // and reading its second byte must not panic.
