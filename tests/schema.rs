@@ -177,7 +177,10 @@ fn a_name_in_the_wrong_case_is_an_error_until_fixed_and_the_fix_writes_the_schem
         .iter()
         .filter(|d| d["code"] == "MB005")
         .collect();
-    assert_eq!(mb005.len(), 2, "{json}");
+    // Enable32bitAppOnWin64, connectiontimeout, and serverComment beside ServerComment (no fix).
+    assert_eq!(mb005.len(), 3, "{json}");
+    let twice = mb005.iter().find(|d| d["attribute"] == "serverComment").unwrap();
+    assert!(twice["fix"].is_null(), "{twice}");
     let e32 = mb005
         .iter()
         .find(|d| d["attribute"] == "Enable32bitAppOnWin64")
@@ -205,12 +208,23 @@ fn a_name_in_the_wrong_case_is_an_error_until_fixed_and_the_fix_writes_the_schem
     );
     assert!(text.contains("ConnectionTimeout=\"120\""));
     assert!(!text.contains("Enable32bitAppOnWin64") && !text.contains("connectiontimeout"));
+    assert!(
+        text.contains("serverComment=\"Old Site\""),
+        "no fix chooses between two values"
+    );
     let out = mblint()
         .args(["check", "--format", "json"])
         .arg(&file)
         .output()
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(!codes(&json).contains(&"MB005".to_string()), "{json}");
+    let left: Vec<&serde_json::Value> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "MB005")
+        .collect();
+    assert_eq!(left.len(), 1, "only the doubled ServerComment is left: {json}");
+    assert_eq!(left[0]["attribute"], "serverComment");
     assert_eq!(json["files"][0]["worker"]["bitness"], 32, "{json}");
 }

@@ -29,6 +29,10 @@ pub static RULE: Rule = Rule {
 
 const HELP: &str = "the IIS 6.0 documentation says MetaBase.xml is case-sensitive, and no source says whether IIS 6 reads an attribute whose name differs from the schema's only in case as the property or ignores it as a name it does not know: write the schema's spelling (the fix), so that the file means the same either way";
 
+/// The help when the key also sets the property in the schema's spelling: no fix can know which
+/// value the administrator meant.
+const HELP_TWICE: &str = "the IIS 6.0 documentation says MetaBase.xml is case-sensitive, and no source says whether IIS 6 reads an attribute whose name differs from the schema's only in case as the property or ignores it as a name it does not know: delete the spelling whose value is not the one meant (mblint cannot tell which), so that the file means the same either way";
+
 /// Whether the file holds an attribute whose name is a case variant of a schema property: then the
 /// rules run on both readings.
 pub fn has_case_variants(mb: &Metabase, schema: &Schema) -> bool {
@@ -97,7 +101,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
                 )
                 .label("not the schema's spelling")
                 .at(mb, key, Some(attr))
-                .help(HELP)
+                .help(if twice { HELP_TWICE } else { HELP })
                 .fix(fix)
                 .cause(cause),
             );
