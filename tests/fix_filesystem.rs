@@ -428,6 +428,14 @@ fn stray_temporary_files_are_cleaned_up_and_reported() {
         fs::write(dir.path().join(name), b"partial").unwrap();
     }
     let eleven_minutes_ago = std::time::SystemTime::now() - Duration::from_secs(11 * 60);
+    // The running process's file was last written a minute ago: kept, and (on Windows) not a
+    // rename about to happen, which a second mblint would wait for.
+    File::options()
+        .write(true)
+        .open(dir.path().join(&running))
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(60))
+        .unwrap();
     File::options()
         .write(true)
         .open(dir.path().join(&stray_old))

@@ -133,6 +133,18 @@ pub fn lock_waiting(path: &Path, wait: Duration) -> Result<Lock, WriteError> {
     let through_link = fs::symlink_metadata(path).map_err(&io)?.file_type().is_symlink();
     loop {
         let target = fsys::canonical(path).map_err(&io)?;
+        // On Windows a handle open on the file stops another mblint's rename over it (see
+        // `replace`): while one is writing its replacement, this one does not even open the file.
+        if cfg!(windows) && rename_pending(&target) {
+            if Instant::now() >= deadline {
+                return Err(WriteError::Locked {
+                    path: shown,
+                    secs: wait.as_secs(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        }
         let file = match fsys::open_for_lock(&target) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
@@ -482,8 +494,8 @@ fn create_temp(target: &Path, mode: u32) -> io::Result<(PathBuf, File)> {
     }
 }
 
-/// Whether a running mblint has a temporary file for `target` in its folder: it holds the lock, or
-/// is about to rename that file over `target`. Called by [`lock_waiting`] before this run has
+/// Whether a running mblint has a temporary file for `target` in its folder, written to in the last
+/// [`PENDING_AGE`]: it holds the lock, or is about to rename that file over `target`. Called by [`lock_waiting`] before this run has
 /// made any, so a temporary file of this process is another thread's.
 fn rename_pending(target: &Path) -> bool {
     let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
@@ -500,12 +512,16 @@ fn rename_pending(target: &Path) -> bool {
             .ok()
             .and_then(|m| m.modified().ok())
             .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age <= STRAY_AGE);
+            .is_some_and(|age| age <= PENDING_AGE);
         entry_name.starts_with(&prefix)
             && temp_pid(&entry_name).is_some_and(|pid| fsys::process_alive(pid) == Some(true))
             && fresh
     })
 }
+
+/// A temporary file written to within this long is one whose rename is pending: the time from its
+/// last write to the rename is a backup's write and the identity check's read of the file.
+const PENDING_AGE: Duration = Duration::from_secs(30);
 
 /// How long a rename over a file another handle holds open is retried (Windows: a second mblint
 /// between taking the lock and letting go of it, an indexer, antivirus).

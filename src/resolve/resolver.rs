@@ -140,7 +140,10 @@ enum Located {
 
 /// A host path under the canonical `root`, shown under the root as given.
 fn shown(root: &Path, shown_root: &Path, file: PathBuf) -> PathBuf {
-    file.strip_prefix(root).map_or(file.clone(), |rel| shown_root.join(rel))
+    file.strip_prefix(root).map_or(file.clone(), |rel| {
+        rel.components()
+            .fold(shown_root.to_path_buf(), |p, c| fsys::child(&p, c.as_os_str()))
+    })
 }
 
 /// What reading a file on a mapped drive found.
