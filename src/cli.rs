@@ -1346,7 +1346,7 @@ const INSPECT_MAX_DEPTH: usize = 64;
 /// is listed under its own name); one that leads outside, or nowhere, is listed as not read.
 fn images_under(root: &std::path::Path) -> Vec<(PathBuf, Option<String>)> {
     let mut found: Vec<(PathBuf, Option<String>)> = Vec::new();
-    let inside = match std::fs::canonicalize(root) {
+    let inside = match crate::resolve::fsys::canonical(root) {
         Ok(p) => p,
         Err(e) => return vec![(root.to_path_buf(), Some(format!("cannot read: {e}")))],
     };
@@ -1383,7 +1383,7 @@ fn images_under(root: &std::path::Path) -> Vec<(PathBuf, Option<String>)> {
                     continue;
                 }
             };
-            let path = entry.path();
+            let path = fsys::child(&dir, entry.file_name());
             let kind = match entry.file_type() {
                 Ok(kind) => kind,
                 Err(e) => {
@@ -1404,7 +1404,7 @@ fn images_under(root: &std::path::Path) -> Vec<(PathBuf, Option<String>)> {
                 if !is_image(&path) {
                     continue;
                 }
-                match std::fs::canonicalize(&path) {
+                match crate::resolve::fsys::canonical(&path) {
                     Ok(target) if target.starts_with(&inside) => found.push((path, None)),
                     Ok(_) => found.push((path, Some("a link that leads outside the folder: not followed".into()))),
                     Err(e) => found.push((path, Some(format!("a link that leads nowhere readable: {e}")))),

@@ -14,9 +14,10 @@ fn mblint() -> Command {
 
 /// The node folders of a farm fixture, in name order.
 fn nodes(farm: &str) -> Vec<String> {
+    // Spelled with `/` on every platform: the snapshots name the nodes' files so.
     let mut out: Vec<String> = std::fs::read_dir(format!("testdata/farms/{farm}"))
         .unwrap()
-        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .map(|e| format!("testdata/farms/{farm}/{}", e.unwrap().file_name().to_string_lossy()))
         .collect();
     out.sort();
     out
@@ -456,6 +457,7 @@ fn check_never_reports_drift() {
     }
 }
 
+#[cfg(unix)]
 fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
@@ -469,6 +471,9 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
+// Control characters in file names: NTFS forbids them (Win32 error 123), so there is nothing to
+// stage on Windows.
+#[cfg(unix)]
 #[test]
 fn node_names_from_folders_reach_the_terminal_escaped() {
     let dir = tempfile::tempdir().unwrap();

@@ -6,9 +6,19 @@ use std::path::Path;
 use mblint::lint::{FileReport, lint_bytes};
 use mblint::report::{json, text};
 
+/// The fixture's path below `testdata/metabases`, with `/`: the same on every platform, however
+/// the glob spelled the root (under Wine, `CARGO_MANIFEST_DIR` is a unix path and the glob's a
+/// drive path).
 fn fixture_name(path: &Path) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/metabases");
-    path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/")
+    let parts: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let at = parts
+        .windows(2)
+        .rposition(|w| w[0] == "testdata" && w[1] == "metabases")
+        .unwrap_or_else(|| panic!("{} is not under testdata/metabases", path.display()));
+    parts[at + 2..].join("/")
 }
 
 fn render_text(report: FileReport) -> String {

@@ -643,7 +643,8 @@ fn a_current_file_older_than_its_history_is_judged_with_a_warning() {
 }
 
 /// Checks that `out`, the report of a failed run in `format`, is well formed and lists the input
-/// that failed with `why`.
+/// that failed with `why`. (Used by the unix-only tests, whose failures need unix permissions.)
+#[cfg(unix)]
 fn assert_failure_report(format: &str, out: &str, why: &str, what: &str) {
     assert!(!out.is_empty(), "{what} {format}: no report");
     match format {

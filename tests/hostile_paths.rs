@@ -112,6 +112,9 @@ fn spellings_win32_reads_otherwise_are_in_doubt_not_clean() {
     assert_eq!(codes(files, r"\\?\C:\Filters\f.dll."), ["MB201", "MB206"]);
 }
 
+// The drive copy needs a file whose name ends in a dot, which Win32 strips on creation: only a unix
+// file system holds one.
+#[cfg(unix)]
 #[test]
 fn a_file_spelled_as_written_is_what_iis_6_loads() {
     // The drive holds `f.dll.` (a 32-bit build, made through `\\?\`) beside `f.dll` (64-bit): IIS 6

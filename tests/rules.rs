@@ -72,6 +72,11 @@ fn every_rule_fires_on_its_positive_fixture() {
     let covered: BTreeSet<&str> = POSITIVE.iter().map(|(c, _)| *c).collect();
     assert_eq!(registered, covered, "every registered rule has a positive fixture");
     for (code, fixture) in POSITIVE {
+        // The fixture's escape is a symbolic link in the repository; Windows (and Wine, which
+        // follows unix links where Windows would see a reparse point) cannot stage it.
+        if cfg!(windows) && fixture.ends_with("link-outside") {
+            continue;
+        }
         assert!(codes(fixture).contains(code), "{code} does not fire on {fixture}");
     }
 }

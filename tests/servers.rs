@@ -101,6 +101,11 @@ fn every_scenario_gives_its_findings() {
     let listed: BTreeSet<String> = expected.iter().map(|(s, _)| s.to_string()).collect();
     assert_eq!(on_disk, listed, "every scenario folder is listed here");
     for (scenario, want) in expected {
+        // Its escape is a symbolic link in the repository, which Wine follows as unix does for
+        // it: nothing to stage on Windows (tests/rules.rs skips it there too).
+        if cfg!(windows) && *scenario == "link-outside" {
+            continue;
+        }
         let report = check(scenario);
         let want: BTreeSet<&str> = want.iter().copied().collect();
         assert_eq!(codes(&report), want, "{scenario}");

@@ -20,22 +20,20 @@
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+#[cfg(unix)]
 use std::time::Duration;
 
 use crate::config::{Configs, Origin};
 
 /// How long a write to a FIFO waits for a process to open it for reading.
+#[cfg(unix)]
 pub const FIFO_READER_WAIT: Duration = Duration::from_secs(5);
 
 /// What identifies a file, however it is named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Identity {
-    /// Device and inode.
-    #[cfg(unix)]
+    /// Device and inode (on Windows: volume serial number and file index).
     Inode(u64, u64),
-    /// Where the platform has no inode numbers.
-    #[cfg(not(unix))]
-    Canonical(PathBuf),
 }
 
 #[cfg(unix)]
@@ -44,9 +42,17 @@ fn identity(meta: &std::fs::Metadata, _: &Path) -> Option<Identity> {
     Some(Identity::Inode(meta.dev(), meta.ino()))
 }
 
-#[cfg(not(unix))]
+/// The volume serial number and file index (Windows' inode), read through a handle that asks only
+/// for attributes: the same file under any name (a hard link, a short name, another letter case).
+#[cfg(windows)]
 fn identity(_: &std::fs::Metadata, path: &Path) -> Option<Identity> {
-    std::fs::canonicalize(path).ok().map(Identity::Canonical)
+    use std::os::windows::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .access_mode(windows_sys::Win32::Storage::FileSystem::FILE_READ_ATTRIBUTES)
+        .open(path)
+        .ok()?;
+    let id = crate::resolve::fsys::file_id(&file).ok()?;
+    Some(Identity::Inode(id.dev, id.ino))
 }
 
 /// The identity of the regular file at `path` (a link followed); `None` when there is none.
@@ -62,7 +68,9 @@ fn identity_of(path: &Path) -> Option<Identity> {
 enum Kind {
     /// A regular file, or nothing yet: written whole and renamed over it.
     File,
-    /// A character device or a FIFO: written to, never replaced.
+    /// A character device or a FIFO: written to, never replaced. (Unix only: on Windows an output
+    /// is a file or nothing; `NUL` and `CON` are refused as not files.)
+    #[cfg_attr(not(unix), allow(dead_code))]
     Stream,
 }
 
@@ -103,7 +111,8 @@ fn kind(path: &Path) -> Result<Kind, String> {
         return Err("is a folder: name a file".into());
     }
     if ft.is_symlink() {
-        let target = std::fs::canonicalize(path).map_or_else(|_| "nothing".to_string(), |t| t.display().to_string());
+        let target =
+            crate::resolve::fsys::canonical(path).map_or_else(|_| "nothing".to_string(), |t| t.display().to_string());
         return match std::fs::metadata(path) {
             Err(e) => Err(format!("is a symbolic link that leads nowhere ({e}): name a file")),
             Ok(to) => match (to.is_dir(), to.is_file(), special(&to.file_type())) {
@@ -187,14 +196,14 @@ pub struct Guard {
 
 /// A path made canonical as far as it exists: its folder's canonical path and its own name.
 fn canonical_place(path: &Path) -> Option<PathBuf> {
-    if let Ok(full) = std::fs::canonicalize(path) {
+    if let Ok(full) = crate::resolve::fsys::canonical(path) {
         return Some(full);
     }
     let folder = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    Some(std::fs::canonicalize(folder).ok()?.join(path.file_name()?))
+    Some(crate::resolve::fsys::canonical(folder).ok()?.join(path.file_name()?))
 }
 
 impl Guard {
@@ -210,7 +219,7 @@ impl Guard {
     /// Records a folder the run reads as a whole: a drive copy or a mapped drive, where any DLL the
     /// metabase names may be read. Nothing is written inside it.
     pub fn reads_tree(&mut self, what: String, folder: &Path) {
-        if let Ok(canonical) = std::fs::canonicalize(folder) {
+        if let Ok(canonical) = crate::resolve::fsys::canonical(folder) {
             self.trees.push((canonical, what));
         }
     }
@@ -259,7 +268,7 @@ impl Guard {
                     .filter(|p| !p.as_os_str().is_empty())
                     .unwrap_or(Path::new("."));
                 (
-                    std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf()),
+                    crate::resolve::fsys::canonical(folder).unwrap_or_else(|_| folder.to_path_buf()),
                     path.file_name().unwrap_or_default().to_os_string(),
                 )
             })

@@ -394,7 +394,7 @@ fn load(spec: &NodeSpec) -> Result<Loaded, lint::InputError> {
     }
     Ok(Loaded::Parsed(Box::new(Node {
         name: spec.name.clone(),
-        canonical: std::fs::canonicalize(&input.metabase).ok(),
+        canonical: crate::resolve::fsys::canonical(&input.metabase).ok(),
         file: Arc::from(name),
         mb,
         linted,

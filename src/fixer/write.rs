@@ -45,6 +45,10 @@ pub enum WriteError {
     ReadOnly { path: String },
     #[error("{path} is being fixed by another mblint (still locked after {secs} s); nothing written")]
     Locked { path: String, secs: u64 },
+    #[error(
+        "{path}: its permissions (owner and DACL) could not be given to the fixed file ({reason}); nothing written, since the fixed file would have the folder's permissions instead (run as a user who may set the file's owner, or apply the fixes with --script adsutil)"
+    )]
+    Permissions { path: String, reason: String },
     #[error("cannot write {path}: {source}; the original is unchanged")]
     Io {
         path: String,
@@ -87,6 +91,9 @@ pub struct Lock {
     file: File,
     id: FileId,
     owner: Ownership,
+    /// The owner and DACL every file written in its place gets.
+    #[cfg(windows)]
+    security: fsys::Security,
     cleaned: Vec<PathBuf>,
 }
 
@@ -125,7 +132,19 @@ pub fn lock_waiting(path: &Path, wait: Duration) -> Result<Lock, WriteError> {
     let deadline = Instant::now() + wait;
     let through_link = fs::symlink_metadata(path).map_err(&io)?.file_type().is_symlink();
     loop {
-        let target = fs::canonicalize(path).map_err(&io)?;
+        let target = fsys::canonical(path).map_err(&io)?;
+        // On Windows a handle open on the file stops another mblint's rename over it (see
+        // `replace`): while one is writing its replacement, this one does not even open the file.
+        if cfg!(windows) && rename_pending(&target) {
+            if Instant::now() >= deadline {
+                return Err(WriteError::Locked {
+                    path: shown,
+                    secs: wait.as_secs(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        }
         let file = match fsys::open_for_lock(&target) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
@@ -146,20 +165,41 @@ pub fn lock_waiting(path: &Path, wait: Duration) -> Result<Lock, WriteError> {
         // The lock holds only if the locked file is still the one at the path: another mblint may
         // have renamed a new file over it while this one waited.
         let meta = file.metadata().map_err(&io)?;
-        let id = fsys::file_id(&meta);
-        let now = fs::symlink_metadata(&target).map(|m| fsys::file_id(&m));
+        let id = fsys::file_id(&file).map_err(&io)?;
+        let now = fsys::file_id_at(&target);
+        // On Windows another mblint closes its lock just before its rename (see `replace`): while
+        // its temporary file is still there, the file is about to be replaced, so this one lets go
+        // (its open handle would stop that rename) and waits for the new file.
+        if cfg!(windows) && now.is_ok() && rename_pending(&target) {
+            drop(file);
+            if Instant::now() >= deadline {
+                return Err(WriteError::Locked {
+                    path: shown,
+                    secs: wait.as_secs(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        }
         if now.is_ok_and(|now| (now.dev, now.ino) == (id.dev, id.ino)) {
             if meta.permissions().readonly() {
                 return Err(WriteError::ReadOnly { path: shown });
             }
+            #[cfg(windows)]
+            let security = fsys::security(&file).map_err(|e| WriteError::Permissions {
+                path: shown.clone(),
+                reason: format!("they cannot be read: {e}"),
+            })?;
             let cleaned = clean_strays(target.parent().unwrap_or(Path::new(".")));
             return Ok(Lock {
                 given: path.to_path_buf(),
                 target,
                 through_link,
-                owner: fsys::ownership(&meta),
+                owner: fsys::ownership(&file).map_err(&io)?,
                 file,
                 id,
+                #[cfg(windows)]
+                security,
                 cleaned,
             });
         }
@@ -202,14 +242,15 @@ impl Lock {
     /// the original is kept beside it first (`<name>.bak`, or `.bak.N` if that exists). On error
     /// nothing is left behind: no temporary file, no backup, the file untouched.
     pub fn replace(
-        &self,
+        self,
         original: &[u8],
         new: &[u8],
         backup: bool,
         sink: &mut dyn Sink,
     ) -> Result<Written, WriteError> {
         let target = &self.target;
-        let io = io_error(&self.given);
+        let given = self.given.clone();
+        let io = |e: io::Error| write_error(&given, e);
         let dir = target.parent().unwrap_or(Path::new("."));
         let mut warnings = Vec::new();
         if self.owner.nlink > 1 {
@@ -230,7 +271,7 @@ impl Lock {
             let mut backup_warnings = Vec::new();
             let made = self
                 .temp_with(original, sink, &mut backup_warnings)
-                .and_then(|b| link_free_name(&b, target, ".bak"));
+                .and_then(|b| self.name_backup(&b, original, sink, &mut backup_warnings, fsys::rename_noreplace));
             match made {
                 Ok(b) => {
                     let fresh: Vec<String> = backup_warnings
@@ -258,7 +299,16 @@ impl Lock {
             cleanup(backup_path.as_deref());
             return Err(e);
         }
-        if let Err(e) = fs::rename(&temp, target) {
+        // Windows renames over a file only when no handle to it is open: on an SMB share, and
+        // locally before the POSIX rename semantics of Windows 10 1607 (FILE_RENAME_FLAG_POSIX_SEMANTICS,
+        // https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/ntifs/ns-ntifs-_file_rename_information),
+        // MoveFileExW fails with "Access is denied" otherwise. So the lock (and its handle) goes
+        // first: a second mblint that takes it in the moment before the rename reads the old file,
+        // and its own identity check refuses once the rename has replaced it. On unix the lock is
+        // held through the rename, so a waiting mblint reads the result.
+        #[cfg(windows)]
+        drop(self.file);
+        if let Err(e) = rename_over(&temp, target) {
             cleanup(backup_path.as_deref());
             return Err(io(e));
         }
@@ -285,8 +335,8 @@ impl Lock {
             Ok(false) => return Err(WriteError::Changed { path: shown }),
             Err(source) => return Err(WriteError::Io { path: shown, source }),
         }
-        match fs::symlink_metadata(&self.target) {
-            Ok(meta) if fsys::file_id(&meta) == self.id => Ok(()),
+        match fsys::file_id_at(&self.target) {
+            Ok(now) if now == self.id => Ok(()),
             Ok(_) => Err(WriteError::Changed { path: shown }),
             Err(source) => Err(WriteError::Io { path: shown, source }),
         }
@@ -298,6 +348,7 @@ impl Lock {
     fn temp_with(&self, bytes: &[u8], sink: &mut dyn Sink, warnings: &mut Vec<String>) -> io::Result<PathBuf> {
         let (temp, mut file) = create_temp(&self.target, self.owner.mode)?;
         let result = (|| {
+            self.keep_security(&file)?;
             let mode = self.keep_metadata(&file, warnings);
             fsys::set_mode(&file, mode)?;
             sink.write(&mut file, bytes)?;
@@ -310,6 +361,68 @@ impl Lock {
                 let _ = fs::remove_file(&temp);
                 Err(e)
             }
+        }
+    }
+
+    /// Gives a new file the locked file's owner and DACL (Windows), checked by reading them back;
+    /// an error carrying [`PermissionsNotKept`] when it cannot. Nothing to do on unix, where
+    /// [`Lock::keep_metadata`] keeps owner, group, mode and ACLs (extended attributes).
+    #[cfg(windows)]
+    fn keep_security(&self, file: &File) -> io::Result<()> {
+        fsys::set_security(file, &self.security)
+            .map_err(|e| io::Error::new(io::ErrorKind::PermissionDenied, PermissionsNotKept(e.to_string())))
+    }
+
+    #[cfg(not(windows))]
+    fn keep_security(&self, _: &File) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Gives the backup's temporary file `temp` the first free name of `<target>.bak`,
+    /// `<target>.bak.1`, ... with `rename` (which never replaces: see [`fsys::rename_noreplace`]).
+    /// Where that cannot be done at all (no hard links on FAT, exFAT and some SMB servers, no
+    /// `renameat2` either), the backup is written again under the free name, created new, like the
+    /// file: same owner, permissions and sync. `temp` is gone afterwards either way.
+    fn name_backup(
+        &self,
+        temp: &Path,
+        original: &[u8],
+        sink: &mut dyn Sink,
+        warnings: &mut Vec<String>,
+        rename: impl Fn(&Path, &Path) -> io::Result<()>,
+    ) -> io::Result<PathBuf> {
+        match link_free_name(temp, &self.target, ".bak", &rename) {
+            Err(e) if cannot_rename_without_replacing(&e) => {}
+            other => return other,
+        }
+        let _ = fs::remove_file(temp);
+        let base = format!("{}.bak", self.target.display());
+        let mut n = 0u64;
+        loop {
+            let candidate = PathBuf::from(if n == 0 { base.clone() } else { format!("{base}.{n}") });
+            let mut file = match fsys::create_new(&candidate, self.owner.mode) {
+                Ok(file) => file,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    n += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let result = (|| {
+                self.keep_security(&file)?;
+                let mode = self.keep_metadata(&file, warnings);
+                fsys::set_mode(&file, mode)?;
+                sink.write(&mut file, original)?;
+                file.sync_all()
+            })();
+            drop(file);
+            return match result {
+                Ok(()) => Ok(candidate),
+                Err(e) => {
+                    let _ = fs::remove_file(&candidate);
+                    Err(e)
+                }
+            };
         }
     }
 
@@ -381,15 +494,106 @@ fn create_temp(target: &Path, mode: u32) -> io::Result<(PathBuf, File)> {
     }
 }
 
+/// Whether a running mblint has a temporary file for `target` in its folder, written to in the last
+/// [`PENDING_AGE`]: it holds the lock, or is about to rename that file over `target`. Called by [`lock_waiting`] before this run has
+/// made any, so a temporary file of this process is another thread's.
+fn rename_pending(target: &Path) -> bool {
+    let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
+        return false;
+    };
+    let prefix = format!(".{}{TEMP_MARK}", name.to_string_lossy());
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let entry_name = entry.file_name().to_string_lossy().into_owned();
+        let fresh = entry
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age <= PENDING_AGE);
+        entry_name.starts_with(&prefix)
+            && temp_pid(&entry_name).is_some_and(|pid| fsys::process_alive(pid) == Some(true))
+            && fresh
+    })
+}
+
+/// A temporary file written to within this long is one whose rename is pending: the time from its
+/// last write to the rename is a backup's write and the identity check's read of the file.
+const PENDING_AGE: Duration = Duration::from_secs(30);
+
+/// How long a rename over a file another handle holds open is retried (Windows: a second mblint
+/// between taking the lock and letting go of it, an indexer, antivirus).
+const RENAME_RETRY: Duration = Duration::from_secs(5);
+
+/// [`fsys::rename_replace`], retried for up to [`RENAME_RETRY`] while Windows refuses it because
+/// the file is open elsewhere ("Access is denied", ERROR_ACCESS_DENIED; ERROR_SHARING_VIOLATION).
+fn rename_over(temp: &Path, target: &Path) -> io::Result<()> {
+    let deadline = Instant::now() + RENAME_RETRY;
+    loop {
+        match fsys::rename_replace(temp, target) {
+            Err(e) if cfg!(windows) && matches!(e.raw_os_error(), Some(5 | 32)) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The error for `e` writing `given`: [`WriteError::Permissions`] when the security descriptor
+/// could not be kept, else [`WriteError::Io`].
+fn write_error(given: &Path, e: io::Error) -> WriteError {
+    let path = given.display().to_string();
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<PermissionsNotKept>()) {
+        Some(PermissionsNotKept(reason)) => WriteError::Permissions {
+            path,
+            reason: reason.clone(),
+        },
+        None => WriteError::Io { path, source: e },
+    }
+}
+
+/// Why the security descriptor of the file could not be given to its replacement: carried inside
+/// an `io::Error` to [`write_error`].
+#[derive(Debug)]
+struct PermissionsNotKept(String);
+
+impl std::fmt::Display for PermissionsNotKept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PermissionsNotKept {}
+
+/// Whether a rename-without-replacing failed because the file system cannot do one at all (no
+/// hard links, no `RENAME_NOREPLACE`), rather than for this file: then the backup is copied.
+fn cannot_rename_without_replacing(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    if matches!(
+        e.raw_os_error(),
+        Some(libc::EPERM | libc::EOPNOTSUPP | libc::ENOSYS | libc::EMLINK)
+    ) {
+        return true;
+    }
+    e.kind() == io::ErrorKind::Unsupported
+}
+
 /// Gives the file `temp` the first free name of `<target><suffix>`, `<target><suffix>.1`, ...,
 /// never replacing or following anything (a name planted meanwhile is skipped). `temp` is removed
 /// on error.
-fn link_free_name(temp: &Path, target: &Path, suffix: &str) -> io::Result<PathBuf> {
+fn link_free_name(
+    temp: &Path,
+    target: &Path,
+    suffix: &str,
+    rename: &dyn Fn(&Path, &Path) -> io::Result<()>,
+) -> io::Result<PathBuf> {
     let base = format!("{}{suffix}", target.display());
     let mut n = 0u64;
     let result = loop {
         let candidate = PathBuf::from(if n == 0 { base.clone() } else { format!("{base}.{n}") });
-        match fsys::rename_noreplace(temp, &candidate) {
+        match rename(temp, &candidate) {
             Ok(()) => break Ok(candidate),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => n += 1,
             Err(e) => break Err(e),
@@ -561,6 +765,148 @@ mod tests {
         assert_eq!(temp_pid("a.mblint-tmp.12.0123456789abcdef"), None);
         assert_eq!(temp_pid(".a.mblint-tmp.12.xyz"), None);
         assert_eq!(temp_pid("MetaBase.xml.mblint-tmp"), None);
+    }
+
+    #[test]
+    fn backups_are_copied_where_names_cannot_be_given_without_replacing() {
+        let (dir, path) = setup();
+        fs::write(dir.path().join("MetaBase.xml.bak"), b"an older backup").unwrap();
+        let lock = lock(&path).unwrap();
+        // A file system without hard links and without RENAME_NOREPLACE (FAT, exFAT, some SMB
+        // servers): every rename-without-replacing fails as unsupported.
+        let unsupported = |_: &Path, _: &Path| -> io::Result<()> {
+            Err(io::Error::new(io::ErrorKind::Unsupported, "no hard links here"))
+        };
+        let mut warnings = Vec::new();
+        let temp = lock.temp_with(b"old", &mut Disk, &mut warnings).unwrap();
+        let backup = lock
+            .name_backup(&temp, b"old", &mut Disk, &mut warnings, unsupported)
+            .unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(
+            backup.to_string_lossy().ends_with("MetaBase.xml.bak.1"),
+            "{}",
+            backup.display()
+        );
+        assert_eq!(fs::read(&backup).unwrap(), b"old");
+        assert_eq!(
+            fs::read(dir.path().join("MetaBase.xml.bak")).unwrap(),
+            b"an older backup",
+            "an existing backup is never replaced"
+        );
+        assert_eq!(
+            leftovers(dir.path()),
+            ["MetaBase.xml", "MetaBase.xml.bak", "MetaBase.xml.bak.1"],
+            "the temporary file is gone"
+        );
+        // Any other failure is the backup's failure: no copy is made.
+        let temp = lock.temp_with(b"old", &mut Disk, &mut warnings).unwrap();
+        let denied = |_: &Path, _: &Path| -> io::Result<()> { Err(io::Error::other("the server said no")) };
+        let err = lock
+            .name_backup(&temp, b"old", &mut Disk, &mut warnings, denied)
+            .unwrap_err();
+        assert!(err.to_string().contains("the server said no"), "{err}");
+        assert_eq!(leftovers(dir.path()).len(), 3);
+    }
+
+    #[test]
+    fn a_copied_backup_that_fails_leaves_nothing() {
+        let (dir, path) = setup();
+        let lock = lock(&path).unwrap();
+        let unsupported =
+            |_: &Path, _: &Path| -> io::Result<()> { Err(io::Error::new(io::ErrorKind::Unsupported, "no links")) };
+        let mut warnings = Vec::new();
+        let temp = lock.temp_with(b"old", &mut Disk, &mut warnings).unwrap();
+        let err = lock
+            .name_backup(&temp, b"old", &mut Full, &mut warnings, unsupported)
+            .unwrap_err();
+        assert!(err.to_string().contains("no space left"), "{err}");
+        assert_eq!(leftovers(dir.path()), ["MetaBase.xml"]);
+    }
+
+    #[test]
+    fn permissions_not_kept_are_their_own_error() {
+        let e = io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            PermissionsNotKept("the owner cannot be set".into()),
+        );
+        let err = write_error(Path::new("C:/m.xml"), e);
+        assert!(matches!(err, WriteError::Permissions { .. }), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("the owner cannot be set") && text.contains("nothing written"),
+            "{text}"
+        );
+        let err = write_error(Path::new("m.xml"), io::Error::other("disk on fire"));
+        assert!(matches!(err, WriteError::Io { .. }), "{err}");
+    }
+
+    /// The fixed file and its backup get MetaBase.xml's own owner and DACL, not the folder's: here
+    /// a protected DACL with three entries, which nothing in the folder would give a new file.
+    #[cfg(windows)]
+    #[test]
+    fn the_owner_and_dacl_are_kept() {
+        use std::os::windows::io::AsRawHandle;
+        use windows_sys::Win32::Security::Authorization::{
+            ConvertStringSecurityDescriptorToSecurityDescriptorW, SDDL_REVISION_1, SE_FILE_OBJECT, SetSecurityInfo,
+        };
+        use windows_sys::Win32::Security::{
+            ACL, DACL_SECURITY_INFORMATION, GetSecurityDescriptorDacl, PROTECTED_DACL_SECURITY_INFORMATION,
+            PSECURITY_DESCRIPTOR,
+        };
+        let (dir, path) = setup();
+        let sddl: Vec<u16> = "D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FA;;;WD)\0".encode_utf16().collect();
+        let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+        let (mut present, mut defaulted) = (0, 0);
+        let mut dacl: *mut ACL = std::ptr::null_mut();
+        // SAFETY: a NUL-terminated SDDL string; out-pointers to locals; `sd` is leaked (a test).
+        unsafe {
+            assert_ne!(
+                ConvertStringSecurityDescriptorToSecurityDescriptorW(
+                    sddl.as_ptr(),
+                    SDDL_REVISION_1,
+                    &mut sd,
+                    std::ptr::null_mut()
+                ),
+                0
+            );
+            assert_ne!(
+                GetSecurityDescriptorDacl(sd, &mut present, &mut dacl, &mut defaulted),
+                0
+            );
+            let file = {
+                use std::os::windows::fs::OpenOptionsExt;
+                use windows_sys::Win32::Storage::FileSystem::{READ_CONTROL, WRITE_DAC};
+                File::options()
+                    .access_mode(READ_CONTROL | WRITE_DAC)
+                    .open(&path)
+                    .unwrap()
+            };
+            let status = SetSecurityInfo(
+                file.as_raw_handle() as _,
+                SE_FILE_OBJECT,
+                DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                dacl,
+                std::ptr::null(),
+            );
+            assert_eq!(status, 0, "SetSecurityInfo");
+        }
+        let before = fsys::security(&File::open(&path).unwrap()).unwrap();
+        let fresh = dir.path().join("fresh.xml");
+        fs::write(&fresh, b"").unwrap();
+        assert_ne!(
+            fsys::security(&File::open(&fresh).unwrap()).unwrap(),
+            before,
+            "a new file in the folder gets other permissions: the test would prove nothing"
+        );
+        fs::remove_file(&fresh).unwrap();
+
+        let backup = replace(&path, b"old", b"new", true, &mut Disk).unwrap().unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        assert_eq!(fsys::security(&File::open(&path).unwrap()).unwrap(), before);
+        assert_eq!(fsys::security(&File::open(&backup).unwrap()).unwrap(), before);
     }
 
     #[cfg(unix)]

@@ -203,8 +203,8 @@ fn find_inetsrv(root: &Path) -> Result<Option<PathBuf>, LayoutError> {
 /// is a MetaBase.xml (any letter case) in the folder the History folder sits in; any other file
 /// (or one whose place cannot be told: reading it then says why) must show it is current.
 fn named(metabase: &Path, folder: &Path) -> Current {
-    let resolved = std::fs::canonicalize(metabase).ok();
-    let home = std::fs::canonicalize(folder).ok();
+    let resolved = crate::resolve::fsys::canonical(metabase).ok();
+    let home = crate::resolve::fsys::canonical(folder).ok();
     let beside = match (&resolved, &home) {
         (Some(file), Some(history)) => {
             file.parent() == history.parent()
@@ -250,7 +250,7 @@ fn entry_any_case(dir: &Path, name: &str) -> io::Result<Option<(PathBuf, EntryKi
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         if entry.file_name().to_string_lossy().eq_ignore_ascii_case(name) {
-            names.push(entry.path());
+            names.push(crate::resolve::fsys::child(dir, entry.file_name()));
         }
     }
     names.sort();
@@ -362,13 +362,13 @@ pub fn list(folder: &Path) -> io::Result<Listing> {
         };
         match parsed {
             Ok((major, minor)) => listing.versions.push(HistoryFile {
-                path: entry.path(),
+                path: crate::resolve::fsys::child(folder, &os_name),
                 name,
                 major,
                 minor,
             }),
             Err(reason) => listing.misnamed.push(Misnamed {
-                path: entry.path().display().to_string(),
+                path: crate::resolve::fsys::child(folder, &os_name).display().to_string(),
                 name,
                 reason: reason.to_string(),
             }),

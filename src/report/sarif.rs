@@ -21,12 +21,14 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// Percent-encodes a path for a URI, keeping `/`.
+/// Percent-encodes a path for a URI, keeping `/`, the unreserved characters and `$` (a sub-delim
+/// RFC 3986 allows in a path segment, and the `$` of `c$` that every admin share has). Everything
+/// else, `:` included, is encoded, so no segment of a relative reference reads as a scheme.
 fn encode(path: &str) -> String {
     let mut out = String::new();
     for b in path.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' | b'$' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -34,32 +36,110 @@ fn encode(path: &str) -> String {
 }
 
 /// The artifact location of a file as named on the command line: relative to `%SRCROOT%` (the
-/// working folder) when it can be, else an absolute `file://` URI.
+/// working folder) when it can be, else an absolute `file:` URI as RFC 8089 writes them.
 pub fn artifact_location(name: &str) -> Value {
-    let path = std::path::Path::new(name);
-    let relative = if path.is_absolute() {
-        std::env::current_dir()
-            .ok()
-            .and_then(|cwd| path.strip_prefix(cwd).ok().map(|p| p.to_path_buf()))
-    } else {
-        Some(path.to_path_buf())
-    };
-    match relative {
-        Some(rel) => {
-            let text = rel.to_string_lossy().replace('\\', "/");
-            let text = text.trim_start_matches("./");
-            json!({ "uri": encode(text), "uriBaseId": "%SRCROOT%" })
-        }
-        None => {
-            let text = name.replace('\\', "/");
-            let text = if text.starts_with('/') {
-                text
-            } else {
-                format!("/{text}")
-            };
-            json!({ "uri": format!("file://{}", encode(&text)) })
+    let cwd = std::env::current_dir().ok();
+    #[cfg(windows)]
+    {
+        // `\reports\x.xml` and `D:x.xml` are relative to a drive, not to the working folder:
+        // made absolute as Windows reads them (GetFullPathNameW, through std::path::absolute).
+        let path = std::path::Path::new(name);
+        if !path.is_absolute()
+            && path
+                .components()
+                .next()
+                .is_some_and(|c| matches!(c, std::path::Component::Prefix(_) | std::path::Component::RootDir))
+            && let Ok(full) = std::path::absolute(path)
+        {
+            return location(&full.to_string_lossy(), cwd.as_deref().and_then(|c| c.to_str()), true);
         }
     }
+    location(name, cwd.as_deref().and_then(|c| c.to_str()), cfg!(windows))
+}
+
+/// A path's root, as a URI sees it: none (relative), the local root, a drive, or a UNC share's host.
+#[derive(Debug, PartialEq)]
+enum Root<'a> {
+    Relative,
+    Local,
+    Drive(char),
+    Host(&'a str),
+}
+
+/// Splits a path into its root and its components (no empty ones, no `.`). With `windows`, `\`
+/// and `/` both separate, and `\\?\C:\`, `\\?\UNC\host\`, `\\host\` and `C:\` are roots (the
+/// share name is the first component after a host); without, only `/` separates and roots.
+fn split(path: &str, windows: bool) -> (Root<'_>, Vec<&str>) {
+    let is_sep = |c: char| c == '/' || (windows && c == '\\');
+    let mut rest = path;
+    let mut root = Root::Relative;
+    if windows {
+        if let Some(r) = rest.strip_prefix(r"\\?\").or_else(|| rest.strip_prefix("//?/")) {
+            rest = r;
+            if let Some(unc) = r.strip_prefix(r"UNC\") {
+                let (host, tail) = unc.split_once('\\').unwrap_or((unc, ""));
+                return (Root::Host(host), components(tail, is_sep));
+            }
+        } else if rest.len() > 2 && rest.starts_with(is_sep) && rest[1..].starts_with(is_sep) {
+            let unc = &rest[2..];
+            let (host, tail) = unc.split_once(is_sep).unwrap_or((unc, ""));
+            return (Root::Host(host), components(tail, is_sep));
+        }
+        let b = rest.as_bytes();
+        if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+            root = Root::Drive(char::from(b[0]).to_ascii_uppercase());
+            rest = &rest[2..];
+        } else if rest.starts_with(is_sep) {
+            root = Root::Local;
+        }
+    } else if rest.starts_with('/') {
+        root = Root::Local;
+    }
+    (root, components(rest, is_sep))
+}
+
+fn components(path: &str, is_sep: impl Fn(char) -> bool) -> Vec<&str> {
+    path.split(is_sep).filter(|c| !c.is_empty() && *c != ".").collect()
+}
+
+/// [`artifact_location`] for a working folder `cwd` and a platform (`windows`: Windows paths,
+/// compared without regard to letter case, as NTFS names them): a pure function, so both
+/// platforms' URIs are tested on each.
+///
+/// RFC 8089 (<https://www.rfc-editor.org/rfc/rfc8089>): a local file is `file:///path`; a DOS
+/// drive path keeps its letter and colon as the first segment, `file:///C:/x.xml` (appendix E.2);
+/// a UNC path puts its host in the authority, `file://iis01/c$/x.xml` (appendix E.3.1, the
+/// "non-local files" form).
+fn location(name: &str, cwd: Option<&str>, windows: bool) -> Value {
+    let (root, parts) = split(name, windows);
+    if root == Root::Relative {
+        // On Windows a relative path with a drive-less root never gets here (made absolute first);
+        // a bare drive-relative `C:x` did not either.
+        return json!({ "uri": encode(&parts.join("/")), "uriBaseId": "%SRCROOT%" });
+    }
+    if let Some((cwd_root, cwd_parts)) = cwd.map(|c| split(c, windows)) {
+        let same = |a: &str, b: &str| {
+            if windows {
+                a.to_lowercase() == b.to_lowercase()
+            } else {
+                a == b
+            }
+        };
+        let same_root = match (&root, &cwd_root) {
+            (Root::Host(a), Root::Host(b)) => same(a, b),
+            (a, b) => a == b,
+        };
+        if same_root && parts.len() > cwd_parts.len() && parts.iter().zip(&cwd_parts).all(|(a, b)| same(a, b)) {
+            return json!({ "uri": encode(&parts[cwd_parts.len()..].join("/")), "uriBaseId": "%SRCROOT%" });
+        }
+    }
+    let path = encode(&parts.join("/"));
+    let uri = match root {
+        Root::Drive(letter) => format!("file:///{letter}:/{path}"),
+        Root::Host(host) => format!("file://{}/{path}", encode(host)),
+        _ => format!("file:///{path}"),
+    };
+    json!({ "uri": uri })
 }
 
 fn rules() -> Vec<Value> {
@@ -492,10 +572,74 @@ mod tests {
             artifact_location("testdata/servers/x/Program Files (x86)/MetaBase.xml"),
             json!({ "uri": "testdata/servers/x/Program%20Files%20%28x86%29/MetaBase.xml", "uriBaseId": "%SRCROOT%" })
         );
-        assert_eq!(artifact_location("./a\\b.xml")["uri"], "a/b.xml");
-        assert_eq!(
-            artifact_location("/elsewhere/MetaBase.xml")["uri"],
+        assert_eq!(artifact_location("./a/b.xml")["uri"], "a/b.xml");
+        let outside = if cfg!(windows) {
+            r"\\elsewhere\share\MetaBase.xml"
+        } else {
+            "/elsewhere/MetaBase.xml"
+        };
+        let expected = if cfg!(windows) {
+            "file://elsewhere/share/MetaBase.xml"
+        } else {
             "file:///elsewhere/MetaBase.xml"
+        };
+        assert_eq!(artifact_location(outside)["uri"], expected);
+        let inside = std::env::current_dir().unwrap().join("reports").join("x.xml");
+        assert_eq!(
+            artifact_location(&inside.to_string_lossy()),
+            json!({ "uri": "reports/x.xml", "uriBaseId": "%SRCROOT%" })
         );
+    }
+
+    fn uri(name: &str, cwd: &str, windows: bool) -> Value {
+        location(name, Some(cwd), windows)
+    }
+
+    #[test]
+    fn windows_paths_are_rfc_8089_file_uris() {
+        let w = |name| uri(name, r"D:\work", true);
+        assert_eq!(w(r"C:\x.xml"), json!({ "uri": "file:///C:/x.xml" }));
+        assert_eq!(
+            w(r"c:\Program Files\x.xml"),
+            json!({ "uri": "file:///C:/Program%20Files/x.xml" })
+        );
+        assert_eq!(
+            w(r"\\iis01\c$\WINDOWS\system32\inetsrv\MetaBase.xml"),
+            json!({ "uri": "file://iis01/c$/WINDOWS/system32/inetsrv/MetaBase.xml" })
+        );
+        assert_eq!(w(r"\\?\C:\x.xml"), json!({ "uri": "file:///C:/x.xml" }));
+        assert_eq!(w(r"\\?\UNC\iis01\c$\x.xml"), json!({ "uri": "file://iis01/c$/x.xml" }));
+        assert_eq!(w("C:/x.xml"), json!({ "uri": "file:///C:/x.xml" }));
+        // Relative stays relative, in either separator; under the working folder becomes relative,
+        // in any letter case.
+        assert_eq!(
+            w(r"reports\x.xml"),
+            json!({ "uri": "reports/x.xml", "uriBaseId": "%SRCROOT%" })
+        );
+        assert_eq!(
+            w(r"d:\WORK\reports\x.xml"),
+            json!({ "uri": "reports/x.xml", "uriBaseId": "%SRCROOT%" })
+        );
+        assert_eq!(w(r"D:\workshop\x.xml"), json!({ "uri": "file:///D:/workshop/x.xml" }));
+        // A relative name whose first segment has a colon is not read as a scheme.
+        assert_eq!(uri("a:b.xml", "/w", false)["uri"], "a%3Ab.xml");
+        // The working folder on a share.
+        let on_share = uri(r"\\IIS01\C$\x\y.xml", r"\\iis01\c$\x", true);
+        assert_eq!(on_share, json!({ "uri": "y.xml", "uriBaseId": "%SRCROOT%" }));
+    }
+
+    #[test]
+    fn unix_paths_are_file_uris() {
+        assert_eq!(uri("/srv/x.xml", "/work", false), json!({ "uri": "file:///srv/x.xml" }));
+        assert_eq!(
+            uri("/work/a/x.xml", "/work", false),
+            json!({ "uri": "a/x.xml", "uriBaseId": "%SRCROOT%" })
+        );
+        assert_eq!(
+            uri("/WORK/a/x.xml", "/work", false),
+            json!({ "uri": "file:///WORK/a/x.xml" })
+        );
+        // On unix a backslash is part of a name.
+        assert_eq!(uri(r"a\b.xml", "/work", false)["uri"], "a%5Cb.xml");
     }
 }

@@ -3,7 +3,12 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+#[cfg(windows)]
+mod win;
+#[cfg(windows)]
+pub use win::{LOCK_OFFSET, Security, security, set_security};
 
 /// What a directory entry is, without following it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,11 +89,92 @@ fn open_checked(path: &Path, write: bool) -> io::Result<File> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC);
     }
+    // FILE_FLAG_OPEN_REPARSE_POINT opens a symbolic link or junction itself, never its target
+    // (https://learn.microsoft.com/en-us/windows/win32/fileio/symbolic-link-effects-on-file-systems-functions#createfile-and-createfiletransacted);
+    // the check below then refuses it, as O_NOFOLLOW's ELOOP does on unix.
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        options.custom_flags(windows_sys::Win32::Storage::FileSystem::FILE_FLAG_OPEN_REPARSE_POINT);
+    }
     let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
+    let meta = file.metadata()?;
+    if meta.file_type().is_symlink() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a symbolic link: not followed",
+        ));
+    }
+    if !meta.is_file() {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
     }
     Ok(file)
+}
+
+/// `dir` joined with `name`, with the separator `dir` is spelled with: on Windows a folder given as
+/// `testdata/servers/x` (Win32 takes `/` for `\\`) gets `testdata/servers/x/Windows`, as on Linux,
+/// not `testdata/servers/x\\Windows`, so that a Linux and a Windows run name one file the same way.
+/// Elsewhere, and for paths spelled with `\\`, [`Path::join`].
+pub fn child(dir: &Path, name: impl AsRef<std::ffi::OsStr>) -> PathBuf {
+    #[cfg(windows)]
+    if let (Some(text), Some(name)) = (dir.to_str(), name.as_ref().to_str())
+        && slash_spelled(text)
+    {
+        let sep = if text.ends_with('/') { "" } else { "/" };
+        return PathBuf::from(format!("{text}{sep}{name}"));
+    }
+    dir.join(name.as_ref())
+}
+
+/// Whether a Windows path is spelled with `/` only (no `\\`, not a `\\?\` path, which takes
+/// no `/`).
+pub fn slash_spelled(text: &str) -> bool {
+    text.contains('/') && !text.contains('\\')
+}
+
+/// [`std::fs::canonicalize`], spelled as users write paths: on Windows without the `\\?\` prefix
+/// canonicalize adds, wherever the plain path names the same file (see [`plain_windows`]), so that
+/// it matches a root given as `C:\...` or `\\server\share\...` and reads as given in reports.
+pub fn canonical(path: &Path) -> io::Result<PathBuf> {
+    let full = std::fs::canonicalize(path)?;
+    #[cfg(windows)]
+    if let Some(plain) = full.to_str().and_then(plain_windows) {
+        return Ok(PathBuf::from(plain));
+    }
+    Ok(full)
+}
+
+/// `\\?\C:\x` as `C:\x` and `\\?\UNC\server\share\x` as `\\server\share\x`, when Win32 would
+/// read the plain path as the same one: shorter than MAX_PATH (260), no component ending in a dot
+/// or a space (stripped from plain paths) and none a reserved device name (`NUL`, `CON.txt`, ...,
+/// which a plain path opens as the device). `None` otherwise, or for any other form.
+/// <https://learn.microsoft.com/en-us/windows/win32/fileio/naming-a-file> ("Win32 File
+/// Namespaces", "Naming Conventions", "Maximum Path Length Limitation").
+pub fn plain_windows(verbatim: &str) -> Option<String> {
+    let rest = verbatim.strip_prefix(r"\\?\")?;
+    let plain = if let Some(unc) = rest.strip_prefix(r"UNC\") {
+        format!(r"\\{unc}")
+    } else {
+        let b = rest.as_bytes();
+        if !(b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\') {
+            return None;
+        }
+        rest.to_string()
+    };
+    const RESERVED: [&str; 22] = [
+        "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1",
+        "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    ];
+    let fine = |c: &str| {
+        let stem = c.split('.').next().unwrap_or(c).trim_end();
+        !c.ends_with('.') && !c.ends_with(' ') && !RESERVED.iter().any(|r| stem.eq_ignore_ascii_case(r))
+    };
+    let components = plain
+        .trim_start_matches('\\')
+        .split('\\')
+        .skip(1)
+        .filter(|c| !c.is_empty());
+    (plain.encode_utf16().count() < 260 && components.clone().all(fine)).then_some(plain)
 }
 
 /// Reads at most `cap` bytes; `Ok(None)` if the file is longer.
@@ -129,8 +215,15 @@ pub struct Ownership {
     pub nlink: u64,
 }
 
+/// The identity of an open file: on unix its device, inode, size and times; on Windows its volume
+/// serial number, file index, size and last write time.
 #[cfg(unix)]
-pub fn file_id(meta: &std::fs::Metadata) -> FileId {
+pub fn file_id(file: &File) -> io::Result<FileId> {
+    Ok(id_of(&file.metadata()?))
+}
+
+#[cfg(unix)]
+fn id_of(meta: &std::fs::Metadata) -> FileId {
     use std::os::unix::fs::MetadataExt;
     FileId {
         dev: meta.dev(),
@@ -141,42 +234,43 @@ pub fn file_id(meta: &std::fs::Metadata) -> FileId {
     }
 }
 
-#[cfg(not(unix))]
-pub fn file_id(meta: &std::fs::Metadata) -> FileId {
-    let mtime = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as i128);
-    FileId {
-        dev: 0,
-        ino: 0,
-        len: meta.len(),
-        mtime,
-        ctime: 0,
-    }
+#[cfg(windows)]
+pub use win::file_id;
+
+/// The identity of the entry at `path`, not following a final link (a link is not the file).
+#[cfg(unix)]
+pub fn file_id_at(path: &Path) -> io::Result<FileId> {
+    Ok(id_of(&std::fs::symlink_metadata(path)?))
+}
+
+/// The identity of the entry at `path`, not following a final link: opened for its attributes only
+/// (FILE_READ_ATTRIBUTES, every sharing mode), and closed again before this returns, so it never
+/// stands in the way of a rename.
+#[cfg(windows)]
+pub fn file_id_at(path: &Path) -> io::Result<FileId> {
+    use std::os::windows::fs::OpenOptionsExt;
+    use windows_sys::Win32::Storage::FileSystem::{FILE_FLAG_OPEN_REPARSE_POINT, FILE_READ_ATTRIBUTES};
+    let file = std::fs::OpenOptions::new()
+        .access_mode(FILE_READ_ATTRIBUTES)
+        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
+        .open(path)?;
+    win::file_id(&file)
 }
 
 #[cfg(unix)]
-pub fn ownership(meta: &std::fs::Metadata) -> Ownership {
+pub fn ownership(file: &File) -> io::Result<Ownership> {
     use std::os::unix::fs::MetadataExt;
-    Ownership {
+    let meta = file.metadata()?;
+    Ok(Ownership {
         uid: meta.uid(),
         gid: meta.gid(),
         mode: meta.mode() & 0o7777,
         nlink: meta.nlink(),
-    }
+    })
 }
 
-#[cfg(not(unix))]
-pub fn ownership(_: &std::fs::Metadata) -> Ownership {
-    Ownership {
-        uid: 0,
-        gid: 0,
-        mode: 0,
-        nlink: 1,
-    }
-}
+#[cfg(windows)]
+pub use win::ownership;
 
 #[cfg(unix)]
 fn cstring(path: &Path) -> io::Result<std::ffi::CString> {
@@ -209,11 +303,20 @@ pub fn create_new(path: &Path, mode: u32) -> io::Result<File> {
         .open(path)
 }
 
-/// Creates a new file for writing, never over anything that exists (the default permissions: the
-/// platform has no mode bits).
-#[cfg(not(unix))]
+/// Creates a new file for writing, never over anything that exists (CREATE_NEW fails on any
+/// existing name, a link included), with the folder's inherited permissions until
+/// [`set_security`] gives it the original's: the handle asks for WRITE_DAC and WRITE_OWNER for that
+/// (the creator of a new file is granted the access it asks for).
+#[cfg(windows)]
 pub fn create_new(path: &Path, _mode: u32) -> io::Result<File> {
-    std::fs::OpenOptions::new().write(true).create_new(true).open(path)
+    use std::os::windows::fs::OpenOptionsExt;
+    use windows_sys::Win32::Foundation::{GENERIC_READ, GENERIC_WRITE};
+    use windows_sys::Win32::Storage::FileSystem::{READ_CONTROL, WRITE_DAC, WRITE_OWNER};
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .access_mode(GENERIC_READ | GENERIC_WRITE | READ_CONTROL | WRITE_DAC | WRITE_OWNER)
+        .open(path)
 }
 
 /// Gives an open file the owner and group `uid`/`gid`. `Err` from the system call (EPERM for a user
@@ -345,17 +448,25 @@ pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
 
 /// The second half of a rename by link: removes the old name, or the new one if that fails (so the
 /// file keeps exactly one of the two names).
+#[cfg(unix)]
 fn unlink_or_undo(from: &Path, to: &Path) -> io::Result<()> {
     std::fs::remove_file(from).inspect_err(|_| {
         let _ = std::fs::remove_file(to);
     })
 }
 
-#[cfg(not(unix))]
-pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
-    std::fs::hard_link(from, to)?;
-    unlink_or_undo(from, to)
+#[cfg(windows)]
+pub use win::rename_noreplace;
+
+/// Renames `from` over `to`, replacing it: `rename(2)`, atomic on a local file system and on NFS
+/// and CIFS mounts (the server renames).
+#[cfg(unix)]
+pub fn rename_replace(from: &Path, to: &Path) -> io::Result<()> {
+    std::fs::rename(from, to)
 }
+
+#[cfg(windows)]
+pub use win::rename_replace;
 
 /// Makes the entries of a folder durable (after a rename or link in it): `fsync` on the folder.
 /// File systems that cannot sync a folder (EINVAL) count as done; nothing to do off unix, where
@@ -385,9 +496,9 @@ pub fn open_for_lock(path: &Path) -> io::Result<File> {
     open_checked(path, true)
 }
 
-/// Tries to take an exclusive advisory lock (`flock(LOCK_EX|LOCK_NB)`) on an open file, held until
-/// the file is closed. `Ok(false)` if another process holds it. Off unix there is no lock: `Ok(true)`
-/// (the identity check before a replacement still refuses a file that changed).
+/// Tries to take an exclusive advisory lock (`flock(LOCK_EX|LOCK_NB)`; on Windows `LockFileEx` on
+/// a byte past the end, see [`win::try_lock`]) on an open file, held until the file is closed.
+/// `Ok(false)` if another process holds it.
 #[cfg(unix)]
 pub fn try_lock(file: &File) -> io::Result<bool> {
     use std::os::fd::AsRawFd;
@@ -405,13 +516,11 @@ pub fn try_lock(file: &File) -> io::Result<bool> {
     }
 }
 
-#[cfg(not(unix))]
-pub fn try_lock(_: &File) -> io::Result<bool> {
-    Ok(true)
-}
+#[cfg(windows)]
+pub use win::try_lock;
 
-/// Whether a process with this id runs on this machine: `None` when that cannot be told (off unix,
-/// or no permission to ask).
+/// Whether a process with this id runs on this machine: `None` when that cannot be told (no
+/// permission to ask).
 #[cfg(unix)]
 pub fn process_alive(pid: u32) -> Option<bool> {
     let pid = libc::pid_t::try_from(pid).ok().filter(|&p| p > 0)?;
@@ -425,9 +534,52 @@ pub fn process_alive(pid: u32) -> Option<bool> {
     }
 }
 
-#[cfg(not(unix))]
-pub fn process_alive(_: u32) -> Option<bool> {
-    None
+#[cfg(windows)]
+pub use win::process_alive;
+
+#[cfg(test)]
+mod portable_tests {
+    use super::*;
+
+    #[test]
+    fn children_are_spelled_like_their_folder() {
+        assert!(slash_spelled("testdata/servers/x"));
+        assert!(slash_spelled("C:/x"));
+        assert!(!slash_spelled(r"C:\x/y"));
+        assert!(!slash_spelled("x"));
+        let joined = child(Path::new("testdata/servers/x"), "Windows");
+        assert_eq!(joined.to_str(), Some("testdata/servers/x/Windows"));
+        let joined = child(Path::new("a/"), "b");
+        assert_eq!(joined.to_str(), Some("a/b"));
+        if cfg!(windows) {
+            assert_eq!(child(Path::new(r"C:\x"), "y").to_str(), Some(r"C:\x\y"));
+        }
+    }
+
+    #[test]
+    fn verbatim_paths_made_plain() {
+        assert_eq!(
+            plain_windows(r"\\?\C:\srv\MetaBase.xml").as_deref(),
+            Some(r"C:\srv\MetaBase.xml")
+        );
+        assert_eq!(plain_windows(r"\\?\C:\").as_deref(), Some(r"C:\"));
+        assert_eq!(
+            plain_windows(r"\\?\UNC\iis01\c$\WINDOWS").as_deref(),
+            Some(r"\\iis01\c$\WINDOWS")
+        );
+        // Plain paths would name something else, or nothing.
+        assert_eq!(plain_windows(r"\\?\C:\a.\b"), None, "a trailing dot is stripped");
+        assert_eq!(plain_windows(r"\\?\C:\a \b"), None, "a trailing space is stripped");
+        assert_eq!(plain_windows(r"\\?\C:\x\nul.txt"), None, "a device name");
+        assert_eq!(plain_windows(r"\\?\C:\x\COM1"), None, "a device name");
+        assert_eq!(
+            plain_windows(r"\\?\C:\x\console.txt").as_deref(),
+            Some(r"C:\x\console.txt")
+        );
+        assert_eq!(plain_windows(&format!(r"\\?\C:\{}", "a".repeat(300))), None, "too long");
+        assert_eq!(plain_windows(r"\\?\Volume{1}\x"), None);
+        assert_eq!(plain_windows(r"C:\x"), None);
+    }
 }
 
 #[cfg(all(test, unix))]

@@ -139,7 +139,10 @@ enum Located {
 
 /// A host path under the canonical `root`, shown under the root as given.
 fn shown(root: &Path, shown_root: &Path, file: PathBuf) -> PathBuf {
-    file.strip_prefix(root).map_or(file.clone(), |rel| shown_root.join(rel))
+    file.strip_prefix(root).map_or(file.clone(), |rel| {
+        rel.components()
+            .fold(shown_root.to_path_buf(), |p, c| fsys::child(&p, c.as_os_str()))
+    })
 }
 
 /// What reading a file on a mapped drive found.
@@ -324,10 +327,12 @@ impl Resolver {
         if let Some(root) = self.roots.get(&drive) {
             return root.clone();
         }
-        let root = self
-            .drives
-            .root(drive)
-            .map(|given| (std::fs::canonicalize(&given).unwrap_or_else(|_| given.clone()), given));
+        let root = self.drives.root(drive).map(|given| {
+            (
+                crate::resolve::fsys::canonical(&given).unwrap_or_else(|_| given.clone()),
+                given,
+            )
+        });
         self.roots.insert(drive, root.clone());
         root
     }
@@ -389,7 +394,7 @@ impl Resolver {
         // The last link followed, as `C:\path\link -> target`, to name it when its target escapes.
         let mut last_link: Option<String> = None;
         let mut last_link_file: Option<PathBuf> = None;
-        let here = |below: &[OsString]| below.iter().fold(root.to_path_buf(), |p, c| p.join(c));
+        let here = |below: &[OsString]| below.iter().fold(root.to_path_buf(), |p, c| fsys::child(&p, c));
         let windows = |shown: &[String]| format!("{}:\\{}", path.drive, shown.join("\\"));
         while let Some(step) = pending.pop() {
             let name = match step {
@@ -421,7 +426,7 @@ impl Resolver {
                         reason,
                         // The folder that cannot be listed, or the name two entries share.
                         file: if kind == Refusal::Ambiguous {
-                            dir.join(&name)
+                            fsys::child(&dir, &name)
                         } else {
                             dir.clone()
                         },
@@ -429,7 +434,7 @@ impl Resolver {
                     };
                 }
             };
-            let next = dir.join(&real);
+            let next = fsys::child(&dir, &real);
             shown.push(real.to_string_lossy().into_owned());
             let kind = match fsys::entry_kind(&next) {
                 Ok(kind) => kind,
