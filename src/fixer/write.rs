@@ -131,18 +131,23 @@ pub fn lock_waiting(path: &Path, wait: Duration) -> Result<Lock, WriteError> {
     let io = io_error(path);
     let deadline = Instant::now() + wait;
     let through_link = fs::symlink_metadata(path).map_err(&io)?.file_type().is_symlink();
+    // Waits a moment for another run to finish, or gives up once `wait` has passed.
+    let pause = || {
+        if Instant::now() >= deadline {
+            return Err(WriteError::Locked {
+                path: shown.clone(),
+                secs: wait.as_secs(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        Ok(())
+    };
     loop {
         let target = fsys::canonical(path).map_err(&io)?;
         // On Windows a handle open on the file stops another mblint's rename over it (see
         // `replace`): while one is writing its replacement, this one does not even open the file.
         if cfg!(windows) && rename_pending(&target) {
-            if Instant::now() >= deadline {
-                return Err(WriteError::Locked {
-                    path: shown,
-                    secs: wait.as_secs(),
-                });
-            }
-            std::thread::sleep(Duration::from_millis(20));
+            pause()?;
             continue;
         }
         let file = match fsys::open_for_lock(&target) {
@@ -153,13 +158,7 @@ pub fn lock_waiting(path: &Path, wait: Duration) -> Result<Lock, WriteError> {
             Err(e) => return Err(io(e)),
         };
         if !fsys::try_lock(&file).map_err(&io)? {
-            if Instant::now() >= deadline {
-                return Err(WriteError::Locked {
-                    path: shown,
-                    secs: wait.as_secs(),
-                });
-            }
-            std::thread::sleep(Duration::from_millis(20));
+            pause()?;
             continue;
         }
         // The lock holds only if the locked file is still the one at the path: another mblint may
@@ -172,13 +171,7 @@ pub fn lock_waiting(path: &Path, wait: Duration) -> Result<Lock, WriteError> {
         // (its open handle would stop that rename) and waits for the new file.
         if cfg!(windows) && now.is_ok() && rename_pending(&target) {
             drop(file);
-            if Instant::now() >= deadline {
-                return Err(WriteError::Locked {
-                    path: shown,
-                    secs: wait.as_secs(),
-                });
-            }
-            std::thread::sleep(Duration::from_millis(20));
+            pause()?;
             continue;
         }
         if now.is_ok_and(|now| (now.dev, now.ino) == (id.dev, id.ino)) {
