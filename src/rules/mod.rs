@@ -867,6 +867,33 @@ pub type Keep<'a> = dyn Fn(&str, Option<&str>) -> bool + Sync + 'a;
 /// none consults the plan, so the two threads share nothing but the model.
 const SECOND_THREAD: &[&str] = &["MB002", "MB501", "MB502"];
 
+/// Findings named in words, as MB107 and MB005 list what one reading gives and another does not:
+/// `MB102 for `C:\x.dll` (9 places), MB201, 2 more` — code, what (left out when empty or longer
+/// than 120 characters), and the number of places when more than one; the first `shown`, then how
+/// many more.
+pub(crate) fn findings_in_words<'a>(
+    findings: impl ExactSizeIterator<Item = (&'a str, &'a str, usize)>,
+    shown: usize,
+) -> String {
+    let total = findings.len();
+    let mut items: Vec<String> = findings
+        .take(shown)
+        .map(|(code, what, n)| {
+            let what = if what.is_empty() || what.len() > 120 {
+                String::new()
+            } else {
+                format!(" for `{what}`")
+            };
+            let times = if n > 1 { format!(" ({n} places)") } else { String::new() };
+            format!("{code}{what}{times}")
+        })
+        .collect();
+    if total > shown {
+        items.push(format!("{} more", total - shown));
+    }
+    items.join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

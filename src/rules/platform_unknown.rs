@@ -97,27 +97,7 @@ pub fn merge(
             let list = match findings {
                 None => "no such finding".to_string(),
                 Some(m) => {
-                    let mut items: Vec<String> = m
-                        .iter()
-                        .take(SHOWN)
-                        .map(|((code, what), (_, n))| {
-                            let what = if what.is_empty() || what.len() > 120 {
-                                String::new()
-                            } else {
-                                format!(" for `{what}`")
-                            };
-                            let times = if *n > 1 {
-                                format!(" ({n} places)")
-                            } else {
-                                String::new()
-                            };
-                            format!("{code}{what}{times}")
-                        })
-                        .collect();
-                    if m.len() > SHOWN {
-                        items.push(format!("{} more", m.len() - SHOWN));
-                    }
-                    items.join(", ")
+                    super::findings_in_words(m.iter().map(|((code, what), (_, n))| (*code, what.as_str(), *n)), SHOWN)
                 }
             };
             // Without a drive one run stands for both 64-bit platforms.

@@ -253,27 +253,7 @@ fn said(only: &Only, workers: Option<&(String, String)>) -> String {
         if m.is_empty() {
             return "no such finding".into();
         }
-        let mut items: Vec<String> = m
-            .iter()
-            .take(SHOWN)
-            .map(|((code, what), n)| {
-                let what = if what.is_empty() || what.len() > 120 {
-                    String::new()
-                } else {
-                    format!(" for `{what}`")
-                };
-                let times = if *n > 1 {
-                    format!(" ({n} places)")
-                } else {
-                    String::new()
-                };
-                format!("{code}{what}{times}")
-            })
-            .collect();
-        if m.len() > SHOWN {
-            items.push(format!("{} more", m.len() - SHOWN));
-        }
-        items.join(", ")
+        super::findings_in_words(m.iter().map(|((code, what), n)| (*code, what.as_str(), *n)), SHOWN)
     };
     let (a, b) = match workers {
         Some((a, b)) => (format!(" (workers: {a})"), format!(" (workers: {b})")),
