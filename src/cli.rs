@@ -104,6 +104,11 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// GitLab Code Quality (a JSON array of issues with fingerprints), for merge requests.
+    Gitlab,
+    /// JUnit XML (a test case per finding; failures at --fail-on), for Jenkins, Azure Pipelines,
+    /// CircleCI, Buildkite and GitLab's test reports.
+    Junit,
     /// One self-contained HTML page (no network): the server model, the ISAPI DLL map, the
     /// findings with their source lines and fix diffs.
     Html,
@@ -879,6 +884,13 @@ fn starts_like_xml(bytes: &[u8]) -> Option<bool> {
     text.iter().find(|b| !b.is_ascii_whitespace()).map(|&b| b == b'<')
 }
 
+/// The name `--format` takes for `format`.
+fn format_name(format: Format) -> String {
+    format
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string())
+}
+
 fn check_usage(args: &CheckArgs) -> Result<(), String> {
     let stdin = args.paths.iter().filter(|p| p.as_os_str() == "-").count();
     if stdin > 1 {
@@ -889,14 +901,10 @@ fn check_usage(args: &CheckArgs) -> Result<(), String> {
             "`-` (standard input) can be checked, not fixed: save it to a file for --diff, --fix or --script".into(),
         );
     }
-    if args.statistics && matches!(args.format, Format::Sarif | Format::Github) {
+    if args.statistics && !matches!(args.format, Format::Text | Format::Concise | Format::Json) {
         return Err(format!(
             "--statistics counts findings in the text, concise and json formats; --format {} has no place for them (leave out --statistics, or write the statistics with -o FILE in another run)",
-            if args.format == Format::Sarif {
-                "sarif"
-            } else {
-                "github"
-            }
+            format_name(args.format)
         ));
     }
     for (i, (letter, root)) in args.drives.iter().enumerate() {
@@ -1080,6 +1088,8 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
             Format::Json => json::write(&reports, &failures, &mut out),
             Format::Sarif => sarif::write(&reports, &failures, &mut out),
             Format::Github => github::write(&reports, &failures, &mut out),
+            Format::Gitlab => crate::report::gitlab::write(&reports, &failures, &mut out),
+            Format::Junit => crate::report::junit::write(&reports, &failures, args.fail_on, &mut out),
             Format::Html => crate::report::html::check::write(&reports, &failures, &mut out),
             Format::Text | Format::Concise if args.statistics => {
                 out.write_all(statistics(&reports, &failures).as_bytes())
@@ -1672,6 +1682,8 @@ fn compare(args: &CompareArgs) -> std::io::Result<u8> {
             }
             Format::Sarif => sarif::write(&reports, &failures, &mut out),
             Format::Github => github::write(&reports, &failures, &mut out),
+            Format::Gitlab => crate::report::gitlab::write(&reports, &failures, &mut out),
+            Format::Junit => crate::report::junit::write(&reports, &failures, args.fail_on, &mut out),
             Format::Html => crate::report::html::compare::write(&comparison, &reports, &failures, &mut out),
             Format::Text | Format::Concise if args.statistics => {
                 out.write_all(statistics(&reports, &failures).as_bytes())

@@ -292,3 +292,306 @@ fn configuration_maps_drives_relative_to_itself() {
             "[drives] is read only from a file named with --config",
         ));
 }
+
+/// Every input the format tests run: the fixture metabases and the drive copies.
+fn every_input() -> Vec<String> {
+    let mut inputs: Vec<String> = Vec::new();
+    for dir in [
+        "testdata/metabases",
+        "testdata/metabases/rules",
+        "testdata/metabases/malformed",
+    ] {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.extension().is_some_and(|x| x == "xml") {
+                inputs.push(path.to_string_lossy().into_owned());
+            }
+        }
+    }
+    for e in std::fs::read_dir("testdata/servers").unwrap() {
+        inputs.push(e.unwrap().path().to_string_lossy().into_owned());
+    }
+    inputs.sort();
+    inputs
+}
+
+/// How many findings `check --format json` gives for `input`, how many at error severity, and how
+/// many at warning or above (the default --fail-on).
+fn finding_counts(input: &str) -> (usize, usize, usize) {
+    let (_, out) = stdout_of(&["check", "--format", "json", input]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let findings: Vec<&Value> = doc["diagnostics"].as_array().unwrap().iter().collect();
+    assert_eq!(doc["failed_inputs"], 0, "{input}: an input failed");
+    let errors = findings.iter().filter(|d| d["severity"] == "error").count();
+    let failing = findings.iter().filter(|d| d["severity"] != "info").count();
+    (findings.len(), errors, failing)
+}
+
+fn gitlab_validator() -> jsonschema::Validator {
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string("testdata/gitlab/codequality.schema.json").unwrap()).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+/// Checks a GitLab Code Quality report against the schema and for distinct fingerprints.
+fn assert_valid_gitlab(validator: &jsonschema::Validator, out: &str, what: &str) -> Vec<Value> {
+    let doc: Value = serde_json::from_str(out).unwrap_or_else(|e| panic!("{what}: not JSON: {e}\n{out}"));
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what}: invalid Code Quality report:\n{}",
+        errors.join("\n")
+    );
+    let issues = doc.as_array().unwrap().clone();
+    let prints: std::collections::HashSet<&str> = issues.iter().map(|i| i["fingerprint"].as_str().unwrap()).collect();
+    assert_eq!(prints.len(), issues.len(), "{what}: fingerprints must be distinct");
+    issues
+}
+
+/// The JUnit report's counts, read back with an XML parser: (tests, failures, errors) as the root
+/// element says, after checking that every suite's and the root's counts are those of the elements.
+fn junit_counts(xml: &str, what: &str) -> (usize, usize, usize) {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let attr = |e: &quick_xml::events::BytesStart, name: &str| -> Option<String> {
+        e.attributes()
+            .map(|a| a.unwrap())
+            .find(|a| a.key.as_ref() == name)
+            .map(|a| {
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .unwrap()
+                    .into_owned()
+            })
+    };
+    let (mut root, mut suite_said, mut suite_seen) = (None, None, (0, 0, 0));
+    let mut all = (0, 0, 0);
+    let mut depth = 0;
+    loop {
+        let event = reader
+            .read_event()
+            .unwrap_or_else(|e| panic!("{what}: not well-formed XML: {e}\n{xml}"));
+        let (start, empty) = match &event {
+            Event::Start(e) => (Some(e.clone()), false),
+            Event::Empty(e) => (Some(e.clone()), true),
+            _ => (None, false),
+        };
+        if let Some(e) = start {
+            let counts = |e: &quick_xml::events::BytesStart| {
+                let n = |k| attr(e, k).unwrap().parse::<usize>().unwrap();
+                (n("tests"), n("failures"), n("errors"))
+            };
+            match (depth, e.name().as_ref()) {
+                (0, "testsuites") => root = Some(counts(&e)),
+                (1, "testsuite") => {
+                    assert!(attr(&e, "name").is_some(), "{what}: a suite without a name");
+                    suite_said = Some(counts(&e));
+                    suite_seen = (0, 0, 0);
+                }
+                (2, "testcase") => {
+                    assert!(attr(&e, "name").is_some() && attr(&e, "classname").is_some(), "{what}");
+                    suite_seen.0 += 1;
+                    all.0 += 1;
+                }
+                (3, "failure") => {
+                    assert!(attr(&e, "message").is_some(), "{what}: a failure without a message");
+                    suite_seen.1 += 1;
+                    all.1 += 1;
+                }
+                (3, "error") => {
+                    assert!(attr(&e, "message").is_some(), "{what}: an error without a message");
+                    suite_seen.2 += 1;
+                    all.2 += 1;
+                }
+                (3, "system-out") | (2, "system-out") => {}
+                (d, n) => panic!("{what}: unexpected <{}> at depth {d}", n),
+            }
+            if !empty {
+                depth += 1;
+            }
+            continue;
+        }
+        match event {
+            Event::End(e) => {
+                depth -= 1;
+                if e.name().as_ref() == "testsuite" {
+                    assert_eq!(suite_said, Some(suite_seen), "{what}: a suite's counts");
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(root, Some(all), "{what}: the root's counts");
+    all
+}
+
+#[test]
+fn gitlab_and_junit_for_every_fixture() {
+    let validator = gitlab_validator();
+    let inputs = every_input();
+    assert!(inputs.len() > 25);
+    for input in &inputs {
+        if input.ends_with("link-outside") {
+            continue; // an input that fails: gitlab_and_junit_never_pass_an_input_they_did_not_read
+        }
+        let (total, errors, at_warning) = finding_counts(input);
+        let (code, out) = stdout_of(&["check", "--format", "gitlab", input]);
+        let issues = assert_valid_gitlab(&validator, &out, input);
+        assert_eq!(issues.len(), total, "{input}: one issue per finding");
+        let critical = issues.iter().filter(|i| i["severity"] == "critical").count();
+        assert_eq!(critical, errors, "{input}: errors are critical");
+        assert_eq!(code, if at_warning > 0 { 1 } else { 0 }, "{input}");
+        for issue in &issues {
+            // The metabase itself: the input, or the MetaBase.xml inside a drive copy given as a folder.
+            let path = issue["location"]["path"].as_str().unwrap();
+            let input = input.replace('\\', "/");
+            assert!(
+                path == input || path.starts_with(&format!("{input}/")),
+                "{path} for {input}"
+            );
+        }
+
+        let (junit_code, xml) = stdout_of(&["check", "--format", "junit", input]);
+        assert_eq!(junit_code, code, "{input}");
+        let (tests, failures, failed_inputs) = junit_counts(&xml, input);
+        assert_eq!(failed_inputs, 0, "{input}");
+        // A case per finding, or one passing case for a clean input; failures at --fail-on (warning).
+        assert_eq!(tests, total.max(1), "{input}");
+        assert_eq!(failures, at_warning, "{input}: failures are the findings at --fail-on");
+    }
+}
+
+#[test]
+fn junit_failures_follow_fail_on() {
+    let input = "testdata/metabases/rules/MB3xx-filters.xml";
+    let (total, errors, _) = finding_counts(input);
+    assert!(total > errors && errors > 0);
+    let (_, xml) = stdout_of(&["check", "--format", "junit", "--fail-on", "error", input]);
+    assert_eq!(junit_counts(&xml, input), (total, errors, 0));
+    let (_, xml) = stdout_of(&["check", "--format", "junit", "--fail-on", "info", input]);
+    assert_eq!(junit_counts(&xml, input), (total, total, 0));
+}
+
+#[test]
+fn gitlab_and_junit_never_pass_an_input_they_did_not_read() {
+    let validator = gitlab_validator();
+    let (code, out) = stdout_of(&[
+        "check",
+        "--format",
+        "gitlab",
+        "testdata/metabases/clean-64bit.xml",
+        "no-such.xml",
+    ]);
+    assert_eq!(code, 2);
+    let issues = assert_valid_gitlab(&validator, &out, "missing input");
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0]["severity"], "blocker");
+    assert_eq!(issues[0]["check_name"], "mblint/input-not-checked");
+    assert_eq!(issues[0]["location"]["path"], "no-such.xml");
+
+    let (code, xml) = stdout_of(&[
+        "check",
+        "--format",
+        "junit",
+        "testdata/metabases/clean-64bit.xml",
+        "no-such.xml",
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(junit_counts(&xml, "missing input"), (2, 0, 1));
+    assert!(xml.contains("no-such.xml could not be checked"));
+
+    // history and compare write the same formats when an input fails.
+    let (code, out) = stdout_of(&["history", "--format", "gitlab", "no-such-dir"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        assert_valid_gitlab(&validator, &out, "history")[0]["severity"],
+        "blocker"
+    );
+    let (code, xml) = stdout_of(&["history", "--format", "junit", "no-such-dir"]);
+    assert_eq!(code, 2);
+    assert_eq!(junit_counts(&xml, "history").2, 1);
+    let (code, xml) = stdout_of(&[
+        "compare",
+        "--format",
+        "junit",
+        "testdata/metabases/clean-64bit.xml",
+        "no-such.xml",
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(junit_counts(&xml, "compare").2, 1);
+}
+
+#[test]
+fn gitlab_fingerprints_do_not_move_with_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string("testdata/metabases/fpse2002-64bit.xml").unwrap();
+    let first = dir.path().join("a.xml");
+    std::fs::write(&first, &original).unwrap();
+    let (_, before) = stdout_of(&["check", "--format", "gitlab", first.to_str().unwrap()]);
+    // The same configuration with a comment of three lines after the XML declaration.
+    let at = original.find("?>").unwrap() + 2;
+    let moved = format!("{}\n<!--\n moved\n-->{}", &original[..at], &original[at..]);
+    std::fs::write(&first, moved).unwrap();
+    let (_, after) = stdout_of(&["check", "--format", "gitlab", first.to_str().unwrap()]);
+    let prints = |out: &str| -> Vec<(String, u64)> {
+        let doc: Value = serde_json::from_str(out).unwrap();
+        doc.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["fingerprint"].as_str().unwrap().to_string(),
+                    i["location"]["lines"]["begin"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let (before, after) = (prints(&before), prints(&after));
+    assert!(!before.is_empty());
+    assert_eq!(before.len(), after.len());
+    for ((p1, l1), (p2, l2)) in before.iter().zip(&after) {
+        assert_eq!(p1, p2, "the fingerprint is the finding's identity");
+        assert_eq!(l1 + 3, *l2, "the line moved");
+    }
+}
+
+#[test]
+fn statistics_is_refused_where_a_format_has_no_place_for_it() {
+    for format in ["sarif", "github", "gitlab", "junit", "html"] {
+        mblint()
+            .args([
+                "check",
+                "--statistics",
+                "--format",
+                format,
+                "testdata/metabases/clean-64bit.xml",
+            ])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "--format {format} has no place for them"
+            )));
+    }
+}
+
+/// A file name with a terminal escape and XML's specials reaches neither report raw. Unix only:
+/// NTFS forbids control characters in names.
+#[cfg(unix)]
+#[test]
+fn gitlab_and_junit_escape_what_a_file_name_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = dir.path().join("a\u{1b}]0;x\u{7}<&\"'>.xml");
+    std::fs::copy("testdata/metabases/fpse2002-64bit.xml", &name).unwrap();
+    let name = name.to_str().unwrap();
+    let (code, xml) = stdout_of(&["check", "--format", "junit", name]);
+    assert_eq!(code, 1);
+    assert!(!xml.contains('\u{1b}') && !xml.contains('\u{7}'), "{xml}");
+    assert!(xml.contains("a\\u{1b}]0;x\\u{7}&lt;&amp;&quot;&apos;&gt;.xml"), "{xml}");
+    junit_counts(&xml, "hostile name");
+    let (_, out) = stdout_of(&["check", "--format", "gitlab", name]);
+    assert!(!out.contains("\\u001b") && !out.contains('\u{1b}'), "{out}");
+    assert!(out.contains("a\\\\u{1b}]0;x\\\\u{7}"), "{out}");
+}

@@ -135,6 +135,20 @@ pub fn run(args: &HistoryArgs) -> std::io::Result<u8> {
             let (report, failures, notes) = render::annotated(history, &result.current);
             github::write_with_warnings(std::slice::from_ref(&report), &failures, &notes, &mut stdout)?
         }
+        Format::Gitlab => {
+            let (report, failures, notes) = render::annotated(history, &result.current);
+            crate::report::gitlab::write_with_warnings(std::slice::from_ref(&report), &failures, &notes, &mut stdout)?
+        }
+        Format::Junit => {
+            let (report, failures, notes) = render::annotated(history, &result.current);
+            crate::report::junit::write_with_warnings(
+                std::slice::from_ref(&report),
+                &failures,
+                &notes,
+                args.fail_on,
+                &mut stdout,
+            )?
+        }
         Format::Html => crate::report::html::history::write(history, &result.current, &mut stdout)?,
     }
     stdout.flush()?;
@@ -193,6 +207,8 @@ fn failure_report(format: Format, failure: &InputFailure) -> std::io::Result<u8>
         Format::Json => render::failure_json(failure, &mut stdout)?,
         Format::Sarif => sarif::write(&[], failures, &mut stdout)?,
         Format::Github => github::write(&[], failures, &mut stdout)?,
+        Format::Gitlab => crate::report::gitlab::write(&[], failures, &mut stdout)?,
+        Format::Junit => crate::report::junit::write(&[], failures, Severity::Error, &mut stdout)?,
         Format::Html => crate::report::html::history::write_failure(failure, &mut stdout)?,
     }
     stdout.flush()?;
