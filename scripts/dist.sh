@@ -27,6 +27,10 @@ has_target() {
   rustup target list --installed 2>/dev/null | grep -qx "$1" || rustup target add "$1" >/dev/null 2>&1
 }
 
+for tool in zip gzip tar sha256sum; do
+  command -v "$tool" >/dev/null || { echo "dist: $tool is needed (apt-get install $tool)" >&2; exit 2; }
+done
+
 windows=x86_64-pc-windows-gnu
 has_target "$windows" || { echo "dist: the rustup target $windows is missing and cannot be added" >&2; exit 2; }
 linux=x86_64-unknown-linux-musl

@@ -502,6 +502,18 @@ fn concise_quiet_and_an_output_file() {
         (mb102["count"].as_u64(), mb102["fixable_unsafe"].as_u64()),
         (Some(1), Some(1))
     );
+    // And what that fix does, once, with how many findings it fixes.
+    let fixes = mb102["fixes"].as_array().unwrap();
+    assert_eq!(fixes.len(), 1, "{fixes:?}");
+    assert_eq!(fixes[0]["applicability"], "unsafe");
+    assert_eq!(fixes[0]["count"], 1);
+    assert!(
+        fixes[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("repoint to `C:\\WINDOWS\\Microsoft.NET\\Framework\\v2.0.50727\\aspnet_isapi.dll`"),
+        "{fixes:?}"
+    );
 }
 
 #[test]

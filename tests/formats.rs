@@ -199,10 +199,16 @@ fn select_ignore_fail_on_and_statistics() {
         .assert()
         .code(1);
     let (_, out) = stdout_of(&["check", "--statistics", server]);
-    assert!(out.starts_with("7  MB401  extension-prohibited  info\n"), "{out}");
-    assert!(out.contains("1  MB201  image-not-found  error"));
+    // Columns aligned; under a rule, what each fix --fix can apply does (display-only advice is not).
     assert!(
-        out.contains("1  MB204  unexpanded-variable  warning  [*] 1 fixable\n"),
+        out.starts_with("7  MB401  extension-prohibited  info\n3  MB205"),
+        "{out}"
+    );
+    assert!(out.contains("\n1  MB201  image-not-found       error\n"), "{out}");
+    assert!(
+        out.contains(
+            "\n1  MB204  unexpanded-variable   warning  [*] 1 fixable\n   [*] write the full path `C:\\WINDOWS\\system32\\inetsrv\\asp.dll`\n"
+        ),
         "{out}"
     );
     assert!(

@@ -459,6 +459,7 @@ pub fn write(
                 );
             }
             more_places(&mut buf, diagnostic, &report.source, elision);
+            fix_line(&mut buf, diagnostic, options.width);
             buf.push('\n');
             out.write_all(buf.as_bytes())?;
         }
@@ -499,6 +500,29 @@ fn more_places(buf: &mut String, d: &Diagnostic, source: &SourceFile, elision: &
             String::new()
         }
     );
+}
+
+/// What the finding's fix does, under it (ruff's `--show-fixes`): `  fix [~] with --fix
+/// --unsafe-fixes: switch every worker process to 32-bit ...`. The one thing an administrator must
+/// read before passing `--unsafe-fixes` is what it changes.
+/// Wrapped at `width` as miette wraps the help above it, at spaces only.
+fn fix_line(buf: &mut String, d: &Diagnostic, width: usize) {
+    let Some(fix) = &d.fix else { return };
+    let how = match fix.applicability {
+        crate::diagnostic::Applicability::Safe => "[*] with --fix",
+        crate::diagnostic::Applicability::Unsafe => "[~] with --fix --unsafe-fixes",
+        crate::diagnostic::Applicability::DisplayOnly => "shown by --diff, never applied",
+    };
+    let text = format!("fix {how}: {}", escape(&fix.message));
+    let options = textwrap::Options::new(width.max(20))
+        .initial_indent("  ")
+        .subsequent_indent("        ")
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .break_words(false);
+    for line in textwrap::wrap(&text, options) {
+        buf.push_str(&line);
+        buf.push('\n');
+    }
 }
 
 /// `12726` -> `12,726`.
