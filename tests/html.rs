@@ -199,11 +199,42 @@ fn the_example_page_shows_the_server_the_dll_map_and_the_findings() {
     assert!(raw_hazards(&page).is_empty());
     let body = html.find(|n| n.name == "body")[0];
 
-    // Every input was read: the banner says so, and no failure section exists.
+    // The verdict first: red, the errors with where they are, and the fix with what it changes;
+    // then the reading status: every input was read, and no failure section exists.
     let banners = body.find(|n| n.has_class("banner"));
-    assert_eq!(banners.len(), 1);
-    assert!(banners[0].has_class("clean"), "{}", banners[0].text);
-    assert!(banners[0].text.contains("Every input was read and checked (1 file)"));
+    assert_eq!(banners.len(), 2);
+    assert_eq!(body.children[1].attr("id"), Some("verdict"));
+    let verdict = &banners[0];
+    assert!(!verdict.has_class("clean") && !verdict.has_class("warn"), "red");
+    assert!(
+        verdict
+            .text
+            .contains("This configuration fails on the server: 2 errors"),
+        "{}",
+        verdict.text
+    );
+    assert!(verdict.text.contains("MB102"), "{}", verdict.text);
+    assert!(verdict.text.contains("MetaBase.xml line 106"), "{}", verdict.text);
+    assert!(
+        verdict.text.contains("mblint check --fix --unsafe-fixes"),
+        "{}",
+        verdict.text
+    );
+    assert!(
+        verdict.text.contains("switch every worker process to 32-bit"),
+        "{}",
+        verdict.text
+    );
+    // Markdown's inline code is drawn as code, never shown as backticks.
+    let codes: Vec<&str> = verdict
+        .find(|n| n.name == "code")
+        .iter()
+        .map(|n| n.text.as_str())
+        .collect();
+    assert!(codes.contains(&"fpexedll.dll"), "{codes:?}");
+    assert!(!verdict.text.contains('`'), "{}", verdict.text);
+    assert!(banners[1].has_class("clean"), "{}", banners[1].text);
+    assert!(banners[1].text.contains("Every input was read and checked (1 file)"));
 
     // Findings by rule: MB101 and MB102, one each.
     let rules = body.by_id("rules");
@@ -370,13 +401,22 @@ fn an_input_that_could_not_be_read_is_said_first() {
         failed.text
     );
     assert!(failed.text.contains("nothing-here.xml"));
-    // Before anything else: the header, then the failure.
+    // Before anything else: the header, the verdict (no pass), then the failure.
     let order: Vec<&str> = body
         .children
         .iter()
         .map(|n| n.attr("id").unwrap_or(n.name.as_str()))
         .collect();
-    assert_eq!(&order[..2], ["header", "failed"], "{order:?}");
+    assert_eq!(&order[..3], ["header", "verdict", "failed"], "{order:?}");
+    let verdict = body.by_id("verdict");
+    assert!(!verdict.has_class("clean") && !verdict.has_class("warn"), "red");
+    assert!(
+        verdict
+            .text
+            .contains("Not a pass: 1 input could not be checked (exit code 2)"),
+        "{}",
+        verdict.text
+    );
     assert!(
         body.find(|n| n.has_class("clean")).is_empty(),
         "no 'every input was read' banner"
@@ -793,14 +833,15 @@ fn the_compare_page_shows_the_nodes_side_by_side_the_matrix_and_the_differences(
         .iter()
         .map(|n| n.attr("id").or(n.attr("class")).unwrap_or(n.name.as_str()).to_string())
         .collect();
-    assert_eq!(&order[..3], ["header", "banner clean", "banner"], "{order:?}");
+    // The verdict (the nodes differ) first, then the reading status (all read).
+    assert_eq!(&order[..3], ["header", "banner", "banner clean"], "{order:?}");
     assert!(
-        body.children[1]
+        body.children[2]
             .text
             .contains("Every input was read and checked (3 files)")
     );
     assert!(
-        body.children[2]
+        body.children[1]
             .text
             .contains("The nodes differ: 3 differences (MB6xx)")
     );
@@ -1011,13 +1052,20 @@ fn the_compare_page_of_nodes_that_agree_is_clean_and_one_of_a_node_not_read_says
     let html = parse(&page);
     assert_self_contained(&html);
     let body = html.find(|n| n.name == "body")[0];
-    assert_eq!(body.children[1].attr("id"), Some("failed"));
+    // The verdict first (the nodes read agree, but one was not read), then the failure.
+    assert!(body.children[1].has_class("warn"), "{}", body.children[1].text);
     assert!(
-        body.children[1].text.contains("1 input could not be checked"),
+        body.children[1].text.contains("but 1 input was not (see below)"),
         "{}",
         body.children[1].text
     );
-    assert!(body.children[1].text.contains("web9"));
+    assert_eq!(body.children[2].attr("id"), Some("failed"));
+    assert!(
+        body.children[2].text.contains("1 input could not be checked"),
+        "{}",
+        body.children[2].text
+    );
+    assert!(body.children[2].text.contains("web9"));
     assert!(html.by_id("nodes").text.contains("Not compared: web9"));
     assert!(html.find(|n| n.has_class("clean")).is_empty());
 }
@@ -1036,7 +1084,14 @@ fn the_history_page_shows_the_timeline_and_the_change_that_introduced_each_findi
     assert!(raw_hazards(&page).is_empty());
     let body = html.find(|n| n.name == "body")[0];
     // The current file was read (green, first); the truncated history file is a warning (amber).
-    let banners: Vec<&Node> = body.children.iter().filter(|n| n.has_class("banner")).collect();
+    // The verdict on the current file comes first.
+    assert_eq!(body.children[1].attr("id"), Some("verdict"));
+    assert!(
+        body.children[1].text.contains("This configuration fails on the server"),
+        "{}",
+        body.children[1].text
+    );
+    let banners: Vec<&Node> = body.children[2..].iter().filter(|n| n.has_class("banner")).collect();
     assert_eq!(banners.len(), 2);
     assert!(banners[0].has_class("clean"));
     assert!(
@@ -1209,8 +1264,12 @@ fn a_current_file_that_does_not_parse_is_red_on_the_history_page() {
     let html = parse(&page);
     assert_self_contained(&html);
     let body = html.find(|n| n.name == "body")[0];
+    // The verdict (red: MB001), then the reading status (red: it does not parse).
+    assert_eq!(body.children[1].attr("id"), Some("verdict"));
     assert!(body.children[1].has_class("banner") && !body.children[1].has_class("clean"));
-    assert!(body.children[1].text.contains("The current file does not parse"));
+    assert!(body.children[1].text.contains("MB001"), "{}", body.children[1].text);
+    assert!(body.children[2].has_class("banner") && !body.children[2].has_class("clean"));
+    assert!(body.children[2].text.contains("The current file does not parse"));
     assert!(html.find(|n| n.has_class("clean")).is_empty());
     let rows = html.by_id("timeline").find(|n| n.name == "tr" && n.has_class("row"));
     assert!(

@@ -78,8 +78,128 @@ pub fn counts_badges(h: &mut Html, c: Counts) {
     }
 }
 
+/// How many findings the verdict names, most severe first.
+const VERDICT_FINDINGS: usize = 5;
+/// How many distinct fixes the verdict names.
+const VERDICT_FIXES: usize = 3;
+
+/// The verdict, first on every page: what fails and how badly (the most severe findings, with
+/// where), and what to do (the fixes `--fix` can apply, each saying what it changes). Red for
+/// errors or an input that could not be checked (no pass: exit code 2), amber for warnings, green
+/// for none. The reading status comes after it ([`inputs_banner`]).
+pub fn verdict_banner(h: &mut Html, reports: &[FileReport], not_checked: usize) {
+    let c = Counts::of_reports(reports);
+    let found = match (c.error, c.warning) {
+        (0, 0) => String::new(),
+        (e, 0) => plural(e, "error", "errors"),
+        (0, w) => plural(w, "warning", "warnings"),
+        (e, w) => format!("{}, {}", plural(e, "error", "errors"), plural(w, "warning", "warnings")),
+    };
+    let (tone, heading) = if not_checked > 0 {
+        let rest = if found.is_empty() {
+            String::new()
+        } else {
+            format!("; in what was read: {found}")
+        };
+        (
+            Tone::Bad,
+            format!(
+                "Not a pass: {} could not be checked (exit code 2){rest}",
+                plural(not_checked, "input", "inputs")
+            ),
+        )
+    } else if c.error > 0 {
+        (Tone::Bad, format!("This configuration fails on the server: {found}"))
+    } else if c.warning > 0 {
+        (Tone::Warn, format!("No errors, but {found} to look at"))
+    } else if c.info > 0 {
+        (
+            Tone::Good,
+            format!("No errors or warnings ({})", plural(c.info, "info note", "info notes")),
+        )
+    } else {
+        (
+            Tone::Good,
+            "No findings: nothing stops these ISAPI DLLs from loading".to_string(),
+        )
+    };
+    kit::banner(h, tone, Some(&Anchor::new("verdict", &[])), &heading, |h| {
+        let mut worst: Vec<(&FileReport, &Diagnostic)> = reports
+            .iter()
+            .flat_map(|r| r.diagnostics.iter().map(move |d| (r, d)))
+            .filter(|(_, d)| d.severity > Severity::Info)
+            .collect();
+        worst.sort_by_key(|(_, d)| std::cmp::Reverse(d.severity));
+        if !worst.is_empty() {
+            h.open("ul", "");
+            for (r, d) in worst.iter().take(VERDICT_FINDINGS) {
+                let (line, _) = r.source.line_col(d.span.start as usize);
+                h.open("li", "");
+                kit::badge(h, severity_tone(d.severity), d.severity.as_str());
+                h.raw(" ").el("span", "mono", d.code).raw(" ").prose(&d.headline());
+                h.raw(" ").open("span", "muted");
+                h.text(&format!("({} line {})", r.source.name, kit::grouped(line)));
+                h.close("span").close("li");
+            }
+            if worst.len() > VERDICT_FINDINGS {
+                h.el(
+                    "li",
+                    "muted",
+                    &format!("and {} below", plural(worst.len() - VERDICT_FINDINGS, "more", "more")),
+                );
+            }
+            h.close("ul");
+        }
+        let mut fixes: Vec<(crate::diagnostic::Applicability, &str)> = Vec::new();
+        for fix in reports
+            .iter()
+            .flat_map(|r| &r.diagnostics)
+            .filter_map(|d| d.fix.as_ref())
+        {
+            let key = (fix.applicability, fix.message.as_str());
+            if fix.applicability != crate::diagnostic::Applicability::DisplayOnly && !fixes.contains(&key) {
+                fixes.push(key);
+            }
+        }
+        fixes.sort_by_key(|(a, _)| std::cmp::Reverse(*a));
+        if !fixes.is_empty() {
+            h.el("h3", "", "What to do");
+            h.open("ul", "");
+            for (applicability, message) in fixes.iter().take(VERDICT_FIXES) {
+                h.open("li", "");
+                h.el(
+                    "code",
+                    "",
+                    match applicability {
+                        crate::diagnostic::Applicability::Safe => "mblint check --fix",
+                        _ => "mblint check --fix --unsafe-fixes",
+                    },
+                );
+                h.text(": ").prose(message).close("li");
+            }
+            if fixes.len() > VERDICT_FIXES {
+                h.el(
+                    "li",
+                    "muted",
+                    &format!(
+                        "and {} under the findings",
+                        plural(fixes.len() - VERDICT_FIXES, "more fix", "more fixes")
+                    ),
+                );
+            }
+            h.close("ul");
+        } else if c.error + c.warning > 0 {
+            h.el(
+                "p",
+                "",
+                "No fix mblint can apply: each finding's help below says what to do.",
+            );
+        }
+    });
+}
+
 /// Whether every input was read: green when it was, else red with every input that was not and
-/// why. Goes first on every page (never fail open); the red one has the anchor `failed`.
+/// why. Comes after the verdict on every page (never fail open); the red one has the anchor `failed`.
 pub fn inputs_banner(h: &mut Html, checked: usize, failures: &[InputFailure]) {
     if failures.is_empty() {
         h.open("div", "banner clean");
@@ -136,6 +256,7 @@ pub fn render(reports: &[FileReport], failures: &[InputFailure]) -> String {
     counts_badges(&mut h, totals);
     h.close("p").close("header");
 
+    verdict_banner(&mut h, reports, not_checked.len());
     inputs_banner(&mut h, reports.len(), &not_checked);
     if !not_written.is_empty() {
         h.open_id("div", "banner", &Anchor::new("not-written", &[]));
@@ -801,7 +922,7 @@ pub fn finding(h: &mut Html, id: &Anchor, report: &FileReport, others: &[FileRep
             kit::badge(h, severity_tone(d.severity), d.severity.as_str());
             h.raw(" ").el("span", "mono", d.code).raw(" ");
             h.el("span", "muted", rules::by_code(d.code).map_or("", |r| r.name));
-            h.raw(" ").text(&d.headline());
+            h.raw(" ").prose(&d.headline());
         },
         |h| {
             h.open("p", "meta");
@@ -815,15 +936,15 @@ pub fn finding(h: &mut Html, id: &Anchor, report: &FileReport, others: &[FileRep
             h.close("p");
             source_lines(h, source, d.span);
             if !d.label.is_empty() {
-                h.el("p", "muted", &format!("↳ {}", d.label));
+                h.prose_el("p", "muted", &format!("↳ {}", d.label));
             }
             if let Some(help) = &d.help {
-                h.el("p", "help", help);
+                h.prose_el("p", "help", help);
             }
             if !d.evidence.is_empty() {
                 h.el("h4", "", "Evidence").open("ul", "");
                 for e in &d.evidence {
-                    h.el("li", "", &evidence(e));
+                    h.prose_el("li", "", &evidence(e));
                 }
                 h.close("ul");
             }
@@ -836,7 +957,7 @@ pub fn finding(h: &mut Html, id: &Anchor, report: &FileReport, others: &[FileRep
                             let (line, _) = source.line_col(r.span.start as usize);
                             h.open("li", "")
                                 .text(&format!("line {}: ", kit::grouped(line)))
-                                .text(&r.message)
+                                .prose(&r.message)
                                 .close("li");
                         }
                         Some(file) => {
@@ -844,14 +965,14 @@ pub fn finding(h: &mut Html, id: &Anchor, report: &FileReport, others: &[FileRep
                             match others.iter().find(|o| *o.source.name == *file) {
                                 Some(other) => {
                                     let (line, _) = other.source.line_col(r.span.start as usize);
-                                    h.text(&r.message)
+                                    h.prose(&r.message)
                                         .text(" · ")
                                         .el("code", "", file)
                                         .text(&format!(" line {}", kit::grouped(line)));
                                     source_lines(h, &other.source, r.span);
                                 }
                                 None => {
-                                    h.text(&r.message).text(" · ").el("code", "", file);
+                                    h.prose(&r.message).text(" · ").el("code", "", file);
                                 }
                             }
                             h.close("li");
@@ -1064,7 +1185,7 @@ fn fix_block(h: &mut Html, source: &SourceFile, fix: &crate::diagnostic::Fix) {
     h.open("h4", "").text("Fix ");
     kit::badge(h, tone, fix.applicability.as_str());
     h.raw(" ").el("span", "muted", how).close("h4");
-    h.el("p", "", &fix.message);
+    h.prose_el("p", "", &fix.message);
     if fix.restart {
         h.el("p", "notice", "IIS must be restarted (iisreset) for it to take effect.");
     }

@@ -101,7 +101,9 @@ pub fn render(comparison: &Comparison, reports: &[FileReport], failures: &[Input
     check::counts_badges(&mut h, totals);
     h.close("p").close("header");
 
-    check::inputs_banner(&mut h, reports.len(), failures);
+    // The verdict first (whether the nodes differ), then the reading status.
+    let mut status = Html::after(&h);
+    check::inputs_banner(&mut status, reports.len(), failures);
     if comparison.nodes.len() < 2 {
         kit::banner(
             &mut h,
@@ -118,7 +120,7 @@ pub fn render(comparison: &Comparison, reports: &[FileReport], failures: &[Input
             (
                 Tone::Warn,
                 format!(
-                    "The {} read agree on everything that decides whether DLLs load, but {} not (see above)",
+                    "The {} read agree on everything that decides whether DLLs load, but {} not (see below)",
                     plural(comparison.nodes.len(), "node", "nodes"),
                     plural(failures.len(), "input was", "inputs were")
                 ),
@@ -146,6 +148,7 @@ pub fn render(comparison: &Comparison, reports: &[FileReport], failures: &[Input
             h.close("p");
         });
     }
+    h.append(&status);
     nodes_section(&mut h, comparison, reports);
     matrix_section(&mut h, comparison);
     check::rule_summary(&mut h, reports);

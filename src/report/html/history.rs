@@ -156,8 +156,10 @@ pub fn render(history: &History, current: &FileReport) -> String {
         Some(counts),
     );
 
-    // First: what could not be read (never fail open), then whether the current file was read (it
-    // was, or there would be no history) and parsed.
+    // First the verdict on the current file (what fails today, and what to do), then what could
+    // not be read (never fail open), then whether the current file was read (it was, or there
+    // would be no history) and parsed.
+    check::verdict_banner(&mut h, std::slice::from_ref(current), failures.len());
     if !failures.is_empty() {
         check::inputs_banner(&mut h, read + 1, &failures);
     }
@@ -212,7 +214,7 @@ pub fn render(history: &History, current: &FileReport) -> String {
             |h| {
                 h.open("ul", "");
                 for w in &history.warnings {
-                    h.el("li", "", &w.message);
+                    h.prose_el("li", "", &w.message);
                 }
                 h.close("ul");
             },
@@ -569,7 +571,7 @@ fn current_findings(h: &mut Html, history: &History, current: &FileReport) {
                                 &f.introduced_in
                                     .map_or_else(|| "before the oldest read".into(), |a| short(&v[a])),
                             );
-                            kit::cell(h, "", &f.message);
+                            h.open("td", "").prose(&f.message).close("td");
                         });
                     }
                 });

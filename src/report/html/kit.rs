@@ -132,6 +132,35 @@ impl Html {
         self
     }
 
+    /// A message, help or fix text: escaped like [`text`](Html::text), with each `` `...` `` pair
+    /// of backticks (the messages' Markdown for a DLL, a path, a command) drawn as `<code>`. An
+    /// unpaired backtick is shown as it is. At most [`TEXT_BYTES`], cut as `text` cuts.
+    pub fn prose(&mut self, s: &str) -> &mut Html {
+        let mut end = s.len().min(TEXT_BYTES);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut rest = &s[..end];
+        while let Some(open) = rest.find('`') {
+            let Some(len) = rest[open + 1..].find('`') else { break };
+            push_text(&mut self.out, &rest[..open]);
+            self.out.push_str("<code>");
+            push_text(&mut self.out, &rest[open + 1..open + 1 + len]);
+            self.out.push_str("</code>");
+            rest = &rest[open + 1 + len + 1..];
+        }
+        push_text(&mut self.out, rest);
+        if end < s.len() {
+            let _ = write!(self.out, "… ({} more bytes)", grouped(s.len() - end));
+        }
+        self
+    }
+
+    /// `<tag class="class">prose</tag>`: see [`prose`](Html::prose).
+    pub fn prose_el(&mut self, tag: &'static str, class: &'static str, s: &str) -> &mut Html {
+        self.open(tag, class).prose(s).close(tag)
+    }
+
     /// A number, digits grouped: `50,000`.
     pub fn num(&mut self, n: usize) -> &mut Html {
         self.out.push_str(&grouped(n));
