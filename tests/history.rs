@@ -326,7 +326,20 @@ fn every_format_carries_findings_and_skipped_files() {
         ))
         .stdout(predicate::str::contains("could not be checked").not());
 
-    mblint().args(["history", "--format", "concise", FPSE]).assert().code(2);
+    // concise: one line per finding of the current file, as check writes them; the exit code as
+    // in every format.
+    let concise = mblint().args(["history", "--format", "concise", FPSE]).assert().code(1);
+    let out = String::from_utf8(concise.get_output().stdout.clone()).unwrap();
+    assert!(
+        out.lines()
+            .any(|l| l.contains("MetaBase.xml:") && l.contains(": MB102 ")),
+        "{out}"
+    );
+    mblint()
+        .args(["history", "--format", "concise", "no-such-dir"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("no-such-dir"));
 }
 
 #[test]

@@ -30,7 +30,8 @@ pub struct HistoryArgs {
     /// Map a Windows drive to a folder, to read the DLLs the metabase names (repeatable): -d D:=/mnt/d.
     #[arg(short, long = "drive", value_name = "X:=DIR", value_parser = crate::resolve::drive::parse_mapping)]
     pub drives: Vec<(char, PathBuf)>,
-    /// Output format (concise is not offered: a timeline needs its lines).
+    /// Output format: text is the timeline; concise one line per finding of the current file, with
+    /// the history's warnings and failed inputs.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Rules to run, by code or prefix (MB1, MB102); replaces the configuration's select.
@@ -91,10 +92,6 @@ fn as_check(args: &HistoryArgs) -> CheckArgs {
 }
 
 pub fn run(args: &HistoryArgs) -> std::io::Result<u8> {
-    if args.format == Format::Concise {
-        say!("mblint: error: history has no concise format: use text, json, sarif or github");
-        return Ok(EXIT_ERROR);
-    }
     let result = match judge(args) {
         Ok(result) => result,
         Err(failure) => {
@@ -125,7 +122,12 @@ pub fn run(args: &HistoryArgs) -> std::io::Result<u8> {
     }
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
-        Format::Text | Format::Concise => stdout.write_all(render::text(history, &result.current).as_bytes())?,
+        Format::Text => stdout.write_all(render::text(history, &result.current).as_bytes())?,
+        Format::Concise => {
+            // The warnings were said on stderr above; failed inputs close the listing.
+            let (report, failures, _) = render::annotated(history, &result.current);
+            crate::report::text::write_concise(std::slice::from_ref(&report), &failures, false, &mut stdout)?
+        }
         Format::Json => render::json(history, &result.current, &mut stdout)?,
         Format::Sarif => {
             let (report, failures, notes) = render::annotated(history, &result.current);
@@ -203,7 +205,8 @@ fn failure_report(format: Format, failure: &InputFailure) -> std::io::Result<u8>
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let failures = std::slice::from_ref(failure);
     match format {
-        Format::Text | Format::Concise => render::failure_text(failure, &mut stdout)?,
+        Format::Text => render::failure_text(failure, &mut stdout)?,
+        Format::Concise => crate::report::text::write_concise(&[], failures, false, &mut stdout)?,
         Format::Json => render::failure_json(failure, &mut stdout)?,
         Format::Sarif => sarif::write(&[], failures, &mut stdout)?,
         Format::Github => github::write(&[], failures, &mut stdout)?,
