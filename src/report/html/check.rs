@@ -493,7 +493,7 @@ pub fn fact_clues<T>(h: &mut Html, fact: &Fact<T>) {
     for clue in fact.evidence.iter().take(CLUES_SHOWN) {
         h.open("li", "")
             .el("span", "muted", &format!("{}: ", clue.source.describe()))
-            .text(&clue.detail)
+            .prose(&clue.detail)
             .close("li");
     }
     if fact.evidence.len() > CLUES_SHOWN {
