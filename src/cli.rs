@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -891,7 +891,20 @@ fn format_name(format: Format) -> String {
         .map_or_else(String::new, |v| v.get_name().to_string())
 }
 
+/// `-q` leaves out the summary of the text and concise formats (and of the console's listing with
+/// `-o`); with any other format and no `-o` it would do nothing, which is a usage error.
+fn quiet_usage(quiet: bool, format: Format, output: Option<&Path>) -> Result<(), String> {
+    if quiet && output.is_none() && !matches!(format, Format::Text | Format::Concise) {
+        return Err(format!(
+            "-q (--quiet) leaves out the summary of the text and concise formats; --format {} has none (leave out -q, or give -o FILE: -q then quiets the findings listed on the console)",
+            format_name(format)
+        ));
+    }
+    Ok(())
+}
+
 fn check_usage(args: &CheckArgs) -> Result<(), String> {
+    quiet_usage(args.quiet, args.format, args.output_file.as_deref())?;
     let stdin = args.paths.iter().filter(|p| p.as_os_str() == "-").count();
     if stdin > 1 {
         return Err("`-` (standard input) can be given once".into());
@@ -1603,6 +1616,10 @@ struct CompareJson<'a> {
 
 fn compare(args: &CompareArgs) -> std::io::Result<u8> {
     use crate::compare::{NodeSpec, default_names, parse_node};
+    if let Err(e) = quiet_usage(args.quiet, args.format, args.output_file.as_deref()) {
+        say!("mblint: error: {e}");
+        return Ok(EXIT_ERROR);
+    }
     let parsed: Vec<(Option<String>, PathBuf)> = args.nodes.iter().map(|n| parse_node(n)).collect();
     let paths: Vec<PathBuf> = parsed.iter().map(|(_, p)| p.clone()).collect();
     let defaults = default_names(&paths);

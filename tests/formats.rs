@@ -601,3 +601,33 @@ fn gitlab_and_junit_escape_what_a_file_name_holds() {
     assert!(!out.contains("\\u001b") && !out.contains('\u{1b}'), "{out}");
     assert!(out.contains("a\\\\u{1b}]0;x\\\\u{7}"), "{out}");
 }
+
+#[test]
+fn quiet_is_refused_where_it_would_do_nothing() {
+    let clean = "testdata/metabases/clean-64bit.xml";
+    for format in ["json", "sarif", "github", "gitlab", "junit", "html"] {
+        mblint()
+            .args(["check", "-q", "--format", format, clean])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("--format {format} has none")));
+        mblint()
+            .args(["compare", "-q", "--format", format, clean, clean])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("--format {format} has none")));
+    }
+    // With -o it quiets the console's listing: allowed.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    mblint()
+        .args(["check", "-q", "--format", "json", "-o", out.to_str().unwrap(), clean])
+        .assert()
+        .code(0);
+    for format in ["text", "concise"] {
+        mblint()
+            .args(["check", "-q", "--format", format, clean])
+            .assert()
+            .code(0);
+    }
+}
