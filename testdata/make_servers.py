@@ -332,6 +332,30 @@ def main():
                   wserl=mm.WSERL_BASE + mm.ASPNET_WSERL + [f"0,{fw40}\\aspnet_isapi.dll,1,ASP.NET v4.0.30319,ASP.NET v4.0.30319"])
     put(root, "Windows/Microsoft.NET/Framework/v4.0.30319/aspnet_isapi.dll", "x86/isapi-extension.dll")
 
+    # ASP.NET 4.0 on IIS 6 and its extensionless URLs (eurl.axd): a 64-bit server with 32-bit workers,
+    # .NET 4.0 registered (aspnet_regiis -i of v4.0.30319: its filter global, "ASP.NET v4.0.30319"
+    # allowed), site 1 left on ASP.NET 2.0 and site 2 ("Intranet") moved to 4.0 by its root's script
+    # maps. Three layouts:
+    # - both sites in DefaultAppPool. Correct verdict: MB501 (two CLR versions in one pool, event 1062)
+    #   and MB503 for site 1: once the pool's worker has turned the feature on, ASP.NET 4's filter
+    #   sends site 1's extensionless URLs to /eurl.axd/<GUID>, which site 1 maps to ASP.NET 2.0.
+    # - site 2 in a pool of its own. Correct verdict: clean.
+    # - every site on ASP.NET 4 (the service's maps too). Correct verdict: clean.
+    filter40 = [("ASP.NET_4.0.30319.0", f"{fw40}\\aspnet_filter.dll", {})]
+    wserl40 = mm.WSERL_BASE + mm.ASPNET_WSERL + [f"1,{fw40}\\aspnet_isapi.dll,1,ASP.NET v4.0.30319,ASP.NET v4.0.30319"]
+    for name, site2_pool, site1_maps in (("aspnet40-eurl-shared-pool", "DefaultAppPool", mm.aspnet_maps(mm.FW20)),
+                                         ("aspnet40-eurl-own-pool", "AspNet4", mm.aspnet_maps(mm.FW20)),
+                                         ("aspnet40-eurl-all-v4", "DefaultAppPool", mm.aspnet_maps(fw40))):
+        site2 = mm.site(2, "Intranet", root_extra={"AppPoolId": site2_pool,
+                                                   "ScriptMaps": mm.asp_maps() + mm.aspnet_maps(fw40)},
+                        site_extra={"AppPoolId": site2_pool})
+        pools = ([mm.key("IIsApplicationPool", "/LM/W3SVC/AppPools/AspNet4", {"AppPoolAutoStart": "TRUE"})]
+                 if site2_pool == "AspNet4" else [])
+        root = server(name, site1_maps, filter40, {"Enable32BitAppOnWin64": "TRUE"}, extra_keys=site2 + pools,
+                      drive=base_drive_x64, wserl=wserl40)
+        put(root, "Windows/Microsoft.NET/Framework/v4.0.30319/aspnet_isapi.dll", "x86/isapi-extension.dll")
+        put(root, "Windows/Microsoft.NET/Framework/v4.0.30319/aspnet_filter.dll", "x86/isapi-filter.dll")
+
     # UrlScan 3.1 and Helicon ISAPI_Rewrite 3 on a 64-bit server (x64 builds of both), the rewriter
     # listed first, both at high priority (FilterFlags as IIS writes them back). Correct verdict: MB304.
     rewrite = ("ISAPI_Rewrite", "C:\\Program Files\\Helicon\\ISAPI_Rewrite3\\ISAPI_Rewrite.dll",

@@ -44,6 +44,7 @@ const POSITIVE: &[(&str, &str)] = &[
     ("MB402", "testdata/metabases/rules/MB4xx-lockdown.xml"),
     ("MB501", "testdata/metabases/rules/MB5xx-pools.xml"),
     ("MB502", "testdata/metabases/rules/MB5xx-pools.xml"),
+    ("MB503", "testdata/servers/aspnet40-eurl-shared-pool"),
     // The dependency closure needs a drive copy: the scenarios of tests/servers.rs.
     ("MB207", "testdata/servers/deps-missing-direct"),
     ("MB208", "testdata/servers/deps-missing-function"),

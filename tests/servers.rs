@@ -67,6 +67,12 @@ fn every_scenario_gives_its_findings() {
         ("coldfusion-jrun", &[]),
         // .NET 4.0 installed: "ASP.NET v4.0.30319" left Prohibited, its application's pages 404.2.
         ("aspnet40-prohibited", &["MB401"]),
+        // ASP.NET 4's filter global; site 1 on ASP.NET 2.0 shares DefaultAppPool with site 2 on 4.0: two
+        // CLRs in one pool (MB501), and site 1's extensionless URLs go to eurl.axd, which it maps to 2.0.
+        ("aspnet40-eurl-shared-pool", &["MB501", "MB503"]),
+        // The same sites in pools of their own, and every site on ASP.NET 4: nothing to report.
+        ("aspnet40-eurl-own-pool", &[]),
+        ("aspnet40-eurl-all-v4", &[]),
         // ISAPI_Rewrite before UrlScan at high priority: UrlScan checks rewritten URLs.
         ("urlscan-after-rewriter", &["MB304"]),
         // 32-bit workers open SysWOW64\inetsrv\httpext.dll, which the copy lacks.

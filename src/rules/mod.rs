@@ -34,6 +34,7 @@ pub mod duplicate_filter;
 pub mod duplicate_location;
 pub mod edit_while_running_unsafe;
 pub mod extension_prohibited;
+pub mod extensionless_url_unmapped;
 pub mod filter_not_defined;
 pub mod filter_not_in_load_order;
 pub mod filter_order;
@@ -793,6 +794,7 @@ pub static RULES: &[&Rule] = &[
     &unknown_dependency_group::RULE,
     &mixed_aspnet_versions::RULE,
     &undefined_app_pool::RULE,
+    &extensionless_url_unmapped::RULE,
     &drift::PLATFORM_DRIFT,
     &drift::ISOLATION_DRIFT,
     &drift::WORKER_BITNESS_DRIFT,
@@ -1008,6 +1010,7 @@ mod tests {
                 "MB402 unknown-dependency-group warning",
                 "MB501 mixed-aspnet-versions error",
                 "MB502 undefined-app-pool error",
+                "MB503 extensionless-url-unmapped error",
                 "MB601 platform-drift error",
                 "MB602 isolation-mode-drift error",
                 "MB603 worker-bitness-drift error",
