@@ -98,7 +98,6 @@ props! {
     APP_ISOLATED = "AppIsolated", 2104, Dword, true;
     PATH = "Path", 3001, String, true;
     ACCESS_FLAGS = "AccessFlags", 6016, Dword, true;
-    SERVER_COMMENT = "ServerComment", 1015, String, true;
 }
 
 /// The table entry for a property name (case-insensitive, as IIS matches them).
