@@ -449,6 +449,30 @@ def main():
         for dll in ("bin/davex.dll", "bin/exprox.dll", "exchweb/bin/auth/owaauth.dll"):
             put(root, f"Program Files/Exchsrvr/{dll}", "x86/isapi-extension.dll")
 
+    # Windows SharePoint Services 3.0 on x64 (64-bit workers, ASP.NET 2.0 from Framework64), one web
+    # application extended onto site 2 in a pool of its own. "When you register an IIS web application to
+    # become WSS3.0 web app, WSS3.0 adds a wildcard application map to IIS metabase", and its integration
+    # removed "the ISAPI filter which was used in previous version of WSS2.0" (jmanning, MSDN blog,
+    # 2006-11-25): so a wildcard map to ASP.NET 2.0's aspnet_isapi.dll at the site's root and no STS
+    # filter. /_vti_bin points at the 12\isapi folder holding owssvr.dll, with execute permission. Its
+    # restriction-list entry's group and description are not from a source. Correct verdict: clean.
+    isapi12 = "C:\\Program Files\\Common Files\\Microsoft Shared\\Web Server Extensions\\12\\isapi"
+    wildcard64 = f"*,{mm.FW64_20}\\aspnet_isapi.dll,0"
+    wss = mm.site(2, "SharePoint - 80",
+                  root_extra={"AppPoolId": "SharePoint - 80",
+                              "ScriptMaps": mm.asp_maps() + mm.aspnet_maps(mm.FW64_20) + [wildcard64]},
+                  site_extra={"AppPoolId": "SharePoint - 80"}) + [
+        mm.key("IIsWebVirtualDir", "/LM/W3SVC/2/ROOT/_vti_bin",
+               {"AccessFlags": "AccessRead | AccessExecute", "Path": isapi12}),
+        mm.key("IIsApplicationPool", "/LM/W3SVC/AppPools/SharePoint - 80", {"AppPoolAutoStart": "TRUE"}),
+    ]
+    root = server("wss30-64bit", mm.aspnet_maps(mm.FW64_20),
+                  [("ASP.NET_2.0.50727", f"{mm.FW64_20}\\aspnet_filter.dll", {})], extra_keys=wss,
+                  drive=base_drive_x64,
+                  wserl=mm.WSERL_BASE + mm.ASPNET_WSERL + [f"1,{isapi12}\\owssvr.dll,0,SPS,Windows SharePoint Services"])
+    put(root, "Program Files/Common Files/Microsoft Shared/Web Server Extensions/12/isapi/owssvr.dll",
+        "x64/isapi-extension.dll")
+
     # UrlScan 3.1 and Helicon ISAPI_Rewrite 3 on a 64-bit server (x64 builds of both), the rewriter
     # listed first, both at high priority (FilterFlags as IIS writes them back). Correct verdict: MB304.
     rewrite = ("ISAPI_Rewrite", "C:\\Program Files\\Helicon\\ISAPI_Rewrite3\\ISAPI_Rewrite.dll",

@@ -86,6 +86,8 @@ fn every_scenario_gives_its_findings() {
         // carried to x64 with 64-bit workers: its 32-bit DLLs fail (Exchange 2003 is 32-bit only, KB924046).
         ("exchange2003-owa-x86", &[]),
         ("exchange2003-owa-x64", &["MB101", "MB102"]),
+        // WSS 3.0 on x64: its wildcard map to 64-bit ASP.NET 2.0 and /_vti_bin/owssvr.dll, no filter: clean.
+        ("wss30-64bit", &[]),
         // ISAPI_Rewrite before UrlScan at high priority: UrlScan checks rewritten URLs.
         ("urlscan-after-rewriter", &["MB304"]),
         // 32-bit workers open SysWOW64\inetsrv\httpext.dll, which the copy lacks.
