@@ -304,6 +304,31 @@ def main():
     put(root, "Program Files/Apache Software Foundation/Tomcat 5.5/bin/win32/i386/isapi_redirect.dll",
         "x86/isapi-filter-extension.dll")
 
+    # The same Tomcat redirector on the same server left with 64-bit workers (ASP.NET from Framework64),
+    # its Web Service Extension allowed: the 32-bit isapi_redirect.dll is loaded as the global filter
+    # and, by URL, as /jakarta/isapi_redirect.dll. Correct verdict: MB101 and one MB102, on the filter:
+    # the filter fails in every worker, and its URL twin is the same DLL in the same workers.
+    root = server("tomcat-jakarta-64bit", mm.aspnet_maps(mm.FW64_20),
+                  [("ASP.NET_2.0.50727", f"{mm.FW64_20}\\aspnet_filter.dll", {}),
+                   ("jakarta", f"{tomcat}\\isapi_redirect.dll", {"FilterFlags": "NotifyPreProcHeaders | NotifyOrderHigh"})],
+                  extra_keys=jakarta, drive=base_drive_x64,
+                  wserl=mm.WSERL_BASE + mm.ASPNET_WSERL + [f"1,{tomcat}\\isapi_redirect.dll,1,jakarta,Tomcat ISAPI redirector"])
+    put(root, "Program Files/Apache Software Foundation/Tomcat 5.5/bin/win32/i386/isapi_redirect.dll",
+        "x86/isapi-filter-extension.dll")
+
+    # A plain filter (filter entry points only, x64 like the workers) installed in a vendor folder that
+    # is also served, with execute permission, as /AcmeLogin (its login pages). A URL could name the
+    # DLL, but nothing forwards to it and it is no extension. Correct verdict: clean (it was MB203 and
+    # MB401, judged as an extension called by URL).
+    acme_dir = "C:\\Program Files\\Acme\\Login"
+    acme = ("AcmeAuth", f"{acme_dir}\\acmeauth.dll", {})
+    login = [mm.key("IIsWebVirtualDir", "/LM/W3SVC/1/ROOT/AcmeLogin",
+                    {"AccessFlags": "AccessRead | AccessScript | AccessExecute", "Path": acme_dir})]
+    root = server("filter-in-execute-folder", mm.aspnet_maps(mm.FW64_20),
+                  [("ASP.NET_2.0.50727", f"{mm.FW64_20}\\aspnet_filter.dll", {}), acme], extra_keys=login,
+                  drive=base_drive_x64)
+    put(root, "Program Files/Acme/Login/acmeauth.dll", "x64/isapi-filter.dll")
+
     # ColdFusion MX 7 (JRun 4's connector) on a 64-bit server in 32-bit mode, as its Web Server
     # Configuration Tool writes it: the "JRun Connector Filter" global filter, script maps of .cfm,
     # .cfml, .cfc, .jsp to jrun.dll, the /JRunScripts virtual directory with execute permission on
@@ -331,6 +356,122 @@ def main():
                   {"Enable32BitAppOnWin64": "TRUE"}, extra_keys=app4, drive=base_drive_x64,
                   wserl=mm.WSERL_BASE + mm.ASPNET_WSERL + [f"0,{fw40}\\aspnet_isapi.dll,1,ASP.NET v4.0.30319,ASP.NET v4.0.30319"])
     put(root, "Windows/Microsoft.NET/Framework/v4.0.30319/aspnet_isapi.dll", "x86/isapi-extension.dll")
+
+    # ASP.NET 4.0 on IIS 6 and its extensionless URLs (eurl.axd): a 64-bit server with 32-bit workers,
+    # .NET 4.0 registered (aspnet_regiis -i of v4.0.30319: its filter global, "ASP.NET v4.0.30319"
+    # allowed), site 1 left on ASP.NET 2.0 and site 2 ("Intranet") moved to 4.0 by its root's script
+    # maps. Three layouts:
+    # - both sites in DefaultAppPool. Correct verdict: MB501 (two CLR versions in one pool, event 1062)
+    #   and MB503 for site 1: once the pool's worker has turned the feature on, ASP.NET 4's filter
+    #   sends site 1's extensionless URLs to /eurl.axd/<GUID>, which site 1 maps to ASP.NET 2.0.
+    # - site 2 in a pool of its own. Correct verdict: clean.
+    # - every site on ASP.NET 4 (the service's maps too). Correct verdict: clean.
+    filter40 = [("ASP.NET_4.0.30319.0", f"{fw40}\\aspnet_filter.dll", {})]
+    wserl40 = mm.WSERL_BASE + mm.ASPNET_WSERL + [f"1,{fw40}\\aspnet_isapi.dll,1,ASP.NET v4.0.30319,ASP.NET v4.0.30319"]
+    for name, site2_pool, site1_maps in (("aspnet40-eurl-shared-pool", "DefaultAppPool", mm.aspnet_maps(mm.FW20)),
+                                         ("aspnet40-eurl-own-pool", "AspNet4", mm.aspnet_maps(mm.FW20)),
+                                         ("aspnet40-eurl-all-v4", "DefaultAppPool", mm.aspnet_maps(fw40))):
+        site2 = mm.site(2, "Intranet", root_extra={"AppPoolId": site2_pool,
+                                                   "ScriptMaps": mm.asp_maps() + mm.aspnet_maps(fw40)},
+                        site_extra={"AppPoolId": site2_pool})
+        pools = ([mm.key("IIsApplicationPool", "/LM/W3SVC/AppPools/AspNet4", {"AppPoolAutoStart": "TRUE"})]
+                 if site2_pool == "AspNet4" else [])
+        root = server(name, site1_maps, filter40, {"Enable32BitAppOnWin64": "TRUE"}, extra_keys=site2 + pools,
+                      drive=base_drive_x64, wserl=wserl40)
+        put(root, "Windows/Microsoft.NET/Framework/v4.0.30319/aspnet_isapi.dll", "x86/isapi-extension.dll")
+        put(root, "Windows/Microsoft.NET/Framework/v4.0.30319/aspnet_filter.dll", "x86/isapi-filter.dll")
+
+    # UrlScan 2.5 (the version the UrlScan FAQ says Microsoft supports on IIS 6.0: "UrlScan 2.5 is the only
+    # version of UrlScan that Microsoft supports for use with IIS 6.0", technet jj631570) is one 32-bit
+    # urlscan.dll; UrlScan 3.1 ships x86 and x64 installers and puts a build in system32\inetsrv\urlscan
+    # and one in syswow64\inetsrv\urlscan on x64 (learn.microsoft.com/iis/extensions/working-with-urlscan/
+    # urlscan-setup). That every server here has: base_drive's two builds behind the UrlScan global filter
+    # are UrlScan 3.1's layout. No source found says in so many words that 2.5 has no 64-bit build; the
+    # images below are PE32, and that is what is judged. Two UrlScan 2.5 installs on a 64-bit server:
+    # - copied by hand into system32\inetsrv\urlscan (where FilterPath points), 64-bit workers and ASP.NET
+    #   from Framework64 (no copy in SysWOW64). Correct verdict: MB102 (every worker fails to load the
+    #   filter: 503) and MB101.
+    # - installed by its 32-bit setup, whose writes to system32 the file system redirector sends to
+    #   SysWOW64, with 32-bit workers and ASP.NET from Framework: the 32-bit worker opens
+    #   SysWOW64\inetsrv\urlscan\urlscan.dll, which is there. Correct verdict: clean.
+    root = server("urlscan25-64bit-workers", mm.aspnet_maps(mm.FW64_20),
+                  [("ASP.NET_2.0.50727", f"{mm.FW64_20}\\aspnet_filter.dll", {})], drive=base_drive_x64)
+    put(root, "Windows/System32/InetSrv/urlscan/UrlScan.dll", "x86/isapi-filter.dll")
+    shutil.rmtree(os.path.join(root, "Windows/SysWOW64/InetSrv/urlscan"))
+    root = server("urlscan25-32bit-mode", mm.aspnet_maps(mm.FW20),
+                  [("ASP.NET_2.0.50727", f"{mm.FW20}\\aspnet_filter.dll", {})], {"Enable32BitAppOnWin64": "TRUE"},
+                  drive=base_drive_x64)
+    shutil.rmtree(os.path.join(root, "Windows/System32/InetSrv/urlscan"))
+
+    # Exchange Server 2003 Outlook Web Access on a stand-alone (back-end) server, as its metabase update
+    # service (DS2MB) writes it: /Exchange, /Public and /Exadmin on the store (\\.\BackOfficeStorage),
+    # each with its application mapping to davex.dll (KB298513: removing "the application mappings for
+    # Davex.dll on back-end servers and on stand-alone servers" breaks OWA with 404), written here as a
+    # wildcard map; /ExchWeb and /ExchWeb/bin (execute) from Exchsrvr\exchweb, where forms-based logon
+    # posts to /exchweb/bin/auth/owaauth.dll; davex.dll, exprox.dll and owaauth.dll allowed as the
+    # "Microsoft Exchange Server" Web Service Extension. KB298513 does not say whether DS2MB writes the
+    # mapping as `*` or per extension; owaauth.dll's group ID is not from a source. Exchange 2003 is
+    # 32-bit only: "Exchange Server 2003 will not even be installed correctly under WOW64" (KB924046).
+    # - exchange2003-owa-x86: on 32-bit Windows. Correct verdict: clean.
+    # - exchange2003-owa-x64: the same metabase and Exchsrvr files carried to x64 Windows with 64-bit
+    #   workers. Correct verdict: MB102 for davex.dll (three maps, one finding) and owaauth.dll (called
+    #   by URL), whose help names 32-bit workers as the way out, and MB101. Exchange itself still does
+    #   not run there (KB924046), which no metabase shows.
+    exsrvr = "C:\\Program Files\\Exchsrvr"
+    davex = [f"*,{exsrvr}\\bin\\davex.dll,1"]
+    store = "\\\\.\\BackOfficeStorage"
+    exchange = {"AccessFlags": "AccessRead | AccessWrite | AccessScript | AccessSource",
+                "AppPoolId": "ExchangeApplicationPool", "ScriptMaps": davex}
+    ex_keys = [
+        mm.key("IIsWebVirtualDir", "/LM/W3SVC/1/ROOT/Exadmin",
+               dict(exchange, AppRoot="/LM/W3SVC/1/ROOT/Exadmin", Path=store)),
+        mm.key("IIsWebVirtualDir", "/LM/W3SVC/1/ROOT/Exchange",
+               dict(exchange, AppRoot="/LM/W3SVC/1/ROOT/Exchange", Path=f"{store}\\contoso.com\\MBX")),
+        mm.key("IIsWebVirtualDir", "/LM/W3SVC/1/ROOT/ExchWeb",
+               {"AccessFlags": "AccessRead | AccessScript", "AppPoolId": "ExchangeApplicationPool",
+                "AppRoot": "/LM/W3SVC/1/ROOT/ExchWeb", "Path": f"{exsrvr}\\exchweb"}),
+        mm.key("IIsWebVirtualDir", "/LM/W3SVC/1/ROOT/ExchWeb/bin",
+               {"AccessFlags": "AccessRead | AccessExecute", "Path": f"{exsrvr}\\exchweb\\bin"}),
+        mm.key("IIsWebVirtualDir", "/LM/W3SVC/1/ROOT/Public",
+               dict(exchange, AppRoot="/LM/W3SVC/1/ROOT/Public", Path=f"{store}\\contoso.com\\Public Folders")),
+        mm.key("IIsApplicationPool", "/LM/W3SVC/AppPools/ExchangeApplicationPool", {"AppPoolAutoStart": "TRUE"}),
+    ]
+    ex_wserl = [f"1,{exsrvr}\\bin\\davex.dll,0,EXCHANGE,Microsoft Exchange Server",
+                f"1,{exsrvr}\\bin\\exprox.dll,0,EXCHANGE,Microsoft Exchange Server",
+                f"1,{exsrvr}\\exchweb\\bin\\auth\\owaauth.dll,0,EXCHANGE,Microsoft Exchange Server"]
+    x86 = mm.spec_x86_aspnet20()
+    for name, drive, spec in (("exchange2003-owa-x86", base_drive_x86, dict(x86, wserl=x86["wserl"] + ex_wserl)),
+                              ("exchange2003-owa-x64", base_drive_x64,
+                               {"maps": mm.aspnet_maps(mm.FW64_20),
+                                "filters": [("ASP.NET_2.0.50727", f"{mm.FW64_20}\\aspnet_filter.dll", {})],
+                                "wserl": mm.WSERL_BASE + mm.ASPNET_WSERL + ex_wserl})):
+        root = server(name, drive=drive, extra_keys=ex_keys, **spec)
+        for dll in ("bin/davex.dll", "bin/exprox.dll", "exchweb/bin/auth/owaauth.dll"):
+            put(root, f"Program Files/Exchsrvr/{dll}", "x86/isapi-extension.dll")
+
+    # Windows SharePoint Services 3.0 on x64 (64-bit workers, ASP.NET 2.0 from Framework64), one web
+    # application extended onto site 2 in a pool of its own. "When you register an IIS web application to
+    # become WSS3.0 web app, WSS3.0 adds a wildcard application map to IIS metabase", and its integration
+    # removed "the ISAPI filter which was used in previous version of WSS2.0" (jmanning, MSDN blog,
+    # 2006-11-25): so a wildcard map to ASP.NET 2.0's aspnet_isapi.dll at the site's root and no STS
+    # filter. /_vti_bin points at the 12\isapi folder holding owssvr.dll, with execute permission. Its
+    # restriction-list entry's group and description are not from a source. Correct verdict: clean.
+    isapi12 = "C:\\Program Files\\Common Files\\Microsoft Shared\\Web Server Extensions\\12\\isapi"
+    wildcard64 = f"*,{mm.FW64_20}\\aspnet_isapi.dll,0"
+    wss = mm.site(2, "SharePoint - 80",
+                  root_extra={"AppPoolId": "SharePoint - 80",
+                              "ScriptMaps": mm.asp_maps() + mm.aspnet_maps(mm.FW64_20) + [wildcard64]},
+                  site_extra={"AppPoolId": "SharePoint - 80"}) + [
+        mm.key("IIsWebVirtualDir", "/LM/W3SVC/2/ROOT/_vti_bin",
+               {"AccessFlags": "AccessRead | AccessExecute", "Path": isapi12}),
+        mm.key("IIsApplicationPool", "/LM/W3SVC/AppPools/SharePoint - 80", {"AppPoolAutoStart": "TRUE"}),
+    ]
+    root = server("wss30-64bit", mm.aspnet_maps(mm.FW64_20),
+                  [("ASP.NET_2.0.50727", f"{mm.FW64_20}\\aspnet_filter.dll", {})], extra_keys=wss,
+                  drive=base_drive_x64,
+                  wserl=mm.WSERL_BASE + mm.ASPNET_WSERL + [f"1,{isapi12}\\owssvr.dll,0,SPS,Windows SharePoint Services"])
+    put(root, "Program Files/Common Files/Microsoft Shared/Web Server Extensions/12/isapi/owssvr.dll",
+        "x64/isapi-extension.dll")
 
     # UrlScan 3.1 and Helicon ISAPI_Rewrite 3 on a 64-bit server (x64 builds of both), the rewriter
     # listed first, both at high priority (FilterFlags as IIS writes them back). Correct verdict: MB304.

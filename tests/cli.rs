@@ -1219,3 +1219,28 @@ fn an_output_is_never_written_into_a_drive_copy_nor_over_a_backup() {
     );
     assert!(!bak.exists());
 }
+
+/// MB503 (ASP.NET 4's eurl.axd): an error, so exit 1 in every format; the same sites in pools of
+/// their own exit 0.
+#[test]
+fn extensionless_urls_sent_to_an_unmapped_eurl_axd_exit_1() {
+    let server = |name: &str| format!("{}/testdata/servers/{name}", env!("CARGO_MANIFEST_DIR"));
+    for format in ["text", "json", "sarif", "github"] {
+        mblint()
+            .args([
+                "check",
+                "--color",
+                "never",
+                "--format",
+                format,
+                &server("aspnet40-eurl-shared-pool"),
+            ])
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains("MB503"));
+    }
+    mblint()
+        .args(["check", "--color", "never", &server("aspnet40-eurl-own-pool")])
+        .assert()
+        .code(0);
+}

@@ -44,6 +44,7 @@ const POSITIVE: &[(&str, &str)] = &[
     ("MB402", "testdata/metabases/rules/MB4xx-lockdown.xml"),
     ("MB501", "testdata/metabases/rules/MB5xx-pools.xml"),
     ("MB502", "testdata/metabases/rules/MB5xx-pools.xml"),
+    ("MB503", "testdata/servers/aspnet40-eurl-shared-pool"),
     // The dependency closure needs a drive copy: the scenarios of tests/servers.rs.
     ("MB207", "testdata/servers/deps-missing-direct"),
     ("MB208", "testdata/servers/deps-missing-function"),
@@ -217,4 +218,157 @@ fn the_fix_column_says_what_the_fixes_are() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+// MB503 (ASP.NET 4's eurl.axd), on small metabases without a drive.
+const EURL_FW2: &str = r"C:\WINDOWS\Microsoft.NET\Framework\v2.0.50727";
+const EURL_FW4: &str = r"C:\WINDOWS\Microsoft.NET\Framework\v4.0.30319";
+
+/// A metabase with the given ASP.NET filter folder, and sites (root ScriptMaps, AppPoolId).
+fn eurl_metabase(filter: Option<&str>, iis5: bool, sites: &[(&str, &str)]) -> String {
+    let mut keys = vec![format!(
+        "<IIsWebService Location=\"/LM/W3SVC\" IIs5IsolationModeEnabled=\"{}\" AppPoolId=\"DefaultAppPool\"></IIsWebService>",
+        if iis5 { "TRUE" } else { "FALSE" }
+    )];
+    for (n, (maps, pool)) in sites.iter().enumerate() {
+        let n = n + 1;
+        keys.push(format!(
+            "<IIsWebServer Location=\"/LM/W3SVC/{n}\" ServerComment=\"Site {n}\"></IIsWebServer>\n<IIsWebVirtualDir Location=\"/LM/W3SVC/{n}/ROOT\" AppRoot=\"/LM/W3SVC/{n}/ROOT\" AppPoolId=\"{pool}\" ScriptMaps=\"{maps}\"></IIsWebVirtualDir>"
+        ));
+    }
+    keys.push("<IIsApplicationPools Location=\"/LM/W3SVC/AppPools\"></IIsApplicationPools>".into());
+    for pool in ["DefaultAppPool", "Other"] {
+        keys.push(format!(
+            "<IIsApplicationPool Location=\"/LM/W3SVC/AppPools/{pool}\"></IIsApplicationPool>"
+        ));
+    }
+    if let Some(folder) = filter {
+        keys.push(format!(
+            "<IIsFilters Location=\"/LM/W3SVC/Filters\" FilterLoadOrder=\"ASP.NET\"></IIsFilters>\n<IIsFilter Location=\"/LM/W3SVC/Filters/ASP.NET\" FilterPath=\"{folder}\\aspnet_filter.dll\"></IIsFilter>"
+        ));
+    }
+    format!(
+        "<?xml version=\"1.0\"?>\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\n<MBProperty>\n{}\n</MBProperty>\n</configuration>\n",
+        keys.join("\n")
+    )
+}
+
+fn axd(folder: &str) -> String {
+    format!(".axd,{folder}\\aspnet_isapi.dll,5,GET,HEAD,POST,DEBUG")
+}
+
+fn wildcard(folder: &str) -> String {
+    format!("*,{folder}\\aspnet_isapi.dll,0")
+}
+
+/// The MB503 findings' messages.
+fn mb503(text: &str) -> Vec<String> {
+    let report = mblint::lint::lint_bytes("MetaBase.xml", text.as_bytes().to_vec());
+    assert!(report.unread.is_empty(), "{:?}", report.unread.len());
+    assert!(!report.diagnostics.iter().any(|d| d.code == "MB001"));
+    let mut out: Vec<String> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "MB503")
+        .map(|d| d.message.clone())
+        .collect();
+    out.dedup();
+    out
+}
+
+#[test]
+fn mb503_a_site_without_the_v4_axd_map_beside_a_v4_site_in_one_pool_is_reported() {
+    let (v2, v4) = (axd(EURL_FW2), axd(EURL_FW4));
+    let found = mb503(&eurl_metabase(
+        Some(EURL_FW4),
+        false,
+        &[(&v2, "DefaultAppPool"), (&v4, "DEFAULTAPPPOOL")],
+    ));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with(
+            "site /LM/W3SVC/1 (`Site 1`) shares application pool `DefaultAppPool` with site /LM/W3SVC/2 (`Site 2`)"
+        ),
+        "{}",
+        found[0]
+    );
+    assert!(found[0].contains("goes to ASP.NET v2.0.50727"), "{}", found[0]);
+    assert!(found[0].contains("EnableExtensionlessUrls"), "{}", found[0]);
+    // No `.axd` line at all: the static file handler's 404.
+    let found = mb503(&eurl_metabase(
+        Some(EURL_FW4),
+        false,
+        &[(".htm,C:\\x.dll,1", "DefaultAppPool"), (&v4, "DefaultAppPool")],
+    ));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("maps no `.axd` to ASP.NET 4") && found[0].contains("answers 404"),
+        "{}",
+        found[0]
+    );
+}
+
+#[test]
+fn mb503_nothing_is_reported_without_a_shared_v4_process_or_without_the_v4_filter() {
+    let (v2, v4) = (axd(EURL_FW2), axd(EURL_FW4));
+    // Separate pools.
+    assert!(
+        mb503(&eurl_metabase(
+            Some(EURL_FW4),
+            false,
+            &[(&v2, "DefaultAppPool"), (&v4, "Other")]
+        ))
+        .is_empty()
+    );
+    // Every site on ASP.NET 4, by its `.axd` line or a wildcard map.
+    assert!(
+        mb503(&eurl_metabase(
+            Some(EURL_FW4),
+            false,
+            &[(&wildcard(EURL_FW4), "DefaultAppPool"), (&v4, "DefaultAppPool")]
+        ))
+        .is_empty()
+    );
+    // No site on ASP.NET 4: the feature is never turned on.
+    assert!(
+        mb503(&eurl_metabase(
+            Some(EURL_FW4),
+            false,
+            &[(&v2, "DefaultAppPool"), (&v2, "DefaultAppPool")]
+        ))
+        .is_empty()
+    );
+    // ASP.NET 2.0's filter, or none.
+    assert!(
+        mb503(&eurl_metabase(
+            Some(EURL_FW2),
+            false,
+            &[(&v2, "DefaultAppPool"), (&v4, "DefaultAppPool")]
+        ))
+        .is_empty()
+    );
+    assert!(
+        mb503(&eurl_metabase(
+            None,
+            false,
+            &[(&v2, "DefaultAppPool"), (&v4, "DefaultAppPool")]
+        ))
+        .is_empty()
+    );
+}
+
+#[test]
+fn mb503_in_iis5_isolation_mode_every_site_shares_inetinfo() {
+    let (v2, v4) = (axd(EURL_FW2), axd(EURL_FW4));
+    let found = mb503(&eurl_metabase(
+        Some(EURL_FW4),
+        true,
+        &[(&v2, "DefaultAppPool"), (&v4, "Other")],
+    ));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("shares the same inetinfo.exe (IIS 5.0 isolation mode)"),
+        "{}",
+        found[0]
+    );
 }

@@ -63,10 +63,31 @@ fn every_scenario_gives_its_findings() {
         // Tomcat's redirector: the filter forwards to /jakarta/isapi_redirect.dll, which no Web Service
         // Extension allows: every forwarded request is 404.2.
         ("tomcat-jakarta-prohibited", &["MB401"]),
+        // The same redirector in 64-bit workers: one MB102, on the filter (its URL twin is the same DLL in
+        // the same workers), and MB101.
+        ("tomcat-jakarta-64bit", &["MB101", "MB102"]),
+        // A plain filter in a folder served with execute permission is judged as a filter only.
+        ("filter-in-execute-folder", &[]),
         // ColdFusion's JRun connector, filter and /JRunScripts/jrun.dll, allowed and 32-bit as the workers.
         ("coldfusion-jrun", &[]),
         // .NET 4.0 installed: "ASP.NET v4.0.30319" left Prohibited, its application's pages 404.2.
         ("aspnet40-prohibited", &["MB401"]),
+        // ASP.NET 4's filter global; site 1 on ASP.NET 2.0 shares DefaultAppPool with site 2 on 4.0: two
+        // CLRs in one pool (MB501), and site 1's extensionless URLs go to eurl.axd, which it maps to 2.0.
+        ("aspnet40-eurl-shared-pool", &["MB501", "MB503"]),
+        // The same sites in pools of their own, and every site on ASP.NET 4: nothing to report.
+        ("aspnet40-eurl-own-pool", &[]),
+        ("aspnet40-eurl-all-v4", &[]),
+        // UrlScan 2.5 (32-bit only) copied into system32 on a server with 64-bit workers: the filter fails.
+        ("urlscan25-64bit-workers", &["MB101", "MB102"]),
+        // UrlScan 2.5 installed by its 32-bit setup (into SysWOW64) with 32-bit workers: clean.
+        ("urlscan25-32bit-mode", &[]),
+        // Exchange 2003 OWA (davex.dll maps, /exchweb/bin/auth/owaauth.dll by URL) on 32-bit Windows: clean;
+        // carried to x64 with 64-bit workers: its 32-bit DLLs fail (Exchange 2003 is 32-bit only, KB924046).
+        ("exchange2003-owa-x86", &[]),
+        ("exchange2003-owa-x64", &["MB101", "MB102"]),
+        // WSS 3.0 on x64: its wildcard map to 64-bit ASP.NET 2.0 and /_vti_bin/owssvr.dll, no filter: clean.
+        ("wss30-64bit", &[]),
         // ISAPI_Rewrite before UrlScan at high priority: UrlScan checks rewritten URLs.
         ("urlscan-after-rewriter", &["MB304"]),
         // 32-bit workers open SysWOW64\inetsrv\httpext.dll, which the copy lacks.
@@ -233,4 +254,19 @@ fn nothing_outside_the_root_is_read() {
         !report.diagnostics.iter().any(|d| d.code == "MB102"),
         "the outside image was not classified"
     );
+}
+
+/// A connector's filter of the wrong bitness is one MB102 (on the filter), not one for the filter and
+/// one for the same DLL called by URL.
+#[test]
+fn a_wrong_bitness_connector_filter_is_reported_once() {
+    let report = check("tomcat-jakarta-64bit");
+    let mb102: Vec<_> = report.diagnostics.iter().filter(|d| d.code == "MB102").collect();
+    assert_eq!(mb102.len(), 1, "{mb102:#?}");
+    assert!(
+        mb102[0].message.starts_with("global ISAPI filter `jakarta`"),
+        "{}",
+        mb102[0].message
+    );
+    assert_eq!(mb102[0].occurrences.len(), 0, "{:#?}", mb102[0].occurrences);
 }

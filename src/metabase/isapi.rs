@@ -192,6 +192,10 @@ pub struct IsapiRef {
     pub extension: Option<Arc<str>>,
     /// The filter's name as FilterLoadOrder lists it.
     pub filter_name: Option<Arc<str>>,
+    /// A [`Role::DirectUrl`] entry made from a loaded filter's DLL that lies in an execute folder
+    /// (a connector's filter, which forwards requests to itself as an extension): the same DLL, at
+    /// the same place, as the filter entry it repeats.
+    pub from_filter: bool,
 }
 
 /// A filter definition: an IIsFilter key, whether or not it loads.
@@ -343,6 +347,7 @@ impl IsapiSet {
                 plain,
                 extension,
                 filter_name: None,
+                from_filter: false,
             });
             // IIS has one WebDAV: the first allowed entry that names it.
             return;
@@ -357,13 +362,14 @@ impl IsapiSet {
     /// JRun's connector filter to `/JRunScripts/jrun.dll`: the same DLL, run as an extension.
     fn collect_direct_url(&mut self, mb: &Metabase) {
         let Some(service) = mb.find("/LM/W3SVC") else { return };
-        // (key, attr, place, line, path) of each candidate, in the order below, once per path.
-        let mut candidates: Vec<(KeyId, AttrId, Span, Option<u32>, String)> = Vec::new();
+        // (key, attr, place, line, path, a loaded filter's DLL) of each candidate, in the order below, once per
+        // path.
+        let mut candidates: Vec<(KeyId, AttrId, Span, Option<u32>, String, bool)> = Vec::new();
         if let Some(attr) = mb.own(service, props::IN_PROCESS_ISAPI_APPS) {
             for (index, line) in mb.attr_lines(attr).enumerate() {
                 let path = line.text().trim().to_string();
                 if !path.is_empty() {
-                    candidates.push((service, attr, line.span, Some(index as u32), path));
+                    candidates.push((service, attr, line.span, Some(index as u32), path, false));
                 }
             }
         }
@@ -373,17 +379,27 @@ impl IsapiSet {
                     && !r.is_wildcard()
                     && r.path.to_ascii_lowercase().ends_with(".dll")
                 {
-                    candidates.push((service, attr, line.span, Some(index as u32), r.path));
+                    candidates.push((service, attr, line.span, Some(index as u32), r.path, false));
                 }
             }
         }
         for e in self.entries.iter().filter(|e| e.role.is_filter()) {
-            candidates.push((e.key, e.attr, e.span, None, e.path.to_string()));
+            candidates.push((e.key, e.attr, e.span, None, e.path.to_string(), true));
         }
         let folded = |p: &str| p.trim().trim_end_matches('\\').replace('/', "\\").to_lowercase();
-        // Once per DLL: InProcessIsapiApps first, then the restriction list, then filters.
+        // Once per DLL: InProcessIsapiApps first, then the restriction list, then filters. A DLL
+        // that is also a loaded filter's is that filter's twin, wherever its candidate came from.
         let mut seen = std::collections::HashSet::new();
         candidates.retain(|c| seen.insert(folded(&c.4)));
+        let filter_dlls: std::collections::HashSet<String> = self
+            .entries
+            .iter()
+            .filter(|e| e.role.is_filter())
+            .map(|e| folded(&e.path))
+            .collect();
+        for c in &mut candidates {
+            c.5 = filter_dlls.contains(&folded(&c.4));
+        }
         if candidates.is_empty() {
             return;
         }
@@ -412,7 +428,7 @@ impl IsapiSet {
                     .find_map(|(at, _)| served.get(&dll[..at]).map(|&key| (at, key)))
             })
             .collect();
-        for ((key, attr, span, line, path), served) in candidates.into_iter().zip(best) {
+        for ((key, attr, span, line, path, from_filter), served) in candidates.into_iter().zip(best) {
             let Some((len, vdir)) = served else { continue };
             if !executes(mb, vdir) {
                 continue;
@@ -439,6 +455,7 @@ impl IsapiSet {
                 plain,
                 extension,
                 filter_name: None,
+                from_filter,
             });
         }
     }
@@ -499,6 +516,7 @@ impl IsapiSet {
                     plain,
                     extension: None,
                     filter_name,
+                    from_filter: false,
                 });
             }
             self.filters.extend(defs);
@@ -625,6 +643,7 @@ impl IsapiSet {
                             plain,
                             extension: Some(extension),
                             filter_name: None,
+                            from_filter: false,
                         };
                         // A CGI executable is not loaded into the worker, but the restrictions govern it.
                         match cgi {
@@ -661,6 +680,7 @@ impl IsapiSet {
                 plain,
                 extension: None,
                 filter_name: None,
+                from_filter: false,
             });
         }
     }

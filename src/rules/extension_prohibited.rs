@@ -178,7 +178,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let isapi = ctx.isapi.entries[..walked]
         .iter()
         .enumerate()
-        .filter(|(_, e)| governs(e.role))
+        .filter(|&(index, e)| governs(e.role) && ctx.called_by_url(index))
         .map(|(index, e)| (e, &e.path, Some(distinct.of_entry[index] as usize)));
     let cgi = ctx
         .isapi

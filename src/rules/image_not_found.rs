@@ -71,6 +71,9 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         return;
     }
     for (index, entry) in ctx.isapi.entries.iter().enumerate() {
+        if ctx.judged_as_filter(index) {
+            continue; // Its filter entry says it.
+        }
         let Some(why) = missing(index) else {
             continue;
         };

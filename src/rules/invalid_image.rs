@@ -24,6 +24,9 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         ..
     } in ctx.entry_images()
     {
+        if entry.from_filter {
+            continue; // Its filter entry says it.
+        }
         let problem = match image {
             Err(e) => e.to_string(),
             Ok(info) if !info.is_dll => format!("a {}: LoadLibrary refuses an executable as a DLL", info.describe()),

@@ -44,6 +44,11 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         if !info.is_dll || info.clr.is_some_and(|c| c.il_only) {
             continue; // MB202 and MB103 say what is wrong with those.
         }
+        // A filter's DLL in an execute folder is an extension too only when it exports one of the
+        // extension's entry points (a connector); else it is judged as the filter it is.
+        if entry.from_filter && !super::exports_an_extension_entry(info) {
+            continue;
+        }
         let required = required_exports(entry.role);
         let missing: Vec<&str> = required.iter().copied().filter(|n| !info.exports(n)).collect();
         if missing.is_empty() {

@@ -21,9 +21,15 @@ pub static RULE: Rule = Rule {
 
 /// The ASP.NET version an aspnet_isapi.dll path belongs to: `v2.0.50727` from `...\Framework64\v2.0.50727\aspnet_isapi.dll`.
 pub fn aspnet_version(path: &str) -> Option<String> {
+    framework_dll_version(path, "aspnet_isapi.dll")
+}
+
+/// The version folder a .NET Framework DLL named `file` lies in: `v4.0.30319` for
+/// `...\Framework\v4.0.30319\aspnet_filter.dll` and file `aspnet_filter.dll` (case-insensitive).
+pub fn framework_dll_version(path: &str, file: &str) -> Option<String> {
     let parts: Vec<&str> = path.split(['\\', '/']).collect();
-    let (file, dir) = (parts.last()?, parts.get(parts.len().checked_sub(2)?)?);
-    (file.eq_ignore_ascii_case("aspnet_isapi.dll") && dir.starts_with(['v', 'V'])).then(|| dir.to_ascii_lowercase())
+    let (name, dir) = (parts.last()?, parts.get(parts.len().checked_sub(2)?)?);
+    (name.eq_ignore_ascii_case(file) && dir.starts_with(['v', 'V'])).then(|| dir.to_ascii_lowercase())
 }
 
 fn check(ctx: &Context<'_>, out: &mut super::Findings) {

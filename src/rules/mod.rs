@@ -34,6 +34,7 @@ pub mod duplicate_filter;
 pub mod duplicate_location;
 pub mod edit_while_running_unsafe;
 pub mod extension_prohibited;
+pub mod extensionless_url_unmapped;
 pub mod filter_not_defined;
 pub mod filter_not_in_load_order;
 pub mod filter_order;
@@ -324,6 +325,37 @@ impl<'a> Context<'a> {
         };
         debug_assert_eq!(occurrence, place(mb, entry.key, entry.attr, entry.span));
         occurrence
+    }
+
+    /// Whether entry `index` is a loaded filter's DLL seen again as a DLL called by URL
+    /// ([`IsapiRef::from_filter`]: a connector's filter in an execute folder). IIS 6 runs every
+    /// worker in one bitness, and the filter loads in each of them: whether the DLL exists, reads
+    /// and has the workers' bitness is judged on the filter entry, once, not again on its twin.
+    pub fn judged_as_filter(&self, index: usize) -> bool {
+        self.isapi.entries[index].from_filter
+    }
+
+    /// Whether a URL calls entry `index`'s DLL as an ISAPI extension, so that what an extension
+    /// needs (its entry points, its Web Service Extension) applies. Every entry but a filter's twin
+    /// does; a twin only when its image exports an extension entry point (`GetExtensionVersion` or
+    /// `HttpExtensionProc`, by plain or decorated name): a connector such as Tomcat's
+    /// `isapi_redirect.dll` or JRun's `jrun.dll`, to which its filter forwards requests. A filter
+    /// that merely lies in an execute folder is judged as a filter only. A twin whose image was
+    /// not read stays an extension: nothing shows otherwise.
+    pub fn called_by_url(&self, index: usize) -> bool {
+        if !self.isapi.entries[index].from_filter {
+            return true;
+        }
+        match self.images.map(|i| &*i.current[index]) {
+            Some(Resolution::Resolved {
+                found: Found::Image { image, .. },
+                ..
+            }) => match image.as_ref() {
+                Ok(info) => exports_an_extension_entry(info),
+                Err(_) => true,
+            },
+            _ => true,
+        }
     }
 
     /// The bitness plan (computed once).
@@ -793,6 +825,7 @@ pub static RULES: &[&Rule] = &[
     &unknown_dependency_group::RULE,
     &mixed_aspnet_versions::RULE,
     &undefined_app_pool::RULE,
+    &extensionless_url_unmapped::RULE,
     &drift::PLATFORM_DRIFT,
     &drift::ISOLATION_DRIFT,
     &drift::WORKER_BITNESS_DRIFT,
@@ -802,6 +835,13 @@ pub static RULES: &[&Rule] = &[
     &drift::IMAGE_VERSION_DRIFT,
     &drift::LOCKDOWN_DRIFT,
 ];
+
+/// Whether an image exports an ISAPI extension entry point, by its plain or stdcall-decorated name.
+pub fn exports_an_extension_entry(info: &ImageInfo) -> bool {
+    ["GetExtensionVersion", "HttpExtensionProc"]
+        .iter()
+        .any(|name| info.exports(name) || missing_isapi_exports::decorated(info, name).is_some())
+}
 
 /// The cause of a per-entry finding: the DLL in its role. The places that name one DLL in one role
 /// are one finding (one decision fixes them all).
@@ -1008,6 +1048,7 @@ mod tests {
                 "MB402 unknown-dependency-group warning",
                 "MB501 mixed-aspnet-versions error",
                 "MB502 undefined-app-pool error",
+                "MB503 extensionless-url-unmapped error",
                 "MB601 platform-drift error",
                 "MB602 isolation-mode-drift error",
                 "MB603 worker-bitness-drift error",

@@ -126,6 +126,11 @@ pub static READS: &[(&str, Reads)] = &[
     ("MB402", Reads::Props(&[SERVER])),
     ("MB501", Reads::Props(&[ISAPI_SET, SERVER])),
     ("MB502", Reads::Props(&[SERVER])),
+    // The global filters and script maps, the pools of the applications, and each site's ServerComment.
+    (
+        "MB503",
+        Reads::Props(&[ISAPI_SET, SERVER, &[super::extensionless_url_unmapped::SERVER_COMMENT]]),
+    ),
 ];
 
 /// The declaration of rule `code`, if it has one.

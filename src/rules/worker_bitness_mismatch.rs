@@ -56,7 +56,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mb = ctx.metabase;
     let worker = ctx.worker.bitness;
     for (index, entry) in ctx.isapi.entries.iter().enumerate() {
-        if ctx.bits(index).is_none_or(|b| b == worker) {
+        if ctx.bits(index).is_none_or(|b| b == worker) || ctx.judged_as_filter(index) {
             continue;
         }
         let cause = ctx.cause(entry);
