@@ -364,7 +364,7 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
             ),
         });
     }
-    let model = ServerModel {
+    let mut model = ServerModel {
         platform: host::decide_platform(
             options.platform,
             drive_platform,
@@ -375,6 +375,7 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         loader,
         schema,
         definitions,
+        fastcgi: None,
     };
     let iis5 = model.isolation.value == host::IsolationMode::Iis5;
     let keep = |code: &str, location: Option<&str>| options.settings.keeps(code, location);
@@ -386,6 +387,8 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         .loader
         .as_ref()
         .map(|facts| Loader::new(facts.value.clone(), model.windir.value.clone()));
+    // The first platform's reading of fcgiext.ini, for the server model.
+    let mut first_fastcgi: Option<FastCgi> = None;
     for platform in model.candidates(with_drive) {
         let worker = WorkerBitness::of(mb, platform, iis5);
         let images = resolver.as_mut().map(|r| Images::of(&isapi, worker.process(), r));
@@ -405,6 +408,9 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         };
         if let Some(fastcgi) = &fastcgi {
             unread_fastcgi(mb, &isapi, fastcgi, &mut unread);
+        }
+        if first_fastcgi.is_none() {
+            first_fastcgi = fastcgi.clone();
         }
         let ctx = Context::new(
             mb,
@@ -501,6 +507,7 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
             .collect();
         rules::map::DllMap::build(&contexts, &diagnostics)
     });
+    model.fastcgi = host::decide_fastcgi(&isapi, first_fastcgi.as_ref());
     Linted {
         dll_map,
         unread,

@@ -388,3 +388,26 @@ fn fastcgi_names_what_the_ini_lacks() {
     assert_eq!(found[0].0, "error", "{found:?}");
     assert!(found[0].1.contains("is not a program"), "{found:?}");
 }
+
+#[test]
+fn the_server_model_says_what_was_read_of_fcgiext_ini() {
+    use mblint::host::FastCgiConfig;
+    let model = |path: &str| lint_path(Path::new(path), &Options::default()).unwrap().server.unwrap();
+    // No fcgiext.dll mapped: nothing said.
+    assert!(model("testdata/servers/clean-64bit").fastcgi.is_none());
+    let read = model("testdata/servers/php-fastcgi").fastcgi.unwrap();
+    assert_eq!(read.value, FastCgiConfig::Read);
+    assert_eq!(read.evidence[0].says, r"C:\WINDOWS\SysWOW64\inetsrv\fcgiext.ini");
+    // The metabase alone: the check needs the drive, and the model says it was not made.
+    let alone = model("testdata/servers/php-fastcgi/Windows/System32/InetSrv/MetaBase.xml")
+        .fastcgi
+        .unwrap();
+    assert_eq!(alone.value, FastCgiConfig::NotChecked);
+    assert!(
+        alone.evidence[0].detail.contains("no drive copy"),
+        "{:?}",
+        alone.evidence
+    );
+    let unread = model("testdata/servers/php-fastcgi-ini-folder").fastcgi.unwrap();
+    assert_eq!(unread.value, FastCgiConfig::NotChecked);
+}
