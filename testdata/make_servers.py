@@ -402,10 +402,10 @@ def put_text(root, path, text, encoding="ascii", bom=b""):
         f.write(bom + text.encode(encoding))
 
 
-def fastcgi_server(name, maps, pools_extra, fw, system_folder):
+def fastcgi_server(name, maps, pools_extra, fw):
     """A 64-bit server with PHP through FastCGI: fcgiext.dll (x86 and x64 builds, as the x64 installer
     puts them) in both inetsrv folders, php-cgi.exe (any bitness does: it runs in a process of its
-    own) in C:\\PHP. `system_folder` is the folder whose fcgiext.dll the workers load."""
+    own) in C:\\PHP."""
     filters = [("ASP.NET_2.0.50727", f"{fw}\\aspnet_filter.dll", {})]
     root = server(name, mm.aspnet_maps(fw) + maps, filters, pools_extra, drive=base_drive_x64,
                   wserl=mm.WSERL_BASE + mm.ASPNET_WSERL + [FCGI_WSERL])
@@ -420,7 +420,7 @@ def php_scenarios():
     # PHP through FastCGI on a 64-bit server with 32-bit workers, set up as the guide says: the
     # workers load SysWOW64\inetsrv\fcgiext.dll, whose fcgiext.ini (UTF-16, as Notepad saves
     # "Unicode") maps php to [PHP], whose php-cgi.exe is there. Correct verdict: clean.
-    root = fastcgi_server("php-fastcgi", [PHP_FCGI_MAP], wow, mm.FW20, "SysWOW64")
+    root = fastcgi_server("php-fastcgi", [PHP_FCGI_MAP], wow, mm.FW20)
     ini = fcgi_ini(["php=PHP"], [PHP_SECTION])
     put_text(root, "Windows/SysWOW64/InetSrv/fcgiext.ini", ini, "utf-16-le", b"\xff\xfe")
     put_text(root, "Windows/System32/InetSrv/fcgiext.ini", ini)
@@ -428,7 +428,7 @@ def php_scenarios():
     # The same server after PHP moved to C:\PHP5 and only system32's fcgiext.ini was edited: the
     # 32-bit workers' fcgiext.dll reads SysWOW64's, whose ExePath names the old folder, gone.
     # Correct verdict: MB403 (the ExePath the SysWOW64 ini names is missing).
-    root = fastcgi_server("php-fastcgi-missing-exe", [PHP_FCGI_MAP], wow, mm.FW20, "SysWOW64")
+    root = fastcgi_server("php-fastcgi-missing-exe", [PHP_FCGI_MAP], wow, mm.FW20)
     put_text(root, "Windows/SysWOW64/InetSrv/fcgiext.ini",
              fcgi_ini(["php=PHP"], [("PHP", ["ExePath=C:\\PHP4\\php-cgi.exe"])]))
     put_text(root, "Windows/System32/InetSrv/fcgiext.ini", fcgi_ini(["php=PHP"], [PHP_SECTION]))
@@ -437,14 +437,14 @@ def php_scenarios():
     # maps only php, and the /legacy application's own mapping names a section the file lacks.
     # Correct verdict: MB403 twice (no mapping for phtml; no [PHP4] section).
     maps = [PHP_FCGI_MAP, f".phtml,{FCGIEXT},5,GET,HEAD,POST"]
-    root = fastcgi_server("php-fastcgi-unmapped", maps, None, mm.FW64_20, "System32")
+    root = fastcgi_server("php-fastcgi-unmapped", maps, None, mm.FW64_20)
     put_text(root, "Windows/System32/InetSrv/fcgiext.ini",
              fcgi_ini(["php=PHP", "php:/lm/w3svc/1/root/legacy=PHP4"], [PHP_SECTION]))
 
     # fcgiext.ini is a folder (a copy tool that made a directory of it): it cannot be read, so
     # whether the PHP pages are served is unknown. Correct verdict: no finding, an input not checked
     # (exit 2). A file the checking account cannot read is tests/unread_inputs.rs's (unix only).
-    root = fastcgi_server("php-fastcgi-ini-folder", [PHP_FCGI_MAP], None, mm.FW64_20, "System32")
+    root = fastcgi_server("php-fastcgi-ini-folder", [PHP_FCGI_MAP], None, mm.FW64_20)
     put_text(root, "Windows/System32/InetSrv/fcgiext.ini/PHP.txt", "not an ini file\r\n")
 
     # PHP 5 as an ISAPI extension (php5isapi.dll, 32-bit only: PHP shipped no 64-bit build for IIS 6)
