@@ -120,6 +120,26 @@ impl SchemaSource {
     }
 }
 
+/// What was read of the FastCGI Extension's configuration, when a script map names `fcgiext.dll`
+/// (MB403 reads it from the drive copy only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FastCgiConfig {
+    /// Every fcgiext.ini the workers' fcgiext.dll reads was read (or found missing) on the drive.
+    Read,
+    /// Not read: no drive copy, or a file that could not be read (an input not checked).
+    NotChecked,
+}
+
+impl FastCgiConfig {
+    pub fn describe(self) -> &'static str {
+        match self {
+            FastCgiConfig::Read => "fcgiext.ini read from the drive",
+            FastCgiConfig::NotChecked => "fcgiext.ini not checked",
+        }
+    }
+}
+
 /// The server model of one metabase.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServerModel {
@@ -138,6 +158,10 @@ pub struct ServerModel {
     /// That schema.
     #[serde(skip)]
     pub definitions: Arc<Schema>,
+    /// What was read of the FastCGI Extension's fcgiext.ini, when a script map names fcgiext.dll;
+    /// `None` (and left out of reports) when none does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fastcgi: Option<Fact<FastCgiConfig>>,
 }
 
 impl Serialize for Platforms {
@@ -566,8 +590,15 @@ impl ServerModel {
                 }
             },
         };
+        let fastcgi = match &self.fastcgi {
+            None => String::new(),
+            Some(fact) => {
+                let why: Vec<&str> = fact.evidence.iter().map(|c| c.detail.as_str()).collect();
+                format!(", FastCGI: {} ({})", fact.value.describe(), why.join("; "))
+            }
+        };
         format!(
-            "{platform}, {isolation}, Windows in {} ({}), {}{loader}",
+            "{platform}, {isolation}, Windows in {} ({}), {}{loader}{fastcgi}",
             self.windir.value,
             self.windir.source.describe(),
             self.schema.value.describe()
@@ -647,6 +678,77 @@ pub fn decide_schema(
             Arc::new(Schema::builtin().with(schema)),
             None,
         ),
+    }
+}
+
+/// What the server model says of the FastCGI Extension's configuration: `None` when no script map
+/// names fcgiext.dll. `read`: the first run's reading (`None` without a drive, when nothing is
+/// read). Each fcgiext.ini is one clue: read, missing, or not read and why.
+pub fn decide_fastcgi(
+    isapi: &crate::metabase::isapi::IsapiSet,
+    read: Option<&crate::resolve::fastcgi::FastCgi>,
+) -> Option<Fact<FastCgiConfig>> {
+    use crate::metabase::isapi::Role;
+    use crate::resolve::fastcgi::{DLL_NAME, IniState};
+    let mapped = isapi.entries.iter().any(|e| {
+        matches!(e.role, Role::ScriptMap | Role::WildcardMap)
+            && e.path
+                .rsplit(['\\', '/'])
+                .next()
+                .is_some_and(|name| name.trim().eq_ignore_ascii_case(DLL_NAME))
+    });
+    match read {
+        None if mapped => Some(Fact {
+            value: FastCgiConfig::NotChecked,
+            source: Source::Default,
+            evidence: vec![Clue {
+                source: Source::Default,
+                says: "not-checked".into(),
+                detail: "a script map names fcgiext.dll and no drive copy is given: its fcgiext.ini is not read, and MB403 checks nothing".into(),
+                span: None,
+            }],
+            conflict: None,
+        }),
+        None => None,
+        Some(f) if !f.any() => None,
+        Some(f) => {
+            let mut all_read = true;
+            let evidence = f
+                .inis
+                .iter()
+                .map(|ini| {
+                    let detail = match &ini.state {
+                        IniState::Read { types, .. } => format!(
+                            "{}: read, {} [Types] mapping{}",
+                            ini.path,
+                            types.len(),
+                            if types.len() == 1 { "" } else { "s" }
+                        ),
+                        IniState::Missing { .. } => format!("{}: not on the drive", ini.path),
+                        IniState::Unread { .. } => {
+                            all_read = false;
+                            format!("{}: could not be read (an input not checked)", ini.path)
+                        }
+                    };
+                    Clue {
+                        source: Source::Drive,
+                        says: ini.path.to_string(),
+                        detail,
+                        span: None,
+                    }
+                })
+                .collect();
+            Some(Fact {
+                value: if all_read {
+                    FastCgiConfig::Read
+                } else {
+                    FastCgiConfig::NotChecked
+                },
+                source: Source::Drive,
+                evidence,
+                conflict: None,
+            })
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use crate::metabase::{Metabase, SourceFile, Span, parse};
 use crate::platform::Platform;
 use crate::resolve::deps::Dependencies;
 use crate::resolve::drive::{Drives, FindError, find_metabase};
+use crate::resolve::fastcgi::FastCgi;
 use crate::resolve::images::Images;
 use crate::resolve::loader::{Loader, Problem};
 use crate::resolve::resolver::Resolver;
@@ -234,6 +235,80 @@ fn unread_dependencies(deps: &Dependencies, out: &mut Vec<InputFailure>) {
     }
 }
 
+/// Every fcgiext.ini a worker's fcgiext.dll reads that is there but could not be read (permission
+/// denied, a folder, a FIFO, a link out of the copy, too large, bytes that are not the text they
+/// claim), and every program an application of one names that could not be examined: whether the
+/// script maps to fcgiext.dll are served is unknown, so the run exits 2 (MB403 says nothing of them).
+fn unread_fastcgi(mb: &Metabase, isapi: &IsapiSet, fastcgi: &FastCgi, out: &mut Vec<InputFailure>) {
+    use crate::resolve::fastcgi::{Exe, IniState};
+    use crate::resolve::resolver::{Found, Refusal, Resolution};
+    let mut add = |path: String, error: String| {
+        if !out.iter().any(|f| f.path == path) {
+            out.push(InputFailure { path, error });
+        }
+    };
+    for (id, ini) in fastcgi.inis.iter().enumerate() {
+        // Where the metabase maps the fcgiext.dll that reads it: its first script map.
+        let mapped = fastcgi
+            .of_entry
+            .iter()
+            .position(|&e| e == Some(id as u32))
+            .map(|index| {
+                let entry = &isapi.entries[index];
+                let (line, _) = mb.source.line_col(entry.span.start as usize);
+                format!(
+                    " (mapped by {} of {} at {}:{line})",
+                    mb.attr_name(entry.attr),
+                    mb.location(entry.key),
+                    mb.source.name
+                )
+            })
+            .unwrap_or_default();
+        match &ini.state {
+            IniState::Unread { file, reason } => add(
+                file.display().to_string(),
+                format!(
+                    "the FastCGI configuration {} that {}{mapped} reads was not read: {reason}; whether the script maps to it are served is unknown",
+                    ini.path, ini.dll
+                ),
+            ),
+            IniState::Read { exes, .. } => {
+                let mut exes: Vec<&Exe> = exes.values().collect();
+                // Reported in a stable order (the map's is not).
+                exes.sort_by_key(|e| match e {
+                    Exe::Looked { line, .. } | Exe::UnknownText { line } => *line,
+                    Exe::NoExePath => 0,
+                });
+                for exe in exes {
+                    let Exe::Looked {
+                        value,
+                        line,
+                        resolution,
+                    } = exe
+                    else {
+                        continue;
+                    };
+                    if let Resolution::Resolved {
+                        found: Found::Refused { reason, file, kind },
+                        ..
+                    } = &**resolution
+                        && !matches!(kind, Refusal::Folder | Refusal::Special)
+                    {
+                        add(
+                            file.display().to_string(),
+                            format!(
+                                "the FastCGI program `{value}` ({} line {line}, read by {}{mapped}) was not examined: {reason}; whether fcgiext.dll can start it is unknown",
+                                ini.path, ini.dll
+                            ),
+                        );
+                    }
+                }
+            }
+            IniState::Missing { .. } => {}
+        }
+    }
+}
+
 /// Lints every rule over a parsed metabase, reading images from the mapped drives when any are.
 ///
 /// The server model (platform, isolation mode, Windows folder) is decided first. When it leaves more
@@ -289,7 +364,7 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
             ),
         });
     }
-    let model = ServerModel {
+    let mut model = ServerModel {
         platform: host::decide_platform(
             options.platform,
             drive_platform,
@@ -300,6 +375,7 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         loader,
         schema,
         definitions,
+        fastcgi: None,
     };
     let iis5 = model.isolation.value == host::IsolationMode::Iis5;
     let keep = |code: &str, location: Option<&str>| options.settings.keeps(code, location);
@@ -311,6 +387,8 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         .loader
         .as_ref()
         .map(|facts| Loader::new(facts.value.clone(), model.windir.value.clone()));
+    // The first platform's reading of fcgiext.ini, for the server model.
+    let mut first_fastcgi: Option<FastCgi> = None;
     for platform in model.candidates(with_drive) {
         let worker = WorkerBitness::of(mb, platform, iis5);
         let images = resolver.as_mut().map(|r| Images::of(&isapi, worker.process(), r));
@@ -324,6 +402,16 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         if let Some(deps) = &deps {
             unread_dependencies(deps, &mut unread);
         }
+        let fastcgi = match (resolver.as_mut(), images.as_ref()) {
+            (Some(r), Some(images)) => Some(FastCgi::of(&isapi, &images.current, r, worker.process())),
+            _ => None,
+        };
+        if let Some(fastcgi) = &fastcgi {
+            unread_fastcgi(mb, &isapi, fastcgi, &mut unread);
+        }
+        if first_fastcgi.is_none() {
+            first_fastcgi = fastcgi.clone();
+        }
         let ctx = Context::new(
             mb,
             &isapi,
@@ -334,7 +422,8 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
             &model,
             &keep,
         )
-        .with_deps(deps.as_ref());
+        .with_deps(deps.as_ref())
+        .with_fastcgi(fastcgi.as_ref());
         runs.push((worker, rules::run(&ctx, |code| options.settings.enabled(code))));
         if options.dll_map {
             run_images.push(images);
@@ -358,6 +447,13 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
             if let Some(images) = &images {
                 unread_images(&other, &isapi, images, &mut unread);
             }
+            let fastcgi = match (resolver.as_mut(), images.as_ref()) {
+                (Some(r), Some(images)) => Some(FastCgi::of(&isapi, &images.current, r, worker.process())),
+                _ => None,
+            };
+            if let Some(fastcgi) = &fastcgi {
+                unread_fastcgi(&other, &isapi, fastcgi, &mut unread);
+            }
             let ctx = Context::new(
                 &other,
                 &isapi,
@@ -367,7 +463,8 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
                 options.forced_bitness,
                 &model,
                 &keep,
-            );
+            )
+            .with_fastcgi(fastcgi.as_ref());
             runs.push((worker, rules::run(&ctx, |code| options.settings.enabled(code))));
         }
         let workers: Vec<WorkerBitness> = runs.iter().map(|(w, _)| *w).collect();
@@ -410,6 +507,7 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
             .collect();
         rules::map::DllMap::build(&contexts, &diagnostics)
     });
+    model.fastcgi = host::decide_fastcgi(&isapi, first_fastcgi.as_ref());
     Linted {
         dll_map,
         unread,

@@ -501,6 +501,106 @@ def main():
     os.remove(os.path.join(root, "Windows/SysWOW64/InetSrv/httpext.dll"))
 
     deps_scenarios()
+    php_scenarios()
+
+
+# --- PHP, through the FastCGI Extension and as an ISAPI extension (issue 21) -------------------------
+
+FCGIEXT = f"{mm.INETSRV}\\fcgiext.dll"
+# The script map the FastCGI guide has IIS Manager write (Microsoft, "Configuring the FastCGI
+# Extension for IIS 6.0": .php, GET,HEAD,POST, script engine and "verify that file exists").
+PHP_FCGI_MAP = f".php,{FCGIEXT},5,GET,HEAD,POST"
+# The Web Service Extension the FastCGI installer adds, allowed.
+FCGI_WSERL = f"1,{FCGIEXT},0,FASTCGI,FastCGI Handler"
+# The fcgiext.ini the installer writes (its comment header cut short), with PHP added as the guide's
+# `fcgiconfig.js -add -section:PHP -extension:php -path:C:\PHP\php-cgi.exe` adds it.
+FCGI_INI_HEAD = """; -----------
+; fcgiext.ini
+; -----------
+;
+; This is the configuration file for the FastCGI handler for IIS 6.0.
+; The FastCGI handler will look for this file in the same directory as
+; fcgiext.dll.
+"""
+
+
+def fcgi_ini(types, sections):
+    """An fcgiext.ini: the [Types] lines, then each (name, lines) section, with CRLF line ends."""
+    text = FCGI_INI_HEAD + "\n[Types]\n" + "".join(f"{t}\n" for t in types)
+    for name, lines in sections:
+        text += f"\n[{name}]\n" + "".join(f"{line}\n" for line in lines)
+    return text.replace("\n", "\r\n")
+
+
+PHP_SECTION = ("PHP", ["ExePath=C:\\PHP\\php-cgi.exe", "QueueLength=999", "MaxInstances=20",
+                       "InstanceMaxRequests=10000"])
+
+
+def put_text(root, path, text, encoding="ascii", bom=b""):
+    full = os.path.join(root, path)
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    with open(full, "wb") as f:
+        f.write(bom + text.encode(encoding))
+
+
+def fastcgi_server(name, maps, pools_extra, fw):
+    """A 64-bit server with PHP through FastCGI: fcgiext.dll (x86 and x64 builds, as the x64 installer
+    puts them) in both inetsrv folders, php-cgi.exe (any bitness does: it runs in a process of its
+    own) in C:\\PHP."""
+    filters = [("ASP.NET_2.0.50727", f"{fw}\\aspnet_filter.dll", {})]
+    root = server(name, mm.aspnet_maps(fw) + maps, filters, pools_extra, drive=base_drive_x64,
+                  wserl=mm.WSERL_BASE + mm.ASPNET_WSERL + [FCGI_WSERL])
+    put(root, "Windows/System32/InetSrv/fcgiext.dll", "x64/isapi-extension.dll")
+    put(root, "Windows/SysWOW64/InetSrv/fcgiext.dll", "x86/isapi-extension.dll")
+    put(root, "PHP/php-cgi.exe", "x64/app.exe")
+    return root
+
+
+def php_scenarios():
+    wow = {"Enable32BitAppOnWin64": "TRUE"}
+    # PHP through FastCGI on a 64-bit server with 32-bit workers, set up as the guide says: the
+    # workers load SysWOW64\inetsrv\fcgiext.dll, whose fcgiext.ini (UTF-16, as Notepad saves
+    # "Unicode") maps php to [PHP], whose php-cgi.exe is there. Correct verdict: clean.
+    root = fastcgi_server("php-fastcgi", [PHP_FCGI_MAP], wow, mm.FW20)
+    ini = fcgi_ini(["php=PHP"], [PHP_SECTION])
+    put_text(root, "Windows/SysWOW64/InetSrv/fcgiext.ini", ini, "utf-16-le", b"\xff\xfe")
+    put_text(root, "Windows/System32/InetSrv/fcgiext.ini", ini)
+
+    # The same server after PHP moved to C:\PHP5 and only system32's fcgiext.ini was edited: the
+    # 32-bit workers' fcgiext.dll reads SysWOW64's, whose ExePath names the old folder, gone.
+    # Correct verdict: MB403 (the ExePath the SysWOW64 ini names is missing).
+    root = fastcgi_server("php-fastcgi-missing-exe", [PHP_FCGI_MAP], wow, mm.FW20)
+    put_text(root, "Windows/SysWOW64/InetSrv/fcgiext.ini",
+             fcgi_ini(["php=PHP"], [("PHP", ["ExePath=C:\\PHP4\\php-cgi.exe"])]))
+    put_text(root, "Windows/System32/InetSrv/fcgiext.ini", fcgi_ini(["php=PHP"], [PHP_SECTION]))
+
+    # 64-bit workers (the x64 fcgiext.dll in system32): .php and .phtml mapped to FastCGI, but [Types]
+    # maps only php, and the /legacy application's own mapping names a section the file lacks.
+    # Correct verdict: MB403 twice (no mapping for phtml; no [PHP4] section).
+    maps = [PHP_FCGI_MAP, f".phtml,{FCGIEXT},5,GET,HEAD,POST"]
+    root = fastcgi_server("php-fastcgi-unmapped", maps, None, mm.FW64_20)
+    put_text(root, "Windows/System32/InetSrv/fcgiext.ini",
+             fcgi_ini(["php=PHP", "php:/lm/w3svc/1/root/legacy=PHP4"], [PHP_SECTION]))
+
+    # fcgiext.ini is a folder (a copy tool that made a directory of it): it cannot be read, so
+    # whether the PHP pages are served is unknown. Correct verdict: no finding, an input not checked
+    # (exit 2). A file the checking account cannot read is tests/unread_inputs.rs's (unix only).
+    root = fastcgi_server("php-fastcgi-ini-folder", [PHP_FCGI_MAP], None, mm.FW64_20)
+    put_text(root, "Windows/System32/InetSrv/fcgiext.ini/PHP.txt", "not an ini file\r\n")
+
+    # PHP 5 as an ISAPI extension (php5isapi.dll, 32-bit only: PHP shipped no 64-bit build for IIS 6)
+    # with the Web Service Extension PHP's manual has IIS Manager add ("PHP", allowed). On a 64-bit
+    # server with 64-bit workers: MB101 and MB102 (it cannot load in a 64-bit w3wp.exe).
+    php5 = "C:\\PHP\\php5isapi.dll"
+    php_wserl = mm.WSERL_BASE + mm.ASPNET_WSERL + [f"1,{php5},1,PHP,PHP"]
+    root = server("php5isapi-64bit-workers", mm.aspnet_maps(mm.FW64_20) + [f".php,{php5},5,GET,HEAD,POST"],
+                  [("ASP.NET_2.0.50727", f"{mm.FW64_20}\\aspnet_filter.dll", {})], drive=base_drive_x64, wserl=php_wserl)
+    put(root, "PHP/php5isapi.dll", "x86/isapi-extension.dll")
+    # The same with 32-bit workers and ASP.NET from Framework: clean.
+    root = server("php5isapi-32bit-mode", mm.aspnet_maps(mm.FW20) + [f".php,{php5},5,GET,HEAD,POST"],
+                  [("ASP.NET_2.0.50727", f"{mm.FW20}\\aspnet_filter.dll", {})], wow, drive=base_drive_x64,
+                  wserl=php_wserl)
+    put(root, "PHP/php5isapi.dll", "x86/isapi-extension.dll")
 
 
 # --- Dependencies (issue 20): what an ISAPI DLL needs to load --------------------------------------

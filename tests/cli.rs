@@ -1244,3 +1244,41 @@ fn extensionless_urls_sent_to_an_unmapped_eurl_axd_exit_1() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn fastcgi_verdicts_have_their_exit_codes_in_every_format() {
+    let server = |name: &str| format!("{}/testdata/servers/{name}", env!("CARGO_MANIFEST_DIR"));
+    for format in ["text", "concise", "json", "sarif", "github", "html"] {
+        // Clean; an ExePath not on the drive (MB403, error); fcgiext.ini a folder (not read).
+        for (scenario, code) in [
+            ("php-fastcgi", 0),
+            ("php-fastcgi-missing-exe", 1),
+            ("php-fastcgi-unmapped", 1),
+            ("php-fastcgi-ini-folder", 2),
+        ] {
+            let out = mblint()
+                .args(["check", "--format", format])
+                .arg(server(scenario))
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(out.status.code(), Some(code), "{scenario} {format}: {stdout}");
+            if code == 1 {
+                assert!(stdout.contains("MB403"), "{scenario} {format}: {stdout}");
+            }
+            if code == 2 {
+                assert!(stdout.contains("fcgiext.ini"), "{scenario} {format}: {stdout}");
+                // No finding in place of the input not read (SARIF lists every rule's metadata).
+                if format == "text" {
+                    assert!(!stdout.contains("MB403"), "{scenario} {format}: {stdout}");
+                }
+            }
+        }
+    }
+    // Without the drive (the metabase alone), nothing of fcgiext.ini is read: no MB403.
+    mblint()
+        .arg("check")
+        .arg(server("php-fastcgi-missing-exe") + "/Windows/System32/InetSrv/MetaBase.xml")
+        .assert()
+        .code(0);
+}

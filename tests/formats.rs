@@ -323,14 +323,16 @@ fn every_input() -> Vec<String> {
 
 /// How many findings `check --format json` gives for `input`, how many at error severity, and how
 /// many at warning or above (the default --fail-on).
-fn finding_counts(input: &str) -> (usize, usize, usize) {
+fn finding_counts(input: &str) -> Option<(usize, usize, usize)> {
     let (_, out) = stdout_of(&["check", "--format", "json", input]);
     let doc: Value = serde_json::from_str(&out).unwrap();
     let findings: Vec<&Value> = doc["diagnostics"].as_array().unwrap().iter().collect();
-    assert_eq!(doc["failed_inputs"], 0, "{input}: an input failed");
+    if doc["failed_inputs"] != 0 {
+        return None;
+    }
     let errors = findings.iter().filter(|d| d["severity"] == "error").count();
     let failing = findings.iter().filter(|d| d["severity"] != "info").count();
-    (findings.len(), errors, failing)
+    Some((findings.len(), errors, failing))
 }
 
 fn gitlab_validator() -> jsonschema::Validator {
@@ -439,11 +441,12 @@ fn gitlab_and_junit_for_every_fixture() {
     let validator = gitlab_validator();
     let inputs = every_input();
     assert!(inputs.len() > 25);
+    let mut judged = 0;
     for input in &inputs {
-        if input.ends_with("link-outside") {
-            continue; // an input that fails: gitlab_and_junit_never_pass_an_input_they_did_not_read
-        }
-        let (total, errors, at_warning) = finding_counts(input);
+        // An input that fails is gitlab_and_junit_never_pass_an_input_they_did_not_read's.
+        let Some((total, errors, at_warning)) = finding_counts(input) else {
+            continue;
+        };
         let (code, out) = stdout_of(&["check", "--format", "gitlab", input]);
         let issues = assert_valid_gitlab(&validator, &out, input);
         assert_eq!(issues.len(), total, "{input}: one issue per finding");
@@ -467,13 +470,16 @@ fn gitlab_and_junit_for_every_fixture() {
         // A case per finding, or one passing case for a clean input; failures at --fail-on (warning).
         assert_eq!(tests, total.max(1), "{input}");
         assert_eq!(failures, at_warning, "{input}: failures are the findings at --fail-on");
+        judged += 1;
     }
+    // Only the few inputs made to fail are left out.
+    assert!(judged + 3 >= inputs.len(), "{judged} of {}", inputs.len());
 }
 
 #[test]
 fn junit_failures_follow_fail_on() {
     let input = "testdata/metabases/rules/MB3xx-filters.xml";
-    let (total, errors, _) = finding_counts(input);
+    let (total, errors, _) = finding_counts(input).unwrap();
     assert!(total > errors && errors > 0);
     let (_, xml) = stdout_of(&["check", "--format", "junit", "--fail-on", "error", input]);
     assert_eq!(junit_counts(&xml, input), (total, errors, 0));

@@ -42,6 +42,8 @@ const POSITIVE: &[(&str, &str)] = &[
     ("MB304", "testdata/servers/urlscan-after-rewriter"),
     ("MB401", "testdata/metabases/rules/MB4xx-lockdown.xml"),
     ("MB402", "testdata/metabases/rules/MB4xx-lockdown.xml"),
+    // fcgiext.ini is read from a drive copy only.
+    ("MB403", "testdata/servers/php-fastcgi-missing-exe"),
     ("MB501", "testdata/metabases/rules/MB5xx-pools.xml"),
     ("MB502", "testdata/metabases/rules/MB5xx-pools.xml"),
     ("MB503", "testdata/servers/aspnet40-eurl-shared-pool"),
@@ -60,6 +62,7 @@ const NEGATIVE: &[&str] = &[
     "testdata/metabases/clean-64bit.xml",
     "testdata/metabases/clean-32bit-mode.xml",
     "testdata/servers/clean-64bit",
+    "testdata/servers/php-fastcgi",
 ];
 
 #[test]

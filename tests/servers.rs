@@ -114,6 +114,18 @@ fn every_scenario_gives_its_findings() {
         ("deps-knowndll-shadowed", &[]),
         // The system folders lack kernel32.dll and ntdll.dll: one MB211, no MB207.
         ("deps-partial", &["MB211"]),
+        // PHP through FastCGI (issue 21), 32-bit workers: SysWOW64's fcgiext.dll reads SysWOW64's
+        // fcgiext.ini (UTF-16), which maps php to [PHP], whose php-cgi.exe is there.
+        ("php-fastcgi", &[]),
+        // SysWOW64's fcgiext.ini names a php-cgi.exe that is gone (only system32's was edited).
+        ("php-fastcgi-missing-exe", &["MB403"]),
+        // .phtml has no [Types] mapping; /legacy's own mapping names a section the file lacks.
+        ("php-fastcgi-unmapped", &["MB403"]),
+        // fcgiext.ini is a folder: an input not checked (exit 2), no finding.
+        ("php-fastcgi-ini-folder", &[]),
+        // PHP 5's php5isapi.dll is 32-bit only: it cannot load in 64-bit workers.
+        ("php5isapi-64bit-workers", &["MB101", "MB102"]),
+        ("php5isapi-32bit-mode", &[]),
     ];
     let on_disk: BTreeSet<String> = std::fs::read_dir("testdata/servers")
         .unwrap()
@@ -269,4 +281,169 @@ fn a_wrong_bitness_connector_filter_is_reported_once() {
         mb102[0].message
     );
     assert_eq!(mb102[0].occurrences.len(), 0, "{:#?}", mb102[0].occurrences);
+}
+
+#[test]
+fn an_fcgiext_ini_that_cannot_be_read_is_an_input_not_checked() {
+    for scenario in [
+        "php-fastcgi",
+        "php-fastcgi-missing-exe",
+        "php-fastcgi-unmapped",
+        "php5isapi-64bit-workers",
+        "php5isapi-32bit-mode",
+    ] {
+        assert!(check(scenario).unread.is_empty(), "{scenario}");
+    }
+    let report = check("php-fastcgi-ini-folder");
+    assert_eq!(report.unread.len(), 1, "{:?}", report.unread);
+    let failure = &report.unread[0];
+    assert!(
+        failure.path.ends_with("Windows/System32/InetSrv/fcgiext.ini"),
+        "{}",
+        failure.path
+    );
+    assert!(failure.error.contains("is a folder, not a file"), "{}", failure.error);
+    // Where the metabase maps the fcgiext.dll that reads it.
+    assert!(
+        failure.error.contains("ScriptMaps of /LM/W3SVC at "),
+        "{}",
+        failure.error
+    );
+    assert!(failure.error.contains("MetaBase.xml:42"), "{}", failure.error);
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// MB403's findings on a copy of `php-fastcgi` (32-bit workers: SysWOW64's fcgiext.dll) after
+/// `change` edits the fcgiext.ini those workers read (or removes it): (severity, message) each.
+fn fastcgi_after(change: impl FnOnce(&Path)) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("c");
+    copy_tree(Path::new("testdata/servers/php-fastcgi"), &root);
+    change(&root.join("Windows/SysWOW64/InetSrv/fcgiext.ini"));
+    let report = lint_path(&root, &Options::default()).unwrap();
+    assert!(report.unread.is_empty(), "{:?}", report.unread);
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            assert_eq!(d.code, "MB403", "{}", d.message);
+            (d.severity.as_str().to_string(), d.message.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn fastcgi_reads_the_ini_beside_the_dll_the_worker_loads() {
+    // System32's fcgiext.ini is right; the 32-bit workers' fcgiext.dll reads SysWOW64's, removed.
+    let found = fastcgi_after(|ini| std::fs::remove_file(ini).unwrap());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "error");
+    assert!(
+        found[0]
+            .1
+            .contains(r"opened as `C:\WINDOWS\SysWOW64\inetsrv\fcgiext.dll` by a 32-bit worker"),
+        "{}",
+        found[0].1
+    );
+    assert!(
+        found[0]
+            .1
+            .contains(r"reads its applications from `C:\WINDOWS\SysWOW64\inetsrv\fcgiext.ini`")
+    );
+    assert!(
+        found[0].1.contains(r"SysWOW64\InetSrv\fcgiext.ini` is missing)"),
+        "{}",
+        found[0].1
+    );
+}
+
+#[test]
+fn fastcgi_names_what_the_ini_lacks() {
+    let write = |text: &'static str| move |ini: &Path| std::fs::write(ini, text).unwrap();
+    // Names and keys in any case, ANSI: clean.
+    assert_eq!(
+        fastcgi_after(write("[TYPES]\r\nPHP=php\r\n[php]\r\nexepath=c:\\php\\PHP-CGI.EXE\r\n")),
+        []
+    );
+    // A `*` mapping serves .php too.
+    assert_eq!(
+        fastcgi_after(write("[Types]\n*=Any\n[Any]\nExePath=C:\\PHP\\php-cgi.exe\n")),
+        []
+    );
+    // No [Types] section at all.
+    let found = fastcgi_after(write("[PHP]\nExePath=C:\\PHP\\php-cgi.exe\n"));
+    assert!(found[0].1.contains("has no [Types] section"), "{found:?}");
+    // A mapping for another site only; and a dotted one, named.
+    let found = fastcgi_after(write(
+        "[Types]\nphp:2=PHP\n.php=PHP\n[PHP]\nExePath=C:\\PHP\\php-cgi.exe\n",
+    ));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .1
+            .contains("no entry in [Types] for `php` or `*` that applies at /LM/W3SVC"),
+        "{found:?}"
+    );
+    assert!(found[0].1.contains("line 3 maps `.php` with its dot"), "{found:?}");
+    // A section without ExePath.
+    let found = fastcgi_after(write("[Types]\nphp=PHP\n[PHP]\nArguments=-c x\n"));
+    assert!(
+        found[0].1.contains("its section [PHP] (line 3) has no ExePath"),
+        "{found:?}"
+    );
+    // An ExePath the copy cannot look for: info, not error.
+    let found = fastcgi_after(write(
+        "[Types]\nphp=PHP\n[PHP]\nExePath=%SystemDrive%\\PHP\\php-cgi.exe\n",
+    ));
+    assert_eq!(found[0].0, "info", "{found:?}");
+    assert!(
+        found[0].1.contains("whether fcgiext.dll expands environment variables"),
+        "{found:?}"
+    );
+    let found = fastcgi_after(write("[Types]\nphp=PHP\n[PHP]\nExePath=E:\\PHP\\php-cgi.exe\n"));
+    assert_eq!(found[0].0, "info", "{found:?}");
+    let found = fastcgi_after(|ini: &Path| {
+        std::fs::write(ini, b"[Types]\nphp=PHP\n[PHP]\nExePath=C:\\PH\xd6\\php-cgi.exe\n").unwrap()
+    });
+    assert_eq!(found[0].0, "info", "{found:?}");
+    assert!(found[0].1.contains("ANSI code page"), "{found:?}");
+    // An ExePath that is a folder: error.
+    let found = fastcgi_after(write("[Types]\nphp=PHP\n[PHP]\nExePath=C:\\PHP\n"));
+    assert_eq!(found[0].0, "error", "{found:?}");
+    assert!(found[0].1.contains("is not a program"), "{found:?}");
+}
+
+#[test]
+fn the_server_model_says_what_was_read_of_fcgiext_ini() {
+    use mblint::host::FastCgiConfig;
+    let model = |path: &str| lint_path(Path::new(path), &Options::default()).unwrap().server.unwrap();
+    // No fcgiext.dll mapped: nothing said.
+    assert!(model("testdata/servers/clean-64bit").fastcgi.is_none());
+    let read = model("testdata/servers/php-fastcgi").fastcgi.unwrap();
+    assert_eq!(read.value, FastCgiConfig::Read);
+    assert_eq!(read.evidence[0].says, r"C:\WINDOWS\SysWOW64\inetsrv\fcgiext.ini");
+    // The metabase alone: the check needs the drive, and the model says it was not made.
+    let alone = model("testdata/servers/php-fastcgi/Windows/System32/InetSrv/MetaBase.xml")
+        .fastcgi
+        .unwrap();
+    assert_eq!(alone.value, FastCgiConfig::NotChecked);
+    assert!(
+        alone.evidence[0].detail.contains("no drive copy"),
+        "{:?}",
+        alone.evidence
+    );
+    let unread = model("testdata/servers/php-fastcgi-ini-folder").fastcgi.unwrap();
+    assert_eq!(unread.value, FastCgiConfig::NotChecked);
 }

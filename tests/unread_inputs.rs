@@ -374,3 +374,71 @@ fn endless_standard_input_that_is_no_metabase_is_refused_at_once() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["diagnostics"][0]["code"], "MB001", "{json}");
 }
+
+/// A copy of `php-fastcgi` (PHP through FastCGI, 32-bit workers: SysWOW64's fcgiext.dll reads
+/// SysWOW64's fcgiext.ini), readable by every account, and the path of the ini the workers read.
+fn fastcgi_server() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("c");
+    copy_tree(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/servers/php-fastcgi")),
+        &root,
+    );
+    std::process::Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    let ini = root.join("Windows/SysWOW64/InetSrv/fcgiext.ini");
+    (dir, root, ini)
+}
+
+// Unix only, as this whole file: permission bits, FIFOs and symbolic links are how a copy on a
+// CIFS mount or a Linux host holds a file mblint cannot read.
+#[test]
+fn an_fcgiext_ini_that_cannot_be_read_fails_closed() {
+    let (_dir, root, ini) = fastcgi_server();
+    // Readable: clean.
+    mblint().arg("check").arg(&root).assert().code(0);
+    std::fs::set_permissions(&ini, std::fs::Permissions::from_mode(0o000)).unwrap();
+    fails_closed_in_every_format(mblint_unprivileged, &root, "fcgiext.ini");
+}
+
+#[test]
+fn an_fcgiext_ini_that_is_a_fifo_or_a_link_out_of_the_copy_fails_closed() {
+    let (dir, root, ini) = fastcgi_server();
+    let outside = dir.path().join("outside.ini");
+    std::fs::rename(&ini, &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, &ini).unwrap();
+    fails_closed_in_every_format(mblint, &root, "fcgiext.ini");
+    std::fs::remove_file(&ini).unwrap();
+    let c = std::ffi::CString::new(ini.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    fails_closed_in_every_format(mblint, &root, "fcgiext.ini");
+}
+
+#[test]
+fn an_fcgiext_ini_too_large_or_not_its_encoding_fails_closed() {
+    let (_dir, root, ini) = fastcgi_server();
+    // UTF-16 by its byte order mark, with an odd number of bytes.
+    let mut bytes = std::fs::read(&ini).unwrap();
+    bytes.push(b'x');
+    std::fs::write(&ini, &bytes).unwrap();
+    fails_closed_in_every_format(mblint, &root, "fcgiext.ini");
+    // Larger than the 1 MiB mblint reads of it.
+    std::fs::write(&ini, vec![b';'; 1 << 21]).unwrap();
+    fails_closed_in_every_format(mblint, &root, "fcgiext.ini");
+}
+
+#[test]
+fn a_fastcgi_program_whose_folder_cannot_be_listed_fails_closed() {
+    let (_dir, root, _) = fastcgi_server();
+    let php = root.join("PHP");
+    std::fs::set_permissions(&php, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let out = mblint_unprivileged().arg("check").arg(&root).output().unwrap();
+    std::fs::set_permissions(&php, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("FastCGI program `C:\\PHP\\php-cgi.exe`"), "{stdout}");
+    assert!(!stdout.contains("MB403"), "{stdout}");
+}

@@ -3,6 +3,7 @@
 pub mod addr;
 pub mod deps;
 pub mod drive;
+pub mod fastcgi;
 pub mod fsys;
 pub mod hive;
 pub mod images;

@@ -35,6 +35,7 @@ pub mod duplicate_location;
 pub mod edit_while_running_unsafe;
 pub mod extension_prohibited;
 pub mod extensionless_url_unmapped;
+pub mod fastcgi_misconfigured;
 pub mod filter_not_defined;
 pub mod filter_not_in_load_order;
 pub mod filter_order;
@@ -85,6 +86,9 @@ pub struct Context<'a> {
     pub images: Option<&'a Images>,
     /// The dependency closures of the entries' DLLs ([`Context::with_deps`]); `None` without a drive.
     pub deps: Option<&'a crate::resolve::deps::Dependencies>,
+    /// The fcgiext.ini files the entries' fcgiext.dll script maps read ([`Context::with_fastcgi`]);
+    /// `None` without a drive.
+    pub fastcgi: Option<&'a crate::resolve::fastcgi::FastCgi>,
     /// `--worker-bitness`: the bitness the planner must aim for.
     pub forced_bitness: Option<Bitness>,
     /// The server's platform, isolation mode and Windows folder, with their evidence. Verdicts are
@@ -196,6 +200,7 @@ impl<'a> Context<'a> {
             worker,
             images,
             deps: None,
+            fastcgi: None,
             forced_bitness,
             model,
             plan: Default::default(),
@@ -211,6 +216,12 @@ impl<'a> Context<'a> {
     /// The context with the entries' dependency closures (the MB207-MB211 rules read them).
     pub fn with_deps(mut self, deps: Option<&'a crate::resolve::deps::Dependencies>) -> Self {
         self.deps = deps;
+        self
+    }
+
+    /// The context with the fcgiext.ini files the entries' fcgiext.dll script maps read (MB403).
+    pub fn with_fastcgi(mut self, fastcgi: Option<&'a crate::resolve::fastcgi::FastCgi>) -> Self {
+        self.fastcgi = fastcgi;
         self
     }
 }
@@ -229,6 +240,7 @@ impl Context<'_> {
             self.keep,
         )
         .with_deps(self.deps)
+        .with_fastcgi(self.fastcgi)
     }
 }
 
@@ -823,6 +835,7 @@ pub static RULES: &[&Rule] = &[
     &filter_order::RULE,
     &extension_prohibited::RULE,
     &unknown_dependency_group::RULE,
+    &fastcgi_misconfigured::RULE,
     &mixed_aspnet_versions::RULE,
     &undefined_app_pool::RULE,
     &extensionless_url_unmapped::RULE,
@@ -1046,6 +1059,7 @@ mod tests {
                 "MB304 security-filter-after-rewriter warning",
                 "MB401 extension-prohibited info",
                 "MB402 unknown-dependency-group warning",
+                "MB403 fastcgi-misconfigured error",
                 "MB501 mixed-aspnet-versions error",
                 "MB502 undefined-app-pool error",
                 "MB503 extensionless-url-unmapped error",

@@ -124,6 +124,8 @@ pub static READS: &[(&str, Reads)] = &[
     ("MB304", Reads::Props(&[ISAPI_SET, &[props::FILTER_FLAGS]])),
     ("MB401", Reads::Props(&[ISAPI_SET, SERVER])),
     ("MB402", Reads::Props(&[SERVER])),
+    // The fcgiext.dll script maps (their extensions and Locations), as the worker opens them.
+    ("MB403", IMAGES),
     ("MB501", Reads::Props(&[ISAPI_SET, SERVER])),
     ("MB502", Reads::Props(&[SERVER])),
     // The global filters and script maps, the pools of the applications, and each site's ServerComment.

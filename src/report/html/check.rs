@@ -566,6 +566,9 @@ pub fn server_cards(h: &mut Html, report: &FileReport) {
         fact_card(h, "DLL search", &value, loader);
     }
     fact_card(h, "Schema", server.schema.value.describe(), &server.schema);
+    if let Some(fastcgi) = &server.fastcgi {
+        fact_card(h, "FastCGI", fastcgi.value.describe(), fastcgi);
+    }
     h.open("div", "card");
     h.el("h4", "", "Drives read");
     if report.drives.is_empty() {
