@@ -57,11 +57,35 @@ impl From<Identity> for FindingKey {
     }
 }
 
-fn keys_of(text: &str, diagnostics: &[Diagnostic]) -> Vec<FindingKey> {
-    diagnostics
-        .iter()
-        .flat_map(|d| d.places().map(move |p| place_identity("", text, d, &p).into()))
-        .collect()
+/// Every finding identity met in the run, each held once: a version holds the numbers of its
+/// places' identities (a cause named on every site has as many places in every version).
+#[derive(Default)]
+struct Identities {
+    numbers: HashMap<FindingKey, u32>,
+    keys: Vec<FindingKey>,
+}
+
+impl Identities {
+    /// The identities of the places of `diagnostics`, by number.
+    fn of(&mut self, text: &str, diagnostics: &[Diagnostic]) -> Vec<u32> {
+        let mut out = Vec::new();
+        for d in diagnostics {
+            for p in d.places() {
+                let key: FindingKey = place_identity("", text, d, &p).into();
+                let n = match self.numbers.get(&key) {
+                    Some(&n) => n,
+                    None => {
+                        let n = self.keys.len() as u32;
+                        self.keys.push(key.clone());
+                        self.numbers.insert(key, n);
+                        n
+                    }
+                };
+                out.push(n);
+            }
+        }
+        out
+    }
 }
 
 /// One version: a history file, or the current MetaBase.xml (last).
@@ -438,7 +462,8 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
     versions.push(current_version);
     let current_at = versions.len() - 1;
 
-    let mut keys: Vec<Option<Vec<FindingKey>>> = vec![None; versions.len()];
+    let mut identities = Identities::default();
+    let mut keys: Vec<Option<Vec<u32>>> = vec![None; versions.len()];
     let mut causes: Vec<usize> = vec![0; versions.len()];
     let mut current_report: Option<FileReport> = None;
     let mut current_major: Option<u64> = None;
@@ -486,7 +511,7 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
         let mb = match loaded {
             Ok(mb) => mb,
             Err(report) => {
-                keys[at] = Some(keys_of(&report.source.text, &report.diagnostics));
+                keys[at] = Some(identities.of(&report.source.text, &report.diagnostics));
                 causes[at] = report.diagnostics.len();
                 current_report = Some(report);
                 continue;
@@ -510,7 +535,7 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
             }
             None => lint_after(None, mb, options),
         };
-        keys[at] = Some(keys_of(linted.text(), &linted.report.diagnostics));
+        keys[at] = Some(identities.of(linted.text(), &linted.report.diagnostics));
         causes[at] = linted.report.diagnostics.len();
         if at == current_at {
             current_report = Some(linted.into_report());
@@ -538,7 +563,15 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
         });
     }
     let current = current_report.expect("the current file is always linted");
-    let mut history = timeline(layout, versions, keys, current_at, current_from_history, &current);
+    let mut history = timeline(
+        layout,
+        versions,
+        keys,
+        &identities,
+        current_at,
+        current_from_history,
+        &current,
+    );
     history.misnamed = listing.misnamed;
     history.warnings = warnings;
     history.unread = current.unread.clone();
@@ -550,19 +583,20 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
 fn timeline(
     layout: &Layout,
     mut versions: Vec<Version>,
-    keys: Vec<Option<Vec<FindingKey>>>,
+    keys: Vec<Option<Vec<u32>>>,
+    identities: &Identities,
     current_at: usize,
     current_from_history: bool,
     current: &FileReport,
 ) -> History {
     let readable: Vec<usize> = (0..versions.len()).filter(|&i| keys[i].is_some()).collect();
-    let mut presence: BTreeMap<FindingKey, Vec<bool>> = BTreeMap::new();
+    let mut presence: BTreeMap<&FindingKey, Vec<bool>> = BTreeMap::new();
     for (r, &v) in readable.iter().enumerate() {
         let k = keys[v].as_ref().expect("readable");
         versions[v].places = Some(k.len());
-        for key in k {
+        for &n in k {
             presence
-                .entry(key.clone())
+                .entry(&identities.keys[n as usize])
                 .or_insert_with(|| vec![false; readable.len()])[r] = true;
         }
     }
@@ -570,7 +604,7 @@ fn timeline(
     let at = |r: usize| (r > 0).then(|| readable[r]);
     let mut gone = Vec::new();
     let mut introduced_at: HashMap<&FindingKey, Option<usize>> = HashMap::new();
-    for (key, present) in &presence {
+    for (&key, present) in &presence {
         let mut r = 0;
         while r < present.len() {
             if !present[r] {
