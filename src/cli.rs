@@ -814,6 +814,7 @@ fn options_for(args: &CheckArgs, settings: Settings) -> Result<Options, String> 
             .worker_bitness
             .as_deref()
             .map(|b| if b == "32" { Bitness::Bits32 } else { Bitness::Bits64 }),
+        drive_cache: Default::default(),
     })
 }
 
@@ -1712,6 +1713,7 @@ fn compare(args: &CompareArgs) -> std::io::Result<u8> {
                 settings,
                 forced_bitness: None,
                 dll_map: false,
+                drive_cache: Default::default(),
             })
         });
         match options {

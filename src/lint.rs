@@ -36,6 +36,78 @@ pub struct Options {
     pub drive_copy: Option<PathBuf>,
     /// Build the ISAPI DLL map ([`FileReport::dll_map`]): for the HTML page.
     pub dll_map: bool,
+    /// What lints of several metabases on one drive share: off unless asked ([`DriveCache::new`]).
+    pub drive_cache: DriveCache,
+}
+
+/// What the lints of several versions of one server's metabase (`mblint history`) read from the same
+/// drive once: the resolver with its folder listings, images and resolutions (it clears its
+/// resolutions itself when the Windows folder changes), and per Windows folder the loader's facts
+/// from the SYSTEM hive and the server's MBSchema.xml. The drive copy is held not to change during
+/// the run, as one lint already holds it: a file changing under a run is not something a second
+/// read would settle. A lint takes the resolver out while it runs and puts it back, so a lint on
+/// other drives (another mapping) starts afresh.
+#[derive(Clone, Default)]
+pub struct DriveCache(Option<std::sync::Arc<std::sync::Mutex<Option<CachedDrive>>>>);
+
+struct CachedDrive {
+    drives: Vec<(char, PathBuf)>,
+    resolver: Resolver,
+    /// Per Windows folder: the loader's facts (or the hive that could not be read).
+    loaders: Vec<(winpath::WinPath, LoaderDecision)>,
+    /// Per Windows folder: the schema decided from the drive's MBSchema.xml.
+    schemas: Vec<(winpath::WinPath, SchemaDecision)>,
+}
+
+type SchemaDecision = (
+    host::Fact<host::SchemaSource>,
+    std::sync::Arc<crate::metabase::schema::Schema>,
+    Option<(String, String)>,
+);
+
+type LoaderDecision = (
+    host::Fact<crate::resolve::loader_facts::LoaderFacts>,
+    Option<(PathBuf, String)>,
+);
+
+impl std::fmt::Debug for DriveCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "DriveCache(on)"
+        } else {
+            "DriveCache(off)"
+        })
+    }
+}
+
+impl DriveCache {
+    /// A cache the lints made with these options (and their clones) share.
+    pub fn new() -> DriveCache {
+        DriveCache(Some(Default::default()))
+    }
+
+    /// Whether lints share what they read of the drive.
+    pub fn is_on(&self) -> bool {
+        self.0.is_some()
+    }
+
+    fn mappings(drives: &Drives) -> Vec<(char, PathBuf)> {
+        drives.mappings().map(|(l, p)| (l, p.to_path_buf())).collect()
+    }
+
+    /// The cached drive state for exactly these mappings, taken out; `None` when off or other drives.
+    fn take(&self, drives: &Drives) -> Option<CachedDrive> {
+        let mut slot = self.0.as_ref()?.lock().ok()?;
+        slot.take().filter(|c| c.drives == Self::mappings(drives))
+    }
+
+    fn put(&self, cached: CachedDrive) {
+        if let Some(slot) = &self.0
+            && let Ok(mut slot) = slot.lock()
+        {
+            *slot = Some(cached);
+        }
+    }
 }
 
 /// What a user needs to know about the processes that load a linted file's ISAPI DLLs.
@@ -330,8 +402,15 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         }
     }
     let with_drive = !drives.is_empty();
-    let mut resolver = with_drive.then(|| Resolver::new(drives.clone()));
-    let drive_windirs = match resolver.as_mut() {
+    let mut cached = with_drive.then(|| {
+        options.drive_cache.take(&drives).unwrap_or_else(|| CachedDrive {
+            drives: DriveCache::mappings(&drives),
+            resolver: Resolver::new(drives.clone()),
+            loaders: Vec::new(),
+            schemas: Vec::new(),
+        })
+    });
+    let drive_windirs = match cached.as_mut().map(|c| &mut c.resolver) {
         Some(r) => {
             let letters: Vec<char> = drives.mappings().map(|(l, _)| l).collect();
             letters.into_iter().flat_map(|l| r.windows_folders(l)).collect()
@@ -340,10 +419,18 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
     };
     let windir = host::decide_windir(drive_windirs, windir_clues);
     let mut unread: Vec<InputFailure> = Vec::new();
-    let (drive_platform, loader) = match resolver.as_mut() {
-        Some(r) => {
-            r.set_windir(windir.value.clone());
-            let (loader, failure) = host::decide_loader(r, &windir.value);
+    let (drive_platform, loader) = match cached.as_mut() {
+        Some(c) => {
+            c.resolver.set_windir(windir.value.clone());
+            let (loader, failure) = match c.loaders.iter().find(|(w, _)| *w == windir.value) {
+                Some((_, decided)) => decided.clone(),
+                None => {
+                    let decided = host::decide_loader(&mut c.resolver, &windir.value);
+                    c.loaders.push((windir.value.clone(), decided.clone()));
+                    decided
+                }
+            };
+            let r = &mut c.resolver;
             if let Some((file, error)) = failure {
                 unread.push(InputFailure {
                     path: file.display().to_string(),
@@ -354,8 +441,17 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         }
         None => (Vec::new(), None),
     };
-    let (schema, definitions, schema_failure) =
-        host::decide_schema(resolver.as_mut().and_then(|r| drive_schema(r, &windir.value)));
+    let (schema, definitions, schema_failure) = match cached.as_mut() {
+        None => host::decide_schema(None),
+        Some(c) => match c.schemas.iter().find(|(w, _)| *w == windir.value) {
+            Some((_, decided)) => decided.clone(),
+            None => {
+                let decided = host::decide_schema(drive_schema(&mut c.resolver, &windir.value));
+                c.schemas.push((windir.value.clone(), decided.clone()));
+                decided
+            }
+        },
+    };
     if let Some((file, why)) = schema_failure {
         unread.push(InputFailure {
             path: file,
@@ -378,6 +474,7 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         fastcgi: None,
     };
     let iis5 = model.isolation.value == host::IsolationMode::Iis5;
+    let mut resolver = cached.as_mut().map(|c| &mut c.resolver);
     let keep = |code: &str, location: Option<&str>| options.settings.keeps(code, location);
     let mut runs: Vec<(WorkerBitness, Vec<Diagnostic>)> = Vec::new();
     let mut run_images: Vec<Option<Images>> = Vec::new();
@@ -508,6 +605,9 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         rules::map::DllMap::build(&contexts, &diagnostics)
     });
     model.fastcgi = host::decide_fastcgi(&isapi, first_fastcgi.as_ref());
+    if let Some(c) = cached {
+        options.drive_cache.put(c);
+    }
     Linted {
         dll_map,
         unread,

@@ -194,6 +194,7 @@ fn judge(args: &HistoryArgs) -> Result<crate::history::HistoryRun, InputFailure>
         settings,
         forced_bitness: None,
         dll_map: false,
+        drive_cache: Default::default(),
     };
     crate::history::run(&layout, &options).map_err(|e| failure(e.path(), e.to_string()))
 }

@@ -67,6 +67,11 @@ impl Linted {
         }
     }
 
+    /// The parsed metabase the report was made from, while it is held.
+    pub fn metabase(&self) -> Option<&Metabase> {
+        self.model.as_ref().map(|m| &m.mb)
+    }
+
     /// The file's encoding.
     pub fn encoding(&self) -> Encoding {
         match &self.model {
@@ -158,9 +163,18 @@ fn touched(mb: &Metabase, pass: &ChangeSet) -> Option<Touched> {
     };
     let mut props: Vec<Prop> = Vec::new();
     let mut unknown = false;
+    let global = mb.find(".");
     for &attr in &values {
         let a = mb.attr(attr);
         let name = mb.attr_name(attr);
+        // IIS's bookkeeping on IIS_Global, which every save rewrites and no rule reads (MB002
+        // re-checks the changed values; MB108 re-runs on every change).
+        if global.is_some_and(|g| mb.key(g).attrs.contains(&attr))
+            && matches!(a.kind, AttrKind::Attribute)
+            && reads::READ_BY_NO_RULE.iter().any(|n| n.eq_ignore_ascii_case(&name))
+        {
+            continue;
+        }
         let mut known = false;
         for p in props::ALL {
             let by_id = matches!(a.kind, AttrKind::Custom { id, .. } if id == p.id);
@@ -233,7 +247,36 @@ pub fn relint(
 ) -> Linted {
     let name = previous.report.source.name.clone();
     let source = SourceFile::with_encoding(name, encoding, pass.apply(previous.text()));
-    let (mb, touched) = match (parse(source), touched) {
+    relint_parsed(previous, touched, pass, parse(source), options)
+}
+
+/// The report of a text that does not parse (MB001), as the full lint gives it.
+pub fn lint_parse_failure(failure: crate::metabase::parse::ParseFailure, options: &Options) -> Linted {
+    lint_source_failed(failure, options)
+}
+
+/// Lints a parsed metabase in full, keeping the model (the start of a chain of re-lints).
+pub fn lint_parsed(mb: Metabase, options: &Options) -> Linted {
+    full(mb, options, FIRST)
+}
+
+/// As [`relint`], with the new text already parsed: `parsed` must be the text `pass` makes of
+/// `previous`'s (its name and encoding are the new file's). `mblint history` lints each version
+/// this way from the one before it, with `pass` from [`changes_between`].
+pub fn relint_parsed(
+    previous: &Linted,
+    touched: Option<Touched>,
+    pass: &ChangeSet,
+    parsed: Result<Metabase, Box<crate::metabase::parse::ParseFailure>>,
+    options: &Options,
+) -> Linted {
+    debug_assert!(
+        parsed
+            .as_ref()
+            .map_or(true, |mb| pass.apply(previous.text()) == *mb.source.text),
+        "the pass makes the parsed text"
+    );
+    let (mb, touched) = match (parsed, touched) {
         (Err(failure), _) => return lint_source_failed(*failure, options),
         (Ok(mb), None) => return full(mb, options, UNTOUCHED),
         (Ok(mb), Some(t)) => (mb, t),
@@ -328,6 +371,77 @@ pub fn relint(
         }),
         full_because: None,
     }
+}
+
+/// The changes that make `new`'s text of `old`'s, each as small as the common start and end of
+/// what differs allow: key by key when both have as many keys (each key's text, and the text
+/// between keys, compared with the other's), else the whole text as one stretch. Each change
+/// starts and ends on a character boundary of both texts; a key that changed is compared value by
+/// value when both versions give it as many properties. Linear in the texts' length; the
+/// changes are exact (applied to `old`'s text they make `new`'s), whatever the keys are.
+pub fn changes_between(old: &Metabase, new: &Metabase) -> ChangeSet {
+    let (a, b) = (old.text(), new.text());
+    let mut edits: Vec<crate::diagnostic::Edit> = Vec::new();
+    let mut stretch = |a0: usize, a1: usize, b0: usize, b1: usize| {
+        let (x, y) = (&a.as_bytes()[a0..a1], &b.as_bytes()[b0..b1]);
+        if x == y {
+            return;
+        }
+        let mut pre = x.iter().zip(y).take_while(|(p, q)| p == q).count();
+        while !(a.is_char_boundary(a0 + pre) && b.is_char_boundary(b0 + pre)) {
+            pre -= 1;
+        }
+        let room = x.len().min(y.len()) - pre;
+        let mut suf = x
+            .iter()
+            .rev()
+            .zip(y.iter().rev())
+            .take(room)
+            .take_while(|(p, q)| p == q)
+            .count();
+        while !(a.is_char_boundary(a1 - suf) && b.is_char_boundary(b1 - suf)) {
+            suf -= 1;
+        }
+        edits.push(crate::diagnostic::Edit {
+            span: Span::new(a0 + pre, a1 - suf),
+            content: b[b0 + pre..b1 - suf].to_string(),
+        });
+    };
+    // Keys in text order, none inside another: else the whole text is one stretch.
+    let ordered = |mb: &Metabase| mb.keys.windows(2).all(|w| w[0].span.end <= w[1].span.start);
+    if old.keys.len() == new.keys.len() && ordered(old) && ordered(new) {
+        let (mut pa, mut pb) = (0, 0);
+        for (ka, kb) in old.keys.iter().zip(&new.keys) {
+            let (sa, sb) = (ka.span, kb.span);
+            stretch(pa, sa.start as usize, pb, sb.start as usize);
+            (pa, pb) = (sa.start as usize, sb.start as usize);
+            // A key that changed: value by value when both have as many, in text order (several
+            // values of one key changed are then several changes, each inside its value).
+            let values = |mb: &Metabase, k: &crate::metabase::Key| -> Vec<Span> {
+                k.attrs.clone().map(|a| mb.attr(a).value).collect()
+            };
+            if old.slice(sa) != new.slice(sb) && ka.attrs.len() == kb.attrs.len() {
+                let (va, vb) = (values(old, ka), values(new, kb));
+                let in_order = |v: &[Span], k: Span| {
+                    v.windows(2).all(|w| w[0].end <= w[1].start)
+                        && v.iter().all(|s| k.start <= s.start && s.end <= k.end)
+                };
+                if in_order(&va, sa) && in_order(&vb, sb) {
+                    for (x, y) in va.iter().zip(&vb) {
+                        stretch(pa, x.start as usize, pb, y.start as usize);
+                        stretch(x.start as usize, x.end as usize, y.start as usize, y.end as usize);
+                        (pa, pb) = (x.end as usize, y.end as usize);
+                    }
+                }
+            }
+            stretch(pa, sa.end as usize, pb, sb.end as usize);
+            (pa, pb) = (sa.end as usize, sb.end as usize);
+        }
+        stretch(pa, a.len(), pb, b.len());
+    } else {
+        stretch(0, a.len(), 0, b.len());
+    }
+    ChangeSet::from_edits(edits).expect("stretches are disjoint and in order")
 }
 
 fn full(mb: Metabase, options: &Options, why: &'static str) -> Linted {
@@ -518,6 +632,57 @@ mod tests {
         assert_eq!(m.span(Span::new(4, 8)), None, "meets an insertion");
         assert_eq!(m.span(Span::new(5, 8)), Some(Span::new(7, 10)));
         assert_eq!(m.span(Span::new(0, 3)), Some(Span::new(0, 3)));
+    }
+
+    fn parsed(text: &str) -> Metabase {
+        parse(SourceFile::decode("t.xml", text.as_bytes().to_vec()).unwrap()).unwrap()
+    }
+
+    const DOC: &str = "<?xml version =\"1.0\"?>\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\n<MBProperty>\n<IIS_Global\tLocation =\".\"\n\t\tChangeNumber=\"433\"\n\t\tHistoryMajorVersionNumber=\"65\"\n\t>\n</IIS_Global>\n<IIsWebServer\tLocation =\"/LM/W3SVC/1\"\n\t\tServerComment=\"Caf\u{e9}\"\n\t>\n</IIsWebServer>\n</MBProperty>\n</configuration>\n";
+
+    #[test]
+    fn changes_between_versions_are_exact_and_each_inside_one_value() {
+        let old = parsed(DOC);
+        let cases: &[(&str, &str, usize)] = &[
+            // Two values of one key: two changes, each inside its value.
+            (
+                "ChangeNumber=\"433\"\n\t\tHistoryMajorVersionNumber=\"65\"",
+                "ChangeNumber=\"434\"\n\t\tHistoryMajorVersionNumber=\"66\"",
+                2,
+            ),
+            // A multi-byte character replaced by another with the same first byte.
+            ("Caf\u{e9}", "Caf\u{e8}", 1),
+            ("Caf\u{e9}", "Caf", 1),
+            // Values of two keys.
+            ("433\"", "1\"", 1),
+        ];
+        for &(from, to, n) in cases {
+            let text = DOC.replacen(from, to, 1);
+            let new = parsed(&text);
+            let pass = changes_between(&old, &new);
+            assert_eq!(pass.apply(DOC), text, "{from} -> {to}");
+            assert_eq!(pass.changes().len(), n, "{from} -> {to}: {:?}", pass.changes());
+            let t = touched(&old, &pass).expect("inside values");
+            assert_eq!(t.values.len(), n);
+        }
+        // Both keys' values at once; bookkeeping alone reaches no property a rule reads.
+        let text = DOC.replace("433", "434").replace("Caf\u{e9}", "Bar");
+        let pass = changes_between(&old, &parsed(&text));
+        assert_eq!(pass.apply(DOC), text);
+        assert_eq!(pass.changes().len(), 2);
+        let bookkeeping = DOC.replace("433", "434").replace("\"65\"", "\"7\"");
+        let t = touched(&old, &changes_between(&old, &parsed(&bookkeeping))).unwrap();
+        assert!(t.props.is_empty() && !t.unknown, "{:?} {}", t.props, t.unknown);
+        // A key added: one stretch over the rest, exact; the re-lint goes in full.
+        let text = DOC.replace(
+            "</MBProperty>",
+            "<IIsWebServer\tLocation =\"/LM/W3SVC/2\"\n\t>\n</IIsWebServer>\n</MBProperty>",
+        );
+        let pass = changes_between(&old, &parsed(&text));
+        assert_eq!(pass.apply(DOC), text);
+        assert_eq!(pass.changes().len(), 1);
+        // Unchanged: nothing.
+        assert!(changes_between(&old, &parsed(DOC)).changes().is_empty());
     }
 
     #[test]

@@ -5,24 +5,30 @@
 //! appeared in and the keys that version changed ([`diff`]), and which findings came and went.
 //!
 //! A finding is recognised across versions by the identity `--baseline` uses (rule, Location,
-//! property, cause; never its line). Reuse, since most of each version is unchanged: a version that
-//! is the same text as the one before it but for IIS's bookkeeping numbers is not linted again,
-//! keys are compared by the hash of their text, and the versions are read, parsed and linted on
-//! every core while this thread compares them in order. Every other version is linted whole: the
-//! rules do not declare what they read, so no finding can be carried over from an unchanged key.
+//! property, cause; never its line). The versions are read one after another, oldest first, and
+//! only the one before is held: each is compared with it key by key ([`diff`]) and linted from it
+//! by the fix loop's limited re-lint ([`crate::fixer::relint`]) of the changes between the two texts
+//! ([`lint_after`]): the rules whose declared reads ([`crate::rules::reads`]) the changed values
+//! cannot reach keep their findings, the others run again, and anything the re-lint cannot show
+//! (a key or property added or removed, an edit outside a value, the model deciding otherwise)
+//! falls back to the full lint. IIS's bookkeeping on IIS_Global (ChangeNumber,
+//! HistoryMajorVersionNumber, ...) is declared read by no rule, so the save itself forces nothing.
+//! The lints share what they read of the drive ([`crate::lint::DriveCache`]): the SYSTEM hive,
+//! the schema and the images are read once per run. `tests/history_relint.rs` holds every version
+//! to its full lint.
 
 pub mod diff;
 pub mod layout;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, mpsc};
 
 use serde::Serialize;
 
 use crate::baseline::{Identity, place_identity};
 use crate::diagnostic::Diagnostic;
-use crate::lint::{FileReport, InputError, InputFailure, Options, lint_bytes_with, lint_metabase};
+use crate::fixer::relint::{Linted, changes_between, lint_parse_failure, lint_parsed, relint_parsed};
+use crate::lint::{DriveCache, FileReport, InputError, InputFailure, Options};
 use crate::metabase::{Metabase, SourceFile, parse};
 use diff::{KeyDiff, KeyTable};
 pub use layout::{Current, HistoryFile, Layout, LayoutError, Listing, Misnamed, layout, list, version_of};
@@ -51,11 +57,35 @@ impl From<Identity> for FindingKey {
     }
 }
 
-fn keys_of(text: &str, diagnostics: &[Diagnostic]) -> Vec<FindingKey> {
-    diagnostics
-        .iter()
-        .flat_map(|d| d.places().map(move |p| place_identity("", text, d, &p).into()))
-        .collect()
+/// Every finding identity met in the run, each held once: a version holds the numbers of its
+/// places' identities (a cause named on every site has as many places in every version).
+#[derive(Default)]
+struct Identities {
+    numbers: HashMap<FindingKey, u32>,
+    keys: Vec<FindingKey>,
+}
+
+impl Identities {
+    /// The identities of the places of `diagnostics`, by number.
+    fn of(&mut self, text: &str, diagnostics: &[Diagnostic]) -> Vec<u32> {
+        let mut out = Vec::new();
+        for d in diagnostics {
+            for p in d.places() {
+                let key: FindingKey = place_identity("", text, d, &p).into();
+                let n = match self.numbers.get(&key) {
+                    Some(&n) => n,
+                    None => {
+                        let n = self.keys.len() as u32;
+                        self.keys.push(key.clone());
+                        self.numbers.insert(key, n);
+                        n
+                    }
+                };
+                out.push(n);
+            }
+        }
+        out
+    }
 }
 
 /// One version: a history file, or the current MetaBase.xml (last).
@@ -315,75 +345,26 @@ fn belongs(path: &Path, bytes: &[u8], listing: &Listing, folder: &Path) -> Resul
     }
 }
 
-/// What a worker is given: a version to read and parse (and hash its keys), or to lint.
-enum Job {
-    Load { at: usize, path: PathBuf, name: String },
-    LoadCurrent { at: usize, name: String, bytes: Vec<u8> },
-    Lint { at: usize, mb: Arc<Metabase> },
-    LintCurrent { at: usize, name: String, bytes: Vec<u8> },
-}
-
-/// A loaded version: parsed and its keys hashed, or why it was skipped (empty for a current file
-/// that does not parse: its MB001 says why).
-type Loaded = Result<(Arc<Metabase>, KeyTable), NotLoaded>;
-
-enum Done {
-    Loaded {
-        at: usize,
-        loaded: Loaded,
-    },
-    History {
-        at: usize,
-        keys: Vec<FindingKey>,
-        causes: usize,
-    },
-    Current {
-        at: usize,
-        report: Box<FileReport>,
-    },
-}
-
-fn work(job: Job, options: &Options) -> Done {
-    let table = |mb: Metabase| {
-        let table = KeyTable::of(&mb);
-        (Arc::new(mb), table)
-    };
-    match job {
-        Job::Load { at, path, name } => Done::Loaded {
-            at,
-            loaded: load(&path, &name).map(table),
-        },
-        Job::LoadCurrent { at, name, bytes } => Done::Loaded {
-            at,
-            loaded: SourceFile::decode(name, bytes)
-                .ok()
-                .and_then(|s| parse(s).ok())
-                .map(table)
-                .ok_or(NotLoaded::Malformed(String::new())),
-        },
-        Job::Lint { at, mb } => {
-            let linted = lint_metabase(&mb, options);
-            Done::History {
-                at,
-                keys: keys_of(mb.text(), &linted.diagnostics),
-                causes: linted.diagnostics.len(),
-            }
+/// Lints version `mb` from the one before it (`previous`, its model held): the limited re-lint of
+/// the changes between their texts ([`changes_between`], [`relint_parsed`]), which falls back to
+/// the full lint wherever it cannot show a finding stands; in full when there is no version before
+/// or its encoding differs. What it finds is what the full lint of `mb` finds (`tests/history_relint.rs`).
+pub fn lint_after(previous: Option<Linted>, mb: Metabase, options: &Options) -> Linted {
+    match previous {
+        Some(mut p) if p.encoding() == mb.source.encoding && p.metabase().is_some() => {
+            let pass = changes_between(p.metabase().expect("held"), &mb);
+            let touched = p.release(&pass);
+            relint_parsed(&p, touched, &pass, Ok(mb), options)
         }
-        Job::LintCurrent { at, name, bytes } => Done::Current {
-            at,
-            report: Box::new(lint_bytes_with(&name, bytes, options)),
-        },
+        _ => lint_parsed(mb, options),
     }
 }
 
-/// How many versions are linted at once: one per core, at most four (each holds a version in
-/// memory), or `MBLINT_THREADS`.
-fn workers() -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
-    std::env::var("MBLINT_THREADS")
-        .ok()
-        .and_then(|n| n.trim().parse::<usize>().ok())
-        .map_or(cores, |n| n.clamp(1, 64))
+/// The version before the one being read: its model and report, and its keys' hashes.
+struct Previous {
+    at: usize,
+    linted: Linted,
+    table: KeyTable,
 }
 
 /// Lints the history of `layout` with `options` (a drive copy's folder already in
@@ -481,158 +462,88 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
     versions.push(current_version);
     let current_at = versions.len() - 1;
 
-    let mut keys: Vec<Option<Vec<FindingKey>>> = vec![None; versions.len()];
+    let mut identities = Identities::default();
+    let mut keys: Vec<Option<Vec<u32>>> = vec![None; versions.len()];
     let mut causes: Vec<usize> = vec![0; versions.len()];
     let mut current_report: Option<FileReport> = None;
     let mut current_major: Option<u64> = None;
-    // A version the same as the next (but for bookkeeping) takes the next one's findings.
-    let mut same_as_next: Vec<usize> = Vec::new();
-    let mut takes_from: HashMap<usize, usize> = HashMap::new();
-
-    // Workers read, parse and lint; this thread takes the loaded versions in order, compares each
-    // with the one before it and decides which to lint. At most `cap` versions are held at once.
-    let workers = workers();
-    let cap = 2 * workers + 1;
-    let count = versions.len();
-    std::thread::scope(|scope| {
-        let (job_tx, job_rx) = mpsc::channel::<Job>();
-        let job_rx = Arc::new(Mutex::new(job_rx));
-        let (done_tx, done_rx) = mpsc::channel::<Done>();
-        for _ in 0..workers {
-            let job_rx = Arc::clone(&job_rx);
-            let done_tx = done_tx.clone();
-            scope.spawn(move || {
-                loop {
-                    let job = job_rx.lock().expect("no worker panics holding it").recv();
-                    let Ok(job) = job else { break };
-                    if done_tx.send(work(job, options)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(done_tx);
-        // A send fails only when every worker has panicked, which the scope then reports.
-        let names: Vec<String> = versions.iter().map(|v| v.name.clone()).collect();
-        let load_job = |at: usize| {
-            if at == current_at {
-                Job::LoadCurrent {
-                    at,
-                    name: current_shown.clone(),
-                    bytes: current_bytes.clone(),
-                }
-            } else {
-                Job::Load {
-                    at,
-                    path: history_paths[at].clone(),
-                    name: names[at].clone(),
+    // Lints of the versions share what they read of the drive (the SYSTEM hive, the schema, the
+    // images): the drive does not change between them.
+    let mut shared = options.clone();
+    if !shared.drive_cache.is_on() {
+        shared.drive_cache = DriveCache::new();
+    }
+    let options = &shared;
+    // One version after another, oldest first: the one before is held (its model and report)
+    // while the next is read, parsed, compared with it and linted from it.
+    let mut previous: Option<Previous> = None;
+    let mut current_bytes = Some(current_bytes);
+    for at in 0..versions.len() {
+        let loaded = if at == current_at {
+            // Not decodable or not parsed: MB001 (or why it does not decode) in its report, as
+            // `check` gives it; no comparison.
+            let bytes = current_bytes.take().expect("read once");
+            match SourceFile::decode(current_shown.clone(), bytes) {
+                Err(err) => Err(crate::lint::undecodable(
+                    &current_shown,
+                    err,
+                    crate::lint::drive_summaries(&options.drives),
+                )),
+                Ok(source) => match parse(source) {
+                    Ok(mb) => Ok(mb),
+                    Err(failure) => Err(lint_parse_failure(*failure, options).into_report()),
+                },
+            }
+        } else {
+            match load(&history_paths[at], &versions[at].name) {
+                Ok(mb) => Ok(mb),
+                Err(error) => {
+                    let (failed, why) = match error {
+                        NotLoaded::Unread(why) => (true, why),
+                        NotLoaded::Malformed(why) => (false, why),
+                    };
+                    versions[at].failed = failed;
+                    versions[at].error = Some(why);
+                    continue;
                 }
             }
         };
-        let (mut next_load, mut held, mut next_order) = (0, 0, 0);
-        let mut ready: BTreeMap<usize, Loaded> = BTreeMap::new();
-        let mut lints = 0;
-        while next_load < count && held < cap {
-            let _ = job_tx.send(load_job(next_load));
-            next_load += 1;
-            held += 1;
+        let mb = match loaded {
+            Ok(mb) => mb,
+            Err(report) => {
+                keys[at] = Some(identities.of(&report.source.text, &report.diagnostics));
+                causes[at] = report.diagnostics.len();
+                current_report = Some(report);
+                continue;
+            }
+        };
+        if at == current_at {
+            current_major = history_major(&mb);
         }
-        let mut previous: Option<(usize, Arc<Metabase>, KeyTable)> = None;
-        while next_order < count || lints > 0 {
-            let Ok(done) = done_rx.recv() else { break };
-            match done {
-                Done::Loaded { at, loaded } => {
-                    ready.insert(at, loaded);
+        let table = KeyTable::of(&mb);
+        let linted = match previous.take() {
+            Some(p) => {
+                versions[at].previous = Some(p.at);
+                let pmb = p.linted.metabase().expect("the previous version's model is held");
+                if p.table.same_document(pmb.text(), &table, mb.text()) {
+                    versions[at].unchanged = true;
+                    versions[at].changes = Some(KeyDiff::default());
+                } else {
+                    versions[at].changes = Some(KeyDiff::between(pmb, &p.table, &mb, &table));
                 }
-                Done::History { at, keys: k, causes: n } => {
-                    keys[at] = Some(k);
-                    causes[at] = n;
-                    lints -= 1;
-                    held -= 1;
-                }
-                Done::Current { at, report } => {
-                    keys[at] = Some(keys_of(&report.source.text, &report.diagnostics));
-                    causes[at] = report.diagnostics.len();
-                    current_report = Some(*report);
-                    lints -= 1;
-                }
+                lint_after(Some(p.linted), mb, options)
             }
-            while let Some(loaded) = ready.remove(&next_order) {
-                let at = next_order;
-                next_order += 1;
-                let mut lint = |p: usize, pmb: Arc<Metabase>, same_as_next: &mut Vec<usize>| {
-                    for q in same_as_next.drain(..) {
-                        takes_from.insert(q, p);
-                    }
-                    let _ = job_tx.send(Job::Lint { at: p, mb: pmb });
-                    lints += 1;
-                };
-                match loaded {
-                    Err(error) => {
-                        held -= 1;
-                        if at == current_at {
-                            // Not parsed: MB001 in its report; no comparison.
-                            if let Some((p, pmb, _)) = previous.take() {
-                                lint(p, pmb, &mut same_as_next);
-                            }
-                        } else {
-                            let (failed, why) = match error {
-                                NotLoaded::Unread(why) => (true, why),
-                                NotLoaded::Malformed(why) => (false, why),
-                            };
-                            versions[at].failed = failed;
-                            versions[at].error = Some(why);
-                        }
-                    }
-                    Ok((mb, table)) => {
-                        if at == current_at {
-                            current_major = history_major(&mb);
-                        }
-                        if let Some((p, pmb, ptable)) = previous.take() {
-                            versions[at].previous = Some(p);
-                            if ptable.same_document(pmb.text(), &table, mb.text()) {
-                                versions[at].unchanged = true;
-                                versions[at].changes = Some(KeyDiff::default());
-                                same_as_next.push(p);
-                                held -= 1;
-                            } else {
-                                versions[at].changes = Some(KeyDiff::between(&pmb, &ptable, &mb, &table));
-                                lint(p, pmb, &mut same_as_next);
-                            }
-                        }
-                        previous = Some((at, mb, table));
-                    }
-                }
-                if at == current_at {
-                    // The current file is always linted whole, as `check` lints it; versions the
-                    // same as it take its findings.
-                    if previous.take().is_some() {
-                        held -= 1;
-                    }
-                    for q in same_as_next.drain(..) {
-                        takes_from.insert(q, current_at);
-                    }
-                    let _ = job_tx.send(Job::LintCurrent {
-                        at: current_at,
-                        name: current_shown.clone(),
-                        bytes: current_bytes.clone(),
-                    });
-                    lints += 1;
-                }
-            }
-            // After every message: a finished lint frees room as a processed version does.
-            while next_load < count && held < cap {
-                let _ = job_tx.send(load_job(next_load));
-                next_load += 1;
-                held += 1;
-            }
+            None => lint_after(None, mb, options),
+        };
+        keys[at] = Some(identities.of(linted.text(), &linted.report.diagnostics));
+        causes[at] = linted.report.diagnostics.len();
+        if at == current_at {
+            current_report = Some(linted.into_report());
+        } else {
+            previous = Some(Previous { at, linted, table });
         }
-        drop(job_tx);
-    });
-    for (&at, &from) in &takes_from {
-        keys[at] = keys[from].clone();
-        causes[at] = causes[from];
     }
+    drop(previous);
     for (v, n) in versions.iter_mut().zip(&causes) {
         v.findings = v.error.is_none().then_some(*n);
     }
@@ -652,7 +563,15 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
         });
     }
     let current = current_report.expect("the current file is always linted");
-    let mut history = timeline(layout, versions, keys, current_at, current_from_history, &current);
+    let mut history = timeline(
+        layout,
+        versions,
+        keys,
+        &identities,
+        current_at,
+        current_from_history,
+        &current,
+    );
     history.misnamed = listing.misnamed;
     history.warnings = warnings;
     history.unread = current.unread.clone();
@@ -664,19 +583,20 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
 fn timeline(
     layout: &Layout,
     mut versions: Vec<Version>,
-    keys: Vec<Option<Vec<FindingKey>>>,
+    keys: Vec<Option<Vec<u32>>>,
+    identities: &Identities,
     current_at: usize,
     current_from_history: bool,
     current: &FileReport,
 ) -> History {
     let readable: Vec<usize> = (0..versions.len()).filter(|&i| keys[i].is_some()).collect();
-    let mut presence: BTreeMap<FindingKey, Vec<bool>> = BTreeMap::new();
+    let mut presence: BTreeMap<&FindingKey, Vec<bool>> = BTreeMap::new();
     for (r, &v) in readable.iter().enumerate() {
         let k = keys[v].as_ref().expect("readable");
         versions[v].places = Some(k.len());
-        for key in k {
+        for &n in k {
             presence
-                .entry(key.clone())
+                .entry(&identities.keys[n as usize])
                 .or_insert_with(|| vec![false; readable.len()])[r] = true;
         }
     }
@@ -684,7 +604,7 @@ fn timeline(
     let at = |r: usize| (r > 0).then(|| readable[r]);
     let mut gone = Vec::new();
     let mut introduced_at: HashMap<&FindingKey, Option<usize>> = HashMap::new();
-    for (key, present) in &presence {
+    for (&key, present) in &presence {
         let mut r = 0;
         while r < present.len() {
             if !present[r] {

@@ -14,6 +14,21 @@
 
 use crate::metabase::props::{self, Prop};
 
+/// The properties of `IIS_Global` (Location `.`) that IIS rewrites on its own (ChangeNumber and
+/// HistoryMajorVersionNumber on every save, the schema time stamps and SessionKey when it writes
+/// the schema or the key) and no rule reads: a change of their value forces no rule to re-run but
+/// MB002 (on the changed values, as for any property) and MB108 (on every change). The IIS 6.0
+/// schema puts them on IIS_Global only (`schema_table.rs`: ChangeNumber 9997,
+/// HistoryMajorVersionNumber 9994, XMLSchemaTimeStamp 9992, BINSchemaTimeStamp 9991, SessionKey
+/// 9999). `tests/history_relint.rs` holds this to the full lint of every version.
+pub const READ_BY_NO_RULE: &[&str] = &[
+    "ChangeNumber",
+    "HistoryMajorVersionNumber",
+    "XMLSchemaTimeStamp",
+    "BINSchemaTimeStamp",
+    "SessionKey",
+];
+
 /// What a rule's findings depend on.
 #[derive(Debug, Clone, Copy)]
 pub enum Reads {
