@@ -29,7 +29,7 @@ pub const NEVER_BASELINED: &str = "MB001";
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Identity {
     pub code: String,
-    /// The file as named on the command line.
+    /// The file, by what does not depend on how it was named ([`file_key`]).
     pub file: String,
     pub location: String,
     pub attribute: String,
@@ -51,6 +51,40 @@ pub enum BaselineError {
     Read { path: String, message: String },
 }
 
+/// How a baseline knows a file, whatever the command line called it: `./x/MetaBase.xml`,
+/// `x/MetaBase.xml`, `../../ops/x/MetaBase.xml`, `x\MetaBase.xml` and the drive folder named instead
+/// of its metabase are one file.
+///
+/// A metabase inside a drive copy (`.../<root>/<Windows>/System32/InetSrv/<file>`) is known by its
+/// place within the copy, with the copy's folder name: `iis01/windows/system32/inetsrv/metabase.xml`.
+/// Any other file by its folder's name and its own: `metabases/web1.xml`. Lower case, `/` between
+/// names, `.` and `..` applied as written (no file system is asked: the baseline's own folder and the
+/// working folder may differ between the run that wrote it and the one that reads it). Two inputs of
+/// one run with the same key share their recorded findings' counts.
+pub fn file_key(name: &str) -> String {
+    let slashed = name.replace('\\', "/");
+    let mut parts: Vec<&str> = Vec::new();
+    for part in slashed.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    // A drive letter (`C:`) names no folder of a copy.
+    let is = |i: usize, name: &str| parts.get(i).is_some_and(|p| p.eq_ignore_ascii_case(name));
+    let inetsrv = (1..parts.len().saturating_sub(2))
+        .rev()
+        .find(|&i| is(i, "system32") && is(i + 1, "inetsrv"));
+    let from = match inetsrv {
+        Some(i) => i.saturating_sub(2),
+        None => parts.len().saturating_sub(2),
+    };
+    parts[from..].join("/").to_lowercase()
+}
+
 fn identity(report: &FileReport, d: &Diagnostic, place: &Occurrence) -> Identity {
     place_identity(&report.source.name, &report.source.text, d, place)
 }
@@ -60,7 +94,7 @@ fn identity(report: &FileReport, d: &Diagnostic, place: &Occurrence) -> Identity
 pub fn place_identity(file: &str, text: &str, d: &Diagnostic, place: &Occurrence) -> Identity {
     Identity {
         code: d.code.to_string(),
-        file: file.to_string(),
+        file: file_key(file),
         location: place.location.as_deref().unwrap_or_default().to_lowercase(),
         attribute: place.attribute.as_deref().unwrap_or_default().to_lowercase(),
         cause: text
@@ -159,7 +193,9 @@ impl Baseline {
         }
         let mut counts = HashMap::new();
         let mut never_baselined = 0;
-        for id in file.findings {
+        for mut id in file.findings {
+            // Written by this mblint, or by hand, or by one that recorded the name as given.
+            id.file = file_key(&id.file);
             if id.code == NEVER_BASELINED {
                 never_baselined += 1;
                 continue;
@@ -170,6 +206,21 @@ impl Baseline {
             counts,
             never_baselined,
         })
+    }
+
+    /// The files the baseline holds findings of, by [`file_key`], sorted.
+    pub fn files(&self) -> Vec<&str> {
+        let mut files: Vec<&str> = self.counts.keys().map(|id| id.file.as_str()).collect();
+        files.sort_unstable();
+        files.dedup();
+        files
+    }
+
+    /// Whether the baseline holds findings and none of them is of a file among `reports`: then it
+    /// filters nothing, and every finding is shown as new.
+    pub fn matches_no_file(&self, reports: &[FileReport]) -> bool {
+        let run: std::collections::HashSet<String> = reports.iter().map(|r| file_key(&r.source.name)).collect();
+        !self.counts.is_empty() && !self.counts.keys().any(|id| run.contains(&id.file))
     }
 
     /// Removes from `reports` the findings the baseline holds, never an MB001; returns how many
@@ -204,6 +255,46 @@ impl Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_is_known_whatever_it_was_called() {
+        let copy = "iis01/windows/system32/inetsrv/metabase.xml";
+        for name in [
+            "testdata/servers/iis01/Windows/System32/InetSrv/MetaBase.xml",
+            "./testdata/servers/iis01/Windows/System32/InetSrv/MetaBase.xml",
+            "../../ops/testdata/servers/iis01/WINDOWS/system32/inetsrv/MetaBase.xml",
+            "/mnt/x/iis01/Windows/System32/InetSrv/MetaBase.xml",
+            "C:\\copies\\iis01\\Windows\\System32\\InetSrv\\MetaBase.xml",
+            "iis01/Windows/./System32/x/../InetSrv/MetaBase.xml",
+            copy,
+        ] {
+            assert_eq!(file_key(name), copy, "{name}");
+        }
+        // The Windows folder is part of the place (a copy may hold WINNT or Windows on D:).
+        assert_eq!(
+            file_key("d/WINNT/System32/InetSrv/MetaBase.xml"),
+            "d/winnt/system32/inetsrv/metabase.xml"
+        );
+        assert_eq!(
+            file_key("Windows/System32/InetSrv/MetaBase.xml"),
+            "windows/system32/inetsrv/metabase.xml"
+        );
+        // Not in a copy: the folder's name and the file's.
+        for name in [
+            "metabases/web1.xml",
+            "./metabases/web1.xml",
+            "/srv/ops/Metabases/WEB1.xml",
+            "a/../metabases/web1.xml",
+        ] {
+            assert_eq!(file_key(name), "metabases/web1.xml", "{name}");
+        }
+        assert_eq!(file_key("MetaBase.xml"), "metabase.xml");
+        assert_eq!(file_key(""), "");
+        assert_eq!(file_key("../x.xml"), "../x.xml");
+        // Idempotent: a key read back from a baseline is itself.
+        assert_eq!(file_key(copy), copy);
+        assert_eq!(file_key("metabases/web1.xml"), "metabases/web1.xml");
+    }
     use crate::lint::lint_bytes;
 
     const FIXTURE: &str = include_str!(concat!(

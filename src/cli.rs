@@ -1044,6 +1044,13 @@ fn check(args: &CheckArgs) -> std::io::Result<u8> {
                         baseline.never_baselined()
                     );
                 }
+                if baseline.matches_no_file(&reports) {
+                    say!(
+                        "mblint: warning: the baseline {} matches no file of this run (it holds findings of {}): every finding is shown",
+                        path.display(),
+                        baseline.files().join(", ")
+                    );
+                }
                 let known = baseline.filter(&mut reports);
                 if known > 0 {
                     say!(

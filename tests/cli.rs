@@ -1282,3 +1282,59 @@ fn fastcgi_verdicts_have_their_exit_codes_in_every_format() {
         .assert()
         .code(0);
 }
+
+/// A baseline knows a file by its place (within the drive copy), not by how it was named: written
+/// for `testdata/servers/X`, it covers `./testdata/servers/X`, the same copy named from another
+/// folder, and its MetaBase.xml named instead of the folder. One that matches no file says so.
+#[test]
+fn a_baseline_survives_a_path_spelling_and_says_when_it_matches_nothing() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let baseline = baseline.to_str().unwrap();
+    mblint()
+        .current_dir(root)
+        .args([
+            "check",
+            "--isolated",
+            "--write-baseline",
+            baseline,
+            "testdata/servers/fpse2002-64bit",
+        ])
+        .assert()
+        .code(0);
+    for (cwd, name) in [
+        (root.to_string(), "./testdata/servers/fpse2002-64bit".to_string()),
+        (
+            format!("{root}/tests"),
+            "../testdata/servers/fpse2002-64bit".to_string(),
+        ),
+        (
+            root.to_string(),
+            format!("{root}/testdata/servers/fpse2002-64bit/Windows/System32/InetSrv/MetaBase.xml"),
+        ),
+    ] {
+        mblint()
+            .current_dir(&cwd)
+            .args(["check", "--isolated", "--baseline", baseline, &name])
+            .assert()
+            .code(0)
+            .stderr(predicate::str::contains("2 finding(s) in the baseline"))
+            .stderr(predicate::str::contains("matches no file").not());
+    }
+    // Another server: every finding is new, and the warning names what the baseline holds.
+    mblint()
+        .current_dir(root)
+        .args([
+            "check",
+            "--isolated",
+            "--baseline",
+            baseline,
+            "testdata/servers/x86-64bit-filter",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "matches no file of this run (it holds findings of fpse2002-64bit/windows/system32/inetsrv/metabase.xml)",
+        ));
+}
