@@ -32,22 +32,7 @@ fn assert_valid_sarif(validator: &jsonschema::Validator, log: &Value, what: &str
 #[test]
 fn sarif_validates_for_every_fixture() {
     let validator = sarif_validator();
-    let mut inputs: Vec<String> = Vec::new();
-    for dir in [
-        "testdata/metabases",
-        "testdata/metabases/rules",
-        "testdata/metabases/malformed",
-    ] {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let path = e.unwrap().path();
-            if path.extension().is_some_and(|x| x == "xml") {
-                inputs.push(path.to_string_lossy().into_owned());
-            }
-        }
-    }
-    for e in std::fs::read_dir("testdata/servers").unwrap() {
-        inputs.push(e.unwrap().path().to_string_lossy().into_owned());
-    }
+    let inputs = every_input();
     assert!(inputs.len() > 25);
     for input in &inputs {
         let (_, out) = stdout_of(&["check", "--format", "sarif", input]);
