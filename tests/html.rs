@@ -1219,7 +1219,9 @@ fn the_history_page_shows_the_timeline_and_the_change_that_introduced_each_findi
     for (row, code) in rows.iter().zip(["MB201", "MB401"]) {
         let c = cells(row);
         assert_eq!(c[0].text, code);
-        assert_eq!(c[1].text, "/lm/w3svc/2/root");
+        // Location and property as the file writes them (identities are compared in lower case).
+        assert_eq!(c[1].text, "/LM/W3SVC/2/ROOT");
+        assert_eq!(c[2].text, "ScriptMaps");
         assert_eq!(c[3].text, "C:\\Inetpub\\Legacy\\legacy.dll");
         assert_eq!((c[4].text.as_str(), c[5].text.as_str()), ("63.0", "63.1"));
     }

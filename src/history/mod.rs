@@ -37,23 +37,63 @@ use layout::{Refusal, read_regular};
 /// The version of the `history` part of the JSON document.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// A finding as it is recognised across versions: the baseline's identity without the file.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+/// A finding as it is recognised across versions: the baseline's identity without the file
+/// (Location and property compared without regard to case, as IIS compares them), shown with the
+/// Location and property as the first version that has it writes them.
+#[derive(Debug, Clone, Serialize)]
 pub struct FindingKey {
     pub code: String,
+    /// The Location as written.
     pub location: String,
+    /// The property as written.
     pub attribute: String,
     pub cause: String,
+    /// What it is recognised by: the baseline's identity (Location and property in lower case).
+    #[serde(skip)]
+    id: Identity,
 }
 
-impl From<Identity> for FindingKey {
-    fn from(id: Identity) -> Self {
+impl FindingKey {
+    /// The key of one place of a finding in a version whose decoded text is `text`.
+    pub fn of(text: &str, d: &Diagnostic, place: &crate::diagnostic::Occurrence) -> FindingKey {
+        let id = place_identity("", text, d, place);
         FindingKey {
-            code: id.code,
-            location: id.location,
-            attribute: id.attribute,
-            cause: id.cause,
+            code: id.code.clone(),
+            location: place.location.as_deref().unwrap_or_default().to_string(),
+            attribute: place.attribute.as_deref().unwrap_or_default().to_string(),
+            cause: id.cause.clone(),
+            id,
         }
+    }
+
+    fn order(&self) -> (&str, &str, &str, &str) {
+        (&self.id.code, &self.id.location, &self.id.attribute, &self.id.cause)
+    }
+}
+
+impl PartialEq for FindingKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for FindingKey {}
+
+impl std::hash::Hash for FindingKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+impl PartialOrd for FindingKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for FindingKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.order().cmp(&other.order())
     }
 }
 
@@ -71,7 +111,7 @@ impl Identities {
         let mut out = Vec::new();
         for d in diagnostics {
             for p in d.places() {
-                let key: FindingKey = place_identity("", text, d, &p).into();
+                let key = FindingKey::of(text, d, &p);
                 let n = match self.numbers.get(&key) {
                     Some(&n) => n,
                     None => {
@@ -639,7 +679,7 @@ fn timeline(
             let places: Vec<PlaceHistory> = d
                 .places()
                 .map(|p| {
-                    let finding: FindingKey = place_identity("", text, d, &p).into();
+                    let finding = FindingKey::of(text, d, &p);
                     let introduced_in = introduced_at.get(&finding).copied().flatten();
                     PlaceHistory { finding, introduced_in }
                 })
@@ -671,5 +711,42 @@ fn timeline(
         misnamed: Vec::new(),
         warnings: Vec::new(),
         unread: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FindingKey;
+    use crate::diagnostic::{Diagnostic, Severity};
+
+    fn key(location: &str, attribute: &str) -> FindingKey {
+        let mut d = Diagnostic::new(
+            "MB102",
+            Severity::Error,
+            crate::metabase::Span { start: 0, end: 3 },
+            "m",
+        );
+        d.location = Some(location.into());
+        d.attribute = Some(attribute.into());
+        FindingKey::of("<x>", &d, &d.places().next().unwrap())
+    }
+
+    #[test]
+    fn a_finding_is_recognised_whatever_the_case_of_its_location_and_shown_as_written() {
+        let upper = key("/LM/W3SVC/2/ROOT", "ScriptMaps");
+        let lower = key("/lm/w3svc/2/root", "scriptmaps");
+        assert_eq!(upper, lower);
+        assert_eq!(upper.cmp(&lower), std::cmp::Ordering::Equal);
+        let hash = |k: &FindingKey| {
+            use std::hash::BuildHasher;
+            std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(k)
+        };
+        assert_eq!(hash(&upper), hash(&lower));
+        assert_eq!(
+            (upper.location.as_str(), upper.attribute.as_str()),
+            ("/LM/W3SVC/2/ROOT", "ScriptMaps")
+        );
+        assert_ne!(key("/LM/W3SVC/3/ROOT", "ScriptMaps"), upper);
+        assert_ne!(key("/LM/W3SVC/2/ROOT", "FilterPath"), upper);
     }
 }
