@@ -335,6 +335,8 @@ fn every_format_carries_findings_and_skipped_files() {
             .any(|l| l.contains("MetaBase.xml:") && l.contains(": MB102 ")),
         "{out}"
     );
+    assert!(out.contains("Found 2 problems (2 errors) in 1 of 1 file."), "{out}");
+    assert!(!out.contains("fixable with --fix"), "history has no --fix: {out}");
     mblint()
         .args(["history", "--format", "concise", "no-such-dir"])
         .assert()

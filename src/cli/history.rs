@@ -124,9 +124,15 @@ pub fn run(args: &HistoryArgs) -> std::io::Result<u8> {
     match args.format {
         Format::Text => stdout.write_all(render::text(history, &result.current).as_bytes())?,
         Format::Concise => {
-            // The warnings were said on stderr above; failed inputs close the listing.
+            // The warnings were said on stderr above; failed inputs close the listing. The summary
+            // leaves out what --fix would fix: history has no --fix (`check --fix` has).
             let (report, failures, _) = render::annotated(history, &result.current);
-            crate::report::text::write_concise(std::slice::from_ref(&report), &failures, false, &mut stdout)?
+            let reports = std::slice::from_ref(&report);
+            crate::report::text::write_concise(reports, &failures, true, &mut stdout)?;
+            if let Some(line) = crate::report::text::server_line(&report) {
+                stdout.write_all(line.as_bytes())?;
+            }
+            stdout.write_all(crate::report::text::summary(reports, &failures).as_bytes())?
         }
         Format::Json => render::json(history, &result.current, &mut stdout)?,
         Format::Sarif => {
