@@ -6,6 +6,9 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
+mod common;
+use common::copy_tree;
+
 fn mblint() -> Command {
     Command::cargo_bin("mblint").unwrap()
 }
@@ -189,20 +192,6 @@ fn the_chain_is_in_json_and_sarif() {
         .map(|r| r["properties"]["evidence"][0]["function"].as_str().unwrap())
         .collect();
     assert_eq!(functions, ["GetTickCount64", "InitializeSRWLock"]);
-}
-
-/// Copies a folder tree (the scenarios hold no links).
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
+mod common;
+use common::copy_tree;
+
 const FORMATS: [&str; 6] = ["text", "concise", "json", "sarif", "github", "html"];
 const INETSRV: &str = "Windows/System32/InetSrv";
 
@@ -13,19 +16,6 @@ fn mblint() -> Command {
     let mut c = Command::cargo_bin("mblint").unwrap();
     c.timeout(Duration::from_secs(60));
     c
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// A copy of the `clean-64bit` server, its root virtual directory given `extra` attributes, with

@@ -10,6 +10,9 @@ use mblint::lint::{FileReport, Options, lint_path};
 use mblint::report::{json, text};
 use mblint::resolve::pe::{self, Machine, PeFormat};
 
+mod common;
+use common::copy_tree;
+
 fn check(scenario: &str) -> FileReport {
     // Relative to the package root (cargo's working directory for tests), so paths in snapshots
     // are the same on every machine.
@@ -310,19 +313,6 @@ fn an_fcgiext_ini_that_cannot_be_read_is_an_input_not_checked() {
         failure.error
     );
     assert!(failure.error.contains("MetaBase.xml:42"), "{}", failure.error);
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// MB403's findings on a copy of `php-fastcgi` (32-bit workers: SysWOW64's fcgiext.dll) after

@@ -10,6 +10,9 @@ use assert_cmd::Command;
 use mblint::resolve::hive::{Hive, Limits};
 use notatin::parser_builder::ParserBuilder;
 
+mod common;
+use common::copy_tree;
+
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn hive_bytes(name: &str) -> Vec<u8> {
@@ -147,19 +150,6 @@ fn the_server_model_says_where_the_loaders_facts_came_from() {
     assert_eq!(doc["files"][0]["server"]["loader"], serde_json::Value::Null);
     let (_, text, _) = stdout_of(&["check", "--format", "text", "--color", "never"], &alone);
     assert!(!text.contains("DLL search"), "{text}");
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// A copy of `system-hive` with its hive replaced by `bytes`.

@@ -9,20 +9,10 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
-const FORMATS: [&str; 6] = ["text", "concise", "json", "sarif", "github", "html"];
+mod common;
+use common::copy_tree;
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+const FORMATS: [&str; 6] = ["text", "concise", "json", "sarif", "github", "html"];
 
 /// A copy of `clean-64bit`, its script maps and lockdown entry pointed at `framework`
 /// (`Framework64` as shipped, or `Framework`, the 32-bit folder), readable by every account.
