@@ -95,8 +95,8 @@ pub fn check_pattern(pattern: &str) -> Result<(), String> {
 }
 
 /// Resolves a pattern to ignore: one that names MB001 alone (`MB001`, `malformed-metabase`) is
-/// refused, since MB001 always runs; a wider one (`ALL`, `MB0`) leaves MB001 running, as the README
-/// says.
+/// refused, since MB001 always runs; a wider one (`ALL`, `MB0`) leaves MB001 running, as
+/// docs/configuration.md says.
 pub fn resolve_ignore(pattern: &str) -> Result<String, String> {
     let code = resolve_pattern(pattern)?;
     if RULES

@@ -27,7 +27,12 @@ fn path(relative: &str) -> String {
 }
 
 fn readme() -> String {
-    std::fs::read_to_string(path("README.md")).unwrap()
+    doc("README.md")
+}
+
+/// A page of the documentation (the README or one of docs/), by its path from the repository root.
+fn doc(relative: &str) -> String {
+    std::fs::read_to_string(path(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
 }
 
 /// The README's section under `heading` (up to the next heading of the same or a higher level).
@@ -53,9 +58,186 @@ fn stderr_of(output: &std::process::Output) -> String {
 
 // README truth ---------------------------------------------------------------------------------
 
+/// The anchors GitHub gives the headings of a Markdown page (lower case, punctuation dropped,
+/// spaces as hyphens, `-1`, `-2` for repeats), outside code blocks.
+fn anchors(markdown: &str) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    let mut fenced = false;
+    for line in markdown.lines() {
+        if line.starts_with("```") {
+            fenced = !fenced;
+        }
+        let hashes = line.chars().take_while(|&c| c == '#').count();
+        if fenced || hashes == 0 || !line[hashes..].starts_with(' ') {
+            continue;
+        }
+        let slug: String = line[hashes..]
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+            .map(|c| if c == ' ' { '-' } else { c })
+            .collect();
+        let repeats = seen.iter().filter(|s| **s == slug).count();
+        out.push(if repeats == 0 {
+            slug.clone()
+        } else {
+            format!("{slug}-{repeats}")
+        });
+        seen.push(slug);
+    }
+    out
+}
+
+/// The README and every page of docs/.
+fn pages() -> Vec<String> {
+    let mut pages = vec!["README.md".to_string()];
+    for entry in std::fs::read_dir(path("docs")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".md") {
+            pages.push(format!("docs/{name}"));
+        }
+    }
+    pages.sort();
+    pages
+}
+
+#[test]
+fn every_link_of_the_readme_and_the_guide_leads_somewhere() {
+    // Moving a section between pages must not leave a link to where it was.
+    let mut checked = 0;
+    for page in pages() {
+        let text = doc(&page);
+        let folder = std::path::Path::new(&page).parent().unwrap().to_path_buf();
+        let mut fenced = false;
+        for line in text.lines() {
+            if line.starts_with("```") {
+                fenced = !fenced;
+            }
+            if fenced {
+                continue;
+            }
+            for (at, _) in line.match_indices("](") {
+                let rest = &line[at + 2..];
+                let target = &rest[..rest.find(')').unwrap_or(rest.len())];
+                if target.contains("://") || target.starts_with("mailto:") {
+                    continue;
+                }
+                let (file, anchor) = target.split_once('#').unwrap_or((target, ""));
+                let file = if file.is_empty() {
+                    page.clone()
+                } else {
+                    let joined = folder.join(file);
+                    let mut parts: Vec<String> = Vec::new();
+                    for part in joined.components() {
+                        match part {
+                            std::path::Component::ParentDir => {
+                                parts.pop();
+                            }
+                            std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+                            _ => {}
+                        }
+                    }
+                    parts.join("/")
+                };
+                assert!(
+                    std::path::Path::new(&path(&file)).exists(),
+                    "{page}: a link to {target}, which is not in the repository"
+                );
+                if !anchor.is_empty() {
+                    assert!(
+                        anchors(&doc(&file)).iter().any(|a| a == anchor),
+                        "{page}: a link to {target}, but {file} has no heading #{anchor}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 20, "only {checked} links found: is the link reader broken?");
+}
+
+#[test]
+fn the_readme_holds_what_a_newcomer_needs_and_links_the_rest() {
+    let readme = readme();
+    // In this order: what it finds (the quick start shows it), how to install, where it runs,
+    // how to use it, what the exit code says, then where the rest is.
+    let order = [
+        "## Quick start",
+        "## What it finds",
+        "## Install",
+        "## Where mblint runs",
+        "## Usage",
+        "## Exit codes",
+        "## Documentation",
+    ];
+    let at: Vec<usize> = order
+        .iter()
+        .map(|h| readme.find(&format!("\n{h}\n")).unwrap_or_else(|| panic!("no {h}")))
+        .collect();
+    assert!(
+        at.windows(2).all(|w| w[0] < w[1]),
+        "the README's sections are out of order"
+    );
+    let lines = readme.lines().count();
+    assert!(lines < 400, "the README has {lines} lines: move the detail into docs/");
+    // Every page of the guide is linked from the README.
+    let documentation = section(&readme, "## Documentation");
+    for page in pages().iter().filter(|p| p.starts_with("docs/")) {
+        assert!(
+            documentation.contains(&format!("]({page})")),
+            "the README does not link {page}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_readme_install_commands_work_on_a_fresh_account() {
+    // The completion and manual page lines, run as written in a home folder that has nothing yet.
+    let install = section(&readme(), "## Install");
+    let block = install
+        .split("```sh\n")
+        .skip(1)
+        .map(|b| &b[..b.find("```").unwrap()])
+        .find(|b| b.contains("mblint completions"))
+        .expect("an sh block with the completion commands");
+    let home = tempfile::tempdir().unwrap();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_mblint")).parent().unwrap();
+    let mut ran = 0;
+    for line in block.lines().filter(|l| !l.trim().is_empty()) {
+        let out = std::process::Command::new("sh")
+            .args(["-c", line])
+            .env("HOME", home.path())
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "`{line}` failed on a fresh account: {}",
+            stderr_of(&out)
+        );
+        ran += 1;
+    }
+    assert!(ran >= 4, "{block}");
+    for made in [
+        ".local/share/bash-completion/completions/mblint",
+        ".zfunc/_mblint",
+        ".config/fish/completions/mblint.fish",
+        ".local/share/man/man1/mblint.1",
+        ".local/share/man/man1/mblint-check.1",
+    ] {
+        let len = std::fs::metadata(home.path().join(made)).map(|m| m.len()).unwrap_or(0);
+        assert!(len > 100, "{made} was not written");
+    }
+    // zsh reads ~/.zfunc only once fpath names it: the block says how.
+    assert!(block.contains("fpath=(~/.zfunc $fpath)"), "{block}");
+}
+
 #[test]
 fn the_readme_rules_table_lists_every_registered_rule() {
-    let table = section(&readme(), "## Rules");
+    let table = section(&readme(), "## What it finds");
     let rows: Vec<Vec<&str>> = table
         .lines()
         .filter(|l| l.starts_with("| MB"))
@@ -739,11 +921,13 @@ fn a_pre_commit_hook_and_the_sarif_upload_are_documented() {
     for expected in ["entry: mblint check", "args: [--isolated]", "language: system", "(?i)"] {
         assert!(system.contains(expected), "{expected}:\n{system}");
     }
-    assert!(readme().contains("- id: mblint-system") || readme().contains("`mblint-system`"));
+    let ci = doc("docs/ci.md");
+    assert!(ci.contains("- id: mblint-system") || ci.contains("`mblint-system`"));
+    assert!(ci.contains("github/codeql-action/upload-sarif"));
+    assert!(ci.contains("security-events: write"));
+    assert!(doc("docs/output-formats.md").contains("scripts/validate-sarif.sh"));
+    assert!(readme().contains("docs/ci.md"), "the README links the CI page");
     let readme = readme();
-    assert!(readme.contains("github/codeql-action/upload-sarif"));
-    assert!(readme.contains("security-events: write"));
-    assert!(readme.contains("scripts/validate-sarif.sh"));
     assert!(readme.contains("mblint completions") && readme.contains("mblint man"));
 }
 

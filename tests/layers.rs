@@ -1,5 +1,5 @@
 //! The pipeline reads top to bottom: every module uses only modules before it in `ORDER` (the order
-//! `src/lib.rs` and the README's layout give). A `crate::` path pointing forward fails here.
+//! `src/lib.rs` and docs/development.md's layout give). A `crate::` path pointing forward fails here.
 
 const ORDER: &[&str] = &[
     "bitness",
@@ -49,7 +49,7 @@ fn no_module_uses_a_later_one() {
         let Some(own) = rank(module) else {
             assert!(
                 ["lib", "main"].contains(&module),
-                "{} is in no layer: add its module to ORDER here, to src/lib.rs and to the README's layout",
+                "{} is in no layer: add its module to ORDER here, to src/lib.rs and to docs/development.md's layout",
                 relative.display()
             );
             continue;

@@ -1,4 +1,4 @@
-//! The JSON report: a stable, documented schema (see README, "JSON output").
+//! The JSON report: a stable, documented schema (see docs/output-formats.md, "JSON output").
 //!
 //! Lines and columns are 1-based, columns count characters. `span` is a byte range of the file on
 //! disk (BOM and UTF-16 accounted for), so a program can cut the exact bytes a finding names.
