@@ -319,6 +319,11 @@ pub fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
                         }
                     }
                     into.restart |= from.restart;
+                    for program in from.registrations {
+                        if !into.registrations.iter().any(|p| p.eq_ignore_ascii_case(&program)) {
+                            into.registrations.push(program);
+                        }
+                    }
                 }
             }
         }
@@ -379,6 +384,10 @@ pub struct Fix {
     pub ops: Vec<MetabaseOp>,
     /// Whether IIS must be restarted for it to take effect (a worker bitness switch).
     pub restart: bool,
+    /// The `aspnet_regiis.exe` of each Framework folder whose ASP.NET must be registered for the
+    /// workers' new bitness after the change (KB894435), as Windows paths on the server. It is run
+    /// with `-ir` only: see [`crate::rules::plan`]'s `aspnet_regiis`. `--script vbs` runs them.
+    pub registrations: Vec<String>,
 }
 
 impl Fix {
@@ -389,6 +398,7 @@ impl Fix {
             edits: Vec::new(),
             ops: Vec::new(),
             restart: false,
+            registrations: Vec::new(),
         }
     }
 

@@ -603,7 +603,7 @@ fn no_fix_leaves_a_dll_its_host_cannot_load() {
 }
 
 /// Repointing ASP.NET carries the restriction list along as `aspnet_regiis -i -enable` of the target
-/// Framework would: after `--fix` (and `--fix --unsafe-fixes`) no repointed DLL is prohibited, and
+/// Framework would where the old build was allowed (and prohibited where it was not): after `--fix` (and `--fix --unsafe-fixes`) no repointed DLL is prohibited, and
 /// the list allows exactly what it allowed before plus the counterparts of what was repointed.
 #[test]
 fn repoints_carry_the_restriction_list_along() {
@@ -647,7 +647,8 @@ fn repoints_carry_the_restriction_list_along() {
             "{scenario}"
         );
     }
-    // A switch of a server running ASP.NET says which aspnet_regiis to run.
+    // A switch of a server running ASP.NET says which aspnet_regiis to run, with -ir (no script map
+    // moved, nothing allowed), and carries the program for --script to run.
     let input = input(Path::new("testdata/servers/aspnet64-lockdown-fpse")).unwrap();
     let options = mblint::lint::effective_options(&input, &Options::default());
     let report = mblint::lint::lint_input(&input, &options).unwrap();
@@ -656,13 +657,14 @@ fn repoints_carry_the_restriction_list_along() {
         .iter()
         .find_map(|d| d.fix.as_ref().filter(|f| f.restart))
         .unwrap();
+    let regiis = r"C:\WINDOWS\Microsoft.NET\Framework\v2.0.50727\aspnet_regiis.exe";
     assert!(
-        switch
-            .message
-            .contains(r"C:\WINDOWS\Microsoft.NET\Framework\v2.0.50727\aspnet_regiis.exe -i -enable"),
+        switch.message.contains(&format!("`{regiis} -ir`")),
         "{}",
         switch.message
     );
+    assert!(!switch.message.contains("-enable"), "{}", switch.message);
+    assert_eq!(switch.registrations, [regiis]);
 }
 
 /// A finding that was there before a fix, naming another path afterwards (gzip.dll is looked for in

@@ -6,6 +6,8 @@
 //! evaluated by VBScript's literal rules. A line it does not know fails the test, so metabase text
 //! that became syntax anywhere would fail here; a value that does not come back exactly would too.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -38,6 +40,10 @@ enum Call {
         name: String,
     },
     Restart,
+    /// `RequireFile program`: the script stops, changing nothing, when the program is not there.
+    Require(String),
+    /// `RegisterAspNet program`: runs `"program" -ir`.
+    Register(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +98,14 @@ const HELPERS: &[(&str, &str)] = &[
     (
         "CreateKey",
         "Sub CreateKey(adsPath, keyType, keyName)\n    Dim key\n    Set key = GetObject(adsPath).Create(keyType, keyName)\n    key.SetInfo\nEnd Sub",
+    ),
+    (
+        "RequireFile",
+        "Sub RequireFile(program)\n    If Not CreateObject(\"Scripting.FileSystemObject\").FileExists(program) Then Err.Raise vbObjectError + 2, \"mblint\", program & \" is not on this server\"\nEnd Sub",
+    ),
+    (
+        "RegisterAspNet",
+        "Sub RegisterAspNet(program)\n    Dim run\n    Set run = CreateObject(\"WScript.Shell\").Exec(\"\"\"\" & program & \"\"\" -ir\")\n    Do While Not run.StdOut.AtEndOfStream\n        WScript.Echo run.StdOut.ReadLine\n    Loop\n    Do While run.Status = 0\n        WScript.Sleep 100\n    Loop\n    If run.ExitCode <> 0 Then Err.Raise vbObjectError + 1, \"aspnet_regiis\", program & \" -ir exited with code \" & run.ExitCode\nEnd Sub",
     ),
     (
         "RestartIis",
@@ -188,15 +202,13 @@ fn read(script: &str) -> Script {
         "{}",
         lines[i]
     );
-    assert_eq!(
-        &lines[i + 1..i + 5],
-        [
-            "WScript.Quit 0",
-            "",
-            "Sub Main()",
-            "    Dim adsPath, propName, keyType, keyName, newValue, entries()"
-        ]
-    );
+    assert_eq!(&lines[i + 1..i + 4], ["WScript.Quit 0", "", "Sub Main()"]);
+    // `program` only in a script that runs aspnet_regiis (checked below: RequireFile is called).
+    let declares_program = match lines[i + 4] {
+        "    Dim adsPath, propName, keyType, keyName, newValue, entries()" => false,
+        "    Dim adsPath, propName, keyType, keyName, newValue, entries(), program" => true,
+        other => panic!("the declarations: {other}"),
+    };
     i += 5;
 
     let mut vars: HashMap<String, Var> = HashMap::new();
@@ -267,6 +279,8 @@ fn read(script: &str) -> Script {
                 name: text(&vars, "keyName", line),
             }),
             "RestartIis" => Some(Call::Restart),
+            "RequireFile program" => Some(Call::Require(text(&vars, "program", line))),
+            "RegisterAspNet program" => Some(Call::Register(text(&vars, "program", line))),
             _ => None,
         };
         if let Some(call) = call {
@@ -280,6 +294,8 @@ fn read(script: &str) -> Script {
                 Call::Delete { .. } => "DeleteValue",
                 Call::Create { .. } => "CreateKey",
                 Call::Restart => "RestartIis",
+                Call::Require(_) => "RequireFile",
+                Call::Register(_) => "RegisterAspNet",
             });
             out.calls.push(call);
             (comments, doings) = (0, 0);
@@ -319,7 +335,8 @@ fn read(script: &str) -> Script {
             continue;
         }
         assert!(
-            ["adsPath", "propName", "keyType", "keyName", "newValue"].contains(&target),
+            ["adsPath", "propName", "keyType", "keyName", "newValue"].contains(&target)
+                || (target == "program" && declares_program),
             "an assignment to {target}: {line}"
         );
         match (vars.get_mut(target), append) {
@@ -354,6 +371,11 @@ fn read(script: &str) -> Script {
     used.dedup();
     defined.sort_unstable();
     assert_eq!(defined, used, "helpers defined and helpers called");
+    assert_eq!(
+        declares_program,
+        used.contains(&"RequireFile"),
+        "`program` declared where unused"
+    );
     out
 }
 
@@ -600,7 +622,7 @@ fn one_metabase_per_script() {
 fn the_fpse_server_script_switches_last_and_restarts_after_every_change() {
     let text = script_of("vbs", Path::new("testdata/servers/fpse2002-64bit"));
     let script = read(&text);
-    assert_eq!(script.calls.len(), 3, "{:?}", script.calls);
+    assert_eq!(script.calls.len(), 6, "{:?}", script.calls);
     let (ads_path, list) = script_maps(&script);
     assert_eq!(ads_path, "IIS://localhost/W3SVC");
     assert_eq!(list.len(), 13);
@@ -608,16 +630,22 @@ fn the_fpse_server_script_switches_last_and_restarts_after_every_change() {
         list.iter().all(|e| !e.contains("Framework64")),
         "the new list, not the old one"
     );
+    let regiis = r"C:\WINDOWS\Microsoft.NET\Framework\v2.0.50727\aspnet_regiis.exe";
+    // KB894435's order: the switch, then the 32-bit Framework's registration, then the restart;
+    // the program is checked before anything changes.
+    assert_eq!(script.calls[0], Call::Require(regiis.into()));
     assert_eq!(
-        script.calls[1],
+        script.calls[2],
         Call::Set {
             path: "IIS://localhost/W3SVC/AppPools".into(),
             name: "Enable32BitAppOnWin64".into(),
             value: Value::Bool(true)
         }
     );
-    assert_eq!(script.calls[2], Call::Restart);
-    assert!(text.contains("WScript.Echo \"mblint: done: 2 change(s) made, IIS restarted\"\r\n"));
+    assert_eq!(script.calls[3], Call::Register(regiis.into()));
+    assert!(matches!(&script.calls[4], Call::Set { name, .. } if name == "WebSvcExtRestrictionList"));
+    assert_eq!(script.calls[5], Call::Restart);
+    assert!(text.contains("WScript.Echo \"mblint: done: 4 change(s) made, IIS restarted\"\r\n"));
     insta::assert_snapshot!("script_fpse2002", text.replace("\r\n", "\n"));
 }
 
@@ -668,5 +696,67 @@ fn a_missing_key_is_created_before_its_value_is_set() {
             value: Value::Bool(true)
         }
     );
+    assert_eq!(script.calls.last(), Some(&Call::Restart));
+}
+
+/// The restriction list as the fixed file holds it at /LM/W3SVC.
+fn fixed_restriction_list(path: &Path) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("drive");
+    common::copy_tree(path, &copy);
+    mblint()
+        .args(["check", "--fix", "--unsafe-fixes"])
+        .arg(&copy)
+        .assert()
+        .code(0);
+    let metabase = copy.join("Windows/System32/InetSrv/MetaBase.xml");
+    let text = std::fs::read_to_string(metabase).unwrap();
+    let start = text.find("WebSvcExtRestrictionList=\"").unwrap() + "WebSvcExtRestrictionList=\"".len();
+    let end = start + text[start..].find('"').unwrap();
+    text[start..end]
+        .split('\n')
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[test]
+fn a_switch_registers_asp_net_without_moving_maps_or_allowing_anything() {
+    // KB894435 registers the target Framework's ASP.NET after the switch. The script runs its
+    // aspnet_regiis with -ir: never -i (which would move every older ASP.NET application to it),
+    // never -enable (which would allow it whatever the administrator chose). Then the restriction
+    // list is set back to exactly what --fix writes, whatever aspnet_regiis did to it.
+    let server = Path::new("testdata/servers/fpse2002-64bit");
+    let text = script_of("vbs", server);
+    let script = read(&text);
+    assert!(
+        !text.contains("-enable") || text.contains("not given -enable"),
+        "{text}"
+    );
+    assert!(!text.contains(".exe -i\"") && !text.contains(".exe -i "), "{text}");
+    let register = script
+        .calls
+        .iter()
+        .position(|c| matches!(c, Call::Register(_)))
+        .expect("aspnet_regiis runs");
+    let switch = script
+        .calls
+        .iter()
+        .position(|c| matches!(c, Call::Set { name, .. } if name == "Enable32BitAppOnWin64"))
+        .unwrap();
+    assert!(switch < register, "registered after the switch, as KB894435 orders it");
+    let Call::Set {
+        value: Value::List(list),
+        path,
+        ..
+    } = &script.calls[register + 1]
+    else {
+        panic!(
+            "the restriction list is not set after aspnet_regiis: {:?}",
+            script.calls
+        )
+    };
+    assert_eq!(path, "IIS://localhost/W3SVC");
+    assert_eq!(*list, fixed_restriction_list(server), "the list as --fix leaves it");
     assert_eq!(script.calls.last(), Some(&Call::Restart));
 }

@@ -252,6 +252,8 @@ struct Uses {
     delete: bool,
     create: bool,
     restart: bool,
+    /// `RequireFile` and `RegisterAspNet`: an `aspnet_regiis.exe -ir` runs.
+    register: bool,
 }
 
 /// The VBScript for `applied`, given the fixed file's text; refused whole if any value cannot be
@@ -286,6 +288,57 @@ pub fn vbscript(name: &str, summary: &str, fixed_text: &str, applied: &[Applied]
                 comment(&mut main, INDENT, &format!("  and: {}", describe(op)));
             }
             change(&mut main, &mut uses, name, op, fixed.as_ref())?;
+            changes += 1;
+        }
+    }
+    let programs = registrations(name, applied.iter().flat_map(|a| &a.fix.registrations))?;
+    if !programs.is_empty() {
+        uses.register = true;
+        // Checked before any change: a server without that Framework is told so with nothing changed.
+        let mut checks = String::new();
+        for program in &programs {
+            comment(
+                &mut checks,
+                INDENT,
+                "ASP.NET is registered for the new worker bitness after the changes (KB894435): first, check that this Framework is installed.",
+            );
+            doing(&mut checks, &format!("check that {program} exists"));
+            assign(&mut checks, "program", program);
+            checks.push_str(&format!("{INDENT}RequireFile program\r\n"));
+        }
+        main.insert_str(0, &checks);
+        for program in &programs {
+            comment(
+                &mut main,
+                INDENT,
+                "Register this Framework's ASP.NET with IIS for the new worker bitness (KB894435), with -ir: it changes no script map (-i would move every application of an older ASP.NET to it) and is not given -enable (which would allow it in Web Service Extensions whatever the administrator chose).",
+            );
+            doing(&mut main, &format!("register ASP.NET: {program} -ir"));
+            assign(&mut main, "program", program);
+            main.push_str(&format!("{INDENT}RegisterAspNet program\r\n"));
+            changes += 1;
+        }
+        // What aspnet_regiis -ir writes in the restriction list is not documented: the list is put
+        // back as the fix leaves it, so nothing is allowed that the administrator prohibited.
+        let list = MetabaseOp::Set {
+            location: "/LM/W3SVC".into(),
+            property: "WebSvcExtRestrictionList".into(),
+        };
+        let has_list = fixed.as_ref().is_some_and(|mb| {
+            mb.find("/LM/W3SVC").is_some_and(|key| {
+                mb.key(key)
+                    .attrs
+                    .clone()
+                    .any(|a| mb.attr_name(a).eq_ignore_ascii_case("WebSvcExtRestrictionList"))
+            })
+        });
+        if has_list {
+            comment(
+                &mut main,
+                INDENT,
+                "Put WebSvcExtRestrictionList back as this fix leaves it: aspnet_regiis may have added or changed its Framework's entry, and nothing may be allowed that was prohibited.",
+            );
+            change(&mut main, &mut uses, name, &list, fixed.as_ref())?;
             changes += 1;
         }
     }
@@ -330,7 +383,8 @@ pub fn vbscript(name: &str, summary: &str, fixed_text: &str, applied: &[Applied]
     );
     out.push_str("Sub Main()\r\n");
     out.push_str(&format!(
-        "{INDENT}Dim adsPath, propName, keyType, keyName, newValue, entries()\r\n"
+        "{INDENT}Dim adsPath, propName, keyType, keyName, newValue, entries(){}\r\n",
+        if uses.register { ", program" } else { "" }
     ));
     out.push_str(&main);
     out.push_str("End Sub\r\n\r\n");
@@ -373,6 +427,26 @@ pub fn vbscript(name: &str, summary: &str, fixed_text: &str, applied: &[Applied]
             "End Sub\r\n",
         ));
     }
+    if uses.register {
+        out.push_str(concat!(
+            "\r\n",
+            "Sub RequireFile(program)\r\n",
+            "    If Not CreateObject(\"Scripting.FileSystemObject\").FileExists(program) Then Err.Raise vbObjectError + 2, \"mblint\", program & \" is not on this server\"\r\n",
+            "End Sub\r\n",
+            "\r\n",
+            "Sub RegisterAspNet(program)\r\n",
+            "    Dim run\r\n",
+            "    Set run = CreateObject(\"WScript.Shell\").Exec(\"\"\"\" & program & \"\"\" -ir\")\r\n",
+            "    Do While Not run.StdOut.AtEndOfStream\r\n",
+            "        WScript.Echo run.StdOut.ReadLine\r\n",
+            "    Loop\r\n",
+            "    Do While run.Status = 0\r\n",
+            "        WScript.Sleep 100\r\n",
+            "    Loop\r\n",
+            "    If run.ExitCode <> 0 Then Err.Raise vbObjectError + 1, \"aspnet_regiis\", program & \" -ir exited with code \" & run.ExitCode\r\n",
+            "End Sub\r\n",
+        ));
+    }
     if uses.restart {
         out.push_str(concat!(
             "\r\n",
@@ -390,6 +464,34 @@ pub fn vbscript(name: &str, summary: &str, fixed_text: &str, applied: &[Applied]
         ));
     }
     Ok(out)
+}
+
+/// The `aspnet_regiis.exe` programs the applied fixes need run, each once (compared without case).
+/// A program path becomes part of a command line on the server, so it must be a plain Windows path
+/// to `aspnet_regiis.exe` (letters, digits, space, `\\ : . _ - ( )`): anything else (`"`, `%`, `&`)
+/// refuses the script.
+fn registrations<'a>(name: &str, wanted: impl Iterator<Item = &'a String>) -> Result<Vec<String>, Inexpressible> {
+    let mut programs: Vec<String> = Vec::new();
+    for program in wanted {
+        let plain_path = program.len() > 3
+            && program.as_bytes()[1] == b':'
+            && program.as_bytes()[2] == b'\\'
+            && program.to_ascii_lowercase().ends_with("\\aspnet_regiis.exe")
+            && program
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || " \\:._-()".contains(c));
+        if !plain_path {
+            return Err(refuse(
+                name,
+                format!("the program {}", shown(program)),
+                "is not a plain path to aspnet_regiis.exe, so it is not put on a command line",
+            ));
+        }
+        if !programs.iter().any(|p| p.eq_ignore_ascii_case(program)) {
+            programs.push(program.clone());
+        }
+    }
+    Ok(programs)
 }
 
 fn describe(op: &MetabaseOp) -> String {
@@ -818,6 +920,29 @@ mod tests {
             key_type: "IIsComputer".into(),
         };
         assert!(why("", create).contains("cannot be created"));
+    }
+
+    #[test]
+    fn only_a_plain_path_to_aspnet_regiis_reaches_a_command_line() {
+        let one = |p: &str| registrations("m", [p.to_string()].iter());
+        let good = r"C:\WINDOWS\Microsoft.NET\Framework\v2.0.50727\aspnet_regiis.exe";
+        assert_eq!(one(good).unwrap(), vec![good.to_string()]);
+        assert_eq!(one(r"D:\WIN (2003)\aspnet_regiis.EXE").unwrap().len(), 1);
+        for bad in [
+            r#"C:\WINDOWS\x" & calc & "\aspnet_regiis.exe"#,
+            r"C:\%windir%\aspnet_regiis.exe",
+            r"C:\WINDOWS\a&b\aspnet_regiis.exe",
+            r"C:\WINDOWS\calc.exe",
+            r"\\server\share\aspnet_regiis.exe",
+            r"aspnet_regiis.exe",
+            "C:\\WINDOWS\\\u{202e}\\aspnet_regiis.exe",
+        ] {
+            let e = one(bad).unwrap_err();
+            assert!(e.why.contains("not a plain path"), "{bad}: {e}");
+        }
+        // Each program once, compared without case.
+        let twice = [good.to_string(), good.to_uppercase()];
+        assert_eq!(registrations("m", twice.iter()).unwrap().len(), 1);
     }
 
     #[test]

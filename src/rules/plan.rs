@@ -516,7 +516,7 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
         ops.push(op);
     }
     let unknown = unknown_bitness(ctx, plan);
-    let regiis = aspnet_regiis(ctx, plan.target);
+    let (regiis, registrations) = aspnet_regiis(ctx, plan.target);
     let tail = format!(
         "{}{}{}{}",
         match added.len() {
@@ -586,6 +586,7 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
     fix.edits = edits;
     fix.ops = ops;
     fix.restart = true;
+    fix.registrations = registrations;
     diagnostics[carrier].fix = Some(fix);
 }
 
@@ -618,9 +619,20 @@ fn unknown_bitness(ctx: &Context<'_>, plan: &Plan) -> String {
     }
 }
 
-/// `; then run ...aspnet_regiis.exe -i -enable`: after a switch, ASP.NET's registration must be the
-/// target bitness's (KB894435), once per ASP.NET version the server maps.
-fn aspnet_regiis(ctx: &Context<'_>, target: Bitness) -> String {
+/// `; then register ASP.NET ... with ...aspnet_regiis.exe -ir`: after a switch, ASP.NET's
+/// registration must be the target bitness's (KB894435: "run aspnet_regiis.exe -i" of the target
+/// Framework folder), once per ASP.NET version the server maps; with the programs to run.
+///
+/// Why `-ir` and not KB894435's `-i`, nor `-i -enable` (the ASP.NET IIS Registration Tool's
+/// documentation, learn.microsoft.com k6h9cz8h, v=vs.71 and v=vs.80): `-i` also moves every script
+/// map of an older ASP.NET on the server to this version ("Only applications that are currently
+/// mapped to an earlier version of ASP.NET are affected"), a change nobody asked for, where this fix
+/// has already repointed exactly the maps the switch needs; `-ir` "registers ASP.NET in IIS" and
+/// "does not update script maps". `-enable` would allow the Framework in Web Service Extensions
+/// whatever the administrator chose; the fix's own restriction-list edits carry each old entry's
+/// status to its new build, and the script puts the list back as the fix leaves it after
+/// aspnet_regiis has run, since no source says what `-ir` alone writes there.
+fn aspnet_regiis(ctx: &Context<'_>, target: Bitness) -> (String, Vec<String>) {
     let mut versions: Vec<String> = Vec::new();
     for path in &ctx.isapi.paths {
         let lower = path.to_ascii_lowercase();
@@ -628,15 +640,20 @@ fn aspnet_regiis(ctx: &Context<'_>, target: Bitness) -> String {
             continue;
         };
         let rest = &path[at..];
-        let Some(version) = rest.split('\\').nth(3).filter(|v| v.starts_with(['v', 'V'])) else {
+        // A Framework folder's name: `v2.0.50727`, `v1.1.4322` (nothing else becomes a program path).
+        let framework = |v: &&str| {
+            v.strip_prefix(['v', 'V']).is_some_and(|n| {
+                n.split('.').count() >= 2
+                    && n.split('.')
+                        .all(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+            })
+        };
+        let Some(version) = rest.split('\\').nth(3).filter(framework) else {
             continue;
         };
         if !versions.iter().any(|v| v.eq_ignore_ascii_case(version)) {
             versions.push(version.to_string());
         }
-    }
-    if versions.is_empty() {
-        return String::new();
     }
     let (windir, _) = ctx.windir();
     let folder = if target == Bitness::Bits64 {
@@ -644,21 +661,22 @@ fn aspnet_regiis(ctx: &Context<'_>, target: Bitness) -> String {
     } else {
         "Framework"
     };
-    let commands: Vec<String> = versions
+    let programs: Vec<String> = versions
         .iter()
-        // ASP.NET 1.x has no 64-bit build, and its aspnet_regiis has no -enable.
-        .filter(|v| !(v.starts_with("v1") && target == Bitness::Bits64))
-        .map(|v| {
-            let enable = if v.starts_with("v1") { "" } else { " -enable" };
-            format!("`{windir}\\Microsoft.NET\\{folder}\\{v}\\aspnet_regiis.exe -i{enable}`")
-        })
+        // ASP.NET 1.x has no 64-bit build.
+        .filter(|v| !(v.starts_with(['v', 'V']) && v[1..].starts_with('1') && target == Bitness::Bits64))
+        .map(|v| format!("{windir}\\Microsoft.NET\\{folder}\\{v}\\aspnet_regiis.exe"))
         .collect();
-    if commands.is_empty() {
-        return String::new();
+    if programs.is_empty() {
+        return (String::new(), programs);
     }
-    format!(
-        "; then run {} so that ASP.NET is registered for {target} worker processes (KB894435)",
-        commands.join(" and ")
+    let commands: Vec<String> = programs.iter().map(|p| format!("`{p} -ir`")).collect();
+    (
+        format!(
+            "; then register ASP.NET for {target} worker processes with {} (KB894435; -ir leaves the script maps and Web Service Extensions as this fix sets them; --script vbs runs it)",
+            commands.join(" and ")
+        ),
+        programs,
     )
 }
 
