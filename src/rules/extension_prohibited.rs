@@ -79,7 +79,7 @@ fn allow(ctx: &Context<'_>, path: &str, entry: Option<crate::metabase::Span>) ->
 fn installer_note(path: &str) -> &'static str {
     let folded = path.to_ascii_lowercase().replace('/', "\\");
     if folded.contains("\\v4.0.30319\\") {
-        "; this is \"ASP.NET v4.0.30319\", which the .NET Framework 4.0 setup leaves Prohibited on IIS 6: allow it (IIS Manager, Web Service Extensions, or `aspnet_regiis -i -enable` of that Framework folder) if ASP.NET 4 applications are meant to run"
+        "; this is \"ASP.NET v4.0.30319\", which the .NET Framework 4.0 setup leaves Prohibited on IIS 6: allow it (IIS Manager, Web Service Extensions, or `aspnet_regiis -ir -enable` of that Framework folder, which changes no script map) if ASP.NET 4 applications are meant to run"
     } else {
         ""
     }

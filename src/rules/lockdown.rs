@@ -129,7 +129,7 @@ pub fn follow(ctx: &Context<'_>, from: &str, to: &str) -> Follow {
         // would also let those maps run, which answer 404.2 today. Microsoft's procedure allows them;
         // mblint does not decide that for the administrator (rules/MB102.md, "The restriction list").
         (Some(_), None) if in_use(ctx, to) => Follow::Refused(format!(
-            "`{to}` is prohibited as an unknown extension (\"All Unknown ISAPI Extensions\"), and other script maps that use it answer 404.2 today: an Allowed entry for it would let those run too, and allowing them is the administrator's decision (IIS Manager, Web Service Extensions, or `aspnet_regiis -i -enable` of that Framework)"
+            "`{to}` is prohibited as an unknown extension (\"All Unknown ISAPI Extensions\"), and other script maps that use it answer 404.2 today: an Allowed entry for it would let those run too, and allowing them is the administrator's decision (IIS Manager, Web Service Extensions, or `aspnet_regiis -ir -enable` of that Framework, which changes no script map)"
         )),
         // The target has no entry of its own: mirror the source's.
         (Some(own), None) => Follow::Add(format!(
