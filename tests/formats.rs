@@ -418,7 +418,55 @@ fn junit_counts(xml: &str, what: &str) -> (usize, usize, usize) {
         }
     }
     assert_eq!(root, Some(all), "{what}: the root's counts");
+    consumer_agrees(xml, what, all);
     all
+}
+
+/// The report as a real consumer reads it: quick-junit's deserializer (cargo-nextest's JUnit
+/// model, which writes the Jenkins format CI systems read) must take it, and count the same tests,
+/// failures and errors per suite and in all.
+fn consumer_agrees(xml: &str, what: &str, (tests, failures, errors): (usize, usize, usize)) {
+    use quick_junit::{NonSuccessKind, Report, TestCaseStatus};
+    let report =
+        Report::deserialize_from_str(xml).unwrap_or_else(|e| panic!("{what}: quick-junit refuses it: {e}\n{xml}"));
+    assert_eq!(report.name.as_ref().map(|n| n.as_str()), Some("mblint"), "{what}");
+    let kind_count = |cases: &[quick_junit::TestCase], kind: NonSuccessKind| {
+        cases
+            .iter()
+            .filter(|c| matches!(&c.status, TestCaseStatus::NonSuccess { kind: k, .. } if *k == kind))
+            .count()
+    };
+    let mut seen = (0, 0, 0);
+    for suite in &report.test_suites {
+        assert!(!suite.name.as_str().is_empty(), "{what}: a suite without a name");
+        let counted = (
+            suite.test_cases.len(),
+            kind_count(&suite.test_cases, NonSuccessKind::Failure),
+            kind_count(&suite.test_cases, NonSuccessKind::Error),
+        );
+        assert_eq!(
+            (suite.tests, suite.failures, suite.errors),
+            counted,
+            "{what}: {}",
+            suite.name.as_str()
+        );
+        for case in &suite.test_cases {
+            if let TestCaseStatus::NonSuccess { message, .. } = &case.status {
+                assert!(
+                    message.as_ref().is_some_and(|m| !m.as_str().is_empty()),
+                    "{what}: {}",
+                    case.name.as_str()
+                );
+            }
+        }
+        seen = (seen.0 + counted.0, seen.1 + counted.1, seen.2 + counted.2);
+    }
+    assert_eq!(seen, (tests, failures, errors), "{what}: quick-junit counts otherwise");
+    assert_eq!(
+        (report.tests, report.failures, report.errors),
+        seen,
+        "{what}: the root's counts"
+    );
 }
 
 #[test]
