@@ -1011,7 +1011,7 @@ fn a_prohibited_dll_is_repointed_with_its_prohibition_mirrored() {
     assert_eq!(
         fix.message,
         format!(
-            "repoint to `{FW32}`, its 32-bit build (found on the drive), and allow it in WebSvcExtRestrictionList as the DLL it replaces was (`{mirrored}`)"
+            "repoint to `{FW32}`, its 32-bit build (found on the drive), and prohibit it in WebSvcExtRestrictionList as the DLL it replaces was (`{mirrored}`)"
         )
     );
     let fixed = fix_bytes(LOCKDOWN, text.into_bytes(), &options, Request { unsafe_fixes: false })

@@ -331,7 +331,11 @@ fn repoint_words(ctx: &Context<'_>, plan: &Plan, r: &Repoint) -> RepointWords {
         Follow::Nothing => {}
         Follow::Add(line) => {
             if let Some((e, op)) = lockdown::append(ctx, std::slice::from_ref(&line)) {
-                message += &format!(", and allow it in WebSvcExtRestrictionList as the DLL it replaces was (`{line}`)");
+                // The entry mirrors the replaced DLL's flag: an Allowed entry allows, a Prohibited
+                // one keeps the repointed maps denied.
+                let verb = if line.starts_with("1,") { "allow" } else { "prohibit" };
+                message +=
+                    &format!(", and {verb} it in WebSvcExtRestrictionList as the DLL it replaces was (`{line}`)");
                 added = Some((e, op));
             }
         }
@@ -521,8 +525,15 @@ pub fn attach(ctx: &Context<'_>, diagnostics: &mut [Diagnostic]) {
         "{}{}{}{}",
         match added.len() {
             0 => String::new(),
-            n =>
-                format!("; WebSvcExtRestrictionList gains {n} entry(ies) allowing the new builds as the old ones were"),
+            n => {
+                let allowed = added.iter().filter(|l| l.starts_with("1,")).count();
+                let status = match (allowed, n - allowed) {
+                    (a, 0) => format!("{a} Allowed entry(ies)"),
+                    (0, p) => format!("{p} Prohibited entry(ies)"),
+                    (a, p) => format!("{a} Allowed and {p} Prohibited entry(ies)"),
+                };
+                format!("; WebSvcExtRestrictionList gains {status} for the new builds, as the builds they replace were")
+            }
         },
         unknown,
         regiis,
