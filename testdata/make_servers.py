@@ -156,6 +156,9 @@ def main():
     put(root, "Tools/Checker.dll", "x86/no-isapi.dll")
     put(root, "Program Files (x86)/Built With MinGW/filter.dll", "x86/mingw-decorated.dll")
     put(root, "Program Files (x86)/Built With MSVC/filter.dll", "x86/msvc-decorated.dll")
+    # The same filter built with a .def file (src/filter.def): the plain names. No entry names it; rules/MB203.md's
+    # "Use instead" does (tests/rule_docs.rs).
+    put(root, "Program Files (x86)/Built With a def file/filter.dll", "x86/isapi-filter.dll")
 
     # Paths that do not lead to an image: missing, not a PE, an EXE, a variable, UNC, relative, unmapped.
     root = server("missing-dll", [
