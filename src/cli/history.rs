@@ -8,9 +8,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{
-    Charset, CheckArgs, Color, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Format, PlatformArg, drives_for, settings_for,
-};
+use super::check::{drives_for, settings_for};
+use super::{Charset, CheckArgs, Color, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Format, PlatformArg};
 use crate::diagnostic::Severity;
 use crate::lint::{InputFailure, Options};
 use crate::report::{github, history as render, sarif};
