@@ -40,7 +40,7 @@ pub mod rules;
 // `--statistics`.
 pub mod statistics;
 
-pub use args::{Charset, Color, Format, ListFormat, PlatformArg, ScriptKind, auto_ascii, auto_color};
+pub use args::{Charset, Color, Format, ListFormat, PlatformArg, ScriptKind, SharedArgs, auto_ascii, auto_color};
 pub use check::{CheckArgs, STDIN_NAME};
 pub use compare::CompareArgs;
 pub use history::HistoryArgs;
@@ -94,8 +94,8 @@ pub enum Command {
 // Every subcommand's help ends with its exit codes (the contract scripts rely on), and so does the
 // top-level help; the manual pages show them under EXIT STATUS (`man`).
 const TOP_EXIT_CODES: &str = "Exit codes (each subcommand's --help gives its own):\n  0  no finding at or above the fail level (--fail-on), or the command did what was asked\n  1  findings at or above the fail level remain\n  2  usage error, an input not read or checked, an output not written, or an internal error";
-const COMPARE_EXIT_CODES: &str = "Exit codes:\n  0  every node was read, and no drift or finding at or above --fail-on (or --exit-zero)\n  1  drift (MB6xx) or a node's findings at or above --fail-on\n  2  a node that could not be read or does not parse (also with --exit-zero), a usage error, a\n     report (-o) or baseline not written, or an internal error";
-const HISTORY_EXIT_CODES: &str = "Exit codes:\n  0  no finding of the current file at or above --fail-on (or --exit-zero)\n  1  findings of the current file at or above --fail-on\n  2  anything that could not be read, a version included (also with --exit-zero), a usage\n     error, or an internal error";
+const COMPARE_EXIT_CODES: &str = "compare reports and changes nothing: --fix, --diff, --script and --write-baseline are\ncheck's (run `mblint check` on a node). --baseline and --min-severity hide findings; the\ncomparison tables still show every difference between the nodes.\n\nExit codes:\n  0  every node was read, and no drift or finding at or above --fail-on (or --exit-zero)\n  1  drift (MB6xx) or a node's findings at or above --fail-on\n  2  a node that could not be read or does not parse (also with --exit-zero), a usage error, a\n     report (-o) or baseline not written, or an internal error";
+const HISTORY_EXIT_CODES: &str = "history reports and changes nothing: --fix, --diff, --script and --write-baseline are\ncheck's (run `mblint check` on the current MetaBase.xml). --baseline and --min-severity hide\ncurrent findings (the timeline still counts every finding of each version); -q leaves out the\nclosing summary.\n\nExit codes:\n  0  no finding of the current file at or above --fail-on (or --exit-zero)\n  1  findings of the current file at or above --fail-on\n  2  anything that could not be read, a version included (also with --exit-zero), a usage\n     error, or an internal error";
 const CHECK_EXIT_CODES: &str = "Exit codes:\n  0  no finding at or above --fail-on (or --exit-zero)\n  1  findings at or above --fail-on remain (--diff, --script: nothing written)\n  2  usage error, unreadable input, a fix, report (-o) or baseline not written, or an internal error";
 const INSPECT_EXIT_CODES: &str = "Exit codes:\n  0  every file is a readable PE image\n  1  some files are not valid PE images\n  2  usage error, or a file or folder could not be read";
 const LIST_EXIT_CODES: &str =

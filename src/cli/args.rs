@@ -1,9 +1,16 @@
 //! The options and values the subcommands share: output formats, colour and character set, the
 //! platform, and the usage rules that hold for every subcommand alike.
 
-use std::path::Path;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
+
+use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
+use crate::baseline::Baseline;
+use crate::config::{ConfigError, Configs};
+use crate::diagnostic::Severity;
+use crate::lint::{FileReport, InputFailure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -125,4 +132,206 @@ pub(super) fn quiet_usage(quiet: bool, format: Format, output: Option<&Path>) ->
         ));
     }
     Ok(())
+}
+
+/// The options `check`, `compare` and `history` share, defined once (as ruff's `args.rs`) and
+/// flattened into each: every one means the same in the three, and a combination in which one would
+/// do nothing is the same usage error in the three ([`SharedArgs::usage`]).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SharedArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Rules to run, by code, prefix or name (MB1, MB102, mixed-bitness); replaces the
+    /// configuration's select.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Vec<String>,
+    /// Rules not to run, by code, prefix or name; adds to the configuration's ignore. MB001
+    /// (malformed-metabase) cannot be ignored.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
+    /// The lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = Severity::Warning, value_name = "SEVERITY")]
+    pub fail_on: Severity,
+    /// Exit 0 even when findings remain (an input that could not be read or checked still exits 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Print the number of findings per rule instead of the findings (text, concise and json
+    /// formats; the others have no place for them).
+    #[arg(long)]
+    pub statistics: bool,
+    /// Use this configuration file instead of an mblint.toml found next to each metabase.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    pub isolated: bool,
+    /// Say which configuration file each metabase was checked with (on standard error).
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Colour in text output (auto: on a terminal, unless NO_COLOR is set and not empty, or TERM is
+    /// dumb).
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// The characters text output draws its boxes with.
+    #[arg(long, value_enum, default_value_t = Charset::Auto)]
+    pub charset: Charset,
+    /// Text and concise formats: the findings only, no server lines and no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Show only findings of at least this severity, in every format. Display only: the exit code
+    /// (--fail-on) still counts every finding, and stderr says how many were not shown.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<Severity>,
+    /// Write the report in --format to FILE, and a concise summary to the console (SARIF for code
+    /// scanning and text for the log, in one run). FILE is never a file the run reads; a device or
+    /// a FIFO is written to, not replaced; a folder or a link to a file is refused.
+    #[arg(short, long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// Report only findings that FILE (written by `check --write-baseline`) does not hold: what is
+    /// new. Held findings are not shown and do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// The server's platform, above what the drive and the metabase say (also `platform =` in
+    /// mblint.toml). Without it, a verdict that depends on the platform is a warning (MB107).
+    #[arg(long, value_enum, value_name = "PLATFORM")]
+    pub platform: Option<PlatformArg>,
+}
+
+impl SharedArgs {
+    /// Usage errors among the shared options that parse but would do nothing together, found
+    /// before any input is read: the same in every subcommand.
+    pub fn usage(&self) -> Result<(), String> {
+        quiet_usage(self.quiet, self.format, self.output_file.as_deref())?;
+        if self.statistics && !matches!(self.format, Format::Text | Format::Concise | Format::Json) {
+            return Err(format!(
+                "--statistics counts findings in the text, concise and json formats; --format {} has no place for them (leave out --statistics, or write the statistics with -o FILE in another run)",
+                format_name(self.format)
+            ));
+        }
+        Ok(())
+    }
+
+    /// The configurations of a run; an error if `--select` or `--ignore` names no rule.
+    pub fn configs(&self) -> Result<Configs, ConfigError> {
+        Configs::new(&self.select, &self.ignore, self.isolated, self.config.as_deref())
+    }
+
+    /// Whether text output is coloured (`--color`, on standard output).
+    pub fn colored(&self) -> bool {
+        match self.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => auto_color(std::io::stdout().is_terminal(), |v| std::env::var_os(v)),
+        }
+    }
+
+    /// Whether text output draws with ASCII (`--charset`).
+    pub fn ascii(&self) -> bool {
+        match self.charset {
+            Charset::Ascii => true,
+            Charset::Unicode => false,
+            Charset::Auto => auto_ascii(|v| std::env::var_os(v)),
+        }
+    }
+
+    /// Whether a finding of `severity` is shown (`--min-severity`).
+    pub fn shown(&self, severity: Severity) -> bool {
+        self.min_severity.is_none_or(|min| severity >= min)
+    }
+
+    /// Says on stderr how many findings `--min-severity` left out (display only: the exit code was
+    /// decided before).
+    pub fn say_hidden(&self, hidden: usize) {
+        if let Some(min) = self.min_severity
+            && hidden > 0
+        {
+            say!(
+                "mblint: {hidden} finding(s) below {} not shown (--min-severity); the exit code counts them",
+                min.as_str()
+            );
+        }
+    }
+
+    /// Removes the findings below `--min-severity` from `reports`, and says how many.
+    pub fn hide_below_min_severity(&self, reports: &mut [FileReport]) {
+        let mut hidden = 0;
+        for report in reports {
+            let before = report.diagnostics.len();
+            report.diagnostics.retain(|d| self.shown(d.severity));
+            hidden += before - report.diagnostics.len();
+        }
+        self.say_hidden(hidden);
+    }
+
+    /// Reads `--baseline` and says what it holds that this run cannot use; an unreadable baseline
+    /// is an input not read (exit 2: it must not pass the gate), added to `failures`.
+    pub fn read_baseline(&self, reports: &[FileReport], failures: &mut Vec<InputFailure>) -> Option<Baseline> {
+        let path = self.baseline.as_deref()?;
+        match Baseline::read(path) {
+            Ok(baseline) => {
+                if baseline.never_baselined() > 0 {
+                    say!(
+                        "mblint: warning: the baseline {} holds {} MB001 finding(s) (malformed-metabase): ignored, a baseline never hides a malformed metabase",
+                        path.display(),
+                        baseline.never_baselined()
+                    );
+                }
+                if baseline.matches_no_file(reports) {
+                    say!(
+                        "mblint: warning: the baseline {} matches no file of this run (it holds findings of {}): every finding is shown",
+                        path.display(),
+                        baseline.files().join(", ")
+                    );
+                }
+                Some(baseline)
+            }
+            Err(e) => {
+                say!("mblint: error: {e}");
+                failures.push(InputFailure {
+                    path: path.display().to_string(),
+                    error: e.to_string(),
+                });
+                None
+            }
+        }
+    }
+
+    /// Says how many findings `--baseline` held (and so are not shown).
+    pub fn say_known(&self, known: usize) {
+        if let Some(path) = &self.baseline
+            && known > 0
+        {
+            say!(
+                "mblint: {known} finding(s) in the baseline {} not shown",
+                path.display()
+            );
+        }
+    }
+
+    /// `--baseline`: removes from `reports` the findings the baseline holds, with what it says.
+    pub fn apply_baseline(&self, reports: &mut [FileReport], failures: &mut Vec<InputFailure>) {
+        if let Some(baseline) = self.read_baseline(reports, failures) {
+            let known = baseline.filter(reports);
+            self.say_known(known);
+        }
+    }
+
+    /// The exit code once every output is written: 2 if an input failed, else 1 if a finding at
+    /// `--fail-on` remains (unless `--exit-zero`), else 0.
+    pub fn exit_code<'a>(
+        &self,
+        findings: impl IntoIterator<Item = &'a crate::diagnostic::Diagnostic>,
+        failed: bool,
+    ) -> u8 {
+        if failed {
+            return EXIT_ERROR;
+        }
+        let failing = findings.into_iter().any(|d| d.severity >= self.fail_on);
+        if failing && !self.exit_zero {
+            EXIT_FINDINGS
+        } else {
+            EXIT_CLEAN
+        }
+    }
 }

@@ -1,20 +1,18 @@
 //! `mblint check`: its arguments, checking and fixing each PATH (or standard input), baselines,
 //! and the report in the format asked for.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use crate::bitness::Bitness;
-use crate::config::{ConfigError, Configs, Settings};
-use crate::diagnostic::Severity;
+use crate::config::{Configs, Settings};
 use crate::fixer::{self, Request};
 use crate::fixer::{script, write};
 use crate::lint::{FileReport, InputFailure, Options, effective_options, input, lint_file, read_metabase};
 use crate::report::{github, json, sarif, text};
 use crate::resolve::drive::{Drives, parse_mapping};
 
-use super::args::{Charset, Color, Format, PlatformArg, ScriptKind, auto_ascii, auto_color};
-use super::args::{format_name, quiet_usage};
+use super::args::{Format, ScriptKind, SharedArgs};
 use super::statistics::{statistics, statistics_json};
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, output, outputs};
 
@@ -28,68 +26,21 @@ pub struct CheckArgs {
     /// Map a Windows drive to a folder, to read the DLLs the metabase names (repeatable): -d D:=/mnt/d.
     #[arg(short, long = "drive", value_name = "X:=DIR", value_parser = parse_mapping)]
     pub drives: Vec<(char, PathBuf)>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Rules to run, by code, prefix or name (MB1, MB102, mixed-bitness); replaces the
-    /// configuration's select.
-    #[arg(long, value_delimiter = ',', value_name = "CODES")]
-    pub select: Vec<String>,
-    /// Rules not to run, by code, prefix or name; adds to the configuration's ignore. MB001
-    /// (malformed-metabase) cannot be ignored.
-    #[arg(long, value_delimiter = ',', value_name = "CODES")]
-    pub ignore: Vec<String>,
-    /// The lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = Severity::Warning, value_name = "SEVERITY")]
-    pub fail_on: Severity,
-    /// Exit 0 even when findings remain (errors reading input still exit 2).
-    #[arg(long)]
-    pub exit_zero: bool,
-    /// Print the number of findings per rule instead of the findings (text, concise and json
-    /// formats; sarif and github have no place for them).
-    #[arg(long)]
-    pub statistics: bool,
-    /// Use this configuration file instead of an mblint.toml found next to each metabase.
-    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
-    pub config: Option<PathBuf>,
-    /// Ignore every configuration file.
-    #[arg(long)]
-    pub isolated: bool,
-    /// Say which configuration file each metabase was checked with (on standard error).
-    #[arg(short, long)]
-    pub verbose: bool,
-    /// Colour in text output (auto: on a terminal, unless NO_COLOR is set and not empty, or TERM is
-    /// dumb).
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
-    pub color: Color,
-    /// The characters text output draws its boxes with.
-    #[arg(long, value_enum, default_value_t = Charset::Auto)]
-    pub charset: Charset,
-    /// Text and concise formats: the findings only, no server lines and no summary.
-    #[arg(short, long)]
-    pub quiet: bool,
-    /// Show only findings of at least this severity, in every format. Display only: the exit code
-    /// (--fail-on) still counts every finding, and stderr says how many were not shown.
-    #[arg(long, value_enum, value_name = "SEVERITY")]
-    pub min_severity: Option<Severity>,
-    /// Write the report in --format to FILE, and a concise summary to the console (SARIF for code
-    /// scanning and text for the log, in one run). FILE is never a file the run reads; a device or
-    /// a FIFO is written to, not replaced; a folder or a link to a file is refused.
-    #[arg(short, long, value_name = "FILE", conflicts_with_all = ["diff", "script"])]
-    pub output_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub shared: SharedArgs,
     /// Apply safe fixes to the files (after verifying the result), then report what remains.
-    #[arg(long, conflicts_with_all = ["diff", "script"])]
+    #[arg(long, conflicts_with_all = ["diff", "script", "baseline"])]
     pub fix: bool,
     /// With --fix, --diff or --script: unsafe fixes too (server-wide switches, repoints not checked
     /// on a drive).
     #[arg(long, requires = "fixing")]
     pub unsafe_fixes: bool,
     /// Print the fixes as a unified diff (for patch -p1 or git apply); write nothing.
-    #[arg(long, conflicts_with = "script")]
+    #[arg(long, conflicts_with_all = ["script", "output_file", "baseline"])]
     pub diff: bool,
     /// Print the fixes as a VBScript that makes them in the live metabase (cscript //nologo FILE.vbs);
     /// write nothing.
-    #[arg(long, value_enum, value_name = "KIND")]
+    #[arg(long, value_enum, value_name = "KIND", conflicts_with_all = ["output_file", "baseline"])]
     pub script: Option<ScriptKind>,
     /// With --fix: keep the original beside the file (<name>.bak).
     #[arg(long, requires = "fix")]
@@ -103,35 +54,23 @@ pub struct CheckArgs {
     /// recorded).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "fix", "diff", "script"])]
     pub write_baseline: Option<PathBuf>,
-    /// Report only findings that FILE (written by `--write-baseline`) does not hold: what is new.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "diff", "script"])]
-    pub baseline: Option<PathBuf>,
-    /// The server's platform, above what the drive and the metabase say (also `platform =` in
-    /// mblint.toml). Without it, a verdict that depends on the platform is a warning (MB107).
-    #[arg(long, value_enum, value_name = "PLATFORM")]
-    pub platform: Option<PlatformArg>,
 }
 
 /// The settings for one metabase (as [`settings_in`]), in a run of its own: for a command that
 /// checks one metabase.
 pub(super) fn settings_for(
-    args: &CheckArgs,
+    args: &SharedArgs,
     metabase: &std::path::Path,
     drive: Option<&std::path::Path>,
 ) -> Result<Settings, String> {
-    let mut configs = configs_of(args).map_err(|e| e.to_string())?;
+    let mut configs = args.configs().map_err(|e| e.to_string())?;
     settings_in(args, &mut configs, metabase, drive)
-}
-
-/// The configurations of a `check` run; an error if `--select` or `--ignore` names no rule.
-fn configs_of(args: &CheckArgs) -> Result<Configs, ConfigError> {
-    Configs::new(&args.select, &args.ignore, args.isolated, args.config.as_deref())
 }
 
 /// The settings for one metabase: the configuration file that applies (unless `--isolated`), then
 /// the command line over it; with `--verbose`, says which file that is.
-fn settings_in(
-    args: &CheckArgs,
+pub(super) fn settings_in(
+    args: &SharedArgs,
     configs: &mut Configs,
     metabase: &std::path::Path,
     drive: Option<&std::path::Path>,
@@ -153,9 +92,9 @@ fn settings_in(
 /// Windows too: the machine mblint runs on is never the IIS server (see README, "Where mblint runs").
 /// A root that is missing, not a folder or unreadable is an error: with it every DLL would look
 /// unresolvable (MB205, info), and a gate would pass a server it never looked at.
-pub(super) fn drives_for(args: &CheckArgs, settings: &Settings) -> Result<Drives, String> {
+pub(super) fn drives_for(given: &[(char, PathBuf)], settings: &Settings) -> Result<Drives, String> {
     let mut drives = Drives::default();
-    for (letter, root) in settings.drives.iter().chain(&args.drives) {
+    for (letter, root) in settings.drives.iter().chain(given) {
         check_drive_root(*letter, root)?;
         drives.insert(*letter, root.clone());
     }
@@ -377,7 +316,7 @@ type Checked = Result<(FileReport, Option<String>), (String, Option<Box<FileRepo
 fn check_path(args: &CheckArgs, configs: &mut Configs, path: &std::path::Path) -> Checked {
     input(path).map_err(|e| (e.to_string(), None)).and_then(|input| {
         let drive = input.drive.as_ref().map(|(folder, _)| folder.as_path());
-        let settings = settings_in(args, configs, &input.metabase, drive).map_err(|e| (e, None))?;
+        let settings = settings_in(&args.shared, configs, &input.metabase, drive).map_err(|e| (e, None))?;
         let options = options_for(args, settings).map_err(|e| (e, None))?;
         let options = effective_options(&input, &options);
         let result = if args.fix || args.diff || args.script.is_some() {
@@ -397,11 +336,11 @@ fn check_path(args: &CheckArgs, configs: &mut Configs, path: &std::path::Path) -
 /// The lint options of `check` for one input, from its configuration and the command line.
 fn options_for(args: &CheckArgs, settings: Settings) -> Result<Options, String> {
     Ok(Options {
-        drives: drives_for(args, &settings)?,
-        platform: args.platform.map(Into::into).or(settings.platform),
+        drives: drives_for(&args.drives, &settings)?,
+        platform: args.shared.platform.map(Into::into).or(settings.platform),
         drive_copy: None,
         // The HTML page draws the ISAPI DLL map.
-        dll_map: args.format == Format::Html,
+        dll_map: args.shared.format == Format::Html,
         settings,
         forced_bitness: args
             .worker_bitness
@@ -429,7 +368,7 @@ fn check_stdin(args: &CheckArgs, configs: &mut Configs) -> Checked {
     let anchor = std::env::current_dir()
         .map_err(|e| (format!("{STDIN_NAME}: the working folder cannot be read: {e}"), None))?
         .join("MetaBase.xml");
-    let settings = settings_in(args, configs, &anchor, None).map_err(|e| (e, None))?;
+    let settings = settings_in(&args.shared, configs, &anchor, None).map_err(|e| (e, None))?;
     let options = options_for(args, settings).map_err(|e| (e, None))?;
     let report = crate::lint::lint_bytes_with(STDIN_NAME, bytes, &options);
     warn_unmatched_locations(&options.settings, &report);
@@ -479,7 +418,7 @@ fn starts_like_xml(bytes: &[u8]) -> Option<bool> {
 }
 
 fn check_usage(args: &CheckArgs) -> Result<(), String> {
-    quiet_usage(args.quiet, args.format, args.output_file.as_deref())?;
+    args.shared.usage()?;
     let stdin = args.paths.iter().filter(|p| p.as_os_str() == "-").count();
     if stdin > 1 {
         return Err("`-` (standard input) can be given once".into());
@@ -488,12 +427,6 @@ fn check_usage(args: &CheckArgs) -> Result<(), String> {
         return Err(
             "`-` (standard input) can be checked, not fixed: save it to a file for --diff, --fix or --script".into(),
         );
-    }
-    if args.statistics && !matches!(args.format, Format::Text | Format::Concise | Format::Json) {
-        return Err(format!(
-            "--statistics counts findings in the text, concise and json formats; --format {} has no place for them (leave out --statistics, or write the statistics with -o FILE in another run)",
-            format_name(args.format)
-        ));
     }
     for (i, (letter, root)) in args.drives.iter().enumerate() {
         if let Some((_, first)) = args.drives[..i].iter().find(|(l, _)| l == letter) {
@@ -521,7 +454,7 @@ pub fn run(args: &CheckArgs) -> std::io::Result<u8> {
         );
         return Ok(EXIT_ERROR);
     }
-    let mut configs = match configs_of(args) {
+    let mut configs = match args.shared.configs() {
         Ok(configs) => configs,
         Err(e) => {
             say!("mblint: error: {e}");
@@ -608,41 +541,8 @@ pub fn run(args: &CheckArgs) -> std::io::Result<u8> {
             );
         }
     }
-    if let Some(path) = &args.baseline {
-        match crate::baseline::Baseline::read(path) {
-            Ok(baseline) => {
-                if baseline.never_baselined() > 0 {
-                    say!(
-                        "mblint: warning: the baseline {} holds {} MB001 finding(s) (malformed-metabase): ignored, a baseline never hides a malformed metabase",
-                        path.display(),
-                        baseline.never_baselined()
-                    );
-                }
-                if baseline.matches_no_file(&reports) {
-                    say!(
-                        "mblint: warning: the baseline {} matches no file of this run (it holds findings of {}): every finding is shown",
-                        path.display(),
-                        baseline.files().join(", ")
-                    );
-                }
-                let known = baseline.filter(&mut reports);
-                if known > 0 {
-                    say!(
-                        "mblint: {known} finding(s) in the baseline {} not shown",
-                        path.display()
-                    );
-                }
-            }
-            Err(e) => {
-                // A baseline that cannot be read must not pass the gate: nothing is filtered.
-                say!("mblint: error: {e}");
-                failures.push(InputFailure {
-                    path: path.display().to_string(),
-                    error: e.to_string(),
-                });
-            }
-        }
-    }
+    // A baseline that cannot be read must not pass the gate: nothing is filtered, and it fails.
+    args.shared.apply_baseline(&mut reports, &mut failures);
     let failed = !failures.is_empty() || not_written;
     if args.diff || args.script.is_some() {
         // The diff or the script is the output; the files are unchanged, so their findings remain.
@@ -651,51 +551,30 @@ pub fn run(args: &CheckArgs) -> std::io::Result<u8> {
     }
     // The gate's verdict counts every finding; what is shown may be fewer.
     let code = exit_code(args, &reports, failed);
-    if let Some(min) = args.min_severity {
-        let mut hidden = 0;
-        for report in &mut reports {
-            let before = report.diagnostics.len();
-            report.diagnostics.retain(|d| d.severity >= min);
-            hidden += before - report.diagnostics.len();
-        }
-        if hidden > 0 {
-            say!(
-                "mblint: {hidden} finding(s) below {} not shown (--min-severity); the exit code counts them",
-                min.as_str()
-            );
-        }
-    }
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => auto_color(std::io::stdout().is_terminal(), |v| std::env::var_os(v)),
-    };
-    let ascii = match args.charset {
-        Charset::Ascii => true,
-        Charset::Unicode => false,
-        Charset::Auto => auto_ascii(|v| std::env::var_os(v)),
-    };
+    args.shared.hide_below_min_severity(&mut reports);
+    let color = args.shared.colored();
+    let ascii = args.shared.ascii();
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let render = |format: Format, out: &mut dyn Write| -> std::io::Result<()> {
         let mut out = out;
         match format {
-            Format::Json if args.statistics => out.write_all(statistics_json(&reports, &failures).as_bytes()),
+            Format::Json if args.shared.statistics => out.write_all(statistics_json(&reports, &failures).as_bytes()),
             Format::Json => json::write(&reports, &failures, &mut out),
             Format::Sarif => sarif::write(&reports, &failures, &mut out),
             Format::Github => github::write(&reports, &failures, &mut out),
             Format::Gitlab => crate::report::gitlab::write(&reports, &failures, &mut out),
-            Format::Junit => crate::report::junit::write(&reports, &failures, args.fail_on, &mut out),
+            Format::Junit => crate::report::junit::write(&reports, &failures, args.shared.fail_on, &mut out),
             Format::Html => crate::report::html::check::write(&reports, &failures, &mut out),
-            Format::Text | Format::Concise if args.statistics => {
+            Format::Text | Format::Concise if args.shared.statistics => {
                 out.write_all(statistics(&reports, &failures).as_bytes())
             }
-            Format::Concise => text::write_concise(&reports, &failures, args.quiet, &mut out),
+            Format::Concise => text::write_concise(&reports, &failures, args.shared.quiet, &mut out),
             Format::Text => text::write(
                 &reports,
                 &failures,
                 text::TextOptions {
                     color,
-                    quiet: args.quiet,
+                    quiet: args.shared.quiet,
                     ascii,
                     ..Default::default()
                 },
@@ -703,13 +582,13 @@ pub fn run(args: &CheckArgs) -> std::io::Result<u8> {
             ),
         }
     };
-    match &args.output_file {
-        None => render(args.format, &mut stdout)?,
+    match &args.shared.output_file {
+        None => render(args.shared.format, &mut stdout)?,
         Some(path) => {
             // Streamed to a temporary file beside it, renamed over it when whole (or written to a
             // device or a FIFO): a SARIF of a million places is never one buffer, and a failed
             // write never leaves half a report.
-            if let Err(e) = guard.write("-o", path, |out| render(args.format, out)) {
+            if let Err(e) = guard.write("-o", path, |out| render(args.shared.format, out)) {
                 say!("mblint: error: {e}");
                 not_written = true;
             }
@@ -742,8 +621,8 @@ fn exit_code(args: &CheckArgs, reports: &[FileReport], failed: bool) -> u8 {
     let failing = reports
         .iter()
         .flat_map(|r| &r.diagnostics)
-        .any(|d| d.severity >= args.fail_on && !accepted(d.code));
-    if failing && !args.exit_zero {
+        .any(|d| d.severity >= args.shared.fail_on && !accepted(d.code));
+    if failing && !args.shared.exit_zero {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN

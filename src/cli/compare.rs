@@ -1,20 +1,17 @@
 //! `mblint compare`: the command line of [`crate::compare`]: read each node, lint it, report the
 //! drift between them.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
-use crate::config::Configs;
-use crate::diagnostic::Severity;
 use crate::lint::{InputFailure, Options, input};
 use crate::report::{github, json, sarif, text};
 use crate::resolve::drive::{Drives, parse_mapping};
 
-use super::args::quiet_usage;
-use super::args::{Color, Format, PlatformArg};
-use super::check::{check_drive_root, unread_dlls};
+use super::args::{Format, SharedArgs};
+use super::check::{check_drive_root, settings_in, unread_dlls};
 use super::statistics::{statistics, statistics_json};
-use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, outputs};
+use super::{EXIT_ERROR, outputs};
 
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
@@ -26,43 +23,8 @@ pub struct CompareArgs {
     /// Map a Windows drive to a folder, for every node (C:=DIR) or for one (NAME:C:=DIR); repeatable.
     #[arg(short, long = "drive", value_name = "[NAME:]X:=DIR")]
     pub drives: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Rules to run, by code or prefix (MB6, MB603); replaces the configuration's select.
-    #[arg(long, value_delimiter = ',', value_name = "CODES")]
-    pub select: Vec<String>,
-    /// Rules not to run, by code or prefix; adds to the configuration's ignore.
-    #[arg(long, value_delimiter = ',', value_name = "CODES")]
-    pub ignore: Vec<String>,
-    /// The lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = Severity::Warning, value_name = "SEVERITY")]
-    pub fail_on: Severity,
-    /// Exit 0 even when findings remain (a node that could not be compared still exits 2).
-    #[arg(long)]
-    pub exit_zero: bool,
-    /// Print the number of findings per rule instead of the findings.
-    #[arg(long)]
-    pub statistics: bool,
-    /// Use this configuration file for every node instead of an mblint.toml next to each metabase.
-    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
-    pub config: Option<PathBuf>,
-    /// Ignore every configuration file.
-    #[arg(long)]
-    pub isolated: bool,
-    /// Colour in text output.
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
-    pub color: Color,
-    /// Text and concise formats: the findings only, no node table and no summary.
-    #[arg(short, long)]
-    pub quiet: bool,
-    /// Write the report in --format to FILE, and the findings in brief to the console (FILE is
-    /// never a node's metabase or configuration; a device or a FIFO is written to, not replaced).
-    #[arg(short, long, value_name = "FILE")]
-    pub output_file: Option<PathBuf>,
-    /// Every node's platform, above what its drive and metabase say.
-    #[arg(long, value_enum, value_name = "PLATFORM")]
-    pub platform: Option<PlatformArg>,
+    #[command(flatten)]
+    pub shared: SharedArgs,
 }
 
 /// `--drive` of `compare`: `X:=DIR` for every node, or `NAME:X:=DIR` for one.
@@ -88,7 +50,7 @@ struct CompareJson<'a> {
 
 pub fn run(args: &CompareArgs) -> std::io::Result<u8> {
     use crate::compare::{NodeSpec, default_names, parse_node};
-    if let Err(e) = quiet_usage(args.quiet, args.format, args.output_file.as_deref()) {
+    if let Err(e) = args.shared.usage() {
         say!("mblint: error: {e}");
         return Ok(EXIT_ERROR);
     }
@@ -127,7 +89,7 @@ pub fn run(args: &CompareArgs) -> std::io::Result<u8> {
             }
         }
     }
-    let mut configs = match Configs::new(&args.select, &args.ignore, args.isolated, args.config.as_deref()) {
+    let mut configs = match args.shared.configs() {
         Ok(configs) => configs,
         Err(e) => {
             say!("mblint: error: {e}");
@@ -143,8 +105,9 @@ pub fn run(args: &CompareArgs) -> std::io::Result<u8> {
     let guard = match outputs::for_compare(
         &nodes,
         &mapped,
-        args.config.as_deref(),
-        args.output_file.as_deref(),
+        args.shared.config.as_deref(),
+        args.shared.baseline.as_deref(),
+        args.shared.output_file.as_deref(),
         &configs,
     ) {
         Ok(guard) => guard,
@@ -160,7 +123,12 @@ pub fn run(args: &CompareArgs) -> std::io::Result<u8> {
     let mut said: Vec<(String, Vec<String>)> = Vec::new();
     for (name, path) in names.iter().zip(&paths) {
         let options = input(path).map_err(|e| e.to_string()).and_then(|input| {
-            let settings = configs.settings(&input.metabase, input.drive.is_some())?;
+            let settings = settings_in(
+                &args.shared,
+                &mut configs,
+                &input.metabase,
+                input.drive.as_ref().map(|(d, _)| d.as_path()),
+            )?;
             let mut drives = Drives::default();
             let mappings = settings
                 .drives
@@ -179,7 +147,7 @@ pub fn run(args: &CompareArgs) -> std::io::Result<u8> {
             }
             Ok(Options {
                 drives,
-                platform: args.platform.map(Into::into).or(settings.platform),
+                platform: args.shared.platform.map(Into::into).or(settings.platform),
                 drive_copy: None,
                 settings,
                 forced_bitness: None,
@@ -222,17 +190,22 @@ pub fn run(args: &CompareArgs) -> std::io::Result<u8> {
         unread_dlls(report, &mut failures);
     }
     outcome.comparison.not_compared.extend(skipped);
-    let reports = outcome.reports;
+    let mut reports = outcome.reports;
     let comparison = outcome.comparison;
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    // --baseline hides the findings it holds (they do not fail the run); one that cannot be read
+    // fails it. The comparison's tables still show every difference.
+    args.shared.apply_baseline(&mut reports, &mut failures);
+    let code = args
+        .shared
+        .exit_code(reports.iter().flat_map(|r| &r.diagnostics), !failures.is_empty());
+    // --min-severity only hides: the exit code above counts every finding.
+    args.shared.hide_below_min_severity(&mut reports);
+    let color = args.shared.colored();
+    let ascii = args.shared.ascii();
     let render = |format: Format, out: &mut dyn Write| -> std::io::Result<()> {
         let mut out = out;
         match format {
-            Format::Json if args.statistics => out.write_all(statistics_json(&reports, &failures).as_bytes()),
+            Format::Json if args.shared.statistics => out.write_all(statistics_json(&reports, &failures).as_bytes()),
             Format::Json => {
                 let doc = CompareJson {
                     report: json::build(&reports, &failures),
@@ -244,9 +217,9 @@ pub fn run(args: &CompareArgs) -> std::io::Result<u8> {
             Format::Sarif => sarif::write(&reports, &failures, &mut out),
             Format::Github => github::write(&reports, &failures, &mut out),
             Format::Gitlab => crate::report::gitlab::write(&reports, &failures, &mut out),
-            Format::Junit => crate::report::junit::write(&reports, &failures, args.fail_on, &mut out),
+            Format::Junit => crate::report::junit::write(&reports, &failures, args.shared.fail_on, &mut out),
             Format::Html => crate::report::html::compare::write(&comparison, &reports, &failures, &mut out),
-            Format::Text | Format::Concise if args.statistics => {
+            Format::Text | Format::Concise if args.shared.statistics => {
                 out.write_all(statistics(&reports, &failures).as_bytes())
             }
             Format::Text | Format::Concise => {
@@ -255,12 +228,13 @@ pub fn run(args: &CompareArgs) -> std::io::Result<u8> {
                 } else {
                     let options = text::TextOptions {
                         color,
+                        ascii,
                         quiet: true,
                         ..Default::default()
                     };
                     text::write(&reports, &failures, options, &mut out)?;
                 }
-                if args.quiet {
+                if args.shared.quiet {
                     return Ok(());
                 }
                 out.write_all(crate::report::compare::text(&comparison, &reports).as_bytes())?;
@@ -270,10 +244,10 @@ pub fn run(args: &CompareArgs) -> std::io::Result<u8> {
     };
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut not_written = false;
-    match &args.output_file {
-        None => render(args.format, &mut stdout)?,
+    match &args.shared.output_file {
+        None => render(args.shared.format, &mut stdout)?,
         Some(path) => {
-            if let Err(e) = guard.write("-o", path, |out| render(args.format, out)) {
+            if let Err(e) = guard.write("-o", path, |out| render(args.shared.format, out)) {
                 say!("mblint: error: {e}");
                 not_written = true;
             }
@@ -281,16 +255,5 @@ pub fn run(args: &CompareArgs) -> std::io::Result<u8> {
         }
     }
     stdout.flush()?;
-    if !failures.is_empty() || not_written {
-        return Ok(EXIT_ERROR);
-    }
-    let failing = reports
-        .iter()
-        .flat_map(|r| &r.diagnostics)
-        .any(|d| d.severity >= args.fail_on);
-    Ok(if failing && !args.exit_zero {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    })
+    Ok(if not_written { EXIT_ERROR } else { code })
 }
