@@ -223,30 +223,52 @@ impl Baseline {
         !self.counts.is_empty() && !self.counts.keys().any(|id| run.contains(&id.file))
     }
 
+    /// For each report, each of its findings and each place of a finding: whether the baseline
+    /// holds it (never an MB001). Each recorded finding covers one place, first come first served.
+    pub fn held(&self, reports: &[FileReport]) -> Vec<Vec<Vec<bool>>> {
+        let mut left = self.counts.clone();
+        reports
+            .iter()
+            .map(|r| {
+                r.diagnostics
+                    .iter()
+                    .map(|d| {
+                        d.places()
+                            .map(|p| {
+                                if d.code == NEVER_BASELINED {
+                                    return false;
+                                }
+                                match left.get_mut(&identity(r, d, &p)) {
+                                    Some(n) if *n > 0 => {
+                                        *n -= 1;
+                                        true
+                                    }
+                                    _ => false,
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     /// Removes from `reports` the findings the baseline holds, never an MB001; returns how many
     /// were removed.
     pub fn filter(&self, reports: &mut [FileReport]) -> usize {
-        let mut left = self.counts.clone();
+        let held = self.held(reports);
         let mut removed = 0;
-        for r in reports.iter_mut() {
+        for (r, held) in reports.iter_mut().zip(held) {
             // Per place: a finding stays with the places the baseline does not hold.
-            let mut diagnostics = std::mem::take(&mut r.diagnostics);
-            diagnostics.retain_mut(|d| {
-                if d.code == NEVER_BASELINED {
-                    return true;
-                }
-                let ids: Vec<Identity> = d.places().map(|p| identity(r, d, &p)).collect();
-                let mut ids = ids.into_iter();
-                d.retain_places(|_| match left.get_mut(&ids.next().expect("one per place")) {
-                    Some(n) if *n > 0 => {
-                        *n -= 1;
-                        removed += 1;
-                        false
-                    }
-                    _ => true,
+            let mut held = held.into_iter();
+            r.diagnostics.retain_mut(|d| {
+                let mut places = held.next().expect("one per finding").into_iter();
+                d.retain_places(|_| {
+                    let known = places.next().expect("one per place");
+                    removed += usize::from(known);
+                    !known
                 })
             });
-            r.diagnostics = diagnostics;
         }
         removed
     }

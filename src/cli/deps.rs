@@ -11,7 +11,8 @@ use crate::resolve::drive::Drives;
 use crate::resolve::loader::{Host, Loader, Site};
 use crate::resolve::resolver::{Found, Resolution, Resolver};
 
-use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, InspectArgs, ListFormat, check_drive_root, output};
+use super::check::check_drive_root;
+use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, InspectArgs, ListFormat, output};
 
 /// Runs `inspect --deps`: `args.files` are Windows paths on the mapped drives.
 pub fn run(args: &InspectArgs) -> std::io::Result<u8> {

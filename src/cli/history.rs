@@ -8,10 +8,12 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{
-    Charset, CheckArgs, Color, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Format, PlatformArg, drives_for, settings_for,
-};
+use super::args::{Format, SharedArgs};
+use super::check::{drives_for, settings_for};
+use super::statistics::{statistics, statistics_json};
+use super::{EXIT_ERROR, outputs};
 use crate::diagnostic::Severity;
+use crate::history::HistoryRun;
 use crate::lint::{InputFailure, Options};
 use crate::report::{github, history as render, sarif};
 
@@ -30,73 +32,28 @@ pub struct HistoryArgs {
     /// Map a Windows drive to a folder, to read the DLLs the metabase names (repeatable): -d D:=/mnt/d.
     #[arg(short, long = "drive", value_name = "X:=DIR", value_parser = crate::resolve::drive::parse_mapping)]
     pub drives: Vec<(char, PathBuf)>,
-    /// Output format: text is the timeline; concise one line per finding of the current file, with
-    /// the history's warnings and failed inputs.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Rules to run, by code or prefix (MB1, MB102); replaces the configuration's select.
-    #[arg(long, value_delimiter = ',', value_name = "CODES")]
-    pub select: Vec<String>,
-    /// Rules not to run, by code or prefix; adds to the configuration's ignore.
-    #[arg(long, value_delimiter = ',', value_name = "CODES")]
-    pub ignore: Vec<String>,
-    /// The lowest severity of a current finding that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = Severity::Warning, value_name = "SEVERITY")]
-    pub fail_on: Severity,
-    /// Exit 0 even when the current file has findings (errors reading it still exit 2).
-    #[arg(long)]
-    pub exit_zero: bool,
-    /// Use this configuration file instead of an mblint.toml next to the current metabase.
-    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
-    pub config: Option<PathBuf>,
-    /// Ignore every configuration file.
-    #[arg(long)]
-    pub isolated: bool,
-    /// The server's platform, above what the drive and the metabase say.
-    #[arg(long, value_enum, value_name = "PLATFORM")]
-    pub platform: Option<PlatformArg>,
-    /// Say (on standard error) which configuration was used.
-    #[arg(short, long)]
-    pub verbose: bool,
-}
-
-/// The `check` arguments the shared configuration and drive helpers read.
-fn as_check(args: &HistoryArgs) -> CheckArgs {
-    CheckArgs {
-        paths: vec![args.path.clone()],
-        drives: args.drives.clone(),
-        format: args.format,
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-        fail_on: args.fail_on,
-        exit_zero: args.exit_zero,
-        statistics: false,
-        config: args.config.clone(),
-        isolated: args.isolated,
-        verbose: args.verbose,
-        color: Color::Never,
-        charset: Charset::Auto,
-        quiet: false,
-        min_severity: None,
-        output_file: None,
-        fix: false,
-        unsafe_fixes: false,
-        diff: false,
-        script: None,
-        backup: false,
-        worker_bitness: None,
-        write_baseline: None,
-        baseline: None,
-        platform: args.platform,
-    }
+    #[command(flatten)]
+    pub shared: SharedArgs,
 }
 
 pub fn run(args: &HistoryArgs) -> std::io::Result<u8> {
-    let result = match judge(args) {
+    if let Err(e) = args.shared.usage() {
+        say!("mblint: error: {e}");
+        return Ok(EXIT_ERROR);
+    }
+    // Before anything is read: -o is no file the run reads, and nothing inside the history.
+    let guard = match outputs::for_history(args) {
+        Ok(guard) => guard,
+        Err(e) => {
+            say!("mblint: error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let mut result = match judge(args) {
         Ok(result) => result,
         Err(failure) => {
             say!("mblint: error: {}", failure.error);
-            return failure_report(args.format, &failure);
+            return failure_report(args, &guard, &failure);
         }
     };
     let history = &result.history;
@@ -120,64 +77,182 @@ pub fn run(args: &HistoryArgs) -> std::io::Result<u8> {
             x.error.as_deref().unwrap_or_default()
         );
     }
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    match args.format {
-        Format::Text => stdout.write_all(render::text(history, &result.current).as_bytes())?,
-        Format::Concise => {
-            // The warnings were said on stderr above; failed inputs close the listing. The summary
-            // leaves out what --fix would fix: history has no --fix (`check --fix` has).
-            let (report, failures, _) = render::annotated(history, &result.current);
-            let reports = std::slice::from_ref(&report);
-            crate::report::text::write_concise(reports, &failures, true, &mut stdout)?;
-            if let Some(line) = crate::report::text::server_line(&report) {
-                stdout.write_all(line.as_bytes())?;
-            }
-            stdout.write_all(crate::report::text::summary(reports, &failures).as_bytes())?
-        }
-        Format::Json => render::json(history, &result.current, &mut stdout)?,
-        Format::Sarif => {
-            let (report, failures, notes) = render::annotated(history, &result.current);
-            sarif::write_with_warnings(std::slice::from_ref(&report), &failures, &notes, &mut stdout)?
-        }
-        Format::Github => {
-            let (report, failures, notes) = render::annotated(history, &result.current);
-            github::write_with_warnings(std::slice::from_ref(&report), &failures, &notes, &mut stdout)?
-        }
-        Format::Gitlab => {
-            let (report, failures, notes) = render::annotated(history, &result.current);
-            crate::report::gitlab::write_with_warnings(std::slice::from_ref(&report), &failures, &notes, &mut stdout)?
-        }
-        Format::Junit => {
-            let (report, failures, notes) = render::annotated(history, &result.current);
-            crate::report::junit::write_with_warnings(
-                std::slice::from_ref(&report),
-                &failures,
-                &notes,
-                args.fail_on,
-                &mut stdout,
-            )?
-        }
-        Format::Html => crate::report::html::history::write(history, &result.current, &mut stdout)?,
+    // --baseline: the current findings it holds are not shown and do not fail the run; one that
+    // cannot be read fails it (exit 2), and hides nothing.
+    let mut baseline_failures = Vec::new();
+    let current = std::slice::from_ref(&result.current);
+    if let Some(baseline) = args.shared.read_baseline(current, &mut baseline_failures) {
+        let held = baseline.held(current).pop().unwrap_or_default();
+        let known = held.iter().flatten().filter(|h| **h).count();
+        hide(
+            &mut result,
+            held.into_iter()
+                .map(|places| places.into_iter().map(|h| !h).collect())
+                .collect(),
+        );
+        args.shared.say_known(known);
     }
-    stdout.flush()?;
+    // The gate's verdict counts every finding not in the baseline; --min-severity only hides.
+    let failed = !result.history.failures().is_empty() || !baseline_failures.is_empty();
+    let code = args.shared.exit_code(&result.current.diagnostics, failed);
+    if args.shared.min_severity.is_some() {
+        let keep: Vec<Vec<bool>> = result
+            .current
+            .diagnostics
+            .iter()
+            .map(|d| vec![args.shared.shown(d.severity); d.places().count()])
+            .collect();
+        let hidden = keep.iter().filter(|k| !k.first().copied().unwrap_or(true)).count();
+        hide(&mut result, keep);
+        args.shared.say_hidden(hidden);
+    }
+    let history = &result.history;
+    let options = crate::report::text::TextOptions {
+        color: args.shared.colored(),
+        quiet: args.shared.quiet,
+        ascii: args.shared.ascii(),
+        ..Default::default()
+    };
+    let render = |format: Format, out: &mut dyn Write| -> std::io::Result<()> {
+        let mut out = out;
+        let annotated = || {
+            let (report, mut failures, notes) = render::annotated(history, &result.current);
+            failures.extend(baseline_failures.iter().cloned());
+            (report, failures, notes)
+        };
+        match format {
+            Format::Text | Format::Concise if args.shared.statistics => {
+                let (report, failures, _) = annotated();
+                out.write_all(statistics(std::slice::from_ref(&report), &failures).as_bytes())
+            }
+            Format::Json if args.shared.statistics => {
+                let (report, failures, _) = annotated();
+                out.write_all(statistics_json(std::slice::from_ref(&report), &failures).as_bytes())
+            }
+            Format::Text => {
+                out.write_all(render::text_with(history, &result.current, &options).as_bytes())?;
+                for f in &baseline_failures {
+                    out.write_all(
+                        format!(
+                            "\nThe baseline could not be read (this is no pass): {}\n",
+                            crate::report::escape::escape(&f.error)
+                        )
+                        .as_bytes(),
+                    )?;
+                }
+                Ok(())
+            }
+            Format::Concise => {
+                // The warnings were said on stderr above; failed inputs close the listing. The
+                // summary leaves out what --fix would fix: history has no --fix (`check --fix` has).
+                let (report, failures, _) = annotated();
+                let reports = std::slice::from_ref(&report);
+                crate::report::text::write_concise(reports, &failures, true, &mut out)?;
+                if args.shared.quiet {
+                    return Ok(());
+                }
+                if let Some(line) = crate::report::text::server_line(&report) {
+                    out.write_all(line.as_bytes())?;
+                }
+                out.write_all(crate::report::text::summary(reports, &failures).as_bytes())
+            }
+            Format::Json => render::json(history, &result.current, &mut out),
+            Format::Sarif => {
+                let (report, failures, notes) = annotated();
+                sarif::write_with_warnings(std::slice::from_ref(&report), &failures, &notes, &mut out)
+            }
+            Format::Github => {
+                let (report, failures, notes) = annotated();
+                github::write_with_warnings(std::slice::from_ref(&report), &failures, &notes, &mut out)
+            }
+            Format::Gitlab => {
+                let (report, failures, notes) = annotated();
+                crate::report::gitlab::write_with_warnings(std::slice::from_ref(&report), &failures, &notes, &mut out)
+            }
+            Format::Junit => {
+                let (report, failures, notes) = annotated();
+                crate::report::junit::write_with_warnings(
+                    std::slice::from_ref(&report),
+                    &failures,
+                    &notes,
+                    args.shared.fail_on,
+                    &mut out,
+                )
+            }
+            Format::Html => crate::report::html::history::write(history, &result.current, &mut out),
+        }
+    };
+    let not_written = write_out(args, &guard, render)?;
     for f in &history.unread {
         say!("mblint: error: {}: {}", f.path, f.error);
     }
-    if !history.failures().is_empty() {
-        // A version or a DLL that could not be read: no pass, whatever the current file holds.
-        return Ok(EXIT_ERROR);
+    Ok(if not_written { EXIT_ERROR } else { code })
+}
+
+/// Writes the report to standard output, or to `-o` (through the guard) with the findings in brief
+/// on the console, as `check` does; true when `-o` could not be written (exit 2).
+fn write_out(
+    args: &HistoryArgs,
+    guard: &outputs::Guard,
+    render: impl Fn(Format, &mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<bool> {
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut not_written = false;
+    match &args.shared.output_file {
+        None => render(args.shared.format, &mut stdout)?,
+        Some(path) => {
+            if let Err(e) = guard.write("-o", path, |out| render(args.shared.format, out)) {
+                say!("mblint: error: {e}");
+                not_written = true;
+            }
+            render(Format::Concise, &mut stdout)?;
+        }
     }
-    let failing = result.current.diagnostics.iter().any(|d| d.severity >= args.fail_on);
-    Ok(if failing && !args.exit_zero {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    })
+    stdout.flush()?;
+    Ok(not_written)
+}
+
+/// Leaves out of a history's current findings the places `keep` says not to show (one list per
+/// finding, one flag per place), with the findings left with none, keeping the timeline's links
+/// to them whole.
+fn hide(run: &mut HistoryRun, keep: Vec<Vec<bool>>) {
+    let mut new_index: Vec<Option<usize>> = Vec::with_capacity(keep.len());
+    let mut kept_places: Vec<Vec<bool>> = Vec::with_capacity(keep.len());
+    let mut next = 0;
+    let mut keep = keep.into_iter();
+    run.current.diagnostics.retain_mut(|d| {
+        let places = keep.next().unwrap_or_default();
+        let mut it = places.iter();
+        let any = d.retain_places(|_| it.next().copied().unwrap_or(true));
+        new_index.push(any.then(|| {
+            next += 1;
+            next - 1
+        }));
+        kept_places.push(places);
+        any
+    });
+    run.history.findings.retain_mut(|f| {
+        let Some(Some(at)) = new_index.get(f.diagnostic).copied() else {
+            return false;
+        };
+        if let Some(places) = kept_places.get(f.diagnostic)
+            && places.len() == f.places.len()
+        {
+            let mut it = places.iter();
+            f.places.retain(|_| *it.next().expect("as many"));
+            f.introduced_in = if f.places.iter().any(|p| p.introduced_in.is_none()) {
+                None
+            } else {
+                f.places.iter().filter_map(|p| p.introduced_in).min()
+            };
+        }
+        f.diagnostic = at;
+        true
+    });
 }
 
 /// Finds the history, reads its configuration and lints it; or the input that could not be read.
-fn judge(args: &HistoryArgs) -> Result<crate::history::HistoryRun, InputFailure> {
-    let check = as_check(args);
+fn judge(args: &HistoryArgs) -> Result<HistoryRun, InputFailure> {
     let failure = |path: &str, error: String| InputFailure {
         path: path.to_string(),
         error,
@@ -191,11 +266,11 @@ fn judge(args: &HistoryArgs) -> Result<crate::history::HistoryRun, InputFailure>
         .path()
         .map_or_else(|| layout.folder.join("MetaBase.xml"), Path::to_path_buf);
     let in_copy = layout.drive.is_some() || layout.current.path().is_none();
-    let settings = settings_for(&check, &anchor, in_copy.then_some(layout.folder.as_path()))
+    let settings = settings_for(&args.shared, &anchor, in_copy.then_some(layout.folder.as_path()))
         .map_err(|e| failure(&given, e.to_string()))?;
     let options = Options {
-        drives: drives_for(&check, &settings).map_err(|e| failure(&given, e))?,
-        platform: args.platform.map(Into::into).or(settings.platform),
+        drives: drives_for(&args.drives, &settings).map_err(|e| failure(&given, e))?,
+        platform: args.shared.platform.map(Into::into).or(settings.platform),
         drive_copy: layout.drive.clone(),
         settings,
         forced_bitness: None,
@@ -208,19 +283,22 @@ fn judge(args: &HistoryArgs) -> Result<crate::history::HistoryRun, InputFailure>
 /// The report of a history that could not be judged, in the format asked for: the input that could
 /// not be read and why, as `check` lists one (never an empty file: a job that uploads the report
 /// whatever happened uploads this). Exit 2.
-fn failure_report(format: Format, failure: &InputFailure) -> std::io::Result<u8> {
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+fn failure_report(args: &HistoryArgs, guard: &outputs::Guard, failure: &InputFailure) -> std::io::Result<u8> {
     let failures = std::slice::from_ref(failure);
-    match format {
-        Format::Text => render::failure_text(failure, &mut stdout)?,
-        Format::Concise => crate::report::text::write_concise(&[], failures, false, &mut stdout)?,
-        Format::Json => render::failure_json(failure, &mut stdout)?,
-        Format::Sarif => sarif::write(&[], failures, &mut stdout)?,
-        Format::Github => github::write(&[], failures, &mut stdout)?,
-        Format::Gitlab => crate::report::gitlab::write(&[], failures, &mut stdout)?,
-        Format::Junit => crate::report::junit::write(&[], failures, Severity::Error, &mut stdout)?,
-        Format::Html => crate::report::html::history::write_failure(failure, &mut stdout)?,
-    }
-    stdout.flush()?;
+    let render = |format: Format, out: &mut dyn Write| -> std::io::Result<()> {
+        let mut out = out;
+        match format {
+            Format::Text => render::failure_text(failure, &mut out),
+            Format::Concise => crate::report::text::write_concise(&[], failures, false, &mut out),
+            Format::Json if args.shared.statistics => out.write_all(statistics_json(&[], failures).as_bytes()),
+            Format::Json => render::failure_json(failure, &mut out),
+            Format::Sarif => sarif::write(&[], failures, &mut out),
+            Format::Github => github::write(&[], failures, &mut out),
+            Format::Gitlab => crate::report::gitlab::write(&[], failures, &mut out),
+            Format::Junit => crate::report::junit::write(&[], failures, Severity::Error, &mut out),
+            Format::Html => crate::report::html::history::write_failure(failure, &mut out),
+        }
+    };
+    write_out(args, guard, render)?;
     Ok(EXIT_ERROR)
 }

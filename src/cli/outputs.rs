@@ -481,12 +481,52 @@ pub fn for_check(args: &super::CheckArgs, configs: &Configs) -> Result<Guard, St
     for (letter, root) in &args.drives {
         guard.reads_tree(format!("drive {letter}: (mapped to {})", root.display()), root);
     }
-    guard.reads_named(args.config.as_deref(), args.baseline.as_deref());
-    if let Some(path) = &args.output_file {
+    guard.reads_named(args.shared.config.as_deref(), args.shared.baseline.as_deref());
+    if let Some(path) = &args.shared.output_file {
         guard.output("-o", path)?;
     }
     if let Some(path) = &args.write_baseline {
         guard.output("--write-baseline", path)?;
+    }
+    Ok(guard)
+}
+
+/// The guard of a `history` run: the current metabase, every file of the History folder (and the
+/// drive copy, when PATH is one), the configuration, `--config` and `--baseline`, against `-o`.
+/// A history whose layout cannot be found is reported when it is judged; its guard still holds
+/// what was named.
+pub fn for_history(args: &super::HistoryArgs) -> Result<Guard, String> {
+    let mut guard = Guard::default();
+    if args.path.is_dir() {
+        guard.reads_tree(format!("the history {}", args.path.display()), &args.path);
+    } else {
+        guard.reads(format!("the metabase {}", args.path.display()), &args.path);
+    }
+    if let Some(metabase) = &args.metabase {
+        guard.reads(format!("the metabase {}", metabase.display()), metabase);
+    }
+    if let Ok(layout) = crate::history::layout(&args.path, args.metabase.as_deref()) {
+        guard.reads_tree(
+            format!("the History folder {}", layout.folder.display()),
+            &layout.folder,
+        );
+        if let Some(drive) = &layout.drive {
+            guard.reads_tree(format!("the drive copy {}", drive.display()), drive);
+        }
+        if let Some(current) = layout.current.path() {
+            guard.reads(format!("the metabase {}", current.display()), current);
+            if let Ok(configs) = args.shared.configs() {
+                let in_copy = layout.drive.is_some();
+                guard.reads_configuration(&configs, current, in_copy);
+            }
+        }
+    }
+    for (letter, root) in &args.drives {
+        guard.reads_tree(format!("drive {letter}: (mapped to {})", root.display()), root);
+    }
+    guard.reads_named(args.shared.config.as_deref(), args.shared.baseline.as_deref());
+    if let Some(path) = &args.shared.output_file {
+        guard.output("-o", path)?;
     }
     Ok(guard)
 }
@@ -496,6 +536,7 @@ pub fn for_compare(
     nodes: &[(String, PathBuf)],
     mapped: &[PathBuf],
     config: Option<&Path>,
+    baseline: Option<&Path>,
     output: Option<&Path>,
     configs: &Configs,
 ) -> Result<Guard, String> {
@@ -513,7 +554,7 @@ pub fn for_compare(
     for root in mapped {
         guard.reads_tree(format!("the mapped drive {}", root.display()), root);
     }
-    guard.reads_named(config, None);
+    guard.reads_named(config, baseline);
     if let Some(path) = output {
         guard.output("-o", path)?;
     }

@@ -91,6 +91,23 @@ fn write_diff(out: &mut String, diff: &KeyDiff, indent: &str) {
 
 /// The text report.
 pub fn text(history: &History, current: &FileReport) -> String {
+    text_with(history, current, &super::text::TextOptions::default())
+}
+
+/// The text report as `--color`, `--charset` and `-q` ask: the severity of each current finding
+/// coloured, ASCII `...` for the ellipsis, and no closing summary (the width is not used: the
+/// timeline draws no boxes).
+pub fn text_with(history: &History, current: &FileReport, options: &super::text::TextOptions) -> String {
+    let mut out = timeline(history, current, options);
+    if options.ascii {
+        // The only character the timeline draws that is not ASCII (a name from the drive that
+        // holds one is shown as the console can: it cannot draw it either).
+        out = out.replace('…', "...");
+    }
+    out
+}
+
+fn timeline(history: &History, current: &FileReport, options: &super::text::TextOptions) -> String {
     let v = &history.versions;
     let mut out = String::new();
     let cur = &v[history.current];
@@ -185,9 +202,14 @@ pub fn text(history: &History, current: &FileReport) -> String {
             let f = &history.findings[i];
             let d = &current.diagnostics[f.diagnostic];
             let (line, _) = current.source.line_col(d.span.start as usize);
+            let severity = match (options.color, d.severity) {
+                (false, _) => d.severity.as_str().to_string(),
+                (true, crate::diagnostic::Severity::Error) => format!("\x1b[1;31m{}\x1b[0m", d.severity.as_str()),
+                (true, crate::diagnostic::Severity::Warning) => format!("\x1b[1;33m{}\x1b[0m", d.severity.as_str()),
+                (true, _) => format!("\x1b[1;36m{}\x1b[0m", d.severity.as_str()),
+            };
             out.push_str(&format!(
-                "  {} {}: {}\n    at {}{} (line {line})\n",
-                d.severity.as_str(),
+                "  {severity} {}: {}\n    at {}{} (line {line})\n",
                 d.code,
                 escape(&f.message),
                 escape(d.location.as_deref().unwrap_or("(file)")),
@@ -267,6 +289,9 @@ pub fn text(history: &History, current: &FileReport) -> String {
         for (path, why) in listed {
             out.push_str(&format!("  {}: {}\n", escape(path), escape(why)));
         }
+    }
+    if options.quiet {
+        return out;
     }
     let counts = super::Counts::of(&current.diagnostics);
     let introduced_versions = groups.iter().filter(|g| g.0.is_some()).count();
