@@ -278,7 +278,16 @@ fn the_readme_quick_start_says_the_example_exits_1_and_shows_diff_and_fix() {
 #[test]
 fn the_readme_usage_names_every_option_and_subcommand() {
     let usage = section(&readme(), "## Usage");
-    for sub in ["check", "inspect", "rules", "rule", "completions", "man"] {
+    for sub in [
+        "check",
+        "compare",
+        "history",
+        "inspect",
+        "rules",
+        "rule",
+        "completions",
+        "man",
+    ] {
         assert!(
             usage.contains(&format!("mblint {sub}")),
             "README usage lacks `mblint {sub}`"

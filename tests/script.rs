@@ -760,3 +760,25 @@ fn a_switch_registers_asp_net_without_moving_maps_or_allowing_anything() {
     assert_eq!(*list, fixed_restriction_list(server), "the list as --fix leaves it");
     assert_eq!(script.calls.last(), Some(&Call::Restart));
 }
+
+#[test]
+fn a_script_without_unsafe_fixes_says_in_its_header_what_it_leaves_out() {
+    // The FrontPage server needs the switch, an unsafe fix: without --unsafe-fixes the script makes
+    // no change, and says so in the file itself, not only on standard error.
+    let out = mblint()
+        .args(["check", "--script", "vbs", "testdata/servers/fpse2002-64bit"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let script = read(&String::from_utf8(out.stdout).unwrap());
+    assert!(script.calls.is_empty(), "{:?}", script.calls);
+    assert!(
+        script
+            .comments
+            .iter()
+            .any(|c| c.ends_with(": nothing to fix (1 more with --unsafe-fixes).")),
+        "{:?}",
+        script.comments
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 more with --unsafe-fixes"));
+}

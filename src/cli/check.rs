@@ -174,9 +174,10 @@ fn fix_one(
         say!("mblint: {name}: nothing to fix{why}{hint}");
         let output = match (args.diff, args.script) {
             (true, _) => Some(String::new()),
-            (false, Some(_)) => {
-                Some(script::vbscript(&name, "nothing to fix", "", &[]).map_err(|e| (e.to_string(), None))?)
-            }
+            (false, Some(_)) => Some(
+                script::vbscript(&name, &format!("nothing to fix{why}{hint}"), "", &[])
+                    .map_err(|e| (e.to_string(), None))?,
+            ),
             (false, None) => None,
         };
         return Ok((fixed.into_after(), output));
