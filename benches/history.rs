@@ -9,7 +9,9 @@
 //! - `saves`: each version one save of a real change (a site added, a comment edited, a script map
 //!   added, a filter registered, a site removed, ...): four of the nine add or remove a key;
 //! - `comments`: each version differs from the one before in one site's comment (and IIS's
-//!   bookkeeping numbers), the issue's case of ten versions with small changes.
+//!   bookkeeping numbers), the issue's case of ten versions with small changes;
+//! - `most`: each version renames every site and changes the pools' recycle time, so most keys
+//!   differ from the version before (the issue: such a version costs about one check).
 //!
 //! For each it runs, as child processes measured for CPU time, wall time and peak resident memory
 //! (best of `MBLINT_BENCH_RUNS`, default 3), `mblint check --isolated DRIVE` (one check of the
@@ -57,7 +59,22 @@ struct State {
     bindings_of_3: &'static str,
     /// Sites whose comment a save of the `comments` history changed, with the new comment.
     comments: Vec<(usize, String)>,
+    /// In the `most` history, the save that last renamed every site.
+    renamed_all: Option<usize>,
 }
+
+/// Version `version` of the `most` history: every save renames every site and changes the pools'
+/// recycle time.
+fn most_state(sites: usize, version: usize) -> State {
+    let mut s = state(sites, 0);
+    s.renamed_all = Some(version);
+    s.pool_recycle = RECYCLE[version % RECYCLE.len()];
+    s
+}
+
+const RECYCLE: &[&str] = &[
+    "1740", "1741", "1742", "1743", "1744", "1745", "1746", "1747", "1748", "1749",
+];
 
 /// Version `version` of the `comments` history: save `v` renames one site (spread over the file).
 fn comments_state(sites: usize, version: usize) -> State {
@@ -79,6 +96,7 @@ fn state(sites: usize, version: usize) -> State {
         pool_recycle: "1740",
         bindings_of_3: ":82:",
         comments: Vec::new(),
+        renamed_all: None,
     };
     for v in 1..=version {
         match v {
@@ -148,6 +166,8 @@ fn metabase(s: &State, version: usize) -> String {
         }
         let comment = if let Some((_, c)) = s.comments.iter().rev().find(|(site, _)| *site == n) {
             c.clone()
+        } else if let Some(v) = s.renamed_all {
+            format!("Site {n} v{v}")
         } else if n == 7 {
             s.comment_of_7.to_string()
         } else {
@@ -285,7 +305,11 @@ fn main() {
         "history", "MB/file", "check s", "check MB", "history s", "x CPU", "x memory"
     );
     type Shape = fn(usize, usize) -> State;
-    for (shape, make) in [("saves", state as Shape), ("comments", comments_state as Shape)] {
+    for (shape, make) in [
+        ("saves", state as Shape),
+        ("comments", comments_state as Shape),
+        ("most", most_state as Shape),
+    ] {
         let root = manifest.join(format!("target/bench-data/history-{sites}-{shape}"));
         let _ = std::fs::remove_dir_all(&root);
         drive(&root, &manifest.join("testdata/images"));
@@ -324,5 +348,6 @@ fn main() {
             hist.peak as f64 / check.peak as f64
         );
     }
-    println!("\ntarget: ten versions with small changes (comments) within 3x one check's CPU and 2x its peak memory");
+    println!("\ntarget: ten versions with small changes (comments) within 3x one check's CPU and 2x its peak memory;");
+    println!("a version that changes most keys (most) about one check: ten versions about 10x");
 }

@@ -377,7 +377,6 @@ fn more_versions_than_the_pipeline_holds_finish_on_one_thread() {
         std::fs::write(folder.join(format!("MetaBase_{:010}_0000000000.xml", 100 + i)), text).unwrap();
     }
     let out = mblint()
-        .env("MBLINT_THREADS", "1")
         .timeout(std::time::Duration::from_secs(120))
         .args(["history", "--format", "json", folder.to_str().unwrap()])
         .output()

@@ -304,3 +304,55 @@ proptest! {
         }
     }
 }
+
+/// A save that changes only sites' comments (ServerComment, which MB503 alone declares it reads,
+/// for a site's name in its message) is linted by the limited re-lint, never in full, and finds
+/// what the full lint finds: MB503's message names the sites by their new comments. Were MB503's
+/// declaration to leave ServerComment out, its finding would be carried with the old names and
+/// this test would fail; a property no declaration names re-runs no rule that declares its reads
+/// (the unit test `fixer::relint::tests::a_property_no_rule_declares_reaches_no_declaring_rule`).
+#[test]
+fn a_comment_change_reruns_only_the_rules_that_read_comments() {
+    let drive = root().join("testdata/servers/aspnet40-eurl-shared-pool");
+    let current = std::fs::read_to_string(drive.join("Windows/System32/InetSrv/MetaBase.xml")).unwrap();
+    let renamed = current
+        .replace("ServerComment=\"Default Web Site\"", "ServerComment=\"Public site\"")
+        .replace("ServerComment=\"Intranet\"", "ServerComment=\"Staff\"");
+    let blanked = renamed.replace("ServerComment=\"Staff\"", "ServerComment=\"\"");
+    assert_ne!(current, renamed);
+    let versions = vec![
+        ("a.xml".to_string(), current.into_bytes()),
+        ("b.xml".to_string(), renamed.into_bytes()),
+        ("c.xml".to_string(), blanked.into_bytes()),
+    ];
+    for options in option_sets(&drive).into_iter().filter(|o| o.drive_copy.is_some()) {
+        assert_eq!(
+            same_findings("comments", &versions, &options),
+            Ok(2),
+            "{:?}",
+            options.platform
+        );
+    }
+    // The finding the comments reach is there to be re-made: MB503 names the sites by them.
+    let options = Options {
+        drive_copy: Some(drive.clone()),
+        ..Options::default()
+    };
+    let parsed = |(n, b): &(String, Vec<u8>)| parse(SourceFile::decode(n.clone(), b.clone()).unwrap()).unwrap();
+    let first = history::lint_after(None, parsed(&versions[0]), &options);
+    let second = history::lint_after(Some(first), parsed(&versions[1]), &options);
+    assert_eq!(second.full_because, None);
+    let mb503: Vec<String> = second
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "MB503")
+        .map(|d| d.message.clone())
+        .collect();
+    assert!(
+        mb503
+            .iter()
+            .any(|m| m.contains("`Public site`") && m.contains("`Staff`")),
+        "{mb503:?}"
+    );
+}

@@ -7,7 +7,8 @@
 //!   parsed in full and must have as many keys and properties as the old (the same ids, then).
 //!   Anything else (an edit of a Location, a tag, a Custom child's ID) re-lints in full.
 //! - A changed property is matched, by name or Custom ID, against each rule's declaration
-//!   ([`crate::rules::reads`]); a rule with no declaration is re-run.
+//!   ([`crate::rules::reads`]); a rule with no declaration is re-run. A property no declaration
+//!   names (a site's ServerComment but for MB503, which declares it) re-runs no declaring rule.
 //! - The server model's decisions (platform, isolation mode, Windows folder, and what decided
 //!   each) must come out the same, and one platform must be open before and after (with several,
 //!   MB107 is made from every rule's runs); the ISAPI DLL map for the HTML page is built in full.
@@ -25,7 +26,7 @@ use crate::diagnostic::Diagnostic;
 use crate::fix::changes::ChangeSet;
 use crate::host::ServerModel;
 use crate::lint::{FileReport, Options, drive_summaries, lint_metabase, report_of};
-use crate::metabase::props::{self, Prop};
+use crate::metabase::props::Prop;
 use crate::metabase::server::ServerConfig;
 use crate::metabase::source::Encoding;
 use crate::metabase::{AttrId, AttrKind, KeyId, Metabase, SourceFile, Span, parse};
@@ -122,10 +123,10 @@ pub struct Touched {
     values: Vec<(KeyId, AttrId)>,
     /// Their old value spans, sorted.
     old_spans: Vec<Span>,
-    /// The properties they are, as the rules' declarations name them (by name or Custom ID).
+    /// The properties they are, as the rules' declarations name them (by name or Custom ID). A
+    /// changed property no declaration names ([`reads::declared`]) is read by no rule that
+    /// declares its reads: it re-runs none of them.
     props: Vec<Prop>,
-    /// A property none of [`props::ALL`] is changed: only rules that read nothing are carried.
-    unknown: bool,
     keys: usize,
     attrs: usize,
 }
@@ -162,7 +163,6 @@ fn touched(mb: &Metabase, pass: &ChangeSet) -> Option<Touched> {
             .map(|_| k as KeyId)
     };
     let mut props: Vec<Prop> = Vec::new();
-    let mut unknown = false;
     let global = mb.find(".");
     for &attr in &values {
         let a = mb.attr(attr);
@@ -175,17 +175,14 @@ fn touched(mb: &Metabase, pass: &ChangeSet) -> Option<Touched> {
         {
             continue;
         }
-        let mut known = false;
-        for p in props::ALL {
+        // Every declared property it may be, by name or by Custom ID (a Custom child whose ID is
+        // one property's and whose name is another's is both).
+        for p in reads::declared() {
             let by_id = matches!(a.kind, AttrKind::Custom { id, .. } if id == p.id);
-            if by_id || p.name.eq_ignore_ascii_case(&name) {
-                known = true;
-                if !props.contains(p) {
-                    props.push(*p);
-                }
+            if (by_id || p.name.eq_ignore_ascii_case(&name)) && !props.contains(p) {
+                props.push(*p);
             }
         }
-        unknown |= !known;
     }
     let mut old_spans: Vec<Span> = values.iter().map(|&a| mb.attr(a).value).collect();
     old_spans.sort_by_key(|s| (s.start, s.end));
@@ -196,7 +193,6 @@ fn touched(mb: &Metabase, pass: &ChangeSet) -> Option<Touched> {
             .collect::<Option<_>>()?,
         old_spans,
         props,
-        unknown,
         keys: mb.keys.len(),
         attrs: mb.attrs.len(),
     })
@@ -299,9 +295,7 @@ pub fn relint_parsed(
             None | Some(Reads::Everything) => {}
             Some(Reads::Values) => by_value.push(rule.code),
             Some(r @ Reads::Props(_)) => {
-                let reached = touched.props.iter().any(|p| r.reads(p))
-                    || (touched.unknown && matches!(r, Reads::Props(sets) if sets.iter().any(|s| !s.is_empty())));
-                if !reached {
+                if !touched.props.iter().any(|p| r.reads(p)) {
                     carried.insert(rule.code);
                 }
             }
@@ -672,7 +666,7 @@ mod tests {
         assert_eq!(pass.changes().len(), 2);
         let bookkeeping = DOC.replace("433", "434").replace("\"65\"", "\"7\"");
         let t = touched(&old, &changes_between(&old, &parsed(&bookkeeping))).unwrap();
-        assert!(t.props.is_empty() && !t.unknown, "{:?} {}", t.props, t.unknown);
+        assert!(t.props.is_empty(), "{:?}", t.props);
         // A key added: one stretch over the rest, exact; the re-lint goes in full.
         let text = DOC.replace(
             "</MBProperty>",
@@ -683,6 +677,37 @@ mod tests {
         assert_eq!(pass.changes().len(), 1);
         // Unchanged: nothing.
         assert!(changes_between(&old, &parsed(DOC)).changes().is_empty());
+    }
+
+    #[test]
+    fn a_property_no_rule_declares_reaches_no_declaring_rule() {
+        let old = parsed(DOC);
+        let changed = |from: &str, to: &str| {
+            let text = DOC.replacen(from, to, 1);
+            touched(&old, &changes_between(&old, &parsed(&text))).expect("inside values")
+        };
+        // ServerComment: declared by MB503 alone (outside the shared property table).
+        let t = changed("Caf\u{e9}", "Bar");
+        assert_eq!(t.props, vec![crate::rules::extensionless_url_unmapped::SERVER_COMMENT]);
+        let reached: Vec<&str> = reads::READS
+            .iter()
+            .filter(|(_, r)| matches!(r, Reads::Props(_)) && t.props.iter().any(|p| r.reads(p)))
+            .map(|(c, _)| *c)
+            .collect();
+        assert_eq!(reached, ["MB503"]);
+        // A property no declaration names: no property it may be.
+        let with_name = DOC.replace("ServerComment=", "AppFriendlyName=\"x\"\n\t\tServerComment=");
+        let old = parsed(&with_name);
+        let text = with_name.replace("AppFriendlyName=\"x\"", "AppFriendlyName=\"y\"");
+        let t = touched(&old, &changes_between(&old, &parsed(&text))).expect("inside values");
+        assert_eq!(t.values.len(), 1);
+        assert!(t.props.is_empty(), "{:?}", t.props);
+        // A declared property by name, in any letter case: the rules that read it.
+        let with_maps = DOC.replace("ServerComment=", "scriptmaps=\".a,x.dll,1\"\n\t\tServerComment=");
+        let old = parsed(&with_maps);
+        let text = with_maps.replace(".a,x.dll,1", ".b,x.dll,1");
+        let t = touched(&old, &changes_between(&old, &parsed(&text))).expect("inside values");
+        assert_eq!(t.props, vec![crate::metabase::props::SCRIPT_MAPS]);
     }
 
     #[test]

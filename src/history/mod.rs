@@ -98,11 +98,53 @@ impl Ord for FindingKey {
 }
 
 /// Every finding identity met in the run, each held once: a version holds the numbers of its
-/// places' identities (a cause named on every site has as many places in every version).
+/// places' identities (a cause named on every site has as many places in every version). A place
+/// whose identity was met before is looked up without building its key (no allocation): by a hash
+/// of what the identity is made of, then compared field by field with the keys of that hash.
 #[derive(Default)]
 struct Identities {
-    numbers: HashMap<FindingKey, u32>,
+    numbers: HashMap<u64, Vec<u32>>,
     keys: Vec<FindingKey>,
+}
+
+/// A string as `str::to_lowercase` makes it (what the identity holds), without allocating when it
+/// is ASCII.
+enum Lower<'a> {
+    Ascii(&'a str),
+    Other(String),
+}
+
+impl<'a> Lower<'a> {
+    fn of(s: &'a str) -> Lower<'a> {
+        if s.is_ascii() {
+            Lower::Ascii(s)
+        } else {
+            Lower::Other(s.to_lowercase())
+        }
+    }
+
+    fn hash(&self, h: &mut u64) {
+        match self {
+            Lower::Ascii(s) => s.bytes().for_each(|b| fnv(h, b.to_ascii_lowercase())),
+            Lower::Other(s) => s.bytes().for_each(|b| fnv(h, b)),
+        }
+        fnv(h, 0xff); // no UTF-8 byte: ends the field
+    }
+
+    /// Whether `lower` (in lower case) is this string in lower case.
+    fn is(&self, lower: &str) -> bool {
+        match self {
+            Lower::Ascii(s) => {
+                s.len() == lower.len() && s.bytes().zip(lower.bytes()).all(|(a, b)| a.to_ascii_lowercase() == b)
+            }
+            Lower::Other(s) => s == lower,
+        }
+    }
+}
+
+/// FNV-1a, one byte.
+fn fnv(h: &mut u64, b: u8) {
+    *h = (*h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
 }
 
 impl Identities {
@@ -111,20 +153,39 @@ impl Identities {
         let mut out = Vec::new();
         for d in diagnostics {
             for p in d.places() {
-                let key = FindingKey::of(text, d, &p);
-                let n = match self.numbers.get(&key) {
-                    Some(&n) => n,
-                    None => {
-                        let n = self.keys.len() as u32;
-                        self.keys.push(key.clone());
-                        self.numbers.insert(key, n);
-                        n
-                    }
-                };
-                out.push(n);
+                out.push(self.number(text, d, &p));
             }
         }
         out
+    }
+
+    /// The number of one place's identity ([`FindingKey::of`]), given one if it is new.
+    fn number(&mut self, text: &str, d: &Diagnostic, p: &crate::diagnostic::Occurrence) -> u32 {
+        let location = Lower::of(p.location.as_deref().unwrap_or_default());
+        let attribute = Lower::of(p.attribute.as_deref().unwrap_or_default());
+        let cause = text
+            .get(p.span.start as usize..p.span.end as usize)
+            .unwrap_or_default()
+            .trim();
+        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        d.code.bytes().for_each(|b| fnv(&mut h, b));
+        fnv(&mut h, 0xff);
+        location.hash(&mut h);
+        attribute.hash(&mut h);
+        cause.bytes().for_each(|b| fnv(&mut h, b));
+        let same = |k: &FindingKey| {
+            k.id.code == d.code && location.is(&k.id.location) && attribute.is(&k.id.attribute) && k.id.cause == cause
+        };
+        let candidates = self.numbers.entry(h).or_default();
+        if let Some(&n) = candidates.iter().find(|&&n| same(&self.keys[n as usize])) {
+            return n;
+        }
+        let key = FindingKey::of(text, d, p);
+        debug_assert!(same(&key), "the lookup reads the identity as place_identity makes it");
+        let n = self.keys.len() as u32;
+        self.keys.push(key);
+        candidates.push(n);
+        n
     }
 }
 
@@ -729,6 +790,48 @@ mod tests {
         d.location = Some(location.into());
         d.attribute = Some(attribute.into());
         FindingKey::of("<x>", &d, &d.places().next().unwrap())
+    }
+
+    /// The look-up without a key finds exactly the identities `FindingKey::of` tells apart: case of
+    /// the Location and property ignored as `to_lowercase` ignores it (non-ASCII too, final sigma
+    /// included), the cause trimmed and compared as written.
+    #[test]
+    fn identities_are_numbered_as_their_keys_compare() {
+        let text = "<x> ab  AB \u{3a3}";
+        let place = |location: &str, attribute: &str, start: u32, end: u32| {
+            let mut d = Diagnostic::new("MB102", Severity::Error, crate::metabase::Span { start, end }, "m");
+            d.location = Some(location.into());
+            d.attribute = Some(attribute.into());
+            d
+        };
+        let cases = [
+            place("/LM/W3SVC/2/ROOT", "ScriptMaps", 0, 3),
+            place("/lm/w3svc/2/root", "scriptmaps", 0, 3),
+            place("/LM/W3SVC/3/ROOT", "ScriptMaps", 0, 3),
+            place("/LM/W3SVC/2/ROOT", "FilterPath", 0, 3),
+            place("/LM/W3SVC/2/ROOT", "ScriptMaps", 3, 7),
+            place("/LM/W3SVC/2/ROOT", "ScriptMaps", 4, 6),
+            place("/LM/W3SVC/2/ROOT", "ScriptMaps", 7, 11),
+            // Final sigma: to_lowercase makes it the final form after a letter.
+            place("/LM/\u{c9}T\u{c9}\u{3a3}", "x", 0, 3),
+            place("/lm/\u{e9}t\u{e9}\u{3c2}", "X", 0, 3),
+            place("/lm/\u{e9}t\u{e9}\u{3c3}", "X", 0, 3),
+        ];
+        let mut ids = super::Identities::default();
+        for (i, a) in cases.iter().enumerate() {
+            for (j, b) in cases.iter().enumerate() {
+                let (ka, kb) = (key_of(text, a), key_of(text, b));
+                let na = ids.of(text, std::slice::from_ref(a));
+                let nb = ids.of(text, std::slice::from_ref(b));
+                assert_eq!(ka == kb, na == nb, "{i} {j}: {ka:?} {kb:?}");
+            }
+        }
+        // Rows 0-1 and 4-5 and 7-8 are one identity each; 6 differs from 4 in the cause's case.
+        assert_eq!(ids.keys.len(), 7, "{:?}", ids.keys);
+    }
+
+    fn key_of(text: &str, d: &Diagnostic) -> FindingKey {
+        FindingKey::of(text, d, &d.places().next().unwrap())
     }
 
     #[test]

@@ -150,6 +150,31 @@ pub static READS: &[(&str, Reads)] = &[
     ),
 ];
 
+/// Every property some rule's declaration names (each once, in declaration order): the properties
+/// a [`Reads::Props`] rule can read. A changed value of any other property re-runs no such rule
+/// (only MB002 on the changed values and MB108, which read everything); `tests/relint.rs` and
+/// `tests/history_relint.rs` hold the declarations to the full lint, and
+/// `tests/history_relint.rs::a_comment_change_reruns_only_the_rules_that_read_comments` fails when
+/// a rule reads a property its declaration leaves out.
+pub fn declared() -> impl Iterator<Item = &'static Prop> {
+    static ALL: std::sync::OnceLock<Vec<&'static Prop>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut out: Vec<&'static Prop> = Vec::new();
+        for (_, r) in READS {
+            if let Reads::Props(sets) = r {
+                for p in sets.iter().flat_map(|s| s.iter()) {
+                    if !out.contains(&p) {
+                        out.push(p);
+                    }
+                }
+            }
+        }
+        out
+    })
+    .iter()
+    .copied()
+}
+
 /// The declaration of rule `code`, if it has one.
 pub fn of(code: &str) -> Option<Reads> {
     READS.iter().find(|(c, _)| *c == code).map(|(_, r)| *r)
