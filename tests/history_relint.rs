@@ -280,7 +280,7 @@ fn base_files() -> Vec<(PathBuf, PathBuf)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn random_small_edits_are_linted_as_the_full_lint_lints_them(
@@ -355,4 +355,33 @@ fn a_comment_change_reruns_only_the_rules_that_read_comments() {
             .any(|m| m.contains("`Public site`") && m.contains("`Staff`")),
         "{mb503:?}"
     );
+}
+
+/// A save that adds a line to a multi-string value above a duplicated Location: MB003's message
+/// names the first key's line, so it must move with it. The limited re-lint carried MB003's
+/// finding with its old words until MB003 was declared to re-run on every change (found by the
+/// random edits above, about one case in a thousand).
+#[test]
+fn a_line_added_above_a_duplicate_key_moves_the_line_mb003_names() {
+    let file = root().join("testdata/metabases/rules/MB003-duplicate-location.xml");
+    let v0 = std::fs::read_to_string(file).unwrap();
+    let map = ".asp,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,5,GET,HEAD,POST,TRACE";
+    assert!(v0.contains(map));
+    let v1 = v0.replacen(
+        map,
+        &format!("{map}\r\n\t\t\t.cer,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,5,GET,POST"),
+        1,
+    );
+    let v2 = v1.replacen("ServerComment=\"Copy\"", "ServerComment=\"Copy 2\"", 1);
+    let versions = vec![
+        ("v0.xml".to_string(), v0.into_bytes()),
+        ("v1.xml".to_string(), v1.into_bytes()),
+        ("v2.xml".to_string(), v2.into_bytes()),
+    ];
+    for options in option_sets(&root().join("testdata/servers/fpse2002-64bit")) {
+        if options.drive_copy.is_some() {
+            continue;
+        }
+        same_findings("MB003 lines", &versions, &options).unwrap_or_else(|e| panic!("{e}"));
+    }
 }
