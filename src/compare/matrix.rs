@@ -16,12 +16,12 @@ use super::*;
 pub(super) fn matrix(nodes: &[Node], contents: &mut Vec<HashMap<PathBuf, Option<Content>>>) -> Vec<DllRow> {
     contents.resize_with(nodes.len(), HashMap::new);
     let mut rows: Vec<DllRow> = Vec::new();
-    let mut row_of: HashMap<Arc<str>, usize> = HashMap::new();
+    let mut row_of: foldhash::HashMap<Arc<str>, usize> = foldhash::HashMap::default();
     // The image read for each cell, for `loads`.
     let mut infos: HashMap<(usize, usize), &ImageInfo> = HashMap::new();
     for (n, node) in nodes.iter().enumerate() {
         // Entries share their key's text: its address finds the row without hashing the text.
-        let mut row_by_key: HashMap<*const u8, usize> = HashMap::new();
+        let mut row_by_key: foldhash::HashMap<*const u8, usize> = foldhash::HashMap::default();
         for (i, entry) in node.linted.isapi.entries.iter().enumerate() {
             let key = &node.entry_keys[i];
             let r = match row_by_key.get(&key.as_ptr()) {

@@ -13,9 +13,9 @@
 //! to the node named first), with related places in the other nodes' files. [`Comparison`] is the
 //! per-node model and the node-by-DLL matrix the findings rest on, for reports that draw it.
 //!
-//! Its parts: [`node`] reads a node; [`matrix`] draws the node-by-DLL matrix; [`drift`] is the shared
-//! mechanism of the drift rules, which live in [`server`] (MB601-MB603), [`isapi`] (MB604, MB605),
-//! [`images`] (MB606, MB607) and [`lockdown`] (MB608).
+//! Its parts: `node` reads a node; `matrix` draws the node-by-DLL matrix; `drift` is the shared
+//! mechanism of the drift rules, which live in `server` (MB601-MB603), `isapi` (MB604, MB605),
+//! `images` (MB606, MB607) and `lockdown` (MB608); [`image`] reads a DLL's size, hash and version.
 
 mod drift;
 pub mod image;

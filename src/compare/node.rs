@@ -1,7 +1,6 @@
 //! Reading a node: its metabase parsed and linted as `check` lints it, its ISAPI DLLs resolved on its
 //! drive, and the DLL key that names each entry's DLL across nodes.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -38,7 +37,7 @@ pub(super) struct Node {
     /// Per ISAPI entry, index for index, the key of its DLL.
     pub(super) entry_keys: Vec<Arc<str>>,
     /// Per DLL key, its first entry: one lookup, however many entries there are.
-    pub(super) first_entry: HashMap<Arc<str>, usize>,
+    pub(super) first_entry: foldhash::HashMap<Arc<str>, usize>,
 }
 
 impl Node {
@@ -87,8 +86,8 @@ pub(super) fn load(spec: &NodeSpec) -> Result<Loaded, lint::InputError> {
         .map(|r| Images::of(&linted.isapi, worker.process(), r));
     let windir = linted.model.windir.value.clone();
     let entry_keys = keys_of(&linted.isapi.entries, &windir);
-    let mut first_entry = HashMap::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut first_entry = foldhash::HashMap::default();
+    let mut seen = foldhash::HashSet::default();
     for (i, key) in entry_keys.iter().enumerate() {
         if seen.insert(key.as_ptr()) {
             first_entry.entry(key.clone()).or_insert(i);
@@ -114,7 +113,7 @@ pub(super) fn load(spec: &NodeSpec) -> Result<Loaded, lint::InputError> {
 /// The DLL key of every entry, computed once per distinct path (entries that name one text share
 /// it, so the path's address identifies it).
 pub(super) fn keys_of(entries: &[IsapiRef], windir: &WinPath) -> Vec<Arc<str>> {
-    let mut by_path: HashMap<*const u8, Arc<str>> = HashMap::new();
+    let mut by_path: foldhash::HashMap<*const u8, Arc<str>> = foldhash::HashMap::default();
     entries
         .iter()
         .map(|e| {
