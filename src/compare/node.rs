@@ -1,0 +1,215 @@
+//! Reading a node: its metabase parsed and linted as `check` lints it, its ISAPI DLLs resolved on its
+//! drive, and the DLL key that names each entry's DLL across nodes.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::bitness::Bitness;
+use crate::config::Settings;
+use crate::diagnostic::Diagnostic;
+use crate::lint::{self, FileReport, Linted};
+use crate::metabase::isapi::{IsapiRef, WorkerBitness};
+use crate::metabase::server::ServerConfig;
+use crate::metabase::{Metabase, SourceFile, parse, props};
+use crate::resolve::images::Images;
+use crate::resolve::resolver::Resolver;
+use crate::winpath::WinPath;
+
+use super::*;
+
+/// A node that parsed, with everything the comparison reads.
+pub(super) struct Node {
+    pub(super) name: String,
+    pub(super) file: Arc<str>,
+    /// The metabase's canonical path: two nodes must not read one file.
+    pub(super) canonical: Option<PathBuf>,
+    pub(super) mb: Metabase,
+    pub(super) linted: Linted,
+    pub(super) server: ServerConfig,
+    /// The worker of the first platform the model leaves open (the one when it is known).
+    pub(super) worker: WorkerBitness,
+    /// The worker bitness every open platform agrees on.
+    pub(super) bitness: Option<Bitness>,
+    pub(super) images: Option<Images>,
+    /// The resolver the images were read with, to read them again as another process would.
+    pub(super) resolver: Option<std::cell::RefCell<Resolver>>,
+    pub(super) settings: Settings,
+    /// Per ISAPI entry, index for index, the key of its DLL.
+    pub(super) entry_keys: Vec<Arc<str>>,
+    /// Per DLL key, its first entry: one lookup, however many entries there are.
+    pub(super) first_entry: foldhash::HashMap<Arc<str>, usize>,
+}
+
+impl Node {
+    /// The first entry naming the DLL with this key.
+    pub(super) fn first(&self, key: &str) -> Option<usize> {
+        self.first_entry.get(key).copied()
+    }
+}
+
+pub(super) enum Loaded {
+    Parsed(Box<Node>),
+    Unparsed(Box<FileReport>),
+}
+
+pub(super) fn load(spec: &NodeSpec) -> Result<Loaded, lint::InputError> {
+    let input = lint::input(&spec.path)?;
+    let options = lint::effective_options(&input, &spec.options);
+    let name = input.metabase.display().to_string();
+    let bytes = lint::read_metabase(&input.metabase)?;
+    let parsed = SourceFile::decode(name.as_str(), bytes)
+        .ok()
+        .and_then(|source| parse(source).ok());
+    let Some(mb) = parsed else {
+        // A file that does not decode or parse is linted as `check` lints it, for its MB001 (read
+        // again: this path is rare, and the first read's bytes went to the decoder).
+        let bytes = lint::read_metabase(&input.metabase)?;
+        return Ok(Loaded::Unparsed(Box::new(lint::lint_bytes_with(
+            &name, bytes, &options,
+        ))));
+    };
+    let linted = lint::lint_metabase(&mb, &options);
+    let server = ServerConfig::of(&mb);
+    let worker = linted.workers[0];
+    let bitness = linted
+        .workers
+        .iter()
+        .all(|w| w.bitness == worker.bitness)
+        .then_some(worker.bitness);
+    let mut resolver = (!linted.drives.is_empty()).then(|| {
+        let mut resolver = Resolver::new(linted.drives.clone());
+        resolver.set_windir(linted.model.windir.value.clone());
+        resolver
+    });
+    let images = resolver
+        .as_mut()
+        .map(|r| Images::of(&linted.isapi, worker.process(), r));
+    let windir = linted.model.windir.value.clone();
+    let entry_keys = keys_of(&linted.isapi.entries, &windir);
+    let mut first_entry = foldhash::HashMap::default();
+    let mut seen = foldhash::HashSet::default();
+    for (i, key) in entry_keys.iter().enumerate() {
+        if seen.insert(key.as_ptr()) {
+            first_entry.entry(key.clone()).or_insert(i);
+        }
+    }
+    Ok(Loaded::Parsed(Box::new(Node {
+        name: spec.name.clone(),
+        canonical: crate::resolve::fsys::canonical(&input.metabase).ok(),
+        file: Arc::from(name),
+        mb,
+        linted,
+        server,
+        worker,
+        bitness,
+        images,
+        resolver: resolver.map(std::cell::RefCell::new),
+        settings: options.settings.clone(),
+        entry_keys,
+        first_entry,
+    })))
+}
+
+/// The DLL key of every entry, computed once per distinct path (entries that name one text share
+/// it, so the path's address identifies it).
+pub(super) fn keys_of(entries: &[IsapiRef], windir: &WinPath) -> Vec<Arc<str>> {
+    let mut by_path: foldhash::HashMap<*const u8, Arc<str>> = foldhash::HashMap::default();
+    entries
+        .iter()
+        .map(|e| {
+            by_path
+                .entry(e.path.as_ptr())
+                .or_insert_with(|| Arc::from(dll_key(&e.path, windir)))
+                .clone()
+        })
+        .collect()
+}
+
+/// What identifies a DLL path across nodes: case folded as NTFS folds it, `/` as `\`, repeated
+/// `\` as one, and the node's Windows folder, `%SystemRoot%` and `%windir%` as `%windir%`, so that
+/// a node with Windows in `C:\WINNT` and one in `C:\WINDOWS` name one DLL alike.
+pub fn dll_key(path: &str, windir: &WinPath) -> String {
+    let mut p = crate::resolve::upcase::upcase(path.trim().trim_matches('"')).replace('/', "\\");
+    while p.contains("\\\\") && !p.starts_with("\\\\") {
+        p = p.replacen("\\\\", "\\", 1);
+    }
+    for var in ["%SYSTEMROOT%", "%WINDIR%"] {
+        if let Some(rest) = p.strip_prefix(var) {
+            p = format!("%windir%{rest}");
+        }
+    }
+    let windir = crate::resolve::upcase::upcase(&windir.to_string());
+    if let Some(rest) = p.strip_prefix(&windir)
+        && (rest.is_empty() || rest.starts_with('\\'))
+    {
+        p = format!("%windir%{rest}");
+    }
+    p
+}
+
+pub(super) fn into_report(node: Node, drift: Vec<Diagnostic>) -> FileReport {
+    let Node { mb, linted, .. } = node;
+    let worker = lint::worker_summary(&mb, &linted);
+    let edit_while_running = mb
+        .effective_at("/LM", props::ENABLE_EDIT_WHILE_RUNNING)
+        .and_then(|(_, attr)| props::parse_bool(&mb.attr_value(attr)));
+    let Linted {
+        mut diagnostics,
+        isapi,
+        model,
+        drives,
+        dll_map,
+        unread,
+        ..
+    } = linted;
+    diagnostics.extend(drift);
+    FileReport {
+        dll_map,
+        unread,
+        drives: lint::drive_summaries(&drives),
+        edit_while_running,
+        worker: Some(worker),
+        isapi_count: isapi.entries.len(),
+        diagnostics,
+        server: Some(model),
+        source: mb.source,
+    }
+}
+
+pub(super) fn node_model(node: &Node) -> NodeModel {
+    let worker = lint::worker_summary(&node.mb, &node.linted);
+    let model = &node.linted.model;
+    NodeModel {
+        name: node.name.clone(),
+        metabase: node.file.to_string(),
+        drives: lint::drive_summaries(&node.linted.drives),
+        platform: model.platform.value.key(),
+        platform_source: model.platform.source,
+        isolation: model.isolation.value,
+        worker_bitness: worker.bitness,
+        worker_processes: worker.processes,
+        worker_reason: worker.reason,
+        windir: model.windir.value.to_string(),
+        lint_findings: node.linted.diagnostics.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dll_keys_fold_case_and_the_windows_folder() {
+        let windows = crate::winpath::parse("C:\\WINDOWS").unwrap();
+        let winnt = crate::winpath::parse("C:\\WINNT").unwrap();
+        let a = dll_key("C:\\WINDOWS\\system32\\inetsrv\\asp.dll", &windows);
+        assert_eq!(a, dll_key("c:/winnt/System32//INETSRV/ASP.DLL", &winnt));
+        assert_eq!(a, dll_key("%SystemRoot%\\system32\\inetsrv\\asp.dll", &windows));
+        assert_eq!(a, "%windir%\\SYSTEM32\\INETSRV\\ASP.DLL");
+        assert_ne!(a, dll_key("C:\\WINDOWSX\\system32\\inetsrv\\asp.dll", &windows));
+        assert_eq!(
+            dll_key("\\\\server\\share\\x.dll", &windows),
+            "\\\\SERVER\\SHARE\\X.DLL"
+        );
+    }
+}
