@@ -6,8 +6,8 @@
 Runs `cargo --config 'target.x86_64-pc-windows-gnu.runner = "wine"' test --target x86_64-pc-windows-gnu
 --no-fail-fast ARGS`, printing its output as it comes. Under Wine 8, CreateProcess now and then fails
 with "Internal error. (os error 1359)" (ERROR_INTERNAL_ERROR) while the machine is loaded: seen once in
-a CI run (tests/cli.rs utf16_copy_reports_the_same_lines, "Failed to spawn ... mblint.exe"), never in
-many local runs. That is Wine failing to start mblint.exe, not mblint giving a wrong answer, so such a
+a CI run (tests/cli.rs utf16_copy_reports_the_same_lines, "Failed to spawn ... mblint.exe") and once in
+a local run on a loaded machine (tests/formats.rs, the io::Error unwrapped: "Os { code: 1359, ... }"). That is Wine failing to start mblint.exe, not mblint giving a wrong answer, so such a
 test is run once more on its own, and the run passes only if it then passes.
 
 A test that fails for any other reason fails the run at once: no retry can hide a wrong verdict.
@@ -21,8 +21,11 @@ import sys
 
 TARGET = "x86_64-pc-windows-gnu"
 CARGO = ["cargo", "--config", f'target.{TARGET}.runner = "wine"', "test", "--locked", "--target", TARGET]
-# What assert_cmd and std print when the process could not be created at all.
-SPAWN_FAILURE = re.compile(r"Failed to spawn|os error 1359")
+# What assert_cmd and std print when the process could not be created at all: assert_cmd's
+# "Failed to spawn", std's Display ("os error 1359"), or its Debug when a test unwraps the
+# io::Error of Command::output() (`Os { code: 1359, kind: Uncategorized, ... }`, seen in a local
+# run of tests/formats.rs).
+SPAWN_FAILURE = re.compile(r"Failed to spawn|os error 1359|Os \{ code: 1359, kind: Uncategorized")
 RUNNING = re.compile(r"^\s+Running (unittests )?(\S+)")
 BLOCK = re.compile(r"^---- (\S+) stdout ----$")
 
