@@ -103,6 +103,25 @@ fn a_flag_that_does_nothing_is_the_same_usage_error_everywhere() {
 }
 
 #[test]
+fn output_file_dash_is_a_usage_error_and_writes_nothing() {
+    let cwd = tempfile::tempdir().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    for sub in SUBS {
+        let mut cmd = mblint();
+        cmd.current_dir(cwd.path()).args([sub, "-o", "-", "--format", "json"]);
+        for input in inputs(sub) {
+            cmd.arg(format!("{root}/{input}"));
+        }
+        let out = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{sub}: {err}");
+        assert!(err.contains("-o - would write a file named"), "{sub}: {err}");
+        assert!(out.stdout.is_empty(), "{sub}");
+        assert!(!cwd.path().join("-").exists(), "{sub} wrote a file named -");
+    }
+}
+
+#[test]
 fn an_unreadable_baseline_fails_every_subcommand() {
     for sub in SUBS {
         let (code, _, err) = run_sub(sub, &["--baseline", "no-such-baseline.json", "--format", "concise"]);

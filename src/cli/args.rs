@@ -203,6 +203,13 @@ impl SharedArgs {
     /// before any input is read: the same in every subcommand.
     pub fn usage(&self) -> Result<(), String> {
         quiet_usage(self.quiet, self.format, self.output_file.as_deref())?;
+        // `-o -` reads as "standard output" to anyone used to other tools, and would write a file
+        // named `-` instead.
+        if self.output_file.as_deref() == Some(Path::new("-")) {
+            return Err(
+                "-o - would write a file named \"-\": leave out -o to print the report on standard output, or write ./- for a file of that name".into(),
+            );
+        }
         if self.statistics && !matches!(self.format, Format::Text | Format::Concise | Format::Json) {
             return Err(format!(
                 "--statistics counts findings in the text, concise and json formats; --format {} has no place for them (leave out --statistics, or write the statistics with -o FILE in another run)",
