@@ -110,7 +110,7 @@ fn rules_and_rule() {
     assert_eq!(rules.as_array().unwrap().len(), mblint::rules::RULES.len());
     assert_eq!(rules[0]["code"], "MB001");
     mblint()
-        .args(["rule", "MB102"])
+        .args(["rule", "MB102", "--format", "markdown"])
         .assert()
         .code(0)
         .stdout(predicate::str::starts_with("# MB102 worker-bitness-mismatch"));

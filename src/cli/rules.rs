@@ -2,7 +2,7 @@
 
 use crate::rules::{FixAvailability, RULES, by_code};
 
-use super::args::ListFormat;
+use super::args::{Color, ListFormat, output_width};
 use super::{EXIT_CLEAN, EXIT_ERROR, output};
 
 #[derive(Debug, clap::Args)]
@@ -17,9 +17,27 @@ pub struct RuleArgs {
     /// A rule code (MB102) or name (worker-bitness-mismatch), in any letter case.
     #[arg(value_name = "CODE|NAME")]
     pub code: String,
-    /// Output format: the Markdown document, or JSON with the rule's fields and the document.
-    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
-    pub format: ListFormat,
+    /// Output format: the document drawn for a terminal (wrapped to its width, else COLUMNS, else
+    /// 80), the Markdown document as written, or JSON with the rule's fields and the document.
+    #[arg(long, value_enum, default_value_t = RuleFormat::Text)]
+    pub format: RuleFormat,
+    /// Colour in the text format: bold headings (auto: on a terminal, unless NO_COLOR is set and not
+    /// empty, or TERM is dumb).
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+/// `mblint rule --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RuleFormat {
+    /// The document drawn for a terminal, as `man` draws a page: headings emphasised, text wrapped
+    /// to the width, code blocks indented, HTML comments hidden, links as `text (url)`. The same
+    /// on a terminal and in a pipe; only the colour follows --color.
+    Text,
+    /// The Markdown document as written (comments included), to save or feed a Markdown viewer.
+    Markdown,
+    /// JSON, for scripts: the rule's fields and the Markdown document as a string.
+    Json,
 }
 
 fn fix_name(fix: FixAvailability) -> &'static str {
@@ -84,8 +102,9 @@ pub fn show(args: &RuleArgs) -> std::io::Result<u8> {
         return Ok(EXIT_ERROR);
     };
     let text = match args.format {
-        ListFormat::Json => serde_json::to_string_pretty(&rule_json(rule, true)).expect("serialisable") + "\n",
-        ListFormat::Text => rule.doc.to_string(),
+        RuleFormat::Json => serde_json::to_string_pretty(&rule_json(rule, true)).expect("serialisable") + "\n",
+        RuleFormat::Markdown => rule.doc.to_string(),
+        RuleFormat::Text => crate::report::markdown::render(rule.doc, args.color.on_stdout(), output_width()),
     };
     output(&text).map(|()| EXIT_CLEAN)
 }

@@ -1,0 +1,88 @@
+//! Tables and documents people read in a terminal (issue 24): `mblint rule` drawn for a terminal,
+//! `mblint rules` and `--statistics` wrapped to the width (the terminal's, else COLUMNS, else 80).
+
+use assert_cmd::Command;
+
+/// mblint with the width given by COLUMNS (standard output is a pipe here, so no terminal's), and
+/// no colour unless asked.
+fn mblint(columns: &str) -> Command {
+    let mut cmd = Command::cargo_bin("mblint").unwrap();
+    cmd.env("COLUMNS", columns).env_remove("NO_COLOR").env("TERM", "xterm");
+    cmd
+}
+
+fn stdout(cmd: &mut Command) -> (i32, String) {
+    let out = cmd.output().unwrap();
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap())
+}
+
+/// Lines wider than `width`, but for those that are one word (a URL, a path or a code span is
+/// never split).
+fn too_wide(text: &str, width: usize) -> Vec<&str> {
+    let words = |l: &str| {
+        let outside_code: String = l.split('`').step_by(2).collect::<Vec<_>>().join("`x`");
+        outside_code.split_whitespace().count()
+    };
+    text.lines()
+        .filter(|l| l.chars().count() > width && words(l.trim_start().trim_start_matches("- ")) > 1)
+        .filter(|l| !l.starts_with("    ")) // code blocks are verbatim
+        .collect()
+}
+
+#[test]
+fn rule_is_drawn_for_a_terminal_at_80_columns() {
+    let (code, out) = stdout(mblint("80").args(["rule", "MB102", "--color", "never"]));
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("rule-MB102-80", out);
+}
+
+#[test]
+fn every_rule_document_is_drawn_within_the_width_without_markdown_syntax() {
+    for rule in mblint::rules::RULES {
+        for width in ["60", "100"] {
+            let (code, out) = stdout(mblint(width).args(["rule", rule.code]));
+            assert_eq!(code, 0);
+            let width: usize = width.parse().unwrap();
+            assert!(
+                too_wide(&out, width).is_empty(),
+                "{}: {:#?}",
+                rule.code,
+                too_wide(&out, width)
+            );
+            assert!(
+                out.starts_with(&format!("{} {}\n", rule.code, rule.name)),
+                "{}",
+                rule.code
+            );
+            for syntax in ["<!--", "-->", "```", "\n#", "**", "](", "|---"] {
+                assert!(!out.contains(syntax), "{}: {syntax} shows", rule.code);
+            }
+            assert!(!out.contains('\u{1b}'), "{}: no colour in a pipe", rule.code);
+        }
+    }
+}
+
+#[test]
+fn rule_headings_are_bold_with_colour() {
+    let (_, out) = stdout(mblint("80").args(["rule", "MB102", "--color", "always"]));
+    assert!(
+        out.starts_with("\u{1b}[1mMB102 worker-bitness-mismatch\u{1b}[0m\n"),
+        "{out}"
+    );
+    assert!(out.contains("\u{1b}[1mUSE INSTEAD\u{1b}[0m\n"));
+    // NO_COLOR and TERM=dumb turn auto off, as everywhere.
+    let (_, out) = stdout(mblint("80").args(["rule", "MB102"]).env("NO_COLOR", "1"));
+    assert!(!out.contains('\u{1b}'));
+}
+
+#[test]
+fn markdown_gives_the_document_as_written() {
+    let (code, out) = stdout(mblint("40").args(["rule", "MB102", "--format", "markdown"]));
+    assert_eq!(code, 0);
+    assert_eq!(out, mblint::rules::by_code("MB102").unwrap().doc);
+    assert!(out.contains("<!-- example: metabase platform=x64 -->"));
+    // JSON carries the document as written too.
+    let (_, json) = stdout(mblint("40").args(["rule", "MB102", "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["doc"].as_str(), Some(out.as_str()));
+}
