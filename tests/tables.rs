@@ -86,3 +86,74 @@ fn markdown_gives_the_document_as_written() {
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["doc"].as_str(), Some(out.as_str()));
 }
+
+/// The summary of `code` as `mblint rules` shows it, its wrapped lines joined.
+fn summary_in(table: &str, code: &str) -> String {
+    let column = table.lines().next().unwrap().find("SUMMARY");
+    let mut lines = table.lines().skip_while(|l| !l.starts_with(code));
+    let first = lines.next().unwrap();
+    let more = lines
+        .take_while(|l| l.starts_with(' '))
+        .map(str::trim)
+        .filter(|l| !l.starts_with("fix: "));
+    let beside = column.map(|c| first[c..].trim());
+    beside.into_iter().chain(more).collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn rules_wrap_to_the_width_with_aligned_columns() {
+    for width in [60, 80, 100, 200] {
+        let (code, table) = stdout(mblint(&width.to_string()).arg("rules"));
+        assert_eq!(code, 0);
+        let wide: Vec<&str> = table.lines().filter(|l| l.chars().count() > width).collect();
+        assert!(wide.is_empty(), "COLUMNS={width}: {wide:#?}");
+        let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("MB")).collect();
+        assert_eq!(
+            rows.len(),
+            mblint::rules::RULES.len(),
+            "COLUMNS={width}: one row per rule"
+        );
+        for rule in mblint::rules::RULES {
+            assert_eq!(
+                summary_in(&table, rule.code),
+                rule.summary,
+                "COLUMNS={width} {}",
+                rule.code
+            );
+        }
+        // Every row's severity starts in the same column, as the header's.
+        let column = |l: &str| l.find(" error").or(l.find(" warning")).or(l.find(" info")).unwrap();
+        let header = table.lines().next().unwrap();
+        assert!(
+            rows.iter().all(|r| column(r) == header.find(" SEVERITY").unwrap()),
+            "COLUMNS={width}"
+        );
+    }
+    // Wide: the summary is a column of its own, its continuation lines under it.
+    let (_, table) = stdout(mblint("200").arg("rules"));
+    let summary_column = table.lines().next().unwrap().find("SUMMARY").unwrap();
+    for line in table.lines().skip(1) {
+        if line.starts_with(' ') {
+            assert_eq!(line.len() - line.trim_start().len(), summary_column, "{line}");
+        }
+    }
+    assert!(
+        table
+            .lines()
+            .find(|l| l.starts_with("MB102"))
+            .unwrap()
+            .contains(" sometimes: safe, unsafe, display-only ")
+    );
+    // Narrow: the fix and the summary under the rule, under its name.
+    let (_, table) = stdout(mblint("60").arg("rules"));
+    assert!(!table.lines().next().unwrap().contains("SUMMARY"));
+    let mut lines = table.lines().skip_while(|l| !l.starts_with("MB102"));
+    lines.next();
+    assert_eq!(lines.next(), Some("       fix: sometimes: safe, unsafe, display-only"));
+}
+
+#[test]
+fn rules_at_80_columns() {
+    let (_, table) = stdout(mblint("80").arg("rules"));
+    insta::assert_snapshot!("rules-80", table);
+}
