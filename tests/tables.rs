@@ -157,3 +157,56 @@ fn rules_at_80_columns() {
     let (_, table) = stdout(mblint("80").arg("rules"));
     insta::assert_snapshot!("rules-80", table);
 }
+
+#[test]
+fn statistics_wrap_to_the_width_under_their_columns() {
+    let server = "testdata/servers/aspnet64-lockdown-fpse";
+    let args = ["check", "--isolated", "--statistics", server];
+    let (_, json) = stdout(mblint("60").args(args).args(["--format", "json"]));
+    let stats: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let fix = stats["statistics"][0]["fixes"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(fix.len() > 200, "a long description to wrap: {fix}");
+    // JSON is never wrapped: the same at any width.
+    assert_eq!(stdout(mblint("200").args(args).args(["--format", "json"])).1, json);
+    for width in [60, 100] {
+        let (code, out) = stdout(mblint(&width.to_string()).args(args));
+        assert_eq!(code, 1);
+        assert!(
+            too_wide(&out, width).is_empty(),
+            "COLUMNS={width}: {:#?}",
+            too_wide(&out, width)
+        );
+        let lines: Vec<&str> = out.lines().collect();
+        let first = lines.iter().position(|l| l.starts_with("   [~] switch")).unwrap();
+        let continued: Vec<&str> = lines[first + 1..]
+            .iter()
+            .take_while(|l| l.starts_with("       "))
+            .copied()
+            .collect();
+        assert!(continued.len() >= 2, "COLUMNS={width}: the description wraps: {out}");
+        // The description is whole, its continuation lines under its text (past `[~] `).
+        let joined = std::iter::once(&lines[first][7..])
+            .chain(continued.iter().map(|l| &l[7..]))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(joined, fix, "COLUMNS={width}");
+        // The rows stay aligned: the next rule's severity under the first's.
+        let rows: Vec<&&str> = lines.iter().filter(|l| l.starts_with("1  MB")).collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].find("error"), rows[1].find("error"), "{out}");
+    }
+    // Wide enough, the fixable column is beside the row; narrower, under it.
+    let (_, out) = stdout(mblint("100").args(args));
+    assert!(
+        out.starts_with("1  MB101  mixed-bitness            error  [~] 1 fixable with --unsafe-fixes\n"),
+        "{out}"
+    );
+    let (_, out) = stdout(mblint("60").args(args));
+    assert!(
+        out.starts_with("1  MB101  mixed-bitness            error\n   [~] 1 fixable with --unsafe-fixes\n"),
+        "{out}"
+    );
+}
