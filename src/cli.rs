@@ -46,7 +46,7 @@ pub use compare::CompareArgs;
 pub use history::HistoryArgs;
 pub use inspect::InspectArgs;
 pub use man::{CompletionsArgs, ManArgs};
-pub use rules::{ListArgs, RuleArgs};
+pub use rules::{ListArgs, RuleArgs, RuleFormat};
 pub use statistics::statistics;
 
 #[derive(Debug, Parser)]

@@ -430,12 +430,12 @@ fn rules_and_documents_know_the_drift_rules() {
     assert_eq!(code, 0);
     for rule in mblint::rules::drift::DRIFT_RULES {
         assert!(out.contains(rule.code) && out.contains(rule.name));
-        let (code, doc, _) = run(&["rule", rule.code]);
+        let (code, doc, _) = run(&["rule", rule.code, "--format", "markdown"]);
         assert_eq!(code, 0);
         assert!(doc.starts_with(&format!("# {} {}", rule.code, rule.name)));
         assert!(doc.contains("MB601"), "{}: points at what is never compared", rule.code);
     }
-    let (_, doc, _) = run(&["rule", "MB601"]);
+    let (_, doc, _) = run(&["rule", "MB601", "--format", "markdown"]);
     for never in [
         "SessionKey",
         "AdminACL",

@@ -37,7 +37,7 @@ pub enum Format {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
-    /// A table (rules, inspect) or the Markdown document (rule), for people.
+    /// A table (rules, inspect), for people.
     Text,
     /// JSON, for scripts: the same fields, and the document as a string (rule).
     Json,
@@ -91,10 +91,47 @@ pub enum ScriptKind {
     Vbs,
 }
 
+impl Color {
+    /// Whether output to standard output is coloured: `always`, `never`, or [`auto_color`].
+    pub fn on_stdout(self) -> bool {
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => auto_color(std::io::stdout().is_terminal(), |v| std::env::var_os(v)),
+        }
+    }
+}
+
 /// Whether `--color auto` colours: on a terminal, unless NO_COLOR is set to something (an empty
 /// NO_COLOR counts as unset: no-color.org) or TERM is `dumb`.
 pub fn auto_color(is_terminal: bool, var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
     is_terminal && var("NO_COLOR").is_none_or(|v| v.is_empty()) && var("TERM").is_none_or(|t| t != "dumb")
+}
+
+/// The width text for people is wrapped to: the terminal's when standard output is one, else
+/// `COLUMNS` when it holds a number (the shells' variable, and the way to ask for a width when
+/// piping), else 80. Never below [`crate::report::text::MIN_WRAP_WIDTH`].
+pub fn output_width() -> usize {
+    let terminal = terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0));
+    width_from(terminal, std::env::var_os("COLUMNS"))
+}
+
+/// [`output_width`] from its inputs: a terminal's width, and `COLUMNS`.
+pub fn width_from(terminal: Option<usize>, columns: Option<std::ffi::OsString>) -> usize {
+    let columns = || {
+        columns
+            .as_ref()?
+            .to_str()?
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n > 0)
+    };
+    terminal
+        .filter(|&n| n > 0)
+        .or_else(columns)
+        .unwrap_or(80)
+        .max(crate::report::text::MIN_WRAP_WIDTH)
 }
 
 /// Whether `--charset auto` draws with ASCII: when TERM is `dumb`, or the locale that decides the
@@ -226,11 +263,7 @@ impl SharedArgs {
 
     /// Whether text output is coloured (`--color`, on standard output).
     pub fn colored(&self) -> bool {
-        match self.color {
-            Color::Always => true,
-            Color::Never => false,
-            Color::Auto => auto_color(std::io::stdout().is_terminal(), |v| std::env::var_os(v)),
-        }
+        self.color.on_stdout()
     }
 
     /// Whether text output draws with ASCII (`--charset`).
@@ -340,5 +373,23 @@ impl SharedArgs {
         } else {
             EXIT_CLEAN
         }
+    }
+}
+
+#[cfg(test)]
+mod width_tests {
+    use super::width_from;
+
+    #[test]
+    fn the_terminal_then_columns_then_80() {
+        assert_eq!(width_from(Some(132), Some("60".into())), 132);
+        assert_eq!(width_from(None, Some("60".into())), 60);
+        assert_eq!(width_from(None, Some(" 200 ".into())), 200);
+        assert_eq!(width_from(None, None), 80);
+        for junk in ["", "wide", "-5", "0", "99999999999999999999999"] {
+            assert_eq!(width_from(None, Some(junk.into())), 80, "{junk}");
+        }
+        assert_eq!(width_from(Some(0), None), 80);
+        assert_eq!(width_from(None, Some("3".into())), crate::report::text::MIN_WRAP_WIDTH);
     }
 }

@@ -567,7 +567,7 @@ pub fn run(args: &CheckArgs) -> std::io::Result<u8> {
             Format::Junit => crate::report::junit::write(&reports, &failures, args.shared.fail_on, &mut out),
             Format::Html => crate::report::html::check::write(&reports, &failures, &mut out),
             Format::Text | Format::Concise if args.shared.statistics => {
-                out.write_all(statistics(&reports, &failures).as_bytes())
+                out.write_all(statistics(&reports, &failures, super::args::output_width()).as_bytes())
             }
             Format::Concise => text::write_concise(&reports, &failures, args.shared.quiet, &mut out),
             Format::Text => text::write(

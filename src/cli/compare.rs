@@ -220,7 +220,7 @@ pub fn run(args: &CompareArgs) -> std::io::Result<u8> {
             Format::Junit => crate::report::junit::write(&reports, &failures, args.shared.fail_on, &mut out),
             Format::Html => crate::report::html::compare::write(&comparison, &reports, &failures, &mut out),
             Format::Text | Format::Concise if args.shared.statistics => {
-                out.write_all(statistics(&reports, &failures).as_bytes())
+                out.write_all(statistics(&reports, &failures, super::args::output_width()).as_bytes())
             }
             Format::Text | Format::Concise => {
                 if format == Format::Concise {

@@ -123,7 +123,9 @@ pub fn run(args: &HistoryArgs) -> std::io::Result<u8> {
         match format {
             Format::Text | Format::Concise if args.shared.statistics => {
                 let (report, failures, _) = annotated();
-                out.write_all(statistics(std::slice::from_ref(&report), &failures).as_bytes())
+                out.write_all(
+                    statistics(std::slice::from_ref(&report), &failures, super::args::output_width()).as_bytes(),
+                )
             }
             Format::Json if args.shared.statistics => {
                 let (report, failures, _) = annotated();

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::lint::{FileReport, InputFailure};
+use crate::report::text::{MIN_WRAP_WIDTH, wrap};
 use crate::report::{json, text};
 use crate::rules::by_code;
 
@@ -52,10 +53,13 @@ fn rule_fixes<'a>(reports: &'a [FileReport], code: &str) -> Vec<(crate::diagnost
 const FIXES_SHOWN: usize = 3;
 
 /// `10  MB102  worker-bitness-mismatch  error  [*] 9 fixable`, in aligned columns, with what each
-/// distinct fix does under its rule; then the summary.
-pub fn statistics(reports: &[FileReport], failures: &[InputFailure]) -> String {
+/// distinct fix does under its rule; then the summary. Wrapped to `width` columns with the house's
+/// [`wrap`]: the fixable column under itself, each fix's description under its text (past its
+/// `[*]`), and the fixable column on a line of its own under the count when the columns before it
+/// leave it fewer than [`MIN_WRAP_WIDTH`] columns.
+pub fn statistics(reports: &[FileReport], failures: &[InputFailure], width: usize) -> String {
     let rows = rule_counts(reports);
-    let width = rows.first().map_or(1, |r| r.1.to_string().len());
+    let count_width = rows.first().map_or(1, |r| r.1.to_string().len());
     let rule = |code: &str| by_code(code);
     let name_width = rows
         .iter()
@@ -68,7 +72,16 @@ pub fn statistics(reports: &[FileReport], failures: &[InputFailure]) -> String {
         .map(|r| rule(r.0).map_or(0, |r| r.severity.as_str().len()))
         .max()
         .unwrap_or(0);
+    // What is under a rule starts under its code.
+    let indent = " ".repeat(count_width + 2);
+    let fix_indent = " ".repeat(count_width + 2 + "[*] ".len());
     let mut out = String::new();
+    let mut push = |lines: Vec<String>| {
+        for line in lines {
+            out += &line;
+            out.push('\n');
+        }
+    };
     for (code, n, safe, unsafe_) in &rows {
         let rule = rule(code);
         let fixable = match (safe, unsafe_) {
@@ -77,15 +90,21 @@ pub fn statistics(reports: &[FileReport], failures: &[InputFailure]) -> String {
             (0, u) => format!("[~] {u} fixable with --unsafe-fixes"),
             (s, u) => format!("[*] {s} fixable, {u} more with --unsafe-fixes"),
         };
-        let line = format!(
-            "{n:>width$}  {code:<code_width$}  {:<name_width$}  {:<severity_width$}  {fixable}",
+        let columns = format!(
+            "{n:>count_width$}  {code:<code_width$}  {:<name_width$}  {:<severity_width$}  ",
             rule.map_or("", |r| r.name),
             rule.map_or("", |r| r.severity.as_str())
         );
-        out += line.trim_end();
-        out.push('\n');
+        if fixable.is_empty() {
+            push(vec![columns.trim_end().to_string()]);
+        } else if columns.len() + MIN_WRAP_WIDTH <= width {
+            let under = " ".repeat(columns.len());
+            push(wrap(&fixable, width, &columns, &under));
+        } else {
+            push(vec![columns.trim_end().to_string()]);
+            push(wrap(&fixable, width, &indent, &indent));
+        }
         let fixes = rule_fixes(reports, code);
-        let indent = " ".repeat(width + 2);
         for (applicability, message, count) in fixes.iter().take(FIXES_SHOWN) {
             let marker = match applicability {
                 crate::diagnostic::Applicability::Safe => "[*]",
@@ -96,16 +115,21 @@ pub fn statistics(reports: &[FileReport], failures: &[InputFailure]) -> String {
             } else {
                 String::new()
             };
-            out += &format!("{indent}{marker} {}{times}\n", crate::report::escape::escape(message));
+            let text = format!("{marker} {}{times}", crate::report::escape::escape(message));
+            push(wrap(&text, width, &indent, &fix_indent));
         }
         if fixes.len() > FIXES_SHOWN {
-            out += &format!(
-                "{indent}... and {} other fixes (--format json lists them)\n",
+            let text = format!(
+                "... and {} other fixes (--format json lists them)",
                 fixes.len() - FIXES_SHOWN
             );
+            push(wrap(&text, width, &indent, &indent));
         }
     }
-    out + &text::summary(reports, failures) + &text::fixable(reports, failures)
+    for line in (text::summary(reports, failures) + &text::fixable(reports, failures)).lines() {
+        push(wrap(line, width, "", "  "));
+    }
+    out
 }
 
 /// `--statistics --format json`: the same per rule, and the inputs that failed.

@@ -514,15 +514,61 @@ fn fix_line(buf: &mut String, d: &Diagnostic, width: usize) {
         crate::diagnostic::Applicability::DisplayOnly => "shown by --diff, never applied",
     };
     let text = format!("fix {how}: {}", escape(&fix.message));
-    let options = textwrap::Options::new(width.max(20))
-        .initial_indent("  ")
-        .subsequent_indent("        ")
-        .word_separator(textwrap::WordSeparator::AsciiSpace)
-        .break_words(false);
-    for line in textwrap::wrap(&text, options) {
+    for line in wrap(&text, width, "  ", "        ") {
         buf.push_str(&line);
         buf.push('\n');
     }
+}
+
+/// The narrowest width [`wrap`] wraps to: narrower, every word would be a line.
+pub const MIN_WRAP_WIDTH: usize = 20;
+
+/// Wraps `text` to `width` columns (at least [`MIN_WRAP_WIDTH`]), the house's one way to wrap text
+/// for people: lines break at spaces only, a word longer than a line (a path, a URL, a Location) is
+/// never split but left whole on a line of its own, to be found and copied, and a code span
+/// (`` `aspnet_regiis -ir -enable` ``) is never broken inside. The first line starts with
+/// `initial_indent`, the others with `subsequent_indent`. The text report's fix lines,
+/// `mblint rule`, `mblint rules` and `--statistics` all wrap with it. `text` is shown as given:
+/// escape it first.
+pub fn wrap<'a>(text: &'a str, width: usize, initial_indent: &'a str, subsequent_indent: &'a str) -> Vec<String> {
+    let options = textwrap::Options::new(width.max(MIN_WRAP_WIDTH))
+        .initial_indent(initial_indent)
+        .subsequent_indent(subsequent_indent)
+        .word_separator(textwrap::WordSeparator::Custom(words_outside_code_spans))
+        // textwrap's default splits words at hyphens: a URL (`howto-diagnose-...`) or a name
+        // (`worker-bitness-mismatch`) would be cut.
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .break_words(false);
+    textwrap::wrap(text, options)
+        .into_iter()
+        .map(|line| line.trim_end().to_string())
+        .collect()
+}
+
+/// Splits a line after each run of spaces that is not inside a code span: a backtick opens a span
+/// only when another one closes it later on the line (a lone backtick is text).
+fn words_outside_code_spans(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    let bytes = line.as_bytes();
+    let mut words = Vec::new();
+    let (mut start, mut i, mut in_code) = (0, 0, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'`' if in_code => in_code = false,
+            b'`' if bytes[i + 1..].contains(&b'`') => in_code = true,
+            b' ' if !in_code => {
+                let end = i + bytes[i..].iter().take_while(|&&b| b == b' ').count();
+                words.push(textwrap::core::Word::from(&line[start..end]));
+                (start, i) = (end, end);
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < line.len() {
+        words.push(textwrap::core::Word::from(&line[start..]));
+    }
+    Box::new(words.into_iter())
 }
 
 /// `12726` -> `12,726`.
@@ -706,4 +752,41 @@ fn found(reports: &[FileReport], files: usize) -> String {
         counts.words(),
         plural(files, "file")
     )
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_at_spaces_within_the_width() {
+        let text = "one two three four five six seven eight nine ten eleven twelve";
+        let lines = wrap(text, 20, "", "  ");
+        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
+        assert_eq!(lines.join(" ").split_whitespace().collect::<Vec<_>>().join(" "), text);
+        assert!(lines[1..].iter().all(|l| l.starts_with("  ")), "{lines:?}");
+    }
+
+    #[test]
+    fn never_breaks_a_code_span_a_path_or_a_url() {
+        let text = "run `aspnet_regiis.exe -ir -enable` from C:\\WINDOWS\\Microsoft.NET\\Framework64\\v2.0.50727 as https://learn.microsoft.com/en-us/archive/blogs/david.wang/howto-diagnose-one-cause says, for worker-bitness-mismatch";
+        let lines = wrap(text, 20, "", "");
+        for whole in [
+            "`aspnet_regiis.exe -ir -enable`",
+            "C:\\WINDOWS\\Microsoft.NET\\Framework64\\v2.0.50727",
+            "https://learn.microsoft.com/en-us/archive/blogs/david.wang/howto-diagnose-one-cause",
+            "worker-bitness-mismatch",
+        ] {
+            assert!(lines.iter().any(|l| l.contains(whole)), "{whole} split: {lines:?}");
+        }
+    }
+
+    #[test]
+    fn a_lone_backtick_is_text() {
+        let lines = wrap("a ` b c d e f g h i j k l m n o p q r s t u v w x y z", 20, "", "");
+        assert!(
+            lines.len() > 1 && lines.iter().all(|l| l.chars().count() <= 20),
+            "{lines:?}"
+        );
+    }
 }
