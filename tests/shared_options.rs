@@ -2,6 +2,8 @@
 //! all three, does what it says in each, and a combination in which one would do nothing is the
 //! same usage error (exit 2) in each.
 
+mod common;
+
 use assert_cmd::Command;
 
 const FPSE: &str = "testdata/history/fpse-64bit";
@@ -206,7 +208,7 @@ fn history_output_file_is_written_whole_and_never_inside_the_history() {
     assert!(err.contains("mblint never writes into it"), "{err}");
     assert!(!std::path::Path::new(&inside).exists());
     let copy = dir.path().join("copy");
-    copy_dir(std::path::Path::new(&format!("{FPSE}/Windows/System32/InetSrv")), &copy);
+    common::copy_tree(std::path::Path::new(&format!("{FPSE}/Windows/System32/InetSrv")), &copy);
     let metabase = copy.join("MetaBase.xml");
     let before = std::fs::read(&metabase).unwrap();
     let (code, _, err) = run(&["history", metabase.to_str().unwrap(), "-o", metabase.to_str().unwrap()]);
@@ -228,19 +230,6 @@ fn history_output_file_is_written_whole_and_never_inside_the_history() {
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(!in_history.exists());
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]
