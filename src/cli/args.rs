@@ -236,6 +236,33 @@ pub struct SharedArgs {
 }
 
 impl SharedArgs {
+    /// Writes the report: to standard output, or, with `-o FILE`, streamed through the guard to a
+    /// temporary file beside FILE and renamed over it when whole (a device or a FIFO is written to),
+    /// so a SARIF of a million places is never one buffer and a failed write never leaves half a
+    /// report; then the findings in brief on the console, whether or not the file was written.
+    /// The same in `check`, `compare` and `history`. True when `-o` could not be written (exit 2).
+    pub fn write_report(
+        &self,
+        guard: &super::outputs::Guard,
+        render: impl Fn(Format, &mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> std::io::Result<bool> {
+        use std::io::Write as _;
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut not_written = false;
+        match &self.output_file {
+            None => render(self.format, &mut stdout)?,
+            Some(path) => {
+                if let Err(e) = guard.write("-o", path, |out| render(self.format, out)) {
+                    say!("mblint: error: {e}");
+                    not_written = true;
+                }
+                render(Format::Concise, &mut stdout)?;
+            }
+        }
+        stdout.flush()?;
+        Ok(not_written)
+    }
+
     /// Usage errors among the shared options that parse but would do nothing together, found
     /// before any input is read: the same in every subcommand.
     pub fn usage(&self) -> Result<(), String> {

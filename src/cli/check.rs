@@ -555,7 +555,6 @@ pub fn run(args: &CheckArgs) -> std::io::Result<u8> {
     args.shared.hide_below_min_severity(&mut reports);
     let color = args.shared.colored();
     let ascii = args.shared.ascii();
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let render = |format: Format, out: &mut dyn Write| -> std::io::Result<()> {
         let mut out = out;
         match format {
@@ -583,21 +582,9 @@ pub fn run(args: &CheckArgs) -> std::io::Result<u8> {
             ),
         }
     };
-    match &args.shared.output_file {
-        None => render(args.shared.format, &mut stdout)?,
-        Some(path) => {
-            // Streamed to a temporary file beside it, renamed over it when whole (or written to a
-            // device or a FIFO): a SARIF of a million places is never one buffer, and a failed
-            // write never leaves half a report.
-            if let Err(e) = guard.write("-o", path, |out| render(args.shared.format, out)) {
-                say!("mblint: error: {e}");
-                not_written = true;
-            }
-            // The console gets the findings in brief, whether or not the file was written.
-            render(Format::Concise, &mut stdout)?;
-        }
+    if args.shared.write_report(&guard, render)? {
+        not_written = true;
     }
-    stdout.flush()?;
     // The process ends here: freeing every finding and source one by one would only cost time.
     std::mem::forget(reports);
     Ok(if not_written { EXIT_ERROR } else { code })

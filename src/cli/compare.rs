@@ -242,18 +242,6 @@ pub fn run(args: &CompareArgs) -> std::io::Result<u8> {
             }
         }
     };
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut not_written = false;
-    match &args.shared.output_file {
-        None => render(args.shared.format, &mut stdout)?,
-        Some(path) => {
-            if let Err(e) = guard.write("-o", path, |out| render(args.shared.format, out)) {
-                say!("mblint: error: {e}");
-                not_written = true;
-            }
-            render(Format::Concise, &mut stdout)?;
-        }
-    }
-    stdout.flush()?;
+    let not_written = args.shared.write_report(&guard, render)?;
     Ok(if not_written { EXIT_ERROR } else { code })
 }

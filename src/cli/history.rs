@@ -184,34 +184,11 @@ pub fn run(args: &HistoryArgs) -> std::io::Result<u8> {
             Format::Html => crate::report::html::history::write(history, &result.current, &mut out),
         }
     };
-    let not_written = write_out(args, &guard, render)?;
+    let not_written = args.shared.write_report(&guard, render)?;
     for f in &history.unread {
         say!("mblint: error: {}: {}", f.path, f.error);
     }
     Ok(if not_written { EXIT_ERROR } else { code })
-}
-
-/// Writes the report to standard output, or to `-o` (through the guard) with the findings in brief
-/// on the console, as `check` does; true when `-o` could not be written (exit 2).
-fn write_out(
-    args: &HistoryArgs,
-    guard: &outputs::Guard,
-    render: impl Fn(Format, &mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<bool> {
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut not_written = false;
-    match &args.shared.output_file {
-        None => render(args.shared.format, &mut stdout)?,
-        Some(path) => {
-            if let Err(e) = guard.write("-o", path, |out| render(args.shared.format, out)) {
-                say!("mblint: error: {e}");
-                not_written = true;
-            }
-            render(Format::Concise, &mut stdout)?;
-        }
-    }
-    stdout.flush()?;
-    Ok(not_written)
 }
 
 /// Leaves out of a history's current findings the places `keep` says not to show (one list per
@@ -301,6 +278,6 @@ fn failure_report(args: &HistoryArgs, guard: &outputs::Guard, failure: &InputFai
             Format::Html => crate::report::html::history::write_failure(failure, &mut out),
         }
     };
-    write_out(args, guard, render)?;
+    args.shared.write_report(guard, render)?;
     Ok(EXIT_ERROR)
 }
