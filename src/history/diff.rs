@@ -6,8 +6,7 @@
 //! both the key hashes and the whole-document comparison. Any other value there counts: a value no
 //! rule would accept must not hide behind the exemption.
 
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hasher};
+use std::hash::{BuildHasher, Hasher};
 
 use serde::Serialize;
 
@@ -42,17 +41,63 @@ pub struct KeyTable {
     ignored: Vec<Span>,
 }
 
-fn hash_segments(text: &str, span: Span, ignored: &[Span]) -> u64 {
-    let mut h = DefaultHasher::new();
+/// The hasher of key texts: foldhash (several times SipHash's speed on long texts), seeded once
+/// per process so that every table of a run hashes alike. A hash only finds candidates: texts
+/// whose hashes agree are compared byte by byte ([`same_segments`]).
+fn text_hasher() -> impl Hasher {
+    static STATE: std::sync::OnceLock<foldhash::quality::RandomState> = std::sync::OnceLock::new();
+    STATE
+        .get_or_init(foldhash::quality::RandomState::default)
+        .build_hasher()
+}
+
+/// The pieces of `span` of a text around the skipped spans inside it.
+fn segments(span: Span, ignored: &[Span]) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut at = span.start as usize;
-    for skip in ignored.iter().filter(|s| s.start >= span.start && s.end <= span.end) {
-        h.write(&text.as_bytes()[at..skip.start as usize]);
-        // A marker, so that moving text across a skipped value changes the hash.
-        h.write_u8(0xff);
-        at = skip.end as usize;
+    let mut skips = ignored
+        .iter()
+        .filter(move |s| s.start >= span.start && s.end <= span.end);
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        match skips.next() {
+            Some(skip) => {
+                let piece = (at, skip.start as usize);
+                at = skip.end as usize;
+                Some(piece)
+            }
+            None => {
+                done = true;
+                Some((at, span.end as usize))
+            }
+        }
+    })
+}
+
+fn hash_segments(text: &str, span: Span, ignored: &[Span]) -> u64 {
+    let mut h = text_hasher();
+    for (n, (a, b)) in segments(span, ignored).enumerate() {
+        if n > 0 {
+            // A marker, so that moving text across a skipped value changes the hash.
+            h.write_u8(0xff);
+        }
+        h.write(&text.as_bytes()[a..b]);
     }
-    h.write(&text.as_bytes()[at..span.end as usize]);
     h.finish()
+}
+
+/// Whether two spans hold the same text but for their skipped values.
+fn same_segments(a: &str, sa: Span, ia: &[Span], b: &str, sb: Span, ib: &[Span]) -> bool {
+    let (mut pa, mut pb) = (segments(sa, ia), segments(sb, ib));
+    loop {
+        match (pa.next(), pb.next()) {
+            (None, None) => return true,
+            (Some((a0, a1)), Some((b0, b1))) if a.as_bytes()[a0..a1] == b.as_bytes()[b0..b1] => {}
+            _ => return false,
+        }
+    }
 }
 
 /// The spans of `ChangeNumber` and `HistoryMajorVersionNumber` values on `IIS_Global` that hold a
@@ -102,23 +147,23 @@ impl KeyTable {
     /// Whether two versions are the same text but for the bookkeeping values: then every rule
     /// finds the same. Compared in full, not by hash.
     pub fn same_document(&self, text: &str, other: &KeyTable, other_text: &str) -> bool {
-        if self.doc_hash != other.doc_hash || self.ignored.len() != other.ignored.len() {
-            return false;
-        }
-        let pieces = |t: &'_ str, ignored: &[Span]| -> Vec<(usize, usize)> {
-            let mut out = Vec::with_capacity(ignored.len() + 1);
-            let mut at = 0;
-            for s in ignored {
-                out.push((at, s.start as usize));
-                at = s.end as usize;
-            }
-            out.push((at, t.len()));
-            out
-        };
-        pieces(text, &self.ignored)
-            .into_iter()
-            .zip(pieces(other_text, &other.ignored))
-            .all(|((a0, a1), (b0, b1))| text.as_bytes()[a0..a1] == other_text.as_bytes()[b0..b1])
+        self.doc_hash == other.doc_hash
+            && self.ignored.len() == other.ignored.len()
+            && same_segments(
+                text,
+                Span::new(0, text.len()),
+                &self.ignored,
+                other_text,
+                Span::new(0, other_text.len()),
+                &other.ignored,
+            )
+    }
+
+    /// Whether entry `i` of this table and entry `j` of `other` hold the same text but for the
+    /// bookkeeping values: by hash, then byte by byte.
+    fn same_key(&self, text: &str, i: usize, other: &KeyTable, other_text: &str, j: usize) -> bool {
+        let (a, b) = (&self.entries[i], &other.entries[j]);
+        a.hash == b.hash && same_segments(text, a.span, &self.ignored, other_text, b.span, &other.ignored)
     }
 }
 
@@ -197,8 +242,9 @@ impl KeyDiff {
     /// Compares `new` with `old`. Keys are matched by normalised Location (a repeated Location by
     /// its occurrence), their texts by hash, and only changed keys are compared line by line.
     pub fn between(old: &Metabase, old_table: &KeyTable, new: &Metabase, new_table: &KeyTable) -> KeyDiff {
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        let mut old_index: HashMap<(&str, usize), usize> = HashMap::with_capacity(old_table.entries.len());
+        let mut seen: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
+        let mut old_index: foldhash::HashMap<(&str, usize), usize> =
+            foldhash::HashMap::with_capacity_and_hasher(old_table.entries.len(), Default::default());
         for (i, e) in old_table.entries.iter().enumerate() {
             let n = seen.entry(&e.path).or_insert(0);
             old_index.insert((&e.path, *n), i);
@@ -213,7 +259,7 @@ impl KeyDiff {
             match old_index.get(&(&*e.path, *n)) {
                 Some(&j) => {
                     matched[j] = true;
-                    if old_table.entries[j].hash != e.hash {
+                    if !old_table.same_key(old.text(), j, new_table, new.text(), i) {
                         changes.push((&e.path, KeyChangeKind::Changed, Some(j), Some(i)));
                     }
                 }
