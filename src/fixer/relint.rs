@@ -40,6 +40,10 @@ pub struct Linted {
     model: Option<Model>,
     /// How it was made: `None` limited (some findings carried over); else in full, and why.
     pub full_because: Option<&'static str>,
+    /// For a limited re-lint, per finding of the report: the index of the finding of the report
+    /// before that it was carried over from (its spans mapped, nothing else changed), `None` for
+    /// one found again. Empty for a lint in full.
+    pub carried: Vec<Option<u32>>,
 }
 
 struct Model {
@@ -57,6 +61,7 @@ impl Linted {
             report,
             model: None,
             full_because: Some(FIRST),
+            carried: Vec::new(),
         }
     }
 
@@ -218,16 +223,7 @@ pub fn lint_owned(name: &str, bytes: Vec<u8>, options: &Options) -> Linted {
 fn lint_source(source: SourceFile, options: &Options) -> Linted {
     match parse(source) {
         Err(failure) => lint_source_failed(*failure, options),
-        Ok(mb) => {
-            let linted = lint_metabase(&mb, options);
-            let single = linted.workers.len() == 1;
-            let readings = !linted.unknown_workers.is_empty();
-            Linted {
-                report: report_of(&mb, linted),
-                model: Some(Model { mb, single, readings }),
-                full_because: Some(FIRST),
-            }
-        }
+        Ok(mb) => full(mb, options, FIRST),
     }
 }
 
@@ -318,9 +314,9 @@ pub fn relint_parsed(
         return full(mb, options, DECISIONS);
     }
     // Carried findings, and MB002's on the values the pass did not change, mapped.
-    let mut kept: Vec<Diagnostic> = Vec::new();
+    let mut kept: Vec<(Diagnostic, Option<u32>)> = Vec::new();
     let mapper = Mapper::new(pass);
-    for d in &previous.report.diagnostics {
+    for (j, d) in previous.report.diagnostics.iter().enumerate() {
         let partial = by_value.contains(&d.code);
         if !(carried.contains(d.code) || partial) {
             continue;
@@ -329,7 +325,9 @@ pub fn relint_parsed(
             continue;
         }
         match map_diagnostic(d, &mapper) {
-            Some(m) => kept.push(m),
+            // MB002's findings on unchanged values are carried too: found again, they would be
+            // these (the oracle holds the re-lint to that).
+            Some(m) => kept.push((m, Some(j as u32))),
             None => return full(mb, options, TOUCHING),
         }
     }
@@ -352,9 +350,11 @@ pub fn relint_parsed(
         let mut values = findings.into_vec();
         values.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
         options.settings.apply(&mut values);
-        fresh = merge_sorted(fresh, values);
+        fresh = merge_sorted(fresh, values, |d| d);
     }
-    linted.diagnostics = merge_sorted(kept, fresh);
+    let fresh = fresh.into_iter().map(|d| (d, None)).collect();
+    let (diagnostics, carried) = merge_sorted(kept, fresh, |(d, _)| d).into_iter().unzip();
+    linted.diagnostics = diagnostics;
     let report = report_of(&mb, linted);
     Linted {
         report,
@@ -364,6 +364,7 @@ pub fn relint_parsed(
             readings: false,
         }),
         full_because: None,
+        carried,
     }
 }
 
@@ -446,6 +447,7 @@ fn full(mb: Metabase, options: &Options, why: &'static str) -> Linted {
         report: report_of(&mb, linted),
         model: Some(Model { mb, single, readings }),
         full_because: Some(why),
+        carried: Vec::new(),
     }
 }
 
@@ -468,7 +470,7 @@ fn lint_source_failed(failure: crate::metabase::parse::ParseFailure, options: &O
 
 /// Two lists each in report order (position, then code) as one. A code is in one list only, or
 /// (MB002) on different values in each, so no two findings tie across the lists.
-fn merge_sorted(a: Vec<Diagnostic>, b: Vec<Diagnostic>) -> Vec<Diagnostic> {
+fn merge_sorted<T>(a: Vec<T>, b: Vec<T>, of: impl Fn(&T) -> &Diagnostic) -> Vec<T> {
     if a.is_empty() {
         return b;
     }
@@ -478,7 +480,7 @@ fn merge_sorted(a: Vec<Diagnostic>, b: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut out = Vec::with_capacity(a.len() + b.len());
     let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
     loop {
-        let take_a = match (a.peek(), b.peek()) {
+        let take_a = match (a.peek().map(&of), b.peek().map(&of)) {
             (Some(x), Some(y)) => (x.span.start, x.code) <= (y.span.start, y.code),
             (Some(_), None) => true,
             (None, Some(_)) => false,

@@ -20,7 +20,7 @@
 pub mod diff;
 pub mod layout;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -147,16 +147,61 @@ fn fnv(h: &mut u64, b: u8) {
     *h = (*h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
 }
 
+/// A version's place identities by number, and where each finding's places begin among them.
+struct Numbered {
+    numbers: Vec<u32>,
+    /// Per finding, the index in `numbers` of its first place; one more at the end.
+    starts: Vec<u32>,
+}
+
 impl Identities {
     /// The identities of the places of `diagnostics`, by number.
     fn of(&mut self, text: &str, diagnostics: &[Diagnostic]) -> Vec<u32> {
-        let mut out = Vec::new();
-        for d in diagnostics {
-            for p in d.places() {
-                out.push(self.number(text, d, &p));
+        self.numbered(text, diagnostics, &[], None).numbers
+    }
+
+    /// As [`of`](Self::of), where `carried[i]` names the finding of the version before that
+    /// finding `i` was carried over from (`before`: that version's numbers, and where each of its
+    /// findings' places begin among them): a carried
+    /// finding's places are the same identities (its spans were mapped past the changes, which
+    /// none of them touches, so each cause reads the same text), taken from `before` without
+    /// reading them again.
+    fn numbered(
+        &mut self,
+        text: &str,
+        diagnostics: &[Diagnostic],
+        carried: &[Option<u32>],
+        before: Option<(&[u32], &[u32])>,
+    ) -> Numbered {
+        let mut numbers = Vec::new();
+        let mut starts = Vec::with_capacity(diagnostics.len() + 1);
+        for (i, d) in diagnostics.iter().enumerate() {
+            starts.push(numbers.len() as u32);
+            let from = carried.get(i).copied().flatten().zip(before);
+            match from {
+                Some((j, (numbers_before, starts_before))) => {
+                    let (a, z) = (
+                        starts_before[j as usize] as usize,
+                        starts_before[j as usize + 1] as usize,
+                    );
+                    debug_assert_eq!(z - a, d.occurrences.len() + 1, "a carried finding keeps its places");
+                    numbers.extend_from_slice(&numbers_before[a..z]);
+                    // The tests (debug builds) read every carried place again and hold it to this.
+                    #[cfg(debug_assertions)]
+                    for (k, p) in d.places().enumerate() {
+                        let again = self.number(text, d, &p);
+                        debug_assert_eq!(again, numbers_before[a + k], "a carried place is the same identity");
+                    }
+                }
+                None => {
+                    for p in d.places() {
+                        numbers.push(self.number(text, d, &p));
+                    }
+                }
             }
         }
-        out
+        starts.push(numbers.len() as u32);
+        Numbered { numbers, starts }
     }
 
     /// The number of one place's identity ([`FindingKey::of`]), given one if it is new.
@@ -461,11 +506,14 @@ pub fn lint_after(previous: Option<Linted>, mb: Metabase, options: &Options) -> 
     }
 }
 
-/// The version before the one being read: its model and report, and its keys' hashes.
+/// The version before the one being read: its model and report, its keys' hashes and its
+/// places' identities.
 struct Previous {
     at: usize,
     linted: Linted,
     table: KeyTable,
+    /// Per finding, where its places begin among the version's identities (`keys[at]`).
+    starts: Vec<u32>,
 }
 
 /// Lints the history of `layout` with `options` (a drive copy's folder already in
@@ -622,8 +670,10 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
             current_major = history_major(&mb);
         }
         let table = KeyTable::of(&mb);
+        let mut before: Option<(usize, Vec<u32>)> = None;
         let linted = match previous.take() {
             Some(p) => {
+                before = Some((p.at, p.starts));
                 versions[at].previous = Some(p.at);
                 let pmb = p.linted.metabase().expect("the previous version's model is held");
                 if p.table.same_document(pmb.text(), &table, mb.text()) {
@@ -636,12 +686,26 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
             }
             None => lint_after(None, mb, options),
         };
-        keys[at] = Some(identities.of(linted.text(), &linted.report.diagnostics));
+        let numbered = identities.numbered(
+            linted.text(),
+            &linted.report.diagnostics,
+            &linted.carried,
+            before
+                .as_ref()
+                .and_then(|(b, starts)| Some((keys[*b].as_deref()?, starts.as_slice()))),
+        );
+        drop(before);
+        keys[at] = Some(numbered.numbers);
         causes[at] = linted.report.diagnostics.len();
         if at == current_at {
             current_report = Some(linted.into_report());
         } else {
-            previous = Some(Previous { at, linted, table });
+            previous = Some(Previous {
+                at,
+                linted,
+                table,
+                starts: numbered.starts,
+            });
         }
     }
     drop(previous);
@@ -679,6 +743,77 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
     Ok(HistoryRun { history, current })
 }
 
+/// Each identity's runs of consecutive readable versions, from the identity numbers of each
+/// readable version's places, oldest first: one pass over the versions, by number, with no
+/// ordered map of identities and no search per place.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Runs {
+    /// Per readable version, the identities whose run began there (none for the oldest: those
+    /// were there before the history).
+    introduced: Vec<Vec<u32>>,
+    /// Per readable version, the identities of the version before that it does not have.
+    removed: Vec<Vec<u32>>,
+    /// The runs that ended: (identity, readable index it began at, first readable index without it).
+    ended: Vec<(u32, u32, u32)>,
+    /// The identities of the newest readable version: (identity, readable index its run began at).
+    open: Vec<(u32, u32)>,
+}
+
+impl Runs {
+    /// `versions[r]`: the identity numbers (below `identities`) of readable version `r`'s places,
+    /// an identity once or more.
+    fn of(versions: &[&[u32]], identities: usize) -> Runs {
+        const NEVER: u32 = u32::MAX;
+        // Per identity, the readable index it was last seen in (NEVER: not in a run), and where
+        // its run began.
+        let mut last_seen: Vec<u32> = vec![NEVER; identities];
+        let mut began: Vec<u32> = vec![0; identities];
+        let mut runs = Runs {
+            introduced: vec![Vec::new(); versions.len()],
+            removed: vec![Vec::new(); versions.len()],
+            ..Runs::default()
+        };
+        for (r, k) in versions.iter().enumerate() {
+            let r32 = r as u32;
+            for &id in *k {
+                let i = id as usize;
+                if last_seen[i] == r32 {
+                    continue; // a second place with the same identity
+                }
+                if r == 0 || last_seen[i] != r32 - 1 {
+                    began[i] = r32;
+                    if r > 0 {
+                        runs.introduced[r].push(id);
+                    }
+                }
+                last_seen[i] = r32;
+            }
+            if r > 0 {
+                // Seen in the version before and not in this one: the run ends here (marked, so a
+                // second place of it in the version before does not end it twice).
+                for &id in versions[r - 1] {
+                    let i = id as usize;
+                    if last_seen[i] == r32 - 1 {
+                        last_seen[i] = NEVER;
+                        runs.removed[r].push(id);
+                        runs.ended.push((id, began[i], r32));
+                    }
+                }
+            }
+        }
+        if let Some(newest) = versions.len().checked_sub(1) {
+            for &id in versions[newest] {
+                let i = id as usize;
+                if last_seen[i] == newest as u32 {
+                    last_seen[i] = NEVER;
+                    runs.open.push((id, began[i]));
+                }
+            }
+        }
+        runs
+    }
+}
+
 /// Per finding identity, the readable versions it is in; from that, what each version introduced
 /// and removed, each current finding's introducing version and the episodes that ended.
 fn timeline(
@@ -691,46 +826,39 @@ fn timeline(
     current: &FileReport,
 ) -> History {
     let readable: Vec<usize> = (0..versions.len()).filter(|&i| keys[i].is_some()).collect();
-    let mut presence: BTreeMap<&FindingKey, Vec<bool>> = BTreeMap::new();
-    for (r, &v) in readable.iter().enumerate() {
-        let k = keys[v].as_ref().expect("readable");
-        versions[v].places = Some(k.len());
-        for &n in k {
-            presence
-                .entry(&identities.keys[n as usize])
-                .or_insert_with(|| vec![false; readable.len()])[r] = true;
-        }
-    }
     // The version a readable index stands for; `None` for the oldest (appeared before history).
     let at = |r: usize| (r > 0).then(|| readable[r]);
-    let mut gone = Vec::new();
-    let mut introduced_at: HashMap<&FindingKey, Option<usize>> = HashMap::new();
-    for (&key, present) in &presence {
-        let mut r = 0;
-        while r < present.len() {
-            if !present[r] {
-                r += 1;
-                continue;
-            }
-            let start = r;
-            while r < present.len() && present[r] {
-                r += 1;
-            }
-            if let Some(v) = at(start) {
-                versions[v].introduced.push(key.clone());
-            }
-            if r < present.len() {
-                versions[readable[r]].removed.push(key.clone());
-                gone.push(Episode {
-                    finding: key.clone(),
-                    appeared_in: at(start),
-                    gone_in: readable[r],
-                });
-            } else {
-                introduced_at.insert(key, at(start));
-            }
-        }
+    let by_readable: Vec<&[u32]> = readable
+        .iter()
+        .map(|&v| keys[v].as_deref().expect("readable"))
+        .collect();
+    for (&v, k) in readable.iter().zip(&by_readable) {
+        versions[v].places = Some(k.len());
     }
+    let runs = Runs::of(&by_readable, identities.keys.len());
+    // Each version's lists in the identities' order, as the reports show them.
+    let key = |id: u32| &identities.keys[id as usize];
+    for (r, (mut inn, mut out)) in runs.introduced.into_iter().zip(runs.removed).enumerate() {
+        inn.sort_by(|a, b| key(*a).cmp(key(*b)));
+        out.sort_by(|a, b| key(*a).cmp(key(*b)));
+        let v = &mut versions[readable[r]];
+        v.introduced = inn.into_iter().map(|id| key(id).clone()).collect();
+        v.removed = out.into_iter().map(|id| key(id).clone()).collect();
+    }
+    let mut gone: Vec<Episode> = runs
+        .ended
+        .iter()
+        .map(|&(id, start, end)| Episode {
+            finding: key(id).clone(),
+            appeared_in: at(start as usize),
+            gone_in: readable[end as usize],
+        })
+        .collect();
+    let introduced_at: HashMap<&FindingKey, Option<usize>> = runs
+        .open
+        .iter()
+        .map(|&(id, start)| (key(id), at(start as usize)))
+        .collect();
     let text = &current.source.text;
     let findings = current
         .diagnostics
@@ -828,6 +956,76 @@ mod tests {
         }
         // Rows 0-1 and 4-5 and 7-8 are one identity each; 6 differs from 4 in the cause's case.
         assert_eq!(ids.keys.len(), 7, "{:?}", ids.keys);
+    }
+
+    /// The runs as the per-identity presence table reads them (what `timeline` did before it
+    /// walked the versions by number): the reference [`super::Runs::of`] is held to.
+    fn runs_by_presence(versions: &[Vec<u32>]) -> super::Runs {
+        use std::collections::BTreeMap;
+        let mut presence: BTreeMap<u32, Vec<bool>> = BTreeMap::new();
+        for (r, k) in versions.iter().enumerate() {
+            for &id in k {
+                presence.entry(id).or_insert_with(|| vec![false; versions.len()])[r] = true;
+            }
+        }
+        let mut runs = super::Runs {
+            introduced: vec![Vec::new(); versions.len()],
+            removed: vec![Vec::new(); versions.len()],
+            ..super::Runs::default()
+        };
+        for (&id, present) in &presence {
+            let mut r = 0;
+            while r < present.len() {
+                if !present[r] {
+                    r += 1;
+                    continue;
+                }
+                let start = r;
+                while r < present.len() && present[r] {
+                    r += 1;
+                }
+                if start > 0 {
+                    runs.introduced[start].push(id);
+                }
+                if r < present.len() {
+                    runs.removed[r].push(id);
+                    runs.ended.push((id, start as u32, r as u32));
+                } else {
+                    runs.open.push((id, start as u32));
+                }
+            }
+        }
+        runs
+    }
+
+    fn sorted(mut runs: super::Runs) -> super::Runs {
+        runs.introduced.iter_mut().for_each(|v| v.sort_unstable());
+        runs.removed.iter_mut().for_each(|v| v.sort_unstable());
+        runs.ended.sort_unstable();
+        runs.open.sort_unstable();
+        runs
+    }
+
+    proptest::proptest! {
+        /// Every version's introduced and removed identities, the runs that ended and those still
+        /// open are the presence table's, whatever the versions hold (repeats included).
+        #[test]
+        fn runs_are_the_presence_tables(
+            versions in proptest::collection::vec(proptest::collection::vec(0u32..12, 0..10), 0..9)
+        ) {
+            let by: Vec<&[u32]> = versions.iter().map(Vec::as_slice).collect();
+            proptest::prop_assert_eq!(sorted(super::Runs::of(&by, 12)), sorted(runs_by_presence(&versions)));
+        }
+    }
+
+    #[test]
+    fn a_run_ends_once_when_the_version_before_named_it_twice() {
+        let versions: [&[u32]; 3] = [&[1, 1, 2], &[2], &[1, 2, 2]];
+        let runs = super::Runs::of(&versions, 3);
+        assert_eq!(runs.removed, vec![vec![], vec![1], vec![]]);
+        assert_eq!(runs.introduced, vec![vec![], vec![], vec![1]]);
+        assert_eq!(runs.ended, vec![(1, 0, 1)]);
+        assert_eq!(runs.open, vec![(1, 2), (2, 0)]);
     }
 
     fn key_of(text: &str, d: &Diagnostic) -> FindingKey {
