@@ -19,7 +19,7 @@ pub struct Dependencies {
     pub closures: Vec<Vec<(Host, Arc<Closure>)>>,
     /// Processes whose closures are not judged because the copy lacks their core modules, with the
     /// entries that would have needed them.
-    pub partial: Vec<(Site, Partial, Vec<usize>)>,
+    pub partial: Vec<(Site, Arc<Partial>, Vec<usize>)>,
 }
 
 impl Dependencies {

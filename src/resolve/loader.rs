@@ -400,7 +400,7 @@ pub struct Loader {
     located: LocatedCache,
     /// Per site: the known DLLs and what they depend on, folded.
     known: HashMap<Site, Arc<HashSet<String>>>,
-    partial: HashMap<Site, Option<Partial>>,
+    partial: HashMap<Site, Option<Arc<Partial>>>,
     sxs: Option<SxsIndex>,
     /// Per (assembly key as asked): the assembly found, or what WinSxS has of the name.
     assemblies: HashMap<String, Result<Arc<Assembly>, Vec<String>>>,
@@ -489,7 +489,7 @@ impl Loader {
 
     /// Whether the copy holds the modules every process of `site` loads (`kernel32.dll`,
     /// `ntdll.dll` in its system folder): without them no closure of the process is judged.
-    pub fn partial(&mut self, resolver: &mut Resolver, site: Site) -> Option<Partial> {
+    pub fn partial(&mut self, resolver: &mut Resolver, site: Site) -> Option<Arc<Partial>> {
         let key = Site {
             host: Host::W3wp,
             ..site
@@ -517,9 +517,12 @@ impl Loader {
                 Resolution::Unresolvable(_) => missing.push(core.to_string()),
             }
         }
-        let partial = (!missing.is_empty()).then_some(Partial {
-            folder: opened,
-            missing,
+        // Shared: every entry of a partial copy asks (a million on a large server).
+        let partial = (!missing.is_empty()).then(|| {
+            Arc::new(Partial {
+                folder: opened,
+                missing,
+            })
         });
         self.partial.insert(key, partial.clone());
         partial
