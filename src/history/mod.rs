@@ -29,6 +29,7 @@ use crate::baseline::{Identity, place_identity};
 use crate::diagnostic::Diagnostic;
 use crate::fixer::relint::{Linted, changes_between, lint_parse_failure, lint_parsed, relint_parsed};
 use crate::lint::{DriveCache, FileReport, InputError, InputFailure, Options};
+use crate::metabase::parse::parse_after;
 use crate::metabase::{Metabase, SourceFile, parse};
 use diff::{KeyDiff, KeyTable};
 pub use layout::{Current, HistoryFile, Layout, LayoutError, Listing, Misnamed, layout, list, version_of};
@@ -389,13 +390,25 @@ enum NotLoaded {
     Malformed(String),
 }
 
+/// Parses a version's text: after the version before it when that is held ([`parse_after`]: only
+/// the keys that differ are read again), else in one pass.
+fn parse_version(
+    previous: Option<&Metabase>,
+    source: SourceFile,
+) -> Result<Metabase, Box<crate::metabase::ParseFailure>> {
+    match previous {
+        Some(previous) => parse_after(previous, source),
+        None => parse(source),
+    }
+}
+
 /// Reads, decodes and parses a history file. A history file is in the drive copy or the History
 /// folder: opened without following a link, and refused by its size before it is read.
-fn load(path: &Path, name: &str) -> Result<Metabase, NotLoaded> {
+fn load(path: &Path, name: &str, previous: Option<&Metabase>) -> Result<Metabase, NotLoaded> {
     let bytes = read_regular(path, false).map_err(|r| NotLoaded::Unread(r.reason()))?;
     let source =
         SourceFile::decode(name, bytes).map_err(|e| NotLoaded::Malformed(format!("not decodable: {}", e.message)))?;
-    parse(source).map_err(|failure| {
+    parse_version(previous, source).map_err(|failure| {
         let (line, col) = failure.source.line_col(failure.error.span.start as usize);
         NotLoaded::Malformed(format!(
             "truncated or malformed at line {line}, column {col}: {}",
@@ -563,7 +576,7 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
             // The newest history file that parses stands for the current file, and says so.
             let at = files
                 .iter()
-                .rposition(|f| load(&f.path, &f.name).is_ok())
+                .rposition(|f| load(&f.path, &f.name, None).is_ok())
                 .ok_or_else(|| RunError::NothingReads {
                     folder: layout.folder.display().to_string(),
                 })?;
@@ -638,13 +651,14 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
                     err,
                     crate::lint::drive_summaries(&options.drives),
                 )),
-                Ok(source) => match parse(source) {
+                Ok(source) => match parse_version(previous.as_ref().and_then(|p| p.linted.metabase()), source) {
                     Ok(mb) => Ok(mb),
                     Err(failure) => Err(lint_parse_failure(*failure, options).into_report()),
                 },
             }
         } else {
-            match load(&history_paths[at], &versions[at].name) {
+            let held = previous.as_ref().and_then(|p| p.linted.metabase());
+            match load(&history_paths[at], &versions[at].name, held) {
                 Ok(mb) => Ok(mb),
                 Err(error) => {
                     let (failed, why) = match error {

@@ -196,6 +196,147 @@ fn parse_split(text: &str, at: usize) -> Option<Parsed> {
     Some((keys, attrs, first.namespace))
 }
 
+/// Parses `source`, a later version of `previous`'s text, reading again only the keys that differ:
+/// what one pass over `source` gives ([`parse`]), with each key whose text is byte for byte a key
+/// of `previous` taken from it (its spans moved) instead of read again. `mblint history` reads
+/// each version this way after the one before it.
+///
+/// Sound for the reason a split parse is: a key's element is read the same wherever it starts, as
+/// long as it starts where an event starts, directly inside `<MBProperty>` (no comment, no other
+/// element open). The text before the first key must be `previous`'s, and is read again (it names
+/// the elements the end tags must close); after it, at each place where an event starts directly
+/// inside `<MBProperty>`, the text is compared with the next key of `previous` (in its order,
+/// resuming after the key of the Location just read when a key differs), and a match is taken
+/// whole; everything else is read by the parser as ever. Anything the fast path cannot show (a
+/// changed start, a character XML forbids anywhere, a fault) sends the file through [`parse`],
+/// which words the fault.
+pub fn parse_after(previous: &Metabase, source: SourceFile) -> Result<Metabase, Box<ParseFailure>> {
+    match reparse(previous, &source.text) {
+        Some((keys, attrs, namespace)) if !keys.is_empty() => Ok(Metabase::new(source, keys, attrs, namespace)),
+        _ => parse(source),
+    }
+}
+
+fn reparse(previous: &Metabase, text: &str) -> Option<Parsed> {
+    let first = previous.keys.first()?.span.start as usize;
+    if previous.text().as_bytes().get(..first)? != text.as_bytes().get(..first)? || first_forbidden(text).is_some() {
+        return None;
+    }
+    // The start, read again to the first key: it must end there, with just the two elements open.
+    let mut head = Parser::new(text);
+    if !matches!(head.run(Some(first)), Ok(true)) || !head.seen_mbproperty || !head.keys.is_empty() {
+        return None;
+    }
+    let open: Vec<Frame> = head.stack.iter().map(|o| o.frame).collect();
+    if open != [Frame::Configuration, Frame::MbProperty] {
+        return None;
+    }
+    let mut tail = Parser::new(text);
+    tail.seen_root = true;
+    tail.seen_mbproperty = true;
+    tail.seeded = 2;
+    for frame in [Frame::Configuration, Frame::MbProperty] {
+        tail.stack.push(Open {
+            frame,
+            name: Span::default(),
+        });
+    }
+    tail.run_reusing(first, previous).ok()?;
+    // The rest closed MBProperty, then configuration: the names the start opened.
+    let opened = head.stack.iter().rev().map(|o| &text[o.name.range()]);
+    let closed = tail.seeded_closes.iter().map(|s| &text[s.range()]);
+    if tail.seeded_closes.len() != 2 || !opened.eq(closed) {
+        return None;
+    }
+    Some((tail.keys, tail.attrs, head.namespace))
+}
+
+impl<'a> Parser<'a> {
+    /// As [`run_from`](Self::run_from), taking keys of `previous` whole where the text holds them
+    /// ([`parse_after`]).
+    fn run_reusing(&mut self, from: usize, previous: &Metabase) -> Result<(), Malformed> {
+        let (old, new) = (previous.text().as_bytes(), self.text.as_bytes());
+        // The next key of `previous` the text is expected to hold.
+        let mut next = 0usize;
+        let mut at = from;
+        'reader: loop {
+            let mut reader = Reader::from_str(&self.text[at..]);
+            reader.config_mut().enable_all_checks(true);
+            reader.config_mut().check_end_names = false;
+            reader.config_mut().allow_unmatched_ends = true;
+            reader.config_mut().expand_empty_elements = false;
+            let base = at;
+            loop {
+                let start = base + reader.buffer_position() as usize;
+                if self.stack.len() == self.seeded
+                    && new.get(start) == Some(&b'<')
+                    && let Some(key) = previous.keys.get(next)
+                    && new.get(start..start + key.span.len()) == Some(&old[key.span.range()])
+                {
+                    self.take_key(previous, next, start);
+                    next += 1;
+                    at = start + key.span.len();
+                    continue 'reader;
+                }
+                let keys_before = self.keys.len();
+                let read = reader.read_event();
+                let end = base + reader.buffer_position() as usize;
+                let outcome = match read {
+                    Ok(event) => self.event(event, start, end),
+                    Err(e) => Err(Malformed::at(
+                        reader.error_position() as usize + base,
+                        format!("not well-formed XML: {e}"),
+                    )),
+                };
+                if outcome? {
+                    return Ok(());
+                }
+                // A key read anew: expect next the key after the one of its Location, if that is
+                // further on (a changed key, or the key after one removed).
+                if self.keys.len() > keys_before
+                    && let Some(same) = previous.find(&self.keys[keys_before].path)
+                    && same as usize >= next
+                {
+                    next = same as usize + 1;
+                }
+            }
+        }
+    }
+
+    /// Key `id` of `previous`, found again at `start`: its spans moved there.
+    fn take_key(&mut self, previous: &Metabase, id: usize, start: usize) {
+        let key = &previous.keys[id];
+        let moved = |s: Span| {
+            let at = |o: u32| (o as usize + start) - key.span.start as usize;
+            Span::new(at(s.start), at(s.end))
+        };
+        let first = self.attrs.len() as u32;
+        self.attrs.extend(
+            previous.attrs[key.attrs.start as usize..key.attrs.end as usize]
+                .iter()
+                .map(|a| Attr {
+                    name: moved(a.name),
+                    value: moved(a.value),
+                    kind: match a.kind {
+                        AttrKind::Custom { id, element } => AttrKind::Custom {
+                            id,
+                            element: moved(element),
+                        },
+                        AttrKind::Attribute => AttrKind::Attribute,
+                    },
+                }),
+        );
+        self.keys.push(Key {
+            key_type: moved(key.key_type),
+            location: moved(key.location),
+            path: key.path.clone(),
+            span: moved(key.span),
+            attrs: first..self.attrs.len() as u32,
+            parent: None,
+        });
+    }
+}
+
 impl<'a> Parser<'a> {
     /// The span of a slice that quick-xml borrowed from the input. A slice that is not borrowed
     /// from it (quick-xml never makes one for a `&str` reader) is an error, never a wrong span.
@@ -737,6 +878,131 @@ mod tests {
                 "{}",
                 file.display()
             );
+        }
+    }
+
+    /// What a parse made, as one string (the model without its index).
+    fn parsed_as_text(result: &Result<Metabase, Box<ParseFailure>>) -> String {
+        match result {
+            Ok(mb) => format!(
+                "{:?} {:?} {:?} {:?} {:?}",
+                mb.keys,
+                mb.attrs,
+                mb.namespace,
+                mb.duplicate_keys,
+                (0..mb.attrs.len() as u32).map(|a| mb.attr_name(a)).collect::<Vec<_>>()
+            ),
+            Err(failure) => format!("{:?}", failure.error),
+        }
+    }
+
+    /// `after` parsed after `before` is what one pass over `after` makes, fault included; whether
+    /// the keys-reused path was taken.
+    fn same_after(before: &str, after: &str) -> bool {
+        let Ok(previous) = parse(SourceFile::from_text("t.xml", before)) else {
+            return false;
+        };
+        let again = parse_after(&previous, SourceFile::from_text("t.xml", after));
+        let whole = parse(SourceFile::from_text("t.xml", after));
+        assert_eq!(
+            parsed_as_text(&again),
+            parsed_as_text(&whole),
+            "{before:?}\n->\n{after:?}"
+        );
+        reparse(&previous, after).is_some()
+    }
+
+    const MORE: &str = "<IIsFilters\tLocation =\"/LM/W3SVC/Filters\"\r\n\t\tFilterLoadOrder=\"a\"\r\n\t/>\r\n<IIsFilter\tLocation =\"/LM/W3SVC/Filters/a\"\r\n\t\tFilterPath=\"C:\\a.dll\"\r\n\t/>\r\n</MBProperty>";
+
+    #[test]
+    fn a_version_parsed_after_the_one_before_equals_one_pass() {
+        let base = SMALL.replace("</MBProperty>", MORE);
+        // Each reuses the keys it did not touch.
+        let reused = [
+            base.replace(
+                "AppPoolId=\"DefaultAppPool\"",
+                "AppPoolId=\"Other\"\r\n\t\tServerComment=\"x\"",
+            ),
+            base.replace("FilterLoadOrder=\"a\"", "FilterLoadOrder=\"a,b\""),
+            // A key removed, a key added, keys moved.
+            base.replace(
+                "<IIsWebServer\tLocation =\"/LM/W3SVC/1\"\r\n\t>\r\n</IIsWebServer>\r\n",
+                "",
+            ),
+            base.replace(
+                "</MBProperty>",
+                "<IIsWebServer\tLocation =\"/LM/W3SVC/2\"\r\n\t/>\r\n</MBProperty>",
+            ),
+            base.replace(
+                "<IIsWebServer\tLocation =\"/LM/W3SVC/1\"\r\n\t>\r\n</IIsWebServer>\r\n",
+                "",
+            )
+            .replace(
+                "</MBProperty>",
+                "<IIsWebServer\tLocation =\"/LM/W3SVC/1\"\r\n\t>\r\n</IIsWebServer>\r\n</MBProperty>",
+            ),
+            // The same key twice (a repeated Location), a comment between keys.
+            base.replace(
+                "<IIsFilters",
+                "<IIsWebServer\tLocation =\"/LM/W3SVC/1\"\r\n\t>\r\n</IIsWebServer>\r\n<IIsFilters",
+            ),
+            base.replace("<IIsFilters", "<!-- <IIsFilters Location=\"/x\"/> -->\r\n<IIsFilters"),
+            base.clone(),
+        ];
+        for after in &reused {
+            assert!(same_after(&base, after), "not reused: {after:?}");
+        }
+        // A key that now lies inside a comment or another element, a changed start, faults: one
+        // pass decides (and the result is still the one pass's).
+        let others = [
+            base.replace("<IIsWebServer\t", "<!--\r\n<IIsWebServer\t")
+                .replace("</IIsWebServer>\r\n", "</IIsWebServer>\r\n-->\r\n"),
+            base.replace("<MBProperty>", "<MBProperty >"),
+            base.replace("xmlns=", "xmlns:x="),
+            base.replace("</IIsWebServer>", "</IIsWebServr>"),
+            base.replace("</MBProperty>\r\n</configuration>", "</MBPropertx>\r\n</configuration>"),
+            base.replace("</configuration>\r\n", ""),
+            base.replace("FilterLoadOrder", "\u{1}FilterLoadOrder"),
+            base.replace(
+                "<IIsFilters",
+                "<IIsFilters\tLocation =\"/LM/W3SVC/Filters\"\r\n\t/>\r\n<Outer>\r\n<IIsFilters",
+            )
+            .replace("</MBProperty>", "</Outer>\r\n</MBProperty>"),
+            String::new(),
+            base.replace("<IIsWebService", "<MBProperty/>\r\n<IIsWebService"),
+            // A key's very text inside another element is not a key.
+            base.replace("<IIsWebServer\t", "<Outer Location=\"/o\">\r\n<IIsWebServer\t")
+                .replace("</IIsWebServer>\r\n", "</IIsWebServer>\r\n</Outer>\r\n"),
+        ];
+        for after in &others {
+            same_after(&base, after);
+        }
+    }
+
+    proptest::proptest! {
+        /// Random edits (pieces of markup, quotes, comments, copies of whole keys) of a metabase:
+        /// read after the version before, each is what one pass makes of it.
+        #[test]
+        fn random_edits_parsed_after_the_version_before_equal_one_pass(
+            edits in proptest::collection::vec((0usize..10_000, 0usize..40, 0usize..14), 1..4)
+        ) {
+            let pieces = [
+                "", "<", ">", "\"", "<!--", "-->", "/>", "</IIsWebServer>", "\r\n\t\tX=\"1\"",
+                "<IIsWebServer\tLocation =\"/LM/W3SVC/9\"\r\n\t/>\r\n",
+                "<IIsWebServer\tLocation =\"/LM/W3SVC/1\"\r\n\t>\r\n</IIsWebServer>\r\n",
+                "&amp;", "\u{e9}", "<Custom Name=\"N\" ID=\"1\" Value=\"v\"/>",
+            ];
+            let base = SMALL.replace("</MBProperty>", MORE);
+            let mut text = base.clone();
+            for (at, cut, piece) in edits {
+                let mut at = at % (text.len() + 1);
+                while !text.is_char_boundary(at) { at -= 1; }
+                let mut end = (at + cut).min(text.len());
+                while !text.is_char_boundary(end) { end -= 1; }
+                text.replace_range(at..end, pieces[piece % pieces.len()]);
+            }
+            same_after(&base, &text);
+            same_after(&text, &base);
         }
     }
 
