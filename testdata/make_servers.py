@@ -818,6 +818,72 @@ def farms():
         put(root, ACME_AT, "x86/filter-v1.0.dll")
 
 
+# drift_all's edits of web-farm/web1's metabase, per node: (text, replacement), `\n` as CRLF.
+_ROOT_END='''		Path="D:\\Sites\\Default Web Site"
+	>
+</IIsWebVirtualDir>'''
+DRIFT_ALL_EDITS = {
+"b": [(_ROOT_END,'''		Path="D:\\Sites\\Default Web Site"
+		ScriptMaps=".ASPX,C:\\WINDOWS\\system32\\inetsrv\\ssinc.dll,5,GET,HEAD,POST
+			.SHTML,C:\\WINDOWS\\system32\\inetsrv\\ssinc.dll,5,GET,POST
+			.asp,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,5,GET,HEAD,POST,TRACE"
+	>
+</IIsWebVirtualDir>'''),
+ ('''<IIsFilters	Location ="/LM/W3SVC/1/Filters"
+	>
+</IIsFilters>''','''<IIsFilters	Location ="/LM/W3SVC/1/Filters"
+		FilterLoadOrder="SiteAuth"
+	>
+</IIsFilters>
+<IIsFilter	Location ="/LM/W3SVC/1/Filters/SiteAuth"
+		FilterPath="C:\\Program Files\\Acme\\Auth\\acmeauth.dll"
+	>
+</IIsFilter>'''),
+ ("			1,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,0,ASP,Active Server Pages","			1,C:\\WINDOWS\\system32\\inetsrv\\httpext.dll,0,WEBDAV,WebDAV\n			1,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,0,ASP,Active Server Pages"),
+],
+"c": [('''<IIsFilter	Location ="/LM/W3SVC/Filters/AcmeAuth"''','''<IIsCompressionScheme	Location ="/LM/W3SVC/Filters/Compression/deflate"
+		HcCompressionDll="%windir%\\system32\\inetsrv\\gzip.dll"
+		HcFileExtensions="htm"
+	>
+</IIsCompressionScheme>
+<IIsFilter	Location ="/LM/W3SVC/Filters/AcmeAuth"'''),
+ (".idc,C:\\WINDOWS\\system32\\inetsrv\\httpodbc.dll,5,GET,POST\n\t\t\t",""),
+ ("FilterPath=\"C:\\Program Files\\Acme\\Auth\\acmeauth.dll\"","FilterPath=\"C:\\WINDOWS\\system32\\inetsrv\\urlscan\\urlscan.dll\""),
+],
+"d": [(_ROOT_END,'''		Path="D:\\Sites\\Default Web Site"
+		ScriptMaps=".aspx,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,5,GET,HEAD,POST"
+	>
+</IIsWebVirtualDir>'''),
+ (".shtml,C:\\WINDOWS\\system32\\inetsrv\\ssinc.dll",".shtml,C:\\WINDOWS\\system32\\inetsrv\\asp.dll"),
+],
+}
+
+
+def drift_all():
+    """Four nodes copied from web-farm/web1, each drifted in what MB604 compares: node-b maps `.ASPX`
+    at a site to another DLL where the others inherit the service's map, registers a site filter the
+    others lack and allows WebDAV; node-c adds a compression scheme, drops the `.idc` map and points
+    the AcmeAuth filter elsewhere; node-d maps `.aspx` at the site to a third DLL (three groups) and
+    `.shtml` to another DLL at the service, and maps nothing else at the site. The oracle for how
+    nodes are compared: the findings as the all-in-memory comparison made them."""
+    farm = os.path.join(FARMS, "drift-all")
+    shutil.rmtree(farm, ignore_errors=True)
+    for node in "abcd":
+        shutil.copytree(os.path.join(FARMS, "web-farm", "web1"), os.path.join(farm, f"node-{node}"))
+    crlf = lambda s: s.replace("\r\n", "\n").replace("\n", "\r\n")
+    for node, pairs in DRIFT_ALL_EDITS.items():
+        path = os.path.join(farm, f"node-{node}", "Windows", "System32", "InetSrv", "MetaBase.xml")
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            text = f.read()
+        for old, new in pairs:
+            old, new = crlf(old), crlf(new)
+            assert old in text, (node, old)
+            text = text.replace(old, new, 1)
+        with open(path, "w", encoding="utf-8-sig", newline="") as f:
+            f.write(text)
+
+
 if __name__ == "__main__":
     main()
     farms()
+    drift_all()

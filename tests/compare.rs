@@ -183,6 +183,52 @@ fn machine_specific_differences_are_never_reported() {
     assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
 }
 
+/// Every way MB604 tells nodes apart (a map written on one node and inherited on another, three
+/// groups, an extension not mapped, a site and a global filter, a compression scheme, WebDAV), in
+/// every format that shows a finding's related places: how the nodes are read and compared must not
+/// change a byte of it.
+#[test]
+fn drift_all_in_every_way_the_isapi_set_differs() {
+    let (code, doc) = json("drift-all", &[]);
+    assert_eq!(code, 1);
+    let subjects: Vec<String> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "MB604")
+        .map(|d| {
+            d["message"]
+                .as_str()
+                .unwrap()
+                .split(" differs")
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    for expected in [
+        "the WebDAV extension (allowed in WebSvcExtRestrictionList)",
+        "site ISAPI filter `SiteAuth`",
+        "the script map for `.ASPX` at /LM/W3SVC/1/ROOT",
+        "the script map for `.idc` at /LM/W3SVC",
+        "the compression scheme /LM/W3SVC/Filters/Compression/deflate",
+        "global ISAPI filter `AcmeAuth`",
+        "the script map for `.shtml` at /LM/W3SVC",
+        "the script map for `.SHTML` at /LM/W3SVC/1/ROOT",
+        "the script map for `.asp` at /LM/W3SVC/1/ROOT",
+    ] {
+        assert!(subjects.iter().any(|s| s == expected), "{expected}: {subjects:?}");
+    }
+    assert_eq!(subjects.len(), 10, "{subjects:?}");
+    let (_, text) = compare("drift-all", &[]);
+    insta::assert_snapshot!("text-drift-all", text);
+    insta::assert_json_snapshot!("json-drift-all", doc);
+    for format in ["sarif", "github"] {
+        let (_, out) = compare("drift-all", &["--format", format]);
+        insta::assert_snapshot!(format!("{format}-drift-all"), out);
+    }
+}
+
 #[test]
 fn snapshots_of_text_and_json() {
     for farm in ["web-farm", "cluster", "failover", "machine-specific"] {

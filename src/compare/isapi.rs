@@ -100,43 +100,162 @@ pub(super) fn slot_of<'a>(node: &'a Node, entry: &'a IsapiRef) -> Slot<'a> {
     }
 }
 
-/// Per node, its entries by slot: the first entry's DLL key and index (IIS uses the first line
-/// that maps an extension).
-/// Hashed with foldhash (seeded per process, as std's is): a node of 50,000 sites has a million
-/// slots, each hashed once into its node's table and looked up once in every other node's.
-pub(super) type Slots<'a> = HashMap<Slot<'a>, (Arc<str>, usize), foldhash::fast::RandomState>;
+/// Texts interned across nodes: one id per distinct text, so that what the drift rules compare is
+/// a number and a table indexed by it, not a string hashed again on every node.
+#[derive(Default)]
+pub(super) struct Interner {
+    ids: foldhash::HashMap<Arc<str>, u32>,
+    texts: Vec<Arc<str>>,
+}
 
-pub(super) fn slots(node: &Node) -> Slots<'_> {
-    let mut out: Slots = HashMap::with_capacity_and_hasher(node.linted.isapi.entries.len(), Default::default());
-    for (i, entry) in node.linted.isapi.entries.iter().enumerate() {
-        out.entry(slot_of(node, entry))
-            .or_insert_with(|| (node.entry_keys[i].clone(), i));
+/// An id from a count: every id counts ISAPI entries held in memory (each a hundred bytes and
+/// more), so memory runs out long before four billion of them.
+fn id(count: usize) -> u32 {
+    u32::try_from(count).expect("fewer than 2^32 ISAPI entries in memory")
+}
+
+impl Interner {
+    pub(super) fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.ids.get(text) {
+            return id;
+        }
+        let new = id(self.texts.len());
+        let text: Arc<str> = Arc::from(text);
+        self.texts.push(text.clone());
+        self.ids.insert(text, new);
+        new
     }
-    out
+
+    pub(super) fn get(&self, text: &str) -> Option<u32> {
+        self.ids.get(text).copied()
+    }
+
+    pub(super) fn text(&self, id: u32) -> &Arc<str> {
+        &self.texts[id as usize]
+    }
+}
+
+/// A slot as ids: its kind, its scope and its folded name.
+type SlotId = (SlotKind, u32, u32);
+
+/// Every slot any node writes, and every DLL key, interned in the order the nodes give them.
+#[derive(Default)]
+pub(super) struct SlotTable {
+    scopes: Interner,
+    names: Interner,
+    pub(super) dlls: Interner,
+    ids: foldhash::HashMap<SlotId, u32>,
+    slots: Vec<SlotId>,
+}
+
+/// "No entry": the empty cell of [`NodeSlots::first`].
+const NONE: u32 = u32::MAX;
+
+/// One node's ISAPI set by slot: for each slot id, the first entry that writes it (IIS uses the
+/// first line that maps an extension) and its DLL's id; for each entry, its slot id.
+pub(super) struct NodeSlots {
+    first: Vec<(u32, u32)>,
+    pub(super) of_entry: Vec<u32>,
+}
+
+impl NodeSlots {
+    /// The first entry writing the slot, and its DLL's id.
+    pub(super) fn get(&self, slot: u32) -> Option<(usize, u32)> {
+        match self.first.get(slot as usize) {
+            Some(&(entry, dll)) if entry != NONE => Some((entry as usize, dll)),
+            _ => None,
+        }
+    }
+}
+
+impl SlotTable {
+    /// Interns a node's slots and DLL keys. Entries of one key share its scope, and entries naming
+    /// one DLL share its key's text: each is interned once a run of them.
+    pub(super) fn node(&mut self, node: &Node) -> NodeSlots {
+        let entries = &node.linted.isapi.entries;
+        let mut of_entry = Vec::with_capacity(entries.len());
+        let mut first: Vec<(u32, u32)> = Vec::new();
+        let mut last_scope: Option<(crate::metabase::KeyId, bool, u32)> = None;
+        let mut dll_of: foldhash::HashMap<*const u8, u32> = foldhash::HashMap::default();
+        for (i, entry) in entries.iter().enumerate() {
+            let slot = slot_of(node, entry);
+            let filter = slot.kind == SlotKind::Filter;
+            let scope = match last_scope {
+                Some((key, f, id)) if key == entry.key && f == filter => id,
+                _ => {
+                    let id = self.scopes.intern(slot.scope);
+                    last_scope = Some((entry.key, filter, id));
+                    id
+                }
+            };
+            // The nodes of a farm write their entries in the same order: the slot after the last
+            // entry's is the likely one, told by comparing it rather than hashing (a table of a
+            // million slots costs a cache miss a look-up).
+            let guess = of_entry.last().map_or(0, |&last: &u32| last as usize + 1);
+            let slot_id = match self.slots.get(guess) {
+                Some(&(kind, s, name)) if kind == slot.kind && s == scope && **self.names.text(name) == *slot.name => {
+                    id(guess)
+                }
+                _ => {
+                    let ids = (slot.kind, scope, self.names.intern(&slot.name));
+                    let next = id(self.slots.len());
+                    let slot_id = *self.ids.entry(ids).or_insert(next);
+                    if slot_id == next {
+                        self.slots.push(ids);
+                    }
+                    slot_id
+                }
+            };
+            of_entry.push(slot_id);
+            if first.len() <= slot_id as usize {
+                first.resize(slot_id as usize + 1, (NONE, NONE));
+            }
+            if first[slot_id as usize].0 == NONE {
+                let key = &node.entry_keys[i];
+                let dll = *dll_of.entry(key.as_ptr()).or_insert_with(|| self.dlls.intern(key));
+                first[slot_id as usize] = (id(i), dll);
+            }
+        }
+        NodeSlots { first, of_entry }
+    }
+
+    /// The id of a slot some node writes.
+    pub(super) fn find(&self, kind: SlotKind, scope: &str, name: &str) -> Option<u32> {
+        let ids = (kind, self.scopes.get(scope)?, self.names.get(name)?);
+        self.ids.get(&ids).copied()
+    }
+
+    /// A slot by its id, as text.
+    pub(super) fn slot(&self, id: u32) -> Slot<'_> {
+        let (kind, scope, name) = self.slots[id as usize];
+        Slot {
+            kind,
+            scope: self.scopes.text(scope),
+            name: std::borrow::Cow::Borrowed(self.names.text(name)),
+        }
+    }
 }
 
 /// The value and place of a slot on a node that does not write it: a script map inherited from a
 /// key above, or nothing (placed where it would be written).
-pub(super) fn absent<'a>(node: &'a Node, slots: &Slots<'a>, slot: &Slot<'a>) -> (Option<Arc<str>>, Place) {
+pub(super) fn absent(node: &Node, own: &NodeSlots, table: &SlotTable, slot: &Slot<'_>) -> (Option<Arc<str>>, Place) {
     let mb = &node.mb;
     match slot.kind {
         SlotKind::Map => {
             if let Some(near) = mb.nearest_key(slot.scope)
                 && let Some((key, attr)) = mb.effective(near, props::SCRIPT_MAPS)
             {
-                let inherited = Slot {
-                    kind: SlotKind::Map,
-                    scope: &mb.key(key).path,
-                    name: slot.name.clone(),
-                };
-                if let Some((dll, first)) = slots.get(&inherited) {
-                    let entry = &node.linted.isapi.entries[*first];
+                let inherited = table
+                    .find(SlotKind::Map, &mb.key(key).path, &slot.name)
+                    .and_then(|id| own.get(id));
+                if let Some((first, dll)) = inherited {
+                    let entry = &node.linted.isapi.entries[first];
                     let place = Place {
                         span: entry.span,
                         key: Some(entry.key),
                         attr: Some(entry.attr),
                     };
-                    return (Some(dll.clone()), place);
+                    return (Some(table.dlls.text(dll).clone()), place);
                 }
                 return (None, Place::attr(mb, key, attr));
             }
@@ -177,51 +296,61 @@ pub(super) fn absent<'a>(node: &'a Node, slots: &Slots<'a>, slot: &Slot<'a>) -> 
 }
 
 pub(super) fn isapi_set(nodes: &[Node], out: &mut [Vec<Diagnostic>], differing: &mut BTreeSet<String>) {
-    let per_node: Vec<Slots> = nodes.iter().map(slots).collect();
+    let mut table = SlotTable::default();
+    let per_node: Vec<NodeSlots> = nodes.iter().map(|node| table.node(node)).collect();
     // Every slot any node writes, once, in the order nodes and entries give them: a slot is new
-    // where it is first met, one lookup an entry (looking it up on every earlier node instead made
-    // the comparison grow with the square of the nodes).
-    let mut met: foldhash::HashSet<&Slot<'_>> = foldhash::HashSet::default();
-    for (first_node, node) in nodes.iter().enumerate() {
-        for (first_entry, entry) in node.linted.isapi.entries.iter().enumerate() {
-            let slot = slot_of(node, entry);
-            let Some((written, (dll, i))) = per_node[first_node].get_key_value(&slot) else {
-                continue;
-            };
-            if *i != first_entry || !met.insert(written) {
+    // where it is first met. Slot ids are given in that order, so the slots met so far are the ids
+    // below a watermark.
+    let mut met: u32 = 0;
+    for (first_node, own) in per_node.iter().enumerate() {
+        for (first_entry, &slot) in own.of_entry.iter().enumerate() {
+            if slot < met {
                 continue;
             }
-            // Most slots agree on every node: tell that with one lookup a node.
+            met = slot + 1;
+            let Some((entry, dll)) = own.get(slot) else { continue };
+            debug_assert_eq!(entry, first_entry);
+            // Most slots agree on every node: tell that with one array look-up a node.
             let agree = per_node
                 .iter()
                 .enumerate()
-                .all(|(m, slots)| m == first_node || slots.get(&slot).is_some_and(|(other, _)| other == dll));
+                .all(|(m, other)| m == first_node || other.get(slot).is_some_and(|(_, d)| d == dll));
             if agree {
                 continue;
             }
-            slot_drift(nodes, &per_node, &slot, (first_node, first_entry), out, differing);
+            slot_drift(
+                nodes,
+                &per_node,
+                &table,
+                slot,
+                (first_node, first_entry),
+                out,
+                differing,
+            );
         }
     }
 }
 
 /// MB604 for one slot, if the nodes do not agree on it.
-pub(super) fn slot_drift<'a>(
-    nodes: &'a [Node],
-    per_node: &[Slots<'a>],
-    slot: &Slot<'a>,
+pub(super) fn slot_drift(
+    nodes: &[Node],
+    per_node: &[NodeSlots],
+    table: &SlotTable,
+    id: u32,
     (first_node, first_entry): (usize, usize),
     out: &mut [Vec<Diagnostic>],
     differing: &mut BTreeSet<String>,
 ) {
+    let slot = &table.slot(id);
     let sides: Vec<Side<Option<Arc<str>>>> = nodes
         .iter()
         .enumerate()
-        .map(|(n, node)| match per_node[n].get(slot) {
-            Some((dll, first)) => {
-                let entry = &node.linted.isapi.entries[*first];
+        .map(|(n, node)| match per_node[n].get(id) {
+            Some((first, dll)) => {
+                let entry = &node.linted.isapi.entries[first];
                 Side {
                     node: n,
-                    value: Some(dll.clone()),
+                    value: Some(table.dlls.text(dll).clone()),
                     place: Place {
                         span: entry.span,
                         key: Some(entry.key),
@@ -230,7 +359,7 @@ pub(super) fn slot_drift<'a>(
                 }
             }
             None => {
-                let (value, place) = absent(node, &per_node[n], slot);
+                let (value, place) = absent(node, &per_node[n], table, slot);
                 Side { node: n, value, place }
             }
         })

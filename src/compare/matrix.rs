@@ -54,8 +54,8 @@ pub(super) fn matrix(nodes: &[Node], contents: &mut Vec<HashMap<PathBuf, Option<
                 }
                 empty => {
                     let (line, _) = node.mb.source.line_col(entry.span.start as usize);
-                    let (image, info) = match &node.images {
-                        Some(images) => state_of(node, &images.current[i], &mut contents[n]),
+                    let (image, info) = match node.images.as_ref().and_then(|images| images.get(&i)) {
+                        Some(resolution) => state_of(node, resolution, &mut contents[n]),
                         None => (ImageState::NotRead, None),
                     };
                     if let Some(info) = info {
