@@ -271,7 +271,9 @@ pub fn parse(path: &str) -> Result<WinPath, PathProblem> {
     })
 }
 
-/// Folders under `system32` that WOW64 does not redirect (File System Redirector, Windows Server 2003).
+/// Folders under `system32` that WOW64 does not redirect (File System Redirector, Windows Server 2003):
+/// "Access to these subdirectories is not redirected", the folder itself as well as what lies below it
+/// (<https://learn.microsoft.com/windows/win32/winprog64/file-system-redirector>).
 const EXEMPT: &[&[&str]] = &[
     &["catroot"],
     &["catroot2"],
@@ -312,7 +314,7 @@ pub fn redirect(path: &WinPath, process: Process, windir: &WinPath) -> Result<Wi
         let below = &rest[1..];
         let exempt = EXEMPT
             .iter()
-            .any(|e| below.len() > e.len() && below.iter().zip(e.iter()).all(|(a, b)| eq(a, b)));
+            .any(|e| below.len() >= e.len() && below.iter().zip(e.iter()).all(|(a, b)| eq(a, b)));
         if !exempt {
             out.components[n] = "SysWOW64".into();
         }
@@ -673,5 +675,48 @@ mod tests {
         assert!(counterparts(r"C:\Framework\x.dll").is_empty());
         assert!(counterparts(r"C:\Framework64\x.dll").is_empty());
         assert_eq!(counterparts(r"C:\system32\x.dll"), [r"C:\SysWOW64\x.dll"]);
+    }
+    #[test]
+    fn a_percent_sign_in_a_name_is_no_variable() {
+        // `%` is a character a name may hold: between two of them a `\` means no variable is named,
+        // and the path is the path it says (a variable crossing a folder is no variable).
+        assert_eq!(variable(r"C:\50%\x%.dll"), None);
+        assert_eq!(p(r"C:\50%\x%.dll").components, ["50%", "x%.dll"]);
+        assert_eq!(variable(r"C:\a%b/c%\x.dll"), None);
+        assert_eq!(variable(r"C:\%SystemRoot%\x.dll"), Some("SystemRoot"));
+    }
+
+    #[test]
+    fn the_windows_folder_itself_is_not_redirected() {
+        // A configured path that names `%windir%` itself (a folder, not a DLL, but the metabase may
+        // say anything) has nothing below it to redirect, for either bitness, and must not panic.
+        let windir = p(r"C:\WINDOWS");
+        for b in [Bitness::Bits32, Bitness::Bits64] {
+            assert_eq!(redirect(&p(r"C:\WINDOWS"), x64(b), &windir).unwrap(), windir, "{b:?}");
+            assert_eq!(
+                redirect(&p(r"C:\windows\"), x64(b), &windir).unwrap().to_string(),
+                r"C:\windows"
+            );
+        }
+    }
+
+    #[test]
+    fn an_exempt_folder_itself_is_not_redirected() {
+        // "Access to these subdirectories is not redirected" (File System Redirector): the folder
+        // as well as what is in it. Its parent, and a folder that only starts like it, are redirected.
+        let windir = p(r"C:\WINDOWS");
+        let r = |s: &str| redirect(&p(s), x64(Bitness::Bits32), &windir).unwrap().to_string();
+        for exempt in [
+            r"C:\WINDOWS\system32\spool",
+            r"C:\WINDOWS\system32\drivers\etc",
+            r"C:\WINDOWS\system32\CatRoot2",
+        ] {
+            assert_eq!(r(exempt), exempt);
+        }
+        assert_eq!(r(r"C:\WINDOWS\system32\drivers"), r"C:\WINDOWS\SysWOW64\drivers");
+        assert_eq!(
+            r(r"C:\WINDOWS\system32\spooler\x.dll"),
+            r"C:\WINDOWS\SysWOW64\spooler\x.dll"
+        );
     }
 }

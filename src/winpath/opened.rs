@@ -472,4 +472,62 @@ mod tests {
         assert_eq!(as_opened(r"C:\x\asp.dll."), r"\\?\C:\x\asp.dll.");
         assert_eq!(as_opened(r"\\?\C:\x.dll"), r"\\?\\\?\C:\x.dll");
     }
+    const ALL: [Difference; 13] = [
+        LeadingSpace,
+        Quoted,
+        Prefixed,
+        ForwardSlash,
+        DoubledSeparator,
+        CurrentFolder,
+        ParentFolder,
+        FolderTrailingDot,
+        TrailingDot,
+        TrailingSpace,
+        TrailingSeparator,
+        DosDevice,
+        LongerThanMaxPath,
+    ];
+
+    #[test]
+    fn each_difference_says_what_it_is_in_its_own_words() {
+        // MB206 tells an administrator what differs and what `\\?\` makes of it: each difference in
+        // words of its own, and the three that make another name share what that leads to.
+        let described: std::collections::BTreeSet<&str> = ALL.iter().map(|d| d.describe()).collect();
+        assert_eq!(described.len(), ALL.len(), "{described:?}");
+        let written: std::collections::BTreeSet<&str> = ALL.iter().map(|d| d.as_written()).collect();
+        assert_eq!(written.len(), ALL.len() - 2, "{written:?}");
+        assert_eq!(TrailingDot.describe(), "ends in a dot, which Win32 removes");
+        assert_eq!(
+            ForwardSlash.as_written(),
+            "holds `/` inside a name, a character NTFS does not allow in one: the open fails (Win32 error 123, the name is invalid)"
+        );
+        assert!(TrailingSpace.as_written().starts_with("is another name"));
+    }
+
+    #[test]
+    fn has_asks_for_one_difference() {
+        let o = opened(r"C:\WINDOWS.\x.dll.").unwrap();
+        for d in ALL {
+            assert_eq!(o.has(d), [FolderTrailingDot, TrailingDot].contains(&d), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn a_quote_at_either_end_is_quoted() {
+        // One quote is enough: `"` is a character no name may hold, wherever it stands.
+        for path in [r#""C:\x.dll"#, r#"C:\x.dll""#, r#" "C:\x.dll" "#] {
+            let o = opened(path).unwrap_or_else(|| panic!("{path}"));
+            assert!(o.has(Quoted), "{path}: {o:?}");
+            assert!(o.literal != Literal::Names(parse(path).unwrap()), "{path}");
+        }
+        assert_eq!(literal(r#""C:\x.dll"#), Literal::Invalid(Quoted));
+        assert_eq!(literal(r#"C:\x.dll""#), Literal::Invalid(Quoted));
+    }
+
+    #[test]
+    fn a_drive_root_is_no_difference() {
+        // `C:\` is the root under either reading: its final `\` is no trailing separator.
+        assert_eq!(opened(r"C:\"), None);
+        assert_eq!(kinds(r"C:\x\"), [TrailingSeparator]);
+    }
 }
