@@ -519,6 +519,26 @@ pub fn lint_after(previous: Option<Linted>, mb: Metabase, options: &Options) -> 
     }
 }
 
+/// What one reading of a file is known by: its length and a hash seeded for this run (whoever
+/// writes the file cannot aim at the seed).
+struct Fingerprint {
+    state: foldhash::quality::RandomState,
+    read: (usize, u64),
+}
+
+impl Fingerprint {
+    fn of(bytes: &[u8]) -> Fingerprint {
+        let state = foldhash::quality::RandomState::default();
+        let read = (bytes.len(), std::hash::BuildHasher::hash_one(&state, bytes));
+        Fingerprint { state, read }
+    }
+
+    /// Whether `bytes` are what was read (but for a 64-bit hash collision).
+    fn matches(&self, bytes: &[u8]) -> bool {
+        (bytes.len(), std::hash::BuildHasher::hash_one(&self.state, bytes)) == self.read
+    }
+}
+
 /// The version before the one being read: its model and report, its keys' hashes and its
 /// places' identities.
 struct Previous {
@@ -602,16 +622,25 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
         .filter(|f| f.path != current_path || !current_from_history)
         .map(|f| f.path.clone())
         .collect();
-    let current_bytes = read_regular(&current_path, follow).map_err(|r: Refusal| RunError::Current {
-        path: current_path.display().to_string(),
-        error: r.into_input_error(&current_path),
-    })?;
+    let read_current = || {
+        read_regular(&current_path, follow).map_err(|r: Refusal| RunError::Current {
+            path: current_path.display().to_string(),
+            error: r.into_input_error(&current_path),
+        })
+    };
+    // The current file is read first, so that an unreadable one stops everything, and again at its
+    // turn (last): its text is not held while every history version is read. What the second
+    // reading gives must be what the first gave (its length and a hash seeded for this run), else
+    // the file changed in between and nothing of it is judged (exit 2).
+    let current_bytes = read_current()?;
     if let Current::NamedElsewhere(path) = &layout.current {
         warnings.push(Warning {
             path: path.display().to_string(),
             message: belongs(path, &current_bytes, &listing, &layout.folder)?,
         });
     }
+    let current_read = Fingerprint::of(&current_bytes);
+    drop(current_bytes);
     let current_shown = current_path.display().to_string();
     let current_name = current_path
         .file_name()
@@ -639,12 +668,19 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
     // One version after another, oldest first: the one before is held (its model and report)
     // while the next is read, parsed, compared with it and linted from it.
     let mut previous: Option<Previous> = None;
-    let mut current_bytes = Some(current_bytes);
     for at in 0..versions.len() {
         let loaded = if at == current_at {
+            let bytes = read_current()?;
+            if !current_read.matches(&bytes) {
+                return Err(RunError::Current {
+                    path: current_shown.clone(),
+                    error: InputError::Changed {
+                        path: current_shown.clone(),
+                    },
+                });
+            }
             // Not decodable or not parsed: MB001 (or why it does not decode) in its report, as
             // `check` gives it; no comparison.
-            let bytes = current_bytes.take().expect("read once");
             match SourceFile::decode(current_shown.clone(), bytes) {
                 Err(err) => Err(crate::lint::undecodable(
                     &current_shown,
@@ -1030,6 +1066,18 @@ mod tests {
             let by: Vec<&[u32]> = versions.iter().map(Vec::as_slice).collect();
             proptest::prop_assert_eq!(sorted(super::Runs::of(&by, 12)), sorted(runs_by_presence(&versions)));
         }
+    }
+
+    #[test]
+    fn a_second_reading_matches_only_the_same_bytes() {
+        let text = b"<configuration><MBProperty/></configuration>".to_vec();
+        let read = super::Fingerprint::of(&text);
+        assert!(read.matches(&text.clone()));
+        let mut flipped = text.clone();
+        flipped[3] ^= 0x20;
+        assert!(!read.matches(&flipped));
+        assert!(!read.matches(&text[..text.len() - 1]));
+        assert!(!read.matches(&[text.as_slice(), b" "].concat()));
     }
 
     #[test]
