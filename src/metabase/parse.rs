@@ -116,6 +116,30 @@ impl<'a> Parser<'a> {
             seeded_closes: Vec::new(),
         }
     }
+
+    /// A parser for the rest of a text from a point directly inside `<MBProperty>`: the two
+    /// elements stand open at the bottom of its stack, their names unknown to it.
+    fn inside_mbproperty(text: &'a str) -> Parser<'a> {
+        let mut parser = Parser::new(text);
+        parser.seen_root = true;
+        parser.seen_mbproperty = true;
+        parser.seeded = 2;
+        for frame in [Frame::Configuration, Frame::MbProperty] {
+            parser.stack.push(Open {
+                frame,
+                name: Span::default(),
+            });
+        }
+        parser
+    }
+
+    /// Whether this parser (of the rest, [`inside_mbproperty`](Self::inside_mbproperty)) closed
+    /// MBProperty, then configuration, by the names `head` (of the start) opened them with.
+    fn closes_what_opened(&self, head: &Parser<'_>) -> bool {
+        let opened = head.stack.iter().rev().map(|o| &head.text[o.name.range()]);
+        let closed = self.seeded_closes.iter().map(|s| &self.text[s.range()]);
+        self.seeded_closes.len() == 2 && opened.eq(closed)
+    }
 }
 
 /// The whole text in one pass: the reference every split parse must equal.
@@ -154,16 +178,7 @@ fn parse_split(text: &str, at: usize) -> Option<Parsed> {
     }
     let (first, second) = std::thread::scope(|scope| {
         let second = scope.spawn(|| {
-            let mut parser = Parser::new(text);
-            parser.seen_root = true;
-            parser.seen_mbproperty = true;
-            parser.seeded = 2;
-            for frame in [Frame::Configuration, Frame::MbProperty] {
-                parser.stack.push(Open {
-                    frame,
-                    name: Span::default(),
-                });
-            }
+            let mut parser = Parser::inside_mbproperty(text);
             parser.run_from(at).ok().map(|()| parser)
         });
         let first = {
@@ -178,10 +193,7 @@ fn parse_split(text: &str, at: usize) -> Option<Parsed> {
     if open != [Frame::Configuration, Frame::MbProperty] || !first.seen_mbproperty {
         return None;
     }
-    // The second part closed MBProperty, then configuration: the names the first part opened.
-    let opened = first.stack.iter().rev().map(|o| &text[o.name.range()]);
-    let closed = second.seeded_closes.iter().map(|s| &text[s.range()]);
-    if second.seeded_closes.len() != 2 || !opened.eq(closed) {
+    if !second.closes_what_opened(&first) {
         return None;
     }
     let Parser {
@@ -231,24 +243,10 @@ fn reparse(previous: &Metabase, text: &str) -> Option<Parsed> {
     if open != [Frame::Configuration, Frame::MbProperty] {
         return None;
     }
-    let mut tail = Parser::new(text);
-    tail.seen_root = true;
-    tail.seen_mbproperty = true;
-    tail.seeded = 2;
-    for frame in [Frame::Configuration, Frame::MbProperty] {
-        tail.stack.push(Open {
-            frame,
-            name: Span::default(),
-        });
-    }
+    let mut tail = Parser::inside_mbproperty(text);
     tail.run_reusing(first, previous).ok()?;
-    // The rest closed MBProperty, then configuration: the names the start opened.
-    let opened = head.stack.iter().rev().map(|o| &text[o.name.range()]);
-    let closed = tail.seeded_closes.iter().map(|s| &text[s.range()]);
-    if tail.seeded_closes.len() != 2 || !opened.eq(closed) {
-        return None;
-    }
-    Some((tail.keys, tail.attrs, head.namespace))
+    tail.closes_what_opened(&head)
+        .then_some((tail.keys, tail.attrs, head.namespace))
 }
 
 impl<'a> Parser<'a> {
@@ -260,11 +258,7 @@ impl<'a> Parser<'a> {
         let mut next = 0usize;
         let mut at = from;
         'reader: loop {
-            let mut reader = Reader::from_str(&self.text[at..]);
-            reader.config_mut().enable_all_checks(true);
-            reader.config_mut().check_end_names = false;
-            reader.config_mut().allow_unmatched_ends = true;
-            reader.config_mut().expand_empty_elements = false;
+            let mut reader = self.reader_from(at);
             let base = at;
             loop {
                 let start = base + reader.buffer_position() as usize;
@@ -372,15 +366,22 @@ impl<'a> Parser<'a> {
         self.events(reader, position, skipped, until)
     }
 
-    /// Parses the second part of a split parse, from `from` to the end. quick-xml does not know
-    /// the tags opened before `from`, so close tags are matched here instead, against this
-    /// parser's own stack; a close tag that does not match is a fault (the one pass words it).
-    fn run_from(&mut self, from: usize) -> Result<(), Malformed> {
+    /// A reader of the text from `from`, for a parser that matches close tags itself (quick-xml
+    /// does not know the tags opened before `from`).
+    fn reader_from(&self, from: usize) -> Reader<&'a [u8]> {
         let mut reader = Reader::from_str(&self.text[from..]);
         reader.config_mut().enable_all_checks(true);
         reader.config_mut().check_end_names = false;
         reader.config_mut().allow_unmatched_ends = true;
         reader.config_mut().expand_empty_elements = false;
+        reader
+    }
+
+    /// Parses the second part of a split parse, from `from` to the end. quick-xml does not know
+    /// the tags opened before `from`, so close tags are matched here instead, against this
+    /// parser's own stack; a close tag that does not match is a fault (the one pass words it).
+    fn run_from(&mut self, from: usize) -> Result<(), Malformed> {
+        let reader = self.reader_from(from);
         let position = |reader: &Reader<&[u8]>| from + reader.buffer_position() as usize;
         self.events(reader, position, from, None).map(|_| ())
     }
