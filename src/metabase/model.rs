@@ -265,10 +265,10 @@ impl Metabase {
         self.reading
     }
 
-    /// The same file read with names matched as `reading` says: a copy of the text and the keys,
-    /// for the second run of the rules that MB005 compares.
+    /// The same file read with names matched as `reading` says: the text shared, a copy of the
+    /// keys, for the second run of the rules that MB005 compares.
     pub fn read_as(&self, reading: NameReading) -> Metabase {
-        let source = SourceFile::with_encoding(self.source.name.clone(), self.source.encoding, self.text().to_string());
+        let source = self.source.sharing();
         let known = self.attrs.iter().map(|a| known_attr(&source, a, reading)).collect();
         Metabase {
             source,

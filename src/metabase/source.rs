@@ -101,13 +101,15 @@ pub const MAX_FILE_SIZE: usize = u32::MAX as usize - 1;
 
 /// The decoded text of a file, checked as UTF-8 once, when it was made. (It was once also the
 /// memory-mapped file itself; a file rewritten under a map faults the reader, and is undefined
-/// behaviour for a `str` over it, so every file is read: issue 19.)
-pub struct Text(String);
+/// behaviour for a `str` over it, so every file is read: issue 19.) Shared, never changed: a
+/// clone is the same text, not a copy of it (the second reading of names MB005 compares reads the
+/// file's text, not a copy of 100 MB).
+pub struct Text(std::sync::Arc<String>);
 
 impl Text {
-    /// The text as an owned `String`.
+    /// The text as an owned `String` (a copy only when it is shared).
     pub fn into_string(self) -> String {
-        self.0
+        std::sync::Arc::try_unwrap(self.0).unwrap_or_else(|shared| shared.as_str().to_string())
     }
 
     pub fn as_str(&self) -> &str {
@@ -124,13 +126,13 @@ impl std::ops::Deref for Text {
 
 impl From<String> for Text {
     fn from(s: String) -> Text {
-        Text(s)
+        Text(std::sync::Arc::new(s))
     }
 }
 
 impl Clone for Text {
     fn clone(&self) -> Text {
-        Text::from(self.as_str().to_string())
+        Text(std::sync::Arc::clone(&self.0))
     }
 }
 
@@ -246,6 +248,17 @@ impl SourceFile {
             name: name.into(),
             encoding,
             text: Text::from(text.into()),
+            line_starts: OnceLock::new(),
+            line_units: OnceLock::new(),
+        }
+    }
+
+    /// The same file and text under another name's reading: the text shared, not copied.
+    pub fn sharing(&self) -> SourceFile {
+        SourceFile {
+            name: self.name.clone(),
+            encoding: self.encoding,
+            text: self.text.clone(),
             line_starts: OnceLock::new(),
             line_units: OnceLock::new(),
         }
