@@ -909,5 +909,305 @@ mod tests {
         assert_eq!(d(r"C:\Program Files\x.dll"), None);
         assert_eq!(d(r"%windir%\system32\inetsrv\gzip.dll"), None);
         assert_eq!(d(r"C:\Tools\system32"), None);
+        // WOW64's folder marks Windows as system32 does, in any case.
+        assert_eq!(
+            d(r"D:\WINDOWS\SysWOW64\inetsrv\fcgiext.dll").as_deref(),
+            Some(r"D:\WINDOWS")
+        );
+        assert_eq!(d(r"D:\WINDOWS\syswow64").as_deref(), None);
+        // `help` alone, or `iisHelp` not under `help`, is anybody's folder.
+        assert_eq!(d(r"C:\Docs\help\index.htm"), None);
+        assert_eq!(d(r"C:\Docs\manual\iisHelp\x.htm"), None);
+        // Any deep path is not a Windows folder; nor is a folder named Microsoft.NET with nothing in it.
+        assert_eq!(d(r"C:\Inetpub\scripts\tool.dll"), None);
+        assert_eq!(d(r"E:\Win\Microsoft.NET"), None);
+    }
+
+    fn metabase(keys: &str) -> Metabase {
+        let text = format!("<configuration>\n<MBProperty>\n{keys}</MBProperty>\n</configuration>\n");
+        crate::metabase::parse(crate::metabase::SourceFile::from_text("t.xml", text)).unwrap()
+    }
+
+    /// A site root whose ScriptMaps map `.eN` to each path in turn.
+    fn script_maps(paths: &[&str]) -> String {
+        let lines: Vec<String> = paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!(".e{i},{p},5,GET"))
+            .collect();
+        format!(
+            "<IIsWebVirtualDir Location =\"/LM/W3SVC/1/ROOT\"\n\t\tScriptMaps=\"{}\"\n\t>\n</IIsWebVirtualDir>\n",
+            lines.join("\n\t\t\t")
+        )
+    }
+
+    #[test]
+    fn each_64bit_folder_is_a_clue_once_from_the_first_path_naming_it() {
+        let mb = metabase(&format!(
+            "<IIsWebService Location =\"/LM/W3SVC\"\n\t\tWebSvcExtRestrictionList=\"0,*.dll\n\t\t\t1,D:\\Program Files (x86)\\Tool\\tool.dll,0,TOOL,Tool\"\n\t>\n</IIsWebService>\n{}",
+            script_maps(&[
+                r"C:\WINDOWS\system32\inetsrv\asp.dll",
+                r"C:\WINDOWS\Microsoft.NET\Framework64\v2.0.50727\aspnet_isapi.dll",
+                r"C:\WINDOWS\SysWOW64\inetsrv\fcgiext.dll",
+                r"C:\WINDOWS\syswow64\inetsrv\ssinc.dll",
+            ])
+        ));
+        let isapi = IsapiSet::of(&mb);
+        let clues = metabase_platform_clues(&isapi, &ServerConfig::of(&mb));
+        let seen: Vec<(&str, &str, Option<&str>)> = clues
+            .iter()
+            .map(|c| (c.says.as_str(), c.detail.as_str(), c.span.map(|s| mb.slice(s))))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    "win64",
+                    r"`C:\WINDOWS\Microsoft.NET\Framework64\v2.0.50727\aspnet_isapi.dll` names Framework64, which exists only on 64-bit Windows",
+                    Some(r"C:\WINDOWS\Microsoft.NET\Framework64\v2.0.50727\aspnet_isapi.dll"),
+                ),
+                (
+                    "win64",
+                    r"`D:\Program Files (x86)\Tool\tool.dll` names Program Files (x86), which exists only on 64-bit Windows",
+                    Some(r"1,D:\Program Files (x86)\Tool\tool.dll,0,TOOL,Tool"),
+                ),
+                (
+                    "win64",
+                    r"`C:\WINDOWS\SysWOW64\inetsrv\fcgiext.dll` names SysWOW64, which exists only on 64-bit Windows",
+                    Some(r"C:\WINDOWS\SysWOW64\inetsrv\fcgiext.dll"),
+                ),
+            ]
+        );
+        assert!(clues.iter().all(|c| c.source == Source::Metabase));
+        // Nothing 64-bit named: no clue.
+        let mb = metabase(&script_maps(&[r"C:\WINDOWS\system32\inetsrv\asp.dll"]));
+        assert_eq!(metabase_platform_clues(&IsapiSet::of(&mb), &ServerConfig::of(&mb)), []);
+    }
+
+    #[test]
+    fn the_windows_folder_the_metabase_shows_most_comes_first() {
+        let mb = metabase(&format!(
+            "<IIsWebService Location =\"/LM/W3SVC\"\n\t\tHttpErrors=\"404,*,FILE,c:\\windows\\help\\iisHelp\\common\\404b.htm\"\n\t>\n</IIsWebService>\n{}",
+            script_maps(&[
+                r"D:\WINNT\system32\inetsrv\httpodbc.dll",
+                r"C:\WINDOWS\system32\inetsrv\asp.dll",
+                r"C:\WINDOWS\system32\inetsrv\asp.dll",
+                r"C:\WINDOWS\system32\inetsrv\ssinc.dll",
+                r"C:\Inetpub\scripts\tool.dll",
+            ])
+        ));
+        let clues = metabase_windir_clues(&mb, &IsapiSet::of(&mb));
+        let seen: Vec<(&str, &str, Option<&str>, usize)> = clues
+            .iter()
+            .map(|(c, n)| (c.says.as_str(), c.detail.as_str(), c.span.map(|s| mb.slice(s)), *n))
+            .collect();
+        // Each distinct path once (asp.dll is mapped twice), the HttpErrors file in another case.
+        assert_eq!(
+            seen,
+            [
+                (
+                    r"C:\WINDOWS",
+                    r"`C:\WINDOWS\system32\inetsrv\asp.dll` is a path under C:\WINDOWS",
+                    Some(r"C:\WINDOWS\system32\inetsrv\asp.dll"),
+                    3,
+                ),
+                (
+                    r"D:\WINNT",
+                    r"`D:\WINNT\system32\inetsrv\httpodbc.dll` is a path under D:\WINNT",
+                    Some(r"D:\WINNT\system32\inetsrv\httpodbc.dll"),
+                    1,
+                ),
+            ]
+        );
+        let f = decide_windir(vec![], clues);
+        assert_eq!(
+            (f.value.to_string().as_str(), f.source),
+            (r"C:\WINDOWS", Source::Metabase)
+        );
+        assert_eq!(
+            f.conflict.as_deref(),
+            Some(
+                r"1 path(s) in the metabase lie under D:\WINNT (e.g. `D:\WINNT\system32\inetsrv\httpodbc.dll` is a path under D:\WINNT), but Windows is inferred from the metabase in C:\WINDOWS"
+            )
+        );
+    }
+
+    #[test]
+    fn one_windows_folder_on_the_drive_is_no_conflict() {
+        let w = |s: &str| winpath::parse(s).unwrap();
+        let m = |s: &str| (clue(Source::Metabase, s), 1);
+        let f = decide_windir(vec![w(r"D:\WINDOWS")], vec![m(r"d:\windows")]);
+        assert_eq!((f.value.to_string().as_str(), f.source), (r"D:\windows", Source::Drive));
+        assert_eq!(f.conflict, None);
+        let f = decide_windir(vec![w(r"D:\WINDOWS")], vec![]);
+        assert_eq!(f.conflict, None);
+    }
+
+    #[test]
+    fn a_conflict_names_the_clues_that_contradict() {
+        let f = decide_platform(Some(Platform::X86), vec![clue(Source::Drive, "x64")], vec![]);
+        assert_eq!(
+            f.conflict.as_deref(),
+            Some("the drive copy says otherwise (x64 clue), but mblint follows what is declared: 32-bit Windows (x86)")
+        );
+        let f = decide_platform(
+            None,
+            vec![],
+            vec![clue(Source::Metabase, "x86"), clue(Source::Metabase, "win64")],
+        );
+        assert_eq!(
+            f.conflict.as_deref(),
+            Some("the metabase contradicts itself: x86 clue; win64 clue")
+        );
+    }
+
+    /// A model with the given platform fact and everything else as mblint decides it for a metabase
+    /// that sets nothing, without a drive.
+    fn model(platform: Platforms, source: Source) -> ServerModel {
+        let mb = metabase("<IIsWebService Location =\"/LM/W3SVC\">\n</IIsWebService>\n");
+        let (schema, definitions, _) = decide_schema(None);
+        ServerModel {
+            platform: Fact {
+                value: platform,
+                source,
+                evidence: vec![],
+                conflict: None,
+            },
+            isolation: decide_isolation(&mb, &ServerConfig::of(&mb)),
+            windir: decide_windir(vec![], vec![]),
+            loader: None,
+            schema,
+            definitions,
+            fastcgi: None,
+        }
+    }
+
+    #[test]
+    fn candidates_are_the_platforms_left_open_and_ia64_only_where_a_drive_can_tell_it() {
+        use Platform::{Ia64, X64, X86};
+        let c = |set, with_drive| model(set, Source::Metabase).candidates(with_drive);
+        assert_eq!(c(Platforms::ANY, false), [X86, X64]);
+        assert_eq!(c(Platforms::ANY, true), [X86, X64, Ia64]);
+        assert_eq!(c(Platforms::WIN64, false), [X64]);
+        assert_eq!(c(Platforms::WIN64, true), [X64, Ia64]);
+        assert_eq!(c(Platforms::only(Ia64), false), [Ia64]);
+        assert_eq!(c(Platforms::only(X86), true), [X86]);
+    }
+
+    #[test]
+    fn the_summary_says_each_fact_and_where_it_came_from() {
+        // Nothing known: each fact says it is assumed, and how to tell mblint.
+        let mb = metabase(&script_maps(&[r"C:\PHP\FCGIEXT.DLL"]));
+        let mut m = model(Platforms::ANY, Source::Default);
+        m.fastcgi = decide_fastcgi(&IsapiSet::of(&mb), None);
+        assert_eq!(
+            m.summary(),
+            r"platform unknown (declare it with --platform), IIS 5.0 isolation mode (IIs5IsolationModeEnabled is not set), Windows in C:\WINDOWS (assumed), IIS 6.0's built-in schema, FastCGI: fcgiext.ini not checked (a script map names fcgiext.dll and no drive copy is given: its fcgiext.ini is not read, and MB403 checks nothing)"
+        );
+        // Each fact from its source.
+        let mb = metabase(
+            "<IIsWebService Location =\"/LM/W3SVC\"\n\t\tIIs5IsolationModeEnabled=\"FALSE\"\n\t>\n</IIsWebService>\n",
+        );
+        let mut m = model(Platforms::WIN64, Source::Metabase);
+        m.isolation = decide_isolation(&mb, &ServerConfig::of(&mb));
+        m.windir = decide_windir(vec![winpath::parse(r"D:\WINDOWS").unwrap()], vec![]);
+        m.schema.value = SchemaSource::Drive;
+        m.fastcgi = Some(Fact {
+            value: FastCgiConfig::Read,
+            source: Source::Drive,
+            evidence: vec![clue(Source::Drive, "a"), clue(Source::Drive, "b")],
+            conflict: None,
+        });
+        assert_eq!(
+            m.summary(),
+            r"64-bit Windows (x64 or IA64) (inferred from the metabase), worker process isolation mode, Windows in D:\WINDOWS (read from the drive), the drive's MBSchema.xml with IIS 6.0's, FastCGI: fcgiext.ini read from the drive (a clue; b clue)"
+        );
+        let m = model(Platforms::only(Platform::X64), Source::Declared);
+        assert!(m.summary().starts_with("x64 Windows (declared), "), "{}", m.summary());
+    }
+
+    #[test]
+    fn fastcgi_is_said_only_when_a_script_map_names_fcgiext() {
+        use crate::resolve::fastcgi::{FastCgi, Ini, IniEncoding, IniFile, IniState, Scope, TypeMapping};
+        let mapped = metabase(&script_maps(&[
+            r"C:\WINDOWS\system32\inetsrv\asp.dll",
+            r"C:\PHP\FcgiExt.dll ",
+        ]));
+        let mapped = IsapiSet::of(&mapped);
+        let unmapped = metabase(&script_maps(&[r"C:\WINDOWS\system32\inetsrv\asp.dll"]));
+        let unmapped = IsapiSet::of(&unmapped);
+        // No drive: nothing read, and said so only where it matters.
+        let f = decide_fastcgi(&mapped, None).expect("mapped");
+        assert_eq!((f.value, f.source), (FastCgiConfig::NotChecked, Source::Default));
+        assert_eq!(decide_fastcgi(&unmapped, None), None);
+        // A drive where no script map's DLL is an fcgiext.dll: nothing to say.
+        assert_eq!(decide_fastcgi(&unmapped, Some(&FastCgi::default())), None);
+        // Each ini file is a clue: read (with its mappings), missing, or unread.
+        let path = |s: &str| winpath::parse(s).unwrap();
+        let ini = |p: &str, state| IniFile {
+            path: path(p),
+            dll: path(r"C:\PHP\fcgiext.dll"),
+            redirected: false,
+            state,
+        };
+        let read = |n: usize| IniState::Read {
+            file: "fcgiext.ini".into(),
+            ini: Ini {
+                encoding: IniEncoding::Ansi,
+                sections: vec![],
+            },
+            types: (0..n)
+                .map(|i| TypeMapping {
+                    extension: format!("e{i}"),
+                    scope: Scope::All,
+                    application: "PHP".into(),
+                    line: 2,
+                })
+                .collect(),
+            exes: Default::default(),
+        };
+        let fastcgi = |inis| FastCgi { inis, of_entry: vec![] };
+        let said = |f: Fact<FastCgiConfig>| {
+            let details: Vec<String> = f.evidence.iter().map(|c| c.detail.clone()).collect();
+            (f.value, f.source, details)
+        };
+        let all = fastcgi(vec![
+            ini(r"C:\PHP\fcgiext.ini", read(1)),
+            ini(r"D:\PHP\fcgiext.ini", read(2)),
+            ini(r"E:\PHP\fcgiext.ini", IniState::Missing { missing: "PHP".into() }),
+        ]);
+        assert_eq!(
+            said(decide_fastcgi(&mapped, Some(&all)).expect("read")),
+            (
+                FastCgiConfig::Read,
+                Source::Drive,
+                vec![
+                    r"C:\PHP\fcgiext.ini: read, 1 [Types] mapping".to_string(),
+                    r"D:\PHP\fcgiext.ini: read, 2 [Types] mappings".to_string(),
+                    r"E:\PHP\fcgiext.ini: not on the drive".to_string(),
+                ]
+            )
+        );
+        let torn = fastcgi(vec![
+            ini(
+                r"C:\PHP\fcgiext.ini",
+                IniState::Unread {
+                    file: "fcgiext.ini".into(),
+                    reason: "a folder".into(),
+                },
+            ),
+            ini(r"D:\PHP\fcgiext.ini", read(0)),
+        ]);
+        assert_eq!(
+            said(decide_fastcgi(&mapped, Some(&torn)).expect("read")),
+            (
+                FastCgiConfig::NotChecked,
+                Source::Drive,
+                vec![
+                    r"C:\PHP\fcgiext.ini: could not be read (an input not checked)".to_string(),
+                    r"D:\PHP\fcgiext.ini: read, 0 [Types] mappings".to_string(),
+                ]
+            )
+        );
     }
 }
