@@ -290,25 +290,19 @@ fn draw_table(out: &mut String, rows: &[Vec<String>], color: bool, width: usize)
         }
         return;
     }
+    // One entry a row: its first cell after a dash, the others indented under it, each cell named
+    // by its column's header (an empty row is still an entry).
     for row in body {
-        let first = row.first().map_or("", String::as_str);
-        let label = header.first().map_or("", String::as_str);
-        let text = if label.is_empty() {
-            first.to_string()
-        } else {
-            format!("{label}: {first}")
-        };
-        for line in wrap(&text, width, "- ", "  ") {
-            let _ = writeln!(out, "{line}");
-        }
-        for (i, cell) in row.iter().enumerate().skip(1) {
+        for i in 0..row.len().max(1) {
+            let cell = row.get(i).map_or("", String::as_str);
             let name = header.get(i).map_or("", String::as_str);
             let text = if name.is_empty() {
-                cell.clone()
+                cell.to_string()
             } else {
                 format!("{name}: {cell}")
             };
-            for line in wrap(&text, width, "  ", "    ") {
+            let (first, rest) = if i == 0 { ("- ", "  ") } else { ("  ", "    ") };
+            for line in wrap(&text, width, first, rest) {
                 let _ = writeln!(out, "{line}");
             }
         }
