@@ -274,8 +274,10 @@ fn base_files() -> Vec<(PathBuf, PathBuf)> {
         (drive.join("Windows/System32/InetSrv/MetaBase.xml"), drive.clone()),
         (
             drive.join("Windows/System32/InetSrv/History/MetaBase_0000000060_0000000000.xml"),
-            drive,
+            drive.clone(),
         ),
+        // Two readings of the names (MB005): a limited re-lint carried one reading's findings.
+        (root().join("testdata/metabases/rules/MB005-name-case.xml"), drive),
     ]
 }
 
@@ -286,7 +288,7 @@ proptest! {
 
     #[test]
     fn random_small_edits_are_linted_as_the_full_lint_lints_them(
-        base in 0usize..2,
+        base in 0usize..3,
         with_drive in any::<bool>(),
         saves in prop::collection::vec((any::<u8>(), any::<usize>(), any::<usize>()), 1..6),
     ) {
@@ -385,5 +387,33 @@ fn a_line_added_above_a_duplicate_key_moves_the_line_mb003_names() {
             continue;
         }
         same_findings("MB003 lines", &versions, &options).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// A file with a property name in another case than the schema's is linted on two readings of
+/// the names (MB005), whose findings are merged: a limited re-lint must not carry one reading's
+/// findings into the merge. Each save changes one value: the case-variant Enable32bitAppOnWin64
+/// (which the two readings disagree on), a script map, a comment.
+#[test]
+fn two_readings_of_the_names_are_linted_as_the_full_lint_lints_them() {
+    let file = root().join("testdata/metabases/rules/MB005-name-case.xml");
+    let v0 = std::fs::read_to_string(file)
+        .unwrap()
+        .replace("Enable32bitAppOnWin64=\"TRUE\"", "enable32BitAppOnWin64=\"TRUE\"");
+    assert!(v0.contains("enable32BitAppOnWin64=\"TRUE\""));
+    let v1 = v0.replace("enable32BitAppOnWin64=\"TRUE\"", "enable32BitAppOnWin64=\"FALSE\"");
+    let v2 = v1.replace(
+        ".cer,C:\\WINDOWS\\system32\\inetsrv\\asp.dll",
+        ".cer,C:\\WINDOWS\\SysWOW64\\inetsrv\\asp.dll",
+    );
+    let v3 = v2.replace("ServerComment=\"Default Web Site\"", "ServerComment=\"Public\"");
+    let v4 = v3.replace("enable32BitAppOnWin64=\"FALSE\"", "enable32BitAppOnWin64=\"TRUE\"");
+    let versions: Vec<(String, Vec<u8>)> = [v0, v1, v2, v3, v4]
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (format!("v{i}.xml"), v.into_bytes()))
+        .collect();
+    for options in option_sets(&root().join("testdata/servers/fpse2002-64bit")) {
+        same_findings("two readings", &versions, &options).unwrap_or_else(|e| panic!("{e}"));
     }
 }

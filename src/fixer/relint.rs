@@ -44,14 +44,15 @@ pub struct Linted {
     /// before that it was carried over from (its spans mapped, nothing else changed), `None` for
     /// one found again. Empty for a lint in full.
     pub carried: Vec<Option<u32>>,
+    /// Whether the rules ran on two readings of the names (MB005), whose findings are merged:
+    /// none of them carries over. Kept when the model is let go, as the next re-lint reads it.
+    readings: bool,
 }
 
 struct Model {
     mb: Metabase,
     /// Whether one platform was open (one run of the rules).
     single: bool,
-    /// Whether the rules ran on two readings of the names (MB005).
-    readings: bool,
 }
 
 impl Linted {
@@ -62,6 +63,7 @@ impl Linted {
             model: None,
             full_because: Some(FIRST),
             carried: Vec::new(),
+            readings: false,
         }
     }
 
@@ -276,8 +278,9 @@ pub fn relint_parsed(
     if options.dll_map || mb.keys.len() != touched.keys || mb.attrs.len() != touched.attrs {
         return full(mb, options, STRUCTURE);
     }
-    // Two readings of the names (MB005) merge every rule's findings: nothing carries over.
-    if previous.model.as_ref().is_some_and(|m| m.readings) {
+    // Two readings of the names (MB005) merge every rule's findings: nothing carries over. (The
+    // previous model is let go by now: the flag is the report's.)
+    if previous.readings {
         return full(mb, options, READINGS);
     }
     // Which rules run again, which carry their findings, and which re-run on the changed values.
@@ -358,13 +361,11 @@ pub fn relint_parsed(
     let report = report_of(&mb, linted);
     Linted {
         report,
-        model: Some(Model {
-            mb,
-            single: true,
-            readings: false,
-        }),
+        model: Some(Model { mb, single: true }),
         full_because: None,
         carried,
+        // The names are those of the previous version, which had one reading.
+        readings: false,
     }
 }
 
@@ -445,9 +446,10 @@ fn full(mb: Metabase, options: &Options, why: &'static str) -> Linted {
     let readings = !linted.unknown_workers.is_empty();
     Linted {
         report: report_of(&mb, linted),
-        model: Some(Model { mb, single, readings }),
+        model: Some(Model { mb, single }),
         full_because: Some(why),
         carried: Vec::new(),
+        readings,
     }
 }
 
