@@ -215,6 +215,9 @@ pub struct Linted {
     /// DLLs a worker would load ([`unread_images`]) and the SYSTEM hive the loader's facts come
     /// from ([`host::decide_loader`]). The run cannot pass.
     pub unread: Vec<InputFailure>,
+    /// With `keep` ([`lint_metabase_with`]): each worker's images, closures and FastCGI reading,
+    /// for [`report_keeping`] to hand on with the ISAPI set.
+    runs: Option<Vec<BuiltRun>>,
 }
 
 /// Every DLL a worker would load that was found on a mapped drive but could not be read or examined
@@ -388,7 +391,39 @@ fn unread_fastcgi(mb: &Metabase, isapi: &IsapiSet, fastcgi: &FastCgi, out: &mut 
 /// (with their fix only if it is the same everywhere); the rest depend on the platform, and MB107
 /// names them instead, so that no verdict rests on a guess.
 pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
-    let isapi = IsapiSet::of(mb);
+    lint_metabase_with(mb, options, None, false)
+}
+
+/// What a lint built from the metabase's ISAPI properties and the drive, kept for the limited
+/// re-lint of a later version whose changes reach none of the properties it reads
+/// ([`crate::rules::reads::ISAPI_SET`] and [`crate::rules::reads::WORKER`]; `mblint history`,
+/// [`crate::fixer::relint`]): the ISAPI set, and per worker the images its entries resolve to, their
+/// dependency closures and the FastCGI reading. None of them holds a place in the text but the
+/// ISAPI set, whose places the re-lint moves past the changes ([`IsapiSet::move_spans`]).
+pub struct Built {
+    pub isapi: IsapiSet,
+    runs: Vec<BuiltRun>,
+}
+
+struct BuiltRun {
+    worker: WorkerBitness,
+    images: Option<Images>,
+    deps: Option<Dependencies>,
+    fastcgi: Option<FastCgi>,
+}
+
+/// As [`lint_metabase`], taking the ISAPI set and each worker's images, closures and FastCGI
+/// reading from `reuse` (built from an earlier text with the same keys and properties whose
+/// changes reach none of what they read: the caller's proof) instead of building them; with
+/// `keep`, what was built or reused stays in [`Linted::built`] (unless the DLL map is wanted, which
+/// takes the images and closures).
+pub fn lint_metabase_with(mb: &Metabase, options: &Options, reuse: Option<Built>, keep_built: bool) -> Linted {
+    let (isapi, mut reused) = match reuse {
+        Some(built) => (built.isapi, built.runs),
+        None => (IsapiSet::of(mb), Vec::new()),
+    };
+    let keep_built = keep_built && !options.dll_map;
+    let mut kept: Vec<BuiltRun> = Vec::new();
     let server = ServerConfig::of(mb);
     let windir_clues = host::metabase_windir_clues(mb, &isapi);
     let mut drives = options.drives.clone();
@@ -488,21 +523,30 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
     let mut first_fastcgi: Option<FastCgi> = None;
     for platform in model.candidates(with_drive) {
         let worker = WorkerBitness::of(mb, platform, iis5);
-        let images = resolver.as_mut().map(|r| Images::of(&isapi, worker.process(), r));
+        let (images, deps, fastcgi) = match reused.iter().position(|r| r.worker == worker) {
+            Some(at) => {
+                let run = reused.swap_remove(at);
+                (run.images, run.deps, run.fastcgi)
+            }
+            None => {
+                let images = resolver.as_mut().map(|r| Images::of(&isapi, worker.process(), r));
+                let deps = match (resolver.as_mut(), loader.as_mut(), images.as_ref()) {
+                    (Some(r), Some(l), Some(images)) => Some(Dependencies::of(mb, &isapi, worker, images, r, l)),
+                    _ => None,
+                };
+                let fastcgi = match (resolver.as_mut(), images.as_ref()) {
+                    (Some(r), Some(images)) => Some(FastCgi::of(&isapi, &images.current, r, worker.process())),
+                    _ => None,
+                };
+                (images, deps, fastcgi)
+            }
+        };
         if let Some(images) = &images {
             unread_images(mb, &isapi, images, &mut unread);
         }
-        let deps = match (resolver.as_mut(), loader.as_mut(), images.as_ref()) {
-            (Some(r), Some(l), Some(images)) => Some(Dependencies::of(mb, &isapi, worker, images, r, l)),
-            _ => None,
-        };
         if let Some(deps) = &deps {
             unread_dependencies(deps, &mut unread);
         }
-        let fastcgi = match (resolver.as_mut(), images.as_ref()) {
-            (Some(r), Some(images)) => Some(FastCgi::of(&isapi, &images.current, r, worker.process())),
-            _ => None,
-        };
         if let Some(fastcgi) = &fastcgi {
             unread_fastcgi(mb, &isapi, fastcgi, &mut unread);
         }
@@ -525,6 +569,13 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         if options.dll_map {
             run_images.push(images);
             run_deps.push(deps);
+        } else if keep_built {
+            kept.push(BuiltRun {
+                worker,
+                images,
+                deps,
+                fastcgi,
+            });
         }
     }
     // A property name that differs from the schema's only in case: no source says whether IIS 6
@@ -617,6 +668,7 @@ pub fn lint_metabase(mb: &Metabase, options: &Options) -> Linted {
         unknown_workers,
         model,
         drives,
+        runs: keep_built.then_some(kept),
     }
 }
 
@@ -734,21 +786,35 @@ fn lint_decoded(name: &str, decoded: Result<SourceFile, DecodeError>, options: &
 /// empty stand-in (same name and encoding) until the caller moves the metabase's own into it. The
 /// fix loop maps a pass's edits onto the model before letting the model go.
 pub fn report_of(mb: &Metabase, linted: Linted) -> FileReport {
+    report_keeping(mb, linted).0
+}
+
+/// As [`report_of`], handing on what the lint built when it was asked to keep it
+/// ([`lint_metabase_with`]).
+pub fn report_keeping(mb: &Metabase, mut linted: Linted) -> (FileReport, Option<Built>) {
+    let built = linted.runs.take().map(|runs| Built {
+        isapi: std::mem::take(&mut linted.isapi),
+        runs,
+    });
+    let isapi_count = built
+        .as_ref()
+        .map_or(linted.isapi.entries.len(), |b| b.isapi.entries.len());
     let summary = worker_summary(mb, &linted);
     let edit_while_running = mb
         .effective_at("/LM", crate::metabase::props::ENABLE_EDIT_WHILE_RUNNING)
         .and_then(|(_, attr)| crate::metabase::props::parse_bool(&mb.attr_value(attr)));
-    FileReport {
+    let report = FileReport {
         drives: drive_summaries(&linted.drives),
         edit_while_running,
         worker: Some(summary),
-        isapi_count: linted.isapi.entries.len(),
+        isapi_count,
         dll_map: linted.dll_map,
         unread: linted.unread,
         diagnostics: linted.diagnostics,
         server: Some(linted.model),
         source: SourceFile::with_encoding(mb.source.name.clone(), mb.source.encoding, String::new()),
-    }
+    };
+    (report, built)
 }
 
 /// The report of a file that does not decode: MB001 at the end of the text that did decode, in the

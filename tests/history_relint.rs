@@ -417,3 +417,46 @@ fn two_readings_of_the_names_are_linted_as_the_full_lint_lints_them() {
         same_findings("two readings", &versions, &options).unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+/// A save that changes no property the ISAPI set reads (a comment) re-lints with the set, the
+/// images, the closures and the FastCGI reading of the version before, their places moved; one
+/// that changes what decides which DLLs a URL runs (a virtual directory's AccessFlags or Path,
+/// whose places the set does not hold) builds them again. Were the set taken over after such a
+/// save, the Tomcat connector's DLL would stay (or stay missing) as a DLL its URL runs.
+#[test]
+fn the_isapi_set_is_taken_from_the_version_before_only_when_no_property_it_reads_changed() {
+    let drive = root().join("testdata/servers/tomcat-jakarta-64bit");
+    let v0 = std::fs::read_to_string(drive.join("Windows/System32/InetSrv/MetaBase.xml")).unwrap();
+    let (exec, script) = (
+        "AccessFlags=\"AccessRead | AccessExecute\"",
+        "AccessFlags=\"AccessRead | AccessScript\"",
+    );
+    let folder = "Path=\"C:\\Program Files\\Apache Software Foundation\\Tomcat 5.5\\bin\\win32\\i386\"";
+    assert!(v0.contains(exec) && v0.contains(folder));
+    let v1 = v0.replacen(exec, script, 1);
+    let v2 = v1.replace("ServerComment=\"Default Web Site\"", "ServerComment=\"Public\"");
+    let v3 = v2.replacen(script, exec, 1);
+    let v4 = v3.replace(folder, "Path=\"C:\\Program Files\\Apache Software Foundation\"");
+    let v5 = v4.replace("ServerComment=\"Public\"", "ServerComment=\"Public site\"");
+    let versions: Vec<(String, Vec<u8>)> = [v0, v1, v2, v3, v4, v5]
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (format!("v{i}.xml"), v.into_bytes()))
+        .collect();
+    for options in option_sets(&drive) {
+        same_findings("ISAPI set", &versions, &options).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let options = Options {
+        drive_copy: Some(drive.clone()),
+        ..Options::default()
+    };
+    let mut reused = Vec::new();
+    let mut previous = None;
+    for (name, bytes) in &versions {
+        let mb = parse(SourceFile::decode(name.clone(), bytes.clone()).unwrap()).unwrap();
+        let linted = history::lint_after(previous.take(), mb, &options);
+        reused.push(linted.reused);
+        previous = Some(linted);
+    }
+    assert_eq!(reused, [false, false, true, false, false, true]);
+}

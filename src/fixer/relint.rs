@@ -25,7 +25,7 @@ use std::collections::HashSet;
 use crate::diagnostic::Diagnostic;
 use crate::fix::changes::ChangeSet;
 use crate::host::ServerModel;
-use crate::lint::{FileReport, Options, drive_summaries, lint_metabase, report_of};
+use crate::lint::{Built, FileReport, Options, drive_summaries, lint_metabase_with, report_keeping};
 use crate::metabase::props::Prop;
 use crate::metabase::server::ServerConfig;
 use crate::metabase::source::Encoding;
@@ -47,12 +47,21 @@ pub struct Linted {
     /// Whether the rules ran on two readings of the names (MB005), whose findings are merged:
     /// none of them carries over. Kept when the model is let go, as the next re-lint reads it.
     readings: bool,
+    /// Whether what the lint built from the ISAPI properties and the drive ([`Built`]) is kept with
+    /// the model for the next re-lint: in a chain of versions (`mblint history`), where most saves
+    /// change no ISAPI property; not in the fix loop, whose passes mostly do.
+    keep: bool,
+    /// Whether the ISAPI set, the images, the closures and the FastCGI reading were taken from the
+    /// lint before (their places moved) rather than built.
+    pub reused: bool,
 }
 
 struct Model {
     mb: Metabase,
     /// Whether one platform was open (one run of the rules).
     single: bool,
+    /// With [`Linted::keep`]: what the lint built, for the next re-lint.
+    built: Option<Built>,
 }
 
 impl Linted {
@@ -64,6 +73,8 @@ impl Linted {
             full_because: Some(FIRST),
             carried: Vec::new(),
             readings: false,
+            keep: false,
+            reused: false,
         }
     }
 
@@ -88,10 +99,19 @@ impl Linted {
         }
     }
 
-    /// Lets the model go, after working out what `pass` (made on this text) touches.
+    /// Lets the model go, after working out what `pass` (made on this text) touches. What the lint
+    /// built from the ISAPI properties and the drive goes with it into the [`Touched`] when the
+    /// pass changes none of the properties it reads, its places moved past the changes.
     pub fn release(&mut self, pass: &ChangeSet) -> Option<Touched> {
         let model = self.model.take()?;
-        let touched = model.single.then(|| touched(&model.mb, pass)).flatten();
+        let mut touched = model.single.then(|| touched(&model.mb, pass)).flatten();
+        if let (Some(t), Some(mut built)) = (touched.as_mut(), model.built) {
+            let isapi = |p: &Prop| reads::ISAPI_SET.contains(p) || reads::WORKER.contains(p);
+            let mapper = Mapper::new(pass);
+            if !t.props.iter().any(isapi) && built.isapi.move_spans(|s| mapper.span(s)) {
+                t.built = Some(built);
+            }
+        }
         self.report.source = model.mb.source;
         touched
     }
@@ -136,6 +156,9 @@ pub struct Touched {
     props: Vec<Prop>,
     keys: usize,
     attrs: usize,
+    /// What the lint before built from the ISAPI properties and the drive, moved into the new
+    /// text, when the changes reach none of what it read ([`Linted::release`]).
+    built: Option<Built>,
 }
 
 /// Works out which values `pass` changes, or `None` when it may change more than values.
@@ -202,6 +225,7 @@ fn touched(mb: &Metabase, pass: &ChangeSet) -> Option<Touched> {
         props,
         keys: mb.keys.len(),
         attrs: mb.attrs.len(),
+        built: None,
     })
 }
 
@@ -225,7 +249,7 @@ pub fn lint_owned(name: &str, bytes: Vec<u8>, options: &Options) -> Linted {
 fn lint_source(source: SourceFile, options: &Options) -> Linted {
     match parse(source) {
         Err(failure) => lint_source_failed(*failure, options),
-        Ok(mb) => full(mb, options, FIRST),
+        Ok(mb) => full(mb, options, FIRST, false),
     }
 }
 
@@ -249,9 +273,10 @@ pub fn lint_parse_failure(failure: crate::metabase::parse::ParseFailure, options
     lint_source_failed(failure, options)
 }
 
-/// Lints a parsed metabase in full, keeping the model (the start of a chain of re-lints).
+/// Lints a parsed metabase in full, keeping the model (the start of a chain of re-lints of
+/// versions, each of which keeps what it built from the ISAPI properties and the drive for the next).
 pub fn lint_parsed(mb: Metabase, options: &Options) -> Linted {
-    full(mb, options, FIRST)
+    full(mb, options, FIRST, true)
 }
 
 /// As [`relint`], with the new text already parsed: `parsed` must be the text `pass` makes of
@@ -270,18 +295,20 @@ pub fn relint_parsed(
             .map_or(true, |mb| pass.apply(previous.text()) == *mb.source.text),
         "the pass makes the parsed text"
     );
-    let (mb, touched) = match (parsed, touched) {
+    let keep = previous.keep;
+    let full = |mb, why| full(mb, options, why, keep);
+    let (mb, mut touched) = match (parsed, touched) {
         (Err(failure), _) => return lint_source_failed(*failure, options),
-        (Ok(mb), None) => return full(mb, options, UNTOUCHED),
+        (Ok(mb), None) => return full(mb, UNTOUCHED),
         (Ok(mb), Some(t)) => (mb, t),
     };
     if options.dll_map || mb.keys.len() != touched.keys || mb.attrs.len() != touched.attrs {
-        return full(mb, options, STRUCTURE);
+        return full(mb, STRUCTURE);
     }
     // Two readings of the names (MB005) merge every rule's findings: nothing carries over. (The
     // previous model is let go by now: the flag is the report's.)
     if previous.readings {
-        return full(mb, options, READINGS);
+        return full(mb, READINGS);
     }
     // Which rules run again, which carry their findings, and which re-run on the changed values.
     let mut carried: HashSet<&'static str> = HashSet::new();
@@ -302,19 +329,20 @@ pub fn relint_parsed(
     }
     // Only MB002 is value-local; a second such rule needs its own partial check here.
     if by_value.iter().any(|&c| c != "MB002") {
-        return full(mb, options, VALUE_LOCAL);
+        return full(mb, VALUE_LOCAL);
     }
     let mut restricted = options.clone();
     restricted
         .settings
         .ignore
         .extend(carried.iter().chain(&by_value).map(|c| c.to_string()));
-    let mut linted = lint_metabase(&mb, &restricted);
+    let reused = touched.built.is_some();
+    let mut linted = lint_metabase_with(&mb, &restricted, touched.built.take(), keep);
     let (Some(old_model), true) = (previous.report.server.as_ref(), linted.workers.len() == 1) else {
-        return full(mb, options, PLATFORMS);
+        return full(mb, PLATFORMS);
     };
     if !same_decisions(old_model, &linted.model) {
-        return full(mb, options, DECISIONS);
+        return full(mb, DECISIONS);
     }
     // Carried findings, and MB002's on the values the pass did not change, mapped.
     let mut kept: Vec<(Diagnostic, Option<u32>)> = Vec::new();
@@ -331,7 +359,7 @@ pub fn relint_parsed(
             // MB002's findings on unchanged values are carried too: found again, they would be
             // these (the oracle holds the re-lint to that).
             Some(m) => kept.push((m, Some(j as u32))),
-            None => return full(mb, options, TOUCHING),
+            None => return full(mb, TOUCHING),
         }
     }
     let mut fresh = std::mem::take(&mut linted.diagnostics);
@@ -358,14 +386,20 @@ pub fn relint_parsed(
     let fresh = fresh.into_iter().map(|d| (d, None)).collect();
     let (diagnostics, carried) = merge_sorted(kept, fresh, |(d, _)| d).into_iter().unzip();
     linted.diagnostics = diagnostics;
-    let report = report_of(&mb, linted);
+    let (report, built) = report_keeping(&mb, linted);
     Linted {
         report,
-        model: Some(Model { mb, single: true }),
+        model: Some(Model {
+            mb,
+            single: true,
+            built,
+        }),
         full_because: None,
         carried,
         // The names are those of the previous version, which had one reading.
         readings: false,
+        keep,
+        reused,
     }
 }
 
@@ -440,16 +474,19 @@ pub fn changes_between(old: &Metabase, new: &Metabase) -> ChangeSet {
     ChangeSet::from_edits(edits).expect("stretches are disjoint and in order")
 }
 
-fn full(mb: Metabase, options: &Options, why: &'static str) -> Linted {
-    let linted = lint_metabase(&mb, options);
+fn full(mb: Metabase, options: &Options, why: &'static str, keep: bool) -> Linted {
+    let linted = lint_metabase_with(&mb, options, None, keep);
     let single = linted.workers.len() == 1;
     let readings = !linted.unknown_workers.is_empty();
+    let (report, built) = report_keeping(&mb, linted);
     Linted {
-        report: report_of(&mb, linted),
-        model: Some(Model { mb, single }),
+        report,
+        model: Some(Model { mb, single, built }),
         full_because: Some(why),
         carried: Vec::new(),
         readings,
+        keep,
+        reused: false,
     }
 }
 

@@ -305,6 +305,27 @@ impl IsapiSet {
         (shared, facts.0, facts.1)
     }
 
+    /// Moves every place the set holds (its entries', its CGI entries', its filters' load-order
+    /// names' and its malformed script maps') by `to`, for a later text whose changes none of them
+    /// touches ([`crate::lint::lint_metabase_with`]). `false` when `to` refuses one: the set is then
+    /// partly moved, and must be built again.
+    pub fn move_spans(&mut self, mut to: impl FnMut(Span) -> Option<Span>) -> bool {
+        let mut moved = |span: &mut Span| match to(*span) {
+            Some(s) => {
+                *span = s;
+                true
+            }
+            None => false,
+        };
+        self.entries.iter_mut().chain(&mut self.cgi).all(|e| moved(&mut e.span))
+            && self
+                .filters
+                .iter_mut()
+                .filter_map(|f| f.load_order_span.as_mut())
+                .all(&mut moved)
+            && self.bad_script_maps.iter_mut().all(|b| moved(&mut b.2))
+    }
+
     pub fn of(mb: &Metabase) -> IsapiSet {
         let mut set = IsapiSet::default();
         set.collect_filters(mb);

@@ -213,4 +213,14 @@ mod tests {
             );
         }
     }
+
+    /// The limited re-lint finds the changed properties among the declared ones only, and takes
+    /// the ISAPI set of the version before when none of them is one of these: each must be
+    /// declared, or its change would go unseen.
+    #[test]
+    fn what_the_isapi_set_and_the_worker_read_is_declared() {
+        for p in ISAPI_SET.iter().chain(WORKER) {
+            assert!(declared().any(|d| d == p), "{} is not declared", p.name);
+        }
+    }
 }
