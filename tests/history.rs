@@ -950,3 +950,39 @@ fn an_oversized_version_or_current_file_is_refused_by_its_size_before_it_is_read
         started.elapsed()
     );
 }
+
+/// A finding whose Location the current file writes in another letter case than the save that
+/// introduced it: recognised as the same finding (IIS compares Locations without regard to case),
+/// and shown as the current file writes it.
+#[test]
+fn a_current_finding_is_shown_as_the_current_file_writes_its_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = copy_history(dir.path());
+    let newest = folder.join("MetaBase_0000000065_0000000000.xml");
+    let (written, other) = (
+        "Location =\"/LM/W3SVC/Filters/fpexedll.dll\"",
+        "Location =\"/LM/W3SVC/Filters/FPEXEDLL.dll\"",
+    );
+    let text = std::fs::read_to_string(&newest).unwrap();
+    assert!(text.contains(written));
+    std::fs::write(&newest, text.replace(written, other)).unwrap();
+    let result = run(&folder, None);
+    let h = &result.history;
+    assert!(h.current_from_history);
+    let v62 = version_named(h, "62.0");
+    let places: Vec<(&str, &str, Option<usize>)> = h
+        .findings
+        .iter()
+        .flat_map(|f| {
+            f.places
+                .iter()
+                .map(move |p| (f.code, p.finding.location.as_str(), f.introduced_in))
+        })
+        .filter(|(_, location, _)| location.to_ascii_lowercase().contains("fpexedll"))
+        .collect();
+    assert!(!places.is_empty(), "{:?}", h.findings);
+    for (code, location, introduced) in places {
+        assert_eq!(location, "/LM/W3SVC/Filters/FPEXEDLL.dll", "{code}");
+        assert_eq!(introduced, Some(v62), "{code}");
+    }
+}

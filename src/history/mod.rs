@@ -904,12 +904,17 @@ fn timeline(
             gone_in: readable[end as usize],
         })
         .collect();
-    let introduced_at: HashMap<&FindingKey, Option<usize>> = runs
-        .open
-        .iter()
-        .map(|&(id, start)| (key(id), at(start as usize)))
-        .collect();
+    // Per identity number: the version the run it is in now began in (`Some(None)`: the oldest).
+    let mut introduced_at: Vec<Option<Option<usize>>> = vec![None; identities.keys.len()];
+    for &(id, start) in &runs.open {
+        introduced_at[id as usize] = Some(at(start as usize));
+    }
     let text = &current.source.text;
+    // The current file's places by number, in the order of its findings' places (as numbered).
+    let numbers = keys[current_at]
+        .as_deref()
+        .expect("the current file is always linted and numbered");
+    let mut place = 0;
     let findings = current
         .diagnostics
         .iter()
@@ -918,8 +923,20 @@ fn timeline(
             let places: Vec<PlaceHistory> = d
                 .places()
                 .map(|p| {
-                    let finding = FindingKey::of(text, d, &p);
-                    let introduced_in = introduced_at.get(&finding).copied().flatten();
+                    let id = numbers[place];
+                    place += 1;
+                    // Shown as the current file writes it (the identity's own key is the first
+                    // version's spelling, which may differ in case).
+                    let known = key(id);
+                    let finding = if known.location == p.location.as_deref().unwrap_or_default()
+                        && known.attribute == p.attribute.as_deref().unwrap_or_default()
+                    {
+                        known.clone()
+                    } else {
+                        FindingKey::of(text, d, &p)
+                    };
+                    debug_assert!(finding == *known, "the numbers are the current file's places");
+                    let introduced_in = introduced_at[id as usize].flatten();
                     PlaceHistory { finding, introduced_in }
                 })
                 .collect();
