@@ -690,13 +690,18 @@ pub fn decide_fastcgi(
 ) -> Option<Fact<FastCgiConfig>> {
     use crate::metabase::isapi::Role;
     use crate::resolve::fastcgi::{DLL_NAME, IniState};
-    let mapped = isapi.entries.iter().any(|e| {
-        matches!(e.role, Role::ScriptMap | Role::WildcardMap)
-            && e.path
-                .rsplit(['\\', '/'])
-                .next()
-                .is_some_and(|name| name.trim().eq_ignore_ascii_case(DLL_NAME))
-    });
+    let names_dll = |path: &str| {
+        path.rsplit(['\\', '/'])
+            .next()
+            .is_some_and(|name| name.trim().eq_ignore_ascii_case(DLL_NAME))
+    };
+    // Every entry's path is one of the set's distinct paths: a hosting server's million entries
+    // are looked at only when one of its few paths names the DLL.
+    let mapped = isapi.paths.iter().any(|p| names_dll(p))
+        && isapi
+            .entries
+            .iter()
+            .any(|e| matches!(e.role, Role::ScriptMap | Role::WildcardMap) && names_dll(&e.path));
     match read {
         None if mapped => Some(Fact {
             value: FastCgiConfig::NotChecked,
