@@ -92,13 +92,31 @@ pub struct Metabase {
 /// 1 + the index in [`props::ALL`](super::props::ALL) of the property named `name` (as `reading`
 /// matches names), or 0.
 fn known_name(name: &str, reading: NameReading) -> u8 {
-    super::props::ALL
-        .iter()
-        .position(|p| match reading {
-            NameReading::Caseless => p.name.len() == name.len() && p.name.eq_ignore_ascii_case(name),
-            NameReading::Exact => p.name == name,
+    // Only names of the same length can match: the indices of `props::ALL` by their names'
+    // length, in order, so the first match is the first in `ALL` (every attribute of a file is
+    // looked up here: a scan of `ALL` for each was 5% of a check).
+    static BY_LENGTH: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    let by_length = BY_LENGTH.get_or_init(|| {
+        let all = super::props::ALL;
+        let mut out = vec![Vec::new(); all.iter().map(|p| p.name.len()).max().unwrap_or(0) + 1];
+        for (i, p) in all.iter().enumerate() {
+            out[p.name.len()].push(i as u8);
+        }
+        out
+    });
+    by_length
+        .get(name.len())
+        .into_iter()
+        .flatten()
+        .copied()
+        .find(|&i| {
+            let p = &super::props::ALL[i as usize];
+            match reading {
+                NameReading::Caseless => p.name.eq_ignore_ascii_case(name),
+                NameReading::Exact => p.name == name,
+            }
         })
-        .map_or(0, |i| i as u8 + 1)
+        .map_or(0, |i| i + 1)
 }
 
 /// What `known_name` gives a property's name: a Custom child is known by its Name in any case (IIS
@@ -418,6 +436,34 @@ impl Metabase {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The look-up by length finds what a scan of `props::ALL` finds, in both readings.
+    #[test]
+    fn known_names_are_found_as_a_scan_finds_them() {
+        let scan = |name: &str, reading: NameReading| {
+            super::super::props::ALL
+                .iter()
+                .position(|p| match reading {
+                    NameReading::Caseless => p.name.eq_ignore_ascii_case(name),
+                    NameReading::Exact => p.name == name,
+                })
+                .map_or(0, |i| i as u8 + 1)
+        };
+        let mut names: Vec<String> = Vec::new();
+        for p in super::super::props::ALL {
+            names.extend([p.name.to_string(), p.name.to_lowercase(), p.name.to_uppercase()]);
+            names.push(format!("{}x", p.name));
+            names.push(p.name[1..].to_string());
+        }
+        names.extend(["".to_string(), "ServerComment".to_string(), "é".repeat(40)]);
+        for name in &names {
+            for reading in [NameReading::Caseless, NameReading::Exact] {
+                assert_eq!(known_name(name, reading), scan(name, reading), "{name} {reading:?}");
+            }
+        }
+        assert_ne!(known_name("scriptmaps", NameReading::Caseless), 0);
+        assert_eq!(known_name("scriptmaps", NameReading::Exact), 0);
+    }
 
     #[test]
     fn locations_normalise() {
