@@ -242,6 +242,33 @@ impl KeyDiff {
     /// Compares `new` with `old`. Keys are matched by normalised Location (a repeated Location by
     /// its occurrence), their texts by hash, and only changed keys are compared line by line.
     pub fn between(old: &Metabase, old_table: &KeyTable, new: &Metabase, new_table: &KeyTable) -> KeyDiff {
+        // The usual save keeps every key where it was: the same Locations in the same order match
+        // key for key (the n-th key of a Location is the n-th in both), with no table of them.
+        let aligned = old_table.entries.len() == new_table.entries.len()
+            && old_table
+                .entries
+                .iter()
+                .zip(&new_table.entries)
+                .all(|(a, b)| a.path == b.path);
+        let changes = if aligned {
+            (0..new_table.entries.len())
+                .filter(|&i| !old_table.same_key(old.text(), i, new_table, new.text(), i))
+                .map(|i| (&*new_table.entries[i].path, KeyChangeKind::Changed, Some(i), Some(i)))
+                .collect()
+        } else {
+            Self::matched(old_table, old.text(), new_table, new.text())
+        };
+        Self::of_changes(old, old_table, new, new_table, changes)
+    }
+
+    /// The changes between two tables whose keys are not in the same order: keys matched by
+    /// normalised Location and occurrence.
+    fn matched<'t>(
+        old_table: &'t KeyTable,
+        old_text: &str,
+        new_table: &'t KeyTable,
+        new_text: &str,
+    ) -> Vec<(&'t str, KeyChangeKind, Option<usize>, Option<usize>)> {
         let mut seen: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
         let mut old_index: foldhash::HashMap<(&str, usize), usize> =
             foldhash::HashMap::with_capacity_and_hasher(old_table.entries.len(), Default::default());
@@ -259,7 +286,7 @@ impl KeyDiff {
             match old_index.get(&(&*e.path, *n)) {
                 Some(&j) => {
                     matched[j] = true;
-                    if !old_table.same_key(old.text(), j, new_table, new.text(), i) {
+                    if !old_table.same_key(old_text, j, new_table, new_text, i) {
                         changes.push((&e.path, KeyChangeKind::Changed, Some(j), Some(i)));
                     }
                 }
@@ -272,6 +299,16 @@ impl KeyDiff {
                 changes.push((&e.path, KeyChangeKind::Removed, Some(j), None));
             }
         }
+        changes
+    }
+
+    fn of_changes(
+        old: &Metabase,
+        old_table: &KeyTable,
+        new: &Metabase,
+        new_table: &KeyTable,
+        mut changes: Vec<(&str, KeyChangeKind, Option<usize>, Option<usize>)>,
+    ) -> KeyDiff {
         changes.sort_by(|a, b| a.0.cmp(b.0));
         let count = |kind| changes.iter().filter(|c| c.1 == kind).count();
         let mut diff = KeyDiff {
@@ -484,5 +521,45 @@ mod tests {
         // And back: the filter is removed.
         let back = KeyDiff::between(&b, &KeyTable::of(&b), &a, &KeyTable::of(&a));
         assert_eq!((back.added, back.removed, back.changed), (0, 1, 1));
+    }
+
+    /// Keys in the same order are matched key for key, as matching them by Location and
+    /// occurrence does: a repeated Location, a changed key among unchanged ones, and keys whose
+    /// texts differ but whose Locations agree.
+    #[test]
+    fn keys_in_the_same_order_are_matched_as_by_location() {
+        let site = |n: u32, comment: &str| {
+            format!(
+                "<IIsWebServer\tLocation =\"/LM/W3SVC/{n}\"\n\t\tServerComment=\"{comment}\"\n\t>\n</IIsWebServer>\n"
+            )
+        };
+        let a = mb(&doc(
+            "",
+            &format!(
+                "{SERVICE}{}{}{}{}",
+                site(1, "a"),
+                site(2, "b"),
+                site(1, "dup"),
+                site(3, "c")
+            ),
+        ));
+        let b = mb(&doc(
+            "",
+            &format!(
+                "{}{}{}{}{}",
+                SERVICE.replace("C:\\b.dll", "C:\\c.dll"),
+                site(1, "a"),
+                site(2, "B"),
+                site(1, "dup2"),
+                site(3, "c")
+            ),
+        ));
+        let (ta, tb) = (KeyTable::of(&a), KeyTable::of(&b));
+        let aligned = KeyDiff::between(&a, &ta, &b, &tb);
+        let matched = KeyDiff::of_changes(&a, &ta, &b, &tb, KeyDiff::matched(&ta, a.text(), &tb, b.text()));
+        assert_eq!(aligned, matched);
+        assert_eq!((aligned.added, aligned.removed, aligned.changed), (0, 0, 3));
+        let locations: Vec<&str> = aligned.keys.iter().map(|k| k.location.as_str()).collect();
+        assert_eq!(locations, ["/LM/W3SVC", "/LM/W3SVC/1", "/LM/W3SVC/2"]);
     }
 }
