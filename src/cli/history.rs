@@ -188,6 +188,9 @@ pub fn run(args: &HistoryArgs) -> std::io::Result<u8> {
     for f in &history.unread {
         say!("mblint: error: {}: {}", f.path, f.error);
     }
+    // The process ends when this returns: freeing the run's versions, findings and places one by
+    // one (3% of a history run of 10,000 sites) is work the exit does at once.
+    std::mem::forget(result);
     Ok(if not_written { EXIT_ERROR } else { code })
 }
 
