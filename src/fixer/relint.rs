@@ -20,6 +20,7 @@
 //! later span of the model, and would rest the model on a splice rather than on the text IIS reads.
 //! The ISAPI set, the images and the rules that read what the edits change cost more.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use crate::diagnostic::Diagnostic;
@@ -289,6 +290,31 @@ pub fn relint_parsed(
     parsed: Result<Metabase, Box<crate::metabase::parse::ParseFailure>>,
     options: &Options,
 ) -> Linted {
+    relint_from(previous, None, touched, pass, parsed, options)
+}
+
+/// As [`relint_parsed`], taking the previous lint over: its carried findings are moved into the new
+/// report, not copied (`mblint history`, which lets each version go once the next is linted).
+pub fn relint_parsed_owned(
+    mut previous: Linted,
+    touched: Option<Touched>,
+    pass: &ChangeSet,
+    parsed: Result<Metabase, Box<crate::metabase::parse::ParseFailure>>,
+    options: &Options,
+) -> Linted {
+    let findings = std::mem::take(&mut previous.report.diagnostics);
+    relint_from(&previous, Some(findings), touched, pass, parsed, options)
+}
+
+/// The limited re-lint; `owned`: the previous report's findings, taken out of it.
+fn relint_from(
+    previous: &Linted,
+    owned: Option<Vec<Diagnostic>>,
+    touched: Option<Touched>,
+    pass: &ChangeSet,
+    parsed: Result<Metabase, Box<crate::metabase::parse::ParseFailure>>,
+    options: &Options,
+) -> Linted {
     debug_assert!(
         parsed
             .as_ref()
@@ -347,7 +373,11 @@ pub fn relint_parsed(
     // Carried findings, and MB002's on the values the pass did not change, mapped.
     let mut kept: Vec<(Diagnostic, Option<u32>)> = Vec::new();
     let mapper = Mapper::new(pass);
-    for (j, d) in previous.report.diagnostics.iter().enumerate() {
+    let findings: Box<dyn Iterator<Item = Cow<'_, Diagnostic>>> = match owned {
+        Some(findings) => Box::new(findings.into_iter().map(Cow::Owned)),
+        None => Box::new(previous.report.diagnostics.iter().map(Cow::Borrowed)),
+    };
+    for (j, d) in findings.enumerate() {
         let partial = by_value.contains(&d.code);
         if !(carried.contains(d.code) || partial) {
             continue;
@@ -594,10 +624,11 @@ impl<'a> Mapper<'a> {
     }
 }
 
-/// A carried finding in the new text, or `None` when any of its places touches a change.
-fn map_diagnostic(d: &Diagnostic, m: &Mapper<'_>) -> Option<Diagnostic> {
-    let mut out = d.clone();
-    out.span = m.span(d.span)?;
+/// A carried finding in the new text, or `None` when any of its places touches a change (copied
+/// only when borrowed).
+fn map_diagnostic(d: Cow<'_, Diagnostic>, m: &Mapper<'_>) -> Option<Diagnostic> {
+    let mut out = d.into_owned();
+    out.span = m.span(out.span)?;
     for o in &mut out.occurrences {
         o.span = m.span(o.span)?;
     }

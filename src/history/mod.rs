@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use crate::baseline::{Identity, place_identity};
 use crate::diagnostic::Diagnostic;
-use crate::fixer::relint::{Linted, changes_between, lint_parse_failure, lint_parsed, relint_parsed};
+use crate::fixer::relint::{Linted, changes_between, lint_parse_failure, lint_parsed, relint_parsed_owned};
 use crate::lint::{DriveCache, FileReport, InputError, InputFailure, Options};
 use crate::metabase::parse::parse_after;
 use crate::metabase::{Metabase, SourceFile, parse};
@@ -505,7 +505,7 @@ fn belongs(path: &Path, bytes: &[u8], listing: &Listing, folder: &Path) -> Resul
 }
 
 /// Lints version `mb` from the one before it (`previous`, its model held): the limited re-lint of
-/// the changes between their texts ([`changes_between`], [`relint_parsed`]), which falls back to
+/// the changes between their texts ([`changes_between`], [`relint_parsed_owned`]), which falls back to
 /// the full lint wherever it cannot show a finding stands; in full when there is no version before
 /// or its encoding differs. What it finds is what the full lint of `mb` finds (`tests/history_relint.rs`).
 pub fn lint_after(previous: Option<Linted>, mb: Metabase, options: &Options) -> Linted {
@@ -513,7 +513,7 @@ pub fn lint_after(previous: Option<Linted>, mb: Metabase, options: &Options) -> 
         Some(mut p) if p.encoding() == mb.source.encoding && p.metabase().is_some() => {
             let pass = changes_between(p.metabase().expect("held"), &mb);
             let touched = p.release(&pass);
-            relint_parsed(&p, touched, &pass, Ok(mb), options)
+            relint_parsed_owned(p, touched, &pass, Ok(mb), options)
         }
         _ => lint_parsed(mb, options),
     }
