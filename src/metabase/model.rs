@@ -225,6 +225,25 @@ pub fn value_lines(text: &str, value: Span) -> impl Iterator<Item = ValueLine<'_
 
 impl Metabase {
     pub(super) fn new(source: SourceFile, keys: Vec<Key>, attrs: Vec<Attr>, namespace: Option<Span>) -> Metabase {
+        Metabase::new_after(source, keys, attrs, namespace, None, &[])
+    }
+
+    /// As [`new`](Self::new), for a text parsed after `previous` ([`super::parse::parse_after`]):
+    /// each key of `taken` (this text's key, `previous`'s key) is `previous`'s key byte for byte,
+    /// so its properties are the same names in the same order, known as `previous` knows them.
+    pub(super) fn new_after(
+        source: SourceFile,
+        keys: Vec<Key>,
+        attrs: Vec<Attr>,
+        namespace: Option<Span>,
+        previous: Option<&Metabase>,
+        taken: &[(KeyId, KeyId)],
+    ) -> Metabase {
+        // Keys' properties in order, one after another, as a parse gives them: else every name
+        // is worked out.
+        let in_order = keys.windows(2).all(|w| w[0].attrs.end <= w[1].attrs.start)
+            && keys.last().is_none_or(|k| k.attrs.end as usize <= attrs.len());
+        let previous = previous.filter(|p| p.reading == NameReading::Caseless && in_order);
         let index_keys = || {
             let mut index: KeyIndex = KeyIndex::with_capacity_and_hasher(keys.len(), Default::default());
             let mut duplicate_keys = Vec::new();
@@ -238,10 +257,46 @@ impl Metabase {
             (index, duplicate_keys)
         };
         let know_attrs = || -> Vec<(u8, u8)> {
-            attrs
-                .iter()
-                .map(|a| known_attr(&source, a, NameReading::Caseless))
-                .collect()
+            let Some(previous) = previous else {
+                return attrs
+                    .iter()
+                    .map(|a| known_attr(&source, a, NameReading::Caseless))
+                    .collect();
+            };
+            let mut known: Vec<(u8, u8)> = Vec::with_capacity(attrs.len());
+            // The names of the properties from the next one not yet known up to `end`.
+            let know = |known: &mut Vec<(u8, u8)>, end: AttrId| {
+                let start = known.len();
+                known.extend(
+                    attrs[start..(end as usize).max(start)]
+                        .iter()
+                        .map(|a| known_attr(&source, a, NameReading::Caseless)),
+                )
+            };
+            let mut taken = taken.iter().peekable();
+            for (id, key) in keys.iter().enumerate() {
+                // Properties outside keys (none in a parsed file) and keys read again: worked out.
+                know(&mut known, key.attrs.start);
+                let from = taken
+                    .next_if(|(new, _)| *new as usize == id)
+                    .and_then(|&(_, old)| Some(&previous.keys.get(old as usize)?.attrs))
+                    .filter(|from| from.len() == key.attrs.len());
+                match from {
+                    Some(from) => known.extend_from_slice(&previous.known[from.start as usize..from.end as usize]),
+                    None => know(&mut known, key.attrs.end),
+                }
+            }
+            know(&mut known, attrs.len() as AttrId);
+            // The tests (debug builds) work every name out again and hold the copy to it.
+            debug_assert!(
+                known
+                    .iter()
+                    .zip(&attrs)
+                    .all(|(k, a)| *k == known_attr(&source, a, NameReading::Caseless))
+                    && known.len() == attrs.len(),
+                "a key taken whole from the version before has the names it had"
+            );
+            known
         };
         // Two independent passes: on two threads for a large file.
         let ((index, duplicate_keys), known) = if attrs.len() >= 100_000 {

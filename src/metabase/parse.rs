@@ -66,6 +66,9 @@ struct Parser<'a> {
     /// The close tags that closed those seeded frames, innermost first, for the first part to
     /// match against the names it opened.
     seeded_closes: Vec<Span>,
+    /// The keys taken whole from the version before ([`parse_after`]): (this parse's key, that
+    /// version's key).
+    taken: Vec<(KeyId, KeyId)>,
 }
 
 /// What parsing yields before the model is built: keys, attributes and the namespace.
@@ -114,6 +117,7 @@ impl<'a> Parser<'a> {
             mbproperty: None,
             seeded: 0,
             seeded_closes: Vec::new(),
+            taken: Vec::new(),
         }
     }
 
@@ -224,12 +228,19 @@ fn parse_split(text: &str, at: usize) -> Option<Parsed> {
 /// which words the fault.
 pub fn parse_after(previous: &Metabase, source: SourceFile) -> Result<Metabase, Box<ParseFailure>> {
     match reparse(previous, &source.text) {
-        Some((keys, attrs, namespace)) if !keys.is_empty() => Ok(Metabase::new(source, keys, attrs, namespace)),
+        Some(((keys, attrs, namespace), taken)) if !keys.is_empty() => Ok(Metabase::new_after(
+            source,
+            keys,
+            attrs,
+            namespace,
+            Some(previous),
+            &taken,
+        )),
         _ => parse(source),
     }
 }
 
-fn reparse(previous: &Metabase, text: &str) -> Option<Parsed> {
+fn reparse(previous: &Metabase, text: &str) -> Option<(Parsed, Vec<(KeyId, KeyId)>)> {
     let first = previous.keys.first()?.span.start as usize;
     if previous.text().as_bytes().get(..first)? != text.as_bytes().get(..first)? || first_forbidden(text).is_some() {
         return None;
@@ -246,7 +257,7 @@ fn reparse(previous: &Metabase, text: &str) -> Option<Parsed> {
     let mut tail = Parser::inside_mbproperty(text);
     tail.run_reusing(first, previous).ok()?;
     tail.closes_what_opened(&head)
-        .then_some((tail.keys, tail.attrs, head.namespace))
+        .then_some(((tail.keys, tail.attrs, head.namespace), tail.taken))
 }
 
 impl<'a> Parser<'a> {
@@ -304,6 +315,7 @@ impl<'a> Parser<'a> {
             let at = |o: u32| (o as usize + start) - key.span.start as usize;
             Span::new(at(s.start), at(s.end))
         };
+        self.taken.push((self.keys.len() as KeyId, id as KeyId));
         let first = self.attrs.len() as u32;
         self.attrs.extend(
             previous.attrs[key.attrs.start as usize..key.attrs.end as usize]
