@@ -471,10 +471,17 @@ pub fn changes_between(old: &Metabase, new: &Metabase) -> ChangeSet {
     let ordered = |mb: &Metabase| mb.keys.windows(2).all(|w| w[0].span.end <= w[1].span.start);
     if old.keys.len() == new.keys.len() && ordered(old) && ordered(new) {
         let (mut pa, mut pb) = (0, 0);
-        for (ka, kb) in old.keys.iter().zip(&new.keys) {
+        // Keys the parse took whole from the same place of `old` (when `new` was parsed after it).
+        let taken = new.taken_in_place();
+        for ((ka, kb), same) in old.keys.iter().zip(&new.keys).zip(taken) {
             let (sa, sb) = (ka.span, kb.span);
             stretch(pa, sa.start as usize, pb, sb.start as usize);
             (pa, pb) = (sa.start as usize, sb.start as usize);
+            if same {
+                debug_assert_eq!(old.slice(sa), new.slice(sb), "a key taken whole is the same text");
+                (pa, pb) = (sa.end as usize, sb.end as usize);
+                continue;
+            }
             // A key that changed: value by value when both have as many, in text order (several
             // values of one key changed are then several changes, each inside its value).
             let values = |mb: &Metabase, k: &crate::metabase::Key| -> Vec<Span> {

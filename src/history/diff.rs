@@ -126,15 +126,41 @@ fn bookkeeping_spans(mb: &Metabase) -> Vec<Span> {
 
 impl KeyTable {
     pub fn of(mb: &Metabase) -> KeyTable {
+        KeyTable::after(mb, None)
+    }
+
+    /// As [`of`](Self::of), for a version parsed after the one `before` is the table of
+    /// ([`Metabase::taken`]): a key taken whole from it has the hash it had there, not hashed
+    /// again (but a key of Location `.`, whose bookkeeping values are left out of the hash only
+    /// where it is the first such key).
+    pub fn after(mb: &Metabase, before: Option<&KeyTable>) -> KeyTable {
         let text = mb.text();
         let ignored = bookkeeping_spans(mb);
+        let mut taken = mb.taken.iter().peekable();
         let entries = mb
             .keys
             .iter()
-            .map(|k| KeyEntry {
-                path: k.path.clone(),
-                hash: hash_segments(text, k.span, &ignored),
-                span: k.span,
+            .enumerate()
+            .map(|(i, k)| {
+                let old = taken
+                    .next_if(|(new, _)| *new as usize == i)
+                    .and_then(|&(_, old)| before?.entries.get(old as usize))
+                    .filter(|e| e.span.len() == k.span.len() && &*k.path != ".");
+                KeyEntry {
+                    path: k.path.clone(),
+                    hash: match old {
+                        Some(e) => {
+                            debug_assert_eq!(
+                                e.hash,
+                                hash_segments(text, k.span, &ignored),
+                                "a key taken whole hashes alike"
+                            );
+                            e.hash
+                        }
+                        None => hash_segments(text, k.span, &ignored),
+                    },
+                    span: k.span,
+                }
             })
             .collect();
         KeyTable {
@@ -251,8 +277,16 @@ impl KeyDiff {
                 .zip(&new_table.entries)
                 .all(|(a, b)| a.path == b.path);
         let changes = if aligned {
+            // A key the parse took whole from the same place of the version before is the same.
+            let taken = new.taken_in_place();
             (0..new_table.entries.len())
-                .filter(|&i| !old_table.same_key(old.text(), i, new_table, new.text(), i))
+                .filter(|&i| {
+                    debug_assert!(
+                        !taken[i] || old_table.same_key(old.text(), i, new_table, new.text(), i),
+                        "a key taken whole is the same"
+                    );
+                    !(taken[i] || old_table.same_key(old.text(), i, new_table, new.text(), i))
+                })
                 .map(|i| (&*new_table.entries[i].path, KeyChangeKind::Changed, Some(i), Some(i)))
                 .collect()
         } else {

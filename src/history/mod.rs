@@ -719,7 +719,8 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
         if at == current_at {
             current_major = history_major(&mb);
         }
-        let table = KeyTable::of(&mb);
+        // The keys the parse took whole from the version before keep their hashes.
+        let table = KeyTable::after(&mb, previous.as_ref().map(|p| &p.table));
         let mut before: Option<(usize, Vec<u32>)> = None;
         let linted = match previous.take() {
             Some(p) => {

@@ -87,6 +87,10 @@ pub struct Metabase {
     with_prop: std::sync::OnceLock<Vec<Vec<(KeyId, AttrId)>>>,
     /// How attribute names are matched ([`NameReading`]).
     reading: NameReading,
+    /// For a text parsed after a version before it ([`super::parse::parse_after`]): the keys taken
+    /// whole from that version, as (this key, that version's key), in this text's order; each is
+    /// that key byte for byte. Empty otherwise.
+    pub taken: Vec<(KeyId, KeyId)>,
 }
 
 /// 1 + the index in [`props::ALL`](super::props::ALL) of the property named `name` (as `reading`
@@ -321,6 +325,7 @@ impl Metabase {
             known,
             with_prop: std::sync::OnceLock::new(),
             reading: NameReading::Caseless,
+            taken: taken.to_vec(),
         };
         for id in 0..mb.keys.len() {
             let parent = parent_path(&mb.keys[id].path).and_then(|p| mb.nearest_key(p));
@@ -353,7 +358,22 @@ impl Metabase {
             known,
             with_prop: std::sync::OnceLock::new(),
             reading,
+            taken: self.taken.clone(),
         }
+    }
+
+    /// Per key, whether it is the key of the same index of the version it was parsed after, byte
+    /// for byte ([`Metabase::taken`]).
+    pub fn taken_in_place(&self) -> Vec<bool> {
+        let mut out = vec![false; self.keys.len()];
+        for &(new, old) in &self.taken {
+            if new == old
+                && let Some(same) = out.get_mut(new as usize)
+            {
+                *same = true;
+            }
+        }
+        out
     }
 
     pub fn slice(&self, span: Span) -> &str {
