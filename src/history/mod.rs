@@ -22,6 +22,7 @@ pub mod layout;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -105,7 +106,7 @@ impl Ord for FindingKey {
 #[derive(Default)]
 struct Identities {
     numbers: HashMap<u64, Vec<u32>>,
-    keys: Vec<FindingKey>,
+    keys: Vec<Arc<FindingKey>>,
 }
 
 /// A string as `str::to_lowercase` makes it (what the identity holds), without allocating when it
@@ -229,7 +230,7 @@ impl Identities {
         let key = FindingKey::of(text, d, p);
         debug_assert!(same(&key), "the lookup reads the identity as place_identity makes it");
         let n = self.keys.len() as u32;
-        self.keys.push(key);
+        self.keys.push(Arc::new(key));
         candidates.push(n);
         n
     }
@@ -273,7 +274,8 @@ pub struct Version {
 /// One place of a current finding and the version it appeared in.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlaceHistory {
-    pub finding: FindingKey,
+    /// Shared with the run's table of identities where the current file writes it as that does.
+    pub finding: Arc<FindingKey>,
     /// Index in `versions`; `null`: in every version since the oldest one read.
     pub introduced_in: Option<usize>,
 }
@@ -888,7 +890,7 @@ fn timeline(
     }
     let runs = Runs::of(&by_readable, identities.keys.len());
     // Each version's lists in the identities' order, as the reports show them.
-    let key = |id: u32| &identities.keys[id as usize];
+    let key = |id: u32| &*identities.keys[id as usize];
     for (r, (mut inn, mut out)) in runs.introduced.into_iter().zip(runs.removed).enumerate() {
         inn.sort_by(|a, b| key(*a).cmp(key(*b)));
         out.sort_by(|a, b| key(*a).cmp(key(*b)));
@@ -928,13 +930,13 @@ fn timeline(
                     place += 1;
                     // Shown as the current file writes it (the identity's own key is the first
                     // version's spelling, which may differ in case).
-                    let known = key(id);
+                    let known = &identities.keys[id as usize];
                     let finding = if known.location == p.location.as_deref().unwrap_or_default()
                         && known.attribute == p.attribute.as_deref().unwrap_or_default()
                     {
-                        known.clone()
+                        Arc::clone(known)
                     } else {
-                        FindingKey::of(text, d, &p)
+                        Arc::new(FindingKey::of(text, d, &p))
                     };
                     debug_assert!(finding == *known, "the numbers are the current file's places");
                     let introduced_in = introduced_at[id as usize].flatten();
