@@ -1145,6 +1145,20 @@ mod tests {
         let f = decide_fastcgi(&mapped, None).expect("mapped");
         assert_eq!((f.value, f.source), (FastCgiConfig::NotChecked, Source::Default));
         assert_eq!(decide_fastcgi(&unmapped, None), None);
+        // fcgiext.dll loaded as a filter, beside a script map of another DLL: no script map names
+        // it, so nothing is said (the set's paths name it; its script-map entries do not).
+        let filter = metabase(&format!(
+            "<IIsFilters Location =\"/LM/W3SVC/Filters\"\n\t\tFilterLoadOrder=\"fcgi\"\n\t>\n</IIsFilters>\n<IIsFilter Location =\"/LM/W3SVC/Filters/fcgi\"\n\t\tFilterPath=\"C:\\PHP\\fcgiext.dll\"\n\t>\n</IIsFilter>\n{}",
+            script_maps(&[r"C:\WINDOWS\system32\inetsrv\asp.dll"])
+        ));
+        let filter = IsapiSet::of(&filter);
+        assert!(
+            filter
+                .entries
+                .iter()
+                .any(|e| e.role.is_filter() && e.path.ends_with("fcgiext.dll"))
+        );
+        assert_eq!(decide_fastcgi(&filter, None), None);
         // A drive where no script map's DLL is an fcgiext.dll: nothing to say.
         assert_eq!(decide_fastcgi(&unmapped, Some(&FastCgi::default())), None);
         // Each ini file is a clue: read (with its mappings), missing, or unread.

@@ -789,6 +789,34 @@ mod tests {
         assert_eq!(t.props, vec![crate::metabase::props::SCRIPT_MAPS]);
     }
 
+    /// The HTML page's DLL map is made from every finding: with it wanted, a re-lint is in full,
+    /// whatever the changes (a limited one would make it from the rules that ran again only).
+    #[test]
+    fn a_wanted_dll_map_relints_in_full() {
+        let text = DOC.replacen("Caf\u{e9}", "Bar", 1);
+        // One platform open, so a limited re-lint is possible at all.
+        let one = Options {
+            platform: Some(crate::platform::Platform::X64),
+            ..Options::default()
+        };
+        let mut chain = lint_parsed(parsed(DOC), &one);
+        let pass = changes_between(chain.metabase().expect("held"), &parsed(&text));
+        let touched = chain.release(&pass);
+        assert!(touched.is_some(), "a comment's change is inside a value");
+        let with_map = Options {
+            dll_map: true,
+            ..one.clone()
+        };
+        let next = relint_parsed(&chain, touched, &pass, Ok(parsed(&text)), &with_map);
+        assert_eq!(next.full_because, Some(STRUCTURE));
+        assert!(next.report.dll_map.is_some());
+        // Without the map, the same change is re-linted in part.
+        let mut chain = lint_parsed(parsed(DOC), &one);
+        let touched = chain.release(&pass);
+        let next = relint_parsed(&chain, touched, &pass, Ok(parsed(&text)), &one);
+        assert_eq!(next.full_because, None);
+    }
+
     #[test]
     fn within_any_finds_the_holding_span() {
         let spans = [Span::new(0, 10), Span::new(20, 30)];
