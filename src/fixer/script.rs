@@ -831,6 +831,125 @@ mod tests {
         assert_eq!(out, format!("    Doing \"{}...\"\r\n", "a".repeat(190)));
     }
 
+    /// The lines [`assign`] writes for `value` to `v`.
+    fn assigned(value: &str) -> Vec<String> {
+        let mut out = String::new();
+        assign(&mut out, "v", value);
+        out.split_terminator("\r\n").map(str::to_string).collect()
+    }
+
+    fn quoted(c: &str, n: usize) -> String {
+        format!("\"{}\"", c.repeat(n))
+    }
+
+    #[test]
+    fn a_value_fills_each_line_to_the_limit_and_leaves_no_sliver_of_a_run() {
+        // A line is filled to exactly MAX_LINE characters, the first and those after a `ChrW`.
+        let got = assigned(&"x".repeat(2500));
+        assert_eq!(got[0], format!("    v = {}", quoted("x", 990)));
+        assert_eq!(got[0].len(), MAX_LINE);
+        let got = assigned(&format!("{}\u{1}{}", "x".repeat(900), "y".repeat(200)));
+        assert_eq!(
+            got,
+            [
+                format!("    v = {} & ChrW(1) & {}", quoted("x", 900), quoted("y", 75)),
+                format!("    v = v & {}", quoted("y", 125)),
+            ]
+        );
+        assert_eq!(got[0].len(), MAX_LINE);
+        // Room for 16 characters of a run: the run is split there.
+        let got = assigned(&format!("{}\u{1}{}", "x".repeat(959), "y".repeat(50)));
+        assert_eq!(
+            got,
+            [
+                format!("    v = {} & ChrW(1) & {}", quoted("x", 959), quoted("y", 16)),
+                format!("    v = v & {}", quoted("y", 34)),
+            ]
+        );
+        assert_eq!(got[0].len(), MAX_LINE);
+        // Room for fewer: the run starts the next line whole rather than leave a sliver.
+        let got = assigned(&format!("{}\u{1}{}", "x".repeat(970), "y".repeat(50)));
+        assert_eq!(
+            got,
+            [
+                format!("    v = {} & ChrW(1)", quoted("x", 970)),
+                format!("    v = v & {}", quoted("y", 50)),
+            ]
+        );
+        // A short run that fits whole stays on its line.
+        let got = assigned(&format!("{}\u{1}{}", "x".repeat(970), "y".repeat(4)));
+        assert_eq!(
+            got,
+            [format!("    v = {} & ChrW(1) & {}", quoted("x", 970), quoted("y", 4))]
+        );
+    }
+
+    #[test]
+    fn a_chrw_that_does_not_fit_starts_the_next_line() {
+        // It fits exactly.
+        let got = assigned(&format!("{}\u{1}", "x".repeat(980)));
+        assert_eq!(got, [format!("    v = {} & ChrW(1)", quoted("x", 980))]);
+        assert_eq!(got[0].len(), MAX_LINE);
+        // It would not.
+        let got = assigned(&format!("{}\u{1}", "x".repeat(985)));
+        assert_eq!(
+            got,
+            [
+                format!("    v = {}", quoted("x", 985)),
+                "    v = v & ChrW(1)".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn comments_fill_lines_to_the_limit_and_wrap_at_a_space_only_in_the_last_fifth() {
+        let lines = |text: &str| {
+            let mut out = String::new();
+            comment(&mut out, "", text);
+            out.split_terminator("\r\n").map(str::to_string).collect::<Vec<_>>()
+        };
+        // No space: cut at the limit exactly.
+        assert_eq!(
+            lines(&"x".repeat(1500)),
+            [format!("' {}", "x".repeat(998)), format!("' {}", "x".repeat(502))]
+        );
+        // A space before the last fifth of the line is not where it breaks (the line is full).
+        assert_eq!(
+            lines(&format!("{} {}", "x".repeat(100), "y".repeat(1000))),
+            [
+                format!("' {} {}", "x".repeat(100), "y".repeat(897)),
+                format!("' {}", "y".repeat(103))
+            ]
+        );
+        // Nor one that ends the first four fifths (column 800 counting the "' ").
+        assert_eq!(
+            lines(&format!("{} {}", "x".repeat(798), "y".repeat(1000))),
+            [
+                format!("' {} {}", "x".repeat(798), "y".repeat(199)),
+                format!("' {}", "y".repeat(801))
+            ]
+        );
+        // One in the last fifth is: the line ends before it, the next starts with the word after it.
+        assert_eq!(
+            lines(&format!("{} {}", "x".repeat(799), "y".repeat(1000))),
+            [
+                format!("' {}", "x".repeat(799)),
+                format!("' {}", "y".repeat(998)),
+                "' yy".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn a_message_of_the_longest_length_is_shown_whole() {
+        let mut out = String::new();
+        doing(&mut out, &"a".repeat(MAX_MESSAGE));
+        assert_eq!(out, format!("    Doing \"{}\"\r\n", "a".repeat(MAX_MESSAGE)));
+        let mut out = String::new();
+        doing(&mut out, &"a".repeat(MAX_MESSAGE + 1));
+        assert_eq!(out, format!("    Doing \"{}...\"\r\n", "a".repeat(MAX_MESSAGE - 3)));
+    }
+
     /// The statements for one operation on a key at /LM/W3SVC holding `attrs`.
     fn change_of(attrs: &str, op: MetabaseOp) -> Result<String, Inexpressible> {
         let text = format!(

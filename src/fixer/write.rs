@@ -91,6 +91,9 @@ pub struct Lock {
     file: File,
     id: FileId,
     owner: Ownership,
+    /// Gives a new file an owner and group: [`fsys::set_owner`], except in the tests of an owner
+    /// that cannot be kept (the seam for that, as [`Sink`] is for a full disk).
+    set_owner: fn(&File, u32, u32) -> io::Result<()>,
     /// The owner and DACL every file written in its place gets.
     #[cfg(windows)]
     security: fsys::Security,
@@ -189,6 +192,7 @@ pub fn lock_waiting(path: &Path, wait: Duration) -> Result<Lock, WriteError> {
                 target,
                 through_link,
                 owner: fsys::ownership(&file).map_err(&io)?,
+                set_owner: fsys::set_owner,
                 file,
                 id,
                 #[cfg(windows)]
@@ -425,8 +429,8 @@ impl Lock {
     fn keep_metadata(&self, file: &File, warnings: &mut Vec<String>) -> u32 {
         let Ownership { uid, gid, mode, .. } = self.owner;
         let mut mode = mode;
-        if let Err(e) = fsys::set_owner(file, uid, gid) {
-            if fsys::set_owner(file, u32::MAX, gid).is_ok() {
+        if let Err(e) = (self.set_owner)(file, uid, gid) {
+            if (self.set_owner)(file, u32::MAX, gid).is_ok() {
                 warnings.push(format!("the owner (uid {uid}) could not be kept: {e}"));
             } else {
                 mode &= !0o070;
@@ -694,6 +698,9 @@ mod tests {
             "a byte in the third block differs"
         );
         assert!(same_content(&dir.path().join("none"), b"").is_err());
+        // A read that fails is an error, not retried: only an interrupted one is.
+        #[cfg(unix)]
+        assert!(same_content(dir.path(), b"").is_err(), "a folder");
     }
 
     fn setup() -> (tempfile::TempDir, PathBuf) {
@@ -815,6 +822,222 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("no space left"), "{err}");
         assert_eq!(leftovers(dir.path()), ["MetaBase.xml"]);
+    }
+
+    /// A temporary file for `target` beside it, named for process `pid`, last written `age` ago.
+    fn temp_file_of(target: &Path, pid: u32, age: Duration) -> PathBuf {
+        let name = target.file_name().unwrap().to_string_lossy().into_owned();
+        let temp = target.with_file_name(format!(".{name}{TEMP_MARK}{pid}.0123456789abcdef"));
+        let file = File::create(&temp).unwrap();
+        file.set_modified(SystemTime::now() - age).unwrap();
+        temp
+    }
+
+    /// The id of a process that has ended: this test binary run again to list its tests.
+    fn ended_process() -> u32 {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .arg("--list")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    }
+
+    #[test]
+    fn a_running_mblints_temporary_file_is_a_stray_only_after_ten_minutes() {
+        let (dir, path) = setup();
+        let temp = temp_file_of(&path, std::process::id(), Duration::from_secs(5 * 60));
+        assert_eq!(clean_strays(dir.path()), Vec::<PathBuf>::new());
+        assert!(temp.exists());
+        File::options()
+            .write(true)
+            .open(&temp)
+            .unwrap()
+            .set_modified(SystemTime::now() - STRAY_AGE - Duration::from_secs(5))
+            .unwrap();
+        assert_eq!(clean_strays(dir.path()), vec![temp.clone()]);
+        assert!(!temp.exists());
+    }
+
+    #[test]
+    fn a_rename_is_pending_while_a_running_mblint_has_a_fresh_temporary_file() {
+        let (dir, path) = setup();
+        assert!(!rename_pending(&path));
+        let temp = temp_file_of(&path, std::process::id(), Duration::ZERO);
+        assert!(rename_pending(&path));
+        assert!(!rename_pending(&dir.path().join("Other.xml")), "another file's");
+        File::options()
+            .write(true)
+            .open(&temp)
+            .unwrap()
+            .set_modified(SystemTime::now() - PENDING_AGE - Duration::from_secs(5))
+            .unwrap();
+        assert!(!rename_pending(&path), "not written for longer than PENDING_AGE");
+        fs::remove_file(&temp).unwrap();
+        temp_file_of(&path, ended_process(), Duration::ZERO);
+        assert!(!rename_pending(&path), "its process has ended");
+    }
+
+    /// On unix the lock alone says that another mblint has the file: a fresh temporary file of a
+    /// running one (on Windows, a rename about to happen) does not hold this one up.
+    #[cfg(unix)]
+    #[test]
+    fn on_unix_a_pending_rename_does_not_hold_up_the_lock() {
+        let (_dir, path) = setup();
+        temp_file_of(&path, std::process::id(), Duration::ZERO);
+        lock_waiting(&path, Duration::from_millis(200)).unwrap();
+    }
+
+    #[test]
+    fn a_lock_says_whether_its_path_was_a_link() {
+        let (dir, path) = setup();
+        assert!(!lock(&path).unwrap().through_link());
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link.xml");
+            std::os::unix::fs::symlink(&path, &link).unwrap();
+            assert!(lock(&link).unwrap().through_link());
+        }
+        let _ = dir;
+    }
+
+    #[test]
+    fn a_folder_is_not_read_only_but_cannot_be_locked() {
+        let (dir, _path) = setup();
+        let err = lock(dir.path()).unwrap_err();
+        assert!(matches!(err, WriteError::Io { .. }), "{err}");
+    }
+
+    /// A file the system refuses to open for writing is read-only, for root too: here an immutable
+    /// one (`chattr +i`, which binds root). Skipped, saying so, where `chattr +i` is not allowed; a
+    /// user other than root sees the same refusal in `read_only_file_and_folder`.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_that_cannot_be_opened_for_writing_is_read_only() {
+        let (_dir, path) = setup();
+        let chattr = |flag: &str| {
+            std::process::Command::new("chattr")
+                .arg(flag)
+                .arg(&path)
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !chattr("+i") {
+            eprintln!("skipped: chattr +i is not allowed here");
+            return;
+        }
+        let result = lock(&path).map(|_| ());
+        assert!(chattr("-i"));
+        assert!(matches!(result, Err(WriteError::ReadOnly { .. })), "{result:?}");
+    }
+
+    /// A lock whose file's owner cannot be given to a new file: `group` says whether its group can.
+    fn refusing_owner(lock: &mut Lock, group: bool) {
+        lock.set_owner = if group {
+            |_, uid, _| match uid {
+                u32::MAX => Ok(()),
+                _ => Err(io::Error::from(io::ErrorKind::PermissionDenied)),
+            }
+        } else {
+            |_, _, _| Err(io::Error::from(io::ErrorKind::PermissionDenied))
+        };
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_owner_that_cannot_be_kept_is_a_warning_and_a_group_that_cannot_drops_its_bits() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, path) = setup();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o664)).unwrap();
+        let probe = File::create(dir.path().join("probe")).unwrap();
+        let mut lock = lock(&path).unwrap();
+        refusing_owner(&mut lock, true);
+        let mut warnings = Vec::new();
+        assert_eq!(lock.keep_metadata(&probe, &mut warnings), 0o664);
+        assert!(
+            matches!(&warnings[..], [w] if w.starts_with("the owner (uid ") && w.contains("could not be kept")),
+            "{warnings:?}"
+        );
+        refusing_owner(&mut lock, false);
+        let mut warnings = Vec::new();
+        assert_eq!(
+            lock.keep_metadata(&probe, &mut warnings),
+            0o604,
+            "the group's bits dropped"
+        );
+        assert!(
+            matches!(&warnings[..], [w] if w.contains("the group's permissions were dropped")),
+            "{warnings:?}"
+        );
+        drop(probe);
+        fs::remove_file(dir.path().join("probe")).unwrap();
+        // The backup's warning is the file's: said once.
+        let written = lock.replace(b"old", b"new", true, &mut Disk).unwrap();
+        assert_eq!(written.warnings, warnings);
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o604);
+    }
+
+    /// A name too long for the folder (a temporary file's, or a backup's) is an error, not a search
+    /// for another name.
+    #[test]
+    fn names_too_long_for_the_folder_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        // The file's own name fits; `.<name>.mblint-tmp.<pid>.<random>` does not.
+        let path = dir.path().join(format!("{}.xml", "m".repeat(220)));
+        fs::write(&path, b"old").unwrap();
+        let err = replace(&path, b"old", b"new", false, &mut Disk).unwrap_err();
+        assert!(matches!(err, WriteError::Io { .. }), "{err}");
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+        assert_eq!(leftovers(dir.path()).len(), 1);
+        // `<name>.bak` does not fit either, where the backup is copied.
+        let path = dir.path().join("m".repeat(253));
+        fs::write(&path, b"old").unwrap();
+        let lock = lock(&path).unwrap();
+        let temp = dir.path().join("t");
+        fs::write(&temp, b"old").unwrap();
+        let unsupported =
+            |_: &Path, _: &Path| -> io::Result<()> { Err(io::Error::new(io::ErrorKind::Unsupported, "no links")) };
+        let err = lock
+            .name_backup(&temp, b"old", &mut Disk, &mut Vec::new(), unsupported)
+            .unwrap_err();
+        assert!(!temp.exists(), "{err}");
+    }
+
+    /// A rename that fails (here: the temporary file is removed while it is written) is an error at
+    /// once, the original untouched: only Windows retries, for a file held open elsewhere.
+    #[cfg(unix)]
+    #[test]
+    fn a_failed_rename_is_an_error_at_once() {
+        struct Unlinking(PathBuf);
+        impl Sink for Unlinking {
+            fn write(&mut self, file: &mut File, bytes: &[u8]) -> io::Result<()> {
+                for entry in fs::read_dir(&self.0)? {
+                    let entry = entry?;
+                    if entry.file_name().to_string_lossy().contains(TEMP_MARK) {
+                        fs::remove_file(entry.path())?;
+                    }
+                }
+                file.write_all(bytes)
+            }
+        }
+        let (dir, path) = setup();
+        let started = Instant::now();
+        let err = replace(&path, b"old", b"new", false, &mut Unlinking(dir.path().to_path_buf())).unwrap_err();
+        assert!(matches!(err, WriteError::Io { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+        assert_eq!(leftovers(dir.path()), ["MetaBase.xml"]);
+    }
+
+    #[test]
+    fn why_the_permissions_were_not_kept_is_the_errors_text() {
+        let e = io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            PermissionsNotKept("the owner cannot be set".into()),
+        );
+        assert_eq!(e.to_string(), "the owner cannot be set");
     }
 
     #[test]
