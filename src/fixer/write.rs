@@ -934,6 +934,7 @@ mod tests {
     }
 
     /// A lock whose file's owner cannot be given to a new file: `group` says whether its group can.
+    #[cfg(unix)]
     fn refusing_owner(lock: &mut Lock, group: bool) {
         lock.set_owner = if group {
             |_, uid, _| match uid {
