@@ -293,17 +293,18 @@ pub fn relint_parsed(
     relint_from(previous, None, touched, pass, parsed, options)
 }
 
-/// As [`relint_parsed`], taking the previous lint over: its carried findings are moved into the new
-/// report, not copied (`mblint history`, which lets each version go once the next is linted).
+/// As [`relint_parsed`], taking the previous lint's findings over: the carried ones are moved into
+/// the new report, not copied, and `previous` is left with none (`mblint history`, which lets each
+/// version go once the next is linted, and reads the next file into its text's memory).
 pub fn relint_parsed_owned(
-    mut previous: Linted,
+    previous: &mut Linted,
     touched: Option<Touched>,
     pass: &ChangeSet,
     parsed: Result<Metabase, Box<crate::metabase::parse::ParseFailure>>,
     options: &Options,
 ) -> Linted {
     let findings = std::mem::take(&mut previous.report.diagnostics);
-    relint_from(&previous, Some(findings), touched, pass, parsed, options)
+    relint_from(previous, Some(findings), touched, pass, parsed, options)
 }
 
 /// The limited re-lint; `owned`: the previous report's findings, taken out of it.
@@ -608,6 +609,24 @@ impl<'a> Mapper<'a> {
     /// (or meets one with an empty side) where a change starts or ends.
     fn span(&self, span: Span) -> Option<Span> {
         let (a, b) = (span.start as usize, span.end as usize);
+        // Most spans lie wholly before the first change or after the last (a save changes a few
+        // places): no search. Before: every change starts after `b`, so none touches and nothing
+        // moved; after: every change ends before `a`.
+        let (Some(first), Some(last)) = (self.changes.first(), self.changes.last()) else {
+            return Some(span);
+        };
+        if first.start > b {
+            Some(span)
+        } else if last.end < a {
+            Some(shifted(span, self.shift_before[self.changes.len()]))
+        } else {
+            self.searched(span)
+        }
+    }
+
+    /// [`span`](Self::span) by a search of the changes, for a span anywhere.
+    fn searched(&self, span: Span) -> Option<Span> {
+        let (a, b) = (span.start as usize, span.end as usize);
         // Changes ending at or before `a`, except those that meet an empty span at `a`.
         let i = self.changes.partition_point(|c| c.end <= a);
         if let Some(c) = self.changes.get(i) {
@@ -623,11 +642,14 @@ impl<'a> Mapper<'a> {
                 return None;
             }
         }
-        let shift = self.shift_before[i];
-        Some(Span {
-            start: (a as isize + shift) as u32,
-            end: (b as isize + shift) as u32,
-        })
+        Some(shifted(span, self.shift_before[i]))
+    }
+}
+
+fn shifted(span: Span, shift: isize) -> Span {
+    Span {
+        start: (span.start as isize + shift) as u32,
+        end: (span.end as isize + shift) as u32,
     }
 }
 
@@ -705,6 +727,26 @@ mod tests {
         assert_eq!(m.span(Span::new(4, 8)), None, "meets an insertion");
         assert_eq!(m.span(Span::new(5, 8)), Some(Span::new(7, 10)));
         assert_eq!(m.span(Span::new(0, 3)), Some(Span::new(0, 3)));
+    }
+
+    #[test]
+    fn spans_before_the_first_change_or_after_the_last_map_as_the_search_maps_them() {
+        let passes = [
+            pass(&[]),
+            pass(&[(4, 6, "XXXX")]),
+            pass(&[(4, 4, "ZZ")]),
+            pass(&[(3, 7, "")]),
+            pass(&[(2, 3, "Y"), (6, 6, "ZZZ"), (8, 10, "")]),
+        ];
+        for p in &passes {
+            let m = Mapper::new(p);
+            for a in 0..=12 {
+                for b in a..=12 {
+                    let span = Span::new(a, b);
+                    assert_eq!(m.span(span), m.searched(span), "{span:?} past {:?}", p.changes());
+                }
+            }
+        }
     }
 
     fn parsed(text: &str) -> Metabase {

@@ -193,6 +193,9 @@ impl KeyTable {
     }
 }
 
+/// A key that differs: its normalised Location, how, and its entries in the older and newer table.
+type Change<'t> = (&'t str, KeyChangeKind, Option<usize>, Option<usize>);
+
 /// How a key changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -302,7 +305,7 @@ impl KeyDiff {
         old_text: &str,
         new_table: &'t KeyTable,
         new_text: &str,
-    ) -> Vec<(&'t str, KeyChangeKind, Option<usize>, Option<usize>)> {
+    ) -> Vec<Change<'t>> {
         let mut seen: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
         let mut old_index: foldhash::HashMap<(&str, usize), usize> =
             foldhash::HashMap::with_capacity_and_hasher(old_table.entries.len(), Default::default());
@@ -314,7 +317,7 @@ impl KeyDiff {
         seen.clear();
         let mut matched = vec![false; old_table.entries.len()];
         // (path, change, old entry, new entry)
-        let mut changes: Vec<(&str, KeyChangeKind, Option<usize>, Option<usize>)> = Vec::new();
+        let mut changes: Vec<Change<'_>> = Vec::new();
         for (i, e) in new_table.entries.iter().enumerate() {
             let n = seen.entry(&e.path).or_insert(0);
             match old_index.get(&(&*e.path, *n)) {
@@ -341,7 +344,7 @@ impl KeyDiff {
         old_table: &KeyTable,
         new: &Metabase,
         new_table: &KeyTable,
-        mut changes: Vec<(&str, KeyChangeKind, Option<usize>, Option<usize>)>,
+        mut changes: Vec<Change<'_>>,
     ) -> KeyDiff {
         changes.sort_by(|a, b| a.0.cmp(b.0));
         let count = |kind| changes.iter().filter(|c| c.1 == kind).count();
@@ -352,7 +355,18 @@ impl KeyDiff {
             keys: Vec::new(),
             keys_omitted: changes.len().saturating_sub(MAX_KEYS_SHOWN),
         };
-        for (_, change, o, n) in changes.into_iter().take(MAX_KEYS_SHOWN) {
+        changes.truncate(MAX_KEYS_SHOWN);
+        // The keys' first lines, counted in each text once for all of them.
+        let starts = |table: &KeyTable, entry: fn(&Change<'_>) -> Option<usize>| {
+            changes
+                .iter()
+                .filter_map(entry)
+                .map(|j| table.entries[j].span.start as usize)
+                .collect::<Vec<_>>()
+        };
+        let mut old_lines = old.source.lines_of(&starts(old_table, |c| c.2)).into_iter();
+        let mut new_lines = new.source.lines_of(&starts(new_table, |c| c.3)).into_iter();
+        for (_, change, o, n) in changes {
             let old_key = o.map(|j| &old_table.entries[j]);
             let new_key = n.map(|i| &new_table.entries[i]);
             let old_text = old_key.map(|k| old.slice(k.span));
@@ -372,8 +386,8 @@ impl KeyDiff {
                 location: mb.location(id as _).into_owned(),
                 key_type: mb.key_type(id as _).to_string(),
                 change,
-                old_line: old_key.map(|k| old.source.line_col(k.span.start as usize).0),
-                new_line: new_key.map(|k| new.source.line_col(k.span.start as usize).0),
+                old_line: old_key.and_then(|_| old_lines.next()),
+                new_line: new_key.and_then(|_| new_lines.next()),
                 lines_omitted: lines.len() - shown,
                 lines: lines
                     .into_iter()

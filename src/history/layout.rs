@@ -3,7 +3,7 @@
 //!
 //! The History folder is input from whoever last touched the server: nothing in it or beside it is
 //! reached through a link, nothing but a regular file is opened, and nothing is read past the size
-//! mblint reads ([`read_regular`]). What cannot be read is never passed over in silence: the
+//! mblint reads ([`read_regular_into`]). What cannot be read is never passed over in silence: the
 //! current file is an error, a version a failed input, a file named like a version a skipped one.
 
 use std::io;
@@ -445,7 +445,8 @@ impl Refusal {
 /// size before a byte is read, and read through a cap, so a file that grows while it is read stops
 /// at the cap instead of filling memory. With `follow`, a final link is followed (the user named
 /// the file); without, a link is refused.
-pub(super) fn read_regular(path: &Path, follow: bool) -> Result<Vec<u8>, Refusal> {
+/// The file is read into the memory of `buffer` ([`fsys::read_capped_into`]).
+pub(super) fn read_regular_into(path: &Path, follow: bool, buffer: Vec<u8>) -> Result<Vec<u8>, Refusal> {
     let cap = crate::metabase::source::MAX_FILE_SIZE as u64;
     let kind = if follow {
         let meta = std::fs::metadata(path).map_err(Refusal::Io)?;
@@ -484,7 +485,7 @@ pub(super) fn read_regular(path: &Path, follow: bool) -> Result<Vec<u8>, Refusal
     .map_err(Refusal::Io)?;
     // Checked again on the open file: the name may have been swapped since.
     check(&file.metadata().map_err(Refusal::Io)?)?;
-    fsys::read_capped(file, cap)
+    fsys::read_capped_into(file, cap, buffer)
         .map_err(Refusal::Io)?
         .ok_or(Refusal::TooLarge(cap + 1))
 }
@@ -573,7 +574,7 @@ mod tests {
         let file = std::fs::File::create(&path).unwrap();
         file.set_len(5 << 30).unwrap();
         for follow in [false, true] {
-            match read_regular(&path, follow) {
+            match read_regular_into(&path, follow, Vec::new()) {
                 Err(Refusal::TooLarge(size)) => assert_eq!(size, 5 << 30),
                 other => panic!("{:?}", other.map(|b| b.len())),
             }
@@ -594,7 +595,7 @@ mod tests {
         let to_real = dir.path().join("to-real.xml");
         std::os::unix::fs::symlink(&real, &to_real).unwrap();
 
-        let reason = |p: &Path, follow| read_regular(p, follow).unwrap_err().reason();
+        let reason = |p: &Path, follow| read_regular_into(p, follow, Vec::new()).unwrap_err().reason();
         assert!(reason(&fifo, false).starts_with("a FIFO, not a regular file"));
         assert!(reason(&fifo, true).starts_with("a FIFO, not a regular file"));
         assert!(reason(dir.path(), false).starts_with("a folder"));
@@ -604,7 +605,13 @@ mod tests {
             "{dangling}"
         );
         assert!(reason(&to_real, false).starts_with("a symbolic link to "));
-        assert_eq!(read_regular(&to_real, true).unwrap(), b"<configuration/>");
-        assert_eq!(read_regular(&real, false).unwrap(), b"<configuration/>");
+        assert_eq!(
+            read_regular_into(&to_real, true, Vec::new()).unwrap(),
+            b"<configuration/>"
+        );
+        assert_eq!(
+            read_regular_into(&real, false, Vec::new()).unwrap(),
+            b"<configuration/>"
+        );
     }
 }

@@ -20,7 +20,6 @@
 pub mod diff;
 pub mod layout;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -34,7 +33,7 @@ use crate::metabase::parse::parse_after;
 use crate::metabase::{Metabase, SourceFile, parse};
 use diff::{KeyDiff, KeyTable};
 pub use layout::{Current, HistoryFile, Layout, LayoutError, Listing, Misnamed, layout, list, version_of};
-use layout::{Refusal, read_regular};
+use layout::{Refusal, read_regular_into};
 
 /// The version of the `history` part of the JSON document.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -105,48 +104,25 @@ impl Ord for FindingKey {
 /// of what the identity is made of, then compared field by field with the keys of that hash.
 #[derive(Default)]
 struct Identities {
-    numbers: HashMap<u64, Vec<u32>>,
+    /// Per hash of an identity, the numbers of the identities with that hash.
+    numbers: foldhash::HashMap<u64, Vec<u32>>,
     keys: Vec<Arc<FindingKey>>,
+    /// Seeded for this run: whoever writes the file cannot aim at the hash.
+    state: foldhash::quality::RandomState,
+    /// The place's Location then property, in lower case as the identity holds them (one buffer
+    /// for every place).
+    lower: String,
 }
 
-/// A string as `str::to_lowercase` makes it (what the identity holds), without allocating when it
-/// is ASCII.
-enum Lower<'a> {
-    Ascii(&'a str),
-    Other(String),
-}
-
-impl<'a> Lower<'a> {
-    fn of(s: &'a str) -> Lower<'a> {
-        if s.is_ascii() {
-            Lower::Ascii(s)
-        } else {
-            Lower::Other(s.to_lowercase())
-        }
+/// Appends `s` in lower case as `str::to_lowercase` makes it, without allocating when it is ASCII.
+fn push_lower(to: &mut String, s: &str) {
+    if s.is_ascii() {
+        let start = to.len();
+        to.push_str(s);
+        to[start..].make_ascii_lowercase();
+    } else {
+        to.push_str(&s.to_lowercase());
     }
-
-    fn hash(&self, h: &mut u64) {
-        match self {
-            Lower::Ascii(s) => s.bytes().for_each(|b| fnv(h, b.to_ascii_lowercase())),
-            Lower::Other(s) => s.bytes().for_each(|b| fnv(h, b)),
-        }
-        fnv(h, 0xff); // no UTF-8 byte: ends the field
-    }
-
-    /// Whether `lower` (in lower case) is this string in lower case.
-    fn is(&self, lower: &str) -> bool {
-        match self {
-            Lower::Ascii(s) => {
-                s.len() == lower.len() && s.bytes().zip(lower.bytes()).all(|(a, b)| a.to_ascii_lowercase() == b)
-            }
-            Lower::Other(s) => s == lower,
-        }
-    }
-}
-
-/// FNV-1a, one byte.
-fn fnv(h: &mut u64, b: u8) {
-    *h = (*h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
 }
 
 /// A version's place identities by number, and where each finding's places begin among them.
@@ -208,20 +184,18 @@ impl Identities {
 
     /// The number of one place's identity ([`FindingKey::of`]), given one if it is new.
     fn number(&mut self, text: &str, d: &Diagnostic, p: &crate::diagnostic::Occurrence) -> u32 {
-        let location = Lower::of(p.location.as_deref().unwrap_or_default());
-        let attribute = Lower::of(p.attribute.as_deref().unwrap_or_default());
         let cause = text
             .get(p.span.start as usize..p.span.end as usize)
             .unwrap_or_default()
             .trim();
-        let mut h = 0xcbf2_9ce4_8422_2325u64;
-        d.code.bytes().for_each(|b| fnv(&mut h, b));
-        fnv(&mut h, 0xff);
-        location.hash(&mut h);
-        attribute.hash(&mut h);
-        cause.bytes().for_each(|b| fnv(&mut h, b));
+        self.lower.clear();
+        push_lower(&mut self.lower, p.location.as_deref().unwrap_or_default());
+        let split = self.lower.len();
+        push_lower(&mut self.lower, p.attribute.as_deref().unwrap_or_default());
+        let (location, attribute) = self.lower.split_at(split);
+        let h = std::hash::BuildHasher::hash_one(&self.state, (d.code, location, attribute, cause));
         let same = |k: &FindingKey| {
-            k.id.code == d.code && location.is(&k.id.location) && attribute.is(&k.id.attribute) && k.id.cause == cause
+            k.id.code == d.code && k.id.location == location && k.id.attribute == attribute && k.id.cause == cause
         };
         let candidates = self.numbers.entry(h).or_default();
         if let Some(&n) = candidates.iter().find(|&&n| same(&self.keys[n as usize])) {
@@ -406,8 +380,8 @@ fn parse_version(
 
 /// Reads, decodes and parses a history file. A history file is in the drive copy or the History
 /// folder: opened without following a link, and refused by its size before it is read.
-fn load(path: &Path, name: &str, previous: Option<&Metabase>) -> Result<Metabase, NotLoaded> {
-    let bytes = read_regular(path, false).map_err(|r| NotLoaded::Unread(r.reason()))?;
+fn load(path: &Path, name: &str, previous: Option<&Metabase>, buffer: Vec<u8>) -> Result<Metabase, NotLoaded> {
+    let bytes = read_regular_into(path, false, buffer).map_err(|r| NotLoaded::Unread(r.reason()))?;
     let source =
         SourceFile::decode(name, bytes).map_err(|e| NotLoaded::Malformed(format!("not decodable: {}", e.message)))?;
     parse_version(previous, source).map_err(|failure| {
@@ -511,13 +485,21 @@ fn belongs(path: &Path, bytes: &[u8], listing: &Listing, folder: &Path) -> Resul
 /// the full lint wherever it cannot show a finding stands; in full when there is no version before
 /// or its encoding differs. What it finds is what the full lint of `mb` finds (`tests/history_relint.rs`).
 pub fn lint_after(previous: Option<Linted>, mb: Metabase, options: &Options) -> Linted {
+    lint_after_freeing(previous, mb, options).0
+}
+
+/// As [`lint_after`], with the memory of the previous version's text when nothing holds it any
+/// more: the next file is read into it ([`read_regular_into`]).
+fn lint_after_freeing(previous: Option<Linted>, mb: Metabase, options: &Options) -> (Linted, Option<Vec<u8>>) {
     match previous {
         Some(mut p) if p.encoding() == mb.source.encoding && p.metabase().is_some() => {
             let pass = changes_between(p.metabase().expect("held"), &mb);
             let touched = p.release(&pass);
-            relint_parsed_owned(p, touched, &pass, Ok(mb), options)
+            let linted = relint_parsed_owned(&mut p, touched, &pass, Ok(mb), options);
+            let freed = p.report.source.text.try_into_string().map(String::into_bytes);
+            (linted, freed)
         }
-        _ => lint_parsed(mb, options),
+        _ => (lint_parsed(mb, options), None),
     }
 }
 
@@ -598,7 +580,7 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
             // The newest history file that parses stands for the current file, and says so.
             let at = files
                 .iter()
-                .rposition(|f| load(&f.path, &f.name, None).is_ok())
+                .rposition(|f| load(&f.path, &f.name, None, Vec::new()).is_ok())
                 .ok_or_else(|| RunError::NothingReads {
                     folder: layout.folder.display().to_string(),
                 })?;
@@ -624,8 +606,8 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
         .filter(|f| f.path != current_path || !current_from_history)
         .map(|f| f.path.clone())
         .collect();
-    let read_current = || {
-        read_regular(&current_path, follow).map_err(|r: Refusal| RunError::Current {
+    let read_current = |buffer: Vec<u8>| {
+        read_regular_into(&current_path, follow, buffer).map_err(|r: Refusal| RunError::Current {
             path: current_path.display().to_string(),
             error: r.into_input_error(&current_path),
         })
@@ -634,7 +616,7 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
     // turn (last): its text is not held while every history version is read. What the second
     // reading gives must be what the first gave (its length and a hash seeded for this run), else
     // the file changed in between and nothing of it is judged (exit 2).
-    let current_bytes = read_current()?;
+    let current_bytes = read_current(Vec::new())?;
     if let Current::NamedElsewhere(path) = &layout.current {
         warnings.push(Warning {
             path: path.display().to_string(),
@@ -642,7 +624,9 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
         });
     }
     let current_read = Fingerprint::of(&current_bytes);
-    drop(current_bytes);
+    // The memory a file was read into, free again: the next file is read into it (its pages
+    // mapped already), not into fresh memory.
+    let mut free = current_bytes;
     let current_shown = current_path.display().to_string();
     let current_name = current_path
         .file_name()
@@ -672,7 +656,7 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
     let mut previous: Option<Previous> = None;
     for at in 0..versions.len() {
         let loaded = if at == current_at {
-            let bytes = read_current()?;
+            let bytes = read_current(std::mem::take(&mut free))?;
             if !current_read.matches(&bytes) {
                 return Err(RunError::Current {
                     path: current_shown.clone(),
@@ -696,7 +680,7 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
             }
         } else {
             let held = previous.as_ref().and_then(|p| p.linted.metabase());
-            match load(&history_paths[at], &versions[at].name, held) {
+            match load(&history_paths[at], &versions[at].name, held, std::mem::take(&mut free)) {
                 Ok(mb) => Ok(mb),
                 Err(error) => {
                     let (failed, why) = match error {
@@ -735,7 +719,9 @@ pub fn run(layout: &Layout, options: &Options) -> Result<HistoryRun, RunError> {
                 } else {
                     versions[at].changes = Some(KeyDiff::between(pmb, &p.table, &mb, &table));
                 }
-                lint_after(Some(p.linted), mb, options)
+                let (linted, freed) = lint_after_freeing(Some(p.linted), mb, options);
+                free = freed.unwrap_or_default();
+                linted
             }
             None => lint_after(None, mb, options),
         };

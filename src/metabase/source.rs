@@ -115,6 +115,11 @@ impl Text {
     pub fn as_str(&self) -> &str {
         self
     }
+
+    /// The text as an owned `String` when nothing else holds it; `None` when it is shared.
+    pub fn try_into_string(self) -> Option<String> {
+        std::sync::Arc::try_unwrap(self.0).ok()
+    }
 }
 
 impl std::ops::Deref for Text {
@@ -299,6 +304,28 @@ impl SourceFile {
         self.line_starts().get(line).map_or(self.text.len(), |&s| s as usize)
     }
 
+    /// The 1-based lines of a few text offsets, in their order. Without the table of line starts
+    /// (which [`line_col`](Self::line_col) builds, one entry per line), the line breaks before the
+    /// last of them are counted once, in offset order: `mblint history` numbers the lines of a few
+    /// changed keys in each version and needs nothing else of its lines.
+    pub fn lines_of(&self, offsets: &[usize]) -> Vec<usize> {
+        if self.line_starts.get().is_some() {
+            return offsets.iter().map(|&o| self.line_index(o) + 1).collect();
+        }
+        let bytes = self.text.as_bytes();
+        let mut order: Vec<usize> = (0..offsets.len()).collect();
+        order.sort_unstable_by_key(|&i| offsets[i]);
+        let mut lines = vec![0; offsets.len()];
+        let (mut at, mut breaks) = (0, 0);
+        for i in order {
+            let to = offsets[i].min(bytes.len());
+            breaks += memchr::memchr_iter(b'\n', &bytes[at..to]).count();
+            at = to;
+            lines[i] = breaks + 1;
+        }
+        lines
+    }
+
     /// 1-based line and 1-based column (in characters) of a text offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         line_col_in(&self.text, self.line_starts(), offset)
@@ -424,6 +451,21 @@ mod tests {
         let mut out = if bom { vec![0xFF, 0xFE] } else { vec![] };
         out.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
         out
+    }
+
+    #[test]
+    fn lines_of_offsets_are_the_lines_line_col_gives() {
+        let text = "<a>\r\n\tb=\"1\"\n\n\n<c\u{e9}/>\nlast";
+        // Every offset, in an order that is not the text's, and one past the end.
+        let mut offsets: Vec<usize> = (0..=text.len() + 1).rev().collect();
+        offsets.swap(1, 7);
+        let src = SourceFile::from_text("a", text);
+        let counted = src.lines_of(&offsets);
+        assert!(src.line_starts.get().is_none(), "no table is built for them");
+        let from_table: Vec<usize> = offsets.iter().map(|&o| src.line_col(o).0).collect();
+        assert_eq!(counted, from_table);
+        assert_eq!(src.lines_of(&offsets), from_table, "with the table built");
+        assert_eq!(src.lines_of(&[]), Vec::<usize>::new());
     }
 
     #[test]
