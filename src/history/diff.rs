@@ -26,7 +26,7 @@ const BOOKKEEPING: &[&str] = &["ChangeNumber", "HistoryMajorVersionNumber"];
 #[derive(Debug, Clone)]
 struct KeyEntry {
     /// The normalised Location.
-    path: Box<str>,
+    path: std::sync::Arc<str>,
     hash: u64,
     span: Span,
 }
@@ -35,8 +35,6 @@ struct KeyEntry {
 #[derive(Debug, Clone)]
 pub struct KeyTable {
     entries: Vec<KeyEntry>,
-    /// The hash of the whole text without the bookkeeping values.
-    pub doc_hash: u64,
     /// The bookkeeping values' spans, in text order.
     ignored: Vec<Span>,
 }
@@ -163,17 +161,15 @@ impl KeyTable {
                 }
             })
             .collect();
-        KeyTable {
-            entries,
-            doc_hash: hash_segments(text, Span::new(0, text.len()), &ignored),
-            ignored,
-        }
+        KeyTable { entries, ignored }
     }
 
     /// Whether two versions are the same text but for the bookkeeping values: then every rule
-    /// finds the same. Compared in full, not by hash.
+    /// finds the same. Two versions whose keys' hashes differ are not; others are compared in full
+    /// (the text between keys too), not by hash.
     pub fn same_document(&self, text: &str, other: &KeyTable, other_text: &str) -> bool {
-        self.doc_hash == other.doc_hash
+        self.entries.len() == other.entries.len()
+            && self.entries.iter().zip(&other.entries).all(|(a, b)| a.hash == b.hash)
             && self.ignored.len() == other.ignored.len()
             && same_segments(
                 text,
@@ -534,6 +530,27 @@ mod tests {
         let tc = KeyTable::of(&c);
         assert!(!ta.same_document(a.text(), &tc, c.text()));
         assert_eq!(KeyDiff::between(&a, &ta, &c, &tc).changed, 1);
+    }
+
+    #[test]
+    fn text_between_keys_counts_when_every_key_is_the_same() {
+        let a = mb(&doc("", SERVICE));
+        let ta = KeyTable::of(&a);
+        for other in [
+            doc("", SERVICE).replace("</IIS_Global>\n", "</IIS_Global>\n<!-- a note -->\n"),
+            doc("", SERVICE).replace("</MBProperty>\n", "</MBProperty>\n\n"),
+            doc("", SERVICE).replacen("<configuration>", "<configuration >", 1),
+        ] {
+            let b = mb(&other);
+            let tb = KeyTable::of(&b);
+            assert!(
+                ta.entries.iter().zip(&tb.entries).all(|(x, y)| x.hash == y.hash),
+                "the keys alike"
+            );
+            assert!(!ta.same_document(a.text(), &tb, b.text()), "{other}");
+            assert!(!tb.same_document(b.text(), &ta, a.text()), "{other}");
+        }
+        assert!(ta.same_document(a.text(), &KeyTable::of(&a), a.text()));
     }
 
     #[test]

@@ -237,6 +237,77 @@ pub struct IsapiSet {
     pub cgi_commands: Vec<Arc<str>>,
     /// ScriptMaps lines that do not parse: (key, attr, line span, what is wrong).
     pub bad_script_maps: Vec<(KeyId, AttrId, Span, String)>,
+    /// The entries' distinct paths, built on first use ([`IsapiSet::distinct`]).
+    distinct: std::sync::OnceLock<DistinctPaths>,
+}
+
+/// The distinct paths the ISAPI set's entries name, and which one each entry names: what a rule
+/// works out once per distinct path, and then reads per entry by index, with no lookup by text.
+/// Built once per set ([`IsapiSet::distinct`]), so a set taken over by the next version's lint
+/// (`mblint history`) brings it along.
+#[derive(Debug, Clone)]
+pub struct DistinctPaths {
+    /// Index for index with the entries: the entry's path's index in `paths`.
+    pub of_entry: Vec<u32>,
+    /// Each distinct path, once, in the order the entries first name it.
+    pub paths: Vec<Arc<str>>,
+    /// Per distinct path, per role ([`slot`]), the first entry naming the path in that role
+    /// (`u32::MAX`: none).
+    firsts: Vec<[u32; ROLES]>,
+}
+
+/// How many [`Role`]s there are.
+const ROLES: usize = 7;
+
+/// A role's slot in [`DistinctPaths`]: a new role fails to compile here until it has one.
+fn slot(role: Role) -> usize {
+    match role {
+        Role::GlobalFilter => 0,
+        Role::SiteFilter => 1,
+        Role::ScriptMap => 2,
+        Role::WildcardMap => 3,
+        Role::CompressionScheme => 4,
+        Role::DirectUrl => 5,
+        Role::WebDav => 6,
+    }
+}
+
+impl DistinctPaths {
+    fn of(isapi: &IsapiSet) -> DistinctPaths {
+        // Entries that name one text share it: its address names the path.
+        let mut ids: foldhash::HashMap<*const u8, u32> = Default::default();
+        let mut paths = Vec::new();
+        let mut firsts: Vec<[u32; ROLES]> = Vec::new();
+        let mut of_entry = Vec::with_capacity(isapi.entries.len());
+        for (index, e) in isapi.entries.iter().enumerate() {
+            let id = *ids.entry(e.path.as_ptr()).or_insert_with(|| {
+                paths.push(e.path.clone());
+                firsts.push([u32::MAX; ROLES]);
+                paths.len() as u32 - 1
+            });
+            let first = &mut firsts[id as usize][slot(e.role)];
+            if *first == u32::MAX {
+                *first = index as u32;
+            }
+            of_entry.push(id);
+        }
+        DistinctPaths {
+            of_entry,
+            paths,
+            firsts,
+        }
+    }
+
+    /// The first entry naming each distinct (path, role), by index: a rule whose verdict on an entry
+    /// follows from its path and role alone asks these first, and walks every entry only when one
+    /// of them has something to report.
+    pub fn representatives(&self) -> impl Iterator<Item = usize> + '_ {
+        self.firsts
+            .iter()
+            .flatten()
+            .filter(|&&i| i != u32::MAX)
+            .map(|&i| i as usize)
+    }
 }
 
 /// Whether a key's effective AccessFlags allow executing (AccessExecute, 4): only then does IIS run
@@ -324,6 +395,14 @@ impl IsapiSet {
                 .filter_map(|f| f.load_order_span.as_mut())
                 .all(&mut moved)
             && self.bad_script_maps.iter_mut().all(|b| moved(&mut b.2))
+    }
+
+    /// The distinct paths of the entries, and each entry's (built once: the entries do not change
+    /// after [`of`](Self::of); [`move_spans`](Self::move_spans) moves only spans).
+    pub fn distinct(&self) -> &DistinctPaths {
+        let distinct = self.distinct.get_or_init(|| DistinctPaths::of(self));
+        debug_assert_eq!(distinct.of_entry.len(), self.entries.len(), "built on the set as it is");
+        distinct
     }
 
     pub fn of(mb: &Metabase) -> IsapiSet {

@@ -39,7 +39,7 @@ pub struct Key {
     /// The raw `Location` value.
     pub location: Span,
     /// The Location normalised for comparison: lower case, no trailing `/`.
-    pub path: Box<str>,
+    pub path: std::sync::Arc<str>,
     /// From the `<` of the open tag to the `>` of the close tag.
     pub span: Span,
     /// Indexes into [`Metabase::attrs`].
@@ -50,7 +50,7 @@ pub struct Key {
 
 /// The keys by normalised Location, hashed with foldhash (seeded per process like std's, faster on
 /// short strings: every key is looked up again for its parent).
-type KeyIndex = std::collections::HashMap<Box<str>, KeyId, foldhash::fast::RandomState>;
+type KeyIndex = std::collections::HashMap<std::sync::Arc<str>, KeyId, foldhash::fast::RandomState>;
 
 /// How property names written as attributes are matched to the names mblint reads.
 ///

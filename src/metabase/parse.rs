@@ -653,7 +653,7 @@ impl<'a> Parser<'a> {
                 ),
             });
         };
-        let path = normalise_location(&unescape(&self.text[location.range()])).into_boxed_str();
+        let path: std::sync::Arc<str> = normalise_location(&unescape(&self.text[location.range()])).into();
         let id = self.keys.len() as KeyId;
         self.keys.push(Key {
             key_type: name,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::bitness::Bitness;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Evidence, Fix, MetabaseOp, Occurrence, Severity};
+pub use crate::metabase::isapi::DistinctPaths;
 use crate::metabase::isapi::{IsapiRef, IsapiSet, Role, WorkerBitness};
 use crate::metabase::server::ServerConfig;
 use crate::metabase::{AttrId, KeyId, Metabase, Span};
@@ -104,8 +105,6 @@ pub struct Context<'a> {
     pub(crate) repoint_words: std::cell::RefCell<AddrMap<usize, RepointMemo>>,
     /// The shared Location and property-name strings of places: see [`Context::place`].
     pub(crate) names: std::cell::RefCell<Names>,
-    /// The entries' distinct paths (built on first use): see [`Context::distinct_paths`].
-    pub(crate) distinct: std::cell::OnceCell<DistinctPaths<'a>>,
     /// Every entry's bitness (built on first use): see [`Context::bits`].
     pub(crate) bits: std::cell::OnceCell<Vec<Option<Bitness>>>,
 }
@@ -113,72 +112,6 @@ pub struct Context<'a> {
 /// Per DLL (by its interned path's address), the targets it is repointed to and the repoint
 /// fix's words for each.
 pub(crate) type RepointMemo = Vec<(Arc<str>, Arc<plan::RepointWords>)>;
-
-/// The distinct paths the ISAPI set's entries name, and which one each entry names: what a rule
-/// works out once per distinct path, and then reads per entry by index, with no lookup by text.
-pub struct DistinctPaths<'a> {
-    /// Index for index with the entries: the entry's path's index in `paths`.
-    pub of_entry: Vec<u32>,
-    /// Each distinct path, once, in the order the entries first name it.
-    pub paths: Vec<&'a str>,
-    /// Per distinct path, per role ([`slot`]), the first entry naming the path in that role
-    /// (`u32::MAX`: none).
-    firsts: Vec<[u32; ROLES]>,
-}
-
-/// How many [`Role`]s there are.
-const ROLES: usize = 7;
-
-/// A role's slot in [`DistinctPaths`]: a new role fails to compile here until it has one.
-fn slot(role: Role) -> usize {
-    match role {
-        Role::GlobalFilter => 0,
-        Role::SiteFilter => 1,
-        Role::ScriptMap => 2,
-        Role::WildcardMap => 3,
-        Role::CompressionScheme => 4,
-        Role::DirectUrl => 5,
-        Role::WebDav => 6,
-    }
-}
-
-impl<'a> DistinctPaths<'a> {
-    fn of(isapi: &'a IsapiSet) -> DistinctPaths<'a> {
-        // Entries that name one text share it: its address names the path.
-        let mut ids: AddrMap<usize, u32> = AddrMap::default();
-        let mut paths = Vec::new();
-        let mut firsts: Vec<[u32; ROLES]> = Vec::new();
-        let mut of_entry = Vec::with_capacity(isapi.entries.len());
-        for (index, e) in isapi.entries.iter().enumerate() {
-            let id = *ids.entry(addr(&e.path)).or_insert_with(|| {
-                paths.push(&*e.path);
-                firsts.push([u32::MAX; ROLES]);
-                paths.len() as u32 - 1
-            });
-            let first = &mut firsts[id as usize][slot(e.role)];
-            if *first == u32::MAX {
-                *first = index as u32;
-            }
-            of_entry.push(id);
-        }
-        DistinctPaths {
-            of_entry,
-            paths,
-            firsts,
-        }
-    }
-
-    /// The first entry naming each distinct (path, role), by index: a rule whose verdict on an entry
-    /// follows from its path and role alone asks these first, and walks every entry only when one
-    /// of them has something to report.
-    pub fn representatives(&self) -> impl Iterator<Item = usize> + '_ {
-        self.firsts
-            .iter()
-            .flatten()
-            .filter(|&&i| i != u32::MAX)
-            .map(|&i| i as usize)
-    }
-}
 
 impl<'a> Context<'a> {
     /// A context for one platform's run over one metabase.
@@ -208,7 +141,6 @@ impl<'a> Context<'a> {
             causes: Default::default(),
             repoint_words: Default::default(),
             names: Default::default(),
-            distinct: Default::default(),
             bits: Default::default(),
         }
     }
@@ -462,8 +394,8 @@ impl<'a> Context<'a> {
     }
 
     /// The distinct paths of the entries, and each entry's (built once).
-    pub fn distinct_paths(&self) -> &DistinctPaths<'a> {
-        self.distinct.get_or_init(|| DistinctPaths::of(self.isapi))
+    pub fn distinct_paths(&self) -> &'a DistinctPaths {
+        self.isapi.distinct()
     }
 
     /// The bitness of entry `index`: the image's when a drive is mapped and the image was read;
