@@ -114,6 +114,18 @@ struct Identities {
     lower: String,
 }
 
+/// A place of a finding as its identity reads it, borrowed: its span, Location and property.
+type Place<'d> = (crate::metabase::Span, Option<&'d str>, Option<&'d str>);
+
+/// The places of `d`, the primary first ([`Diagnostic::places`] without copying them).
+fn places_of(d: &Diagnostic) -> impl Iterator<Item = Place<'_>> {
+    std::iter::once((d.span, d.location.as_deref(), d.attribute.as_deref())).chain(
+        d.occurrences
+            .iter()
+            .map(|o| (o.span, o.location.as_deref(), o.attribute.as_deref())),
+    )
+}
+
 /// Appends `s` in lower case as `str::to_lowercase` makes it, without allocating when it is ASCII.
 fn push_lower(to: &mut String, s: &str) {
     if s.is_ascii() {
@@ -166,14 +178,14 @@ impl Identities {
                     numbers.extend_from_slice(&numbers_before[a..z]);
                     // The tests (debug builds) read every carried place again and hold it to this.
                     #[cfg(debug_assertions)]
-                    for (k, p) in d.places().enumerate() {
-                        let again = self.number(text, d, &p);
+                    for (k, p) in places_of(d).enumerate() {
+                        let again = self.number(text, d, p);
                         debug_assert_eq!(again, numbers_before[a + k], "a carried place is the same identity");
                     }
                 }
                 None => {
-                    for p in d.places() {
-                        numbers.push(self.number(text, d, &p));
+                    for p in places_of(d) {
+                        numbers.push(self.number(text, d, p));
                     }
                 }
             }
@@ -183,15 +195,15 @@ impl Identities {
     }
 
     /// The number of one place's identity ([`FindingKey::of`]), given one if it is new.
-    fn number(&mut self, text: &str, d: &Diagnostic, p: &crate::diagnostic::Occurrence) -> u32 {
+    fn number(&mut self, text: &str, d: &Diagnostic, (span, written_location, written_attribute): Place<'_>) -> u32 {
         let cause = text
-            .get(p.span.start as usize..p.span.end as usize)
+            .get(span.start as usize..span.end as usize)
             .unwrap_or_default()
             .trim();
         self.lower.clear();
-        push_lower(&mut self.lower, p.location.as_deref().unwrap_or_default());
+        push_lower(&mut self.lower, written_location.unwrap_or_default());
         let split = self.lower.len();
-        push_lower(&mut self.lower, p.attribute.as_deref().unwrap_or_default());
+        push_lower(&mut self.lower, written_attribute.unwrap_or_default());
         let (location, attribute) = self.lower.split_at(split);
         let h = std::hash::BuildHasher::hash_one(&self.state, (d.code, location, attribute, cause));
         let same = |k: &FindingKey| {
@@ -201,7 +213,13 @@ impl Identities {
         if let Some(&n) = candidates.iter().find(|&&n| same(&self.keys[n as usize])) {
             return n;
         }
-        let key = FindingKey::of(text, d, p);
+        let place = crate::diagnostic::Occurrence {
+            span,
+            location: written_location.map(Arc::from),
+            attribute: written_attribute.map(Arc::from),
+            value_line: None,
+        };
+        let key = FindingKey::of(text, d, &place);
         debug_assert!(same(&key), "the lookup reads the identity as place_identity makes it");
         let n = self.keys.len() as u32;
         self.keys.push(Arc::new(key));
