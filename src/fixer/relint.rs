@@ -323,19 +323,27 @@ fn relint_from(
         "the pass makes the parsed text"
     );
     let keep = previous.keep;
-    let full = |mb, why| full(mb, options, why, keep);
+    let mut owned = owned;
+    // A lint in full needs none of the previous findings: they are let go before it runs.
+    let full = |mb, why, owned: &mut Option<Vec<Diagnostic>>| {
+        *owned = None;
+        full(mb, options, why, keep)
+    };
     let (mb, mut touched) = match (parsed, touched) {
-        (Err(failure), _) => return lint_source_failed(*failure, options),
-        (Ok(mb), None) => return full(mb, UNTOUCHED),
+        (Err(failure), _) => {
+            drop(owned);
+            return lint_source_failed(*failure, options);
+        }
+        (Ok(mb), None) => return full(mb, UNTOUCHED, &mut owned),
         (Ok(mb), Some(t)) => (mb, t),
     };
     if options.dll_map || mb.keys.len() != touched.keys || mb.attrs.len() != touched.attrs {
-        return full(mb, STRUCTURE);
+        return full(mb, STRUCTURE, &mut owned);
     }
     // Two readings of the names (MB005) merge every rule's findings: nothing carries over. (The
     // previous model is let go by now: the flag is the report's.)
     if previous.readings {
-        return full(mb, READINGS);
+        return full(mb, READINGS, &mut owned);
     }
     // Which rules run again, which carry their findings, and which re-run on the changed values.
     let mut carried: HashSet<&'static str> = HashSet::new();
@@ -356,8 +364,27 @@ fn relint_from(
     }
     // Only MB002 is value-local; a second such rule needs its own partial check here.
     if by_value.iter().any(|&c| c != "MB002") {
-        return full(mb, VALUE_LOCAL);
+        return full(mb, VALUE_LOCAL, &mut owned);
     }
+    // The previous findings that may carry over, with their indexes; the rest are let go before
+    // the rules run again.
+    let may_carry = |d: &Diagnostic| carried.contains(d.code) || by_value.contains(&d.code);
+    let candidates: Vec<(u32, Cow<'_, Diagnostic>)> = match owned.take() {
+        Some(findings) => findings
+            .into_iter()
+            .enumerate()
+            .filter(|(_, d)| may_carry(d))
+            .map(|(j, d)| (j as u32, Cow::Owned(d)))
+            .collect(),
+        None => previous
+            .report
+            .diagnostics
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| may_carry(d))
+            .map(|(j, d)| (j as u32, Cow::Borrowed(d)))
+            .collect(),
+    };
     let mut restricted = options.clone();
     restricted
         .settings
@@ -366,31 +393,24 @@ fn relint_from(
     let reused = touched.built.is_some();
     let mut linted = lint_metabase_with(&mb, &restricted, touched.built.take(), keep);
     let (Some(old_model), true) = (previous.report.server.as_ref(), linted.workers.len() == 1) else {
-        return full(mb, PLATFORMS);
+        return full(mb, PLATFORMS, &mut owned);
     };
     if !same_decisions(old_model, &linted.model) {
-        return full(mb, DECISIONS);
+        return full(mb, DECISIONS, &mut owned);
     }
     // Carried findings, and MB002's on the values the pass did not change, mapped.
     let mut kept: Vec<(Diagnostic, Option<u32>)> = Vec::new();
     let mapper = Mapper::new(pass);
-    let findings: Box<dyn Iterator<Item = Cow<'_, Diagnostic>>> = match owned {
-        Some(findings) => Box::new(findings.into_iter().map(Cow::Owned)),
-        None => Box::new(previous.report.diagnostics.iter().map(Cow::Borrowed)),
-    };
-    for (j, d) in findings.enumerate() {
+    for (j, d) in candidates {
         let partial = by_value.contains(&d.code);
-        if !(carried.contains(d.code) || partial) {
-            continue;
-        }
         if partial && within_any(d.span, &touched.old_spans) {
             continue;
         }
         match map_diagnostic(d, &mapper) {
             // MB002's findings on unchanged values are carried too: found again, they would be
             // these (the oracle holds the re-lint to that).
-            Some(m) => kept.push((m, Some(j as u32))),
-            None => return full(mb, TOUCHING),
+            Some(m) => kept.push((m, Some(j))),
+            None => return full(mb, TOUCHING, &mut owned),
         }
     }
     let mut fresh = std::mem::take(&mut linted.diagnostics);

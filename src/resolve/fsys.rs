@@ -189,7 +189,8 @@ pub fn read_capped_into(mut file: File, cap: u64, mut bytes: Vec<u8>) -> io::Res
     // Sized for the file as it stands (a file that grows meanwhile still reads whole, up to the cap).
     let hint = file.metadata().map_or(0, |m| m.len().min(cap)) as usize;
     bytes.clear();
-    bytes.reserve(hint.saturating_add(1));
+    // Exactly: `reserve` would double a buffer a little smaller than the file.
+    bytes.reserve_exact(hint.saturating_add(1));
     (&mut file).take(cap + 1).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
