@@ -619,4 +619,68 @@ mod tests {
         let spans: Vec<(u32, u32)> = t.into_edits().iter().map(|e| (e.span.start, e.span.end)).collect();
         assert_eq!(spans, [(10, 10), (10, 20), (20, 30), (40, 50)]);
     }
+
+    fn hash_of(id: &Identity<'_>) -> u64 {
+        use std::hash::BuildHasher;
+        // One RandomState for every call: its keys are drawn once per process.
+        static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> = std::sync::OnceLock::new();
+        STATE.get_or_init(Default::default).hash_one(id)
+    }
+
+    /// A finding's identity folds the case of every letter, not only ASCII's, and hashes alike what
+    /// it holds equal (the fix loop counts places in a HashMap by identity).
+    #[test]
+    fn identities_fold_case_beyond_ascii_and_hash_alike() {
+        fn id<'a>(location: &'a str, attribute: &'a str) -> Identity<'a> {
+            Identity::at("MB101", Some(location), Some(attribute), Some(3))
+        }
+        let cafe = id("/LM/W3SVC/1/ROOT/Caf\u{e9}", "ScriptMaps");
+        let same = [
+            id("/lm/w3svc/1/root/CAF\u{c9}", "scriptmaps"),
+            id("/LM/W3SVC/1/ROOT/Caf\u{e9}", "SCRIPTMAPS"),
+        ];
+        for other in &same {
+            assert_eq!(cafe, *other);
+            assert_eq!(hash_of(&cafe), hash_of(other));
+        }
+        // The Kelvin sign folds to `k`: a non-ASCII name equal to an ASCII one.
+        let kelvin = id("/LM/W3SVC/1/ROOT/\u{212a}", "ScriptMaps");
+        let k = id("/LM/W3SVC/1/ROOT/k", "ScriptMaps");
+        assert_eq!(kelvin, k);
+        assert_eq!(hash_of(&kelvin), hash_of(&k));
+        // Longer than the hash's 64-byte block, after a start of odd length (19 bytes, then 2-byte
+        // letters): folded and fed in blocks, none left to overflow.
+        let long = |c: &str| format!("/LM/W3SVC/1/ROOT/ab{}", c.repeat(40));
+        let (upper, lower) = (long("\u{c9}"), long("\u{e9}"));
+        let (a, b) = (id(&upper, "ScriptMaps"), id(&lower, "ScriptMaps"));
+        assert_eq!(a, b);
+        assert_eq!(hash_of(&a), hash_of(&b));
+        // Different names are different identities, and (but for a chance in 2^64) hash apart.
+        let others = [
+            id("/LM/W3SVC/1/ROOT/Cafe", "ScriptMaps"),
+            id("/LM/W3SVC/1/ROOT/Caf\u{e8}", "ScriptMaps"),
+            id("/LM/W3SVC/1/ROOT/Caf\u{e9}", "ScriptMap\u{e9}"),
+        ];
+        for other in &others {
+            assert_ne!(cafe, *other);
+            assert_ne!(hash_of(&cafe), hash_of(other));
+        }
+        let longer = long("\u{e8}");
+        assert_ne!(hash_of(&a), hash_of(&id(&longer, "ScriptMaps")));
+        // Kept across passes, lower-cased, still the same identity.
+        assert_eq!(cafe.to_owned().borrow(), same[0]);
+    }
+
+    /// An insertion overlaps a replacement only strictly inside it, either way round.
+    #[test]
+    fn taken_edits_overlap_an_insertion_only_strictly_inside() {
+        let mut t = TakenEdits::default();
+        assert!(t.try_take(&[e(15, 15, "i")]));
+        assert!(t.overlaps(10, 20), "a replacement around a taken insertion");
+        assert!(!t.overlaps(15, 20), "a replacement that starts at a taken insertion");
+        assert!(t.try_take(&[e(30, 40, "r")]));
+        assert!(t.overlaps(35, 35), "an insertion inside a taken replacement");
+        assert!(!t.overlaps(30, 30), "an insertion where a taken replacement starts");
+        assert!(!t.overlaps(40, 40), "an insertion where a taken replacement ends");
+    }
 }

@@ -887,4 +887,205 @@ mod tests {
         assert!(!within_any(Span::new(8, 12), &spans));
         assert!(!within_any(Span::new(15, 16), &spans));
     }
+
+    /// Each change is as small as the common start and end of the two values allow, backed off
+    /// to a character boundary of both texts, never further.
+    #[test]
+    fn changes_between_versions_are_as_small_as_the_characters_allow() {
+        let old = parsed(DOC);
+        let spans = |text: &str| -> Vec<(usize, usize, String)> {
+            let pass = changes_between(&old, &parsed(text));
+            assert_eq!(pass.apply(DOC), text);
+            pass.changes()
+                .iter()
+                .map(|c| (c.start, c.end, c.content.clone()))
+                .collect()
+        };
+        let at = DOC.find("Caf\u{e9}").unwrap();
+        // é (C3 A9) to è (C3 A8): the common lead byte is not kept alone.
+        assert_eq!(
+            spans(&DOC.replacen("Caf\u{e9}", "Caf\u{e8}", 1)),
+            [(at + 3, at + 5, "\u{e8}".to_string())]
+        );
+        // é (C3 A9) to ѩ (D1 A9): the common continuation byte is not kept alone.
+        assert_eq!(
+            spans(&DOC.replacen("Caf\u{e9}", "Caf\u{469}", 1)),
+            [(at + 3, at + 5, "\u{469}".to_string())]
+        );
+        // A longer common start and end, late in the text.
+        let at = DOC.find("Caf\u{e9}").unwrap();
+        assert_eq!(
+            spans(&DOC.replacen("Caf\u{e9}", "Ca\u{e9}", 1)),
+            [(at + 2, at + 3, String::new())]
+        );
+        // A key added at the end: one insertion, the common end as long as the old text allows.
+        let added = "<IIsWebServer\tLocation =\"/LM/W3SVC/2\"\n\t>\n</IIsWebServer>\n";
+        let end = DOC.find("</MBProperty>").unwrap();
+        let text = format!("{}{added}{}", &DOC[..end], &DOC[end..]);
+        // The inserted key's first `<` is kept as the old text's, the one `</MBProperty>` opens with.
+        let inserted = format!("{}<", &added[1..]);
+        assert_eq!(spans(&text), [(end + 1, end + 1, inserted)]);
+    }
+
+    /// An edit inside a value that holds the value's own quote would close it: that may change
+    /// more than the value.
+    #[test]
+    fn an_edit_holding_the_values_quote_is_not_inside_the_value() {
+        let old = parsed(DOC);
+        let at = DOC.find("Caf\u{e9}").unwrap();
+        assert!(touched(&old, &pass(&[(at, at + 3, "a\"b")])).is_none());
+        // The other quote character is a character of the value like any other.
+        let t = touched(&old, &pass(&[(at, at + 3, "a'b")])).expect("inside the value");
+        assert_eq!(t.values.len(), 1);
+    }
+
+    /// Only IIS_Global's bookkeeping (ChangeNumber and the like) is passed over: any other
+    /// property there is the declared property its name says.
+    #[test]
+    fn only_the_global_keys_bookkeeping_reaches_no_rule() {
+        let with_maps = DOC.replace("\t\tChangeNumber=", "\t\tScriptMaps=\".a,x.dll,1\"\n\t\tChangeNumber=");
+        let old = parsed(&with_maps);
+        let text = with_maps.replace(".a,x.dll,1", ".b,x.dll,1");
+        let t = touched(&old, &changes_between(&old, &parsed(&text))).expect("inside values");
+        assert_eq!(t.props, vec![crate::metabase::props::SCRIPT_MAPS]);
+    }
+
+    /// With a key more or less, the keys are not paired: the whole text is one stretch, wherever
+    /// the key is.
+    #[test]
+    fn a_key_added_before_another_is_one_change() {
+        let old = parsed(DOC);
+        let text = DOC.replace(
+            "<IIsWebServer\tLocation =\"/LM/W3SVC/1\"",
+            "<IIsWebServer\tLocation =\"/LM/W3SVC/0\"\n\t\tServerComment=\"Bar\"\n\t>\n</IIsWebServer>\n<IIsWebServer\tLocation =\"/LM/W3SVC/1\"",
+        );
+        let pass = changes_between(&old, &parsed(&text));
+        assert_eq!(pass.apply(DOC), text);
+        assert_eq!(pass.changes().len(), 1, "{:?}", pass.changes());
+    }
+
+    /// A key that changed is compared value by value only when both versions give it as many
+    /// properties; else its text is one stretch.
+    #[test]
+    fn a_key_with_a_property_more_is_one_stretch() {
+        let old = parsed(DOC);
+        let text = DOC
+            .replace("\"433\"", "\"434\"")
+            .replace("\"65\"", "\"65\"\n\t\tSessionKey=\"x\"");
+        let pass = changes_between(&old, &parsed(&text));
+        assert_eq!(pass.apply(DOC), text);
+        assert_eq!(pass.changes().len(), 1, "{:?}", pass.changes());
+    }
+
+    /// MB002's findings on the values a pass did not change are carried over; those on the
+    /// changed values are made again.
+    #[test]
+    fn mb002_on_an_unchanged_value_is_carried_over() {
+        let doc = DOC.replace("\t\tServerComment=", "\t\tServerAutoStart=\"yes\"\n\t\tServerComment=");
+        let text = doc.replacen("Caf\u{e9}", "Bar", 1);
+        let one = Options {
+            platform: Some(crate::platform::Platform::X64),
+            ..Options::default()
+        };
+        let mut chain = lint_parsed(parsed(&doc), &one);
+        let codes = |r: &FileReport| r.diagnostics.iter().map(|d| (d.code, d.span)).collect::<Vec<_>>();
+        assert!(
+            chain.report.diagnostics.iter().any(|d| d.code == "MB002"),
+            "{:?}",
+            codes(&chain.report)
+        );
+        let pass = changes_between(chain.metabase().expect("held"), &parsed(&text));
+        let touched = chain.release(&pass);
+        let next = relint_parsed(&chain, touched, &pass, Ok(parsed(&text)), &one);
+        assert_eq!(next.full_because, None);
+        let full = lint_parsed(parsed(&text), &one);
+        assert_eq!(codes(&next.report), codes(&full.report));
+        assert!(next.report.diagnostics.iter().any(|d| d.code == "MB002"));
+    }
+
+    /// A rule turned off is not run again on the changed values either: with MB002 ignored, a
+    /// value made invalid gets no MB002 finding from the limited re-lint, as from the full lint.
+    #[test]
+    fn an_ignored_mb002_is_not_made_on_a_changed_value() {
+        let doc = DOC.replace("\t\tServerComment=", "\t\tServerAutoStart=\"TRUE\"\n\t\tServerComment=");
+        let text = doc.replacen("\"TRUE\"", "\"yes\"", 1);
+        let mut ignoring = Options {
+            platform: Some(crate::platform::Platform::X64),
+            ..Options::default()
+        };
+        ignoring.settings.ignore.push("MB002".into());
+        let mut chain = lint_parsed(parsed(&doc), &ignoring);
+        let pass = changes_between(chain.metabase().expect("held"), &parsed(&text));
+        let touched = chain.release(&pass);
+        let next = relint_parsed(&chain, touched, &pass, Ok(parsed(&text)), &ignoring);
+        assert_eq!(next.full_because, None);
+        let codes = |r: &FileReport| r.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>();
+        assert!(!codes(&next.report).contains(&"MB002"), "{:?}", codes(&next.report));
+        assert_eq!(
+            codes(&next.report),
+            codes(&lint_parsed(parsed(&text), &ignoring).report)
+        );
+        // Not ignored, the same change is an MB002 finding.
+        let one = Options {
+            platform: Some(crate::platform::Platform::X64),
+            ..Options::default()
+        };
+        assert!(codes(&lint_parsed(parsed(&text), &one).report).contains(&"MB002"));
+    }
+
+    /// The limited re-lint goes on only when every decision of the server model, and what decided
+    /// it, came out the same: any one of them different is another model.
+    #[test]
+    fn each_decision_and_what_decided_it_is_compared() {
+        use crate::host::{IsolationMode, SchemaSource, Source};
+        let model = |platform| {
+            let options = Options {
+                platform: Some(platform),
+                ..Options::default()
+            };
+            lint_parsed(parsed(DOC), &options).report.server.expect("a model")
+        };
+        let m = model(crate::platform::Platform::X64);
+        let x86 = model(crate::platform::Platform::X86);
+        let other = |s: Source| {
+            if s == Source::Default {
+                Source::Metabase
+            } else {
+                Source::Default
+            }
+        };
+        assert!(same_decisions(&m, &m.clone()));
+        let mut changed: Vec<(&str, ServerModel)> = Vec::new();
+        let mut n = m.clone();
+        n.platform.value = x86.platform.value;
+        changed.push(("platform", n));
+        let mut n = m.clone();
+        n.platform.source = other(n.platform.source);
+        changed.push(("platform's source", n));
+        let mut n = m.clone();
+        n.isolation.value = match n.isolation.value {
+            IsolationMode::Iis5 => IsolationMode::WorkerProcess,
+            IsolationMode::WorkerProcess => IsolationMode::Iis5,
+        };
+        changed.push(("isolation", n));
+        let mut n = m.clone();
+        n.isolation.source = other(n.isolation.source);
+        changed.push(("isolation's source", n));
+        let mut n = m.clone();
+        n.windir.value = crate::winpath::parse("D:\\WINNT").unwrap();
+        changed.push(("Windows folder", n));
+        let mut n = m.clone();
+        n.windir.source = other(n.windir.source);
+        changed.push(("Windows folder's source", n));
+        let mut n = m.clone();
+        n.schema.value = match n.schema.value {
+            SchemaSource::Drive => SchemaSource::BuiltIn,
+            SchemaSource::BuiltIn => SchemaSource::Drive,
+        };
+        changed.push(("schema", n));
+        for (what, n) in &changed {
+            assert!(!same_decisions(&m, n), "{what}");
+            assert!(!same_decisions(n, &m), "{what}");
+        }
+    }
 }
