@@ -108,7 +108,11 @@ cargo mutants "${ARGS[@]}" "${SELECTION[@]}" "${EXTRA[@]}" || status=$?
 if [[ ${#SELECTION[@]} -gt 0 && ($status == 2 || $status == 3) ]]; then
     echo "re-checking the mutants the selection (${MUTANTS_TESTS}) did not catch with the whole suite" >&2
     status=0
-    cargo mutants "${ARGS[@]}" --iterate "${EXTRA[@]}" || status=$?
+    # The arguments after `--` reach this pass too: `--iterate` among them is not given twice
+    # (cargo-mutants refuses a repeated flag).
+    ITERATE=(--iterate)
+    for arg in "${EXTRA[@]}"; do [[ $arg == --iterate ]] && ITERATE=(); done
+    cargo mutants "${ARGS[@]}" "${ITERATE[@]}" "${EXTRA[@]}" || status=$?
 fi
 after=$(git status --porcelain -- tests/ testdata/)
 if [[ $before != "$after" ]]; then

@@ -139,6 +139,18 @@ fn a_mutant_missed_under_a_selection_is_rechecked_with_the_whole_suite() {
     }
 }
 
+/// `--iterate` given after `--` (to test again only what a run before did not catch) reaches both
+/// passes, and the second does not add it again: cargo-mutants refuses a repeated flag.
+#[test]
+fn iterate_given_by_hand_is_passed_once() {
+    let (output, _, calls) = run_with(false, Some("--lib"), "2 0", &["--", "--iterate"]);
+    assert_eq!(calls.len(), 2, "{calls:?}\n{output:?}");
+    for call in &calls {
+        assert_eq!(call.matches("--iterate").count(), 1, "{calls:?}");
+    }
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}
+
 /// No second pass when the selection caught everything, when the run itself failed (a baseline
 /// that fails, exit 4), or when there was no selection to begin with.
 #[test]
