@@ -598,6 +598,44 @@ mod tests {
     }
 
     #[test]
+    fn counts_hold_every_place_of_every_finding() {
+        // A 32-bit pool with the 64-bit Framework's script maps: one finding with ten places.
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/metabases/framework64-32bit-mode.xml"
+        );
+        let report = lint_bytes_with("m.xml", std::fs::read(path).unwrap(), &Options::default());
+        let places: usize = report.diagnostics.iter().map(|d| 1 + d.occurrences.len()).sum();
+        assert!(
+            report.diagnostics.iter().any(|d| d.occurrences.len() >= 2),
+            "a grouped finding"
+        );
+        let counted = counts(&report);
+        assert_eq!(counted.values().sum::<usize>(), places);
+        for d in &report.diagnostics {
+            assert!(counted[&Identity::of(d)] >= 1, "{}", d.code);
+        }
+    }
+
+    #[test]
+    fn only_a_valid_utf8_file_is_taken_as_its_text() {
+        assert_eq!(utf8_file(b"<?xml?>"), Some(0));
+        assert_eq!(utf8_file(b"\xEF\xBB\xBF<?xml?>"), Some(3));
+        assert_eq!(utf8_file(b""), Some(0));
+        assert_eq!(utf8_file(b"<a>\xFF</a>"), None, "not UTF-8");
+        assert_eq!(utf8_file(b"\xEF\xBB\xBF\xC3"), None, "cut inside a character");
+        // UTF-16 by its first bytes, though some of them are valid UTF-8 too.
+        for utf16 in [
+            &b"\xFF\xFE<\0"[..],
+            b"\xFE\xFF\0<",
+            b"<\0?\0x\0m\0l\0",
+            b"\0<\0?\0x\0m\0l",
+        ] {
+            assert_eq!(utf8_file(utf16), None, "{utf16:?}");
+        }
+    }
+
+    #[test]
     fn taken_edits_refuse_overlaps_and_merge_duplicates() {
         let mut t = TakenEdits::default();
         assert!(t.try_take(&[e(10, 20, "a")]));
