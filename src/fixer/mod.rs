@@ -544,10 +544,16 @@ fn file_of_text(report: &FileReport) -> Vec<u8> {
 /// Whether the text `pass` makes of `text` might not fit in a file mblint reads (then it is made as
 /// bytes and decoded, which says so).
 fn too_large(text: &str, pass: &ChangeSet, encoding: crate::metabase::source::Encoding) -> bool {
+    outgrows(text.len(), pass, encoding, crate::metabase::source::MAX_FILE_SIZE)
+}
+
+/// Whether the text `pass` makes of a text of `len` bytes might take more than `limit` bytes as a
+/// file in `encoding`: every byte the pass writes counted as added (none as removed).
+fn outgrows(len: usize, pass: &ChangeSet, encoding: crate::metabase::source::Encoding, limit: usize) -> bool {
     let grown: usize = pass.changes().iter().map(|c| c.content.len()).sum();
     // A UTF-8 byte is at most one UTF-16 unit.
     let per_byte = if encoding.is_utf16() { 2 } else { 1 };
-    (text.len() + grown) * per_byte + encoding.bom_len() > crate::metabase::source::MAX_FILE_SIZE
+    (len + grown) * per_byte + encoding.bom_len() > limit
 }
 
 impl Fixed {
@@ -615,6 +621,28 @@ mod tests {
         for d in &report.diagnostics {
             assert!(counted[&Identity::of(d)] >= 1, "{}", d.code);
         }
+    }
+
+    #[test]
+    fn a_pass_outgrows_a_file_by_what_it_writes_in_the_files_encoding() {
+        use crate::metabase::source::Encoding;
+        // Ten bytes of text; the pass writes five (replacing three: counted as added all the same).
+        let pass = ChangeSet::from_edits(vec![e(2, 5, "abc"), e(7, 7, "de")]).unwrap();
+        for (encoding, size) in [
+            (Encoding::Utf8, 15),
+            (Encoding::Utf8Bom, 18),
+            (Encoding::Utf16Le, 30),
+            (Encoding::Utf16LeBom, 32),
+            (Encoding::Utf16Be, 30),
+        ] {
+            assert!(
+                outgrows(10, &pass, encoding, size - 1),
+                "{encoding:?} over {}",
+                size - 1
+            );
+            assert!(!outgrows(10, &pass, encoding, size), "{encoding:?} fits {size}");
+        }
+        assert!(!too_large("0123456789", &pass, Encoding::Utf16LeBom));
     }
 
     #[test]
