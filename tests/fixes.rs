@@ -1189,3 +1189,56 @@ fn a_plan_whose_first_dll_is_a_compression_dll() {
         fix.message
     );
 }
+
+/// A pass that reaches the file's first four characters (which tell its encoding) is linted from the
+/// file's bytes, as read afresh, never by the limited re-lint of the text; one that starts after them
+/// is not.
+#[test]
+fn a_pass_at_the_files_first_characters_is_linted_from_its_bytes() {
+    let bytes = std::fs::read(SAFE_FIX).unwrap();
+    let options = Options::default();
+    let text = String::from_utf8_lossy(&bytes)
+        .trim_start_matches('\u{feff}')
+        .to_string();
+    assert!(text.starts_with("<?xml"), "{}", &text[..10]);
+    let first_pass = |at: usize| {
+        let before = lint_bytes_with("m.xml", bytes.as_slice(), &options);
+        // Every pass also writes one character of the declaration again, as it is.
+        let touch = |pass: &mut ChangeSet| {
+            let mut edits: Vec<mblint::diagnostic::Edit> = pass
+                .changes()
+                .iter()
+                .map(|c| mblint::diagnostic::Edit {
+                    span: mblint::metabase::Span::new(c.start, c.end),
+                    content: c.content.clone(),
+                })
+                .collect();
+            edits.push(mblint::diagnostic::Edit {
+                span: mblint::metabase::Span::new(at, at + 1),
+                content: text[at..at + 1].into(),
+            });
+            *pass = ChangeSet::from_edits(edits).unwrap();
+        };
+        let fixed = fix_from(
+            "m.xml",
+            bytes.clone(),
+            before,
+            &options,
+            Request { unsafe_fixes: false },
+            touch,
+        )
+        .unwrap();
+        assert!(!fixed.applied.is_empty(), "a fix was applied");
+        fixed.relints[0]
+    };
+    assert_eq!(
+        first_pass(3),
+        Some(mblint::fixer::relint::FIRST),
+        "at the fourth character"
+    );
+    assert_ne!(
+        first_pass(4),
+        Some(mblint::fixer::relint::FIRST),
+        "after the first four"
+    );
+}
