@@ -201,6 +201,23 @@ fn fixes_keep_every_other_byte_in_every_encoding() {
     }
 }
 
+/// `pass` with one more edit (of the decoded text's offsets), for tests that tamper with a pass.
+fn add_edit(pass: &mut ChangeSet, start: usize, end: usize, content: &str) {
+    let mut edits: Vec<mblint::diagnostic::Edit> = pass
+        .changes()
+        .iter()
+        .map(|c| mblint::diagnostic::Edit {
+            span: mblint::metabase::Span::new(c.start, c.end),
+            content: c.content.clone(),
+        })
+        .collect();
+    edits.push(mblint::diagnostic::Edit {
+        span: mblint::metabase::Span::new(start, end),
+        content: content.into(),
+    });
+    *pass = ChangeSet::from_edits(edits).unwrap();
+}
+
 #[test]
 fn a_fix_that_would_break_the_file_is_refused() {
     let bytes = std::fs::read(SAFE_FIX).unwrap();
@@ -210,19 +227,7 @@ fn a_fix_that_would_break_the_file_is_refused() {
     let breaks = |pass: &mut ChangeSet| {
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let at = text.find("</IIS_Global>").unwrap() - 3; // offsets of the decoded text (BOM dropped)
-        let mut edits: Vec<mblint::diagnostic::Edit> = pass
-            .changes()
-            .iter()
-            .map(|c| mblint::diagnostic::Edit {
-                span: mblint::metabase::Span::new(c.start, c.end),
-                content: c.content.clone(),
-            })
-            .collect();
-        edits.push(mblint::diagnostic::Edit {
-            span: mblint::metabase::Span::new(at, at + 4),
-            content: "<".into(),
-        });
-        *pass = ChangeSet::from_edits(edits).unwrap();
+        add_edit(pass, at, at + 4, "<");
     };
     match fix_from(
         "m.xml",
@@ -1204,21 +1209,7 @@ fn a_pass_at_the_files_first_characters_is_linted_from_its_bytes() {
     let first_pass = |at: usize| {
         let before = lint_bytes_with("m.xml", bytes.as_slice(), &options);
         // Every pass also writes one character of the declaration again, as it is.
-        let touch = |pass: &mut ChangeSet| {
-            let mut edits: Vec<mblint::diagnostic::Edit> = pass
-                .changes()
-                .iter()
-                .map(|c| mblint::diagnostic::Edit {
-                    span: mblint::metabase::Span::new(c.start, c.end),
-                    content: c.content.clone(),
-                })
-                .collect();
-            edits.push(mblint::diagnostic::Edit {
-                span: mblint::metabase::Span::new(at, at + 1),
-                content: text[at..at + 1].into(),
-            });
-            *pass = ChangeSet::from_edits(edits).unwrap();
-        };
+        let touch = |pass: &mut ChangeSet| add_edit(pass, at, at + 1, &text[at..at + 1]);
         let fixed = fix_from(
             "m.xml",
             bytes.clone(),
