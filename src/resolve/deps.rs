@@ -39,6 +39,11 @@ impl Dependencies {
         };
         // Per (path address, whether expanded, host): the closure, shared by the entries naming it.
         let mut by_entry: AddrMap<(usize, bool, Host), Option<Arc<Closure>>> = AddrMap::default();
+        // Whether the copy lacks the process's core modules: the same for every host (asked once,
+        // when the first entry that loads needs it), and the hosts each host text names (one of a
+        // few constant texts: the last one's hosts are kept).
+        let mut partial: Option<Option<Arc<Partial>>> = None;
+        let mut hosts: Option<(&'static str, Vec<Host>)> = None;
         for (index, (entry, resolution)) in set.entries.iter().zip(&images.current).enumerate() {
             let mut mine = Vec::new();
             let loads = match &**resolution {
@@ -50,9 +55,16 @@ impl Dependencies {
             };
             if loads {
                 let needs = resolution.image().is_some_and(|i| !i.import_modules.is_empty());
-                for host in Host::named_in(worker.host(mb, entry)) {
+                let text = worker.host(mb, entry);
+                let named = match &hosts {
+                    Some((last, named)) if *last == text => named,
+                    _ => &hosts.insert((text, Host::named_in(text))).1,
+                };
+                for &host in named {
                     let site = Site { process, host };
-                    if let Some(partial) = loader.partial(resolver, site) {
+                    let partial = partial.get_or_insert_with(|| loader.partial(resolver, site));
+                    debug_assert_eq!(partial.is_some(), loader.partial(resolver, site).is_some());
+                    if let Some(partial) = partial {
                         if needs {
                             match out.partial.iter_mut().find(|(s, ..)| s.process == site.process) {
                                 Some((.., entries)) => {
@@ -60,7 +72,7 @@ impl Dependencies {
                                         entries.push(index)
                                     }
                                 }
-                                None => out.partial.push((site, partial, vec![index])),
+                                None => out.partial.push((site, partial.clone(), vec![index])),
                             }
                         }
                         continue;

@@ -243,20 +243,31 @@ impl<'a> Context<'a> {
     pub fn place(&self, entry: &IsapiRef) -> Occurrence {
         let mb = self.metabase;
         let mut names = self.names.borrow_mut();
-        let location = names
-            .locations
-            .entry(entry.key)
-            .or_insert_with(|| Arc::from(mb.location(entry.key)))
-            .clone();
-        let name = mb.attr_name(entry.attr);
-        let attribute = match names.attributes.get(&*name) {
-            Some(shared) => shared.clone(),
-            None => {
-                let shared: Arc<str> = Arc::from(&*name);
-                names
-                    .attributes
-                    .insert(name.into_owned().into_boxed_str(), shared.clone());
-                shared
+        // A rule walks the entries in order, and the lines of one ScriptMaps value are entries one
+        // after another: the key and property of the place before are most often this one's.
+        let (location, attribute) = match &names.last {
+            Some((key, attr, location, attribute)) if *key == entry.key && *attr == entry.attr => {
+                (location.clone(), attribute.clone())
+            }
+            _ => {
+                let location = names
+                    .locations
+                    .entry(entry.key)
+                    .or_insert_with(|| Arc::from(mb.location(entry.key)))
+                    .clone();
+                let name = mb.attr_name(entry.attr);
+                let attribute = match names.attributes.get(&*name) {
+                    Some(shared) => shared.clone(),
+                    None => {
+                        let shared: Arc<str> = Arc::from(&*name);
+                        names
+                            .attributes
+                            .insert(name.into_owned().into_boxed_str(), shared.clone());
+                        shared
+                    }
+                };
+                names.last = Some((entry.key, entry.attr, location.clone(), attribute.clone()));
+                (location, attribute)
             }
         };
         let occurrence = Occurrence {
@@ -470,6 +481,8 @@ fn value_line(mb: &Metabase, attr: AttrId, span: Span) -> Option<u32> {
 pub(crate) struct Names {
     locations: foldhash::HashMap<KeyId, Arc<str>>,
     attributes: foldhash::HashMap<Box<str>, Arc<str>>,
+    /// The key and property of the last place asked for, with their shared strings.
+    last: Option<(KeyId, AttrId, Arc<str>, Arc<str>)>,
 }
 
 /// What a finding's fix is matched by when a place joins it: its applicability and message.
@@ -578,6 +591,9 @@ pub struct Findings<'c> {
     /// By finding, its fix's edits by span (indexes into the edits) and its operations: joining a
     /// place's fix is a lookup, so a cause at 100,000 places stays linear.
     merged: foldhash::HashMap<usize, MergedFix>,
+    /// The finding the last lookup of a cause found, by rule and cause (the cause by address): a
+    /// rule gives a cause's places one after another, so most lookups end here without hashing.
+    last: Option<(&'static str, Arc<str>, usize)>,
 }
 
 impl<'c> Findings<'c> {
@@ -587,6 +603,7 @@ impl<'c> Findings<'c> {
             keep,
             causes: Default::default(),
             merged: Default::default(),
+            last: None,
         }
     }
 
@@ -656,8 +673,30 @@ impl<'c> Findings<'c> {
         true
     }
 
-    /// The finding of rule `code` for `cause` whose fix has these words (`None`: no fix).
-    fn finding_of(&self, code: &'static str, cause: &Arc<str>, key: Option<(Applicability, &str)>) -> Option<usize> {
+    /// The finding of rule `code` for `cause` whose fix has these words (`None`: no fix): the first
+    /// one reported. The last answer is remembered: findings are only appended and a fix keeps its
+    /// words, so the finding found before for the same rule and cause is still the first with its
+    /// words (a debug build checks it against the lookup).
+    fn finding_of(
+        &mut self,
+        code: &'static str,
+        cause: &Arc<str>,
+        key: Option<(Applicability, &str)>,
+    ) -> Option<usize> {
+        if let Some((c, last_cause, i)) = &self.last
+            && std::ptr::eq(*c, code)
+            && Arc::ptr_eq(last_cause, cause)
+            && self.list[*i].fix.as_ref().map(words) == key
+        {
+            debug_assert_eq!(Some(*i), self.lookup(code, cause, key));
+            return Some(*i);
+        }
+        let i = self.lookup(code, cause, key)?;
+        self.last = Some((code, cause.clone(), i));
+        Some(i)
+    }
+
+    fn lookup(&self, code: &'static str, cause: &Arc<str>, key: Option<(Applicability, &str)>) -> Option<usize> {
         let candidates = self.causes.get(&(code, cause.clone()))?;
         candidates
             .iter()
