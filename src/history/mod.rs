@@ -112,6 +112,11 @@ struct Identities {
     /// The place's Location then property, in lower case as the identity holds them (one buffer
     /// for every place).
     lower: String,
+    /// Where `lower` splits, and the addresses and lengths of the Location and property it was
+    /// made of: the places of a finding share their key's strings, so most places find `lower`
+    /// made already. Cleared at each version's start (addresses are compared only while that
+    /// version's findings are held).
+    lowered: Option<(usize, [(usize, usize); 2])>,
 }
 
 /// A place of a finding as its identity reads it, borrowed: its span, Location and property.
@@ -165,6 +170,7 @@ impl Identities {
     ) -> Numbered {
         let mut numbers = Vec::new();
         let mut starts = Vec::with_capacity(diagnostics.len() + 1);
+        self.lowered = None;
         for (i, d) in diagnostics.iter().enumerate() {
             starts.push(numbers.len() as u32);
             let from = carried.get(i).copied().flatten().zip(before);
@@ -200,11 +206,24 @@ impl Identities {
             .get(span.start as usize..span.end as usize)
             .unwrap_or_default()
             .trim();
-        self.lower.clear();
-        push_lower(&mut self.lower, written_location.unwrap_or_default());
-        let split = self.lower.len();
-        push_lower(&mut self.lower, written_attribute.unwrap_or_default());
+        let (l, a) = (
+            written_location.unwrap_or_default(),
+            written_attribute.unwrap_or_default(),
+        );
+        let made_of = [(l.as_ptr() as usize, l.len()), (a.as_ptr() as usize, a.len())];
+        let split = match self.lowered {
+            Some((split, of)) if of == made_of => split,
+            _ => {
+                self.lower.clear();
+                push_lower(&mut self.lower, l);
+                let split = self.lower.len();
+                push_lower(&mut self.lower, a);
+                self.lowered = Some((split, made_of));
+                split
+            }
+        };
         let (location, attribute) = self.lower.split_at(split);
+        debug_assert_eq!((location, attribute), (&*l.to_lowercase(), &*a.to_lowercase()));
         let h = std::hash::BuildHasher::hash_one(&self.state, (d.code, location, attribute, cause));
         let same = |k: &FindingKey| {
             k.id.code == d.code && k.id.location == location && k.id.attribute == attribute && k.id.cause == cause
