@@ -284,6 +284,13 @@ fn drive(root: &Path, images: &Path) {
         "x64/isapi-extension.dll",
     );
     put("Program Files (x86)/Rewrite/rewrite.dll", "x86/isapi-filter.dll");
+    // The system folders' core modules (Server 2003-like stand-ins), so the copy is whole and every
+    // dependency closure is judged: on a partial copy (MB211) the edits file's fixes, which make
+    // 32-bit workers load the 32-bit Framework's DLL, could not be verified and `--diff` refuses them.
+    for module in ["kernel32.dll", "ntdll.dll"] {
+        put(&format!("WINDOWS/system32/{module}"), &format!("x64/system/{module}"));
+        put(&format!("WINDOWS/SysWOW64/{module}"), &format!("x86/system/{module}"));
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -1,5 +1,7 @@
 //! The command-line contract: exit codes, output formats, and errors that name their input.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 
@@ -1337,4 +1339,42 @@ fn a_baseline_survives_a_path_spelling_and_says_when_it_matches_nothing() {
         .stderr(predicate::str::contains(
             "matches no file of this run (it holds findings of fpse2002-64bit/windows/system32/inetsrv/metabase.xml)",
         ));
+}
+
+/// On a copy without the 32-bit system folder's core modules (a partial copy, MB211), a fix that
+/// makes 32-bit workers load a DLL they did not load before cannot have that DLL's dependencies
+/// judged: the verification refuses it (exit 2, nothing written), and says which finding and why,
+/// a further place of a grouped finding included (its message was empty).
+#[test]
+fn a_fix_whose_new_dll_cannot_be_judged_on_a_partial_copy_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    common::copy_tree(&root.join("testdata/servers/framework64-32bit-mode"), dir.path());
+    // The 32-bit Framework's DLL imports KERNEL32.dll; SysWOW64 holds no kernel32.dll or ntdll.dll.
+    std::fs::copy(
+        root.join("testdata/images/x86/isapi-extension.dll"),
+        dir.path()
+            .join("Windows/Microsoft.NET/Framework/v2.0.50727/aspnet_isapi.dll"),
+    )
+    .unwrap();
+    for core in ["kernel32.dll", "ntdll.dll"] {
+        let _ = std::fs::remove_file(dir.path().join("Windows/SysWOW64").join(core));
+    }
+    let metabase = dir.path().join("Windows/System32/InetSrv/MetaBase.xml");
+    let before = std::fs::read(&metabase).unwrap();
+    mblint()
+        .args(["check", "--isolated", "--color", "never", "--min-severity", "info"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("MB211").and(predicate::str::contains("MB102")));
+    mblint()
+        .args(["check", "--isolated", "--color", "never", "--fix"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "the fixes would introduce a new MB211 finding (/LM/W3SVC): the copy of the drive lacks ntdll.dll and kernel32.dll in C:\\WINDOWS\\SysWOW64",
+        ));
+    assert_eq!(std::fs::read(&metabase).unwrap(), before, "nothing written");
 }

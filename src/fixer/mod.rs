@@ -499,10 +499,17 @@ fn fix_loop(
                     } else {
                         id.location
                     },
+                    // The finding the place belongs to, a further place of a grouped one too.
                     after
                         .diagnostics
                         .iter()
-                        .find(|d| Identity::of(d) == id)
+                        .find(|d| {
+                            Identity::of(d) == id
+                                || d.occurrences.iter().any(|o| {
+                                    Identity::at(d.code, o.location.as_deref(), o.attribute.as_deref(), o.value_line)
+                                        == id
+                                })
+                        })
                         .map_or("", |d| d.message.as_str())
                 )));
             }
