@@ -1378,3 +1378,46 @@ fn a_fix_whose_new_dll_cannot_be_judged_on_a_partial_copy_is_refused_with_the_re
         ));
     assert_eq!(std::fs::read(&metabase).unwrap(), before, "nothing written");
 }
+
+/// IIS 5.0 isolation mode: a script map at /LM/W3SVC serves applications of every protection
+/// level (inetinfo.exe and dllhost.exe load it), one on an in-process application's own key
+/// (AppIsolated 0) only inetinfo.exe. `ext.dll` needs `helper.dll`, which lies in inetsrv beside
+/// inetinfo.exe and nowhere dllhost.exe searches: MB207 for the first, not for the second (each
+/// entry's closure is worked out in the processes its own host text names).
+#[test]
+fn in_iis5_mode_each_script_map_is_judged_in_the_processes_that_load_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    common::copy_tree(&root.join("testdata/servers/deps-in-inetsrv"), dir.path());
+    let metabase = dir.path().join("Windows/System32/InetSrv/MetaBase.xml");
+    let text = std::fs::read_to_string(&metabase).unwrap();
+    let text = text
+        .replacen(r#"IIs5IsolationModeEnabled="FALSE""#, r#"IIs5IsolationModeEnabled="TRUE""#, 1)
+        .replacen(
+            "\t\tAppIsolated=\"2\"\r\n\t\tAppPoolId=\"DefaultAppPool\"\r\n\t\tAppRoot=\"/LM/W3SVC/1/ROOT\"\r\n",
+            "\t\tAppIsolated=\"0\"\r\n\t\tAppPoolId=\"DefaultAppPool\"\r\n\t\tAppRoot=\"/LM/W3SVC/1/ROOT\"\r\n\t\tScriptMaps=\".dep,C:\\Apps\\Dep\\ext.dll,1,GET\"\r\n",
+            1,
+        );
+    assert!(text.contains("AppIsolated=\"0\"") && text.contains("IIs5IsolationModeEnabled=\"TRUE\""));
+    std::fs::write(&metabase, text).unwrap();
+    let out = mblint()
+        .args(["check", "--isolated", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut places: Vec<(String, String)> = Vec::new();
+    for d in report["diagnostics"].as_array().unwrap() {
+        let places_of = std::iter::once(d).chain(d["occurrences"].as_array().unwrap());
+        for p in places_of {
+            places.push((
+                d["code"].as_str().unwrap().into(),
+                p["location"].as_str().unwrap().into(),
+            ));
+        }
+    }
+    assert_eq!(places, [("MB207".to_string(), "/LM/W3SVC".to_string())]);
+    let message = report["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(message.contains("dllhost.exe"), "{message}");
+}

@@ -923,6 +923,87 @@ pub(crate) fn findings_in_words<'a>(
 mod tests {
     use super::*;
 
+    /// `Context::place` takes the strings of the place before only for the same key and property:
+    /// two entries of one key (/LM/W3SVC's ScriptMaps, then its restriction list's WebDAV entry)
+    /// one after the other each get their own property's name.
+    #[test]
+    fn a_place_of_the_same_key_and_another_property_gets_its_own_name() {
+        let text = "<configuration>\n<MBProperty>\n<IIsWebService\tLocation =\"/LM/W3SVC\"\n\t\tScriptMaps=\".asp,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,5,GET\"\n\t\tWebSvcExtRestrictionList=\"1,C:\\WINDOWS\\system32\\inetsrv\\httpext.dll,0,WEBDAV,WebDAV\"\n\t>\n</IIsWebService>\n</MBProperty>\n</configuration>\n";
+        let mb = crate::metabase::parse(crate::metabase::SourceFile::from_text("t.xml", text.to_string())).unwrap();
+        let linted = crate::lint::lint_metabase(&mb, &crate::lint::Options::default());
+        let server = ServerConfig::of(&mb);
+        let keep = |_: &str, _: Option<&str>| true;
+        let ctx = Context::new(
+            &mb,
+            &linted.isapi,
+            &server,
+            linted.workers[0],
+            None,
+            None,
+            &linted.model,
+            &keep,
+        );
+        let entries = &linted.isapi.entries;
+        assert_eq!(entries.len(), 2, "{entries:?}");
+        assert_eq!(entries[0].key, entries[1].key);
+        assert_ne!(entries[0].attr, entries[1].attr);
+        for order in [[0, 1], [1, 0], [0, 0], [1, 1]] {
+            for i in order {
+                let e = &entries[i];
+                assert_eq!(ctx.place(e), place(&mb, e.key, e.attr, e.span));
+            }
+        }
+        let names: Vec<_> = entries.iter().map(|e| ctx.place(e).attribute.unwrap()).collect();
+        assert_eq!(
+            names.iter().map(|n| &**n).collect::<Vec<_>>(),
+            ["ScriptMaps", "WebSvcExtRestrictionList"]
+        );
+    }
+
+    /// A place joins the first finding of its rule and cause whose fix has the same words, whatever
+    /// the lookup before it found: findings of one cause with other words are not joined.
+    #[test]
+    fn a_place_joins_the_finding_of_its_cause_with_the_same_words() {
+        let keep = |_: &str, _: Option<&str>| true;
+        let mut findings = Findings::new(&keep);
+        let cause: Arc<str> = Arc::from("cause");
+        let fix = |words: &str| Some(Fix::new(Applicability::Safe, words));
+        let finding = |words: &str| {
+            dependencies_not_judged::RULE
+                .diagnostic(Span::new(0, 1), "m")
+                .cause(cause.clone())
+                .fix(fix(words))
+        };
+        let code = dependencies_not_judged::RULE.code;
+        let at = |n: u32| {
+            move || Occurrence {
+                span: Span::new(n as usize, n as usize + 1),
+                location: None,
+                attribute: None,
+                value_line: None,
+            }
+        };
+        findings.push(finding("one"));
+        assert!(matches!(findings.join(code, &cause, fix("one"), at(1)), Joined::Yes));
+        // The lookup before found the first finding: a place with other words does not join it.
+        assert!(matches!(
+            findings.join(code, &cause, fix("two"), at(2)),
+            Joined::No(Some(_))
+        ));
+        assert!(matches!(findings.join(code, &cause, None, at(3)), Joined::No(None)));
+        findings.push(finding("two"));
+        assert!(matches!(findings.join(code, &cause, fix("two"), at(4)), Joined::Yes));
+        assert!(matches!(findings.join(code, &cause, fix("one"), at(5)), Joined::Yes));
+        assert!(matches!(findings.join(code, &cause, fix("two"), at(6)), Joined::Yes));
+        let other: Arc<str> = Arc::from("cause");
+        assert!(matches!(findings.join(code, &other, fix("one"), at(7)), Joined::Yes));
+        let list = findings.into_vec();
+        let spans = |d: &Diagnostic| d.occurrences.iter().map(|o| o.span.start).collect::<Vec<_>>();
+        assert_eq!(list.len(), 2);
+        assert_eq!(spans(&list[0]), [1, 5, 7]);
+        assert_eq!(spans(&list[1]), [4, 6]);
+    }
+
     #[test]
     fn path_lists_sort_once_per_distinct_path_and_keep_the_first_spelling() {
         let shared: Arc<str> = r"C:\x\B.dll".into();
