@@ -208,10 +208,26 @@ impl ValueLine<'_> {
 pub fn value_lines(text: &str, value: Span) -> impl Iterator<Item = ValueLine<'_>> {
     let raw = &text[value.range()];
     let base = value.start as usize;
+    // The lines as `raw.split('\n')` gives them (the last one too, empty after a final line
+    // break), each found with the memchr crate's search: most values' lines are short, where
+    // core's `split` costs several times as much per line (a million ScriptMaps lines a check).
     let mut offset = 0usize;
-    raw.split('\n').enumerate().map(move |(index, line)| {
+    let mut done = false;
+    let lines = std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let rest = &raw.as_bytes()[offset..];
+        let len = memchr::memchr(b'\n', rest).unwrap_or_else(|| {
+            done = true;
+            rest.len()
+        });
         let line_start = offset;
-        offset += line.len() + 1;
+        offset += len + 1;
+        // A line break is one byte, never inside a character.
+        Some((line_start, &raw[line_start..line_start + len]))
+    });
+    lines.enumerate().map(move |(index, (line_start, line))| {
         let line = line.strip_suffix('\r').unwrap_or(line);
         let indent = if index == 0 {
             0
@@ -567,5 +583,51 @@ mod tests {
         assert_eq!(lines[1].raw, ".b,C:\\b.dll,1");
         assert_eq!(&text[lines[1].span.range()], ".b,C:\\b.dll,1");
         assert_eq!(lines[2].raw, "");
+    }
+
+    /// The lines are those `split('\n')` gives (what `value_lines` was written with): every value
+    /// of these pieces, with their spans and indexes, an empty value and final line breaks included.
+    #[test]
+    fn value_lines_split_as_str_split_does() {
+        fn by_split(text: &str, value: Span) -> Vec<ValueLine<'_>> {
+            let raw = &text[value.range()];
+            let base = value.start as usize;
+            let mut offset = 0usize;
+            raw.split('\n')
+                .enumerate()
+                .map(|(index, line)| {
+                    let line_start = offset;
+                    offset += line.len() + 1;
+                    let line = line.strip_suffix('\r').unwrap_or(line);
+                    let indent = if index == 0 {
+                        0
+                    } else {
+                        line.len() - line.trim_start_matches(['\t', ' ']).len()
+                    };
+                    ValueLine {
+                        index,
+                        span: Span::new(base + line_start + indent, base + line_start + line.len()),
+                        raw: &line[indent..],
+                    }
+                })
+                .collect()
+        }
+        let pieces = ["", "\n", "\r\n", "a", "\t\t", " é,x", "\r"];
+        let mut values = vec![String::new()];
+        for _ in 0..4 {
+            values = values
+                .iter()
+                .flat_map(|v| pieces.iter().map(move |p| format!("{v}{p}")))
+                .collect();
+        }
+        for value in &values {
+            let text = format!("X=\"{value}\"");
+            let span = Span::new(3, 3 + value.len());
+            assert_eq!(
+                value_lines(&text, span).collect::<Vec<_>>(),
+                by_split(&text, span),
+                "{value:?}"
+            );
+        }
     }
 }
