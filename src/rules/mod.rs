@@ -880,6 +880,56 @@ pub(crate) fn findings_in_words<'a>(
     items.join(", ")
 }
 
+/// Metabases and contexts for the rules' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Context;
+    use crate::lint::{Options, lint_metabase};
+    use crate::metabase::server::ServerConfig;
+    use crate::metabase::{SourceFile, parse};
+    use crate::platform::Platform;
+
+    /// A metabase of a server in worker process isolation mode with 32-bit workers (64-bit ones
+    /// without `enable32` on 64-bit Windows): `service`, more attributes of /LM/W3SVC (each line
+    /// ending in CRLF), and `keys`, more keys.
+    pub fn server(enable32: bool, service: &str, keys: &str) -> String {
+        format!(
+            "<?xml version =\"1.0\"?>\r\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\r\n<MBProperty>\r\n<IIsWebService\tLocation =\"/LM/W3SVC\"\r\n\t\tIIs5IsolationModeEnabled=\"FALSE\"\r\n{service}\t>\r\n</IIsWebService>\r\n{keys}<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\r\n\t\tEnable32BitAppOnWin64=\"{}\"\r\n\t>\r\n</IIsApplicationPools>\r\n</MBProperty>\r\n</configuration>\r\n",
+            if enable32 { "TRUE" } else { "FALSE" }
+        )
+    }
+
+    /// Site `site`'s root at folder `path`, with `attrs`, more attributes (each line ending in CRLF).
+    pub fn root(site: u32, path: &str, attrs: &str) -> String {
+        format!(
+            "<IIsWebVirtualDir\tLocation =\"/LM/W3SVC/{site}/ROOT\"\r\n\t\tAppRoot=\"/LM/W3SVC/{site}/ROOT\"\r\n{attrs}\t\tPath=\"{path}\"\r\n\t>\r\n</IIsWebVirtualDir>\r\n"
+        )
+    }
+
+    /// `f` with the context of mblint's first run of the rules over `text`, on x64 with no drive.
+    pub fn with_context<T>(text: &str, f: impl FnOnce(&Context<'_>) -> T) -> T {
+        let mb = parse(SourceFile::from_text("m.xml", text)).unwrap();
+        let options = Options {
+            platform: Some(Platform::X64),
+            ..Options::default()
+        };
+        let linted = lint_metabase(&mb, &options);
+        let server = ServerConfig::of(&mb);
+        let keep = |_: &str, _: Option<&str>| true;
+        let ctx = Context::new(
+            &mb,
+            &linted.isapi,
+            &server,
+            linted.workers[0],
+            None,
+            None,
+            &linted.model,
+            &keep,
+        );
+        f(&ctx)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
