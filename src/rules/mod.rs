@@ -888,6 +888,7 @@ pub(crate) mod testing {
     use crate::metabase::server::ServerConfig;
     use crate::metabase::{SourceFile, parse};
     use crate::platform::Platform;
+    use crate::resolve::deps::Dependencies;
 
     /// A metabase of a server in worker process isolation mode with 32-bit workers (64-bit ones
     /// without `enable32` on 64-bit Windows): `service`, more attributes of /LM/W3SVC (each line
@@ -908,6 +909,11 @@ pub(crate) mod testing {
 
     /// `f` with the context of mblint's first run of the rules over `text`, on x64 with no drive.
     pub fn with_context<T>(text: &str, f: impl FnOnce(&Context<'_>) -> T) -> T {
+        with_deps(text, None, f)
+    }
+
+    /// [`with_context`], the context given `deps` as the entries' dependency closures.
+    pub fn with_deps<T>(text: &str, deps: Option<&Dependencies>, f: impl FnOnce(&Context<'_>) -> T) -> T {
         let mb = parse(SourceFile::from_text("m.xml", text)).unwrap();
         let options = Options {
             platform: Some(Platform::X64),
@@ -925,7 +931,8 @@ pub(crate) mod testing {
             None,
             &linted.model,
             &keep,
-        );
+        )
+        .with_deps(deps);
         f(&ctx)
     }
 }
