@@ -188,4 +188,74 @@ mod tests {
         );
         assert_eq!(description("Acme", r"C:\Program Files (x86)\Acme\a.dll"), "Acme");
     }
+
+    /// Compared as written (letter case and SysWOW64 aside), a respelling loosens the lockdown
+    /// exactly when the list prohibits the DLL by an entry spelled as the script map writes it and
+    /// allows the new spelling (by name or as an unknown extension).
+    #[test]
+    fn a_respelling_loosens_the_lockdown_only_past_a_prohibition_as_written() {
+        use crate::rules::testing::{server, with_context};
+        let written = r"C:\WINDOWS\system32\inetsrv\asp.dll.";
+        let canonical = r"C:\WINDOWS\system32\inetsrv\asp.dll";
+        let cases = [
+            // Prohibited as written, allowed by name: loosens.
+            (
+                vec![
+                    "0,*.dll",
+                    r"1,C:\WINDOWS\system32\inetsrv\asp.dll,0,ASP,Active Server Pages",
+                    r"0,C:\WINDOWS\system32\inetsrv\asp.dll.,0,ASP,ASP as written",
+                ],
+                true,
+            ),
+            // The same, the prohibition spelled in other letters and with SysWOW64.
+            (
+                vec![
+                    r"0,c:\windows\SysWOW64\INETSRV\asp.dll.,0,ASP,ASP as written",
+                    "1,*.dll",
+                ],
+                true,
+            ),
+            // Prohibited as written, the new spelling prohibited too (as unknown): nothing runs that did not.
+            (
+                vec![
+                    r"0,C:\WINDOWS\system32\inetsrv\asp.dll.,0,ASP,ASP as written",
+                    "0,*.dll",
+                ],
+                false,
+            ),
+            // Denied as an unknown extension only: the administrator's own entry allows the new spelling.
+            (
+                vec![
+                    "0,*.dll",
+                    r"1,C:\WINDOWS\system32\inetsrv\asp.dll,0,ASP,Active Server Pages",
+                ],
+                false,
+            ),
+            // Allowed as written.
+            (
+                vec![
+                    r"1,C:\WINDOWS\system32\inetsrv\asp.dll.,0,ASP,ASP as written",
+                    "0,*.dll",
+                ],
+                false,
+            ),
+            // No list.
+            (vec![], false),
+        ];
+        for (list, loosens) in cases {
+            let service = if list.is_empty() {
+                String::new()
+            } else {
+                format!("\t\tWebSvcExtRestrictionList=\"{}\"\r\n", list.join("\r\n\t\t\t"))
+            };
+            let text = server(
+                false,
+                &format!("{service}\t\tScriptMaps=\".asp,{written},5,GET\"\r\n"),
+                "",
+            );
+            with_context(&text, |ctx| {
+                assert_eq!(loosens_as_written(ctx, written, canonical), loosens, "{list:?}");
+            });
+        }
+    }
 }

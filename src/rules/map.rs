@@ -353,3 +353,181 @@ pub fn role_rank(role: Role) -> u8 {
         Role::CompressionScheme => 6,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::Platform;
+    use crate::resolve::deps::Dependencies;
+    use crate::resolve::loader::{Closure, Host, Node, SiteSummary};
+    use crate::rules::testing::{server, with_deps};
+
+    /// A DLL's dependencies list the first [`DEPENDENCIES_KEPT`] modules of its closure, and then
+    /// how many more there are, only when there are more.
+    #[test]
+    fn a_dlls_dependencies_are_listed_up_to_the_limit_then_counted() {
+        let node = |i: usize| Node {
+            name: format!("m{i}.dll"),
+            parent: (i > 0).then_some(0),
+            depth: usize::from(i > 0),
+            delay: false,
+            forwarded: false,
+            path: None,
+            via: None,
+            image: None,
+            repeated: false,
+        };
+        let text = server(true, "\t\tScriptMaps=\".x,C:\\Acme\\x.dll,1,GET\"\r\n", "");
+        for (modules, last) in [
+            (DEPENDENCIES_KEPT, "m24.dll: not loaded".to_string()),
+            (DEPENDENCIES_KEPT + 1, "and 1 more".to_string()),
+            (DEPENDENCIES_KEPT + 7, "and 7 more".to_string()),
+        ] {
+            let closure = Closure {
+                site: SiteSummary {
+                    process: "w3wp.exe",
+                    bitness: Bitness::Bits32,
+                    platform: Platform::X64,
+                },
+                // The DLL itself, then its modules.
+                nodes: (0..=modules).map(node).collect(),
+                faults: Vec::new(),
+            };
+            let deps = Dependencies {
+                closures: vec![vec![(Host::W3wp, Arc::new(closure))]],
+                partial: Vec::new(),
+            };
+            with_deps(&text, Some(&deps), |ctx| {
+                let listed = dependencies(ctx, 0);
+                assert_eq!(
+                    listed.len(),
+                    DEPENDENCIES_KEPT + usize::from(modules > DEPENDENCIES_KEPT),
+                    "{modules}"
+                );
+                assert_eq!(listed[0], "m1.dll: not loaded");
+                assert_eq!(listed.last(), Some(&last), "{modules}");
+            });
+        }
+    }
+
+    /// With every rule turned off, nothing but the image tells the map whether a DLL loads: the
+    /// 64-bit ASP.NET of `framework64-32bit-mode` (32-bit workers) fails by its image alone.
+    #[test]
+    fn an_image_of_the_other_bitness_fails_with_no_finding_to_say_so() {
+        let drive = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/servers/framework64-32bit-mode");
+        let input = crate::lint::input(&drive).unwrap();
+        let mut options = crate::lint::effective_options(&input, &crate::lint::Options::default());
+        options.dll_map = true;
+        options.settings.ignore = vec!["MB".into()];
+        let report = crate::lint::lint_input(&input, &options).unwrap();
+        assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+        let map = report.dll_map.unwrap();
+        let aspnet = map
+            .groups
+            .iter()
+            .find(|g| g.role == Role::ScriptMap && g.path.to_ascii_lowercase().contains("framework64"))
+            .unwrap_or_else(|| panic!("{map:#?}"));
+        assert!(aspnet.basis.starts_with("image: "), "{}", aspnet.basis);
+        assert_eq!(aspnet.bitness, Some(Bitness::Bits64));
+        assert_eq!(aspnet.status, LoadStatus::Fails, "{aspnet:#?}");
+    }
+
+    /// A path the drive cannot resolve, in a folder that says nothing of its bitness: the basis says
+    /// why the path was not resolved, and never that no drive is mapped.
+    #[test]
+    fn an_unresolvable_path_on_a_mapped_drive_is_not_said_to_lack_one() {
+        let drive = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/servers/framework64-32bit-mode");
+        let input = crate::lint::input(&drive).unwrap();
+        let mut options = crate::lint::effective_options(&input, &crate::lint::Options::default());
+        options.dll_map = true;
+        let text = std::fs::read_to_string(&input.metabase).unwrap();
+        assert!(text.contains("ScriptMaps=\""));
+        let text = text.replacen("ScriptMaps=\"", "ScriptMaps=\".q,Q:\\Acme\\q.dll,1,GET\r\n\t\t\t", 1);
+        let report = crate::lint::lint_bytes_with("MetaBase.xml", text.into_bytes(), &options);
+        assert!(!report.drives.is_empty());
+        let map = report.dll_map.unwrap();
+        let q = map
+            .groups
+            .iter()
+            .find(|g| &*g.path == r"Q:\Acme\q.dll")
+            .unwrap_or_else(|| panic!("{map:#?}"));
+        assert!(q.basis.starts_with("the path "), "{}", q.basis);
+        assert!(
+            q.basis.ends_with("; its folder does not tell its bitness"),
+            "{}",
+            q.basis
+        );
+    }
+
+    /// A finding at a place makes it fail when it is an error, be in doubt when it is a warning,
+    /// and leaves it as it was when it is for information (MB401, a prohibited extension).
+    #[test]
+    fn a_findings_severity_decides_what_it_does_to_a_place() {
+        use crate::diagnostic::Severity;
+        let asp = r"C:\WINDOWS\system32\inetsrv\asp.dll";
+        let text = server(
+            true,
+            &format!(
+                "\t\tScriptMaps=\".asp,{asp},5,GET\"\r\n\t\tWebSvcExtRestrictionList=\"0,*.dll\r\n\t\t\t0,{asp},1,ASP,Active Server Pages\"\r\n"
+            ),
+            "",
+        );
+        let group = |severity: Option<Severity>, ignored: bool| {
+            let mut options = crate::lint::Options {
+                platform: Some(Platform::X64),
+                dll_map: true,
+                ..crate::lint::Options::default()
+            };
+            if let Some(s) = severity {
+                options.settings.severity.insert("MB401".into(), s);
+            }
+            if ignored {
+                options.settings.ignore = vec!["MB401".into()];
+            }
+            let report = crate::lint::lint_bytes_with("m.xml", text.as_bytes(), &options);
+            let map = report.dll_map.unwrap();
+            map.groups.into_iter().find(|g| &*g.path == asp).unwrap()
+        };
+        let alone = group(None, true);
+        assert!(alone.status < LoadStatus::Doubtful, "{alone:#?}");
+        let info = group(None, false);
+        assert_eq!(info.codes, ["MB401"], "{info:#?}");
+        assert_eq!(info.status, alone.status);
+        assert_eq!(group(Some(Severity::Warning), false).status, LoadStatus::Doubtful);
+        assert_eq!(group(Some(Severity::Error), false).status, LoadStatus::Fails);
+    }
+
+    /// A DLL is one group per role (and host): its places counted by status, its first
+    /// [`NAMES_KEPT`] distinct names kept and the rest counted; groups in the order a worker meets
+    /// the roles.
+    #[test]
+    fn a_dll_is_one_group_per_role_with_its_places_and_names_counted() {
+        let asp = r"C:\WINDOWS\system32\inetsrv\asp.dll";
+        let maps: Vec<String> = (0..10).map(|i| format!(".a{i},{asp},5,GET")).collect();
+        let text = server(
+            false,
+            &format!("\t\tScriptMaps=\"{}\"\r\n", maps.join("\r\n\t\t\t")),
+            &crate::rules::testing::root(1, r"D:\Sites\One", &format!("\t\tScriptMaps=\"*,{asp},0\"\r\n")),
+        );
+        let options = crate::lint::Options {
+            platform: Some(Platform::X64),
+            dll_map: true,
+            ..crate::lint::Options::default()
+        };
+        let report = crate::lint::lint_bytes_with("m.xml", text.as_bytes(), &options);
+        let map = report.dll_map.unwrap();
+        let groups: Vec<&DllGroup> = map.groups.iter().filter(|g| &*g.path == asp).collect();
+        let roles: Vec<Role> = groups.iter().map(|g| g.role).collect();
+        assert_eq!(roles, [Role::WildcardMap, Role::ScriptMap], "{map:#?}");
+        let (wildcard, scripts) = (groups[0], groups[1]);
+        assert_eq!((wildcard.places, wildcard.names.len(), wildcard.more_names), (1, 1, 0));
+        assert_eq!(scripts.places, 10);
+        let names: Vec<&str> = scripts.names.iter().map(|n| &**n).collect();
+        assert_eq!(names, [".a0", ".a1", ".a2", ".a3", ".a4", ".a5", ".a6", ".a7"]);
+        assert_eq!(scripts.more_names, 2);
+        for g in groups {
+            assert_eq!(g.by_status[g.status as usize], g.places, "{g:#?}");
+            assert_eq!(g.by_status.iter().sum::<usize>(), g.places);
+        }
+    }
+}

@@ -134,3 +134,49 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{root, server};
+
+    /// An ignored Enable32BitAppOnWin64 is said to be on an application pool when its key is under
+    /// /LM/W3SVC/AppPools or is an IIsApplicationPool (either is enough), and otherwise to decide
+    /// nothing where it is.
+    #[test]
+    fn an_ignored_setting_is_said_to_be_a_pools_only_on_a_pool() {
+        let set = "\t\tEnable32BitAppOnWin64=\"TRUE\"\r\n";
+        let key =
+            |kind: &str, location: &str| format!("<{kind}\tLocation =\"{location}\"\r\n{set}\t>\r\n</{kind}>\r\n");
+        let keys = format!(
+            "{}{}{}",
+            root(1, r"D:\Sites\One", set),
+            key("IIsApplicationPool", "/LM/W3SVC/Pools/Elsewhere"),
+            key("IIsConfigObject", "/LM/W3SVC/AppPools/Other"),
+        );
+        let text = server(true, "", &keys);
+        let options = crate::lint::Options {
+            platform: Some(crate::platform::Platform::X64),
+            ..crate::lint::Options::default()
+        };
+        let report = crate::lint::lint_bytes_with("m.xml", text.as_bytes(), &options);
+        let said: Vec<(&str, bool)> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "MB105")
+            .map(|d| {
+                let location = d.location.as_deref().unwrap_or_default();
+                (location, d.message.contains("on the application pool"))
+            })
+            .collect();
+        assert_eq!(
+            said,
+            [
+                ("/LM/W3SVC/1/ROOT", false),
+                ("/LM/W3SVC/Pools/Elsewhere", true),
+                ("/LM/W3SVC/AppPools/Other", true),
+            ],
+            "{:#?}",
+            report.diagnostics
+        );
+    }
+}

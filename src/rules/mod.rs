@@ -919,18 +919,46 @@ pub(crate) fn findings_in_words<'a>(
     items.join(", ")
 }
 
+/// Metabases and contexts for the rules' unit tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod testing {
+    use super::Context;
+    use crate::lint::{Options, lint_metabase};
+    use crate::metabase::server::ServerConfig;
+    use crate::metabase::{SourceFile, parse};
+    use crate::platform::Platform;
+    use crate::resolve::deps::Dependencies;
 
-    /// `Context::place` takes the strings of the place before only for the same key and property:
-    /// two entries of one key (/LM/W3SVC's ScriptMaps, then its restriction list's WebDAV entry)
-    /// one after the other each get their own property's name.
-    #[test]
-    fn a_place_of_the_same_key_and_another_property_gets_its_own_name() {
-        let text = "<configuration>\n<MBProperty>\n<IIsWebService\tLocation =\"/LM/W3SVC\"\n\t\tScriptMaps=\".asp,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,5,GET\"\n\t\tWebSvcExtRestrictionList=\"1,C:\\WINDOWS\\system32\\inetsrv\\httpext.dll,0,WEBDAV,WebDAV\"\n\t>\n</IIsWebService>\n</MBProperty>\n</configuration>\n";
-        let mb = crate::metabase::parse(crate::metabase::SourceFile::from_text("t.xml", text.to_string())).unwrap();
-        let linted = crate::lint::lint_metabase(&mb, &crate::lint::Options::default());
+    /// A metabase of a server in worker process isolation mode with 32-bit workers (64-bit ones
+    /// without `enable32` on 64-bit Windows): `service`, more attributes of /LM/W3SVC (each line
+    /// ending in CRLF), and `keys`, more keys.
+    pub fn server(enable32: bool, service: &str, keys: &str) -> String {
+        format!(
+            "<?xml version =\"1.0\"?>\r\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\r\n<MBProperty>\r\n<IIsWebService\tLocation =\"/LM/W3SVC\"\r\n\t\tIIs5IsolationModeEnabled=\"FALSE\"\r\n{service}\t>\r\n</IIsWebService>\r\n{keys}<IIsApplicationPools\tLocation =\"/LM/W3SVC/AppPools\"\r\n\t\tEnable32BitAppOnWin64=\"{}\"\r\n\t>\r\n</IIsApplicationPools>\r\n</MBProperty>\r\n</configuration>\r\n",
+            if enable32 { "TRUE" } else { "FALSE" }
+        )
+    }
+
+    /// Site `site`'s root at folder `path`, with `attrs`, more attributes (each line ending in CRLF).
+    pub fn root(site: u32, path: &str, attrs: &str) -> String {
+        format!(
+            "<IIsWebVirtualDir\tLocation =\"/LM/W3SVC/{site}/ROOT\"\r\n\t\tAppRoot=\"/LM/W3SVC/{site}/ROOT\"\r\n{attrs}\t\tPath=\"{path}\"\r\n\t>\r\n</IIsWebVirtualDir>\r\n"
+        )
+    }
+
+    /// `f` with the context of mblint's first run of the rules over `text`, on x64 with no drive.
+    pub fn with_context<T>(text: &str, f: impl FnOnce(&Context<'_>) -> T) -> T {
+        with_deps(text, None, f)
+    }
+
+    /// [`with_context`], the context given `deps` as the entries' dependency closures.
+    pub fn with_deps<T>(text: &str, deps: Option<&Dependencies>, f: impl FnOnce(&Context<'_>) -> T) -> T {
+        let mb = parse(SourceFile::from_text("m.xml", text)).unwrap();
+        let options = Options {
+            platform: Some(Platform::X64),
+            ..Options::default()
+        };
+        let linted = lint_metabase(&mb, &options);
         let server = ServerConfig::of(&mb);
         let keep = |_: &str, _: Option<&str>| true;
         let ctx = Context::new(
@@ -942,22 +970,39 @@ mod tests {
             None,
             &linted.model,
             &keep,
-        );
-        let entries = &linted.isapi.entries;
-        assert_eq!(entries.len(), 2, "{entries:?}");
-        assert_eq!(entries[0].key, entries[1].key);
-        assert_ne!(entries[0].attr, entries[1].attr);
-        for order in [[0, 1], [1, 0], [0, 0], [1, 1]] {
-            for i in order {
-                let e = &entries[i];
-                assert_eq!(ctx.place(e), place(&mb, e.key, e.attr, e.span));
+        )
+        .with_deps(deps);
+        f(&ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Context::place` takes the strings of the place before only for the same key and property:
+    /// two entries of one key (/LM/W3SVC's ScriptMaps, then its restriction list's WebDAV entry)
+    /// one after the other each get their own property's name.
+    #[test]
+    fn a_place_of_the_same_key_and_another_property_gets_its_own_name() {
+        let service = "\t\tScriptMaps=\".asp,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,5,GET\"\r\n\t\tWebSvcExtRestrictionList=\"1,C:\\WINDOWS\\system32\\inetsrv\\httpext.dll,0,WEBDAV,WebDAV\"\r\n";
+        testing::with_context(&testing::server(true, service, ""), |ctx| {
+            let (mb, entries) = (ctx.metabase, &ctx.isapi.entries);
+            assert_eq!(entries.len(), 2, "{entries:?}");
+            assert_eq!(entries[0].key, entries[1].key);
+            assert_ne!(entries[0].attr, entries[1].attr);
+            for order in [[0, 1], [1, 0], [0, 0], [1, 1]] {
+                for i in order {
+                    let e = &entries[i];
+                    assert_eq!(ctx.place(e), place(mb, e.key, e.attr, e.span));
+                }
             }
-        }
-        let names: Vec<_> = entries.iter().map(|e| ctx.place(e).attribute.unwrap()).collect();
-        assert_eq!(
-            names.iter().map(|n| &**n).collect::<Vec<_>>(),
-            ["ScriptMaps", "WebSvcExtRestrictionList"]
-        );
+            let names: Vec<_> = entries.iter().map(|e| ctx.place(e).attribute.unwrap()).collect();
+            assert_eq!(
+                names.iter().map(|n| &**n).collect::<Vec<_>>(),
+                ["ScriptMaps", "WebSvcExtRestrictionList"]
+            );
+        });
     }
 
     /// A place joins the first finding of its rule and cause whose fix has the same words, whatever

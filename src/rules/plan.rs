@@ -730,6 +730,159 @@ mod tests {
         assert!(component(r"C:\Program Files\Acme\x.dll").is_none());
     }
 
+    use crate::rules::testing::{root, server, with_context};
+
+    const FW64: &str = r"C:\WINDOWS\Microsoft.NET\Framework64\v2.0.50727\aspnet_isapi.dll";
+    const FW32: &str = r"C:\WINDOWS\Microsoft.NET\Framework\v2.0.50727\aspnet_isapi.dll";
+
+    /// What an entry needs is worked out once per path and kind (a URL's DLL, a compression DLL,
+    /// any other): a URL's DLL that a script map or a compression scheme also names is still never
+    /// repointed, so 32-bit workers cannot serve it and the plan is the switch to 64-bit ones.
+    #[test]
+    fn a_urls_dll_is_never_repointed_whatever_else_names_its_path() {
+        let executes = root(
+            1,
+            r"C:\WINDOWS\Microsoft.NET\Framework64",
+            "\t\tAccessFlags=\"AccessExecute\"\r\n",
+        );
+        let compression = format!(
+            "<IIsCompressionScheme\tLocation =\"/LM/W3SVC/Filters/Compression/gzip\"\r\n\t\tHcCompressionDll=\"{FW64}\"\r\n\t>\r\n</IIsCompressionScheme>\r\n"
+        );
+        let url = format!("\t\tInProcessIsapiApps=\"{FW64}\"\r\n");
+        for (other, service, keys) in [
+            (
+                Role::ScriptMap,
+                format!("{url}\t\tScriptMaps=\".aspx,{FW64},1,GET\"\r\n"),
+                executes.clone(),
+            ),
+            (Role::CompressionScheme, url.clone(), format!("{executes}{compression}")),
+        ] {
+            with_context(&server(true, &service, &keys), |ctx| {
+                let roles: Vec<Role> = ctx.isapi.entries.iter().map(|e| e.role).collect();
+                assert_eq!(roles.len(), 2, "{other:?}: {roles:?}");
+                assert!(roles.contains(&other) && roles.contains(&Role::DirectUrl), "{roles:?}");
+                assert_eq!(repoints_for(ctx, Bitness::Bits32), None, "{other:?}");
+                let plan = plan(ctx, None).unwrap();
+                assert_eq!(
+                    (plan.target, plan.switch, plan.repoints.len()),
+                    (Bitness::Bits64, Some(Switch::Bitness), 0),
+                    "{other:?}"
+                );
+            });
+        }
+    }
+
+    /// A place's part of the repoint fix is the whole fix's edits and operations (the restriction
+    /// list's entry among them), and the fix's words are worked out once per DLL and target: every
+    /// place of the DLL shares them.
+    #[test]
+    fn each_place_joins_its_part_of_the_one_repoint_fix() {
+        let maps = format!("\t\tScriptMaps=\".aspx,{FW64},1,GET\"\r\n");
+        let list = format!(
+            "\t\tWebSvcExtRestrictionList=\"0,*.dll\r\n\t\t\t1,{FW64},0,ASP.NET v2.0.50727,ASP.NET v2.0.50727\"\r\n"
+        );
+        let text = server(
+            true,
+            &list,
+            &format!("{}{}", root(1, r"D:\Sites\One", &maps), root(2, r"D:\Sites\Two", &maps)),
+        );
+        with_context(&text, |ctx| {
+            let plan = ctx.plan().unwrap();
+            assert_eq!(plan.switch, None);
+            let places: Vec<usize> = plan.repoints.iter().map(|r| r.entry).collect();
+            assert_eq!(places.len(), 2, "{:?}", plan.repoints);
+            let mut shared: Option<Arc<RepointWords>> = None;
+            for &index in &places {
+                let words = repoint_key(ctx, index).unwrap();
+                let fix = repoint_fix(ctx, index).unwrap();
+                assert_eq!(words.key(), (fix.applicability, fix.message.as_str()));
+                assert!(
+                    fix.message.contains("and allow it in WebSvcExtRestrictionList"),
+                    "{}",
+                    fix.message
+                );
+                assert_eq!(fix.edits.len(), 2, "the map's and the list's: {fix:#?}");
+                assert_eq!(repoint_parts(ctx, index, &words), Some((fix.edits, fix.ops)));
+                let first = shared.get_or_insert_with(|| words.clone());
+                assert!(Arc::ptr_eq(first, &words), "the words are worked out once");
+                assert!(Arc::ptr_eq(&words, &repoint_key(ctx, index).unwrap()));
+            }
+        });
+    }
+
+    /// A script-map line written with a character reference (its edit writes the whole line anew)
+    /// whose extension ends in a character beyond ASCII: the path is found after the extension's
+    /// comma, whatever the extension's last character.
+    #[test]
+    fn a_script_map_with_an_extension_beyond_ascii_is_repointed() {
+        let text = server(true, &format!("\t\tScriptMaps=\".asp&#233;,{FW64},1,GET\"\r\n"), "");
+        with_context(&text, |ctx| {
+            let fix = repoint_fix(ctx, 0).unwrap();
+            assert_eq!(fix.edits[0].span, ctx.isapi.entries[0].span);
+            assert_eq!(fix.edits[0].content, edit::escape(&format!(".aspé,{FW32},1,GET")));
+        });
+    }
+
+    /// An entry whose path is its line's text trimmed (a URL's DLL in InProcessIsapiApps, written
+    /// with a space after it): the edit writes the new path as the whole line.
+    #[test]
+    fn a_path_written_with_a_space_after_it_is_replaced_whole() {
+        let dll = r"C:\Inetpub\scripts\acme.dll";
+        let text = server(
+            false,
+            &format!("\t\tInProcessIsapiApps=\"{dll} \"\r\n"),
+            &root(1, r"C:\Inetpub\scripts", "\t\tAccessFlags=\"AccessExecute\"\r\n"),
+        );
+        with_context(&text, |ctx| {
+            let entry = &ctx.isapi.entries[0];
+            assert_eq!((entry.role, &*entry.path), (Role::DirectUrl, dll));
+            assert_eq!(ctx.metabase.slice(entry.span), format!("{dll} "));
+            let to = r"C:\Inetpub\scripts\acme2.dll";
+            let (edit, op) = path_edit(ctx, entry, to, to).unwrap();
+            assert_eq!((edit.span, edit.content.as_str()), (entry.span, to));
+            assert_eq!(
+                op,
+                MetabaseOp::Set {
+                    location: "/LM/W3SVC".into(),
+                    property: "InProcessIsapiApps".into()
+                }
+            );
+        });
+    }
+
+    /// After a switch, `aspnet_regiis -ir` of each ASP.NET version the server maps, from the target's
+    /// Framework folder: a version is a folder named `v` and two or more numbers, and ASP.NET 1.x
+    /// (32-bit only) is registered for 32-bit workers only.
+    #[test]
+    fn aspnet_regiis_runs_for_each_framework_version_the_target_has() {
+        let dll = |folder: &str| format!(r"C:\WINDOWS\Microsoft.NET\{folder}\aspnet_isapi.dll");
+        let maps: Vec<String> = [
+            "Framework64\\v2.0.50727",
+            "Framework\\v1.1.4322",
+            // Not versions: one number, a part that is not a number, an empty part.
+            "Framework64\\v2",
+            "Framework64\\v2.0.beta",
+            "Framework64\\v.",
+            "Framework64\\v2..0",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, folder)| format!(".a{i},{},1,GET", dll(folder)))
+        .collect();
+        let text = server(true, &format!("\t\tScriptMaps=\"{}\"\r\n", maps.join("\r\n\t\t\t")), "");
+        with_context(&text, |ctx| {
+            let regiis = |folder: &str| format!(r"C:\WINDOWS\Microsoft.NET\{folder}\aspnet_regiis.exe");
+            let (_, to64) = aspnet_regiis(ctx, Bitness::Bits64);
+            assert_eq!(to64, [regiis("Framework64\\v2.0.50727")]);
+            let (words, to32) = aspnet_regiis(ctx, Bitness::Bits32);
+            assert_eq!(to32, [regiis("Framework\\v2.0.50727"), regiis("Framework\\v1.1.4322")]);
+            assert!(
+                words.contains(&format!("`{} -ir` and `{} -ir`", to32[0], to32[1])),
+                "{words}"
+            );
+        });
+    }
+
     proptest::proptest! {
         /// The hashed de-duplication keeps what a linear search before each push kept, in order.
         #[test]
