@@ -206,6 +206,8 @@ pub struct Linted {
     /// otherwise. [`Linted::workers`] reads them as the schema's properties.
     pub unknown_workers: Vec<WorkerBitness>,
     pub model: ServerModel,
+    /// The server configuration the rules read (the fix loop's re-lint runs MB002 on it again).
+    pub server: ServerConfig,
     /// The drives DLL paths were resolved on: the mappings given, and the drive copy under the letter
     /// the metabase gave it.
     pub drives: Drives,
@@ -667,6 +669,7 @@ pub fn lint_metabase_with(mb: &Metabase, options: &Options, reuse: Option<Built>
         workers,
         unknown_workers,
         model,
+        server,
         drives,
         runs: keep_built.then_some(kept),
     }

@@ -28,7 +28,6 @@ use crate::fix::changes::ChangeSet;
 use crate::host::ServerModel;
 use crate::lint::{Built, FileReport, Options, drive_summaries, lint_metabase_with, report_keeping};
 use crate::metabase::props::Prop;
-use crate::metabase::server::ServerConfig;
 use crate::metabase::source::Encoding;
 use crate::metabase::{AttrId, AttrKind, KeyId, Metabase, SourceFile, Span, parse};
 use crate::rules::reads::{self, Reads};
@@ -415,12 +414,11 @@ fn relint_from(
     }
     let mut fresh = std::mem::take(&mut linted.diagnostics);
     if !by_value.is_empty() {
-        let server = ServerConfig::of(&mb);
         let keep = |code: &str, location: Option<&str>| options.settings.keeps(code, location);
         let ctx = Context::new(
             &mb,
             &linted.isapi,
-            &server,
+            &linted.server,
             linted.workers[0],
             None,
             options.forced_bitness,
