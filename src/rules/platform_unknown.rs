@@ -175,27 +175,33 @@ mod tests {
     }
 
     /// Without a drive the x64 run stands for both 64-bit platforms, and only it; findings of one
-    /// code at one place text are counted with their other places (1, then 1 + 1 more place).
+    /// code at one place text are counted with their other places (1, then 1 + 1 more place; 1 + 1
+    /// for a first finding with another place).
     #[test]
     fn the_x64_run_stands_for_both_64_bit_platforms_and_places_are_counted() {
         let (mb, model, one, two) = setup(Platforms::ANY);
-        let mut more = finding("MB102", one, "b");
-        more.occurrences.push(Occurrence {
-            span: two,
-            location: None,
-            attribute: None,
-            value_line: None,
-        });
+        let also = |mut d: Diagnostic, span: Span| {
+            d.occurrences.push(Occurrence {
+                span,
+                location: None,
+                attribute: None,
+                value_line: None,
+            });
+            d
+        };
         let runs = vec![
-            (worker(Platform::X86), vec![finding("MB101", two, "on x86")]),
-            (worker(Platform::X64), vec![finding("MB102", one, "a"), more]),
+            (worker(Platform::X86), vec![also(finding("MB101", two, "on x86"), one)]),
+            (
+                worker(Platform::X64),
+                vec![finding("MB102", one, "a"), also(finding("MB102", one, "b"), two)],
+            ),
         ];
         let out = merge(&mb, &model, runs, |_| true);
         assert_eq!(out.len(), 1, "{out:#?}");
         assert_eq!(out[0].code, "MB107");
         assert_eq!(
             out[0].message,
-            "the verdict on this server depends on its platform, which is unknown (x86, x64 or IA64): on 32-bit Windows (x86): MB101 for `C:\\two`; on 64-bit Windows (x64 or IA64): MB102 for `C:\\one` (3 places)"
+            "the verdict on this server depends on its platform, which is unknown (x86, x64 or IA64): on 32-bit Windows (x86): MB101 for `C:\\two` (2 places); on 64-bit Windows (x64 or IA64): MB102 for `C:\\one` (3 places)"
         );
     }
 
