@@ -238,3 +238,42 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod allow_tests {
+    use crate::lint::{Options, lint_metabase};
+    use crate::metabase::{SourceFile, parse};
+    use crate::platform::Platform;
+    use crate::rules::testing;
+
+    fn mb401(flag: &str) -> Vec<crate::diagnostic::Diagnostic> {
+        let service = format!(
+            "\t\tScriptMaps=\".xyz,C:\\WINDOWS\\system32\\inetsrv\\xyz.dll,5,GET\"\r\n\t\tWebSvcExtRestrictionList=\"{flag},C:\\WINDOWS\\system32\\inetsrv\\xyz.dll,0,XYZ,XYZ\"\r\n"
+        );
+        let mb = parse(SourceFile::from_text("m.xml", testing::server(true, &service, ""))).unwrap();
+        let options = Options {
+            platform: Some(Platform::X86),
+            ..Options::default()
+        };
+        lint_metabase(&mb, &options)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == "MB401")
+            .collect()
+    }
+
+    /// The fix flips a prohibited entry's allow flag where the text starts with `0`; an entry whose
+    /// flag is written as a character reference (`&#48;`) gets no fix (overwriting its first byte
+    /// would break the reference), though it is prohibited all the same.
+    #[test]
+    fn the_allow_flag_is_flipped_only_where_written_as_0() {
+        let plain = mb401("0");
+        assert_eq!(plain.len(), 1, "{plain:#?}");
+        let fix = plain[0].fix.as_ref().expect("a fix for a flag written 0");
+        assert_eq!(fix.edits.len(), 1);
+        assert_eq!(fix.edits[0].content, "1");
+        let reference = mb401("&#48;");
+        assert_eq!(reference.len(), 1, "{reference:#?}");
+        assert_eq!(reference[0].fix, None);
+    }
+}

@@ -131,3 +131,99 @@ pub fn merge(
     out.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bitness::Bitness;
+    use crate::diagnostic::{Applicability, Fix, Occurrence};
+    use crate::lint::{Options, lint_metabase};
+    use crate::metabase::{SourceFile, parse};
+    use crate::platform::Platforms;
+    use crate::rules::testing;
+
+    fn worker(platform: Platform) -> WorkerBitness {
+        let bitness = if platform == Platform::X86 {
+            Bitness::Bits32
+        } else {
+            Bitness::Bits64
+        };
+        WorkerBitness {
+            bitness,
+            setting: None,
+            platform,
+            iis5: false,
+        }
+    }
+
+    /// The metabase, its model left open to `platforms`, and the spans of two site roots' paths.
+    fn setup(platforms: Platforms) -> (Metabase, ServerModel, Span, Span) {
+        let keys = testing::root(1, "C:\\one", "") + &testing::root(2, "C:\\two", "");
+        let mb = parse(SourceFile::from_text("m.xml", testing::server(false, "", &keys))).unwrap();
+        let mut model = lint_metabase(&mb, &Options::default()).model;
+        model.platform.value = platforms;
+        let at = |what: &str| {
+            let start = mb.source.text.find(what).unwrap();
+            Span::new(start, start + what.len())
+        };
+        let (one, two) = (at("C:\\one"), at("C:\\two"));
+        (mb, model, one, two)
+    }
+
+    fn finding(code: &'static str, span: Span, message: &str) -> Diagnostic {
+        Diagnostic::new(code, Severity::Warning, span, message)
+    }
+
+    /// Without a drive the x64 run stands for both 64-bit platforms, and only it; findings of one
+    /// code at one place text are counted with their other places (1, then 1 + 1 more place; 1 + 1
+    /// for a first finding with another place).
+    #[test]
+    fn the_x64_run_stands_for_both_64_bit_platforms_and_places_are_counted() {
+        let (mb, model, one, two) = setup(Platforms::ANY);
+        let also = |mut d: Diagnostic, span: Span| {
+            d.occurrences.push(Occurrence {
+                span,
+                location: None,
+                attribute: None,
+                value_line: None,
+            });
+            d
+        };
+        let runs = vec![
+            (worker(Platform::X86), vec![also(finding("MB101", two, "on x86"), one)]),
+            (
+                worker(Platform::X64),
+                vec![finding("MB102", one, "a"), also(finding("MB102", one, "b"), two)],
+            ),
+        ];
+        let out = merge(&mb, &model, runs, |_| true);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert_eq!(out[0].code, "MB107");
+        assert_eq!(
+            out[0].message,
+            "the verdict on this server depends on its platform, which is unknown (x86, x64 or IA64): on 32-bit Windows (x86): MB101 for `C:\\two` (2 places); on 64-bit Windows (x64 or IA64): MB102 for `C:\\one` (3 places)"
+        );
+    }
+
+    /// With a run per platform each is named for itself, and a finding every run gives alike is
+    /// kept once, with its fix when every run offers the same.
+    #[test]
+    fn with_a_run_per_platform_each_is_named_and_a_common_finding_kept_once() {
+        let (mb, model, one, two) = setup(Platforms::ANY);
+        let fix = || Some(Fix::new(Applicability::Safe, "the fix"));
+        let common = || finding("MB101", two, "everywhere").fix(fix());
+        let runs = vec![
+            (worker(Platform::X86), vec![common()]),
+            (worker(Platform::X64), vec![common(), finding("MB102", one, "a")]),
+            (worker(Platform::Ia64), vec![common()]),
+        ];
+        let out = merge(&mb, &model, runs, |_| true);
+        let codes: Vec<_> = out.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["MB107", "MB101"], "{out:#?}");
+        assert_eq!(out[1].fix, fix());
+        assert_eq!(
+            out[0].message,
+            "the verdict on this server depends on its platform, which is unknown (x86, x64 or IA64): on 32-bit Windows (x86): no such finding; on x64 Windows: MB102 for `C:\\one`; on Itanium Windows (IA64): no such finding"
+        );
+    }
+}
