@@ -309,7 +309,7 @@ pub fn relint_parsed_owned(
 /// The limited re-lint; `owned`: the previous report's findings, taken out of it.
 fn relint_from(
     previous: &Linted,
-    owned: Option<Vec<Diagnostic>>,
+    mut owned: Option<Vec<Diagnostic>>,
     touched: Option<Touched>,
     pass: &ChangeSet,
     parsed: Result<Metabase, Box<crate::metabase::parse::ParseFailure>>,
@@ -322,7 +322,6 @@ fn relint_from(
         "the pass makes the parsed text"
     );
     let keep = previous.keep;
-    let mut owned = owned;
     // A lint in full needs none of the previous findings: they are let go before it runs.
     let full = |mb, why, owned: &mut Option<Vec<Diagnostic>>| {
         *owned = None;

@@ -209,23 +209,15 @@ pub fn value_lines(text: &str, value: Span) -> impl Iterator<Item = ValueLine<'_
     let raw = &text[value.range()];
     let base = value.start as usize;
     // The lines as `raw.split('\n')` gives them (the last one too, empty after a final line
-    // break), each found with the memchr crate's search: most values' lines are short, where
+    // break), their ends found with the memchr crate's search: most values' lines are short, where
     // core's `split` costs several times as much per line (a million ScriptMaps lines a check).
-    let mut offset = 0usize;
-    let mut done = false;
-    let lines = std::iter::from_fn(move || {
-        if done {
-            return None;
-        }
-        let rest = &raw.as_bytes()[offset..];
-        let len = memchr::memchr(b'\n', rest).unwrap_or_else(|| {
-            done = true;
-            rest.len()
-        });
-        let line_start = offset;
-        offset += len + 1;
+    let ends = memchr::memchr_iter(b'\n', raw.as_bytes()).chain(std::iter::once(raw.len()));
+    let mut next = 0usize;
+    let lines = ends.map(move |end| {
+        let line_start = next;
+        next = end + 1;
         // A line break is one byte, never inside a character.
-        Some((line_start, &raw[line_start..line_start + len]))
+        (line_start, &raw[line_start..end])
     });
     lines.enumerate().map(move |(index, (line_start, line))| {
         let line = line.strip_suffix('\r').unwrap_or(line);
