@@ -292,7 +292,7 @@ fn drive_schema(resolver: &mut Resolver, windir: &winpath::WinPath) -> Option<(w
 /// Every file on a DLL's dependency search order that was found but could not be read or examined:
 /// whether the DLL loads is unknown, so the run exits 2 (one failure per file).
 fn unread_dependencies(deps: &Dependencies, out: &mut Vec<InputFailure>) {
-    for (_, closure) in deps.closures.iter().flatten() {
+    for (_, closure) in deps.lists().flatten() {
         for fault in &closure.faults {
             let Problem::Unreadable { file, reason, .. } = &fault.problem else {
                 continue;

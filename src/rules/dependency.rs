@@ -374,7 +374,7 @@ pub fn report(ctx: &Context<'_>, out: &mut Findings, rule: &Rule, kind: Kind) {
     // Per closure (by address), its faults' causes: built once, whatever the number of entries.
     let mut causes: crate::resolve::addr::AddrMap<usize, Vec<Arc<str>>> = Default::default();
     for (index, entry) in ctx.isapi.entries.iter().enumerate() {
-        for (host, closure) in &deps.closures[index] {
+        for (host, closure) in deps.closures(index) {
             if closure.faults.is_empty() {
                 continue;
             }

@@ -99,7 +99,7 @@ pub const DEPENDENCIES_KEPT: usize = 24;
 /// phrase each: `helper.dll: C:\WINDOWS\system32\helper.dll (the system folder)`, or why it does
 /// not load.
 fn dependencies(ctx: &Context<'_>, index: usize) -> Vec<String> {
-    let Some((_, closure)) = ctx.deps.and_then(|d| d.closures[index].first()) else {
+    let Some((_, closure)) = ctx.deps.and_then(|d| d.closures(index).first()) else {
         return Vec::new();
     };
     let mut out: Vec<String> = Vec::new();
@@ -393,10 +393,7 @@ mod tests {
                 nodes: (0..=modules).map(node).collect(),
                 faults: Vec::new(),
             };
-            let deps = Dependencies {
-                closures: vec![vec![(Host::W3wp, Arc::new(closure))]],
-                partial: Vec::new(),
-            };
+            let deps = Dependencies::per_entry(vec![vec![(Host::W3wp, Arc::new(closure))]]);
             with_deps(&text, Some(&deps), |ctx| {
                 let listed = dependencies(ctx, 0);
                 assert_eq!(
