@@ -58,22 +58,19 @@ impl Slot<'_> {
                 } else {
                     "site ISAPI filter"
                 };
-                format!("{what} `{}`", entry.filter_name.as_deref().unwrap_or_default())
+                format!("{what} `{}`", entry.filter_name().unwrap_or_default())
             }
             SlotKind::Map => {
                 let what = match entry.role {
                     Role::WildcardMap => "the wildcard script map".to_string(),
-                    _ => format!(
-                        "the script map for `{}`",
-                        entry.extension.as_deref().unwrap_or_default()
-                    ),
+                    _ => format!("the script map for `{}`", entry.extension().unwrap_or_default()),
                 };
                 format!("{what} at {location}")
             }
             SlotKind::Compression => format!("the compression scheme {location}"),
             SlotKind::Url => format!(
                 "the ISAPI extension called by URL ({})",
-                entry.extension.as_deref().unwrap_or_default()
+                entry.extension().unwrap_or_default()
             ),
             SlotKind::WebDav => "the WebDAV extension (allowed in WebSvcExtRestrictionList)".to_string(),
         }
@@ -86,11 +83,11 @@ pub(super) fn slot_of<'a>(node: &'a Node, entry: &'a IsapiRef) -> Slot<'a> {
         Role::GlobalFilter | Role::SiteFilter => (
             SlotKind::Filter,
             crate::metabase::model::parent_path(path).unwrap_or(path),
-            entry.filter_name.as_deref().unwrap_or_default(),
+            entry.filter_name().unwrap_or_default(),
         ),
-        Role::ScriptMap | Role::WildcardMap => (SlotKind::Map, path, entry.extension.as_deref().unwrap_or_default()),
+        Role::ScriptMap | Role::WildcardMap => (SlotKind::Map, path, entry.extension().unwrap_or_default()),
         Role::CompressionScheme => (SlotKind::Compression, path, ""),
-        Role::DirectUrl => (SlotKind::Url, "", entry.extension.as_deref().unwrap_or_default()),
+        Role::DirectUrl => (SlotKind::Url, "", entry.extension().unwrap_or_default()),
         Role::WebDav => (SlotKind::WebDav, "", ""),
     };
     Slot {

@@ -85,7 +85,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     let mut maps: HashMap<AttrId, (Option<AxdMap>, Option<AxdMap>)> = HashMap::new();
     for e in &ctx.isapi.entries {
         let wildcard = e.role == Role::WildcardMap;
-        let axd = e.role == Role::ScriptMap && e.extension.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(".axd"));
+        let axd = e.role == Role::ScriptMap && e.extension().is_some_and(|x| x.eq_ignore_ascii_case(".axd"));
         if !wildcard && !axd {
             continue;
         }
@@ -172,7 +172,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
             }
         }
     }
-    let filter_name = filter.filter_name.as_deref().unwrap_or("aspnet_filter");
+    let filter_name = filter.filter_name().unwrap_or("aspnet_filter");
     for (i, site) in sites.iter().enumerate() {
         let (map, holder) = verdicts[i];
         if map.is_some_and(|m| m.v4) {

@@ -67,7 +67,7 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
 /// The extension a script map entry sends, as `[Types]` writes it: `php` for `.php`, `*` for a
 /// wildcard map.
 fn extension(entry: &IsapiRef) -> String {
-    let ext = entry.extension.as_deref().unwrap_or("*");
+    let ext = entry.extension().unwrap_or("*");
     ext.strip_prefix('.').unwrap_or(ext).to_ascii_lowercase()
 }
 

@@ -316,7 +316,7 @@ impl DllMap {
             group.places += 1;
             group.by_status[place as usize] += 1;
             group.status = group.status.max(place);
-            if let Some(name) = entry.extension.as_ref().or(entry.filter_name.as_ref())
+            if let Some(name) = entry.name()
                 && names[g].insert(name.clone())
             {
                 if group.names.len() < NAMES_KEPT {

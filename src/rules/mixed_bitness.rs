@@ -22,7 +22,7 @@ pub static RULE: Rule = Rule {
 /// (FrontPage's `fpexedll.dll`) it is said once.
 fn named(entry: &IsapiRef) -> String {
     let file = entry.path.rsplit(['\\', '/']).next().unwrap_or(&entry.path);
-    let role = match &entry.filter_name {
+    let role = match entry.filter_name() {
         Some(name) if name.eq_ignore_ascii_case(file) => entry.role.describe().to_string(),
         _ => subject(entry),
     };

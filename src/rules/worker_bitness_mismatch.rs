@@ -42,7 +42,7 @@ pub fn symptom(role: Role, iis5: bool) -> &'static str {
 
 /// How a DLL is named in messages: `global ISAPI filter URLSCAN`, `script map extension for .aspx`.
 pub fn subject(entry: &IsapiRef) -> String {
-    match (&entry.filter_name, &entry.extension) {
+    match (entry.filter_name(), entry.extension()) {
         (Some(name), _) => format!("{} `{name}`", entry.role.describe()),
         (None, Some(ext)) if entry.role == Role::WildcardMap => format!("{} `{ext}`", entry.role.describe()),
         (None, _) if entry.role == Role::WebDav => format!("{} `{}`", entry.role.describe(), entry.path),
