@@ -177,8 +177,9 @@ pub struct IsapiRef {
     pub key: KeyId,
     /// The property that names it (FilterPath, ScriptMaps, HcCompressionDll).
     pub attr: AttrId,
-    /// For a multi-string value, the 0-based line within it.
-    pub line: Option<u32>,
+    /// For a multi-string value, the 0-based line within it; [`NO_LINE`] for a single value
+    /// ([`IsapiRef::line`]: four bytes, not an `Option`'s eight).
+    line: u32,
     /// Where the path stands in the file.
     pub span: Span,
     /// The path as configured (references resolved, CGI arguments and quotes removed). Shared by
@@ -198,7 +199,16 @@ pub struct IsapiRef {
     pub from_filter: bool,
 }
 
+/// No line: the entry's value is a single string. A multi-string value's line index is below it:
+/// a value has fewer lines than the text has bytes, and a text's spans are u32.
+const NO_LINE: u32 = u32::MAX;
+
 impl IsapiRef {
+    /// For a multi-string value, the 0-based line within it.
+    pub fn line(&self) -> Option<u32> {
+        (self.line != NO_LINE).then_some(self.line)
+    }
+
     /// The script map's extension (`.aspx`, `*`); `None` for a filter or a DLL not mapped by
     /// extension.
     pub fn extension(&self) -> Option<&str> {
@@ -458,7 +468,7 @@ impl IsapiSet {
                 role: Role::WebDav,
                 key: service,
                 attr,
-                line: Some(index as u32),
+                line: index as u32,
                 span: line.span,
                 path,
                 evidence,
@@ -565,7 +575,7 @@ impl IsapiSet {
                 role: Role::DirectUrl,
                 key,
                 attr,
-                line,
+                line: line.unwrap_or(NO_LINE),
                 span,
                 path: shared,
                 evidence,
@@ -625,7 +635,7 @@ impl IsapiSet {
                     role: if global { Role::GlobalFilter } else { Role::SiteFilter },
                     key,
                     attr,
-                    line: None,
+                    line: NO_LINE,
                     span: mb.attr(attr).value,
                     path,
                     evidence,
@@ -745,7 +755,7 @@ impl IsapiSet {
                             role,
                             key,
                             attr,
-                            line: Some(line.index as u32),
+                            line: line.index as u32,
                             span: match offset {
                                 Some((start, end)) => Span {
                                     start: line.span.start + start,
@@ -787,7 +797,7 @@ impl IsapiSet {
                 role: Role::CompressionScheme,
                 key,
                 attr,
-                line: None,
+                line: NO_LINE,
                 span: mb.attr(attr).value,
                 path,
                 evidence,
@@ -996,7 +1006,7 @@ mod tests {
             set.entries
                 .iter()
                 .filter(|e| e.role == Role::WebDav)
-                .map(|e| (e.path.to_string(), e.line, mb.slice(e.span).to_string()))
+                .map(|e| (e.path.to_string(), e.line(), mb.slice(e.span).to_string()))
                 .collect::<Vec<_>>()
         };
         // The real default: prohibited, so IIS never loads it.
@@ -1085,7 +1095,7 @@ mod tests {
             "<IIsCompressionScheme Location =\"/LM/W3SVC/Filters/Compression/gzip\" HcCompressionDll=\"%windir%\\system32\\inetsrv\\gzip.dll\">\n</IIsCompressionScheme>\n",
         ));
         let set = IsapiSet::of(&mb);
-        let got: Vec<_> = set.entries.iter().map(|e| (e.role, &*e.path, e.line)).collect();
+        let got: Vec<_> = set.entries.iter().map(|e| (e.role, &*e.path, e.line())).collect();
         assert_eq!(
             got,
             [

@@ -275,7 +275,7 @@ impl<'a> Context<'a> {
             location: Some(location),
             attribute: Some(attribute),
             // The entry knows its line: no counting of line breaks per place.
-            value_line: entry.line.or_else(|| value_line(mb, entry.attr, entry.span)),
+            value_line: entry.line().or_else(|| value_line(mb, entry.attr, entry.span)),
         };
         debug_assert_eq!(occurrence, place(mb, entry.key, entry.attr, entry.span));
         occurrence

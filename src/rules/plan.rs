@@ -381,7 +381,7 @@ pub(crate) fn path_edit(ctx: &Context<'_>, entry: &IsapiRef, to: &str, escaped_t
         let text = crate::metabase::model::unescape(raw);
         if text == *entry.path || text.trim() == entry.path.trim() {
             escaped_to.to_string()
-        } else if entry.line.is_some() {
+        } else if entry.line().is_some() {
             // The span is the whole script-map line: the path is its second field.
             let after_extension = text.find(',')? + 1;
             let at = text[after_extension..].find(&*entry.path)? + after_extension;
