@@ -500,11 +500,12 @@ struct MergedFix {
     /// By span, the last edit added at it; `prev_edit[j]`: the edit added at that span before `j`.
     edit_at: foldhash::HashMap<(u32, u32), usize>,
     prev_edit: Vec<usize>,
-    /// By hash (keyed, as the standard maps are), the last operation added with it; `prev_op[j]`:
-    /// the one added with the same hash before `j`.
+    /// By hash (keyed with a seed of this process, as the model's maps of the file's texts are:
+    /// foldhash, which hashes an operation's texts in a fifth of SipHash's time), the last
+    /// operation added with it; `prev_op[j]`: the one added with the same hash before `j`.
     op_with: AddrMap<u64, usize>,
     prev_op: Vec<usize>,
-    hasher: std::collections::hash_map::RandomState,
+    hasher: foldhash::fast::RandomState,
 }
 
 /// The end of a chain of [`MergedFix`].
