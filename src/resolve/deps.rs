@@ -81,11 +81,7 @@ impl Dependencies {
                 debug_assert_eq!(partial.is_some(), loader.partial(resolver, site).is_some());
                 if let (Some(partial), true) = (partial, needs) {
                     match out.partial.iter_mut().find(|(s, ..)| s.process == site.process) {
-                        Some((.., entries)) => {
-                            if entries.last() != Some(&index) {
-                                entries.push(index)
-                            }
-                        }
+                        Some((.., entries)) => entries.push(index),
                         None => out.partial.push((site, partial.clone(), vec![index])),
                     }
                 }
