@@ -300,7 +300,7 @@ pub fn fix_bytes_with(
     relint: Relint,
 ) -> Result<Fixed, FixError> {
     if relint == Relint::Limited
-        && let Some(bom) = utf8_file(&bytes)
+        && let Some(bom) = utf8_file(&bytes, crate::metabase::source::MAX_FILE_SIZE)
     {
         // The text of a UTF-8 file is the file after its BOM, byte for byte: the lint takes the
         // bytes over (no copy), and the file as read is made again from the text at the end, so
@@ -322,10 +322,10 @@ pub fn fix_bytes_with(
 }
 
 /// The length of its BOM, when `bytes` is a UTF-8 file mblint reads (not UTF-16 by its first bytes,
-/// valid UTF-8, not too large): then its decoded text is the rest of it, unchanged.
-fn utf8_file(bytes: &[u8]) -> Option<usize> {
+/// valid UTF-8, not larger than `limit`, a file's size): then its decoded text is the rest of it, unchanged.
+fn utf8_file(bytes: &[u8], limit: usize) -> Option<usize> {
     let utf16 = [&[0xFF, 0xFE][..], &[0xFE, 0xFF], b"<\0?\0", b"\0<\0?"];
-    if utf16.iter().any(|p| bytes.starts_with(p)) || bytes.len() > crate::metabase::source::MAX_FILE_SIZE {
+    if utf16.iter().any(|p| bytes.starts_with(p)) || bytes.len() > limit {
         return None;
     }
     let bom = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
@@ -654,11 +654,12 @@ mod tests {
 
     #[test]
     fn only_a_valid_utf8_file_is_taken_as_its_text() {
-        assert_eq!(utf8_file(b"<?xml?>"), Some(0));
-        assert_eq!(utf8_file(b"\xEF\xBB\xBF<?xml?>"), Some(3));
-        assert_eq!(utf8_file(b""), Some(0));
-        assert_eq!(utf8_file(b"<a>\xFF</a>"), None, "not UTF-8");
-        assert_eq!(utf8_file(b"\xEF\xBB\xBF\xC3"), None, "cut inside a character");
+        let utf8_file_read = |bytes: &[u8]| utf8_file(bytes, crate::metabase::source::MAX_FILE_SIZE);
+        assert_eq!(utf8_file_read(b"<?xml?>"), Some(0));
+        assert_eq!(utf8_file_read(b"\xEF\xBB\xBF<?xml?>"), Some(3));
+        assert_eq!(utf8_file_read(b""), Some(0));
+        assert_eq!(utf8_file_read(b"<a>\xFF</a>"), None, "not UTF-8");
+        assert_eq!(utf8_file_read(b"\xEF\xBB\xBF\xC3"), None, "cut inside a character");
         // UTF-16 by its first bytes, though some of them are valid UTF-8 too.
         for utf16 in [
             &b"\xFF\xFE<\0"[..],
@@ -666,8 +667,21 @@ mod tests {
             b"<\0?\0x\0m\0l\0",
             b"\0<\0?\0x\0m\0l",
         ] {
-            assert_eq!(utf8_file(utf16), None, "{utf16:?}");
+            assert_eq!(utf8_file_read(utf16), None, "{utf16:?}");
         }
+        // Not larger than a file mblint reads (`limit`), its BOM counted.
+        assert_eq!(utf8_file(b"<?xml?>", 7), Some(0), "as long as the limit");
+        assert_eq!(utf8_file(b"<?xml?>", 6), None, "longer than the limit");
+        assert_eq!(
+            utf8_file(b"\xEF\xBB\xBF<?xml?>", 10),
+            Some(3),
+            "as long as the limit with its BOM"
+        );
+        assert_eq!(
+            utf8_file(b"\xEF\xBB\xBF<?xml?>", 9),
+            None,
+            "longer than the limit with its BOM"
+        );
     }
 
     #[test]
@@ -755,5 +769,45 @@ mod tests {
         assert!(t.overlaps(35, 35), "an insertion inside a taken replacement");
         assert!(!t.overlaps(30, 30), "an insertion where a taken replacement starts");
         assert!(!t.overlaps(40, 40), "an insertion where a taken replacement ends");
+    }
+
+    /// Only a place counted more often after the fixes than before is new: a finding the original
+    /// has twice and the result once (a fix took the other) passes the verification.
+    #[test]
+    fn a_finding_left_fewer_times_than_before_is_not_new() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/metabases/framework64-32bit-mode.xml"
+        );
+        let bytes = std::fs::read(path).unwrap();
+        let options = Options::default();
+        let request = Request { unsafe_fixes: true };
+        let fix = |before: FileReport| fix_from("m.xml", bytes.clone(), before, &options, request, |_| {});
+        // A finding the fixes leave in place.
+        let plain = fix(lint_bytes_with("m.xml", bytes.as_slice(), &options)).unwrap();
+        assert!(!plain.applied.is_empty(), "a fix was applied");
+        let left = Identity::of(&plain.after().diagnostics[0]).to_owned();
+        // The same lint with that finding twice (its copy without a fix): once is fewer, not new.
+        let mut before = lint_bytes_with("m.xml", bytes.as_slice(), &options);
+        let mut twice = before
+            .diagnostics
+            .iter()
+            .find(|d| Identity::of(d) == left.borrow())
+            .expect("the finding left was there before")
+            .clone();
+        twice.fix = None;
+        before.diagnostics.push(twice);
+        let fixed = fix(before).unwrap();
+        assert_eq!(fixed.applied.len(), plain.applied.len());
+        let after = fixed.after();
+        assert_eq!(
+            after
+                .diagnostics
+                .iter()
+                .filter(|d| Identity::of(d) == left.borrow())
+                .count(),
+            1,
+            "left once"
+        );
     }
 }

@@ -91,4 +91,39 @@ mod tests {
             "the same text in another allocation is another key"
         );
     }
+
+    /// Every word each `write_*` is given reaches the state, folded in as `mix` says: XORed into
+    /// the state, multiplied by the constant, the product's halves XORed. (A hasher that dropped a
+    /// word, or folded it in with OR, would still make a correct map, only a slower one: this pins
+    /// the function itself.)
+    #[test]
+    fn each_word_is_folded_into_the_state() {
+        fn reference(words: &[u64]) -> u64 {
+            words.iter().fold(0, |state, &word| {
+                let product = u128::from(state ^ word) * u128::from(MULTIPLIER);
+                (product as u64) ^ ((product >> 64) as u64)
+            })
+        }
+        let (a, b) = (0x7f00_1234_5678_9ab0_u64, 0x0000_7fff_0000_0011_u64);
+        let hash = |write: &dyn Fn(&mut AddrHasher)| {
+            let mut h = AddrHasher::default();
+            write(&mut h);
+            h.finish()
+        };
+        assert_eq!(hash(&|h| h.write_u64(a)), reference(&[a]));
+        assert_eq!(hash(&|h| h.write_usize(a as usize)), reference(&[a]));
+        // A second word after a first whose bits it shares (OR and XOR differ there).
+        assert_eq!(hash(&|h| (h.write_u64(a), h.write_u64(b)).1), reference(&[a, b]));
+        assert_eq!(hash(&|h| (h.write_u64(a), h.write_u8(0x11)).1), reference(&[a, 0x11]));
+        assert_eq!(
+            hash(&|h| (h.write_u64(a), h.write_u32(0x1234_5678)).1),
+            reference(&[a, 0x1234_5678])
+        );
+        // Bytes in words of eight, little-endian, the last one padded with zeros.
+        let bytes: Vec<u8> = (1..=11).collect();
+        assert_eq!(
+            hash(&|h| h.write(&bytes)),
+            reference(&[0x0807_0605_0403_0201, 0x0000_0000_000b_0a09])
+        );
+    }
 }
