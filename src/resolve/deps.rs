@@ -80,7 +80,8 @@ impl Dependencies {
                 let partial = partial.get_or_insert_with(|| loader.partial(resolver, site));
                 debug_assert_eq!(partial.is_some(), loader.partial(resolver, site).is_some());
                 if let (Some(partial), true) = (partial, needs) {
-                    match out.partial.iter_mut().find(|(s, ..)| s.process == site.process) {
+                    // One process a run: one record, with every entry that needs it.
+                    match out.partial.first_mut() {
                         Some((.., entries)) => entries.push(index),
                         None => out.partial.push((site, partial.clone(), vec![index])),
                     }
