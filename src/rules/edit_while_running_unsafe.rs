@@ -53,3 +53,57 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     }
     out.push(d);
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::{Options, lint_metabase};
+    use crate::metabase::{SourceFile, parse};
+    use crate::platform::Platform;
+    use crate::rules::testing;
+
+    /// MB004's message and its related labels for /LM with `attrs` (each line ending in CRLF).
+    fn mb004(attrs: &str) -> Vec<(String, Vec<String>)> {
+        let keys = format!("<IIsComputer\tLocation =\"/LM\"\r\n{attrs}\t>\r\n</IIsComputer>\r\n");
+        let mb = parse(SourceFile::from_text("m.xml", testing::server(true, "", &keys))).unwrap();
+        let options = Options {
+            platform: Some(Platform::X86),
+            ..Options::default()
+        };
+        lint_metabase(&mb, &options)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == "MB004")
+            .map(|d| (d.message, d.related.into_iter().map(|r| r.message).collect()))
+            .collect()
+    }
+
+    /// Edit-while-running needs history on and at least 10 history files: each shortfall is
+    /// said, both together, and 10 files are enough.
+    #[test]
+    fn each_shortfall_of_the_history_is_said() {
+        let on = "\t\tEnableEditWhileRunning=\"1\"\r\n";
+        assert!(
+            mb004(&format!(
+                "{on}\t\tEnableHistory=\"1\"\r\n\t\tMaxHistoryFiles=\"10\"\r\n"
+            ))
+            .is_empty()
+        );
+        assert!(mb004("\t\tEnableEditWhileRunning=\"0\"\r\n\t\tEnableHistory=\"0\"\r\n").is_empty());
+        let both = mb004(&format!("{on}\t\tEnableHistory=\"0\"\r\n\t\tMaxHistoryFiles=\"9\"\r\n"));
+        assert_eq!(both.len(), 1, "{both:#?}");
+        assert!(
+            both[0].0.starts_with("EnableEditWhileRunning is on but EnableHistory is off (IIS logs a warning and turns it back on) and MaxHistoryFiles is 9, below the minimum of 10: "),
+            "{both:#?}"
+        );
+        assert_eq!(both[0].1, ["history is off here", "fewer than 10 history files"]);
+        let few = mb004(&format!("{on}\t\tMaxHistoryFiles=\"9\"\r\n"));
+        assert_eq!(few.len(), 1, "{few:#?}");
+        assert!(
+            few[0]
+                .0
+                .starts_with("EnableEditWhileRunning is on but MaxHistoryFiles is 9, below"),
+            "{few:#?}"
+        );
+        assert_eq!(few[0].1, ["fewer than 10 history files"]);
+    }
+}

@@ -299,3 +299,70 @@ fn exe_problem(resolution: &Resolution) -> Option<(&'static str, String, Severit
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::rules::testing;
+    use crate::winpath;
+
+    /// An fcgiext.ini beside C:\WINDOWS\system32\inetsrv\fcgiext.dll, read from `text`, whose
+    /// applications' ExePaths were not looked for.
+    fn ini_file(text: &str) -> IniFile {
+        let ini = fastcgi::parse(text.as_bytes()).unwrap();
+        let types = fastcgi::types(&ini);
+        IniFile {
+            path: winpath::parse(r"C:\WINDOWS\system32\inetsrv\fcgiext.ini").unwrap(),
+            dll: winpath::parse(r"C:\WINDOWS\system32\inetsrv\fcgiext.dll").unwrap(),
+            redirected: false,
+            state: IniState::Read {
+                file: PathBuf::from("fcgiext.ini"),
+                ini,
+                types,
+                exes: HashMap::new(),
+            },
+        }
+    }
+
+    /// The messages of the problems of `/LM/W3SVC`'s `.php` script map to fcgiext.dll under `ini`.
+    fn messages(ini: &str) -> Vec<String> {
+        let service = "\t\tScriptMaps=\".php,C:\\WINDOWS\\system32\\inetsrv\\fcgiext.dll,5,GET,HEAD,POST\"\r\n";
+        testing::with_context(&testing::server(false, service, ""), |ctx| {
+            let entry = &ctx.isapi.entries[0];
+            assert_eq!(entry.extension.as_deref(), Some(".php"));
+            problems(&ini_file(ini), entry, "/LM/W3SVC")
+                .into_iter()
+                .map(|p| p.message)
+                .collect()
+        })
+    }
+
+    /// With no mapping for the extension, the message points at a mapping of the same extension
+    /// written with its dot, and only at such a one: not at another extension's dotted mapping,
+    /// nor at one whose name only ends in the extension.
+    #[test]
+    fn only_the_extension_written_with_its_dot_is_pointed_at() {
+        let dotted = messages("[Types]\r\n.asp=ASP\r\n.php=PHP\r\n");
+        assert_eq!(dotted.len(), 1, "{dotted:?}");
+        assert!(
+            dotted[0].contains("has no entry in [Types] for `php` or `*` that applies at /LM/W3SVC ("),
+            "{dotted:?}"
+        );
+        assert!(
+            dotted[0].contains("fcgiext.ini` line 3 maps `.php` with its dot;"),
+            "{dotted:?}"
+        );
+        for other in ["[Types]\r\n.asp=ASP\r\n", "[Types]\r\nxphp=PHP\r\n"] {
+            let undotted = messages(other);
+            assert_eq!(undotted.len(), 1, "{undotted:?}");
+            assert!(
+                undotted[0].contains("that applies at /LM/W3SVC: fcgiext.dll has no"),
+                "{undotted:?}"
+            );
+            assert!(!undotted[0].contains("with its dot"), "{undotted:?}");
+        }
+    }
+}

@@ -80,3 +80,77 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::{Options, lint_metabase};
+    use crate::metabase::{SourceFile, parse};
+    use crate::rules::testing;
+
+    /// The FilterLoadOrder MB301's fix leaves, for a global FilterLoadOrder of `order` where only
+    /// UrlScan is defined (`None`: no fix).
+    fn fixed(order: &str) -> Vec<Option<String>> {
+        findings(order).into_iter().map(|(_, fixed)| fixed).collect()
+    }
+
+    /// MB301's findings for a global FilterLoadOrder of `order`, where UrlScan is defined and
+    /// NoPath has a key without FilterPath: each message, and the FilterLoadOrder its fix leaves
+    /// (`None`: no fix).
+    fn findings(order: &str) -> Vec<(String, Option<String>)> {
+        let keys = format!(
+            "<IIsFilters\tLocation =\"/LM/W3SVC/Filters\"\r\n\t\tFilterLoadOrder=\"{order}\"\r\n\t>\r\n</IIsFilters>\r\n<IIsFilter\tLocation =\"/LM/W3SVC/Filters/UrlScan\"\r\n\t\tFilterPath=\"C:\\WINDOWS\\system32\\inetsrv\\urlscan\\urlscan.dll\"\r\n\t>\r\n</IIsFilter>\r\n<IIsFilter\tLocation =\"/LM/W3SVC/Filters/NoPath\"\r\n\t\tFilterDescription=\"no path\"\r\n\t>\r\n</IIsFilter>\r\n"
+        );
+        let text = testing::server(false, "", &keys);
+        let mb = parse(SourceFile::from_text("m.xml", text.clone())).unwrap();
+        let report = lint_metabase(&mb, &Options::default());
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "MB301")
+            .map(|d| {
+                let Some(fix) = d.fix.as_ref() else {
+                    return (d.message.clone(), None);
+                };
+                assert_eq!(fix.edits.len(), 1, "{fix:?}");
+                let edit = &fix.edits[0];
+                let mut out = text.clone();
+                out.replace_range(edit.span.start as usize..edit.span.end as usize, &edit.content);
+                let value = out.split("FilterLoadOrder=\"").nth(1).unwrap();
+                (d.message.clone(), Some(value[..value.find('"').unwrap()].to_string()))
+            })
+            .collect()
+    }
+
+    /// The fix takes the name with the comma after it (spaces between allowed), or, for the last
+    /// name, with the comma before it, or alone; a value written with a character reference gets
+    /// no fix.
+    #[test]
+    fn a_name_is_removed_with_one_comma_beside_it() {
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(fixed("Gone ,UrlScan"), [some("UrlScan")]);
+        assert_eq!(fixed("Gone,UrlScan"), [some("UrlScan")]);
+        assert_eq!(fixed("UrlScan, Gone"), [some("UrlScan")]);
+        assert_eq!(fixed("UrlScan ,Gone"), [some("UrlScan ")]);
+        assert_eq!(fixed("UrlScan,Gone"), [some("UrlScan")]);
+        assert_eq!(fixed("Gone"), [some("")]);
+        assert_eq!(fixed("UrlScan,Gone,Lost"), [some("UrlScan,Lost"), some("UrlScan,Gone")]);
+        assert_eq!(fixed("Gone&#44;UrlScan"), [None]);
+    }
+
+    /// A name with no key and a key with no FilterPath are each a finding, each said for itself.
+    #[test]
+    fn no_key_and_no_filter_path_are_each_said() {
+        let found = findings("Gone,NoPath,UrlScan");
+        let messages: Vec<&str> = found.iter().map(|(m, _)| m.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:#?}");
+        assert!(messages[0].starts_with("FilterLoadOrder lists the filter `Gone`, but there is no key /LM/W3SVC/Filters/Gone: IIS 6 cannot load it"), "{messages:#?}");
+        assert!(messages[1].starts_with("FilterLoadOrder lists the filter `NoPath`, but its key /LM/W3SVC/Filters/NoPath has no FilterPath: IIS 6 cannot load it"), "{messages:#?}");
+        assert!(
+            messages
+                .iter()
+                .all(|m| m.ends_with("stops the application pools: 503 Service Unavailable")),
+            "{messages:#?}"
+        );
+        assert_eq!(found[1].1.as_deref(), Some("Gone,UrlScan"));
+    }
+}

@@ -142,3 +142,101 @@ fn sysnative(entry: &crate::metabase::isapi::IsapiRef, ctx: &Context<'_>) -> (St
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::symptom;
+    use crate::metabase::isapi::Role;
+
+    /// A filter that is not found stops W3SVC in IIS 5.0 isolation mode (it loads into
+    /// inetinfo.exe) and disables its application pool in worker process isolation mode.
+    #[test]
+    fn a_missing_filter_stops_what_it_loads_into() {
+        for role in [Role::GlobalFilter, Role::SiteFilter] {
+            let iis5 = symptom(role, true);
+            assert!(
+                iis5.contains("inetinfo.exe") && iis5.contains("every site is down"),
+                "{iis5}"
+            );
+            let pool = symptom(role, false);
+            assert!(pool.contains("the application pool is disabled: 503"), "{pool}");
+            assert!(!pool.contains("inetinfo.exe"), "{pool}");
+        }
+        assert!(symptom(Role::ScriptMap, true).starts_with("requests it handles fail"));
+    }
+}
+
+#[cfg(test)]
+mod sysnative_tests {
+    use std::path::Path;
+
+    use crate::lint::{Options, effective_options, input, lint_bytes_with};
+    use crate::platform::Platform;
+
+    /// MB201's messages and labels for the metabase of drive copy `server` with a script map through
+    /// Sysnative added, linted with the drive mapped or, without it, on `platform`.
+    fn mb201(server: &str, platform: Option<Platform>) -> Vec<(String, String)> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/servers")
+            .join(server);
+        let input = input(&dir).unwrap();
+        let options = match platform {
+            None => effective_options(&input, &Options::default()),
+            Some(platform) => Options {
+                platform: Some(platform),
+                ..Options::default()
+            },
+        };
+        let text = std::fs::read_to_string(&input.metabase).unwrap();
+        assert!(text.contains("ScriptMaps=\""));
+        let text = text.replacen(
+            "ScriptMaps=\"",
+            "ScriptMaps=\".sn,C:\\WINDOWS\\Sysnative\\inetsrv\\asp.dll,1,GET\r\n\t\t\t",
+            1,
+        );
+        let report = lint_bytes_with("MetaBase.xml", text.into_bytes(), &options);
+        assert_eq!(report.drives.is_empty(), platform.is_some());
+        report
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == "MB201")
+            .map(|d| (d.message, d.label))
+            .collect()
+    }
+
+    /// A path through Sysnative is not found by a 64-bit worker, nor on 32-bit Windows: said with
+    /// the drive mapped (the resolution says so) and without it (the path's text does).
+    #[test]
+    fn a_path_through_sysnative_is_not_found_by_a_64bit_worker_nor_on_32bit_windows() {
+        for platform in [None, Some(Platform::X64)] {
+            let found = mb201("clean-64bit", platform);
+            assert_eq!(found.len(), 1, "{platform:?}: {found:#?}");
+            let (message, label) = &found[0];
+            assert!(
+                message.contains(" for `.sn` goes through Sysnative, which the 64-bit w3wp.exe cannot open: "),
+                "{message}"
+            );
+            assert!(
+                message.ends_with("; requests it handles fail (Win32 error 2, the file is not found)"),
+                "{message}"
+            );
+            assert_eq!(label, "`Sysnative` does not exist for a 64-bit process");
+        }
+        for platform in [None, Some(Platform::X86)] {
+            let found = mb201("x86-64bit-filter", platform);
+            assert_eq!(found.len(), 1, "{platform:?}: {found:#?}");
+            let (message, label) = &found[0];
+            assert!(
+                message.contains(
+                    " for `.sn` goes through Sysnative, which does not exist on 32-bit Windows (the alias is WOW64's"
+                ),
+                "{message}"
+            );
+            assert!(
+                message.ends_with("; requests it handles fail (Win32 error 2, the file is not found)"),
+                "{message}"
+            );
+            assert_eq!(label, "`Sysnative` does not exist on 32-bit Windows");
+        }
+    }
+}

@@ -132,3 +132,49 @@ fn summary(exports: &[String]) -> String {
         shown.join(", ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A DLL of the testdata exporting `exports`.
+    fn exporting(exports: &[&str]) -> ImageInfo {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/servers/no-isapi-exports/Windows/System32/InetSrv/ASP.DLL"
+        );
+        let mut info = crate::resolve::pe::classify(&std::fs::read(path).unwrap()).unwrap();
+        info.exports = exports.iter().map(|e| e.to_string()).collect();
+        info
+    }
+
+    /// A stdcall decoration is `@` and a number of bytes, after the name with or without `_`:
+    /// `@` alone, or `@` and anything but digits, is no decoration.
+    #[test]
+    fn a_decoration_is_an_at_sign_and_digits() {
+        let proc = "HttpFilterProc";
+        for (exports, found) in [
+            (&["_HttpFilterProc@12"][..], Some("_HttpFilterProc@12")),
+            (&["HttpFilterProc@12"], Some("HttpFilterProc@12")),
+            (&["HttpFilterProc@", "_HttpFilterProc@"], None),
+            (&["HttpFilterProc@x", "_HttpFilterProc@1x", "_HttpFilterProc@x2"], None),
+            (
+                &["HttpFilterProc12", "_HttpFilterProcX@12", "__HttpFilterProc@12"],
+                None,
+            ),
+            (&["HttpFilterProc@", "_HttpFilterProc@8"], Some("_HttpFilterProc@8")),
+        ] {
+            assert_eq!(decorated(&exporting(exports), proc), found, "{exports:?}");
+        }
+    }
+
+    /// The label lists the first four exports and counts the rest.
+    #[test]
+    fn the_label_shows_four_exports_and_counts_the_rest() {
+        let names: Vec<String> = ["A", "B", "C", "D", "E"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(summary(&names), "A, B, C, D and 1 more");
+        assert_eq!(summary(&names[..4]), "A, B, C, D");
+        assert_eq!(summary(&names[..1]), "A");
+        assert_eq!(summary(&[]), "nothing");
+    }
+}

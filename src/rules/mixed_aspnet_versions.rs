@@ -127,3 +127,100 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{aspnet_version, framework_dll_version};
+
+    /// A version is the folder a DLL of that very name lies in, and only a folder named `v...`.
+    #[test]
+    fn a_version_needs_the_file_and_a_v_folder() {
+        let filter = "aspnet_filter.dll";
+        assert_eq!(
+            framework_dll_version(
+                r"C:\WINDOWS\Microsoft.NET\Framework\v4.0.30319\ASPNET_FILTER.DLL",
+                filter
+            )
+            .as_deref(),
+            Some("v4.0.30319")
+        );
+        assert_eq!(
+            framework_dll_version(
+                r"C:\WINDOWS\Microsoft.NET\Framework\v4.0.30319\aspnet_isapi.dll",
+                filter
+            ),
+            None
+        );
+        assert_eq!(
+            framework_dll_version(r"C:\WINDOWS\Microsoft.NET\Framework\aspnet_filter.dll", filter),
+            None
+        );
+        assert_eq!(framework_dll_version(r"C:\x\V2.0.50727\other.dll", filter), None);
+        assert_eq!(framework_dll_version("aspnet_filter.dll", filter), None);
+        assert_eq!(
+            aspnet_version("c:/windows/microsoft.net/framework64/V2.0.50727/aspnet_isapi.dll").as_deref(),
+            Some("v2.0.50727")
+        );
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use crate::lint::{Options, lint_metabase};
+    use crate::metabase::{SourceFile, parse};
+    use crate::platform::Platform;
+    use crate::rules::testing;
+
+    const V2: &str = r"C:\WINDOWS\Microsoft.NET\Framework\v2.0.50727\aspnet_isapi.dll";
+    const V4: &str = r"C:\WINDOWS\Microsoft.NET\Framework\v4.0.30319\aspnet_isapi.dll";
+
+    /// MB501's messages for sites 1, 2, ... in one pool, with ScriptMaps `maps` in turn.
+    fn mb501(maps: &[&str]) -> Vec<String> {
+        let app = |site: u32, maps: &str| {
+            testing::root(
+                site,
+                r"D:\Sites",
+                &format!("\t\tAppPoolId=\"Shared\"\r\n\t\tScriptMaps=\"{maps}\"\r\n"),
+            )
+        };
+        let keys: String = (1..).zip(maps).map(|(site, maps)| app(site, maps)).collect();
+        let mb = parse(SourceFile::from_text("m.xml", testing::server(true, "", &keys))).unwrap();
+        let options = Options {
+            platform: Some(Platform::X86),
+            ..Options::default()
+        };
+        lint_metabase(&mb, &options)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == "MB501")
+            .map(|d| d.message)
+            .collect()
+    }
+
+    /// An application's ASP.NET version is its first `.ext` script map's to aspnet_isapi.dll: a
+    /// wildcard map to another version before it does not decide it.
+    #[test]
+    fn the_version_is_the_script_maps_not_a_wildcard_maps() {
+        let wildcard_first = format!("*,{V4},0\r\n\t\t\t.aspx,{V2},1,GET,HEAD,POST");
+        let (v2, v4) = (format!(".aspx,{V2},1,GET"), format!(".aspx,{V4},1,GET"));
+        assert_eq!(mb501(&[&wildcard_first, &v2]), Vec::<String>::new());
+        let mixed = mb501(&[&wildcard_first, &v4]);
+        assert_eq!(mixed.len(), 1, "{mixed:#?}");
+        assert!(
+            mixed[0].starts_with("application pool `Shared` runs applications of two ASP.NET versions: v2.0.50727 (1 application(s), e.g. /LM/W3SVC/1/ROOT) and v4.0.30319 (1, e.g. /LM/W3SVC/2/ROOT)"),
+            "{mixed:#?}"
+        );
+    }
+
+    /// The message counts the applications of each version.
+    #[test]
+    fn the_applications_of_each_version_are_counted() {
+        let (v2, v4) = (format!(".aspx,{V2},1,GET"), format!(".aspx,{V4},1,GET"));
+        let mixed = mb501(&[&v2, &v4, &v2, &v2]);
+        assert_eq!(mixed.len(), 1, "{mixed:#?}");
+        assert!(
+            mixed[0].starts_with("application pool `Shared` runs applications of two ASP.NET versions: v2.0.50727 (3 application(s), e.g. /LM/W3SVC/1/ROOT) and v4.0.30319 (1, e.g. /LM/W3SVC/2/ROOT)"),
+            "{mixed:#?}"
+        );
+    }
+}

@@ -214,6 +214,19 @@ mod tests {
         }
     }
 
+    /// A rule's declaration is found by its code (a rule found with none would be re-run on every
+    /// change), and a code with no declaration has none.
+    #[test]
+    fn a_declaration_is_found_by_its_code() {
+        assert!(matches!(of("MB002"), Some(Reads::Values)));
+        assert!(matches!(of("MB108"), Some(Reads::Everything)));
+        let Some(Reads::Props(sets)) = of("MB004") else {
+            panic!("MB004 reads properties: {:?}", of("MB004"));
+        };
+        assert!(sets.iter().any(|s| s.contains(&props::ENABLE_EDIT_WHILE_RUNNING)));
+        assert!(of("MB999").is_none());
+    }
+
     /// The limited re-lint finds the changed properties among the declared ones only, and takes
     /// the ISAPI set of the version before when none of them is one of these: each must be
     /// declared, or its change would go unseen.

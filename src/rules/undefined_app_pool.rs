@@ -134,3 +134,46 @@ mod tests {
         assert!(!pools.has(&server, "Nested/Deeper"));
     }
 }
+
+#[cfg(test)]
+mod rule_tests {
+    use crate::lint::{Options, lint_metabase};
+    use crate::metabase::{SourceFile, parse};
+    use crate::platform::Platform;
+    use crate::rules::testing;
+
+    /// MB502 is said where IIS serves requests, /LM/W3SVC itself and the sites under it, and not
+    /// for the templates under /LM/W3SVC/Info nor for a key under /LM/W3SVC/AppPools.
+    #[test]
+    fn an_undefined_pool_is_said_only_where_requests_are_served() {
+        let keys = concat!(
+            "<IIsApplicationPool\tLocation =\"/LM/W3SVC/AppPools/Pool1\"\r\n\t\tAppPoolId=\"Nowhere\"\r\n\t>\r\n</IIsApplicationPool>\r\n",
+            "<IIsWebVirtualDir\tLocation =\"/LM/W3SVC/Info/Templates/Public Web Site/Root\"\r\n\t\tAppPoolId=\"Nowhere\"\r\n\t>\r\n</IIsWebVirtualDir>\r\n",
+        );
+        let keys = format!(
+            "{keys}{}{}",
+            testing::root(1, r"D:\Sites\one", "\t\tAppPoolId=\"Pool1\"\r\n"),
+            testing::root(2, r"D:\Sites\two", "\t\tAppPoolId=\"Gone\"\r\n")
+        );
+        let text = testing::server(true, "\t\tAppPoolId=\"Nowhere\"\r\n", &keys);
+        let mb = parse(SourceFile::from_text("m.xml", text)).unwrap();
+        let options = Options {
+            platform: Some(Platform::X86),
+            ..Options::default()
+        };
+        let found: Vec<(Option<String>, String)> = lint_metabase(&mb, &options)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == "MB502")
+            .map(|d| (d.location, d.message))
+            .collect();
+        let locations: Vec<&str> = found.iter().filter_map(|(l, _)| l.as_deref()).collect();
+        assert_eq!(locations, ["/LM/W3SVC", "/LM/W3SVC/2/ROOT"], "{found:#?}");
+        assert!(
+            found[1]
+                .1
+                .starts_with("AppPoolId=\"Gone\" at /LM/W3SVC/2/ROOT names no application pool"),
+            "{found:#?}"
+        );
+    }
+}

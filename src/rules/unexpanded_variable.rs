@@ -121,3 +121,33 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::{Options, lint_metabase};
+    use crate::metabase::{SourceFile, parse};
+    use crate::platform::Platform;
+    use crate::rules::testing;
+
+    /// Every variable MB204's fix knows is expanded where it stands, the first of a path or after
+    /// other text.
+    #[test]
+    fn each_variable_is_expanded_where_it_stands() {
+        let service = "\t\tScriptMaps=\".one,%SystemRoot%\\system32\\inetsrv\\one.dll,1,GET\r\n\t\t\t.two,%SystemDrive%\\Tools\\%windir%\\two.dll,1,GET\"\r\n";
+        let mb = parse(SourceFile::from_text("m.xml", testing::server(false, service, ""))).unwrap();
+        let options = Options {
+            platform: Some(Platform::X64),
+            ..Options::default()
+        };
+        let fixes: Vec<String> = lint_metabase(&mb, &options)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == "MB204")
+            .map(|d| d.fix.expect("a fix for a known variable").edits[0].content.clone())
+            .collect();
+        assert_eq!(
+            fixes,
+            [r"C:\WINDOWS\system32\inetsrv\one.dll", r"C:\Tools\C:\WINDOWS\two.dll"]
+        );
+    }
+}
