@@ -332,7 +332,7 @@ mod tests {
         let service = "\t\tScriptMaps=\".php,C:\\WINDOWS\\system32\\inetsrv\\fcgiext.dll,5,GET,HEAD,POST\"\r\n";
         testing::with_context(&testing::server(false, service, ""), |ctx| {
             let entry = &ctx.isapi.entries[0];
-            assert_eq!(entry.extension.as_deref(), Some(".php"));
+            assert_eq!(entry.extension(), Some(".php"));
             problems(&ini_file(ini), entry, "/LM/W3SVC")
                 .into_iter()
                 .map(|p| p.message)
