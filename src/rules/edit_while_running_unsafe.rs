@@ -56,23 +56,13 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
 
 #[cfg(test)]
 mod tests {
-    use crate::lint::{Options, lint_metabase};
-    use crate::metabase::{SourceFile, parse};
-    use crate::platform::Platform;
     use crate::rules::testing;
 
     /// MB004's message and its related labels for /LM with `attrs` (each line ending in CRLF).
     fn mb004(attrs: &str) -> Vec<(String, Vec<String>)> {
         let keys = format!("<IIsComputer\tLocation =\"/LM\"\r\n{attrs}\t>\r\n</IIsComputer>\r\n");
-        let mb = parse(SourceFile::from_text("m.xml", testing::server(true, "", &keys))).unwrap();
-        let options = Options {
-            platform: Some(Platform::X86),
-            ..Options::default()
-        };
-        lint_metabase(&mb, &options)
-            .diagnostics
+        testing::findings_on_x86(&testing::server(true, "", &keys), "MB004")
             .into_iter()
-            .filter(|d| d.code == "MB004")
             .map(|d| (d.message, d.related.into_iter().map(|r| r.message).collect()))
             .collect()
     }

@@ -241,25 +241,13 @@ mod tests {
 
 #[cfg(test)]
 mod allow_tests {
-    use crate::lint::{Options, lint_metabase};
-    use crate::metabase::{SourceFile, parse};
-    use crate::platform::Platform;
     use crate::rules::testing;
 
     fn mb401(flag: &str) -> Vec<crate::diagnostic::Diagnostic> {
         let service = format!(
             "\t\tScriptMaps=\".xyz,C:\\WINDOWS\\system32\\inetsrv\\xyz.dll,5,GET\"\r\n\t\tWebSvcExtRestrictionList=\"{flag},C:\\WINDOWS\\system32\\inetsrv\\xyz.dll,0,XYZ,XYZ\"\r\n"
         );
-        let mb = parse(SourceFile::from_text("m.xml", testing::server(true, &service, ""))).unwrap();
-        let options = Options {
-            platform: Some(Platform::X86),
-            ..Options::default()
-        };
-        lint_metabase(&mb, &options)
-            .diagnostics
-            .into_iter()
-            .filter(|d| d.code == "MB401")
-            .collect()
+        testing::findings_on_x86(&testing::server(true, &service, ""), "MB401")
     }
 
     /// The fix flips a prohibited entry's allow flag where the text starts with `0`; an entry whose

@@ -166,9 +166,6 @@ mod tests {
 
 #[cfg(test)]
 mod rule_tests {
-    use crate::lint::{Options, lint_metabase};
-    use crate::metabase::{SourceFile, parse};
-    use crate::platform::Platform;
     use crate::rules::testing;
 
     const V2: &str = r"C:\WINDOWS\Microsoft.NET\Framework\v2.0.50727\aspnet_isapi.dll";
@@ -184,15 +181,8 @@ mod rule_tests {
             )
         };
         let keys: String = (1..).zip(maps).map(|(site, maps)| app(site, maps)).collect();
-        let mb = parse(SourceFile::from_text("m.xml", testing::server(true, "", &keys))).unwrap();
-        let options = Options {
-            platform: Some(Platform::X86),
-            ..Options::default()
-        };
-        lint_metabase(&mb, &options)
-            .diagnostics
+        testing::findings_on_x86(&testing::server(true, "", &keys), "MB501")
             .into_iter()
-            .filter(|d| d.code == "MB501")
             .map(|d| d.message)
             .collect()
     }

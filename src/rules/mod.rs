@@ -947,6 +947,21 @@ pub(crate) mod testing {
         )
     }
 
+    /// The findings of rule `code` when mblint lints `text` as a metabase of x86 (one 32-bit
+    /// worker), with no drive.
+    pub fn findings_on_x86(text: &str, code: &str) -> Vec<crate::diagnostic::Diagnostic> {
+        let mb = parse(SourceFile::from_text("m.xml", text)).unwrap();
+        let options = Options {
+            platform: Some(Platform::X86),
+            ..Options::default()
+        };
+        lint_metabase(&mb, &options)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == code)
+            .collect()
+    }
+
     /// `f` with the context of mblint's first run of the rules over `text`, on x64 with no drive.
     pub fn with_context<T>(text: &str, f: impl FnOnce(&Context<'_>) -> T) -> T {
         with_deps(text, None, f)
