@@ -141,7 +141,9 @@ impl Dependencies {
     /// The closure of entry `index`'s DLL in each process that loads it; empty when the DLL itself
     /// does not load (other rules say why) or its process's closures are not judged.
     pub fn closures(&self, index: usize) -> &[(Host, Arc<Closure>)] {
-        self.lists.get(self.list_of[index] as usize).map_or(&[], Vec::as_slice)
+        // Every number given is a list's: a wrong one is a bug to be seen, never an empty list
+        // (which would let a DLL's dependencies go unjudged in silence).
+        &self.lists[self.list_of[index] as usize]
     }
 
     /// Every distinct closure list, each once, in the order of the first entry that has it.
