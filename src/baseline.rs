@@ -95,8 +95,8 @@ pub fn place_identity(file: &str, text: &str, d: &Diagnostic, place: &Occurrence
     Identity {
         code: d.code.to_string(),
         file: file_key(file),
-        location: place.location.as_deref().unwrap_or_default().to_lowercase(),
-        attribute: place.attribute.as_deref().unwrap_or_default().to_lowercase(),
+        location: place.location().unwrap_or_default().to_lowercase(),
+        attribute: place.attribute().unwrap_or_default().to_lowercase(),
         cause: text
             .get(place.span.start as usize..place.span.end as usize)
             .unwrap_or_default()

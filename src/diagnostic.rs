@@ -99,13 +99,78 @@ pub struct Related {
 /// property name are shared with every other place of the same key and name (500,000 places of a
 /// hosting server name a few thousand keys and a handful of properties), so a place is a small
 /// record with no text of its own.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The two names are behind one shared pointer ([`PlaceNames`]): a place is 24 bytes, not the 48
+/// two shared strings of their own would make it (680,000 places of a finding-heavy server).
+#[derive(Debug, Clone)]
 pub struct Occurrence {
     pub span: Span,
-    pub location: Option<std::sync::Arc<str>>,
-    pub attribute: Option<std::sync::Arc<str>>,
+    names: std::sync::Arc<PlaceNames>,
     pub value_line: Option<u32>,
 }
+
+/// The Location and property name of the places of one key's property, shared by all of them.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PlaceNames {
+    pub location: Option<std::sync::Arc<str>>,
+    pub attribute: Option<std::sync::Arc<str>>,
+}
+
+impl PlaceNames {
+    pub fn new(location: Option<std::sync::Arc<str>>, attribute: Option<std::sync::Arc<str>>) -> std::sync::Arc<Self> {
+        if location.is_none() && attribute.is_none() {
+            // The places with neither (a finding of the file) share one record.
+            static NONE: std::sync::LazyLock<std::sync::Arc<PlaceNames>> = std::sync::LazyLock::new(|| {
+                std::sync::Arc::new(PlaceNames {
+                    location: None,
+                    attribute: None,
+                })
+            });
+            return NONE.clone();
+        }
+        std::sync::Arc::new(PlaceNames { location, attribute })
+    }
+}
+
+impl Occurrence {
+    /// A place with names of its own (see [`Occurrence::shared`] for the many places of one key).
+    pub fn new(
+        span: Span,
+        location: Option<std::sync::Arc<str>>,
+        attribute: Option<std::sync::Arc<str>>,
+        value_line: Option<u32>,
+    ) -> Occurrence {
+        Occurrence::shared(span, PlaceNames::new(location, attribute), value_line)
+    }
+
+    /// A place whose Location and property are shared with other places.
+    pub fn shared(span: Span, names: std::sync::Arc<PlaceNames>, value_line: Option<u32>) -> Occurrence {
+        Occurrence {
+            span,
+            names,
+            value_line,
+        }
+    }
+
+    /// The Location of the key, as written.
+    pub fn location(&self) -> Option<&str> {
+        self.names.location.as_deref()
+    }
+
+    /// The property name, as written.
+    pub fn attribute(&self) -> Option<&str> {
+        self.names.attribute.as_deref()
+    }
+}
+
+/// Places are equal by what they say (their names compared as text, not by pointer).
+impl PartialEq for Occurrence {
+    fn eq(&self, other: &Occurrence) -> bool {
+        self.span == other.span && self.value_line == other.value_line && self.names == other.names
+    }
+}
+
+impl Eq for Occurrence {}
 
 /// One finding: one cause (a DLL of the wrong bitness in a role, a prohibited DLL, a missing image),
 /// at its first place, with every other place it shows in `occurrences`.
@@ -164,12 +229,12 @@ impl Diagnostic {
 
     /// Every place, the primary first.
     pub fn places(&self) -> impl Iterator<Item = Occurrence> + '_ {
-        std::iter::once(Occurrence {
-            span: self.span,
-            location: self.location.as_deref().map(std::sync::Arc::from),
-            attribute: self.attribute.as_deref().map(std::sync::Arc::from),
-            value_line: self.value_line,
-        })
+        std::iter::once(Occurrence::new(
+            self.span,
+            self.location.as_deref().map(std::sync::Arc::from),
+            self.attribute.as_deref().map(std::sync::Arc::from),
+            self.value_line,
+        ))
         .chain(self.occurrences.iter().cloned())
     }
 
@@ -191,8 +256,8 @@ impl Diagnostic {
         let mut places = places.into_iter();
         let Some(first) = places.next() else { return false };
         self.span = first.span;
-        self.location = first.location.as_deref().map(str::to_string);
-        self.attribute = first.attribute.as_deref().map(str::to_string);
+        self.location = first.location().map(str::to_string);
+        self.attribute = first.attribute().map(str::to_string);
         self.value_line = first.value_line;
         self.occurrences = places.collect();
         true
@@ -291,12 +356,12 @@ pub fn group(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
             }
             Some(&i) => {
                 let primary = &mut out[i];
-                primary.occurrences.push(Occurrence {
-                    span: d.span,
-                    location: d.location.map(std::sync::Arc::from),
-                    attribute: d.attribute.map(std::sync::Arc::from),
-                    value_line: d.value_line,
-                });
+                primary.occurrences.push(Occurrence::new(
+                    d.span,
+                    d.location.map(std::sync::Arc::from),
+                    d.attribute.map(std::sync::Arc::from),
+                    d.value_line,
+                ));
                 primary.occurrences.extend(d.occurrences);
                 if let (Some(into), Some(from)) = (primary.fix.as_mut(), d.fix) {
                     let (edits, ops) = seen.entry(i).or_insert_with(|| {
@@ -407,5 +472,64 @@ impl Fix {
         let start = self.edits.iter().map(|e| e.span.start).min()?;
         let end = self.edits.iter().map(|e| e.span.end).max()?;
         Some((start, end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// A place is a small record: its names are one shared pointer (680,000 places of a
+    /// finding-heavy server are held until the report is written).
+    #[test]
+    fn a_place_is_a_small_record() {
+        assert!(
+            std::mem::size_of::<Occurrence>() <= 24,
+            "{}",
+            std::mem::size_of::<Occurrence>()
+        );
+    }
+
+    /// Places compare by what they say: names shared or not, equal text is equal; each part counts.
+    #[test]
+    fn places_are_equal_by_their_span_names_and_line() {
+        let names = PlaceNames::new(Some(Arc::from("/LM/W3SVC")), Some(Arc::from("ScriptMaps")));
+        let span = Span::new(3, 9);
+        let shared = Occurrence::shared(span, names.clone(), Some(2));
+        let own = Occurrence::new(
+            span,
+            Some(Arc::from("/LM/W3SVC")),
+            Some(Arc::from("ScriptMaps")),
+            Some(2),
+        );
+        assert_eq!(shared, own);
+        assert_eq!(
+            (own.location(), own.attribute()),
+            (Some("/LM/W3SVC"), Some("ScriptMaps"))
+        );
+        assert_ne!(shared, Occurrence::shared(Span::new(3, 10), names.clone(), Some(2)));
+        assert_ne!(shared, Occurrence::shared(span, names.clone(), Some(1)));
+        assert_ne!(
+            shared,
+            Occurrence::new(
+                span,
+                Some(Arc::from("/LM/W3SVC")),
+                Some(Arc::from("ScriptMap")),
+                Some(2)
+            )
+        );
+        assert_ne!(
+            shared,
+            Occurrence::new(
+                span,
+                Some(Arc::from("/LM/W3SVC/1")),
+                Some(Arc::from("ScriptMaps")),
+                Some(2)
+            )
+        );
+        let none = Occurrence::new(span, None, None, None);
+        assert_eq!((none.location(), none.attribute()), (None, None));
+        assert_eq!(none, Occurrence::new(span, None, None, None));
     }
 }

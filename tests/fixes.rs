@@ -780,9 +780,7 @@ fn a_cause_leaves_out_the_places_a_location_ignore_covers() {
     };
     let all = mb102(&Options::default());
     let places = |d: &mblint::diagnostic::Diagnostic| -> Vec<String> {
-        d.places()
-            .filter_map(|p| p.location.as_deref().map(str::to_string))
-            .collect()
+        d.places().filter_map(|p| p.location().map(str::to_string)).collect()
     };
     assert_eq!(
         places(&all),

@@ -39,8 +39,8 @@ fn identities(r: &FileReport) -> Vec<(String, String, String, Option<u32>, usize
         for p in d.places() {
             *map.entry((
                 d.code.to_string(),
-                p.location.unwrap_or_default().to_lowercase(),
-                p.attribute.unwrap_or_default().to_lowercase(),
+                p.location().unwrap_or_default().to_lowercase(),
+                p.attribute().unwrap_or_default().to_lowercase(),
                 p.value_line,
             ))
             .or_default() += 1;

@@ -175,7 +175,7 @@ fn counts(report: &FileReport) -> HashMap<Identity<'_>, usize> {
     for d in &report.diagnostics {
         *map.entry(Identity::of(d)).or_insert(0) += 1;
         for o in &d.occurrences {
-            let id = Identity::at(d.code, o.location.as_deref(), o.attribute.as_deref(), o.value_line);
+            let id = Identity::at(d.code, o.location(), o.attribute(), o.value_line);
             *map.entry(id).or_insert(0) += 1;
         }
     }
@@ -485,7 +485,7 @@ fn fix_loop(
             std::iter::once(Identity::of(d)).chain(
                 d.occurrences
                     .iter()
-                    .map(|o| Identity::at(d.code, o.location.as_deref(), o.attribute.as_deref(), o.value_line)),
+                    .map(|o| Identity::at(d.code, o.location(), o.attribute(), o.value_line)),
             )
         });
         for id in places {
@@ -505,10 +505,9 @@ fn fix_loop(
                         .iter()
                         .find(|d| {
                             Identity::of(d) == id
-                                || d.occurrences.iter().any(|o| {
-                                    Identity::at(d.code, o.location.as_deref(), o.attribute.as_deref(), o.value_line)
-                                        == id
-                                })
+                                || d.occurrences
+                                    .iter()
+                                    .any(|o| Identity::at(d.code, o.location(), o.attribute(), o.value_line) == id)
                         })
                         .map_or("", |d| d.message.as_str())
                 )));

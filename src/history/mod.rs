@@ -60,8 +60,8 @@ impl FindingKey {
         let id = place_identity("", text, d, place);
         FindingKey {
             code: id.code.clone(),
-            location: place.location.as_deref().unwrap_or_default().to_string(),
-            attribute: place.attribute.as_deref().unwrap_or_default().to_string(),
+            location: place.location().unwrap_or_default().to_string(),
+            attribute: place.attribute().unwrap_or_default().to_string(),
             cause: id.cause.clone(),
             id,
         }
@@ -124,11 +124,8 @@ type Place<'d> = (crate::metabase::Span, Option<&'d str>, Option<&'d str>);
 
 /// The places of `d`, the primary first ([`Diagnostic::places`] without copying them).
 fn places_of(d: &Diagnostic) -> impl Iterator<Item = Place<'_>> {
-    std::iter::once((d.span, d.location.as_deref(), d.attribute.as_deref())).chain(
-        d.occurrences
-            .iter()
-            .map(|o| (o.span, o.location.as_deref(), o.attribute.as_deref())),
-    )
+    std::iter::once((d.span, d.location.as_deref(), d.attribute.as_deref()))
+        .chain(d.occurrences.iter().map(|o| (o.span, o.location(), o.attribute())))
 }
 
 /// Appends `s` in lower case as `str::to_lowercase` makes it, without allocating when it is ASCII.
@@ -232,12 +229,12 @@ impl Identities {
         if let Some(&n) = candidates.iter().find(|&&n| same(&self.keys[n as usize])) {
             return n;
         }
-        let place = crate::diagnostic::Occurrence {
+        let place = crate::diagnostic::Occurrence::new(
             span,
-            location: written_location.map(Arc::from),
-            attribute: written_attribute.map(Arc::from),
-            value_line: None,
-        };
+            written_location.map(Arc::from),
+            written_attribute.map(Arc::from),
+            None,
+        );
         let key = FindingKey::of(text, d, &place);
         debug_assert!(same(&key), "the lookup reads the identity as place_identity makes it");
         let n = self.keys.len() as u32;
@@ -954,8 +951,8 @@ fn timeline(
                     // Shown as the current file writes it (the identity's own key is the first
                     // version's spelling, which may differ in case).
                     let known = &identities.keys[id as usize];
-                    let finding = if known.location == p.location.as_deref().unwrap_or_default()
-                        && known.attribute == p.attribute.as_deref().unwrap_or_default()
+                    let finding = if known.location == p.location().unwrap_or_default()
+                        && known.attribute == p.attribute().unwrap_or_default()
                     {
                         Arc::clone(known)
                     } else {

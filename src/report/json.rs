@@ -185,8 +185,8 @@ impl Serialize for Occurrences<'_> {
                 column,
                 end,
                 span,
-                location: o.location.as_deref(),
-                attribute: o.attribute.as_deref(),
+                location: o.location(),
+                attribute: o.attribute(),
             }
         }))
     }
@@ -484,8 +484,8 @@ fn write_diagnostic<W: std::io::Write>(
         f.uint(end_column as u64);
         f.uint(cursor.file_offset(o.span.start as usize) as u64);
         f.uint(cursor.file_offset(o.span.end as usize) as u64);
-        f.opt_str(o.location.as_deref());
-        f.opt_str(o.attribute.as_deref());
+        f.opt_str(o.location());
+        f.opt_str(o.attribute());
         f.end();
         p.flush_if_full()?;
     }

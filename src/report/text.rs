@@ -481,7 +481,7 @@ fn more_places(buf: &mut String, d: &Diagnostic, source: &SourceFile, elision: &
         .take(PLACES_SHOWN)
         .map(|o| {
             let line = source.line_col(o.span.start as usize).0;
-            match &o.location {
+            match o.location() {
                 Some(location) => format!("{} line {line}", escape(location)),
                 None => format!("line {line}"),
             }

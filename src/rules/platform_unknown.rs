@@ -181,12 +181,7 @@ mod tests {
     fn the_x64_run_stands_for_both_64_bit_platforms_and_places_are_counted() {
         let (mb, model, one, two) = setup(Platforms::ANY);
         let also = |mut d: Diagnostic, span: Span| {
-            d.occurrences.push(Occurrence {
-                span,
-                location: None,
-                attribute: None,
-                value_line: None,
-            });
+            d.occurrences.push(Occurrence::new(span, None, None, None));
             d
         };
         let runs = vec![

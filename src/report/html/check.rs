@@ -1068,8 +1068,8 @@ fn occurrences(h: &mut Html, report: &FileReport, d: &Diagnostic) {
                 for (i, place) in d.places().take(OCCURRENCES_SHOWN).enumerate() {
                     kit::row(h, "", |h| {
                         h.open("td", "n").num(i + 1).close("td");
-                        kit::cell(h, "mono", place.location.as_deref().unwrap_or(""));
-                        kit::cell(h, "mono", place.attribute.as_deref().unwrap_or(""));
+                        kit::cell(h, "mono", place.location().unwrap_or(""));
+                        kit::cell(h, "mono", place.attribute().unwrap_or(""));
                         let (line, _) = report.source.line_col(place.span.start as usize);
                         h.open("td", "n").num(line).close("td");
                     });
