@@ -52,7 +52,7 @@ fn identities(r: &FileReport) -> Vec<(String, String, String, Option<u32>, usize
 fn fixed_view(f: &Fixed) -> String {
     format!(
         "original: {:?}\nbytes: {:?}\nchanges: {:?}\npasses: {}\napplied: {:#?}\nbefore:\n{}\nafter:\n{}\nidentities after: {:?}\nsummary: {}",
-        f.original,
+        f.original(),
         String::from_utf8_lossy(&f.bytes()),
         f.changes,
         f.passes,

@@ -190,10 +190,14 @@ fn fix_one(
             );
         }
         let shown = name.replace('\\', "/");
-        let diff = fixed
-            .changes
-            .unified_diff(&fixed.before.source, shown.trim_start_matches("./"), 3);
-        return Ok((fixed.before, Some(diff)));
+        // The diff reads the original's text and the changes: the result's lint goes first (its
+        // text and model are as large as the original's).
+        let fixer::Fixed {
+            before, changes, after, ..
+        } = fixed;
+        drop(after);
+        let diff = changes.unified_diff(&before.source, shown.trim_start_matches("./"), 3);
+        return Ok((before, Some(diff)));
     }
     if args.script.is_some() {
         // Refused whole when any value cannot be carried safely: never a partial script.
@@ -219,7 +223,7 @@ fn fix_one(
     }
     // Not written: the file's findings stand, and are reported with the error.
     let lock = lock.expect("--fix locks the file before reading it");
-    let written = lock.and_then(|lock| lock.replace(&fixed.original, &fixed.bytes(), args.backup, &mut write::Disk));
+    let written = lock.and_then(|lock| lock.replace(&fixed.original(), &fixed.bytes(), args.backup, &mut write::Disk));
     let written = match written {
         Ok(written) => written,
         Err(e) => return Err((e.to_string(), Some(Box::new(fixed.before)))),

@@ -54,8 +54,15 @@ impl ChangeSet {
 
     /// The original text with the changes made.
     pub fn apply(&self, original: &str) -> String {
+        self.apply_after("", original)
+    }
+
+    /// `prefix`, then the original text with the changes made (a UTF-8 file's byte order mark and
+    /// text, in one buffer).
+    pub fn apply_after(&self, prefix: &str, original: &str) -> String {
         let grown: usize = self.changes.iter().map(|c| c.content.len()).sum();
-        let mut out = String::with_capacity(original.len() + grown);
+        let mut out = String::with_capacity(prefix.len() + original.len() + grown);
+        out.push_str(prefix);
         let mut at = 0;
         for c in &self.changes {
             out.push_str(&original[at..c.start]);

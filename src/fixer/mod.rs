@@ -185,8 +185,10 @@ fn counts(report: &FileReport) -> HashMap<Identity<'_>, usize> {
 /// The outcome of fixing one file in memory.
 #[derive(Debug)]
 pub struct Fixed {
-    /// The file as read.
-    pub original: Vec<u8>,
+    /// The file as read; `None` for a UTF-8 file whose bytes the first lint took over: it is the
+    /// original's text (after its byte order mark), made again only when asked for
+    /// ([`Fixed::original`]), so that `--diff` never holds a second copy of a 100 MB file.
+    original: Option<Vec<u8>>,
     /// The lint of the original.
     pub before: FileReport,
     /// All changes, in the original text's coordinates.
@@ -370,7 +372,7 @@ fn fix_loop(
         let before = before.into_report();
         return Ok(Fixed {
             after: None,
-            original: original.unwrap_or_else(|| file_of_text(&before)),
+            original,
             before,
             changes: ChangeSet::default(),
             applied: Vec::new(),
@@ -464,7 +466,6 @@ fn fix_loop(
         current = Some(next);
     }
     let before = before.into_report();
-    let original = original.unwrap_or_else(|| file_of_text(&before));
     let Some(after) = current.map(Linted::into_report) else {
         return Ok(Fixed {
             original,
@@ -567,9 +568,28 @@ impl Fixed {
     /// `--diff`, which shows the changes, never builds it.
     pub fn bytes(&self) -> std::borrow::Cow<'_, [u8]> {
         if self.changes.is_empty() {
-            std::borrow::Cow::Borrowed(&self.original)
-        } else {
-            std::borrow::Cow::Owned(self.changes.to_file_bytes(&self.before.source, &self.original))
+            return self.original();
+        }
+        std::borrow::Cow::Owned(match &self.original {
+            Some(original) => self.changes.to_file_bytes(&self.before.source, original),
+            // A UTF-8 file the lint took over is its byte order mark and its text: the new file is
+            // the mark and the changed text, made without a copy of the original.
+            None => {
+                let bom = if self.before.source.encoding.bom_len() == 3 {
+                    "\u{feff}"
+                } else {
+                    ""
+                };
+                self.changes.apply_after(bom, &self.before.source.text).into_bytes()
+            }
+        })
+    }
+
+    /// The file as read (made again from the original's text when the lint took its bytes over).
+    pub fn original(&self) -> std::borrow::Cow<'_, [u8]> {
+        match &self.original {
+            Some(bytes) => std::borrow::Cow::Borrowed(bytes),
+            None => std::borrow::Cow::Owned(file_of_text(&self.before)),
         }
     }
 
@@ -606,6 +626,39 @@ mod tests {
         Edit {
             span: Span::new(start, end),
             content: content.into(),
+        }
+    }
+
+    /// A UTF-8 file the lint took over (with its byte order mark or without) is made again as read,
+    /// and the fixed file is the one the original's bytes and the changes make; a fix with nothing to
+    /// change gives the original back.
+    #[test]
+    fn a_utf8_file_taken_over_is_made_again_as_read_and_fixed_as_its_bytes_say() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/metabases/framework64-32bit-mode.xml"
+        );
+        let plain = std::fs::read(path).unwrap();
+        let marked: Vec<u8> = [0xEF, 0xBB, 0xBF]
+            .iter()
+            .copied()
+            .chain(plain.iter().copied())
+            .collect();
+        let request = Request { unsafe_fixes: true };
+        for bytes in [plain, marked] {
+            let fixed = fix_bytes("m.xml", bytes.clone(), &Options::default(), request).unwrap();
+            assert!(fixed.original.is_none(), "the lint took the bytes over");
+            assert!(!fixed.changes.is_empty(), "the file has fixes");
+            assert_eq!(&*fixed.original(), &bytes[..]);
+            assert_eq!(
+                &*fixed.bytes(),
+                &fixed.changes.to_file_bytes(&fixed.before.source, &bytes)[..]
+            );
+            let unchanged = Fixed {
+                changes: ChangeSet::default(),
+                ..fixed
+            };
+            assert_eq!(&*unchanged.bytes(), &bytes[..]);
         }
     }
 
