@@ -473,6 +473,41 @@ fn restriction_entries(ctx: &Context<'_>, out: &mut super::Findings) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::testing;
+
+    /// The MB206 findings of a copy of a system drive holding the x64 ISAPI filter at each of
+    /// `files` (relative, `/`-separated), whose one global filter is configured as `path`, linted
+    /// on x64 in IIS 5.0 isolation mode or worker process isolation mode.
+    fn on_drive(files: &[&str], path: &str, iis5: bool) -> Vec<crate::diagnostic::Diagnostic> {
+        let dir = tempfile::tempdir().unwrap();
+        let inetsrv = dir.path().join("WINDOWS/system32/inetsrv");
+        std::fs::create_dir_all(&inetsrv).unwrap();
+        let mode = if iis5 { "TRUE" } else { "FALSE" };
+        let text = format!(
+            "<?xml version =\"1.0\"?>\r\n<configuration>\r\n<MBProperty>\r\n<IIsWebService\tLocation =\"/LM/W3SVC\"\r\n\t\tIIs5IsolationModeEnabled=\"{mode}\"\r\n\t>\r\n</IIsWebService>\r\n<IIsFilters\tLocation =\"/LM/W3SVC/Filters\"\r\n\t\tFilterLoadOrder=\"Hostile\"\r\n\t>\r\n</IIsFilters>\r\n<IIsFilter\tLocation =\"/LM/W3SVC/Filters/Hostile\"\r\n\t\tFilterPath=\"{path}\"\r\n\t>\r\n</IIsFilter>\r\n</MBProperty>\r\n</configuration>\r\n"
+        );
+        std::fs::write(inetsrv.join("MetaBase.xml"), text).unwrap();
+        let image = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/images/x64/isapi-filter.dll"
+        ))
+        .unwrap();
+        for file in files {
+            let full = dir.path().join(file);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, &image).unwrap();
+        }
+        let options = crate::lint::Options {
+            platform: Some(crate::platform::Platform::X64),
+            ..Default::default()
+        };
+        crate::lint::lint_path(dir.path(), &options)
+            .unwrap()
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == "MB206")
+            .collect()
+    }
 
     #[test]
     fn every_difference_is_listed_once() {
@@ -484,5 +519,158 @@ mod tests {
         assert_eq!(decisive(&o), Difference::ForwardSlash);
         let o = winpath::opened(r"C:\a.\x.dll").unwrap();
         assert_eq!(decisive(&o), Difference::FolderTrailingDot);
+    }
+
+    /// What MB206 says of each place with no drive, on x86: (property, message, help, the fix).
+    fn said(service: &str, keys: &str) -> Vec<(String, String, String, Option<crate::diagnostic::Fix>)> {
+        testing::findings_on_x86(&testing::server(false, service, keys), "MB206")
+            .into_iter()
+            .map(|d| {
+                (
+                    d.attribute.unwrap_or_default(),
+                    d.message,
+                    d.help.unwrap_or_default(),
+                    d.fix,
+                )
+            })
+            .collect()
+    }
+
+    /// A URL's DLL is judged as an entry where InProcessIsapiApps names it, with a display-only fix
+    /// only for a spelling (not for a DOS device name alone), and where WebSvcExtRestrictionList
+    /// names it only as that list's entry: once, in the list's words, its fix rewriting the path in
+    /// the line.
+    #[test]
+    fn a_urls_dll_in_the_restriction_list_is_said_once_as_the_lists_entry() {
+        let service = "\t\tInProcessIsapiApps=\"C:\\Inetpub\\scripts/a.dll\r\n\t\t\tC:\\Inetpub\\scripts\\con.dll\"\r\n\t\tWebSvcExtRestrictionList=\"1,C:\\Inetpub\\scripts/b.dll,0,B,B\"\r\n";
+        let keys = testing::root(
+            1,
+            "C:\\Inetpub\\scripts",
+            "\t\tAccessFlags=\"AccessRead | AccessExecute\"\r\n",
+        );
+        let found = said(service, &keys);
+        assert_eq!(found.len(), 3, "{found:#?}");
+        let url = r"ISAPI extension called by URL (site 1: /a.dll) `C:\Inetpub\scripts/a.dll` uses `/` as a separator, which Win32 reads as `\`: IIS compares the path of the DLL a URL runs with this entry";
+        assert!(
+            found[0].0 == "InProcessIsapiApps" && found[0].1.starts_with(url),
+            "{found:#?}"
+        );
+        let fix = found[0].3.as_ref().unwrap();
+        assert_eq!(fix.applicability, Applicability::DisplayOnly);
+        let device =
+            r"ISAPI extension called by URL (site 1: /con.dll) `C:\Inetpub\scripts\con.dll` ends in a DOS device name";
+        assert!(
+            found[1].0 == "InProcessIsapiApps" && found[1].1.starts_with(device),
+            "{found:#?}"
+        );
+        assert!(found[1].3.is_none(), "{found:#?}");
+        let list = r"WebSvcExtRestrictionList entry `C:\Inetpub\scripts/b.dll` (Allowed) uses `/` as a separator";
+        assert!(
+            found[2].0 == "WebSvcExtRestrictionList" && found[2].1.starts_with(list),
+            "{found:#?}"
+        );
+        let fix = found[2].3.as_ref().unwrap();
+        assert_eq!(fix.edits.len(), 1);
+        assert_eq!(fix.edits[0].content, r"1,C:\Inetpub\scripts\b.dll,0,B,B");
+    }
+
+    /// A compression scheme's path is read with its `%windir%` expanded, and then no fix is offered
+    /// (the text is not the path): the help says to write the path as Win32 reads it. One written
+    /// without a variable gets the fix.
+    #[test]
+    fn a_compression_schemes_windir_is_expanded_and_its_text_not_rewritten() {
+        let scheme = |path: &str| {
+            format!(
+                "<IIsCompressionScheme\tLocation =\"/LM/W3SVC/Filters/Compression/gzip\"\r\n\t\tHcCompressionDll=\"{path}\"\r\n\t>\r\n</IIsCompressionScheme>\r\n"
+            )
+        };
+        let opens = r"IIS 6 opens it as `\\?\C:\WINDOWS/system32/inetsrv/gzip.dll`, which holds `/` inside a name";
+        let found = said("", &scheme("%windir%/system32/inetsrv/gzip.dll"));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].1.contains(opens), "{}", found[0].1);
+        assert!(found[0].3.is_none());
+        assert_eq!(
+            found[0].2,
+            r"write the path as Win32 reads it (`C:\WINDOWS\system32\inetsrv\gzip.dll`) once the file is spelled so on the server"
+        );
+        let found = said("", &scheme(r"C:\WINDOWS/system32/inetsrv/gzip.dll"));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].1.contains(opens), "{}", found[0].1);
+        assert_eq!(found[0].3.as_ref().unwrap().applicability, Applicability::Safe);
+    }
+
+    /// MB206's words on a drive copy, where both readings are looked for: what the name as written
+    /// leads to, what a canonicalising IIS would load, what fails if IIS 6 opens it as written (in
+    /// each isolation mode), and the help.
+    #[test]
+    fn the_words_follow_what_the_drive_holds_under_each_reading() {
+        let one = |files: &[&str], path: &str, iis5: bool| {
+            let found = on_drive(files, path, iis5);
+            assert_eq!(found.len(), 1, "{path}: {found:#?}");
+            let d = found.into_iter().next().unwrap();
+            (d.message, d.help.unwrap_or_default(), d.fix)
+        };
+        let worker = "the filter fails to load (event 2214 or 2268, with the open's Win32 error as data: 02 00 00 00 when the name is not found, 7B 00 00 00 when it is invalid) and its application pool is disabled: 503 Service Unavailable";
+        let inetinfo =
+            "the filter fails to load into inetinfo.exe and the World Wide Web Publishing Service does not start";
+        // Nothing spelled as written; Win32's reading finds the image.
+        for (iis5, symptom) in [(false, worker), (true, inetinfo)] {
+            let (m, _, fix) = one(&["Filters/f.dll"], r"C:\Filters\f.dll.", iis5);
+            assert!(
+                m.ends_with(&format!(
+                    r"which is a name nothing on the drive has: the open fails (Win32 error 2, the file is not found, or 3 for a folder); if IIS canonicalised the path first it would load `C:\Filters\f.dll` (PE32+ AMD64 DLL), the image mblint found under the Win32 reading. No source says which IIS 6 does. If IIS 6 opens it as written, {symptom}"
+                )),
+                "{m}"
+            );
+            assert_eq!(fix.unwrap().applicability, Applicability::Safe);
+        }
+        // A file spelled as written, and none under Win32's reading: no consequence to state.
+        let (m, _, _) = one(&["Filters/g.dll."], r"C:\Filters\g.dll.", false);
+        assert!(
+            m.ends_with(r"which leads to `C:\Filters\g.dll.`: the drive holds a file spelled that way, and IIS 6 loads it; if IIS canonicalised the path first it would not find the DLL either (`C:\Filters\g.dll` is missing: MB201). No source says which IIS 6 does"),
+            "{m}"
+        );
+        // A DOS device name: the file as written, the device if canonicalised; no fix.
+        let (m, help, fix) = one(&["Filters/con.dll"], r"C:\Filters\con.dll", false);
+        assert!(
+            m.ends_with(&format!(
+                "which opens the file of that name, where Win32 would open the device; if IIS canonicalised the path first it would open the CON device, not a file, and fail to load it. No source says which IIS 6 does. If IIS canonicalises it, {worker}"
+            )),
+            "{m}"
+        );
+        assert!(fix.is_none());
+        assert!(help.starts_with("give the DLL a name that is no DOS device"), "{help}");
+        // A spelling and a DOS device name: still no fix (the canonical name is the device).
+        let (m, help, fix) = one(&["Filters/f.dll"], r"C:/Filters/con.dll", false);
+        assert!(m.contains("which holds `/` inside a name"), "{m}");
+        assert!(fix.is_none());
+        assert!(help.starts_with("give the DLL a name that is no DOS device"), "{help}");
+        // A trailing separator, which Win32 keeps.
+        let (m, _, _) = one(&["Filters/f.dll"], r"C:\Filters\f.dll\", false);
+        assert!(
+            m.ends_with(&format!(
+                r"Win32 keeps the separator too, so canonicalising the path would not help; mblint judges the image the path names without it, `C:\Filters\f.dll`. No source says which IIS 6 does. If the file system refuses the name, {worker}"
+            )),
+            "{m}"
+        );
+        // A `/` alone is a spelling, not a length.
+        let (m, _, _) = one(&["Filters/f.dll"], r"C:/Filters/f.dll", false);
+        assert!(
+            m.contains(r"IIS 6 opens it as `\\?\C:/Filters/f.dll`, which holds `/` inside a name")
+                && !m.contains("MAX_PATH"),
+            "{m}"
+        );
+        // A length alone, the image found there.
+        let folder = format!("{}/{}/{}", "a".repeat(100), "b".repeat(100), "c".repeat(60));
+        let file = format!("{folder}/f.dll");
+        let path = format!(r"C:\{}", file.replace('/', "\\"));
+        let (m, _, fix) = one(&[&file], &path, false);
+        assert!(
+            m.contains(&format!(
+                "longer than MAX_PATH (259 without the terminating NUL): IIS 6 opens it as `\\\\?\\...`, which lifts MAX_PATH for the file APIs, and the image mblint found there is `{path}`, but whether"
+            )),
+            "{m}"
+        );
+        assert!(fix.is_none());
     }
 }

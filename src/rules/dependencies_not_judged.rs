@@ -54,3 +54,43 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
     }
     report(ctx, out, &RULE, Kind::NotJudged);
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::bitness::Bitness;
+    use crate::platform::{Platform, Process};
+    use crate::resolve::deps::Dependencies;
+    use crate::resolve::loader::{Host, Partial, Site};
+    use crate::rules::testing;
+
+    /// A partial copy is one finding for its process, whatever number of entries it leaves
+    /// unjudged: the entries after the first are its other places.
+    #[test]
+    fn a_partial_copy_is_one_finding_with_every_entry_a_place() {
+        let text = testing::server(
+            true,
+            "\t\tScriptMaps=\".x,C:\\Acme\\x.dll,1,GET\r\n\t\t\t.y,C:\\Acme\\y.dll,1,GET\r\n\t\t\t.z,C:\\Acme\\z.dll,1,GET\"\r\n",
+            "",
+        );
+        let mut deps = Dependencies::per_entry(vec![Vec::new(); 3]);
+        let site = Site {
+            process: Process::new(Platform::X64, Bitness::Bits32),
+            host: Host::W3wp,
+        };
+        let partial = Partial {
+            folder: r"C:\WINDOWS\SysWOW64".into(),
+            missing: vec!["kernel32.dll".into()],
+        };
+        deps.partial.push((site, Arc::new(partial), vec![0, 1, 2]));
+        testing::with_deps(&text, Some(&deps), |ctx| {
+            let keep = |_: &str, _: Option<&str>| true;
+            let mut out = crate::rules::Findings::new(&keep);
+            super::check(ctx, &mut out);
+            let found = out.into_vec();
+            assert_eq!(found.len(), 1, "{found:#?}");
+            assert_eq!(found[0].occurrences.len(), 2, "{found:#?}");
+        });
+    }
+}

@@ -36,3 +36,21 @@ pub fn describe(rule: &Rule) -> String {
         FixAvailability::Sometimes => format!("sometimes: {}", kinds.join(", ")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rules table's words for a rule's fixes: `none`, the kinds alone when every finding has a
+    /// fix, `sometimes:` and the kinds when only some have one.
+    #[test]
+    fn a_rules_fixes_are_described_by_availability_and_kinds() {
+        assert_eq!(describe(&crate::rules::duplicate_location::RULE), "none");
+        assert_eq!(describe(&crate::rules::extension_prohibited::RULE), "display-only");
+        assert_eq!(describe(&crate::rules::filter_not_defined::RULE), "unsafe");
+        assert_eq!(
+            describe(&crate::rules::ambiguous_path::RULE),
+            "sometimes: safe, unsafe, display-only"
+        );
+    }
+}

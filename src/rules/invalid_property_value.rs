@@ -444,6 +444,18 @@ mod tests {
                 .contains("1 or more")
         );
         assert!(type_problem(&max, "MaxProcesses", "4294967295").is_none());
+        // Booleans and strings: valid as written without a look at the words, and a boolean IIS
+        // writes has no problem however it reached the check (as a character reference, say).
+        let (_, keep_alive) = prop("AllowKeepAlive");
+        for value in ["TRUE", "FALSE", "1", "0"] {
+            assert!(plainly_valid(&keep_alive, value), "{value}");
+            assert!(type_problem(&keep_alive, "AllowKeepAlive", value).is_none(), "{value}");
+        }
+        assert!(!plainly_valid(&keep_alive, "yes"));
+        assert!(type_problem(&keep_alive, "AllowKeepAlive", "yes").is_some());
+        let (_, binary) = prop("AdminACLBin");
+        let (_, server) = prop("ServerComment");
+        assert!(plainly_valid(&server, "anything at all") && !plainly_valid(&binary, "zz"));
         // No range: any DWORD.
         let (_, timeout) = prop("MaxBandwidth");
         assert!(type_problem(&timeout, "MaxBandwidth", "0").is_none());
@@ -476,12 +488,51 @@ mod tests {
             Some(Suggested::Respelt("AccessRead | AccessScript".into()))
         );
         assert!(type_problem(&access, "AccessFlags", "AccessRead | 512").is_none());
+        // A MimeMap line needs both an extension and a type.
+        for line in [".htm,", ",text/html", " , "] {
+            assert!(type_problem(&mime, "MimeMap", line).is_some(), "{line:?}");
+        }
         // An unknown flag is the problem, whatever else is respelt.
         let p = type_problem(&access, "AccessFlags", "accessread | AccessBogus").unwrap();
         assert!(
             p.message.contains("`AccessBogus`") && p.suggested.is_none(),
             "{}",
             p.message
+        );
+    }
+
+    /// A Custom property declared a DWORD is judged as a number, and only then; a yes or no gets
+    /// TRUE or FALSE suggested only when the schema's property of that name is a boolean.
+    #[test]
+    fn a_custom_dword_is_a_number_and_a_boolean_by_the_schemas_name() {
+        let custom = |name: &str, id: u32, value: &str, ty: &str| {
+            format!(
+                "\t<Custom\r\n\t\tName=\"{name}\"\r\n\t\tID=\"{id}\"\r\n\t\tValue=\"{value}\"\r\n\t\tType=\"{ty}\"\r\n\t/>\r\n"
+            )
+        };
+        let key = format!(
+            "<IIsWebServer\tLocation =\"/LM/W3SVC/1\"\r\n\t>\r\n{}{}{}</IIsWebServer>\r\n",
+            custom("AllowKeepAlive", 1016, "yes", "DWORD"),
+            custom("MaxConnections", 1014, "yes", "DWORD"),
+            custom("ServerComment", 1015, "yes", "STRING"),
+        );
+        let found = crate::rules::testing::findings_on_x86(&crate::rules::testing::server(true, "", &key), "MB002");
+        let said: Vec<(&str, Option<&str>)> = found
+            .iter()
+            .map(|d| (d.message.as_str(), d.fix.as_ref().map(|f| f.message.as_str())))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                (
+                    "the Custom property AllowKeepAlive is a DWORD, but its Value \"yes\" is not a number",
+                    Some("write TRUE, if that is what was meant (what IIS makes of the value as written is unknown)")
+                ),
+                (
+                    "the Custom property MaxConnections is a DWORD, but its Value \"yes\" is not a number",
+                    None
+                ),
+            ]
         );
     }
 }

@@ -55,3 +55,28 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing;
+
+    /// MB402 names every group no restriction-list entry defines, whatever its letter case, and
+    /// its label says one group or several.
+    #[test]
+    fn each_unknown_group_is_named_and_counted_in_the_label() {
+        let service = "\t\tApplicationDependencies=\"One;ASP\r\n\t\t\tTwo;Gone,asp,Lost\r\n\t\t\tThree;ASP\"\r\n\t\tWebSvcExtRestrictionList=\"1,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,0,asp,Active Server Pages\"\r\n";
+        let found = testing::findings_on_x86(&testing::server(true, service, ""), "MB402");
+        let said: Vec<(&str, &str)> = found.iter().map(|d| (d.label.as_str(), d.message.as_str())).collect();
+        assert_eq!(
+            said,
+            [(
+                "unknown groups",
+                "the application `Two` depends on `Gone`, `Lost` that no WebSvcExtRestrictionList entry defines: IIS Manager cannot enable it, and its extensions stay prohibited"
+            )]
+        );
+        let service = "\t\tApplicationDependencies=\"One;Gone\"\r\n";
+        let found = testing::findings_on_x86(&testing::server(true, service, ""), "MB402");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].label, "unknown group");
+    }
+}

@@ -111,3 +111,24 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing;
+
+    /// With no drive mapped, what the path's text shows is said: a UNC path cannot be followed, and
+    /// a plain path raises nothing.
+    #[test]
+    fn with_no_drive_a_unc_path_is_said_and_a_plain_one_is_not() {
+        let service = "\t\tScriptMaps=\".unc,\\\\server\\share\\x.dll,1,GET\r\n\t\t\t.asp,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,1,GET\"\r\n";
+        let found = testing::findings_on_x86(&testing::server(true, service, ""), "MB205");
+        let said: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(said.len(), 1, "{said:#?}");
+        assert_eq!(
+            said,
+            [
+                "script map extension for `.unc` is a UNC path: the worker loads it with the application pool identity's network credentials, and mblint cannot follow it to a mapped drive; its bitness is unknown"
+            ]
+        );
+    }
+}

@@ -81,3 +81,71 @@ fn check(ctx: &Context<'_>, out: &mut super::Findings) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// `image` with its COFF machine set to `machine` and its CLR header's ILONLY flag cleared: a
+    /// mixed-mode assembly (native code beside the IL) built for that machine.
+    fn mixed_mode(mut image: Vec<u8>, machine: u16) -> Vec<u8> {
+        let u16_at = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]) as usize;
+        let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as usize;
+        let pe = u32_at(&image, 0x3c);
+        image[pe + 4..pe + 6].copy_from_slice(&machine.to_le_bytes());
+        let sections = u16_at(&image, pe + 6);
+        let optional = pe + 24;
+        assert_eq!(u16_at(&image, optional), 0x10b, "a PE32 image");
+        let clr_rva = u32_at(&image, optional + 96 + 14 * 8);
+        let table = optional + u16_at(&image, pe + 20);
+        let clr = (0..sections)
+            .map(|i| table + i * 40)
+            .find_map(|s| {
+                let (size, va, raw) = (u32_at(&image, s + 8), u32_at(&image, s + 12), u32_at(&image, s + 20));
+                (va..va + size).contains(&clr_rva).then(|| clr_rva - va + raw)
+            })
+            .unwrap();
+        assert_eq!(image[clr + 16] & 1, 1, "ILONLY set before");
+        image[clr + 16] &= !1;
+        image
+    }
+
+    /// A mixed-mode assembly is native code: MB103 judges it by its machine like any image, and
+    /// does not call it IL only.
+    #[test]
+    fn a_mixed_mode_assembly_is_judged_by_its_machine() {
+        let il = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/images/managed/il-only.dll"
+        ))
+        .unwrap();
+        let image = mixed_mode(il, 0x200);
+        let info = crate::resolve::pe::classify(&image).unwrap();
+        assert_eq!(info.clr.map(|c| c.il_only), Some(false));
+        let dir = tempfile::tempdir().unwrap();
+        let inetsrv = dir.path().join("WINDOWS/system32/inetsrv");
+        std::fs::create_dir_all(&inetsrv).unwrap();
+        std::fs::write(
+            inetsrv.join("MetaBase.xml"),
+            crate::rules::testing::server(false, "\t\tScriptMaps=\".m,C:\\Acme\\m.dll,1,GET\"\r\n", ""),
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join("Acme")).unwrap();
+        std::fs::write(dir.path().join("Acme/m.dll"), image).unwrap();
+        let options = crate::lint::Options {
+            platform: Some(crate::platform::Platform::X64),
+            ..Default::default()
+        };
+        let report = crate::lint::lint_path(dir.path(), &options).unwrap();
+        let said: Vec<&str> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "MB103")
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(said.len(), 1, "{:#?}", report.diagnostics);
+        assert!(
+            said[0].contains("is built for IA64") && !said[0].contains("IL only"),
+            "{}",
+            said[0]
+        );
+    }
+}
