@@ -403,3 +403,321 @@ pub fn report(ctx: &Context<'_>, out: &mut Findings, rule: &Rule, kind: Kind) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use super::{Kind, cause, kind_of, symptom, words};
+    use crate::diagnostic::Severity;
+    use crate::metabase::isapi::Role;
+    use crate::resolve::loader::{Fault, Host, Problem, Searched};
+    use crate::rules::testing;
+
+    fn fault(problem: Problem, delay: bool) -> Fault {
+        Fault {
+            chain: vec!["x.dll".into(), "m.dll".into()],
+            delay,
+            problem,
+        }
+    }
+
+    /// Which rule reports each problem, reached directly and through a delay-load: none for a file
+    /// mblint could not read (an input not checked), MB211 and MB209 whatever the load, MB210 for
+    /// any other under a delay-load.
+    #[test]
+    fn each_problem_belongs_to_its_rule() {
+        let module = || "m.dll".to_string();
+        let searched = Arc::new(Searched {
+            folders: Vec::new(),
+            not_searched: Vec::new(),
+            incomplete: false,
+        });
+        let cases = [
+            (
+                Problem::Unreadable {
+                    module: module(),
+                    path: r"C:\m.dll".into(),
+                    file: PathBuf::from("m.dll"),
+                    reason: "denied".into(),
+                },
+                None,
+                None,
+            ),
+            (
+                Problem::NotJudged {
+                    module: module(),
+                    why: "a bound".into(),
+                },
+                Some(Kind::NotJudged),
+                Some(Kind::NotJudged),
+            ),
+            (
+                Problem::BesideOnly {
+                    module: module(),
+                    path: r"C:\Acme\m.dll".into(),
+                    searched: searched.clone(),
+                },
+                Some(Kind::Beside),
+                Some(Kind::Beside),
+            ),
+            (
+                Problem::MissingFunction {
+                    module: module(),
+                    function: "F".into(),
+                    forwards: Vec::new(),
+                    looked_in: module(),
+                },
+                Some(Kind::Function),
+                Some(Kind::Delay),
+            ),
+            (
+                Problem::BadForwarder {
+                    module: module(),
+                    function: "F".into(),
+                    text: "nowhere".into(),
+                },
+                Some(Kind::Function),
+                Some(Kind::Delay),
+            ),
+            (
+                Problem::Missing {
+                    module: module(),
+                    searched,
+                },
+                Some(Kind::Missing),
+                Some(Kind::Delay),
+            ),
+            (
+                Problem::SeveralManifests {
+                    module: module(),
+                    ids: vec![1, 2],
+                },
+                Some(Kind::Missing),
+                Some(Kind::Delay),
+            ),
+        ];
+        for (problem, direct, delayed) in cases {
+            assert_eq!(kind_of(&fault(problem.clone(), false)), direct, "{problem:?}");
+            assert_eq!(kind_of(&fault(problem.clone(), true)), delayed, "{problem:?}");
+        }
+    }
+
+    /// A filter that fails to load in a worker process disables its pool, and the event's data is
+    /// the Win32 error as the event log shows it: four bytes, least significant first.
+    #[test]
+    fn a_failed_filter_in_a_worker_names_the_events_data() {
+        assert_eq!(
+            symptom(Role::SiteFilter, Host::W3wp, Some(126)),
+            "the filter fails to load (Win32 error 126, \"The specified module could not be found\"; event 2268 or 2274 with data 7E 00 00 00) and the application pool is disabled: 503 Service Unavailable"
+        );
+        assert!(
+            symptom(Role::GlobalFilter, Host::W3wp, Some(14001))
+                .contains("; event 2268 or 2274 with data B1 36 00 00)"),
+            "{}",
+            symptom(Role::GlobalFilter, Host::W3wp, Some(14001))
+        );
+    }
+
+    /// `f` with the context of a server whose one entry is a script map to `C:\Acme\x.dll`.
+    fn with_entry<T>(f: impl FnOnce(&super::Context<'_>, &crate::metabase::isapi::IsapiRef) -> T) -> T {
+        let text = testing::server(true, "\t\tScriptMaps=\".x,C:\\Acme\\x.dll,1,GET\"\r\n", "");
+        testing::with_context(&text, |ctx| f(ctx, &ctx.isapi.entries[0]))
+    }
+
+    /// A missing assembly is said as the manifest of the configured DLL when the chain is that
+    /// DLL alone, and as the manifest of the module it loads when the chain is longer.
+    #[test]
+    fn a_missing_assembly_names_whose_manifest_names_it() {
+        let missing = |chain: &[&str]| Fault {
+            chain: chain.iter().map(|m| m.to_string()).collect(),
+            delay: false,
+            problem: Problem::AssemblyMissing {
+                module: chain.last().unwrap().to_string(),
+                identity: "Microsoft.VC80.CRT,8.0.50727.762,x86".into(),
+                nearby: Vec::new(),
+                stray_copies: Vec::new(),
+            },
+        };
+        with_entry(|ctx, entry| {
+            let (_, own, ..) = words(ctx, entry, Host::W3wp, &missing(&["x.dll"]));
+            assert!(
+                own.starts_with(
+                    "the manifest of script map extension for `.x` (`x.dll`) names the side-by-side assembly "
+                ),
+                "{own}"
+            );
+            let (_, loaded, ..) = words(ctx, entry, Host::W3wp, &missing(&["x.dll", "m.dll"]));
+            assert!(
+                loaded.starts_with(
+                    "script map extension for `.x` loads `m.dll` (x.dll -> m.dll), whose manifest names the side-by-side assembly "
+                ),
+                "{loaded}"
+            );
+        });
+    }
+
+    /// A function missing from a module of Windows (a KnownDLL, ntdll.dll or kernel32.dll) means a
+    /// DLL built for a later Windows; from any other module, another version of that module.
+    #[test]
+    fn a_missing_function_of_windows_is_a_dll_built_for_a_later_windows() {
+        let missing = |module: &str| Fault {
+            chain: vec!["x.dll".into(), module.into()],
+            delay: false,
+            problem: Problem::MissingFunction {
+                module: module.into(),
+                function: "F".into(),
+                forwards: Vec::new(),
+                looked_in: module.into(),
+            },
+        };
+        with_entry(|ctx, entry| {
+            for (module, system) in [
+                ("user32.dll", true),
+                ("ntdll.dll", true),
+                ("KERNEL32.DLL", true),
+                ("php5ts.dll", false),
+            ] {
+                let (_, _, help, _) = words(ctx, entry, Host::W3wp, &missing(module));
+                assert_eq!(
+                    help.starts_with(&format!(
+                        "`F` is not in Windows Server 2003's {module}: x.dll was built for a later Windows"
+                    )),
+                    system,
+                    "{help}"
+                );
+                assert_eq!(help.starts_with(&format!("the {module} the ")), !system, "{help}");
+            }
+        });
+    }
+
+    /// Under a delay-load, a fault that MB210 reports is a warning that may be left alone; one that
+    /// another rule reports (MB211's, MB209's) keeps its severity and help.
+    #[test]
+    fn only_a_delay_load_fault_of_mb210_may_be_left() {
+        let fault = |problem: Problem, delay: bool| Fault {
+            chain: vec!["x.dll".into(), "m.dll".into()],
+            delay,
+            problem,
+        };
+        let not_judged = || Problem::NotJudged {
+            module: "m.dll".into(),
+            why: "a bound".into(),
+        };
+        let missing = || Problem::MissingFunction {
+            module: "m.dll".into(),
+            function: "F".into(),
+            forwards: Vec::new(),
+            looked_in: "m.dll".into(),
+        };
+        with_entry(|ctx, entry| {
+            for delay in [false, true] {
+                let (severity, _, help, _) = words(ctx, entry, Host::W3wp, &fault(not_judged(), delay));
+                assert_eq!(severity, Severity::Info);
+                assert!(!help.contains("never called"), "{help}");
+            }
+            let (severity, _, help, _) = words(ctx, entry, Host::W3wp, &fault(missing(), false));
+            assert_eq!(severity, Severity::Error);
+            assert!(!help.contains("never called"), "{help}");
+            let (severity, _, help, _) = words(ctx, entry, Host::W3wp, &fault(missing(), true));
+            assert_eq!(severity, Severity::Warning);
+            assert!(help.ends_with("; or leave it if that code is never called"), "{help}");
+        });
+    }
+
+    /// A cause is one thing said: faults of one module differ by what the loader found (a complete
+    /// or an incomplete search, the assembly, the file, why it was not judged), and are one cause
+    /// only when that is the same too.
+    #[test]
+    fn a_cause_says_what_was_found_not_only_the_module() {
+        let searched = |incomplete: bool| {
+            Arc::new(Searched {
+                folders: Vec::new(),
+                not_searched: Vec::new(),
+                incomplete,
+            })
+        };
+        let module = || "m.dll".to_string();
+        let pairs = [
+            (
+                Problem::Missing {
+                    module: module(),
+                    searched: searched(false),
+                },
+                Problem::Missing {
+                    module: module(),
+                    searched: searched(true),
+                },
+            ),
+            (
+                Problem::AssemblyMissing {
+                    module: module(),
+                    identity: "A,1.0,x86".into(),
+                    nearby: Vec::new(),
+                    stray_copies: Vec::new(),
+                },
+                Problem::AssemblyMissing {
+                    module: module(),
+                    identity: "A,2.0,x86".into(),
+                    nearby: Vec::new(),
+                    stray_copies: Vec::new(),
+                },
+            ),
+            (
+                Problem::BadImage {
+                    module: module(),
+                    path: r"C:\a\m.dll".into(),
+                    why: "IA64".into(),
+                },
+                Problem::BadImage {
+                    module: module(),
+                    path: r"C:\b\m.dll".into(),
+                    why: "IA64".into(),
+                },
+            ),
+            (
+                Problem::BesideOnly {
+                    module: module(),
+                    path: r"C:\a\m.dll".into(),
+                    searched: searched(false),
+                },
+                Problem::BesideOnly {
+                    module: module(),
+                    path: r"C:\b\m.dll".into(),
+                    searched: searched(false),
+                },
+            ),
+            (
+                Problem::NotJudged {
+                    module: module(),
+                    why: "a bound".into(),
+                },
+                Problem::NotJudged {
+                    module: module(),
+                    why: "a refused file".into(),
+                },
+            ),
+            (
+                Problem::MissingFunction {
+                    module: module(),
+                    function: "F".into(),
+                    forwards: Vec::new(),
+                    looked_in: module(),
+                },
+                Problem::MissingFunction {
+                    module: module(),
+                    function: "G".into(),
+                    forwards: Vec::new(),
+                    looked_in: module(),
+                },
+            ),
+        ];
+        for (a, b) in pairs {
+            let (a, b) = (fault(a, false), fault(b, false));
+            assert_eq!(cause(Host::W3wp, &a), cause(Host::W3wp, &a.clone()));
+            assert_ne!(cause(Host::W3wp, &a), cause(Host::W3wp, &b), "{a:?}");
+            assert_ne!(cause(Host::W3wp, &a), cause(Host::Inetinfo, &a), "{a:?}");
+        }
+    }
+}

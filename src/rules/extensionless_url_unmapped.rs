@@ -248,3 +248,82 @@ fn describe_site(ctx: &Context<'_>, key: KeyId) -> String {
         _ => mb.location(key).into_owned(),
     }
 }
+
+#[cfg(test)]
+mod rule_tests {
+    use crate::rules::testing;
+
+    const FILTER: &str = r"C:\WINDOWS\Microsoft.NET\Framework\v4.0.30319\aspnet_filter.dll";
+    const V2: &str = r"C:\WINDOWS\Microsoft.NET\Framework\v2.0.50727\aspnet_isapi.dll";
+    const V4: &str = r"C:\WINDOWS\Microsoft.NET\Framework\v4.0.30319\aspnet_isapi.dll";
+
+    /// MB503's messages for sites 1, 2, ... (each with ServerComment `comment` and its root with
+    /// ScriptMaps `maps`), all in one pool, with ASP.NET 4's filter loaded globally.
+    fn mb503(sites: &[(&str, &str)]) -> Vec<String> {
+        let filters = format!(
+            "<IIsFilters\tLocation =\"/LM/W3SVC/Filters\"\r\n\t\tFilterLoadOrder=\"ASP.NET_4\"\r\n\t>\r\n</IIsFilters>\r\n<IIsFilter\tLocation =\"/LM/W3SVC/Filters/ASP.NET_4\"\r\n\t\tFilterPath=\"{FILTER}\"\r\n\t>\r\n</IIsFilter>\r\n"
+        );
+        let site = |n: u32, (comment, maps): &(&str, &str)| {
+            format!(
+                "<IIsWebServer\tLocation =\"/LM/W3SVC/{n}\"\r\n\t\tServerComment=\"{comment}\"\r\n\t>\r\n</IIsWebServer>\r\n{}",
+                testing::root(
+                    n,
+                    r"D:\Sites",
+                    &format!("\t\tAppPoolId=\"Shared\"\r\n\t\tScriptMaps=\"{maps}\"\r\n")
+                )
+            )
+        };
+        let keys: String = (1..).zip(sites).map(|(n, s)| site(n, s)).collect();
+        testing::findings_on_x86(&testing::server(true, "", &format!("{filters}{keys}")), "MB503")
+            .into_iter()
+            .map(|d| d.message)
+            .collect()
+    }
+
+    /// The `.axd` map's ASP.NET version is named as written, whichever version the maps before it
+    /// named.
+    #[test]
+    fn an_older_versions_axd_map_is_named_for_its_own_version() {
+        let (v4, v2) = (format!(".axd,{V4},1,GET"), format!(".axd,{V2},1,GET"));
+        let said = mb503(&[("Shop", &v4), ("Intranet", &v2)]);
+        assert_eq!(said.len(), 1, "{said:#?}");
+        assert!(
+            said[0].starts_with("site /LM/W3SVC/2 (`Intranet`) shares application pool `Shared` with site /LM/W3SVC/1 (`Shop`), which runs ASP.NET 4, and its root's `.axd` map goes to ASP.NET v2.0.50727: "),
+            "{said:#?}"
+        );
+    }
+
+    /// A wildcard map takes eurl.axd first only when it goes to ASP.NET 4: one to another DLL leaves
+    /// it to the `.axd` line, here ASP.NET 4's, or to none.
+    #[test]
+    fn a_wildcard_map_to_another_dll_leaves_eurl_axd_to_the_axd_line() {
+        let v4 = format!(".axd,{V4},1,GET");
+        let wildcard_first = format!("*,C:\\Acme\\wild.dll,0\r\n\t\t\t.axd,{V4},1,GET");
+        assert_eq!(
+            mb503(&[("Shop", &v4), ("Intranet", &wildcard_first)]),
+            Vec::<String>::new()
+        );
+        let wildcard_only = "*,C:\\Acme\\wild.dll,0";
+        let said = mb503(&[("Shop", &v4), ("Intranet", wildcard_only)]);
+        assert_eq!(said.len(), 1, "{said:#?}");
+        assert!(
+            said[0].contains(", and its root maps no `.axd` to ASP.NET 4: "),
+            "{said:#?}"
+        );
+    }
+
+    /// A site is named by its Location and its ServerComment, or by its Location alone when the
+    /// comment is blank.
+    #[test]
+    fn a_site_with_a_blank_comment_is_named_by_its_location() {
+        let (v4, v2) = (format!(".axd,{V4},1,GET"), format!(".axd,{V2},1,GET"));
+        let said = mb503(&[(" ", &v4), ("", &v2)]);
+        assert_eq!(said.len(), 1, "{said:#?}");
+        assert!(
+            said[0].starts_with(
+                "site /LM/W3SVC/2 shares application pool `Shared` with site /LM/W3SVC/1, which runs ASP.NET 4, and "
+            ),
+            "{said:#?}"
+        );
+    }
+}

@@ -270,3 +270,114 @@ fn said(only: &Only, workers: Option<&(String, String)>) -> String {
 fn shown(mb: &Metabase, span: Span) -> String {
     mb.slice(span).trim().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{RULE, merge_readings};
+    use crate::diagnostic::{Applicability, Fix};
+    use crate::metabase::schema::Schema;
+    use crate::metabase::{SourceFile, Span, parse};
+    use crate::rules::testing;
+    use crate::rules::unknown_property;
+
+    /// A finding only one reading gives, lying in a variant's own attribute, is that variant's to
+    /// name, beside a variant of a property mblint's verdicts read (which takes the findings that
+    /// lie elsewhere).
+    #[test]
+    fn a_finding_in_a_variants_own_attribute_is_that_variants() {
+        let service = "\t\tdefaultdoc=\"a.htm\"\r\n\t\tenable32BitAppOnWin64=\"TRUE\"\r\n";
+        let text = testing::server(true, service, "");
+        let mb = parse(SourceFile::from_text("m.xml", &text)).unwrap();
+        let schema = Schema::builtin();
+        let attr = |written: &str| {
+            mb.attrs
+                .iter()
+                .find(|a| mb.slice(a.name) == written)
+                .map(|a| (a.name, a.value))
+                .unwrap()
+        };
+        let ((doc, doc_value), (e32, _)) = (attr("defaultdoc"), attr("enable32BitAppOnWin64"));
+        let both = vec![RULE.diagnostic(doc, "m"), RULE.diagnostic(e32, "m")];
+        let mut unknown = both.clone();
+        unknown.push(unknown_property::RULE.diagnostic(doc_value, "only when ignored"));
+        let merged = merge_readings(&mb, &schema, both, unknown, None);
+        let said = |at: Span| {
+            merged
+                .iter()
+                .find(|d| d.code == RULE.code && d.span == at)
+                .map(|d| d.message.clone())
+                .unwrap()
+        };
+        assert_eq!(said(e32), "m");
+        assert_eq!(
+            said(doc),
+            "m; the verdict depends on it: read as the schema's property: no such finding; ignored as an unknown name: MB006 for `a.htm`"
+        );
+    }
+
+    /// Only when the readings' workers differ, and only for a variant of a property that decides
+    /// them (Enable32BitAppOnWin64), is the fix unsafe and needs a restart, and do the words name
+    /// the workers.
+    #[test]
+    fn only_a_variant_that_decides_differing_workers_gets_an_unsafe_fix() {
+        let service = "\t\tdefaultdoc=\"a.htm\"\r\n\t\tenable32BitAppOnWin64=\"TRUE\"\r\n";
+        let text = testing::server(true, service, "");
+        let mb = parse(SourceFile::from_text("m.xml", &text)).unwrap();
+        let schema = Schema::builtin();
+        let attr = |written: &str| {
+            mb.attrs
+                .iter()
+                .find(|a| mb.slice(a.name) == written)
+                .map(|a| (a.name, a.value))
+                .unwrap()
+        };
+        let ((doc, doc_value), (e32, e32_value)) = (attr("defaultdoc"), attr("enable32BitAppOnWin64"));
+        let fixed = |at: Span| {
+            RULE.diagnostic(at, "m")
+                .fix(Some(Fix::new(Applicability::Safe, "write the schema's spelling")))
+        };
+        let both = vec![fixed(doc), fixed(e32)];
+        let mut unknown = both.clone();
+        unknown.push(unknown_property::RULE.diagnostic(doc_value, "x"));
+        unknown.push(unknown_property::RULE.diagnostic(e32_value, "y"));
+        // The readings' workers the same: no fix needs a restart, and no words name workers.
+        let merged = merge_readings(&mb, &schema, both.clone(), unknown.clone(), None);
+        for d in merged.iter().filter(|d| d.code == RULE.code) {
+            let fix = d.fix.as_ref().unwrap();
+            assert_eq!((fix.applicability, fix.restart), (Applicability::Safe, false), "{d:#?}");
+            assert!(!d.message.contains("workers:"), "{}", d.message);
+        }
+        let workers = Some(("32-bit".to_string(), "64-bit".to_string()));
+        let merged = merge_readings(&mb, &schema, both, unknown, workers);
+        let at = |at: Span| merged.iter().find(|d| d.code == RULE.code && d.span == at).unwrap();
+        let (d, e) = (at(doc), at(e32));
+        let (fd, fe) = (d.fix.as_ref().unwrap(), e.fix.as_ref().unwrap());
+        assert_eq!((fd.applicability, fd.restart), (Applicability::Safe, false), "{d:#?}");
+        assert_eq!((fe.applicability, fe.restart), (Applicability::Unsafe, true), "{e:#?}");
+        assert!(!d.message.contains("workers:"), "{}", d.message);
+        assert!(
+            e.message
+                .contains("; the verdict depends on it: read as the schema's property (workers: 32-bit): no such finding; ignored as an unknown name (workers: 64-bit): MB006 for `TRUE`"),
+            "{}",
+            e.message
+        );
+    }
+
+    /// A variant whose MB005 finding was left out (a per-Location ignore) still has its dependence
+    /// reported, in a finding of its own at its name.
+    #[test]
+    fn a_dependence_is_reported_without_the_variants_finding() {
+        let text = testing::server(true, "\t\tdefaultdoc=\"a.htm\"\r\n", "");
+        let mb = parse(SourceFile::from_text("m.xml", &text)).unwrap();
+        let schema = Schema::builtin();
+        let a = mb.attrs.iter().find(|a| mb.slice(a.name) == "defaultdoc").unwrap();
+        let only_ignored = vec![unknown_property::RULE.diagnostic(a.value, "x")];
+        let merged = merge_readings(&mb, &schema, Vec::new(), only_ignored, None);
+        assert_eq!(merged.len(), 1, "{merged:#?}");
+        assert_eq!((merged[0].code, merged[0].span), (RULE.code, a.name));
+        assert_eq!(
+            merged[0].message,
+            "`defaultdoc` differs from the schema's spelling only in letter case; the verdict depends on it: read as the schema's property: no such finding; ignored as an unknown name: MB006 for `a.htm`"
+        );
+    }
+}

@@ -212,4 +212,68 @@ mod tests {
             Some(Verdict::NotDefined(_))
         ));
     }
+
+    /// The first MAX_SUGGESTED distinct unknown names get a "did you mean" pass over the schema;
+    /// the next says that none was looked for.
+    #[test]
+    fn names_past_the_limit_are_not_looked_up() {
+        let attrs: String = (0..=MAX_SUGGESTED)
+            .map(|i| format!("\t\tZq{i:05}x=\"1\"\r\n"))
+            .collect();
+        let text = crate::rules::testing::server(true, "", &crate::rules::testing::root(1, r"D:\Sites", &attrs));
+        let found = crate::rules::testing::findings_on_x86(&text, RULE.code);
+        let said = |i: usize| {
+            let name = format!("`Zq{i:05}x` ");
+            found
+                .iter()
+                .find(|d| d.message.starts_with(&name))
+                .map(|d| d.message.clone())
+                .unwrap_or_else(|| panic!("{name}"))
+        };
+        assert_eq!(found.len(), MAX_SUGGESTED + 1);
+        for i in [0, MAX_SUGGESTED - 1] {
+            assert!(said(i).ends_with(')'), "{}", said(i));
+            assert!(!said(i).contains("no closer name"), "{}", said(i));
+        }
+        assert!(
+            said(MAX_SUGGESTED).ends_with(" (no closer name looked for: too many unknown names)"),
+            "{}",
+            said(MAX_SUGGESTED)
+        );
+    }
+
+    /// An unknown name is offered the nearest names the key may hold, and those of the whole schema
+    /// only when none of its own is near (or at the generic class, which may hold any).
+    #[test]
+    fn the_nearest_names_are_the_keys_own_first() {
+        let s = Schema::builtin();
+        let near = |element: &str, name: &str| match verdict(&s, element, name, true) {
+            Some(Verdict::NotDefined(near)) => near,
+            _ => panic!("{element} {name}"),
+        };
+        assert_eq!(
+            near("IIsWebVirtualDir", "HcDoDynamicCompressio"),
+            ["DoDynamicCompression"]
+        );
+        assert_eq!(near(GENERIC_CLASS, "HcDoDynamicCompressio"), ["HcDoDynamicCompression"]);
+        assert_eq!(near("IIsWebVirtualDir", "AppPoolIdentiyType"), ["AppPoolIdentityType"]);
+    }
+
+    /// A misplaced property names the key types that may hold it, six of them and then how many
+    /// more: ServerBindings belongs to eight.
+    #[test]
+    fn the_holders_past_six_are_counted() {
+        let root = crate::rules::testing::root(1, r"D:\Sites", "\t\tServerBindings=\":80:\"\r\n");
+        let found = crate::rules::testing::findings_on_x86(&crate::rules::testing::server(true, "", &root), RULE.code);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0]
+                .message
+                .starts_with("ServerBindings is not a property of IIsWebVirtualDir keys ("),
+            "{}",
+            found[0].message
+        );
+        assert!(found[0].message.ends_with(" and 2 more"), "{}", found[0].message);
+        assert_eq!(found[0].message.matches(", ").count(), 5, "{}", found[0].message);
+    }
 }
