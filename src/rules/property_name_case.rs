@@ -276,19 +276,16 @@ mod tests {
     use super::{RULE, merge_readings};
     use crate::diagnostic::{Applicability, Fix};
     use crate::metabase::schema::Schema;
-    use crate::metabase::{SourceFile, Span, parse};
+    use crate::metabase::{Metabase, SourceFile, Span, parse};
     use crate::rules::testing;
     use crate::rules::unknown_property;
 
-    /// A finding only one reading gives, lying in a variant's own attribute, is that variant's to
-    /// name, beside a variant of a property mblint's verdicts read (which takes the findings that
-    /// lie elsewhere).
-    #[test]
-    fn a_finding_in_a_variants_own_attribute_is_that_variants() {
+    /// A service with two variants of property names, `defaultdoc` and `enable32BitAppOnWin64`:
+    /// the metabase, the schema, and each variant's name and value spans.
+    fn two_variants() -> (Metabase, std::sync::Arc<Schema>, [(Span, Span); 2]) {
         let service = "\t\tdefaultdoc=\"a.htm\"\r\n\t\tenable32BitAppOnWin64=\"TRUE\"\r\n";
         let text = testing::server(true, service, "");
         let mb = parse(SourceFile::from_text("m.xml", &text)).unwrap();
-        let schema = Schema::builtin();
         let attr = |written: &str| {
             mb.attrs
                 .iter()
@@ -296,7 +293,16 @@ mod tests {
                 .map(|a| (a.name, a.value))
                 .unwrap()
         };
-        let ((doc, doc_value), (e32, _)) = (attr("defaultdoc"), attr("enable32BitAppOnWin64"));
+        let spans = [attr("defaultdoc"), attr("enable32BitAppOnWin64")];
+        (mb, Schema::builtin(), spans)
+    }
+
+    /// A finding only one reading gives, lying in a variant's own attribute, is that variant's to
+    /// name, beside a variant of a property mblint's verdicts read (which takes the findings that
+    /// lie elsewhere).
+    #[test]
+    fn a_finding_in_a_variants_own_attribute_is_that_variants() {
+        let (mb, schema, [(doc, doc_value), (e32, _)]) = two_variants();
         let both = vec![RULE.diagnostic(doc, "m"), RULE.diagnostic(e32, "m")];
         let mut unknown = both.clone();
         unknown.push(unknown_property::RULE.diagnostic(doc_value, "only when ignored"));
@@ -320,18 +326,7 @@ mod tests {
     /// the workers.
     #[test]
     fn only_a_variant_that_decides_differing_workers_gets_an_unsafe_fix() {
-        let service = "\t\tdefaultdoc=\"a.htm\"\r\n\t\tenable32BitAppOnWin64=\"TRUE\"\r\n";
-        let text = testing::server(true, service, "");
-        let mb = parse(SourceFile::from_text("m.xml", &text)).unwrap();
-        let schema = Schema::builtin();
-        let attr = |written: &str| {
-            mb.attrs
-                .iter()
-                .find(|a| mb.slice(a.name) == written)
-                .map(|a| (a.name, a.value))
-                .unwrap()
-        };
-        let ((doc, doc_value), (e32, e32_value)) = (attr("defaultdoc"), attr("enable32BitAppOnWin64"));
+        let (mb, schema, [(doc, doc_value), (e32, e32_value)]) = two_variants();
         let fixed = |at: Span| {
             RULE.diagnostic(at, "m")
                 .fix(Some(Fix::new(Applicability::Safe, "write the schema's spelling")))
