@@ -603,6 +603,13 @@ mod tests {
     /// leads to, what a canonicalising IIS would load, what fails if IIS 6 opens it as written (in
     /// each isolation mode), and the help.
     #[test]
+    // The test stages files named as Win32 cannot create them (a trailing dot, a DOS device name):
+    // on Windows the dot is stripped and `con.dll` opens the console. The readings it checks are the
+    // same code on every platform.
+    #[cfg_attr(
+        windows,
+        ignore = "stages file names Win32 cannot create (a trailing dot, a DOS device name)"
+    )]
     fn the_words_follow_what_the_drive_holds_under_each_reading() {
         let one = |files: &[&str], path: &str, iis5: bool| {
             let found = on_drive(files, path, iis5);
