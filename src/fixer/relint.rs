@@ -455,7 +455,9 @@ fn relint_from(
 /// what differs allow: key by key when both have as many keys (each key's text, and the text
 /// between keys, compared with the other's), else the whole text as one stretch. Each change
 /// starts and ends on a character boundary of both texts; a key that changed is compared value by
-/// value when both versions give it as many properties. Linear in the texts' length; the
+/// value when both versions give it as many properties; with keys added or removed, `new` parsed
+/// after `old` ([`parse_after`](crate::metabase::parse::parse_after)), between the keys the parse
+/// took whole. Linear in the texts' length; the
 /// changes are exact (applied to `old`'s text they make `new`'s), whatever the keys are.
 pub fn changes_between(old: &Metabase, new: &Metabase) -> ChangeSet {
     let (a, b) = (old.text(), new.text());
@@ -520,6 +522,26 @@ pub fn changes_between(old: &Metabase, new: &Metabase) -> ChangeSet {
                 }
             }
             stretch(pa, sa.end as usize, pb, sb.end as usize);
+            (pa, pb) = (sa.end as usize, sb.end as usize);
+        }
+        stretch(pa, a.len(), pb, b.len());
+    } else if ordered(old) && ordered(new) && !new.taken.is_empty() {
+        // Keys added or removed, `new` parsed after `old`: the keys it took whole are anchors
+        // (in the order of both texts), and what lies between two of them is one stretch. A key
+        // added to a site and IIS's ChangeNumber at the top are two small changes, not one
+        // stretch over most of the file (a copy of it, held while the version is linted).
+        let (mut pa, mut pb) = (0, 0);
+        for &(kn, ko) in &new.taken {
+            let (Some(ka), Some(kb)) = (old.keys.get(ko as usize), new.keys.get(kn as usize)) else {
+                continue;
+            };
+            let (sa, sb) = (ka.span, kb.span);
+            if (sa.start as usize) < pa || (sb.start as usize) < pb {
+                continue;
+            }
+            stretch(pa, sa.start as usize, pb, sb.start as usize);
+            // Compared, not trusted: a key that is not the same text is a stretch of its own.
+            stretch(sa.start as usize, sa.end as usize, sb.start as usize, sb.end as usize);
             (pa, pb) = (sa.end as usize, sb.end as usize);
         }
         stretch(pa, a.len(), pb, b.len());
@@ -815,6 +837,54 @@ mod tests {
         assert_eq!(pass.changes().len(), 1);
         // Unchanged: nothing.
         assert!(changes_between(&old, &parsed(DOC)).changes().is_empty());
+    }
+
+    /// With keys added or removed and the new text parsed after the old, the keys taken whole are
+    /// anchors: IIS's ChangeNumber and a site added are two small changes, not one stretch from
+    /// the first to the last; a key removed is one change over it.
+    #[test]
+    fn keys_added_or_removed_change_only_between_the_keys_taken_whole() {
+        let after = |old: &Metabase, text: &str| {
+            let source = SourceFile::decode("t.xml", text.as_bytes().to_vec()).unwrap();
+            crate::metabase::parse::parse_after(old, source).unwrap()
+        };
+        let site = |n: u32| format!("<IIsWebServer\tLocation =\"/LM/W3SVC/{n}\"\n\t>\n</IIsWebServer>\n");
+        let three = DOC.replace("</MBProperty>", &format!("{}{}</MBProperty>", site(2), site(3)));
+        let old = parsed(&three);
+        // A site added between the two, and the bookkeeping number at the top.
+        let added = three.replace("ChangeNumber=\"433\"", "ChangeNumber=\"434\"").replacen(
+            &site(3),
+            &format!("{}{}", site(9), site(3)),
+            1,
+        );
+        let new = after(&old, &added);
+        assert!(!new.taken.is_empty(), "the parse took the unchanged keys whole");
+        let pass = changes_between(&old, &new);
+        assert_eq!(pass.apply(&three), added);
+        let changes: Vec<(usize, String)> = pass
+            .changes()
+            .iter()
+            .map(|c| (c.end - c.start, c.content.clone()))
+            .collect();
+        assert_eq!(changes, [(1, "4".to_string()), (0, site(9))], "{:?}", pass.changes());
+        // A site removed: one change over it alone.
+        let removed = three.replacen(&site(2), "", 1);
+        let pass = changes_between(&old, &after(&old, &removed));
+        assert_eq!(pass.apply(&three), removed);
+        assert_eq!(pass.changes().len(), 1, "{:?}", pass.changes());
+        assert_eq!(pass.changes()[0].end - pass.changes()[0].start, site(2).len());
+        assert_eq!(pass.changes()[0].content, "");
+        // A parse that took nothing whole (the first lines differ): one stretch, exact.
+        let pass = changes_between(&old, &parsed(&added));
+        assert_eq!(pass.apply(&three), added);
+        assert_eq!(pass.changes().len(), 1);
+        // The anchors are checked, not trusted: pairs out of order, out of range or of keys that
+        // differ still give the exact changes.
+        let mut new = after(&old, &added);
+        let n = new.keys.len() as KeyId;
+        new.taken = vec![(1, 1), (2, 2), (1, 3), (0, 2), (n, 0), (3, n + 5), (n - 1, 0)];
+        let pass = changes_between(&old, &new);
+        assert_eq!(pass.apply(&three), added);
     }
 
     #[test]
