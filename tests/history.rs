@@ -60,7 +60,7 @@ fn the_frontpage_filter_is_traced_to_the_save_that_added_it() {
     let gone: Vec<(&str, Option<usize>, usize)> = h
         .gone
         .iter()
-        .map(|e| (e.finding.code.as_str(), e.appeared_in, e.gone_in))
+        .map(|e| (e.finding.code, e.appeared_in, e.gone_in))
         .collect();
     assert_eq!(gone, [("MB201", Some(v63), v631), ("MB401", Some(v63), v631)]);
     assert_eq!(h.versions[v631].removed.len(), 2);
@@ -154,7 +154,7 @@ fn findings_are_known_by_identity_not_by_line() {
     let introduced: Vec<&str> = h.versions[version_named(h, "63.0")]
         .introduced
         .iter()
-        .map(|f| f.code.as_str())
+        .map(|f| f.code)
         .collect();
     assert_eq!(introduced, ["MB201", "MB401"]);
     // 65.0 changed a key (ServerComment) and no finding.
@@ -976,7 +976,7 @@ fn a_current_finding_is_shown_as_the_current_file_writes_its_location() {
         .flat_map(|f| {
             f.places
                 .iter()
-                .map(move |p| (f.code, p.finding.location.as_str(), f.introduced_in))
+                .map(move |p| (f.code, &*p.finding.location, f.introduced_in))
         })
         .filter(|(_, location, _)| location.to_ascii_lowercase().contains("fpexedll"))
         .collect();

@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::baseline::{Identity, place_identity};
+use crate::baseline::place_identity;
 use crate::diagnostic::Diagnostic;
 use crate::fixer::relint::{Linted, changes_between, lint_parse_failure, lint_parsed, relint_parsed_owned};
 use crate::lint::{DriveCache, FileReport, InputError, InputFailure, Options};
@@ -41,40 +41,88 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// A finding as it is recognised across versions: the baseline's identity without the file
 /// (Location and property compared without regard to case, as IIS compares them), shown with the
 /// Location and property as the first version that has it writes them.
+///
+/// Held once per identity met in the run (tens of thousands on a large server): the lower-case
+/// forms the identity compares are kept only where they are not the written ones lowered byte by
+/// byte (a non-ASCII Location or property).
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingKey {
-    pub code: String,
+    pub code: &'static str,
     /// The Location as written.
-    pub location: String,
+    pub location: Box<str>,
     /// The property as written.
-    pub attribute: String,
-    pub cause: String,
-    /// What it is recognised by: the baseline's identity (Location and property in lower case).
+    pub attribute: Box<str>,
+    pub cause: Box<str>,
+    /// The Location and property in lower case as `str::to_lowercase` makes them, when either is
+    /// not ASCII; `None`: their ASCII lower case.
     #[serde(skip)]
-    id: Identity,
+    lower: Option<Box<(Box<str>, Box<str>)>>,
+}
+
+/// The bytes of `written` in lower case: `stored` when given, else `written`'s ASCII lower case.
+fn lower_bytes<'a>(written: &'a str, stored: Option<&'a str>) -> impl Iterator<Item = u8> + 'a {
+    let (w, s) = match stored {
+        Some(s) => ("", s),
+        None => (written, ""),
+    };
+    s.bytes().chain(w.bytes().map(|b| b.to_ascii_lowercase()))
 }
 
 impl FindingKey {
     /// The key of one place of a finding in a version whose decoded text is `text`.
     pub fn of(text: &str, d: &Diagnostic, place: &crate::diagnostic::Occurrence) -> FindingKey {
-        let id = place_identity("", text, d, place);
-        FindingKey {
-            code: id.code.clone(),
-            location: place.location().unwrap_or_default().to_string(),
-            attribute: place.attribute().unwrap_or_default().to_string(),
-            cause: id.cause.clone(),
-            id,
+        let (location, attribute) = (
+            place.location().unwrap_or_default(),
+            place.attribute().unwrap_or_default(),
+        );
+        let cause = text
+            .get(place.span.start as usize..place.span.end as usize)
+            .unwrap_or_default()
+            .trim();
+        let lower = (!(location.is_ascii() && attribute.is_ascii()))
+            .then(|| Box::new((location.to_lowercase().into(), attribute.to_lowercase().into())));
+        let key = FindingKey {
+            code: d.code,
+            location: location.into(),
+            attribute: attribute.into(),
+            cause: cause.into(),
+            lower,
+        };
+        debug_assert!(
+            {
+                let id = place_identity("", text, d, place);
+                key.is(&id.code, &id.location, &id.attribute, &id.cause)
+            },
+            "the key is the baseline's identity"
+        );
+        key
+    }
+
+    /// The stored lower-case Location and property, when not ASCII.
+    fn stored(&self) -> (Option<&str>, Option<&str>) {
+        match &self.lower {
+            Some(b) => (Some(&b.0), Some(&b.1)),
+            None => (None, None),
         }
     }
 
-    fn order(&self) -> (&str, &str, &str, &str) {
-        (&self.id.code, &self.id.location, &self.id.attribute, &self.id.cause)
+    /// Whether this is the identity of code, lower-case Location and property, and cause.
+    fn is(&self, code: &str, location: &str, attribute: &str, cause: &str) -> bool {
+        let (l, a) = self.stored();
+        let same = |written: &str, stored: Option<&str>, lowered: &str| match stored {
+            Some(s) => s == lowered,
+            None => written.len() == lowered.len() && lower_bytes(written, None).eq(lowered.bytes()),
+        };
+        self.code == code
+            && *self.cause == *cause
+            && same(&self.location, l, location)
+            && same(&self.attribute, a, attribute)
     }
 }
 
 impl PartialEq for FindingKey {
     fn eq(&self, other: &Self) -> bool {
-        self.id == other.id
+        self.cmp(other) == std::cmp::Ordering::Equal
     }
 }
 
@@ -82,7 +130,15 @@ impl Eq for FindingKey {}
 
 impl std::hash::Hash for FindingKey {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.id.hash(state);
+        let (l, a) = self.stored();
+        self.code.hash(state);
+        for (written, stored) in [(&*self.location, l), (&*self.attribute, a)] {
+            for b in lower_bytes(written, stored) {
+                state.write_u8(b);
+            }
+            state.write_u8(0xff);
+        }
+        self.cause.hash(state);
     }
 }
 
@@ -93,8 +149,14 @@ impl PartialOrd for FindingKey {
 }
 
 impl Ord for FindingKey {
+    /// By code, Location and property in lower case, then cause (the identity's order).
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.order().cmp(&other.order())
+        let ((l, a), (ol, oa)) = (self.stored(), other.stored());
+        self.code
+            .cmp(other.code)
+            .then_with(|| lower_bytes(&self.location, l).cmp(lower_bytes(&other.location, ol)))
+            .then_with(|| lower_bytes(&self.attribute, a).cmp(lower_bytes(&other.attribute, oa)))
+            .then_with(|| self.cause.cmp(&other.cause))
     }
 }
 
@@ -222,9 +284,7 @@ impl Identities {
         let (location, attribute) = self.lower.split_at(split);
         debug_assert_eq!((location, attribute), (&*l.to_lowercase(), &*a.to_lowercase()));
         let h = std::hash::BuildHasher::hash_one(&self.state, (d.code, location, attribute, cause));
-        let same = |k: &FindingKey| {
-            k.id.code == d.code && k.id.location == location && k.id.attribute == attribute && k.id.cause == cause
-        };
+        let same = |k: &FindingKey| k.is(d.code, location, attribute, cause);
         let candidates = self.numbers.entry(h).or_default();
         if let Some(&n) = candidates.iter().find(|&&n| same(&self.keys[n as usize])) {
             return n;
@@ -951,8 +1011,8 @@ fn timeline(
                     // Shown as the current file writes it (the identity's own key is the first
                     // version's spelling, which may differ in case).
                     let known = &identities.keys[id as usize];
-                    let finding = if known.location == p.location().unwrap_or_default()
-                        && known.attribute == p.attribute().unwrap_or_default()
+                    let finding = if *known.location == *p.location().unwrap_or_default()
+                        && *known.attribute == *p.attribute().unwrap_or_default()
                     {
                         Arc::clone(known)
                     } else {
@@ -1034,6 +1094,9 @@ mod tests {
             place("/LM/\u{c9}T\u{c9}\u{3a3}", "x", 0, 3),
             place("/lm/\u{e9}t\u{e9}\u{3c2}", "X", 0, 3),
             place("/lm/\u{e9}t\u{e9}\u{3c3}", "X", 0, 3),
+            // The Kelvin sign's lower case is ASCII: one identity with the ASCII spelling.
+            place("/LM/\u{212a}", "x", 0, 3),
+            place("/LM/K", "X", 0, 3),
         ];
         let mut ids = super::Identities::default();
         for (i, a) in cases.iter().enumerate() {
@@ -1044,8 +1107,20 @@ mod tests {
                 assert_eq!(ka == kb, na == nb, "{i} {j}: {ka:?} {kb:?}");
             }
         }
-        // Rows 0-1 and 4-5 and 7-8 are one identity each; 6 differs from 4 in the cause's case.
-        assert_eq!(ids.keys.len(), 7, "{:?}", ids.keys);
+        // Rows 0-1, 4-5, 7-8 and 10-11 are one identity each; 6 differs from 4 in the cause's case.
+        assert_eq!(ids.keys.len(), 8, "{:?}", ids.keys);
+        // Equal keys hash alike and sort as one.
+        let hash = |k: &FindingKey| {
+            use std::hash::BuildHasher;
+            std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(k)
+        };
+        for a in &cases {
+            for b in &cases {
+                let (ka, kb) = (key_of(text, a), key_of(text, b));
+                assert_eq!(ka == kb, hash(&ka) == hash(&kb), "{ka:?} {kb:?}");
+                assert_eq!(ka == kb, ka.cmp(&kb).is_eq());
+            }
+        }
     }
 
     /// The runs as the per-identity presence table reads them (what `timeline` did before it
@@ -1146,7 +1221,7 @@ mod tests {
         };
         assert_eq!(hash(&upper), hash(&lower));
         assert_eq!(
-            (upper.location.as_str(), upper.attribute.as_str()),
+            (&*upper.location, &*upper.attribute),
             ("/LM/W3SVC/2/ROOT", "ScriptMaps")
         );
         assert_ne!(key("/LM/W3SVC/3/ROOT", "ScriptMaps"), upper);

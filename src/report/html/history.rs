@@ -593,7 +593,7 @@ fn current_findings(h: &mut Html, history: &History, current: &FileReport) {
 
 /// A finding identity in one line.
 fn key_cells(h: &mut Html, f: &FindingKey) {
-    kit::cell(h, "mono", &f.code);
+    kit::cell(h, "mono", f.code);
     kit::cell(h, "mono", &f.location);
     kit::cell(h, "mono", &f.attribute);
     kit::cell(h, "mono", &f.cause);
@@ -603,7 +603,7 @@ fn key_cells(h: &mut Html, f: &FindingKey) {
 fn finding_keys(h: &mut Html, keys: &[FindingKey], tone: Tone) {
     let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
     for k in keys {
-        *by_code.entry(k.code.as_str()).or_default() += 1;
+        *by_code.entry(k.code).or_default() += 1;
     }
     h.open("p", "");
     for (code, n) in &by_code {
