@@ -976,7 +976,7 @@ fn a_current_finding_is_shown_as_the_current_file_writes_its_location() {
         .flat_map(|f| {
             f.places
                 .iter()
-                .map(move |p| (f.code, &*p.finding.location, f.introduced_in))
+                .map(move |p| (f.code, p.finding.location(), f.introduced_in))
         })
         .filter(|(_, location, _)| location.to_ascii_lowercase().contains("fpexedll"))
         .collect();

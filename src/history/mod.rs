@@ -42,30 +42,16 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// (Location and property compared without regard to case, as IIS compares them), shown with the
 /// Location and property as the first version that has it writes them.
 ///
-/// Held once per identity met in the run (tens of thousands on a large server): the lower-case
-/// forms the identity compares are kept only where they are not the written ones lowered byte by
-/// byte (a non-ASCII Location or property).
-#[derive(Debug, Clone, Serialize)]
+/// Held once per identity met in the run (tens of thousands on a large server): its strings are
+/// one allocation.
+#[derive(Debug, Clone)]
 pub struct FindingKey {
     pub code: &'static str,
-    /// The Location as written.
-    pub location: Box<str>,
-    /// The property as written.
-    pub attribute: Box<str>,
-    pub cause: Box<str>,
-    /// The Location and property in lower case as `str::to_lowercase` makes them, when either is
-    /// not ASCII; `None`: their ASCII lower case.
-    #[serde(skip)]
-    lower: Option<Box<(Box<str>, Box<str>)>>,
-}
-
-/// The bytes of `written` in lower case: `stored` when given, else `written`'s ASCII lower case.
-fn lower_bytes<'a>(written: &'a str, stored: Option<&'a str>) -> impl Iterator<Item = u8> + 'a {
-    let (w, s) = match stored {
-        Some(s) => ("", s),
-        None => (written, ""),
-    };
-    s.bytes().chain(w.bytes().map(|b| b.to_ascii_lowercase()))
+    /// The Location, property and cause as written, then the Location and property in lower case
+    /// as `str::to_lowercase` makes them (what the identity compares).
+    text: Box<str>,
+    /// Where the first four of those end in `text`.
+    ends: [u32; 4],
 }
 
 impl FindingKey {
@@ -79,14 +65,21 @@ impl FindingKey {
             .get(place.span.start as usize..place.span.end as usize)
             .unwrap_or_default()
             .trim();
-        let lower = (!(location.is_ascii() && attribute.is_ascii()))
-            .then(|| Box::new((location.to_lowercase().into(), attribute.to_lowercase().into())));
+        let mut all = String::with_capacity(2 * (location.len() + attribute.len()) + cause.len());
+        let mut ends = [0u32; 4];
+        all.push_str(location);
+        ends[0] = all.len() as u32;
+        all.push_str(attribute);
+        ends[1] = all.len() as u32;
+        all.push_str(cause);
+        ends[2] = all.len() as u32;
+        push_lower(&mut all, location);
+        ends[3] = all.len() as u32;
+        push_lower(&mut all, attribute);
         let key = FindingKey {
             code: d.code,
-            location: location.into(),
-            attribute: attribute.into(),
-            cause: cause.into(),
-            lower,
+            text: all.into_boxed_str(),
+            ends,
         };
         debug_assert!(
             {
@@ -98,31 +91,53 @@ impl FindingKey {
         key
     }
 
-    /// The stored lower-case Location and property, when not ASCII.
-    fn stored(&self) -> (Option<&str>, Option<&str>) {
-        match &self.lower {
-            Some(b) => (Some(&b.0), Some(&b.1)),
-            None => (None, None),
-        }
+    fn part(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let end = self.ends.get(i).map_or(self.text.len(), |&e| e as usize);
+        &self.text[start..end]
+    }
+
+    /// The Location as written.
+    pub fn location(&self) -> &str {
+        self.part(0)
+    }
+
+    /// The property as written.
+    pub fn attribute(&self) -> &str {
+        self.part(1)
+    }
+
+    /// The text the finding is about, trimmed.
+    pub fn cause(&self) -> &str {
+        self.part(2)
+    }
+
+    /// What the identity is: code, Location and property in lower case, cause.
+    fn order(&self) -> (&str, &str, &str, &str) {
+        (self.code, self.part(3), self.part(4), self.cause())
     }
 
     /// Whether this is the identity of code, lower-case Location and property, and cause.
     fn is(&self, code: &str, location: &str, attribute: &str, cause: &str) -> bool {
-        let (l, a) = self.stored();
-        let same = |written: &str, stored: Option<&str>, lowered: &str| match stored {
-            Some(s) => s == lowered,
-            None => written.len() == lowered.len() && lower_bytes(written, None).eq(lowered.bytes()),
-        };
-        self.code == code
-            && *self.cause == *cause
-            && same(&self.location, l, location)
-            && same(&self.attribute, a, attribute)
+        self.order() == (code, location, attribute, cause)
+    }
+}
+
+impl Serialize for FindingKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("FindingKey", 4)?;
+        s.serialize_field("code", self.code)?;
+        s.serialize_field("location", self.location())?;
+        s.serialize_field("attribute", self.attribute())?;
+        s.serialize_field("cause", self.cause())?;
+        s.end()
     }
 }
 
 impl PartialEq for FindingKey {
     fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == std::cmp::Ordering::Equal
+        self.order() == other.order()
     }
 }
 
@@ -130,15 +145,7 @@ impl Eq for FindingKey {}
 
 impl std::hash::Hash for FindingKey {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let (l, a) = self.stored();
-        self.code.hash(state);
-        for (written, stored) in [(&*self.location, l), (&*self.attribute, a)] {
-            for b in lower_bytes(written, stored) {
-                state.write_u8(b);
-            }
-            state.write_u8(0xff);
-        }
-        self.cause.hash(state);
+        self.order().hash(state);
     }
 }
 
@@ -149,14 +156,8 @@ impl PartialOrd for FindingKey {
 }
 
 impl Ord for FindingKey {
-    /// By code, Location and property in lower case, then cause (the identity's order).
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        let ((l, a), (ol, oa)) = (self.stored(), other.stored());
-        self.code
-            .cmp(other.code)
-            .then_with(|| lower_bytes(&self.location, l).cmp(lower_bytes(&other.location, ol)))
-            .then_with(|| lower_bytes(&self.attribute, a).cmp(lower_bytes(&other.attribute, oa)))
-            .then_with(|| self.cause.cmp(&other.cause))
+        self.order().cmp(&other.order())
     }
 }
 
@@ -1011,8 +1012,8 @@ fn timeline(
                     // Shown as the current file writes it (the identity's own key is the first
                     // version's spelling, which may differ in case).
                     let known = &identities.keys[id as usize];
-                    let finding = if *known.location == *p.location().unwrap_or_default()
-                        && *known.attribute == *p.attribute().unwrap_or_default()
+                    let finding = if known.location() == p.location().unwrap_or_default()
+                        && known.attribute() == p.attribute().unwrap_or_default()
                     {
                         Arc::clone(known)
                     } else {
@@ -1221,7 +1222,7 @@ mod tests {
         };
         assert_eq!(hash(&upper), hash(&lower));
         assert_eq!(
-            (&*upper.location, &*upper.attribute),
+            (upper.location(), upper.attribute()),
             ("/LM/W3SVC/2/ROOT", "ScriptMaps")
         );
         assert_ne!(key("/LM/W3SVC/3/ROOT", "ScriptMaps"), upper);

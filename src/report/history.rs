@@ -42,14 +42,18 @@ fn finding_line(f: &FindingKey) -> String {
     let mut out = format!(
         "{} at {}",
         f.code,
-        if f.location.is_empty() { "(file)" } else { &f.location }
+        if f.location().is_empty() {
+            "(file)"
+        } else {
+            f.location()
+        }
     );
-    if !f.attribute.is_empty() {
-        out += &format!(" {}", f.attribute);
+    if !f.attribute().is_empty() {
+        out += &format!(" {}", f.attribute());
     }
-    if !f.cause.is_empty() {
-        let cause: String = f.cause.chars().take(120).collect();
-        let more = if cause.len() < f.cause.len() { "…" } else { "" };
+    if !f.cause().is_empty() {
+        let cause: String = f.cause().chars().take(120).collect();
+        let more = if cause.len() < f.cause().len() { "…" } else { "" };
         out += &format!(": {cause}{more}");
     }
     out
@@ -225,7 +229,7 @@ fn timeline(history: &History, current: &FileReport, options: &super::text::Text
                 .map(|p| {
                     format!(
                         "{} (in {})",
-                        escape(&p.finding.location),
+                        escape(p.finding.location()),
                         short(&v[p.introduced_in.expect("filtered")])
                     )
                 })

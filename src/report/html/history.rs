@@ -523,7 +523,7 @@ fn current_findings(h: &mut Html, history: &History, current: &FileReport) {
                         .map(|p| {
                             format!(
                                 "{} (in {})",
-                                p.finding.location,
+                                p.finding.location(),
                                 short(&v[p.introduced_in.expect("filtered")])
                             )
                         })
@@ -594,9 +594,9 @@ fn current_findings(h: &mut Html, history: &History, current: &FileReport) {
 /// A finding identity in one line.
 fn key_cells(h: &mut Html, f: &FindingKey) {
     kit::cell(h, "mono", f.code);
-    kit::cell(h, "mono", &f.location);
-    kit::cell(h, "mono", &f.attribute);
-    kit::cell(h, "mono", &f.cause);
+    kit::cell(h, "mono", f.location());
+    kit::cell(h, "mono", f.attribute());
+    kit::cell(h, "mono", f.cause());
 }
 
 /// The findings a version introduced or removed: counted by rule, the first listed.
