@@ -487,7 +487,7 @@ pub fn changes_between(old: &Metabase, new: &Metabase) -> ChangeSet {
             content: b[b0 + pre..b1 - suf].to_string(),
         });
     };
-    // Keys in text order, none inside another: else the whole text is one stretch.
+    // Keys in text order, none inside another: key by key; else between the keys taken whole.
     let ordered = |mb: &Metabase| mb.keys.windows(2).all(|w| w[0].span.end <= w[1].span.start);
     if old.keys.len() == new.keys.len() && ordered(old) && ordered(new) {
         let (mut pa, mut pb) = (0, 0);
@@ -525,11 +525,13 @@ pub fn changes_between(old: &Metabase, new: &Metabase) -> ChangeSet {
             (pa, pb) = (sa.end as usize, sb.end as usize);
         }
         stretch(pa, a.len(), pb, b.len());
-    } else if ordered(old) && ordered(new) && !new.taken.is_empty() {
+    } else {
         // Keys added or removed, `new` parsed after `old`: the keys it took whole are anchors
         // (in the order of both texts), and what lies between two of them is one stretch. A key
         // added to a site and IIS's ChangeNumber at the top are two small changes, not one
-        // stretch over most of the file (a copy of it, held while the version is linted).
+        // stretch over most of the file (a copy of it, held while the version is linted). An
+        // anchor out of order in either text is passed over; with none, the whole text is one
+        // stretch.
         let (mut pa, mut pb) = (0, 0);
         for &(kn, ko) in &new.taken {
             let (Some(ka), Some(kb)) = (old.keys.get(ko as usize), new.keys.get(kn as usize)) else {
@@ -545,8 +547,6 @@ pub fn changes_between(old: &Metabase, new: &Metabase) -> ChangeSet {
             (pa, pb) = (sa.end as usize, sb.end as usize);
         }
         stretch(pa, a.len(), pb, b.len());
-    } else {
-        stretch(0, a.len(), 0, b.len());
     }
     ChangeSet::from_edits(edits).expect("stretches are disjoint and in order")
 }
