@@ -46,7 +46,7 @@ fn names(dir: &Path) -> Vec<String> {
 fn fix(path: &Path, new: &[u8], backup: bool, sink: &mut dyn Sink) -> Result<write::Written, WriteError> {
     let lock = write::lock(path)?;
     let original = fs::read(path).unwrap();
-    lock.replace(&original, new, backup, sink)
+    lock.replace(original[..].into(), new.into(), backup, sink)
 }
 
 /// Calls `then` on the n-th write (counting from 1) after writing; the others go to disk.
@@ -134,7 +134,9 @@ fn a_symlinked_metabase_is_written_through_to_its_target() {
     let lock = write::lock(&link).unwrap();
     assert!(lock.through_link());
     assert_eq!(lock.target(), fs::canonicalize(&target).unwrap());
-    let written = lock.replace(&fixed.bytes(), b"again", false, &mut Disk).unwrap();
+    let written = lock
+        .replace(fixed.new_file().content(), b"again".into(), false, &mut Disk)
+        .unwrap();
     assert!(written.through_link);
     assert_eq!(written.path, fs::canonicalize(&target).unwrap());
     assert_eq!(fs::read(&target).unwrap(), b"again");
@@ -320,7 +322,7 @@ fn a_change_seen_at_the_last_moment_removes_the_backup_too() {
             .unwrap();
         file.write_all(bytes)
     });
-    let err = lock.replace(b"old", b"new", true, &mut sink).unwrap_err();
+    let err = lock.replace(b"old".into(), b"new".into(), true, &mut sink).unwrap_err();
     assert!(matches!(err, WriteError::Changed { .. }), "{err}");
     assert_eq!(fs::read(&path).unwrap(), b"IIS");
     assert_eq!(names(dir.path()), ["MetaBase.xml"]);
@@ -342,7 +344,8 @@ fn concurrent_fixes_are_serialised_and_none_is_lost() {
                 new.extend_from_slice(format!("run {i}\n").as_bytes());
                 // A slow fix: without the lock, the others would read the same content meanwhile.
                 std::thread::sleep(Duration::from_millis(20));
-                lock.replace(&original, &new, false, &mut Disk).unwrap();
+                lock.replace(original[..].into(), new[..].into(), false, &mut Disk)
+                    .unwrap();
             });
         }
     });
@@ -375,7 +378,9 @@ fn a_file_replaced_with_the_same_bytes_is_still_a_change() {
     let other = dir.path().join("saved-by-iis");
     fs::write(&other, b"old").unwrap();
     fs::rename(&other, &path).unwrap();
-    let err = lock.replace(b"old", b"new", false, &mut Disk).unwrap_err();
+    let err = lock
+        .replace(b"old".into(), b"new".into(), false, &mut Disk)
+        .unwrap_err();
     assert!(matches!(err, WriteError::Changed { .. }), "{err}");
     assert_eq!(fs::read(&path).unwrap(), b"old");
 }
@@ -504,9 +509,13 @@ fn each_file_is_written_whole_or_not_at_all() {
     let lock_a = write::lock(&a).unwrap();
     let lock_b = write::lock_waiting(&b, Duration::ZERO).unwrap();
     // The disk fills up during a's backup; b is written after it.
-    let err = lock_a.replace(b"a old", b"a new", true, &mut full_at(2)).unwrap_err();
+    let err = lock_a
+        .replace(b"a old".into(), b"a new".into(), true, &mut full_at(2))
+        .unwrap_err();
     assert!(matches!(err, WriteError::Io { .. }), "{err}");
-    let written = lock_b.replace(b"b old", b"b new", true, &mut Disk).unwrap();
+    let written = lock_b
+        .replace(b"b old".into(), b"b new".into(), true, &mut Disk)
+        .unwrap();
     assert_eq!(fs::read(&a).unwrap(), b"a old");
     assert_eq!(fs::read(&b).unwrap(), b"b new");
     assert_eq!(fs::read(written.backup.unwrap()).unwrap(), b"b old");

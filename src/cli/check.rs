@@ -223,7 +223,14 @@ fn fix_one(
     }
     // Not written: the file's findings stand, and are reported with the error.
     let lock = lock.expect("--fix locks the file before reading it");
-    let written = lock.and_then(|lock| lock.replace(&fixed.original(), &fixed.bytes(), args.backup, &mut write::Disk));
+    let written = lock.and_then(|lock| {
+        lock.replace(
+            fixed.original_content(),
+            fixed.new_file().content(),
+            args.backup,
+            &mut write::Disk,
+        )
+    });
     let written = match written {
         Ok(written) => written,
         Err(e) => return Err((e.to_string(), Some(Box::new(fixed.before)))),

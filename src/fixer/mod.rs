@@ -22,6 +22,7 @@ use crate::diagnostic::{Applicability, Fix};
 use crate::fix::changes::ChangeSet;
 use crate::lint::{FileReport, Options, lint_bytes_with};
 use relint::Linted;
+use write::Content;
 
 /// Passes before fixing is declared not to converge.
 pub const MAX_PASSES: usize = 10;
@@ -535,17 +536,35 @@ fn fix_loop(
     })
 }
 
-/// A UTF-8 file made again from its decoded text: the BOM, then the text.
-fn file_of_text(report: &FileReport) -> Vec<u8> {
-    let bom: &[u8] = if report.source.encoding.bom_len() == 3 {
-        &[0xEF, 0xBB, 0xBF]
+/// The fixed file's bytes ([`Fixed::new_file`]): made (a file re-encoded, or taken from its bytes),
+/// or parts borrowed from the results.
+pub struct NewFile<'a> {
+    owned: Option<Vec<u8>>,
+    parts: Content<'a>,
+}
+
+impl NewFile<'_> {
+    /// The bytes, as parts to write one after another.
+    pub fn content(&self) -> Content<'_> {
+        match &self.owned {
+            Some(bytes) => Content([bytes, &[]]),
+            None => self.parts,
+        }
+    }
+}
+
+/// The UTF-8 byte order mark when the file read had one.
+fn bom_of(report: &FileReport) -> &'static [u8] {
+    if report.source.encoding.bom_len() == 3 {
+        "\u{feff}".as_bytes()
     } else {
         &[]
-    };
-    let mut out = Vec::with_capacity(bom.len() + report.source.text.len());
-    out.extend_from_slice(bom);
-    out.extend_from_slice(report.source.text.as_bytes());
-    out
+    }
+}
+
+/// A UTF-8 file made again from its decoded text: the BOM, then the text.
+fn file_of_text(report: &FileReport) -> Vec<u8> {
+    [bom_of(report), report.source.text.as_bytes()].concat()
 }
 
 /// Whether the text `pass` makes of `text` might not fit in a file mblint reads (then it is made as
@@ -564,32 +583,66 @@ fn outgrows(len: usize, pass: &ChangeSet, encoding: crate::metabase::source::Enc
 }
 
 impl Fixed {
-    /// The file with the changes made (encoded as the original is): made when asked for, so that
-    /// `--diff`, which shows the changes, never builds it.
+    /// The file with the changes made (encoded as the original is), in one buffer: [`Fixed::new_file`].
     pub fn bytes(&self) -> std::borrow::Cow<'_, [u8]> {
-        if self.changes.is_empty() {
-            return self.original();
+        let new = self.new_file();
+        match new.owned {
+            Some(bytes) => std::borrow::Cow::Owned(bytes),
+            None => match new.parts.0 {
+                [bytes, []] => std::borrow::Cow::Borrowed(bytes),
+                _ => std::borrow::Cow::Owned(new.parts.to_vec()),
+            },
         }
-        std::borrow::Cow::Owned(match &self.original {
-            Some(original) => self.changes.to_file_bytes(&self.before.source, original),
-            // A UTF-8 file the lint took over is its byte order mark and its text: the new file is
-            // the mark and the changed text, made without a copy of the original.
-            None => {
-                let bom = if self.before.source.encoding.bom_len() == 3 {
-                    "\u{feff}"
-                } else {
-                    ""
-                };
-                self.changes.apply_after(bom, &self.before.source.text).into_bytes()
-            }
-        })
     }
 
-    /// The file as read (made again from the original's text when the lint took its bytes over).
+    /// The file with the changes made (encoded as the original is): made when asked for, so that
+    /// `--diff`, which shows the changes, never builds it. A UTF-8 file the lint took over is its
+    /// byte order mark and the result's text, the text the last lint read: nothing is copied.
+    pub fn new_file(&self) -> NewFile<'_> {
+        if self.changes.is_empty() {
+            return NewFile {
+                owned: None,
+                parts: self.original_content(),
+            };
+        }
+        let made = |bytes| NewFile {
+            owned: Some(bytes),
+            parts: Content([&[], &[]]),
+        };
+        match (&self.original, &self.after) {
+            (Some(original), _) => made(self.changes.to_file_bytes(&self.before.source, original)),
+            (None, Some(after)) if after.source.encoding == self.before.source.encoding => {
+                debug_assert_eq!(
+                    self.changes.apply_after("", &self.before.source.text),
+                    *after.source.text,
+                    "the result's text is the changes made to the original's"
+                );
+                NewFile {
+                    owned: None,
+                    parts: Content([bom_of(&self.before), after.source.text.as_bytes()]),
+                }
+            }
+            (None, _) => {
+                let bom = std::str::from_utf8(bom_of(&self.before)).unwrap_or_default();
+                made(self.changes.apply_after(bom, &self.before.source.text).into_bytes())
+            }
+        }
+    }
+
+    /// The file as read, in one buffer (made again from the original's text when the lint took
+    /// its bytes over).
     pub fn original(&self) -> std::borrow::Cow<'_, [u8]> {
         match &self.original {
             Some(bytes) => std::borrow::Cow::Borrowed(bytes),
-            None => std::borrow::Cow::Owned(file_of_text(&self.before)),
+            None => std::borrow::Cow::Owned(self.original_content().to_vec()),
+        }
+    }
+
+    /// The file as read: the bytes, or the byte order mark and the text the lint took them over as.
+    pub fn original_content(&self) -> Content<'_> {
+        match &self.original {
+            Some(bytes) => Content([bytes, &[]]),
+            None => Content([bom_of(&self.before), self.before.source.text.as_bytes()]),
         }
     }
 
@@ -654,9 +707,35 @@ mod tests {
                 &*fixed.bytes(),
                 &fixed.changes.to_file_bytes(&fixed.before.source, &bytes)[..]
             );
+            // Written as the mark and the result's text, without a copy of either file.
+            let new = fixed.new_file();
+            let [mark, text] = new.content().0;
+            assert_eq!(mark, &bytes[..bytes.len() - fixed.before.source.text.len()]);
+            assert_eq!(
+                text.as_ptr(),
+                fixed.after().source.text.as_ptr(),
+                "the result's text itself"
+            );
+            assert_eq!(new.content().to_vec(), &*fixed.bytes());
+            let [mark, text] = fixed.original_content().0;
+            assert_eq!(
+                text.as_ptr(),
+                fixed.before.source.text.as_ptr(),
+                "the original's text itself"
+            );
+            assert_eq!([mark, text].concat(), bytes);
+            // Taken from its bytes, the file is made by the changes: the same bytes.
+            let expected = fixed.bytes().into_owned();
+            let read = Fixed {
+                original: Some(bytes.clone()),
+                ..fixed
+            };
+            assert_eq!(read.new_file().content().to_vec(), expected);
+            assert_eq!(read.original_content().to_vec(), bytes);
             let unchanged = Fixed {
                 changes: ChangeSet::default(),
-                ..fixed
+                original: None,
+                ..read
             };
             assert_eq!(&*unchanged.bytes(), &bytes[..]);
         }

@@ -72,6 +72,35 @@ impl Sink for Disk {
     }
 }
 
+/// A file's bytes as parts written one after another (a byte order mark, then the text), so that
+/// a 100 MB metabase is written, backed up and compared without being copied into one buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct Content<'a>(pub [&'a [u8]; 2]);
+
+impl<'a> Content<'a> {
+    /// The parts that hold bytes, in order.
+    fn parts(self) -> impl Iterator<Item = &'a [u8]> {
+        self.0.into_iter().filter(|p| !p.is_empty())
+    }
+
+    /// The bytes in one buffer.
+    pub fn to_vec(self) -> Vec<u8> {
+        self.0.concat()
+    }
+}
+
+impl<'a> From<&'a [u8]> for Content<'a> {
+    fn from(bytes: &'a [u8]) -> Self {
+        Content([bytes, &[]])
+    }
+}
+
+impl<'a, const N: usize> From<&'a [u8; N]> for Content<'a> {
+    fn from(bytes: &'a [u8; N]) -> Self {
+        Content([bytes, &[]])
+    }
+}
+
 /// How long [`lock`] waits for another mblint to finish with the same file.
 pub const LOCK_WAIT: Duration = Duration::from_secs(120);
 
@@ -240,8 +269,8 @@ impl Lock {
     /// nothing is left behind: no temporary file, no backup, the file untouched.
     pub fn replace(
         self,
-        original: &[u8],
-        new: &[u8],
+        original: Content<'_>,
+        new: Content<'_>,
         backup: bool,
         sink: &mut dyn Sink,
     ) -> Result<Written, WriteError> {
@@ -325,7 +354,7 @@ impl Lock {
 
     /// The locked file is still the one read: same inode, size and times as when locked, and the
     /// same bytes as `original`.
-    fn unchanged(&self, original: &[u8]) -> Result<(), WriteError> {
+    fn unchanged(&self, original: Content<'_>) -> Result<(), WriteError> {
         let shown = self.given.display().to_string();
         match same_content(&self.target, original) {
             Ok(true) => {}
@@ -342,13 +371,15 @@ impl Lock {
     /// A new temporary file beside the target holding `bytes`, synced, with the target's owner,
     /// group, extended attributes and mode (what cannot be kept is added to `warnings`). Removed
     /// again on error.
-    fn temp_with(&self, bytes: &[u8], sink: &mut dyn Sink, warnings: &mut Vec<String>) -> io::Result<PathBuf> {
+    fn temp_with(&self, bytes: Content<'_>, sink: &mut dyn Sink, warnings: &mut Vec<String>) -> io::Result<PathBuf> {
         let (temp, mut file) = create_temp(&self.target, self.owner.mode)?;
         let result = (|| {
             self.keep_security(&file)?;
             let mode = self.keep_metadata(&file, warnings);
             fsys::set_mode(&file, mode)?;
-            sink.write(&mut file, bytes)?;
+            for part in bytes.parts() {
+                sink.write(&mut file, part)?;
+            }
             file.sync_all()
         })();
         drop(file);
@@ -383,7 +414,7 @@ impl Lock {
     fn name_backup(
         &self,
         temp: &Path,
-        original: &[u8],
+        original: Content<'_>,
         sink: &mut dyn Sink,
         warnings: &mut Vec<String>,
         rename: impl Fn(&Path, &Path) -> io::Result<()>,
@@ -409,7 +440,9 @@ impl Lock {
                 self.keep_security(&file)?;
                 let mode = self.keep_metadata(&file, warnings);
                 fsys::set_mode(&file, mode)?;
-                sink.write(&mut file, original)?;
+                for part in original.parts() {
+                    sink.write(&mut file, part)?;
+                }
                 file.sync_all()
             })();
             drop(file);
@@ -456,7 +489,9 @@ pub fn replace(
     backup: bool,
     sink: &mut dyn Sink,
 ) -> Result<Option<PathBuf>, WriteError> {
-    lock(path)?.replace(original, new, backup, sink).map(|w| w.backup)
+    lock(path)?
+        .replace(original.into(), new.into(), backup, sink)
+        .map(|w| w.backup)
 }
 
 /// A random 64-bit number, different in every call (std's per-process random hash keys, the time
@@ -644,11 +679,13 @@ fn clean_strays(dir: &Path) -> Vec<PathBuf> {
 
 /// Whether the file at `path` holds exactly `expected`, read a block at a time: the check before a
 /// write does not hold a second copy of a 127 MB metabase.
-fn same_content(path: &Path, expected: &[u8]) -> io::Result<bool> {
+fn same_content(path: &Path, expected: Content<'_>) -> io::Result<bool> {
     use std::io::Read;
     let mut file = fs::File::open(path)?;
     let mut block = vec![0u8; 1 << 16];
-    let mut at = 0;
+    let mut parts = expected.parts();
+    // What is left of the part being compared.
+    let mut rest: &[u8] = &[];
     loop {
         let n = match file.read(&mut block) {
             Ok(n) => n,
@@ -656,12 +693,22 @@ fn same_content(path: &Path, expected: &[u8]) -> io::Result<bool> {
             Err(e) => return Err(e),
         };
         if n == 0 {
-            return Ok(at == expected.len());
+            return Ok(rest.is_empty() && parts.next().is_none());
         }
-        if expected.get(at..at + n) != Some(&block[..n]) {
-            return Ok(false);
+        let mut read = &block[..n];
+        while !read.is_empty() {
+            if rest.is_empty() {
+                match parts.next() {
+                    Some(part) => rest = part,
+                    None => return Ok(false),
+                }
+            }
+            let k = rest.len().min(read.len());
+            if rest[..k] != read[..k] {
+                return Ok(false);
+            }
+            (rest, read) = (&rest[k..], &read[k..]);
         }
-        at += n;
     }
 }
 
@@ -683,24 +730,74 @@ mod tests {
         let path = dir.path().join("m.xml");
         let content: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         fs::write(&path, &content).unwrap();
-        assert!(same_content(&path, &content).unwrap());
+        assert!(same_content(&path, content[..].into()).unwrap());
         assert!(
-            !same_content(&path, &content[..content.len() - 1]).unwrap(),
+            !same_content(&path, content[..content.len() - 1].into()).unwrap(),
             "the file is longer"
         );
         let mut longer = content.clone();
         longer.push(0);
-        assert!(!same_content(&path, &longer).unwrap(), "the file is shorter");
+        assert!(!same_content(&path, longer[..].into()).unwrap(), "the file is shorter");
         let mut other = content.clone();
         other[150_000] ^= 1;
         assert!(
-            !same_content(&path, &other).unwrap(),
+            !same_content(&path, other[..].into()).unwrap(),
             "a byte in the third block differs"
         );
-        assert!(same_content(&dir.path().join("none"), b"").is_err());
+        assert!(same_content(&dir.path().join("none"), b"".into()).is_err());
         // A read that fails is an error, not retried: only an interrupted one is.
         #[cfg(unix)]
-        assert!(same_content(dir.path(), b"").is_err(), "a folder");
+        assert!(same_content(dir.path(), b"".into()).is_err(), "a folder");
+    }
+
+    /// Content in two parts (a byte order mark and a text) compares as their concatenation,
+    /// wherever the parts and the blocks read split it, and is written as it.
+    #[test]
+    fn content_in_parts_is_their_concatenation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.xml");
+        let content: Vec<u8> = (0..140_000u32).map(|i| (i % 253) as u8).collect();
+        fs::write(&path, &content).unwrap();
+        for split in [0, 1, 3, 65_535, 65_536, 65_537, 139_999, 140_000] {
+            let (a, b) = content.split_at(split);
+            assert!(same_content(&path, Content([a, b])).unwrap(), "split at {split}");
+            // One byte short, at the end of either part; one byte more; one byte changed.
+            if !a.is_empty() {
+                assert!(
+                    !same_content(&path, Content([&a[1..], b])).unwrap(),
+                    "{split}: first short"
+                );
+            }
+            if !b.is_empty() {
+                assert!(
+                    !same_content(&path, Content([a, &b[..b.len() - 1]])).unwrap(),
+                    "{split}: second short"
+                );
+                let mut changed = b.to_vec();
+                changed[b.len() / 2] ^= 1;
+                assert!(
+                    !same_content(&path, Content([a, &changed])).unwrap(),
+                    "{split}: a byte differs"
+                );
+            }
+            let longer = [b, &[0]].concat();
+            assert!(
+                !same_content(&path, Content([a, &longer])).unwrap(),
+                "{split}: the file is shorter"
+            );
+            assert_eq!(Content([a, b]).to_vec(), content);
+        }
+        // Written in parts: the file is the concatenation, the backup the original's.
+        let bom: &[u8] = b"\xef\xbb\xbf";
+        fs::write(&path, [bom, b"old"].concat()).unwrap();
+        let backup = lock(&path)
+            .unwrap()
+            .replace(Content([bom, b"old"]), Content([bom, b"new text"]), true, &mut Disk)
+            .unwrap()
+            .backup
+            .unwrap();
+        assert_eq!(fs::read(&path).unwrap(), [bom, b"new text"].concat());
+        assert_eq!(fs::read(backup).unwrap(), [bom, b"old"].concat());
     }
 
     fn setup() -> (tempfile::TempDir, PathBuf) {
@@ -778,9 +875,9 @@ mod tests {
             Err(io::Error::new(io::ErrorKind::Unsupported, "no hard links here"))
         };
         let mut warnings = Vec::new();
-        let temp = lock.temp_with(b"old", &mut Disk, &mut warnings).unwrap();
+        let temp = lock.temp_with(b"old".into(), &mut Disk, &mut warnings).unwrap();
         let backup = lock
-            .name_backup(&temp, b"old", &mut Disk, &mut warnings, unsupported)
+            .name_backup(&temp, b"old".into(), &mut Disk, &mut warnings, unsupported)
             .unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
         assert!(
@@ -800,10 +897,10 @@ mod tests {
             "the temporary file is gone"
         );
         // Any other failure is the backup's failure: no copy is made.
-        let temp = lock.temp_with(b"old", &mut Disk, &mut warnings).unwrap();
+        let temp = lock.temp_with(b"old".into(), &mut Disk, &mut warnings).unwrap();
         let denied = |_: &Path, _: &Path| -> io::Result<()> { Err(io::Error::other("the server said no")) };
         let err = lock
-            .name_backup(&temp, b"old", &mut Disk, &mut warnings, denied)
+            .name_backup(&temp, b"old".into(), &mut Disk, &mut warnings, denied)
             .unwrap_err();
         assert!(err.to_string().contains("the server said no"), "{err}");
         assert_eq!(leftovers(dir.path()).len(), 3);
@@ -816,9 +913,9 @@ mod tests {
         let unsupported =
             |_: &Path, _: &Path| -> io::Result<()> { Err(io::Error::new(io::ErrorKind::Unsupported, "no links")) };
         let mut warnings = Vec::new();
-        let temp = lock.temp_with(b"old", &mut Disk, &mut warnings).unwrap();
+        let temp = lock.temp_with(b"old".into(), &mut Disk, &mut warnings).unwrap();
         let err = lock
-            .name_backup(&temp, b"old", &mut Full, &mut warnings, unsupported)
+            .name_backup(&temp, b"old".into(), &mut Full, &mut warnings, unsupported)
             .unwrap_err();
         assert!(err.to_string().contains("no space left"), "{err}");
         assert_eq!(leftovers(dir.path()), ["MetaBase.xml"]);
@@ -979,7 +1076,7 @@ mod tests {
         drop(probe);
         fs::remove_file(dir.path().join("probe")).unwrap();
         // The backup's warning is the file's: said once.
-        let written = lock.replace(b"old", b"new", true, &mut Disk).unwrap();
+        let written = lock.replace(b"old".into(), b"new".into(), true, &mut Disk).unwrap();
         assert_eq!(written.warnings, warnings);
         assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o604);
     }
@@ -1007,7 +1104,7 @@ mod tests {
         let unsupported =
             |_: &Path, _: &Path| -> io::Result<()> { Err(io::Error::new(io::ErrorKind::Unsupported, "no links")) };
         let err = lock
-            .name_backup(&temp, b"old", &mut Disk, &mut Vec::new(), unsupported)
+            .name_backup(&temp, b"old".into(), &mut Disk, &mut Vec::new(), unsupported)
             .unwrap_err();
         assert!(!temp.exists(), "{err}");
     }
