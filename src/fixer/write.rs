@@ -159,6 +159,13 @@ pub fn lock(path: &Path) -> Result<Lock, WriteError> {
 
 /// [`lock`] with another wait.
 pub fn lock_waiting(path: &Path, wait: Duration) -> Result<Lock, WriteError> {
+    lock_racing(path, wait, |_| {})
+}
+
+/// [`lock_waiting`], calling `racing` with the file's path each time a lock is taken, before the
+/// check that the locked file is still the one at the path: the seam through which a test plays
+/// the other program that renames a new file over it in that moment.
+fn lock_racing(path: &Path, wait: Duration, mut racing: impl FnMut(&Path)) -> Result<Lock, WriteError> {
     let shown = path.display().to_string();
     let io = io_error(path);
     let deadline = Instant::now() + wait;
@@ -197,6 +204,7 @@ pub fn lock_waiting(path: &Path, wait: Duration) -> Result<Lock, WriteError> {
         // have renamed a new file over it while this one waited.
         let meta = file.metadata().map_err(&io)?;
         let id = fsys::file_id(&file).map_err(&io)?;
+        racing(&target);
         let now = fsys::file_id_at(&target);
         // On Windows another mblint closes its lock just before its rename (see `replace`): while
         // its temporary file is still there, the file is about to be replaced, so this one lets go
@@ -985,6 +993,42 @@ mod tests {
         let (_dir, path) = setup();
         temp_file_of(&path, std::process::id(), Duration::ZERO);
         lock_waiting(&path, Duration::from_millis(200)).unwrap();
+    }
+
+    /// Another program renames a new file over the path between this run's lock and its check that
+    /// the locked file is still the one at the path. Within the wait, the lock is taken again, on
+    /// the new file; once the wait has passed, the run gives up at the first such change, as on a
+    /// file changed on disk.
+    #[cfg_attr(
+        windows,
+        ignore = "the race cannot be staged on Windows: the lock's open handle refuses a rename over its file"
+    )]
+    #[test]
+    fn a_file_renamed_over_the_locked_one_is_locked_again_until_the_wait_has_passed() {
+        let (dir, path) = setup();
+        let renames = std::cell::Cell::new(0);
+        let rename_over = |times: u32| {
+            let (dir, renames) = (dir.path(), &renames);
+            move |target: &Path| {
+                if renames.get() < times {
+                    renames.set(renames.get() + 1);
+                    let new = dir.join("new.xml");
+                    fs::write(&new, format!("new {}", renames.get())).unwrap();
+                    fs::rename(&new, target).unwrap();
+                }
+            }
+        };
+        let lock = lock_racing(&path, Duration::from_secs(60), rename_over(1)).unwrap();
+        assert_eq!(renames.get(), 1);
+        assert_eq!(fs::read(lock.target()).unwrap(), b"new 1");
+        assert_eq!(lock.id, fsys::file_id_at(&path).unwrap());
+        drop(lock);
+        renames.set(0);
+        assert!(matches!(
+            lock_racing(&path, Duration::ZERO, rename_over(3)),
+            Err(WriteError::Changed { .. })
+        ));
+        assert_eq!(renames.get(), 1, "given up at the first change");
     }
 
     #[test]

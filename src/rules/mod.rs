@@ -1074,6 +1074,297 @@ mod tests {
         assert_eq!(spans(&list[1]), [4, 6]);
     }
 
+    /// A place's edits and operations join its finding's fix each once: an edit is the same when
+    /// its span and content are, another content at the same span is another edit; an operation
+    /// the same when it is equal. A place that needs a restart makes the fix need one.
+    #[test]
+    fn a_place_adds_its_edits_and_operations_to_the_fix_each_once() {
+        let keep = |_: &str, _: Option<&str>| true;
+        let mut findings = Findings::new(&keep);
+        let cause: Arc<str> = Arc::from("cause");
+        let code = dependencies_not_judged::RULE.code;
+        let edit = |at: usize, content: &str| Edit {
+            span: Span::new(at, at + 2),
+            content: content.to_string(),
+        };
+        let set = |property: &str| MetabaseOp::Set {
+            location: "/LM/W3SVC".to_string(),
+            property: property.to_string(),
+        };
+        let mut fix = Fix::new(Applicability::Safe, "fix");
+        fix.edits.push(edit(0, "a"));
+        fix.ops.push(set("A"));
+        findings.push(
+            dependencies_not_judged::RULE
+                .diagnostic(Span::new(0, 1), "m")
+                .cause(cause.clone())
+                .fix(Some(fix)),
+        );
+        let at = |n: usize| move || Occurrence::new(Span::new(n, n + 1), None, None, None);
+        let words = (Applicability::Safe, "fix");
+        let parts = |edits: Vec<Edit>, ops: Vec<MetabaseOp>| Some((words, (edits, ops)));
+        // The finding's own edit and operation again, with a new one of each.
+        assert!(findings.join_with(
+            code,
+            &cause,
+            parts(vec![edit(0, "a"), edit(4, "b")], vec![set("A"), set("B")]),
+            at(1)
+        ));
+        // The new ones again and another content at the new edit's span; then a place whose fix is
+        // the finding's (`join_same_fix`: nothing of it copied).
+        assert!(findings.join_with(
+            code,
+            &cause,
+            parts(vec![edit(4, "b"), edit(4, "c")], vec![set("B")]),
+            at(2)
+        ));
+        assert!(findings.join_same_fix(code, &cause, Some(&Fix::new(Applicability::Safe, "fix")), at(3)));
+        let list = findings.into_vec();
+        assert_eq!(list.len(), 1);
+        let fix = list[0].fix.as_ref().unwrap();
+        assert_eq!(fix.edits, [edit(0, "a"), edit(4, "b"), edit(4, "c")]);
+        assert_eq!(fix.ops, [set("A"), set("B")]);
+        assert!(!fix.restart);
+        assert_eq!(
+            list[0].occurrences.iter().map(|o| o.span.start).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+
+        // A place whose fix needs a restart (`join`, with the whole fix) makes the finding's fix
+        // need one; a later place that does not leaves it so.
+        let mut findings = Findings::new(&keep);
+        findings.push(
+            dependencies_not_judged::RULE
+                .diagnostic(Span::new(0, 1), "m")
+                .cause(cause.clone())
+                .fix(Some(Fix::new(Applicability::Safe, "fix"))),
+        );
+        let mut restart = Fix::new(Applicability::Safe, "fix");
+        restart.restart = true;
+        assert!(matches!(findings.join(code, &cause, Some(restart), at(1)), Joined::Yes));
+        assert!(matches!(
+            findings.join(code, &cause, Some(Fix::new(Applicability::Safe, "fix")), at(2)),
+            Joined::Yes
+        ));
+        assert!(findings.into_vec()[0].fix.as_ref().unwrap().restart);
+    }
+
+    /// `%windir%` is certain when declared or read from the drive, not when inferred from the
+    /// metabase or assumed.
+    #[test]
+    fn windir_is_certain_when_declared_or_read_from_the_drive() {
+        use crate::host::Source;
+        testing::with_context(&testing::server(true, "", ""), |ctx| {
+            for (source, certain) in [
+                (Source::Declared, true),
+                (Source::Drive, true),
+                (Source::Metabase, false),
+                (Source::Default, false),
+            ] {
+                let mut model = ctx.model.clone();
+                model.windir.source = source;
+                let ctx = Context::new(
+                    ctx.metabase,
+                    ctx.isapi,
+                    ctx.server,
+                    ctx.worker,
+                    None,
+                    None,
+                    &model,
+                    ctx.keep,
+                );
+                assert_eq!(ctx.windir().1, certain, "{source:?}");
+                assert_eq!(ctx.windir().0, &model.windir.value);
+            }
+        });
+    }
+
+    /// Without a drive, a run that stands for x64 and IA64 alike says so; a run with a drive, or
+    /// with one platform (or a set that is not all 64-bit) left open, names its own.
+    #[test]
+    fn the_platform_is_named_for_both_64bit_platforms_only_without_a_drive_and_with_both_open() {
+        use crate::platform::{Platform, Platforms};
+        let images = crate::resolve::images::Images {
+            current: Vec::new(),
+            viable: Vec::new(),
+        };
+        testing::with_context(&testing::server(true, "", ""), |ctx| {
+            for (open, drive, said) in [
+                (Platforms::WIN64, false, "64-bit Windows (x64 or IA64)"),
+                (Platforms::WIN64, true, "x64 Windows"),
+                (Platforms::only(Platform::X64), false, "x64 Windows"),
+                (Platforms::ANY, false, "x64 Windows"),
+            ] {
+                let mut model = ctx.model.clone();
+                model.platform.value = open;
+                let ctx = Context::new(
+                    ctx.metabase,
+                    ctx.isapi,
+                    ctx.server,
+                    ctx.worker,
+                    drive.then_some(&images),
+                    None,
+                    &model,
+                    ctx.keep,
+                );
+                assert_eq!(ctx.worker.platform, Platform::X64);
+                assert_eq!(ctx.platform_name(), said, "{open:?}, drive {drive}");
+            }
+        });
+    }
+
+    /// The line of a place is counted only when the place starts in the property's value (from
+    /// its start to its end, both included).
+    #[test]
+    fn a_value_line_is_counted_only_inside_the_value() {
+        let service =
+            "\t\tScriptMaps=\".asp,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,5,GET\r\n\t\t\t.x,C:\\x.dll,5,GET\"\r\n";
+        testing::with_context(&testing::server(true, service, ""), |ctx| {
+            let (mb, entries) = (ctx.metabase, &ctx.isapi.entries);
+            let attr = entries[1].attr;
+            let value = mb.attr(attr).value;
+            let at = |n: u32| Span::new(n as usize, n as usize + 1);
+            assert_eq!(value_line(mb, attr, entries[1].span), Some(1));
+            assert_eq!(value_line(mb, attr, at(value.start)), Some(0));
+            assert_eq!(value_line(mb, attr, at(value.end)), Some(1));
+            assert_eq!(value_line(mb, attr, at(value.start - 1)), None);
+            assert_eq!(value_line(mb, attr, at(value.end + 1)), None);
+            assert_eq!(value_line(mb, attr, at(0)), None);
+        });
+    }
+
+    /// `opened_as` names the path the worker opens only when redirection changed it.
+    #[test]
+    fn a_path_is_said_as_opened_only_when_redirected() {
+        let effective = crate::winpath::parse(r"C:\WINDOWS\SysWOW64\x.dll").unwrap();
+        assert_eq!(
+            opened_as(r"C:\WINDOWS\system32\x.dll", &effective, true, Bitness::Bits32),
+            r"`C:\WINDOWS\system32\x.dll` (opened as `C:\WINDOWS\SysWOW64\x.dll` by a 32-bit worker)"
+        );
+        assert_eq!(
+            opened_as(r"C:\x.dll", &effective, false, Bitness::Bits32),
+            r"`C:\x.dll`"
+        );
+    }
+
+    /// What MB107 and MB005 list: the what left out when empty or longer than 120 characters, the
+    /// places counted from two, and the findings past `shown` counted.
+    #[test]
+    fn findings_in_words_leave_out_long_whats_and_count_places_and_the_rest() {
+        let long = "x".repeat(121);
+        let fits = "y".repeat(120);
+        let list = [
+            ("MB102", r"C:\x.dll", 1),
+            ("MB201", "", 2),
+            ("MB203", long.as_str(), 3),
+            ("MB204", fits.as_str(), 0),
+            ("MB205", "z", 9),
+        ];
+        assert_eq!(
+            findings_in_words(list.iter().copied(), 4),
+            format!("MB102 for `C:\\x.dll`, MB201 (2 places), MB203 (3 places), MB204 for `{fits}`, 1 more")
+        );
+        assert_eq!(
+            findings_in_words(list[..4].iter().copied(), 4).matches("more").count(),
+            0
+        );
+        assert_eq!(findings_in_words(list[..1].iter().copied(), 1), "MB102 for `C:\\x.dll`");
+    }
+
+    /// A DLL exports an extension entry point by a plain name (`isapi-extension.dll`,
+    /// `isapi-filter-extension.dll`), not a filter's only (`isapi-filter.dll`, `no-isapi.dll`).
+    #[test]
+    fn an_image_exports_an_extension_entry_by_its_plain_name() {
+        let image = |name: &str| {
+            let path = format!("{}/testdata/images/x86/{name}", env!("CARGO_MANIFEST_DIR"));
+            crate::resolve::pe::classify(&std::fs::read(path).unwrap()).unwrap()
+        };
+        for (name, exports) in [
+            ("isapi-extension.dll", true),
+            ("isapi-filter-extension.dll", true),
+            ("isapi-filter.dll", false),
+            ("no-isapi.dll", false),
+        ] {
+            assert_eq!(exports_an_extension_entry(&image(name)), exports, "{name}");
+        }
+    }
+
+    /// Filters in an execute folder on a drive copy (x86): `f.dll` a filter only, `c.dll` a
+    /// connector (a filter that exports the extension's entry points too), `m.dll` missing; and a
+    /// script map's `n.dll`, which exports neither. Each filter's twin, called by URL, is judged as
+    /// the filter (MB201 once, on the filter); the restriction list, which prohibits every DLL it
+    /// does not name, governs the twins a URL runs as an extension (the connector's, the missing
+    /// one's, whose image shows nothing otherwise) and not the filter's only; MB203 reads the
+    /// images that were read.
+    #[test]
+    fn a_filter_in_an_execute_folder_is_judged_as_a_filter_and_an_extension_only_when_it_exports_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let inetsrv = dir.path().join("WINDOWS/system32/inetsrv");
+        std::fs::create_dir_all(&inetsrv).unwrap();
+        let filters = concat!(
+            "<IIsFilters\tLocation =\"/LM/W3SVC/Filters\"\r\n\t\tFilterLoadOrder=\"f,c,m\"\r\n\t>\r\n</IIsFilters>\r\n",
+            "<IIsFilter\tLocation =\"/LM/W3SVC/Filters/f\"\r\n\t\tFilterPath=\"C:\\Conn\\f.dll\"\r\n\t>\r\n</IIsFilter>\r\n",
+            "<IIsFilter\tLocation =\"/LM/W3SVC/Filters/c\"\r\n\t\tFilterPath=\"C:\\Conn\\c.dll\"\r\n\t>\r\n</IIsFilter>\r\n",
+            "<IIsFilter\tLocation =\"/LM/W3SVC/Filters/m\"\r\n\t\tFilterPath=\"C:\\Conn\\m.dll\"\r\n\t>\r\n</IIsFilter>\r\n",
+        );
+        let keys = format!(
+            "{}{filters}",
+            testing::root(
+                1,
+                "C:\\Conn",
+                "\t\tAccessFlags=\"AccessRead | AccessExecute\"\r\n\t\tScriptMaps=\".n,C:\\Conn\\n.dll,5,GET\"\r\n"
+            )
+        );
+        let service = "\t\tWebSvcExtRestrictionList=\"0,*.dll\"\r\n";
+        std::fs::write(inetsrv.join("MetaBase.xml"), testing::server(false, service, &keys)).unwrap();
+        let conn = dir.path().join("Conn");
+        std::fs::create_dir_all(&conn).unwrap();
+        for (name, image) in [
+            ("f.dll", "isapi-filter.dll"),
+            ("c.dll", "isapi-filter-extension.dll"),
+            ("n.dll", "no-isapi.dll"),
+        ] {
+            let from = format!("{}/testdata/images/x86/{image}", env!("CARGO_MANIFEST_DIR"));
+            std::fs::copy(from, conn.join(name)).unwrap();
+        }
+        let options = crate::lint::Options {
+            platform: Some(crate::platform::Platform::X86),
+            ..Default::default()
+        };
+        let report = crate::lint::lint_path(dir.path(), &options).unwrap();
+        // Each finding's rule, Location and subject (what its message says before the DLL).
+        let said: Vec<(&str, &str, &str)> = report
+            .diagnostics
+            .iter()
+            .filter(|d| ["MB201", "MB203", "MB401"].contains(&d.code))
+            .map(|d| {
+                let subject = d.message.split(" `").next().unwrap();
+                (d.code, d.location.as_deref().unwrap(), subject)
+            })
+            .collect();
+        let root = "/LM/W3SVC/1/ROOT";
+        assert_eq!(
+            said,
+            [
+                ("MB203", root, "script map extension for"),
+                ("MB401", root, "script map extension for"),
+                (
+                    "MB401",
+                    "/LM/W3SVC/Filters/c",
+                    "ISAPI extension called by URL (site 1: /c.dll) runs"
+                ),
+                ("MB201", "/LM/W3SVC/Filters/m", "global ISAPI filter"),
+                (
+                    "MB401",
+                    "/LM/W3SVC/Filters/m",
+                    "ISAPI extension called by URL (site 1: /m.dll) runs"
+                ),
+            ],
+            "{:#?}",
+            report.diagnostics
+        );
+    }
+
     #[test]
     fn path_lists_sort_once_per_distinct_path_and_keep_the_first_spelling() {
         let shared: Arc<str> = r"C:\x\B.dll".into();
