@@ -878,6 +878,35 @@ mod tests {
         let pass = changes_between(&old, &parsed(&added));
         assert_eq!(pass.apply(&three), added);
         assert_eq!(pass.changes().len(), 1);
+        {
+            // A key taken whole right where the key before it ends (no line between them) is an
+            // anchor too: a key added on each side of it is two changes, not one over it.
+            let tight = |n: u32| site(n).trim_end().to_string();
+            let adjacent = DOC.replace("</MBProperty>", &format!("{}{}\n</MBProperty>", tight(2), tight(3)));
+            let old = parsed(&adjacent);
+            let spread = adjacent.replacen(
+                &format!("{}{}", tight(2), tight(3)),
+                &format!("{}{}{}{}", tight(2), tight(8), tight(3), tight(9)),
+                1,
+            );
+            let pass = changes_between(&old, &after(&old, &spread));
+            assert_eq!(pass.apply(&adjacent), spread);
+            assert_eq!(pass.changes().len(), 2, "{:?}", pass.changes());
+            // And the same where the key before it ends in the new text only (the line between
+            // them gone).
+            let apart = adjacent.replacen(&tight(3), &format!("\n{}", tight(3)), 1);
+            let old = parsed(&apart);
+            let closed = adjacent.replacen(&tight(3), &format!("{}{}", tight(3), tight(9)), 1);
+            let new = after(&old, &closed);
+            assert!(
+                new.taken
+                    .iter()
+                    .any(|&(k, _)| new.slice(new.keys[k as usize].span) == tight(3))
+            );
+            let pass = changes_between(&old, &new);
+            assert_eq!(pass.apply(&apart), closed);
+            assert_eq!(pass.changes().len(), 2, "{:?}", pass.changes());
+        }
         // The anchors are checked, not trusted: pairs out of order, out of range or of keys that
         // differ still give the exact changes.
         let mut new = after(&old, &added);
