@@ -741,6 +741,53 @@ mod tests {
         }
     }
 
+    /// A pass that starts at the file's first characters is linted from the file's bytes: for a
+    /// UTF-8 file the lint took over, the file as read is made again from its text (mark
+    /// included) and the pass's changes made to it; the result is the file the changes make.
+    #[test]
+    fn a_pass_at_the_first_characters_of_a_file_taken_over_is_made_from_it_again() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/metabases/framework64-32bit-mode.xml"
+        );
+        let plain = std::fs::read(path).unwrap();
+        let marked = [&[0xEF, 0xBB, 0xBF][..], &plain].concat();
+        let request = Request { unsafe_fixes: true };
+        for bytes in [plain, marked] {
+            // The first pass also writes the XML declaration's first character again (the same
+            // text: the fixes are unchanged, the pass goes through the file's bytes).
+            let linted = relint::lint_owned("m.xml", bytes.clone(), &Options::default());
+            let c = linted.text().chars().next().unwrap();
+            let mut first = true;
+            let at_start = |pass: &mut ChangeSet| {
+                if std::mem::take(&mut first) {
+                    let mut edits: Vec<Edit> = pass.changes().iter().map(|c| e(c.start, c.end, &c.content)).collect();
+                    edits.insert(0, e(0, c.len_utf8(), &c.to_string()));
+                    *pass = ChangeSet::from_edits(edits).unwrap();
+                }
+            };
+            let fixed = fix_loop(
+                "m.xml",
+                None,
+                linted,
+                &Options::default(),
+                request,
+                Relint::Limited,
+                at_start,
+            )
+            .unwrap();
+            assert!(!first, "the pass was made");
+            assert!(
+                fixed.relints[0].is_some(),
+                "the first pass was linted from the bytes: {:?}",
+                fixed.relints
+            );
+            let expected = fixed.changes.to_file_bytes(&fixed.before.source, &bytes);
+            assert_eq!(&*fixed.bytes(), &expected[..]);
+            assert!(fixed.after().diagnostics.iter().all(|d| d.code != "MB001"));
+        }
+    }
+
     #[test]
     fn counts_hold_every_place_of_every_finding() {
         // A 32-bit pool with the 64-bit Framework's script maps: one finding with ten places.
