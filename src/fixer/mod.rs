@@ -585,33 +585,23 @@ fn outgrows(len: usize, pass: &ChangeSet, encoding: crate::metabase::source::Enc
 impl Fixed {
     /// The file with the changes made (encoded as the original is), in one buffer: [`Fixed::new_file`].
     pub fn bytes(&self) -> std::borrow::Cow<'_, [u8]> {
-        let new = self.new_file();
-        match new.owned {
-            Some(bytes) => std::borrow::Cow::Owned(bytes),
-            None => match new.parts.0 {
-                [bytes, []] => std::borrow::Cow::Borrowed(bytes),
-                _ => std::borrow::Cow::Owned(new.parts.to_vec()),
-            },
-        }
+        std::borrow::Cow::Owned(self.new_file().content().to_vec())
     }
 
     /// The file with the changes made (encoded as the original is): made when asked for, so that
     /// `--diff`, which shows the changes, never builds it. A UTF-8 file the lint took over is its
     /// byte order mark and the result's text, the text the last lint read: nothing is copied.
+    /// Unchanged, it is the file as read.
     pub fn new_file(&self) -> NewFile<'_> {
-        if self.changes.is_empty() {
-            return NewFile {
-                owned: None,
-                parts: self.original_content(),
-            };
-        }
-        let made = |bytes| NewFile {
-            owned: Some(bytes),
-            parts: Content([&[], &[]]),
-        };
-        match (&self.original, &self.after) {
-            (Some(original), _) => made(self.changes.to_file_bytes(&self.before.source, original)),
-            (None, Some(after)) if after.source.encoding == self.before.source.encoding => {
+        match &self.original {
+            Some(original) => NewFile {
+                owned: Some(self.changes.to_file_bytes(&self.before.source, original)),
+                parts: Content([&[], &[]]),
+            },
+            None => {
+                // Without changes there is no result's lint: the original's is the result.
+                debug_assert!(self.after.is_some() || self.changes.is_empty());
+                let after = self.after();
                 debug_assert_eq!(
                     self.changes.apply_after("", &self.before.source.text),
                     *after.source.text,
@@ -621,10 +611,6 @@ impl Fixed {
                     owned: None,
                     parts: Content([bom_of(&self.before), after.source.text.as_bytes()]),
                 }
-            }
-            (None, _) => {
-                let bom = std::str::from_utf8(bom_of(&self.before)).unwrap_or_default();
-                made(self.changes.apply_after(bom, &self.before.source.text).into_bytes())
             }
         }
     }
@@ -732,9 +718,11 @@ mod tests {
             };
             assert_eq!(read.new_file().content().to_vec(), expected);
             assert_eq!(read.original_content().to_vec(), bytes);
+            // Nothing changed: no lint of a result, the file as read.
             let unchanged = Fixed {
                 changes: ChangeSet::default(),
                 original: None,
+                after: None,
                 ..read
             };
             assert_eq!(&*unchanged.bytes(), &bytes[..]);
