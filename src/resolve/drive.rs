@@ -207,10 +207,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(
-        windows,
-        ignore = "not yet run under Wine (written on 2026-12-08, issue 25): it stages folders and files by name"
-    )]
     fn a_child_is_spelled_as_its_folder_lists_it_the_exact_spelling_first() {
         use super::super::fsys::EntryKind;
         use std::ffi::OsStr;
@@ -242,10 +238,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(
-        windows,
-        ignore = "not yet run under Wine (written on 2026-12-08, issue 25): it stages folders and files by name"
-    )]
     fn the_metabase_is_a_file_under_three_folders() {
         let dir = tempfile::tempdir().unwrap();
         // A folder named MetaBase.xml is no metabase.
