@@ -205,4 +205,73 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("windows/system32/inetsrv")).unwrap();
         assert!(matches!(find_metabase(dir.path()), Err(FindError::Ambiguous(_))));
     }
+
+    #[test]
+    fn a_child_is_spelled_as_its_folder_lists_it_the_exact_spelling_first() {
+        use super::super::fsys::EntryKind;
+        use std::ffi::OsStr;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("hiStory")).unwrap();
+        let (path, kind) = child_any_case(dir.path(), "History").unwrap();
+        assert_eq!(path.file_name().unwrap(), "hiStory");
+        assert_eq!(kind, EntryKind::Dir);
+        assert_eq!(child_any_case(dir.path(), "Histories"), None);
+        // Several spellings: only a case-sensitive file system holds them (NTFS, and Wine's view of
+        // one, holds one), so there is nothing more to stage there.
+        if dir.path().join("HISTORY").exists() {
+            return;
+        }
+        std::fs::write(dir.path().join("HISTORY"), "x").unwrap();
+        std::fs::create_dir(dir.path().join("History")).unwrap();
+        // The name as asked for, though `HISTORY` sorts first.
+        let (path, kind) = child_any_case(dir.path(), "History").unwrap();
+        assert_eq!(
+            (path.file_name().unwrap(), kind),
+            (OsStr::new("History"), EntryKind::Dir)
+        );
+        // No exact spelling: the first in sorted order, with its own kind.
+        let (path, kind) = child_any_case(dir.path(), "history").unwrap();
+        assert_eq!(
+            (path.file_name().unwrap(), kind),
+            (OsStr::new("HISTORY"), EntryKind::File { len: 1 })
+        );
+    }
+
+    #[test]
+    fn the_metabase_is_a_file_under_three_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder named MetaBase.xml is no metabase.
+        std::fs::create_dir_all(dir.path().join("WINDOWS/system32/inetsrv/MetaBase.xml")).unwrap();
+        assert_eq!(find_metabase(dir.path()), Ok(None));
+        // A file where a folder belongs is no folder: WINNT's metabase is the one.
+        std::fs::write(dir.path().join("WINNT"), "x").unwrap();
+        assert_eq!(find_metabase(dir.path()), Ok(None));
+        std::fs::remove_file(dir.path().join("WINNT")).unwrap();
+        let inetsrv = dir.path().join("WINNT/system32/inetsrv");
+        std::fs::create_dir_all(&inetsrv).unwrap();
+        std::fs::write(inetsrv.join("MetaBase.xml"), "x").unwrap();
+        assert_eq!(
+            find_metabase(dir.path()),
+            Ok(Some((inetsrv.join("MetaBase.xml"), "WINNT".to_string())))
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_on_the_way_to_the_metabase_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir_all(elsewhere.join("system32/inetsrv")).unwrap();
+        std::fs::write(elsewhere.join("system32/inetsrv/MetaBase.xml"), "x").unwrap();
+        let root = dir.path().join("c");
+        std::fs::create_dir(&root).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, root.join("WINDOWS")).unwrap();
+        assert_eq!(find_metabase(&root), Err(FindError::Link(root.join("WINDOWS"))));
+        // The metabase itself a link.
+        std::fs::remove_file(root.join("WINDOWS")).unwrap();
+        std::fs::create_dir_all(root.join("WINDOWS/system32/inetsrv")).unwrap();
+        let metabase = root.join("WINDOWS/system32/inetsrv/MetaBase.xml");
+        std::os::unix::fs::symlink(elsewhere.join("system32/inetsrv/MetaBase.xml"), &metabase).unwrap();
+        assert_eq!(find_metabase(&root), Err(FindError::Link(metabase)));
+    }
 }

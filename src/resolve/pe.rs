@@ -936,4 +936,190 @@ mod tests {
             matches!(classify(&image("corrupt/import-name-outside.dll")), Err(ImageError::Corrupt(m)) if m.contains("the name of imported module 0"))
         );
     }
+
+    use super::testing::{SECTION_RVA, TestImage};
+
+    /// Where a `TestImage`'s optional header starts.
+    fn opt_at(b: &[u8]) -> usize {
+        u32_at(b, 0x3c).unwrap() as usize + 24
+    }
+
+    fn set16(b: &mut [u8], at: usize, v: u16) {
+        b[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    }
+
+    fn set32(b: &mut [u8], at: usize, v: u32) {
+        b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    }
+
+    /// A PE32 image whose CLR header (directory 14) is at `rva`: its flags are read at `rva + 16`.
+    fn clr_at(rva: u32) -> TestImage {
+        let mut img = TestImage::new(false);
+        img.dir(14, rva, 72);
+        img
+    }
+
+    #[test]
+    fn up_to_96_sections_are_read() {
+        let built = TestImage::new(false).build();
+        let opt = opt_at(&built);
+        let table = opt + 224;
+        for sections in [96u16, 97] {
+            let mut b = built.clone();
+            set16(&mut b, opt - 18, sections);
+            // The sections after the first are all zeros: nothing is mapped at them.
+            b.resize(b.len().max(table + 40 * usize::from(sections)), 0);
+            match classify(&b) {
+                Ok(_) => assert_eq!(sections, 96),
+                Err(ImageError::Corrupt(m)) => {
+                    assert_eq!(sections, 97);
+                    assert!(m.starts_with("97 sections"), "{m}");
+                }
+                Err(e) => panic!("{sections}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn file_alignment_is_a_power_of_two() {
+        let mut b = TestImage::new(false).build();
+        let opt = opt_at(&b);
+        assert!(classify(&b).is_ok());
+        set32(&mut b, opt + 36, 0x300);
+        assert!(
+            matches!(classify(&b), Err(ImageError::Corrupt(m)) if m == "FileAlignment is 768; it must be a power of two")
+        );
+    }
+
+    /// `b` with an optional header that holds `dirs` data directories, though its count still says
+    /// 16: the section table moved up behind it.
+    fn holding_directories(mut b: Vec<u8>, dirs: usize) -> Vec<u8> {
+        let opt = opt_at(&b);
+        let (old, new) = (opt + 224, opt + 96 + 8 * dirs);
+        b.copy_within(old..old + 40, new);
+        b[new + 40..old + 40].fill(0);
+        set16(&mut b, opt - 4, (96 + 8 * dirs) as u16);
+        b
+    }
+
+    #[test]
+    fn only_the_directories_the_optional_header_holds_are_read() {
+        let mut img = clr_at(SECTION_RVA);
+        img.put_u32(SECTION_RVA + 16, 1);
+        let il_only = |b: &[u8]| classify(b).unwrap().clr.map(|c| c.il_only);
+        assert_eq!(il_only(&img.build()), Some(true));
+        // Fifteen directories: the CLR header's is the last.
+        assert_eq!(il_only(&holding_directories(img.build(), 15)), Some(true));
+        // Fourteen: the 8 bytes after them are the section table's first (the section's name,
+        // here bytes that would read as the CLR directory), never a directory.
+        let mut b = holding_directories(img.build(), 14);
+        let table = opt_at(&b) + 96 + 8 * 14;
+        set32(&mut b, table, SECTION_RVA);
+        set32(&mut b, table + 4, 72);
+        assert_eq!(il_only(&b), None);
+    }
+
+    #[test]
+    fn a_file_cut_in_its_section_table_is_truncated() {
+        let b = TestImage::new(false).build();
+        let table = opt_at(&b) + 224;
+        // The whole table and nothing after it: the headers are read, the section's data is not
+        // in the file.
+        assert!(classify(&b[..table + 40]).is_ok());
+        assert!(matches!(
+            classify(&b[..table + 39]),
+            Err(ImageError::Truncated(m)) if m == "the section table ends after 0 of 1 sections"
+        ));
+    }
+
+    #[test]
+    fn bytes_are_read_as_the_loader_maps_them() {
+        let read = |b: &[u8], rva: u32, len: usize| Headers::read(b).unwrap().bytes(b, rva, len);
+        let mut img = TestImage::new(false);
+        img.put(SECTION_RVA, b"sect").put(SECTION_RVA + 0x1fc, b"tail");
+        // Raw data to 0x1200, virtual size to 0x1300.
+        img.zero_tail = 0x100;
+        let b = img.build();
+        let (opt, table) = (opt_at(&b), opt_at(&b) + 224);
+        assert_eq!(read(&b, 0, 2).as_deref(), Some(&b"MZ"[..]));
+        assert_eq!(read(&b, SECTION_RVA, 4).as_deref(), Some(&b"sect"[..]));
+        // Across the end of the headers (0x200 bytes): nothing is mapped up to the section.
+        assert_eq!(read(&b, 0x1fe, 4), None);
+        // Across the end of the raw data: zeros, as far as the virtual size reaches.
+        assert_eq!(read(&b, 0x11fc, 8).as_deref(), Some(&b"tail\0\0\0\0"[..]));
+        assert_eq!(read(&b, 0x1200, 4), Some(vec![0; 4]));
+        assert_eq!(read(&b, 0x12fc, 4), Some(vec![0; 4]));
+        assert_eq!(read(&b, 0x12fe, 4), None);
+        // Headers that reach the section (SizeOfHeaders 0x1000): 0x1000 is the section's first
+        // byte, and the headers end where the file (0x400 bytes) does.
+        let mut big_headers = b.clone();
+        set32(&mut big_headers, opt + 60, SECTION_RVA);
+        assert_eq!(read(&big_headers, SECTION_RVA, 4).as_deref(), Some(&b"sect"[..]));
+        assert_eq!(b.len(), 0x400);
+        assert_eq!(read(&big_headers, 0x3fe, 2).as_deref(), Some(&b[0x3fe..]));
+        assert_eq!(read(&big_headers, 0x3fe, 4), None);
+        assert_eq!(read(&big_headers, 0x400, 1), None);
+        // A section without raw data (.bss) is zeros from its first byte.
+        let mut bss = b.clone();
+        set32(&mut bss, table + 16, 0);
+        assert_eq!(read(&bss, SECTION_RVA, 4), Some(vec![0; 4]));
+        // Raw data said to start at the file's first byte: read without a panic.
+        let mut at_zero = b.clone();
+        set32(&mut at_zero, table + 20, 0);
+        assert!(read(&at_zero, SECTION_RVA, 4).is_some());
+    }
+
+    #[test]
+    fn each_kind_of_image_is_described() {
+        let il = info("managed/il-only.dll");
+        assert_eq!(il.describe(), "PE32 i386 DLL (managed, IL only)");
+        let mixed = ImageInfo {
+            clr: il.clr.map(|c| ClrFlags { il_only: false, ..c }),
+            ..il.clone()
+        };
+        assert_eq!(mixed.describe(), "PE32 i386 DLL (mixed-mode managed)");
+        assert_eq!(info("x64/app.exe").describe(), "PE32+ AMD64 executable (not a DLL)");
+    }
+
+    #[test]
+    fn a_name_is_read_to_its_limit_across_runs() {
+        // SizeOfHeaders 0x1000: RVA 0x200 to 0x1000 reads the file's bytes 0x200 to 0x1000 (the
+        // section's first 0xe00), and the section follows at 0x1000. A name from 0x200 with its NUL
+        // at the section's byte 0xf00 is 0xe00 + 0xf00 bytes long, past MAX_NAME_LEN.
+        let mut img = TestImage::new(false);
+        img.put(SECTION_RVA, &[b'a'; 0x1000]).put(SECTION_RVA + 0xf00, &[0]);
+        let mut b = img.build();
+        let opt = opt_at(&b);
+        set32(&mut b, opt + 60, SECTION_RVA);
+        let h = Headers::read(&b).unwrap();
+        assert_eq!(h.c_string(&b, 0x200), Err(StrFault::TooLong));
+        assert_eq!(h.c_string(&b, SECTION_RVA).map(|s| s.len()), Ok(0xf00));
+    }
+
+    #[test]
+    fn a_directory_is_there_only_with_an_rva_and_a_size() {
+        let mut img = clr_at(SECTION_RVA);
+        img.put_u32(SECTION_RVA + 16, 1);
+        let clr = |img: &TestImage| classify(&img.build()).unwrap().clr.map(|c| c.il_only);
+        assert_eq!(clr(&img), Some(true));
+        img.dir(14, SECTION_RVA, 0);
+        assert_eq!(clr(&img), None);
+    }
+
+    #[test]
+    fn each_clr_flag_is_its_own_bit() {
+        let flags = |raw: u32| {
+            let mut img = clr_at(SECTION_RVA);
+            img.put_u32(SECTION_RVA + 16, raw);
+            classify(&img.build())
+                .unwrap()
+                .clr
+                .map(|c| (c.il_only, c.requires_32bit, c.prefers_32bit))
+        };
+        assert_eq!(flags(0x1), Some((true, false, false)));
+        assert_eq!(flags(0x2), Some((false, true, false)));
+        assert_eq!(flags(0x2_0000), Some((false, false, true)));
+        assert_eq!(flags(0x2_0003), Some((true, true, true)));
+        assert_eq!(flags(0), Some((false, false, false)));
+    }
 }

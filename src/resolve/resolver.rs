@@ -1032,4 +1032,28 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    #[test]
+    fn an_image_is_read_up_to_256_mib_and_a_larger_file_not_at_all() {
+        // A DLL with data appended past its sections (an overlay, as signed or self-extracting
+        // images carry): 2 MiB is read as any image.
+        let mut big = image("x64/isapi-extension.dll");
+        big.resize(2 << 20, 0);
+        let (dir, mut r) = drive_with(&[("Acme/big.dll", &big), ("Acme/huge.dll", b"")]);
+        // Past the limit the file is refused unread (a sparse file: nothing is written).
+        let huge = std::fs::OpenOptions::new()
+            .write(true)
+            .open(dir.path().join("c/Acme/huge.dll"))
+            .unwrap();
+        huge.set_len(pe::MAX_IMAGE_SIZE + 1).unwrap();
+        let read = r.resolve(r"C:\Acme\big.dll", on_x64(Bitness::Bits64));
+        assert_eq!(read.image().and_then(|i| i.bitness()), Some(Bitness::Bits64));
+        match found(&mut r, r"C:\Acme\huge.dll") {
+            Found::Image { image, .. } => assert!(
+                matches!(&*image, Err(ImageError::Corrupt(m)) if m.contains("268435457 bytes, larger than")),
+                "{image:?}"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -256,4 +256,14 @@ mod tests {
             assert_eq!(upcase_unit(upcase_unit(unit)), upcase_unit(unit), "U+{unit:04X}");
         }
     }
+
+    #[test]
+    fn the_ascii_shortcut_gives_the_tables_answer() {
+        // `upcase_unit` answers ASCII without the table; the table holds `$UpCase` whole, and the two
+        // agree everywhere.
+        for unit in 0..=u16::MAX {
+            assert_eq!(upcase_unit(unit), table()[usize::from(unit)], "U+{unit:04X}");
+        }
+        assert_eq!(table()[usize::from(b'a')], u16::from(b'A'));
+    }
 }

@@ -628,4 +628,68 @@ mod tests {
             r#"{"ordinal":5}"#
         );
     }
+
+    #[test]
+    fn up_to_max_import_functions_are_read() {
+        // Four modules of MAX_MODULE_FUNCTIONS ordinals each (one table, four descriptors) make
+        // MAX_IMPORT_FUNCTIONS; a fifth with one function more is refused.
+        let mut img = TestImage::new(false);
+        let (name, one, long) = (SECTION_RVA, SECTION_RVA + 0x20, SECTION_RVA + 0x1000);
+        img.put_str(name, "a.dll").put_u32(one, 0x8000_0001).put_u32(one + 4, 0);
+        for j in 0..MAX_MODULE_FUNCTIONS as u32 {
+            img.put_u32(long + 4 * j, 0x8000_0001);
+        }
+        img.put_u32(long + 4 * MAX_MODULE_FUNCTIONS as u32, 0);
+        let desc = SECTION_RVA + 0x100;
+        for i in 0..4 {
+            img.put_u32(desc + 20 * i + 12, name).put_u32(desc + 20 * i + 16, long);
+        }
+        img.dir(1, desc, 20);
+        let info = classify(&img.build()).unwrap();
+        let total: usize = info.import_modules.iter().map(|m| m.functions.len()).sum();
+        assert_eq!(total, MAX_IMPORT_FUNCTIONS);
+        img.put_u32(desc + 20 * 4 + 12, name).put_u32(desc + 20 * 4 + 16, one);
+        match classify(&img.build()) {
+            Err(ImageError::Corrupt(m)) => assert!(m.starts_with("more than 262144 imported functions"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_import_directory_at_rva_zero_is_none_whatever_its_size() {
+        let mut img = TestImage::new(false);
+        img.dir(1, 0, 40);
+        let mut b = img.build();
+        // The DOS header at RVA 0 holds the usual stub's fields (e_maxalloc 0xffff, e_sp 0xb8),
+        // which read as a descriptor would name a module.
+        b[0x0c..0x14].copy_from_slice(&[0xff, 0xff, 0, 0, 0, 0, 0xb8, 0]);
+        assert_eq!(classify(&b).unwrap().import_modules, []);
+    }
+
+    #[test]
+    fn a_lookup_table_where_the_headers_end_is_read() {
+        // OriginalFirstThunk is passed over for FirstThunk only when it points into the headers
+        // or past the image: SizeOfHeaders itself is the first RVA it may hold.
+        let (desc, iat) = (SECTION_RVA + 0x100, SECTION_RVA + 0xb00);
+        let mut img = TestImage::new(false);
+        img.put_thunk(SECTION_RVA, u64::from(HINT_NAME))
+            .put_thunk(SECTION_RVA + 4, 0);
+        img.put_u32(desc, SECTION_RVA)
+            .put_u32(desc + 12, NAME)
+            .put_u32(desc + 16, iat);
+        img.put_str(NAME, "KERNEL32.dll");
+        img.put_u16(HINT_NAME, 7).put_str(HINT_NAME + 2, "GetTickCount");
+        img.put_thunk(iat, 0x8000_0005).put_thunk(iat + 4, 0);
+        img.dir(1, desc, 40);
+        let mut b = img.build();
+        let opt = u32::from_le_bytes(b[0x3c..0x40].try_into().unwrap()) as usize + 24;
+        b[opt + 60..opt + 64].copy_from_slice(&SECTION_RVA.to_le_bytes());
+        assert_eq!(
+            classify(&b).unwrap().import_modules[0].functions,
+            [ImportRef::Name {
+                name: "GetTickCount".into(),
+                hint: Some(7)
+            }]
+        );
+    }
 }
