@@ -668,23 +668,24 @@ mod tests {
         }
     }
 
-    /// A UTF-8 file the lint took over (with its byte order mark or without) is made again as read,
-    /// and the fixed file is the one the original's bytes and the changes make; a fix with nothing to
-    /// change gives the original back.
-    #[test]
-    fn a_utf8_file_taken_over_is_made_again_as_read_and_fixed_as_its_bytes_say() {
+    /// A fixture with fixes as a UTF-8 file, as it is and with one more byte order mark in front.
+    fn utf8_forms() -> [Vec<u8>; 2] {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/testdata/metabases/framework64-32bit-mode.xml"
         );
         let plain = std::fs::read(path).unwrap();
-        let marked: Vec<u8> = [0xEF, 0xBB, 0xBF]
-            .iter()
-            .copied()
-            .chain(plain.iter().copied())
-            .collect();
+        let marked = [&[0xEF, 0xBB, 0xBF][..], &plain].concat();
+        [plain, marked]
+    }
+
+    /// A UTF-8 file the lint took over (with its byte order mark or without) is made again as read,
+    /// and the fixed file is the one the original's bytes and the changes make; a fix with nothing to
+    /// change gives the original back.
+    #[test]
+    fn a_utf8_file_taken_over_is_made_again_as_read_and_fixed_as_its_bytes_say() {
         let request = Request { unsafe_fixes: true };
-        for bytes in [plain, marked] {
+        for bytes in utf8_forms() {
             let fixed = fix_bytes("m.xml", bytes.clone(), &Options::default(), request).unwrap();
             assert!(fixed.original.is_none(), "the lint took the bytes over");
             assert!(!fixed.changes.is_empty(), "the file has fixes");
@@ -734,14 +735,8 @@ mod tests {
     /// included) and the pass's changes made to it; the result is the file the changes make.
     #[test]
     fn a_pass_at_the_first_characters_of_a_file_taken_over_is_made_from_it_again() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/testdata/metabases/framework64-32bit-mode.xml"
-        );
-        let plain = std::fs::read(path).unwrap();
-        let marked = [&[0xEF, 0xBB, 0xBF][..], &plain].concat();
         let request = Request { unsafe_fixes: true };
-        for bytes in [plain, marked] {
+        for bytes in utf8_forms() {
             // The first pass also writes the XML declaration's first character again (the same
             // text: the fixes are unchanged, the pass goes through the file's bytes).
             let linted = relint::lint_owned("m.xml", bytes.clone(), &Options::default());
