@@ -173,7 +173,8 @@ impl SlotTable {
         let mut of_entry = Vec::with_capacity(entries.len());
         let mut first: Vec<(u32, u32)> = Vec::new();
         let mut last_scope: Option<(crate::metabase::KeyId, bool, u32)> = None;
-        let mut dll_of: foldhash::HashMap<*const u8, u32> = foldhash::HashMap::default();
+        // The interned id of each of the node's DLL keys, by the key's number on the node.
+        let mut dll_of: Vec<u32> = vec![NONE; node.dll_keys.len()];
         for (i, entry) in entries.iter().enumerate() {
             let slot = slot_of(node, entry);
             let filter = slot.kind == SlotKind::Filter;
@@ -208,8 +209,11 @@ impl SlotTable {
                 first.resize(slot_id as usize + 1, (NONE, NONE));
             }
             if first[slot_id as usize].0 == NONE {
-                let key = &node.entry_keys[i];
-                let dll = *dll_of.entry(key.as_ptr()).or_insert_with(|| self.dlls.intern(key));
+                let number = node.entry_dlls[i] as usize;
+                if dll_of[number] == NONE {
+                    dll_of[number] = self.dlls.intern(&node.dll_keys[number]);
+                }
+                let dll = dll_of[number];
                 first[slot_id as usize] = (id(i), dll);
             }
         }

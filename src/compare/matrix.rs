@@ -20,12 +20,13 @@ pub(super) fn matrix(nodes: &[Node], contents: &mut Vec<HashMap<PathBuf, Option<
     // The image read for each cell, for `loads`.
     let mut infos: HashMap<(usize, usize), &ImageInfo> = HashMap::new();
     for (n, node) in nodes.iter().enumerate() {
-        // Entries share their key's text: its address finds the row without hashing the text.
-        let mut row_by_key: foldhash::HashMap<*const u8, usize> = foldhash::HashMap::default();
+        // Entries name their key by its number on the node: the row without hashing the text.
+        let mut row_by_key: Vec<Option<usize>> = vec![None; node.dll_keys.len()];
         for (i, entry) in node.linted.isapi.entries.iter().enumerate() {
-            let key = &node.entry_keys[i];
-            let r = match row_by_key.get(&key.as_ptr()) {
-                Some(&r) => r,
+            let number = node.entry_dlls[i] as usize;
+            let key = &node.dll_keys[number];
+            let r = match row_by_key[number] {
+                Some(r) => r,
                 None => {
                     let r = *row_of.entry(key.clone()).or_insert_with(|| {
                         rows.push(DllRow {
@@ -37,7 +38,7 @@ pub(super) fn matrix(nodes: &[Node], contents: &mut Vec<HashMap<PathBuf, Option<
                         });
                         rows.len() - 1
                     });
-                    row_by_key.insert(key.as_ptr(), r);
+                    row_by_key[number] = Some(r);
                     r
                 }
             };

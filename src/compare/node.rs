@@ -35,8 +35,11 @@ pub(super) struct Node {
     /// The resolver the images were read with, to read them again as another process would.
     pub(super) resolver: Option<std::cell::RefCell<Resolver>>,
     pub(super) settings: Settings,
-    /// Per ISAPI entry, index for index, the key of its DLL.
-    pub(super) entry_keys: Vec<Arc<str>>,
+    /// Per ISAPI entry, index for index, the number of its DLL's key in [`Node::dll_keys`]: four
+    /// bytes an entry, not a shared text's sixteen.
+    pub(super) entry_dlls: Vec<u32>,
+    /// The node's distinct DLL keys, in the order its entries first name them.
+    pub(super) dll_keys: Vec<Arc<str>>,
     /// Per DLL key, its first entry: one lookup, however many entries there are.
     pub(super) first_entry: foldhash::HashMap<Arc<str>, usize>,
 }
@@ -86,12 +89,13 @@ pub(super) fn load(spec: &NodeSpec) -> Result<Loaded, lint::InputError> {
         resolver
     });
     let windir = linted.model.windir.value.clone();
-    let entry_keys = keys_of(&linted.isapi.entries, &windir);
+    let (entry_dlls, dll_keys) = keys_of(&linted.isapi.entries, &windir);
+    // Keys are numbered in the order entries first name them: a key's first entry is where its
+    // number first appears.
     let mut first_entry = foldhash::HashMap::default();
-    let mut seen = foldhash::HashSet::default();
-    for (i, key) in entry_keys.iter().enumerate() {
-        if seen.insert(key.as_ptr()) {
-            first_entry.entry(key.clone()).or_insert(i);
+    for (i, &dll) in entry_dlls.iter().enumerate() {
+        if dll as usize == first_entry.len() {
+            first_entry.insert(dll_keys[dll as usize].clone(), i);
         }
     }
     // The matrix shows each DLL as its first entry opens it: only those are resolved (as
@@ -118,24 +122,33 @@ pub(super) fn load(spec: &NodeSpec) -> Result<Loaded, lint::InputError> {
         images,
         resolver: resolver.map(std::cell::RefCell::new),
         settings: options.settings.clone(),
-        entry_keys,
+        entry_dlls,
+        dll_keys,
         first_entry,
     })))
 }
 
-/// The DLL key of every entry, computed once per distinct path (entries that name one text share
-/// it, so the path's address identifies it).
-pub(super) fn keys_of(entries: &[IsapiRef], windir: &WinPath) -> Vec<Arc<str>> {
-    let mut by_path: foldhash::HashMap<*const u8, Arc<str>> = foldhash::HashMap::default();
-    entries
+/// The DLL key of every entry, as a number in the distinct keys (numbered in the order entries
+/// first name them), and those keys. Computed once per distinct path (entries that name one text
+/// share it, so the path's address identifies it); paths written differently that name one DLL
+/// get one number.
+pub(super) fn keys_of(entries: &[IsapiRef], windir: &WinPath) -> (Vec<u32>, Vec<Arc<str>>) {
+    let mut by_path: foldhash::HashMap<*const u8, u32> = foldhash::HashMap::default();
+    let mut by_key: foldhash::HashMap<Arc<str>, u32> = foldhash::HashMap::default();
+    let mut keys: Vec<Arc<str>> = Vec::new();
+    let numbers = entries
         .iter()
         .map(|e| {
-            by_path
-                .entry(e.path.as_ptr())
-                .or_insert_with(|| Arc::from(dll_key(&e.path, windir)))
-                .clone()
+            *by_path.entry(e.path.as_ptr()).or_insert_with(|| {
+                let key: Arc<str> = Arc::from(dll_key(&e.path, windir));
+                *by_key.entry(key.clone()).or_insert_with(|| {
+                    keys.push(key);
+                    u32::try_from(keys.len() - 1).expect("fewer than 2^32 DLL keys in memory")
+                })
+            })
         })
-        .collect()
+        .collect();
+    (numbers, keys)
 }
 
 /// What identifies a DLL path across nodes: case folded as NTFS folds it, `/` as `\`, repeated
@@ -210,6 +223,36 @@ pub(super) fn node_model(node: &Node) -> NodeModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Entries that write one DLL differently get its one number, in the order entries first name
+    /// each DLL; the matrix's rows and MB604's slots rest on it.
+    #[test]
+    fn entries_naming_one_dll_share_its_number_in_first_named_order() {
+        let text = concat!(
+            "<configuration>\n<MBProperty>\n",
+            "<IIsWebService\tLocation =\"/LM/W3SVC\"\n\t\tScriptMaps=\".asp,C:\\WINDOWS\\system32\\inetsrv\\asp.dll,1\n",
+            "\t\t\t.shtm,C:\\WINDOWS\\system32\\inetsrv\\ssinc.dll,1\n",
+            "\t\t\t.asa,c:/windows/SYSTEM32/inetsrv//ASP.DLL,1\n",
+            "\t\t\t.cer,%SystemRoot%\\system32\\inetsrv\\asp.dll,1\n",
+            "\t\t\t.stm,C:\\WINDOWS\\system32\\inetsrv\\ssinc.dll,1\"\n\t>\n</IIsWebService>\n",
+            "</MBProperty>\n</configuration>\n"
+        );
+        let mb = parse(SourceFile::from_text("t.xml", text.to_string())).unwrap();
+        let set = crate::metabase::isapi::IsapiSet::of(&mb);
+        let windir = crate::winpath::parse("C:\\WINDOWS").unwrap();
+        let (numbers, keys) = keys_of(&set.entries, &windir);
+        let extensions: Vec<&str> = set.entries.iter().map(|e| e.extension().unwrap()).collect();
+        assert_eq!(extensions, [".asp", ".shtm", ".asa", ".cer", ".stm"]);
+        assert_eq!(numbers, [0, 1, 0, 0, 1]);
+        let keys: Vec<&str> = keys.iter().map(|k| &**k).collect();
+        assert_eq!(
+            keys,
+            [
+                "%windir%\\SYSTEM32\\INETSRV\\ASP.DLL",
+                "%windir%\\SYSTEM32\\INETSRV\\SSINC.DLL"
+            ]
+        );
+    }
 
     #[test]
     fn dll_keys_fold_case_and_the_windows_folder() {
