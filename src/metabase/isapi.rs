@@ -16,7 +16,7 @@ use super::source::Span;
 use super::values::{ProcessorKind, ScriptMap, filter_load_order};
 use crate::bitness::Bitness;
 use crate::platform::{Platform, Process};
-use crate::winpath::evidence::{PathEvidence, path_evidence};
+use crate::winpath::evidence::{EvidenceIndex, PathEvidence};
 
 /// The Location whose `Enable32BitAppOnWin64` decides the worker bitness.
 pub const APP_POOLS: &str = "/LM/W3SVC/AppPools";
@@ -185,8 +185,10 @@ pub struct IsapiRef {
     /// The path as configured (references resolved, CGI arguments and quotes removed). Shared by
     /// every entry that names the same text: 50,000 sites naming one DLL hold one copy.
     pub path: Arc<str>,
-    /// What the path's folders say of its bitness (worked out once per distinct path).
-    pub evidence: Option<&'static PathEvidence>,
+    /// What the path's folders say of its bitness (worked out once per distinct path), as one
+    /// byte ([`IsapiRef::evidence`]): with the role, the line and the flags it packs the entry into
+    /// 56 bytes, not 64.
+    evidence: EvidenceIndex,
     /// Whether the path is a plain `X:\...` path ([`crate::winpath::is_plain`]).
     pub plain: bool,
     /// A script map's extension (`.aspx`, `*`) or a filter's name as FilterLoadOrder lists it,
@@ -204,6 +206,11 @@ pub struct IsapiRef {
 const NO_LINE: u32 = u32::MAX;
 
 impl IsapiRef {
+    /// What the path's folders say of its bitness.
+    pub fn evidence(&self) -> Option<&'static PathEvidence> {
+        self.evidence.get()
+    }
+
     /// For a multi-string value, the 0-based line within it.
     pub fn line(&self) -> Option<u32> {
         (self.line != NO_LINE).then_some(self.line)
@@ -254,7 +261,7 @@ pub struct IsapiSet {
     pub entries: Vec<IsapiRef>,
     /// Every distinct path text, in first-seen order.
     pub paths: Vec<Arc<str>>,
-    interned: HashMap<Arc<str>, (Option<&'static PathEvidence>, bool)>,
+    interned: HashMap<Arc<str>, (EvidenceIndex, bool)>,
     extensions: HashMap<Arc<str>, ()>,
     pub filters: Vec<FilterDef>,
     /// CGI script maps (`.exe` processors): not loaded into the worker, but governed by the Web
@@ -393,12 +400,12 @@ impl IsapiSet {
     }
 
     /// The shared copy of a path, its evidence, and whether it is plain.
-    fn intern(&mut self, path: &str) -> (Arc<str>, Option<&'static PathEvidence>, bool) {
+    fn intern(&mut self, path: &str) -> (Arc<str>, EvidenceIndex, bool) {
         if let Some((shared, (evidence, plain))) = self.interned.get_key_value(path) {
             return (shared.clone(), *evidence, *plain);
         }
         let shared: Arc<str> = Arc::from(path);
-        let facts = (path_evidence(path), crate::winpath::is_plain(path));
+        let facts = (EvidenceIndex::of(path), crate::winpath::is_plain(path));
         self.interned.insert(shared.clone(), facts);
         self.paths.push(shared.clone());
         (shared, facts.0, facts.1)
@@ -687,7 +694,7 @@ impl IsapiSet {
                 /// reference and the path's place is the whole line.
                 offset: Option<(u32, u32)>,
                 path: Arc<str>,
-                evidence: Option<&'static PathEvidence>,
+                evidence: EvidenceIndex,
                 plain: bool,
                 extension: Arc<str>,
                 /// The command line as the restriction list names it, for a CGI executable.
@@ -818,7 +825,7 @@ mod tests {
     #[test]
     fn an_entry_is_a_small_record() {
         assert!(
-            std::mem::size_of::<IsapiRef>() <= 72,
+            std::mem::size_of::<IsapiRef>() <= 56,
             "{}",
             std::mem::size_of::<IsapiRef>()
         );

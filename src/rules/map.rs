@@ -159,7 +159,7 @@ fn status(ctx: &Context<'_>, index: usize) -> LoadStatus {
             Resolution::Unresolvable(_) => {}
         }
     }
-    match ctx.isapi.entries[index].evidence {
+    match ctx.isapi.entries[index].evidence() {
         Some(e) if e.bitness == worker => LoadStatus::Loads,
         Some(_) => LoadStatus::Fails,
         None => LoadStatus::Unknown,
@@ -207,7 +207,7 @@ fn basis(ctx: &Context<'_>, index: usize) -> (String, Option<Bitness>) {
             Resolution::Unresolvable(problem) => unresolvable = Some(problem.describe()),
         }
     }
-    let by_path = match entry.evidence {
+    let by_path = match entry.evidence() {
         Some(e) => (
             format!("path: `{}` is a {} folder ({})", e.pattern, e.bitness, e.reason),
             Some(e.bitness),

@@ -395,14 +395,14 @@ impl<'a> Context<'a> {
                             ..
                         } => image.as_ref().as_ref().ok()?.bitness_on(platform),
                         Resolution::Resolved { .. } => None,
-                        Resolution::Unresolvable(_) => entry.evidence.map(|e| e.bitness),
+                        Resolution::Unresolvable(_) => entry.evidence().map(|e| e.bitness),
                     })
                     .collect(),
                 None => self
                     .isapi
                     .entries
                     .iter()
-                    .map(|e| e.evidence.map(|e| e.bitness))
+                    .map(|e| e.evidence().map(|e| e.bitness))
                     .collect(),
             }
         })
@@ -443,7 +443,7 @@ impl<'a> Context<'a> {
                 Resolution::Unresolvable(_) => {}
             }
         }
-        let e = entry.evidence?;
+        let e = entry.evidence()?;
         Some(EntryBitness {
             bitness: e.bitness,
             basis: format!("path: `{}` is a {} folder: {}", e.pattern, e.bitness, e.reason),

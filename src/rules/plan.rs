@@ -131,7 +131,7 @@ fn need_by_path(ctx: &Context<'_>, index: usize, b: Bitness) -> Need {
             (None, Some(_)) => Need::Impossible,
         };
     }
-    let Some(evidence) = entry.evidence else {
+    let Some(evidence) = entry.evidence() else {
         return Need::Nothing;
     };
     if evidence.bitness == b {

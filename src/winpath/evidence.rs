@@ -67,17 +67,36 @@ static PATTERNS: [(&str, PathEvidence); 6] = [
     ),
 ];
 
-/// The bitness a path's folders imply, if any (a reference into a static table: entries that
-/// carry it cost a pointer).
+/// The bitness a path's folders imply, if any (a reference into a static table).
 pub fn path_evidence(path: &str) -> Option<&'static PathEvidence> {
-    let normalised: String = path
-        .chars()
-        .map(|c| if c == '/' { '\\' } else { c.to_ascii_lowercase() })
-        .collect();
-    PATTERNS
-        .iter()
-        .find(|(needle, _)| normalised.contains(needle))
-        .map(|(_, evidence)| evidence)
+    EvidenceIndex::of(path).get()
+}
+
+/// What [`path_evidence`] says of a path, in one byte (an index into the table, or none), for
+/// records held by the million (an ISAPI entry), where a reference would take eight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EvidenceIndex(u8);
+
+impl EvidenceIndex {
+    /// No folder of the path tells its bitness.
+    pub const NONE: EvidenceIndex = EvidenceIndex(u8::MAX);
+
+    /// The first pattern (most specific first) the path's folders match.
+    pub fn of(path: &str) -> EvidenceIndex {
+        let normalised: String = path
+            .chars()
+            .map(|c| if c == '/' { '\\' } else { c.to_ascii_lowercase() })
+            .collect();
+        PATTERNS
+            .iter()
+            .position(|(needle, _)| normalised.contains(needle))
+            .map_or(EvidenceIndex::NONE, |i| EvidenceIndex(i as u8))
+    }
+
+    /// The evidence, if any.
+    pub fn get(self) -> Option<&'static PathEvidence> {
+        PATTERNS.get(usize::from(self.0)).map(|(_, evidence)| evidence)
+    }
 }
 
 #[cfg(test)]
@@ -86,6 +105,19 @@ mod tests {
 
     fn bits(path: &str) -> Option<u32> {
         path_evidence(path).map(|e| e.bitness.bits())
+    }
+
+    /// Every pattern's index gives its evidence back, and a path no pattern matches gives none.
+    #[test]
+    fn an_evidence_index_is_its_pattern() {
+        for (i, (needle, evidence)) in PATTERNS.iter().enumerate() {
+            let index = EvidenceIndex::of(&format!("C:{needle}x.dll"));
+            assert_eq!(index, EvidenceIndex(i as u8), "{needle}");
+            assert!(std::ptr::eq(index.get().unwrap(), evidence), "{needle}");
+        }
+        assert_eq!(EvidenceIndex::of("C:\\inetpub\\x.dll"), EvidenceIndex::NONE);
+        assert!(EvidenceIndex::NONE.get().is_none());
+        assert!(PATTERNS.len() < usize::from(u8::MAX));
     }
 
     #[test]
