@@ -934,4 +934,50 @@ mod tests {
         assert!(entries[0].problem.as_deref().unwrap().contains("REG_SZ"));
         assert_eq!(entries[1].folder, folder(r"C:\Tools"));
     }
+
+    #[test]
+    fn a_hive_of_megabytes_is_read_and_one_past_max_hive_size_is_refused() {
+        // A SYSTEM hive holds slack after the bins its header counts, and Server 2003's run to
+        // megabytes: system-full padded to 4 MiB is read. A file of MAX_HIVE_SIZE + 1 bytes
+        // (sparse) is refused unread.
+        let grown = |len: u64| {
+            let (dir, r) = drive(Some("system-full"));
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(dir.path().join("WINDOWS/system32/config/system"))
+                .unwrap()
+                .set_len(len)
+                .unwrap();
+            (dir, r)
+        };
+        let (_dir, mut r) = grown(4 << 20);
+        let reading = read(&mut r, &windir());
+        assert_eq!(reading.failure, None);
+        assert_eq!(reading.facts.safe_dll_search_mode, Some(false));
+        let (_dir, mut r) = grown(MAX_HIVE_SIZE + 1);
+        let (_, error) = read(&mut r, &windir()).failure.expect("a hive past MAX_HIVE_SIZE");
+        assert!(error.contains("more than the 268435456 bytes"), "{error}");
+    }
+
+    #[test]
+    fn the_summary_says_an_empty_path_and_one_folder() {
+        let mut facts = LoaderFacts::defaults(&windir(), "test");
+        facts.path = Some(Vec::new());
+        assert_eq!(facts.summary(), "SafeDllSearchMode 1, 20 KnownDLLs, PATH empty");
+        facts.path = Some(path_entries(r"C:\Tools", true, &windir()));
+        assert_eq!(facts.summary(), "SafeDllSearchMode 1, 20 KnownDLLs, PATH of 1 folder");
+    }
+
+    #[test]
+    fn a_value_in_a_message_is_shown_by_its_type_and_data() {
+        let value = |kind, data: Vec<u8>| Value {
+            name: "Current".into(),
+            kind,
+            data,
+        };
+        let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect() };
+        assert_eq!(shown(&value(4, 7u32.to_le_bytes().to_vec())), "REG_DWORD 7");
+        assert_eq!(shown(&value(REG_SZ, utf16("1"))), "REG_SZ \"1\"");
+        assert_eq!(shown(&value(3, vec![1, 2, 3])), "REG_BINARY of 3 bytes");
+    }
 }

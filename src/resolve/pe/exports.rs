@@ -611,4 +611,55 @@ mod tests {
             })
         );
     }
+
+    #[test]
+    fn an_image_without_an_export_directory_has_an_empty_table_in_order() {
+        // No export directory: nothing exported, and no name out of order to note.
+        let info = classify(&TestImage::new(false).build()).unwrap();
+        assert!(info.export_table.is_empty());
+        assert!(info.export_table.names_sorted());
+        assert!(
+            !info.notes.iter().any(|n| n.contains("not in order")),
+            "{:?}",
+            info.notes
+        );
+        // An address table alone, or names alone, is not empty.
+        assert!(!exports(&table(1, &[Ok(CODE)], &[])).is_empty());
+        assert!(!exports(&table(1, &[], &[("A", 0)])).is_empty());
+    }
+
+    #[test]
+    fn up_to_max_export_names_are_read() {
+        // MAX_EXPORT_NAMES names, every pointer at the one string "A" and every ordinal-table
+        // value slot 0, are read; one more is refused.
+        let mut img = table(1, &[Ok(CODE)], &[("A", 0)]);
+        let at = (NAMES - SECTION_RVA) as usize;
+        let a = u32::from_le_bytes(img.section[at..at + 4].try_into().unwrap());
+        let pointers = SECTION_RVA + 0x1000;
+        let ordinals = pointers + 4 * MAX_EXPORT_NAMES as u32;
+        img.put(pointers, &a.to_le_bytes().repeat(MAX_EXPORT_NAMES))
+            .put(ordinals, &vec![0; 2 * MAX_EXPORT_NAMES]);
+        img.put_u32(DIR + 24, MAX_EXPORT_NAMES as u32)
+            .put_u32(DIR + 32, pointers)
+            .put_u32(DIR + 36, ordinals);
+        let t = exports(&img);
+        assert_eq!(t.names().count(), MAX_EXPORT_NAMES);
+        assert!(t.names().all(|name| name == ("A", 1)));
+        img.put_u32(DIR + 24, MAX_EXPORT_NAMES as u32 + 1);
+        assert!(matches!(classify(&img.build()), Err(ImageError::Corrupt(m)) if m.contains("claims 65537 names")));
+    }
+
+    #[test]
+    fn a_forwarded_ordinal_with_a_sign_is_a_bad_forwarder() {
+        // `#+5`: Rust's `parse` takes the sign and reads 5; the decimal ordinal mblint reads is
+        // digits only (other spellings fail closed), so the forwarder is bad.
+        let t = exports(&table(1, &[Err("helper.#+5")], &[]));
+        assert_eq!(
+            t.resolve(&ImportRef::by_ordinal(1)),
+            Some(ExportTarget::BadForwarder {
+                ordinal: 1,
+                text: "helper.#+5".into()
+            })
+        );
+    }
 }

@@ -644,4 +644,18 @@ mod tests {
         assert_eq!(broken.old_range(), None);
         assert!(!broken.redirects([1, 0, 0, 0]));
     }
+
+    #[test]
+    fn a_version_part_with_a_sign_is_no_version() {
+        // Rust's `parse` takes a leading `+` ("+8" is 8); an assembly version's parts are digits.
+        assert_eq!(parse_version("+8.0.50727.762"), None);
+        assert_eq!(parse_version("8.0.50727.+762"), None);
+    }
+
+    #[test]
+    fn a_manifest_of_exactly_max_manifest_text_bytes_is_read() {
+        let text = format!("<assembly>{}</assembly>", " ".repeat(MAX_MANIFEST_TEXT - 21));
+        assert_eq!(text.len(), MAX_MANIFEST_TEXT);
+        assert_eq!(parse_assembly_manifest(&text), Ok(AssemblyManifest::default()));
+    }
 }

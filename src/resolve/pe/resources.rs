@@ -403,4 +403,36 @@ mod tests {
         );
         assert_eq!(present["text"], TEXT);
     }
+
+    #[test]
+    fn a_directory_of_max_directory_entries_is_read() {
+        // The language directory moved out of the way and given 4,095 named entries (zeros, read
+        // past) before its one ID entry: 4,096 entries in all are read; 4,097 are refused.
+        let far = 0x2000;
+        let mut img = manifests(&[(2, TEXT.as_bytes())]);
+        directory(&mut img, 0x200, 0, &[(2, SUBDIRECTORY | far)]);
+        directory(&mut img, far, 4095, &[(0x409, 0x320)]);
+        assert!(matches!(read(&img), EmbeddedManifest::Present(m) if &*m.text == TEXT));
+        directory(&mut img, far, 4096, &[(0x409, 0x320)]);
+        assert!(unreadable(&img).contains("lists 4097 entries"));
+    }
+
+    #[test]
+    fn one_language_is_read_without_a_note() {
+        let info = classify(&manifests(&[(2, TEXT.as_bytes())]).build()).unwrap();
+        assert!(matches!(&info.manifest, EmbeddedManifest::Present(m) if m.language == 0x409));
+        assert!(!info.notes.iter().any(|n| n.contains("languages")), "{:?}", info.notes);
+    }
+
+    #[test]
+    fn a_manifest_resource_of_exactly_max_manifest_text_bytes_is_read() {
+        // The resource's size counts the NULs that pad it: the text, then zeros to the limit.
+        let data = ROOT + 0x1000;
+        let mut img = manifests(&[(2, TEXT.as_bytes())]);
+        img.put(data + MAX_MANIFEST_TEXT as u32, &[0]);
+        img.put_u32(ROOT + 0x324, MAX_MANIFEST_TEXT as u32);
+        assert!(matches!(read(&img), EmbeddedManifest::Present(m) if &*m.text == TEXT));
+        img.put_u32(ROOT + 0x324, MAX_MANIFEST_TEXT as u32 + 1);
+        assert!(unreadable(&img).contains("mblint reads at most"));
+    }
 }
