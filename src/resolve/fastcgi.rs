@@ -662,4 +662,263 @@ mod tests {
         assert!(mapping(".php", "PHP").dotted());
         assert_eq!(mapping("php:x1", "PHP").scope, Scope::Unknown("x1".into()));
     }
+
+    /// Blanks, tabs, carriage returns and NULs around a line are not part of it: an indented
+    /// `  [Types]` is a section and an indented `\t; php=Other` a comment (the loaders of the
+    /// profile API skip a line's leading white space before looking at its first character).
+    #[test]
+    fn an_indented_section_or_comment_is_read_as_one() {
+        let ini = parse(b"  [Types]\r\n\t; php=Other\r\n \tphp=PHP\r\n\0[PHP]\0\r\n\tExePath=C:\\PHP\\php-cgi.exe\r\n")
+            .unwrap();
+        let names: Vec<&str> = ini.sections.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Types", "PHP"]);
+        let types = types(&ini);
+        assert_eq!(types.len(), 1, "{types:?}");
+        assert_eq!((types[0].extension.as_str(), types[0].line), ("php", 3));
+        assert_eq!(ini.section("php").unwrap().entries.len(), 1);
+    }
+
+    /// A mapping's extension is dotted only when a dot starts a name: `.` alone is not `.php`.
+    #[test]
+    fn a_dot_alone_is_not_an_extension_written_with_its_dot() {
+        assert!(mapping(".php", "PHP").dotted());
+        assert!(mapping(".p", "PHP").dotted());
+        assert!(!mapping(".", "PHP").dotted());
+        assert!(!mapping("php", "PHP").dotted());
+    }
+
+    /// A Location's site is its id under /LM/W3SVC, digits and at least one of them: not a key
+    /// such as /LM/W3SVC/Info or /LM/W3SVC/Filters, nor the service itself.
+    #[test]
+    fn a_site_is_a_number_under_w3svc() {
+        assert_eq!(site_of("/LM/W3SVC/1/ROOT/app"), Some("1"));
+        assert_eq!(site_of("/lm/w3svc/1701187997"), Some("1701187997"));
+        assert_eq!(site_of("/LM/W3SVC/Info"), None);
+        assert_eq!(site_of("/LM/W3SVC/1a/ROOT"), None);
+        assert_eq!(site_of("/LM/W3SVC//ROOT"), None);
+        assert_eq!(site_of("/LM/W3SVC/"), None);
+        assert_eq!(site_of("/LM/W3SVC"), None);
+        assert_eq!(site_of("/LM/MSFTPSVC/1"), None);
+    }
+
+    /// Of two applications that both hold the Location, the deeper one's mapping applies, whichever
+    /// the file lists first.
+    #[test]
+    fn the_deepest_application_applies_whatever_the_order_of_the_file() {
+        let outer = mapping("php:/LM/W3SVC/1/ROOT", "Outer");
+        let inner = mapping("php:/LM/W3SVC/1/ROOT/app/sub", "Inner");
+        for types in [vec![outer.clone(), inner.clone()], vec![inner, outer]] {
+            let at = |loc| applied(&types, "php", loc).map(|m| m.application.as_str());
+            assert_eq!(at("/LM/W3SVC/1/ROOT/app/sub/deeper"), Some("Inner"));
+            assert_eq!(at("/LM/W3SVC/1/ROOT/app"), Some("Outer"));
+        }
+    }
+
+    /// The narrower mappings of a Location are its extension's or `*`, of a site or an application
+    /// strictly below it: not another extension's, not one of the Location itself, not one
+    /// elsewhere, not a global or unknown scope.
+    #[test]
+    fn narrower_mappings_are_the_extensions_strictly_below_the_location() {
+        let types = vec![
+            mapping("asp:1", "Other extension"),
+            mapping("*:/lm/w3svc/1/root/app", "Star app"),
+            mapping("php:/LM/W3SVC/1/ROOT/", "Root itself"),
+            mapping("php:/LM/W3SVC/2/ROOT/app", "Elsewhere"),
+            mapping("php:2", "Site 2"),
+            mapping("php", "Global"),
+            mapping("php:x1", "Unknown"),
+        ];
+        let names = |loc| -> Vec<&str> {
+            narrower(&types, "php", loc)
+                .iter()
+                .map(|m| m.application.as_str())
+                .collect()
+        };
+        assert_eq!(names("/LM/W3SVC"), ["Star app", "Root itself", "Elsewhere", "Site 2"]);
+        assert_eq!(names("/LM/W3SVC/1/ROOT"), ["Star app"]);
+        assert_eq!(names("/LM/W3SVC/2"), ["Elsewhere"]);
+        assert!(names("/LM/W3SVC/1/ROOT/app").is_empty());
+    }
+
+    /// A metabase whose /LM/W3SVC maps `maps` (ScriptMaps lines) and loads `filter` as an ISAPI
+    /// filter; a drive with `files`; each entry resolved for a 64-bit worker on x64.
+    fn read_on_drive(maps: &[&str], filter: &str, files: &[(&str, &[u8])]) -> (IsapiSet, FastCgi) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("c");
+        std::fs::create_dir_all(&root).unwrap();
+        for (path, bytes) in files {
+            let full = root.join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, bytes).unwrap();
+        }
+        let mut drives = crate::resolve::drive::Drives::default();
+        drives.insert('C', root);
+        let mut resolver = Resolver::new(drives);
+        let service = format!("\t\tScriptMaps=\"{}\"\r\n", maps.join("\r\n\t\t\t"));
+        let keys = format!(
+            "<IIsFilters\tLocation =\"/LM/W3SVC/Filters\"\r\n\t\tFilterLoadOrder=\"f\"\r\n\t>\r\n</IIsFilters>\r\n<IIsFilter\tLocation =\"/LM/W3SVC/Filters/f\"\r\n\t\tFilterPath=\"{filter}\"\r\n\t>\r\n</IIsFilter>\r\n"
+        );
+        let text = crate::rules::testing::server(false, &service, &keys);
+        let mb = crate::metabase::parse(crate::metabase::SourceFile::from_text("m.xml", &text)).unwrap();
+        let set = IsapiSet::of(&mb);
+        let process = Process::new(crate::platform::Platform::X64, crate::bitness::Bitness::Bits64);
+        let current: Vec<Arc<Resolution>> = set.entries.iter().map(|e| resolver.resolve(&e.path, process)).collect();
+        let fcgi = FastCgi::of(&set, &current, &mut resolver, process);
+        (set, fcgi)
+    }
+
+    fn dll() -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/testdata/images/x64/isapi-extension.dll",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    /// The ini beside each fcgiext.dll a script map or wildcard map names (found on the drive) is
+    /// read once per folder, whatever the letter case of the path; a filter that is fcgiext.dll, a
+    /// script map to another DLL and one to an fcgiext.dll not on the drive read none.
+    #[test]
+    fn the_ini_beside_each_mapped_fcgiext_dll_is_read_once_per_folder() {
+        let dll = dll();
+        let ini = b"[Types]\r\nphp=PHP\r\n[PHP]\r\nExePath=C:\\PHP\\php-cgi.exe\r\n";
+        let (set, fcgi) = read_on_drive(
+            &[
+                r".asp,C:\PHP\asp.dll,5",
+                r".php,C:\PHP\fcgiext.dll,5,GET,HEAD,POST",
+                r".gone,C:\Gone\fcgiext.dll,5",
+                r".py,C:\Python\fcgiext.dll,5",
+                r".php5,c:\php\FCGIEXT.DLL,5",
+                r"*,C:\PHP\fcgiext.dll,0",
+            ],
+            r"C:\Filter\fcgiext.dll",
+            &[
+                ("PHP/fcgiext.dll", &dll),
+                ("PHP/asp.dll", &dll),
+                ("PHP/fcgiext.ini", ini),
+                ("PHP/php-cgi.exe", &dll),
+                ("Python/fcgiext.dll", &dll),
+                ("Filter/fcgiext.dll", &dll),
+                ("Filter/fcgiext.ini", ini),
+            ],
+        );
+        assert!(fcgi.any());
+        let paths: Vec<String> = fcgi.inis.iter().map(|i| i.path.to_string()).collect();
+        assert_eq!(paths, [r"C:\PHP\fcgiext.ini", r"C:\Python\fcgiext.ini"]);
+        assert!(
+            matches!(fcgi.inis[0].state, IniState::Read { .. }),
+            "{:?}",
+            fcgi.inis[0].state
+        );
+        assert_eq!(
+            fcgi.inis[1].state,
+            IniState::Missing {
+                missing: r"C:\Python\fcgiext.ini".into()
+            }
+        );
+        let by_path: Vec<(&str, Option<u32>)> = set
+            .entries
+            .iter()
+            .zip(&fcgi.of_entry)
+            .map(|(e, id)| (&*e.path, *id))
+            .collect();
+        assert_eq!(
+            by_path,
+            [
+                (r"C:\Filter\fcgiext.dll", None),
+                (r"C:\PHP\asp.dll", None),
+                (r"C:\PHP\fcgiext.dll", Some(0)),
+                (r"C:\Gone\fcgiext.dll", None),
+                (r"C:\Python\fcgiext.dll", Some(1)),
+                (r"c:\php\FCGIEXT.DLL", Some(0)),
+                (r"C:\PHP\fcgiext.dll", Some(0)),
+            ]
+        );
+        // No script map to fcgiext.dll: nothing read.
+        let (_, fcgi) = read_on_drive(
+            &[r".asp,C:\PHP\asp.dll,5"],
+            r"C:\Filter\fcgiext.dll",
+            &[
+                ("PHP/asp.dll", &dll),
+                ("Filter/fcgiext.dll", &dll),
+                ("Filter/fcgiext.ini", ini),
+            ],
+        );
+        assert!(!fcgi.any());
+        assert_eq!(fcgi.of_entry, [None, None]);
+    }
+
+    /// What each application a `[Types]` mapping names says of its program: looked for on the
+    /// drive, no ExePath (missing or empty), text in an unknown code page, or nothing for a section
+    /// the file lacks; an ini of up to MAX_INI_SIZE bytes is read, a larger one refused unread.
+    #[test]
+    fn each_applications_exepath_is_looked_for_as_written() {
+        let dll = dll();
+        let ini: &[u8] = b"[Types]\r\nphp=PHP\r\nphp5=php\r\npy=Absent\r\n*=NoExe\r\na=Empty\r\nb=Ansi\r\n[PHP]\r\nExePath=C:\\PHP\\php-cgi.exe\r\n[NoExe]\r\nArguments=x\r\n[Empty]\r\nExePath=\r\n[Ansi]\r\nExePath=C:\\PH\xd6\\php-cgi.exe\r\n";
+        let (_, fcgi) = read_on_drive(
+            &[r".php,C:\PHP\fcgiext.dll,5"],
+            r"C:\Filter\f.dll",
+            &[
+                ("PHP/fcgiext.dll", &dll),
+                ("PHP/fcgiext.ini", ini),
+                ("PHP/php-cgi.exe", &dll),
+            ],
+        );
+        let IniState::Read { exes, types, file, .. } = &fcgi.inis[0].state else {
+            panic!("{:?}", fcgi.inis[0].state)
+        };
+        assert!(file.ends_with("PHP/fcgiext.ini"), "{}", file.display());
+        assert_eq!(types.len(), 6);
+        let mut names: Vec<&str> = exes.keys().map(String::as_str).collect();
+        names.sort();
+        assert_eq!(names, ["ansi", "empty", "noexe", "php"]);
+        match &exes["php"] {
+            Exe::Looked {
+                value,
+                line,
+                resolution,
+            } => {
+                assert_eq!((value.as_str(), *line), (r"C:\PHP\php-cgi.exe", 9));
+                assert!(resolution.image().is_some(), "{resolution:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(exes["noexe"], Exe::NoExePath);
+        assert_eq!(exes["empty"], Exe::NoExePath);
+        assert_eq!(exes["ansi"], Exe::UnknownText { line: 15 });
+
+        // At the size limit the ini is read; one byte more and it is not.
+        // (Padded with comment lines: a file of that many line breaks has too many lines.)
+        let mut at_limit = ini.to_vec();
+        while at_limit.len() < MAX_INI_SIZE as usize {
+            let room = (MAX_INI_SIZE as usize - at_limit.len()).min(100);
+            at_limit.push(b';');
+            at_limit.extend(std::iter::repeat_n(b'x', room.saturating_sub(2)));
+            if room > 1 {
+                at_limit.push(b'\n');
+            }
+        }
+        assert_eq!(at_limit.len() as u64, MAX_INI_SIZE);
+        let (_, fcgi) = read_on_drive(
+            &[r".php,C:\PHP\fcgiext.dll,5"],
+            r"C:\Filter\f.dll",
+            &[("PHP/fcgiext.dll", &dll), ("PHP/fcgiext.ini", &at_limit)],
+        );
+        assert!(
+            matches!(fcgi.inis[0].state, IniState::Read { .. }),
+            "{:?}",
+            fcgi.inis[0].state
+        );
+        at_limit.push(b'\n');
+        let (_, fcgi) = read_on_drive(
+            &[r".php,C:\PHP\fcgiext.dll,5"],
+            r"C:\Filter\f.dll",
+            &[("PHP/fcgiext.dll", &dll), ("PHP/fcgiext.ini", &at_limit)],
+        );
+        assert!(
+            matches!(&fcgi.inis[0].state, IniState::Unread { reason, .. } if reason.contains("1048577 bytes")),
+            "{:?}",
+            fcgi.inis[0].state
+        );
+    }
 }

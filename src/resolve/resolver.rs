@@ -1056,4 +1056,136 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    /// 40 symbolic links in a row are followed; a 41st is taken for a loop.
+    #[test]
+    fn forty_links_in_a_row_are_followed_and_a_41st_refused() {
+        let (dir, mut r) = drive_with(&[("real/x.dll", &image("x64/isapi-filter.dll"))]);
+        let links = dir.path().join("c/links");
+        std::fs::create_dir_all(&links).unwrap();
+        // l1 -> l2 -> ... -> l40 -> ../real/x.dll, and m0 -> l1: 41 links.
+        for i in 1..=MAX_LINKS {
+            let target = if i == MAX_LINKS {
+                "../real/x.dll".to_string()
+            } else {
+                format!("l{}", i + 1)
+            };
+            std::os::unix::fs::symlink(target, links.join(format!("l{i}"))).unwrap();
+        }
+        std::os::unix::fs::symlink("l1", links.join("m0")).unwrap();
+        assert!(r.resolve(r"C:\links\l1", on_x64(Bitness::Bits64)).image().is_some());
+        match found(&mut r, r"C:\links\m0") {
+            Found::Refused {
+                kind: Refusal::Confined,
+                reason,
+                ..
+            } => assert!(reason.contains("more than 40 symbolic links"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Two names in one folder that differ only in letter case: the path is refused as ambiguous,
+    /// and the file named is the name looked for in that folder, not the folder.
+    #[test]
+    fn two_names_that_differ_only_in_case_are_refused_as_ambiguous() {
+        let dll = image("x64/isapi-filter.dll");
+        let (dir, mut r) = drive_with(&[("App/asp.dll", &dll), ("App/ASP.DLL", &dll)]);
+        match found(&mut r, r"C:\App\Asp.Dll") {
+            Found::Refused {
+                kind: Refusal::Ambiguous,
+                file,
+                reason,
+            } => {
+                assert_eq!(file, dir.path().join("c/App/Asp.Dll"));
+                assert!(reason.contains("ASP.DLL and asp.dll"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A folder of exactly `limit` names is listed, sorted; one name more than the limit is an
+    /// error; a missing folder or a file is no folder to list.
+    #[test]
+    fn a_folder_is_listed_up_to_its_limit() {
+        let (_dir, mut r) = drive_with(&[("d/b", b""), ("d/A", b""), ("d/c", b"")]);
+        let path = |s: &str| winpath::parse(s).unwrap();
+        assert_eq!(
+            r.list_folder(&path(r"C:\D"), 3),
+            Ok(Some(vec!["A".to_string(), "b".into(), "c".into()]))
+        );
+        assert!(matches!(
+            r.list_folder(&path(r"C:\D"), 2),
+            Err(e) if e.contains("holds 3 entries, more than the 2")
+        ));
+        assert_eq!(r.list_folder(&path(r"C:\none"), 3), Ok(None));
+        assert_eq!(r.list_folder(&path(r"C:\d\b"), 3), Ok(None));
+    }
+
+    /// A path read two ways (`/` for `\`) is redirected by WOW64 in a 32-bit worker and not in a
+    /// 64-bit one.
+    #[test]
+    fn a_path_read_two_ways_is_redirected_as_the_worker_opens_it() {
+        let (_dir, mut r) = drive_with(&[
+            ("Windows/System32/InetSrv/ASP.DLL", &image("x64/isapi-extension.dll")),
+            ("Windows/SysWOW64/InetSrv/Asp.Dll", &image("x86/isapi-extension.dll")),
+        ]);
+        let path = "c:/WINDOWS/system32/inetsrv/asp.dll";
+        for (bits, redirect) in [(Bitness::Bits32, true), (Bitness::Bits64, false)] {
+            match &*r.resolve(path, on_x64(bits)) {
+                Resolution::Resolved {
+                    redirected,
+                    readings: Some(_),
+                    ..
+                } => assert_eq!(*redirected, redirect, "{bits:?}"),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    /// A resolver answers with the drives it was given, and with the Windows folder set on it,
+    /// which also redirects the paths resolved after it is set (a 32-bit worker's `system32` is
+    /// `SysWOW64` under the new folder, not under the old).
+    #[test]
+    fn the_windows_folder_set_is_the_one_redirected_and_answered() {
+        let x86 = image("x86/isapi-extension.dll");
+        let (dir, mut r) = drive_with(&[
+            ("WINDOWS/SysWOW64/inetsrv/asp.dll", &x86),
+            ("WIN2003/SysWOW64/inetsrv/asp.dll", &x86),
+        ]);
+        assert_eq!(r.drives().root('C'), Some(dir.path().join("c")));
+        assert_eq!(r.drives().windir.to_string(), r"C:\WINDOWS");
+        let effective = |r: &mut Resolver, path: &str| match &*r.resolve(path, on_x64(Bitness::Bits32)) {
+            Resolution::Resolved { effective, .. } => effective.to_string(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            effective(&mut r, r"C:\WIN2003\system32\inetsrv\asp.dll"),
+            r"C:\WIN2003\system32\inetsrv\asp.dll"
+        );
+        r.set_windir(winpath::parse(r"C:\WIN2003").unwrap());
+        assert_eq!(r.drives().windir.to_string(), r"C:\WIN2003");
+        assert_eq!(
+            effective(&mut r, r"C:\WIN2003\system32\inetsrv\asp.dll"),
+            r"C:\WIN2003\SysWOW64\inetsrv\asp.dll"
+        );
+    }
+
+    /// An image of exactly `MAX_IMAGE_SIZE` bytes (a DLL with a sparse overlay) is read and
+    /// parsed like any other; only a larger file is refused unread.
+    #[test]
+    fn an_image_of_exactly_max_image_size_is_read() {
+        let (dir, mut r) = drive_with(&[("Acme/edge.dll", &image("x64/isapi-extension.dll"))]);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(dir.path().join("c/Acme/edge.dll"))
+            .unwrap()
+            .set_len(pe::MAX_IMAGE_SIZE)
+            .unwrap();
+        let read = r.resolve(r"C:\Acme\edge.dll", on_x64(Bitness::Bits64));
+        assert_eq!(
+            read.image().and_then(|i| i.bitness()),
+            Some(Bitness::Bits64),
+            "{read:?}"
+        );
+    }
 }
