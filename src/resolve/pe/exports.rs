@@ -185,7 +185,9 @@ fn forwarder(ordinal: u32, text: &str) -> ExportTarget {
         // Other spellings it may read some way; mblint does not guess.
         Some(number) => {
             let parsed = match number.strip_prefix("0x").or_else(|| number.strip_prefix("0X")) {
-                Some(hex) => u16::from_str_radix(hex, 16).ok(),
+                // Hex digits only: `from_str_radix` would take a sign (`0x+10`), as `parse` would.
+                Some(hex) if hex.bytes().all(|c| c.is_ascii_hexdigit()) => u16::from_str_radix(hex, 16).ok(),
+                Some(_) => None,
                 None if number.bytes().all(|c| c.is_ascii_digit()) => number.parse().ok(),
                 None => None,
             };
@@ -651,14 +653,29 @@ mod tests {
 
     #[test]
     fn a_forwarded_ordinal_with_a_sign_is_a_bad_forwarder() {
-        // `#+5`: Rust's `parse` takes the sign and reads 5; the decimal ordinal mblint reads is
-        // digits only (other spellings fail closed), so the forwarder is bad.
-        let t = exports(&table(1, &[Err("helper.#+5")], &[]));
+        // `#+5`, `#0x+10`: Rust's `parse` and `from_str_radix` take the sign; the ordinal mblint
+        // reads is digits only, decimal or hex after `0x` (other spellings fail closed), so each
+        // forwarder is bad. `#0x10` beside them is ordinal 16.
+        let texts = ["helper.#+5", "helper.#0x+10", "helper.#0x-1", "helper.#0x"];
+        let slots: Vec<Result<u32, &str>> = texts.iter().map(|&t| Err(t)).chain([Err("helper.#0x10")]).collect();
+        let t = exports(&table(1, &slots, &[]));
+        for (i, text) in texts.iter().enumerate() {
+            let ordinal = i as u32 + 1;
+            assert_eq!(
+                t.resolve(&ImportRef::by_ordinal(ordinal as u16)),
+                Some(ExportTarget::BadForwarder {
+                    ordinal,
+                    text: (*text).into()
+                }),
+                "{text}"
+            );
+        }
         assert_eq!(
-            t.resolve(&ImportRef::by_ordinal(1)),
-            Some(ExportTarget::BadForwarder {
-                ordinal: 1,
-                text: "helper.#+5".into()
+            t.resolve(&ImportRef::by_ordinal(5)),
+            Some(ExportTarget::Forwarded {
+                ordinal: 5,
+                dll: "helper.dll".into(),
+                import: ImportRef::by_ordinal(16)
             })
         );
     }
