@@ -18,8 +18,9 @@
 #   MUTANTS_OUT       where cargo-mutants writes mutants.out (default target/mutants)
 #   MUTANTS_IN_PLACE  1: mutate this tree and build in its target/ (fast on a warm tree; build or
 #                     edit nothing here meanwhile)
-#   MUTANTS_TMP       where the tree is copied to build each mutant (default target/mutants-tmp;
-#                     deleted afterwards)
+#   MUTANTS_TMP       where the tree is copied to build each mutant, and the tests' TMPDIR (default
+#                     target/mutants-tmp/run-PID, this run's own: a second run, or a listing, in the
+#                     same tree never deletes a running one's; deleted afterwards)
 #
 # Needs cargo-mutants (`cargo install --locked cargo-mutants`, 27 or later). Configuration,
 # exclusions and their reasons: .cargo/mutants.toml. Results: $MUTANTS_OUT/mutants.out/
@@ -49,7 +50,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 OUT=${MUTANTS_OUT:-$ROOT/target/mutants}
-TMP=${MUTANTS_TMP:-$ROOT/target/mutants-tmp}
+TMP=${MUTANTS_TMP:-$ROOT/target/mutants-tmp/run-$$}
 mkdir -p "$OUT" "$TMP"
 # cargo-mutants copies the tree (without target/) into a fresh folder under TMPDIR for each job;
 # keep those copies in one place and delete them when done, whatever happens.
